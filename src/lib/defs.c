@@ -1,0 +1,341 @@
+/*
+ * defs.c - the definitions container: loads signature files by format
+ * (a table keyed by file extension), then compiles them once.
+ *
+ * Compilation runs the three independent jobs (sorting hash tables,
+ * compiling byte signatures, compiling YARA rules) as OpenMP sections,
+ * so a big definitions set loads in the time of its slowest part.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mde_int.h"
+
+typedef int (*load_fn)(mde_defs *defs, const char *file, const char *buf,
+		       size_t len);
+
+static int load_hash(mde_defs *defs, const char *file, const char *buf,
+		     size_t len)
+{
+	return mde__hashsigs_parse(defs->hash, file, buf, len, &defs->diag);
+}
+
+static int load_ndb(mde_defs *defs, const char *file, const char *buf,
+		    size_t len)
+{
+	return mde__bytesigs_parse(defs->bytes, file, buf, len, &defs->diag);
+}
+
+static int load_yar(mde_defs *defs, const char *file, const char *buf,
+		    size_t len)
+{
+	return mde__yara_add_source(defs->yara, file, buf, len);
+}
+
+static int load_yarc(mde_defs *defs, const char *file, const char *buf,
+		     size_t len)
+{
+	return mde__yara_add_compiled(defs->yara, file, buf, len, &defs->diag);
+}
+
+/* The formats, one row each. */
+static const struct format {
+	const char *ext;
+	load_fn load;
+} formats[] = {
+	{ ".hdb", load_hash },    { ".hsb", load_hash },
+	{ ".md5", load_hash },    { ".sha1", load_hash },
+	{ ".sha256", load_hash }, { ".txt", load_hash },
+	{ ".ndb", load_ndb },     { ".yar", load_yar },
+	{ ".yara", load_yar },    { ".yarc", load_yarc },
+};
+
+static const struct format *format_of(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+	size_t i;
+
+	if (!dot)
+		return NULL;
+	for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+		if (strcmp(dot, formats[i].ext) == 0)
+			return &formats[i];
+	return NULL;
+}
+
+static pthread_mutex_t diag_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Forwards diagnostics to the user under a lock: compile sections run in
+ * parallel. */
+static void diag_tramp(void *ctx, const char *file, unsigned line,
+		       const char *signame, const char *msg)
+{
+	mde_defs *defs = ctx;
+
+	pthread_mutex_lock(&diag_lock);
+	if (defs->user_fn)
+		defs->user_fn(defs->user_ctx, file, line, signame, msg);
+	pthread_mutex_unlock(&diag_lock);
+}
+
+mde_defs *mde_defs_new(void)
+{
+	mde_defs *defs = calloc(1, sizeof(*defs));
+
+	if (!defs)
+		return NULL;
+	defs->hash = mde__hashsigs_new();
+	defs->bytes = mde__bytesigs_new();
+	defs->yara = mde__yara_new();
+	if (!defs->hash || !defs->bytes || !defs->yara) {
+		mde_defs_free(defs);
+		return NULL;
+	}
+	defs->diag.fn = diag_tramp;
+	defs->diag.ctx = defs;
+	return defs;
+}
+
+void mde_defs_free(mde_defs *defs)
+{
+	if (!defs)
+		return;
+	mde__hashsigs_free(defs->hash);
+	mde__bytesigs_free(defs->bytes);
+	mde__yara_free(defs->yara);
+	free(defs);
+}
+
+void mde_defs_set_diag(mde_defs *defs, mde_diag_fn fn, void *ctx)
+{
+	defs->user_fn = fn;
+	defs->user_ctx = ctx;
+}
+
+const char *mde_defs_error(const mde_defs *defs)
+{
+	return defs ? defs->err : "";
+}
+
+int mde_defs_load_buffer(mde_defs *defs, const char *name, const void *buf,
+			 size_t len)
+{
+	const struct format *f;
+
+	if (defs->compiled) {
+		snprintf(defs->err, sizeof(defs->err),
+			 "definitions already compiled");
+		return MDE_ERR_STATE;
+	}
+	f = format_of(name);
+	if (!f) {
+		snprintf(defs->err, sizeof(defs->err),
+			 "'%s': unknown definitions format", name);
+		return MDE_ERR_FORMAT;
+	}
+	return f->load(defs, name, buf, len);
+}
+
+/* Reads a whole file into a malloc'd buffer. */
+static int slurp(mde_defs *defs, int fd, const char *path, char **out,
+		 size_t *outlen)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t got = 0;
+	ssize_t n;
+
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(defs->err, sizeof(defs->err), "'%s': %s", path,
+			 S_ISREG(st.st_mode) ? strerror(errno)
+					     : "not a regular file");
+		return MDE_ERR_IO;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf)
+		return MDE_ERR_NOMEM;
+	while (got < (size_t)st.st_size) {
+		n = read(fd, buf + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			snprintf(defs->err, sizeof(defs->err),
+				 "'%s': %s", path,
+				 n < 0 ? strerror(errno) : "file shrank");
+			free(buf);
+			return MDE_ERR_IO;
+		}
+		got += (size_t)n;
+	}
+	*out = buf;
+	*outlen = got;
+	return MDE_OK;
+}
+
+static int load_file_at(mde_defs *defs, int dirfd, const char *name,
+			const char *path)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int fd, rc;
+
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(defs->err, sizeof(defs->err), "cannot open '%s': %s",
+			 path, strerror(errno));
+		return MDE_ERR_IO;
+	}
+	rc = slurp(defs, fd, path, &buf, &len);
+	close(fd);
+	if (rc == MDE_OK)
+		rc = mde_defs_load_buffer(defs, path, buf, len);
+	free(buf);
+	return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Loads the known files of a directory in name order (deterministic). */
+static int load_dir(mde_defs *defs, const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	char **names = NULL, *full;
+	size_t n = 0, cap = 0, i;
+	int rc = MDE_OK;
+
+	if (!d) {
+		snprintf(defs->err, sizeof(defs->err), "cannot open '%s': %s",
+			 path, strerror(errno));
+		return MDE_ERR_IO;
+	}
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || !format_of(de->d_name))
+			continue;
+		if (n == cap) {
+			char **p = realloc(names, (cap = cap ? 2 * cap : 16) *
+							  sizeof(*p));
+			if (!p) {
+				rc = MDE_ERR_NOMEM;
+				goto out;
+			}
+			names = p;
+		}
+		if (!(names[n] = strdup(de->d_name))) {
+			rc = MDE_ERR_NOMEM;
+			goto out;
+		}
+		n++;
+	}
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_str);
+	for (i = 0; i < n && rc == MDE_OK; i++) {
+		size_t l = strlen(path) + strlen(names[i]) + 2;
+
+		full = malloc(l);
+		if (!full) {
+			rc = MDE_ERR_NOMEM;
+			break;
+		}
+		snprintf(full, l, "%s/%s", path, names[i]);
+		rc = load_file_at(defs, dirfd(d), names[i], full);
+		free(full);
+	}
+out:
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	closedir(d);
+	return rc;
+}
+
+int mde_defs_load_path(mde_defs *defs, const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0) {
+		snprintf(defs->err, sizeof(defs->err), "cannot open '%s': %s",
+			 path, strerror(errno));
+		return MDE_ERR_IO;
+	}
+	if (S_ISDIR(st.st_mode))
+		return load_dir(defs, path);
+	if (!format_of(path)) {
+		snprintf(defs->err, sizeof(defs->err),
+			 "'%s': unknown definitions format (extension)", path);
+		return MDE_ERR_FORMAT;
+	}
+	return load_file_at(defs, AT_FDCWD, path, path);
+}
+
+int mde_defs_load_builtin(mde_defs *defs)
+{
+	const mde__builtin *b;
+	unsigned char *tmp;
+	size_t i, k;
+	int rc = MDE_OK;
+
+	for (i = 0; i < mde__nbuiltins && rc == MDE_OK; i++) {
+		b = &mde__builtins[i];
+		tmp = malloc(b->len + 1);
+		if (!tmp)
+			return MDE_ERR_NOMEM;
+		for (k = 0; k < b->len; k++)
+			tmp[k] = b->data[k] ^ MDE__BUILTIN_KEY;
+		rc = mde_defs_load_buffer(defs, b->name, tmp, b->len);
+		free(tmp);
+	}
+	return rc;
+}
+
+int mde_defs_compile(mde_defs *defs)
+{
+	int rc_h = MDE_OK, rc_b = MDE_OK, rc_y = MDE_OK;
+	char err_b[256] = "", err_y[256] = "";
+
+	if (defs->compiled)
+		return MDE_ERR_STATE;
+#pragma omp parallel sections num_threads(3)
+	{
+#pragma omp section
+		rc_h = mde__hashsigs_finalize(defs->hash);
+#pragma omp section
+		rc_b = mde__bytesigs_compile(defs->bytes, &defs->diag, err_b,
+					     sizeof(err_b));
+#pragma omp section
+		rc_y = mde__yara_compile(defs->yara, &defs->diag, err_y,
+					 sizeof(err_y));
+	}
+	if (rc_h != MDE_OK || rc_b != MDE_OK || rc_y != MDE_OK) {
+		snprintf(defs->err, sizeof(defs->err), "%s",
+			 rc_b != MDE_OK ? err_b
+			 : rc_y != MDE_OK ? err_y
+					  : mde_status_str(rc_h));
+		return rc_b != MDE_OK ? rc_b : rc_y != MDE_OK ? rc_y : rc_h;
+	}
+	defs->compiled = 1;
+	return MDE_OK;
+}
+
+void mde_defs_get_stats(const mde_defs *defs, mde_defs_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->hash_sigs = mde__hashsigs_count(defs->hash);
+	st->byte_sigs = mde__bytesigs_count(defs->bytes);
+	st->yara_rules = mde__yara_count(defs->yara);
+	st->skipped = defs->diag.count;
+	st->memory_bytes = mde__hashsigs_memory(defs->hash) +
+			   mde__bytesigs_memory(defs->bytes);
+}

@@ -1,0 +1,353 @@
+/*
+ * engine.c - the scan engine: options, the bounded work queue and the
+ * worker threads.  The caller's thread walks (mde_engine_submit); workers
+ * own their scratch state and borrow the immutable definitions.
+ *
+ * Threads are engine-owned pthreads rather than an OpenMP team: a scan is
+ * a producer/consumer pipeline that must be cancellable from a signal
+ * handler and whose workers keep per-thread libyara and Vectorscan state
+ * for their whole life, which OpenMP's fork-join model does not express.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine_int.h"
+
+#define QUEUE_CAP 512
+
+uint64_t mde__now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int mde__buf_put(mde__buf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		char *p;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		p = realloc(b->p, cap);
+		if (!p)
+			return MDE_ERR_NOMEM;
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+	return MDE_OK;
+}
+
+mde_engine *mde_engine_new(const mde_defs *defs)
+{
+	mde_engine *e;
+
+	if (!defs || !defs->compiled)
+		return NULL;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	e->defs = defs;
+	e->max_filesize = 100 << 20;
+	e->timeout_ms = 60000;
+	e->max_depth = 64;
+	e->excl = mde__excl_new();
+	if (!e->excl) {
+		free(e);
+		return NULL;
+	}
+	pthread_mutex_init(&e->qlock, NULL);
+	pthread_mutex_init(&e->evlock, NULL);
+	pthread_mutex_init(&e->curlock, NULL);
+	pthread_cond_init(&e->qnotempty, NULL);
+	pthread_cond_init(&e->qnotfull, NULL);
+	return e;
+}
+
+void mde_engine_free(mde_engine *e)
+{
+	if (!e)
+		return;
+	mde__excl_free(e->excl);
+	mde__walk_reset(e);
+	free(e->pb.p);
+	pthread_mutex_destroy(&e->qlock);
+	pthread_mutex_destroy(&e->evlock);
+	pthread_mutex_destroy(&e->curlock);
+	pthread_cond_destroy(&e->qnotempty);
+	pthread_cond_destroy(&e->qnotfull);
+	free(e);
+}
+
+const char *mde_engine_error(const mde_engine *e)
+{
+	return e ? e->err : "";
+}
+
+int mde_engine_set_opt(mde_engine *e, mde_opt opt, int64_t v)
+{
+	if (e->running)
+		return MDE_ERR_STATE;
+	if (v < 0 || (opt != MDE_OPT_MAX_FILESIZE && v > INT32_MAX))
+		goto bad;
+	switch (opt) {
+	case MDE_OPT_THREADS: e->nthreads = (int)v; break;
+	case MDE_OPT_MAX_FILESIZE: e->max_filesize = v; break;
+	case MDE_OPT_TIMEOUT_MS: e->timeout_ms = (int)v; break;
+	case MDE_OPT_MAX_DEPTH: e->max_depth = (int)v; break;
+	case MDE_OPT_FOLLOW_SYMLINKS: e->follow = v != 0; break;
+	case MDE_OPT_ONE_FS: e->one_fs = v != 0; break;
+	case MDE_OPT_SKIP_SPECIAL_FS: e->skip_special = v != 0; break;
+	case MDE_OPT_REPORT_CLEAN: e->report_clean = v != 0; break;
+	case MDE_OPT_TEST_DELAY_MS: e->test_delay_ms = (int)v; break;
+	default: goto bad;
+	}
+	return MDE_OK;
+bad:
+	snprintf(e->err, sizeof(e->err), "invalid value %lld for option %d",
+		 (long long)v, (int)opt);
+	return MDE_ERR_ARG;
+}
+
+int mde_engine_add_exclude(mde_engine *e, mde_excl_kind kind,
+			   const char *pattern)
+{
+	int rc = mde__excl_add(e->excl, kind, pattern);
+
+	if (rc == MDE_ERR_ARG)
+		snprintf(e->err, sizeof(e->err), "invalid exclusion '%s'",
+			 pattern);
+	return rc;
+}
+
+void mde__emit(mde_engine *e, const mde_event *ev)
+{
+	pthread_mutex_lock(&e->evlock);
+	e->fn(e->ctx, ev);
+	pthread_mutex_unlock(&e->evlock);
+}
+
+void mde__report(mde_engine *e, mde_event_type type, const char *path,
+		 size_t len, const char *reason, int err)
+{
+	mde_event ev = { 0 };
+
+	ev.type = type;
+	ev.path = path;
+	ev.path_len = len;
+	ev.reason = reason;
+	ev.err = err;
+	ev.score = -1;
+	if (type == MDE_EV_ERROR)
+		atomic_fetch_add(&e->errors, 1);
+	else if (type == MDE_EV_SKIPPED)
+		atomic_fetch_add(&e->skipped, 1);
+	mde__emit(e, &ev);
+}
+
+mde__dir *mde__dir_new(int fd)
+{
+	mde__dir *d = malloc(sizeof(*d));
+
+	if (!d)
+		return NULL;
+	d->fd = fd;
+	atomic_init(&d->refs, 1);
+	return d;
+}
+
+void mde__dir_ref(mde__dir *d)
+{
+	if (d)
+		atomic_fetch_add(&d->refs, 1);
+}
+
+void mde__dir_unref(mde__dir *d)
+{
+	if (d && atomic_fetch_sub(&d->refs, 1) == 1) {
+		close(d->fd);
+		free(d);
+	}
+}
+
+int mde__queue_push(mde_engine *e, mde__item *it)
+{
+	pthread_mutex_lock(&e->qlock);
+	while (e->qlen == e->qcap)
+		pthread_cond_wait(&e->qnotfull, &e->qlock);
+	e->q[(e->qhead + e->qlen) % e->qcap] = *it;
+	e->qlen++;
+	pthread_cond_signal(&e->qnotempty);
+	pthread_mutex_unlock(&e->qlock);
+	return MDE_OK;
+}
+
+/* Takes the next item; returns 0 when the queue is closed and empty. */
+static int queue_pop(mde_engine *e, mde__item *it)
+{
+	int got = 0;
+
+	pthread_mutex_lock(&e->qlock);
+	while (e->qlen == 0 && !e->closing)
+		pthread_cond_wait(&e->qnotempty, &e->qlock);
+	if (e->qlen > 0) {
+		*it = e->q[e->qhead];
+		e->qhead = (e->qhead + 1) % e->qcap;
+		e->qlen--;
+		got = 1;
+		pthread_cond_signal(&e->qnotfull);
+	}
+	pthread_mutex_unlock(&e->qlock);
+	return got;
+}
+
+static void *worker_main(void *arg)
+{
+	mde__worker *w = arg;
+	mde_engine *e = *(mde_engine **)w; /* first member is the engine */
+	mde__item it;
+
+	while (queue_pop(e, &it)) {
+		if (!atomic_load(&e->cancel))
+			mde__worker_scan(w, &it);
+		mde__dir_unref(it.dir);
+		free(it.path);
+	}
+	return NULL;
+}
+
+static int online_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? (int)n : 1;
+}
+
+static void reset_counters(mde_engine *e)
+{
+	atomic_store(&e->files, 0);
+	atomic_store(&e->bytes, 0);
+	atomic_store(&e->findings, 0);
+	atomic_store(&e->infected, 0);
+	atomic_store(&e->errors, 0);
+	atomic_store(&e->skipped, 0);
+	atomic_store(&e->excluded, 0);
+	atomic_store(&e->dirs, 0);
+	atomic_store(&e->cancel, 0);
+	e->cur[0] = '\0';
+}
+
+int mde_engine_begin(mde_engine *e, mde_event_fn fn, void *ctx)
+{
+	int n = e->nthreads > 0 ? e->nthreads : online_cpus();
+	int i;
+
+	if (e->running)
+		return MDE_ERR_STATE;
+	e->fn = fn;
+	e->ctx = ctx;
+	e->qcap = QUEUE_CAP;
+	e->qhead = e->qlen = 0;
+	e->closing = 0;
+	e->q = calloc(e->qcap, sizeof(*e->q));
+	e->threads = calloc((size_t)n, sizeof(*e->threads));
+	e->workers = calloc((size_t)n, sizeof(*e->workers));
+	if (!e->q || !e->threads || !e->workers)
+		goto nomem;
+	reset_counters(e);
+	e->t0_ns = mde__now_ns();
+	e->nstarted = 0;
+	e->running = 1;
+	for (i = 0; i < n; i++) {
+		e->workers[i] = mde__worker_new(e);
+		if (!e->workers[i])
+			goto nomem;
+		if (pthread_create(&e->threads[i], NULL, worker_main,
+				   e->workers[i]) != 0) {
+			mde__worker_free(e->workers[i]);
+			e->workers[i] = NULL;
+			break;
+		}
+		e->nstarted++;
+	}
+	if (e->nstarted == 0)
+		goto nomem;
+	return MDE_OK;
+nomem:
+	snprintf(e->err, sizeof(e->err), "cannot start %d workers", n);
+	mde_engine_end(e, NULL);
+	return MDE_ERR_NOMEM;
+}
+
+int mde_engine_submit(mde_engine *e, const char *path)
+{
+	if (!e->running)
+		return MDE_ERR_STATE;
+	if (atomic_load(&e->cancel))
+		return MDE_OK;
+	return mde__walk(e, path);
+}
+
+int mde_engine_end(mde_engine *e, mde_summary *sum)
+{
+	int i;
+
+	pthread_mutex_lock(&e->qlock);
+	e->closing = 1;
+	pthread_cond_broadcast(&e->qnotempty);
+	pthread_mutex_unlock(&e->qlock);
+	for (i = 0; i < e->nstarted; i++)
+		pthread_join(e->threads[i], NULL);
+	if (e->workers)
+		for (i = 0; e->threads && i < e->nstarted; i++)
+			mde__worker_free(e->workers[i]);
+	if (sum)
+		mde_engine_progress(e, sum, NULL, 0);
+	free(e->q);
+	free(e->threads);
+	free(e->workers);
+	e->q = NULL;
+	e->threads = NULL;
+	e->workers = NULL;
+	e->nstarted = 0;
+	e->running = 0;
+	mde__walk_reset(e);
+	return MDE_OK;
+}
+
+void mde_engine_cancel(mde_engine *e)
+{
+	atomic_store(&e->cancel, 1);
+}
+
+void mde_engine_progress(mde_engine *e, mde_summary *s, char *cur,
+			 size_t cur_len)
+{
+	memset(s, 0, sizeof(*s));
+	s->files = atomic_load(&e->files);
+	s->bytes = atomic_load(&e->bytes);
+	s->findings = atomic_load(&e->findings);
+	s->infected = atomic_load(&e->infected);
+	s->errors = atomic_load(&e->errors);
+	s->skipped = atomic_load(&e->skipped);
+	s->excluded = atomic_load(&e->excluded);
+	s->dirs = atomic_load(&e->dirs);
+	s->elapsed_ns = mde__now_ns() - e->t0_ns;
+	s->cancelled = atomic_load(&e->cancel);
+	if (cur && cur_len) {
+		pthread_mutex_lock(&e->curlock);
+		snprintf(cur, cur_len, "%s", e->cur);
+		pthread_mutex_unlock(&e->curlock);
+	}
+}

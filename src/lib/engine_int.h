@@ -1,0 +1,102 @@
+/*
+ * engine_int.h - state shared by engine.c (threads, queue, API),
+ * walk.c (the directory walker) and pipeline.c (per-file stages).
+ */
+#ifndef MDE_ENGINE_INT_H
+#define MDE_ENGINE_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/stat.h>
+
+#include "exclude.h"
+#include "mde_int.h"
+
+/* An open directory shared by the files queued from it. */
+typedef struct mde__dir {
+	int fd;
+	atomic_int refs;
+} mde__dir;
+
+/* One file to scan: opened relative to dir (or by path when dir is NULL). */
+typedef struct mde__item {
+	mde__dir *dir;
+	char *path;  /* absolute display path, malloc'd, NUL terminated */
+	size_t len;  /* strlen(path) */
+	size_t base; /* offset of the base name in path */
+} mde__item;
+
+/* A growable byte string. */
+typedef struct mde__buf {
+	char *p;
+	size_t len, cap;
+} mde__buf;
+
+int mde__buf_put(mde__buf *b, const char *s, size_t n);
+
+typedef struct mde__worker mde__worker;
+
+struct mde_engine {
+	const mde_defs *defs;
+	/* options */
+	int nthreads;
+	int64_t max_filesize;
+	int timeout_ms;
+	int max_depth;
+	int follow, one_fs, skip_special, report_clean;
+	int test_delay_ms;
+	mde__excl *excl;
+	char err[256];
+	/* run */
+	int running;
+	mde_event_fn fn;
+	void *ctx;
+	pthread_t *threads;
+	mde__worker **workers;
+	int nstarted;
+	pthread_mutex_t qlock;
+	pthread_cond_t qnotempty, qnotfull;
+	mde__item *q;
+	size_t qcap, qhead, qlen;
+	int closing;
+	pthread_mutex_t evlock;
+	pthread_mutex_t curlock;
+	char cur[512];
+	atomic_uint_fast64_t files, bytes, findings, infected, errors, skipped,
+		excluded, dirs;
+	volatile atomic_int cancel;
+	uint64_t t0_ns;
+	/* walker (submit runs in the caller's thread) */
+	mde__buf pb;
+	dev_t start_dev;
+	void *visited; /* dev/ino set, only with follow */
+	size_t nvisited, capvisited;
+};
+
+/* Delivers one event to the user's callback (serialized). */
+void mde__emit(mde_engine *e, const mde_event *ev);
+
+/* Reports an error or skip for path; counts it. */
+void mde__report(mde_engine *e, mde_event_type type, const char *path,
+		 size_t len, const char *reason, int err);
+
+/* Queues an item; the queue takes ownership (and the dir reference). */
+int mde__queue_push(mde_engine *e, mde__item *it);
+
+mde__dir *mde__dir_new(int fd);
+void mde__dir_ref(mde__dir *d);
+void mde__dir_unref(mde__dir *d);
+
+/* Walks path (file or directory); see mde_engine_submit(). */
+int mde__walk(mde_engine *e, const char *path);
+void mde__walk_reset(mde_engine *e);
+
+/* Per-thread scanning state. */
+mde__worker *mde__worker_new(mde_engine *e);
+void mde__worker_free(mde__worker *w);
+/* Opens, reads and runs the stages on one item. */
+void mde__worker_scan(mde__worker *w, const mde__item *it);
+
+uint64_t mde__now_ns(void);
+
+#endif

@@ -1,0 +1,212 @@
+/*
+ * mde_int.h - internal interfaces shared by the files of libmde.
+ * Names here carry the mde__ prefix; nothing here is public.
+ */
+#ifndef MDE_INT_H
+#define MDE_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "mdescan.h"
+
+/* Diagnostic sink used by the parsers (see mde_diag_fn in mdescan.h). */
+typedef struct mde__diag {
+	mde_diag_fn fn;
+	void *ctx;
+	uint64_t count; /* items reported so far */
+} mde__diag;
+
+/* Reports one diagnostic: formats msg with printf-style arguments. */
+void mde__diagf(mde__diag *d, const char *file, unsigned line,
+		const char *signame, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+/* ------------------------------------------------ hash signatures (hashsig.c) */
+
+enum mde__hash_type { MDE__MD5 = 0, MDE__SHA1 = 1, MDE__SHA256 = 2, MDE__NHASH };
+
+/* Digest length in bytes of a hash type. */
+size_t mde__hash_len(int type);
+
+typedef struct mde__hashsigs mde__hashsigs;
+
+mde__hashsigs *mde__hashsigs_new(void);
+void mde__hashsigs_free(mde__hashsigs *h); /* NULL allowed */
+
+/*
+ * Parses one hash-signature file held in buf[0..len) (not NUL terminated).
+ * file is the name used in diagnostics.  Accepted line forms:
+ *   HASH:SIZE:NAME[:FLEVEL...]   ClamAV .hdb/.hsb (MD5, SHA-1 or SHA-256
+ *                                by hex length)
+ *   HASH:*:NAME[:FLEVEL...]      size wildcard
+ *   HASH                         plain hash list; name "Hash.<type>.<file>"
+ *   HASH  FILENAME               sha256sum/md5sum output; same naming
+ * Blank lines and lines starting with '#' are ignored.  A malformed line
+ * is reported through d (file, line, reason) and skipped.
+ * Returns MDE_OK, or MDE_ERR_NOMEM.
+ */
+int mde__hashsigs_parse(mde__hashsigs *h, const char *file, const char *buf,
+			size_t len, mde__diag *d);
+
+/* Sorts the tables and builds the size sets; call once, after parsing. */
+int mde__hashsigs_finalize(mde__hashsigs *h);
+
+/* Number of signatures of all types, and bytes of memory held. */
+uint64_t mde__hashsigs_count(const mde__hashsigs *h);
+uint64_t mde__hashsigs_memory(const mde__hashsigs *h);
+
+/* True if a file of this size must be hashed with type to be checked
+ * (its size appears among that type's signatures, or a wildcard-size
+ * signature of that type exists). */
+bool mde__hashsigs_want(const mde__hashsigs *h, int type, uint64_t size);
+
+/* Name of the signature matching digest and size, or NULL. */
+const char *mde__hashsigs_lookup(const mde__hashsigs *h, int type,
+				 const uint8_t *digest, uint64_t size);
+
+/* ------------------------------------------------ byte signatures (bytesig.c) */
+
+/* File kinds a byte signature can target (ClamAV Target field). */
+enum mde__target {
+	MDE__T_ANY = 0,
+	MDE__T_PE = 1,
+	MDE__T_ELF = 6,
+	MDE__T_MACHO = 9
+};
+
+typedef struct mde__bytesigs mde__bytesigs;
+typedef struct mde__bytescratch mde__bytescratch;
+
+mde__bytesigs *mde__bytesigs_new(void);
+void mde__bytesigs_free(mde__bytesigs *b); /* NULL allowed */
+
+/*
+ * Parses one ClamAV .ndb file in buf[0..len):
+ *   Name:Target:Offset:HexSig[:MinFL[:MaxFL]]
+ * A malformed line, or a signature using a feature the engine does not
+ * support, is reported through d by file, line and signature name with
+ * the reason, and skipped.  Returns MDE_OK or MDE_ERR_NOMEM.
+ */
+int mde__bytesigs_parse(mde__bytesigs *b, const char *file, const char *buf,
+			size_t len, mde__diag *d);
+
+/* Compiles the signatures for scanning; once, after parsing.  A signature
+ * the matcher cannot compile is reported through d and dropped.
+ * Returns MDE_OK, MDE_ERR_NOMEM or MDE_ERR_COMPILE (msg in err). */
+int mde__bytesigs_compile(mde__bytesigs *b, mde__diag *d, char *err,
+			  size_t errlen);
+
+uint64_t mde__bytesigs_count(const mde__bytesigs *b);
+uint64_t mde__bytesigs_memory(const mde__bytesigs *b);
+
+/* Per-thread scratch; one per worker. */
+mde__bytescratch *mde__bytescratch_new(const mde__bytesigs *b);
+void mde__bytescratch_free(mde__bytescratch *s); /* NULL allowed */
+
+/* Called once per matching signature (each signature at most once per
+ * buffer).  Returns nonzero to stop scanning. */
+typedef int (*mde__bytematch_fn)(void *ctx, const char *signame);
+
+/*
+ * Scans buf[0..len) with every signature whose target fits target
+ * (an enum mde__target value of the file).  Returns MDE_OK, or
+ * MDE_ERR_STATE if the matcher failed.
+ */
+int mde__bytesigs_scan(const mde__bytesigs *b, mde__bytescratch *s,
+		       const uint8_t *buf, size_t len, int target,
+		       mde__bytematch_fn fn, void *ctx);
+
+/* ------------------------------------------------ file typing (filetype.c) */
+
+typedef struct mde__ftype {
+	const char *name; /* YARA external "filetype": "ELF", "EXE", ... or "" */
+	int target;       /* enum mde__target of the file */
+} mde__ftype;
+
+/* Classifies a file from its first bytes (buf[0..len)); never fails. */
+void mde__filetype(const uint8_t *buf, size_t len, mde__ftype *ft);
+
+/* ------------------------------------------------ YARA stage (yarastage.c) */
+
+typedef struct mde__yara mde__yara;
+typedef struct mde__yscan mde__yscan;
+
+/* Per-file values of the external variables rules may use (Loki/THOR). */
+typedef struct mde__yext {
+	const char *filename;  /* basename */
+	const char *filepath;  /* directory, no trailing slash */
+	const char *extension; /* lowercase with leading dot, or "" */
+	const char *filetype;  /* mde__ftype.name */
+	const char *owner;     /* user name, or the uid in decimal */
+} mde__yext;
+
+/* One matching rule; pointers valid during the callback only. */
+typedef struct mde__ymatch {
+	const char *rule;
+	const char *ns;
+	const char *description; /* NULL when absent */
+	const char *author;      /* NULL when absent */
+	long score;              /* -1 when absent */
+} mde__ymatch;
+
+typedef int (*mde__ymatch_fn)(void *ctx, const mde__ymatch *m);
+
+mde__yara *mde__yara_new(void); /* NULL on failure */
+void mde__yara_free(mde__yara *y); /* NULL allowed */
+
+/* Keeps a copy of a rule source; compiled by mde__yara_compile(). */
+int mde__yara_add_source(mde__yara *y, const char *file, const char *buf,
+			 size_t len);
+
+/* Loads compiled rules (yarac output); reports a bad file through d. */
+int mde__yara_add_compiled(mde__yara *y, const char *file, const void *buf,
+			   size_t len, mde__diag *d);
+
+/*
+ * Compiles every source.  A file that fails to compile is reported through
+ * d (file, line, message) and left out; the others still load.
+ */
+int mde__yara_compile(mde__yara *y, mde__diag *d, char *err, size_t errlen);
+
+uint64_t mde__yara_count(const mde__yara *y);
+bool mde__yara_empty(const mde__yara *y);
+
+/* Per-thread scanner state (one YR_SCANNER per rule set). */
+mde__yscan *mde__yscan_new(const mde__yara *y);
+void mde__yscan_free(mde__yscan *s); /* NULL allowed */
+
+/*
+ * Scans buf with every rule set.  Returns MDE_OK, or MDE_ERR_STATE with a
+ * reason in *why ("limit: timeout", ...) when libyara failed.
+ */
+int mde__yscan_scan(mde__yscan *s, const uint8_t *buf, size_t len,
+		    const mde__yext *ext, int timeout_s, mde__ymatch_fn fn,
+		    void *ctx, const char **why);
+
+/* ------------------------------------------------ definitions (defs.c) */
+
+struct mde_defs {
+	mde__hashsigs *hash;
+	mde__bytesigs *bytes;
+	mde__yara *yara;
+	mde__diag diag;      /* forwards to the user's callback */
+	mde_diag_fn user_fn;
+	void *user_ctx;
+	int compiled;
+	char err[512];
+};
+
+/* Built-in definitions generated from sigdb/ and rules/ (builtin_defs.c). */
+typedef struct mde__builtin {
+	const char *name;
+	const unsigned char *data;
+	size_t len;
+} mde__builtin;
+extern const mde__builtin mde__builtins[];
+extern const size_t mde__nbuiltins;
+#define MDE__BUILTIN_KEY 0xA5 /* see src/gen-builtin.sh */
+
+#endif /* MDE_INT_H */

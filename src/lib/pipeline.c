@@ -1,0 +1,390 @@
+/*
+ * pipeline.c - what a worker does with one file: open it without
+ * following links or blocking, read it once into the worker's buffer,
+ * then run the stages of the table below over that buffer.
+ *
+ * Files are read, not mmap'd: a file truncated while it is scanned then
+ * shows up as a short read (reported), never as SIGBUS.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "engine_int.h"
+
+struct mde__worker {
+	mde_engine *e; /* first: worker_main reads it */
+	uint8_t *buf;
+	size_t cap;
+	mde__bytescratch *bs;
+	mde__yscan *ys;
+	EVP_MD *md[MDE__NHASH];
+	uid_t owner_uid;
+	char owner[64];
+	int have_owner;
+};
+
+/* The file being scanned, as the stages see it. */
+struct file {
+	mde__worker *w;
+	const mde__item *it;
+	const uint8_t *buf;
+	size_t len;
+	struct stat st;
+	mde__ftype ft;
+	char sha256[65];
+	int nfound;
+	const char *why; /* error reason set by a stage */
+};
+
+typedef int (*stage_fn)(struct file *f);
+
+static int stage_hash(struct file *f);
+static int stage_bytes(struct file *f);
+static int stage_yara(struct file *f);
+
+/* The per-file pipeline, in order.  The archive stage (unpacking, then
+ * running the table again on each member) takes the empty slot. */
+static const struct stage {
+	const char *name;
+	stage_fn scan;
+} stages[] = {
+	{ "hash", stage_hash },
+	{ "bytes", stage_bytes },
+	{ "yara", stage_yara },
+	{ "archive", NULL },
+};
+
+mde__worker *mde__worker_new(mde_engine *e)
+{
+	static const char *const names[MDE__NHASH] = { "MD5", "SHA1",
+						       "SHA256" };
+	mde__worker *w = calloc(1, sizeof(*w));
+	int i;
+
+	if (!w)
+		return NULL;
+	w->e = e;
+	w->bs = mde__bytescratch_new(e->defs->bytes);
+	w->ys = mde__yscan_new(e->defs->yara);
+	for (i = 0; i < MDE__NHASH; i++)
+		w->md[i] = EVP_MD_fetch(NULL, names[i], NULL);
+	if (!w->bs || !w->ys || !w->md[0] || !w->md[1] || !w->md[2]) {
+		mde__worker_free(w);
+		return NULL;
+	}
+	return w;
+}
+
+void mde__worker_free(mde__worker *w)
+{
+	int i;
+
+	if (!w)
+		return;
+	mde__bytescratch_free(w->bs);
+	mde__yscan_free(w->ys);
+	for (i = 0; i < MDE__NHASH; i++)
+		EVP_MD_free(w->md[i]);
+	free(w->buf);
+	free(w);
+}
+
+static void emit_finding(struct file *f, const char *stage, const char *name,
+			 const mde__ymatch *ym)
+{
+	mde_engine *e = f->w->e;
+	mde_event ev = { 0 };
+
+	ev.type = MDE_EV_FINDING;
+	ev.path = f->it->path;
+	ev.path_len = f->it->len;
+	ev.size = (uint64_t)f->len;
+	ev.name = name;
+	ev.stage = stage;
+	ev.score = -1;
+	ev.sha256 = f->sha256[0] ? f->sha256 : NULL;
+	if (ym) {
+		ev.rule_ns = ym->ns;
+		ev.description = ym->description;
+		ev.author = ym->author;
+		ev.score = ym->score;
+	}
+	if (f->nfound++ == 0)
+		atomic_fetch_add(&e->infected, 1);
+	atomic_fetch_add(&e->findings, 1);
+	mde__emit(e, &ev);
+}
+
+static void hex(const uint8_t *d, size_t n, char *out)
+{
+	static const char x[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = x[d[i] >> 4];
+		out[2 * i + 1] = x[d[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+/* Hashes only with the types whose signatures could match this size. */
+static int stage_hash(struct file *f)
+{
+	const mde__hashsigs *h = f->w->e->defs->hash;
+	uint8_t dig[64];
+	unsigned int dl;
+	const char *name;
+	int t;
+
+	for (t = 0; t < MDE__NHASH; t++) {
+		if (!mde__hashsigs_want(h, t, f->len))
+			continue;
+		if (!EVP_Digest(f->buf, f->len, dig, &dl, f->w->md[t], NULL)) {
+			f->why = "hashing failed";
+			return MDE_ERR_STATE;
+		}
+		if (t == MDE__SHA256)
+			hex(dig, dl, f->sha256);
+		name = mde__hashsigs_lookup(h, t, dig, f->len);
+		if (name)
+			emit_finding(f, "hash", name, NULL);
+	}
+	return MDE_OK;
+}
+
+static int byte_hit(void *ctx, const char *signame)
+{
+	emit_finding(ctx, "bytes", signame, NULL);
+	return 0;
+}
+
+static int stage_bytes(struct file *f)
+{
+	int rc = mde__bytesigs_scan(f->w->e->defs->bytes, f->w->bs, f->buf,
+				    f->len, f->ft.target, byte_hit, f);
+
+	if (rc != MDE_OK)
+		f->why = "byte signature matcher failed";
+	return rc;
+}
+
+static int yara_hit(void *ctx, const mde__ymatch *m)
+{
+	emit_finding(ctx, "yara", m->rule, m);
+	return 0;
+}
+
+static const char *owner_name(mde__worker *w, uid_t uid)
+{
+	struct passwd pw, *res = NULL;
+	char tmp[1024];
+
+	if (w->have_owner && w->owner_uid == uid)
+		return w->owner;
+	if (getpwuid_r(uid, &pw, tmp, sizeof(tmp), &res) == 0 && res)
+		snprintf(w->owner, sizeof(w->owner), "%s", pw.pw_name);
+	else
+		snprintf(w->owner, sizeof(w->owner), "%u", (unsigned)uid);
+	w->owner_uid = uid;
+	w->have_owner = 1;
+	return w->owner;
+}
+
+/* ".tar.GZ" -> ".gz"; names without a dot, or only a leading one, -> "". */
+static void extension(const char *name, char *out, size_t outlen)
+{
+	const char *dot = strrchr(name, '.');
+	size_t i, n;
+
+	out[0] = '\0';
+	if (!dot || dot == name || (n = strlen(dot)) >= outlen || n < 2)
+		return;
+	for (i = 0; i <= n; i++)
+		out[i] = (char)(dot[i] >= 'A' && dot[i] <= 'Z' ? dot[i] + 32
+							       : dot[i]);
+}
+
+static int stage_yara(struct file *f)
+{
+	const mde__item *it = f->it;
+	mde__yext x;
+	char ext[32];
+	char *dir;
+	size_t dl = it->base > 1 ? it->base - 1 : it->base;
+	int rc;
+
+	if (mde__yara_empty(f->w->e->defs->yara))
+		return MDE_OK;
+	dir = strndup(it->path, dl);
+	if (!dir) {
+		f->why = "out of memory";
+		return MDE_ERR_NOMEM;
+	}
+	extension(it->path + it->base, ext, sizeof(ext));
+	x.filename = it->path + it->base;
+	x.filepath = dir;
+	x.extension = ext;
+	x.filetype = f->ft.name;
+	x.owner = owner_name(f->w, f->st.st_uid);
+	rc = mde__yscan_scan(f->w->ys, f->buf, f->len, &x,
+			     (f->w->e->timeout_ms + 999) / 1000, yara_hit, f,
+			     &f->why);
+	free(dir);
+	return rc;
+}
+
+static int grow(mde__worker *w, size_t need)
+{
+	size_t cap = w->cap ? w->cap : 1 << 16;
+	uint8_t *p;
+
+	if (need <= w->cap)
+		return MDE_OK;
+	while (cap < need)
+		cap *= 2;
+	p = realloc(w->buf, cap);
+	if (!p)
+		return MDE_ERR_NOMEM;
+	w->buf = p;
+	w->cap = cap;
+	return MDE_OK;
+}
+
+/* Reads the whole file; one byte more than its size to notice growth.
+ * Returns the bytes read or -1 (errno set). */
+static ssize_t read_all(int fd, uint8_t *buf, size_t want)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < want) {
+		n = read(fd, buf + got, want - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+static int open_item(const mde__item *it)
+{
+	int fl = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
+	int dfd = it->dir ? it->dir->fd : AT_FDCWD;
+	const char *name = it->dir ? it->path + it->base : it->path;
+	int fd;
+
+	if (it->dir)
+		fl |= O_NOFOLLOW;
+	fd = openat(dfd, name, fl | O_NOATIME);
+	if (fd < 0 && errno == EPERM)
+		fd = openat(dfd, name, fl);
+	return fd;
+}
+
+static void set_current(mde_engine *e, const mde__item *it)
+{
+	if (pthread_mutex_trylock(&e->curlock) == 0) {
+		snprintf(e->cur, sizeof(e->cur), "%s", it->path);
+		pthread_mutex_unlock(&e->curlock);
+	}
+}
+
+static void run_stages(struct file *f)
+{
+	mde_engine *e = f->w->e;
+	mde_event ev = { 0 };
+	size_t i;
+
+	mde__filetype(f->buf, f->len, &f->ft);
+	for (i = 0; i < sizeof(stages) / sizeof(stages[0]); i++) {
+		if (!stages[i].scan)
+			continue;
+		if (stages[i].scan(f) != MDE_OK) {
+			mde__report(e, MDE_EV_ERROR, f->it->path, f->it->len,
+				    f->why ? f->why : "scan failed", 0);
+			return;
+		}
+	}
+	if (f->nfound == 0 && e->report_clean) {
+		ev.type = MDE_EV_CLEAN;
+		ev.path = f->it->path;
+		ev.path_len = f->it->len;
+		ev.size = f->len;
+		ev.score = -1;
+		mde__emit(e, &ev);
+	}
+}
+
+void mde__worker_scan(mde__worker *w, const mde__item *it)
+{
+	mde_engine *e = w->e;
+	struct file f = { 0 };
+	char why[96];
+	ssize_t n;
+	int fd;
+
+	f.w = w;
+	f.it = it;
+	set_current(e, it);
+	fd = open_item(it);
+	if (fd < 0) {
+		mde__report(e, MDE_EV_ERROR, it->path, it->len,
+			    strerror(errno), errno);
+		return;
+	}
+	if (fstat(fd, &f.st) < 0 || !S_ISREG(f.st.st_mode)) {
+		mde__report(e, S_ISREG(f.st.st_mode) ? MDE_EV_ERROR
+						     : MDE_EV_SKIPPED,
+			    it->path, it->len, "not a regular file", 0);
+		goto out;
+	}
+	if (e->max_filesize && f.st.st_size > e->max_filesize) {
+		mde__report(e, MDE_EV_SKIPPED, it->path, it->len,
+			    "limit: max-filesize", 0);
+		goto out;
+	}
+	if (e->test_delay_ms) {
+		struct timespec ts = { e->test_delay_ms / 1000,
+				       (e->test_delay_ms % 1000) * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+	if (grow(w, (size_t)f.st.st_size + 1) != MDE_OK) {
+		mde__report(e, MDE_EV_ERROR, it->path, it->len,
+			    "out of memory", ENOMEM);
+		goto out;
+	}
+	n = read_all(fd, w->buf, (size_t)f.st.st_size + 1);
+	if (n < 0) {
+		mde__report(e, MDE_EV_ERROR, it->path, it->len,
+			    strerror(errno), errno);
+		goto out;
+	}
+	if ((size_t)n != (size_t)f.st.st_size) {
+		snprintf(why, sizeof(why),
+			 "file changed size during scan (%lld bytes, read %zd)",
+			 (long long)f.st.st_size, n);
+		mde__report(e, MDE_EV_ERROR, it->path, it->len, why, 0);
+		goto out;
+	}
+	f.buf = w->buf;
+	f.len = (size_t)n;
+	atomic_fetch_add(&e->files, 1);
+	atomic_fetch_add(&e->bytes, (uint64_t)n);
+	run_stages(&f);
+out:
+	close(fd);
+}

@@ -1,0 +1,388 @@
+/*
+ * walk.c - the directory walker.  Runs in the thread that calls
+ * mde_engine_submit(); every directory is opened relative to its parent
+ * (openat), so paths of any length work, and files are queued with a
+ * reference to their open directory for the workers' openat().
+ *
+ * Symlinks are not followed unless asked; when they are, every directory
+ * is entered once (a dev/inode set), which also ends loops.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "engine_int.h"
+
+struct devino {
+	dev_t dev;
+	ino_t ino;
+};
+
+void mde__walk_reset(mde_engine *e)
+{
+	free(e->visited);
+	e->visited = NULL;
+	e->nvisited = e->capvisited = 0;
+}
+
+/* Open-addressing set of visited directories; returns 1 if already in. */
+static int visit(mde_engine *e, const struct stat *st)
+{
+	struct devino *t = e->visited;
+	size_t mask, i;
+
+	if (e->nvisited * 2 >= e->capvisited) {
+		size_t cap = e->capvisited ? 2 * e->capvisited : 256, k;
+		struct devino *n = calloc(cap, sizeof(*n));
+
+		if (!n)
+			return 0;
+		for (k = 0; k < e->capvisited; k++) {
+			if (!t[k].ino)
+				continue;
+			i = (t[k].ino * 0x9e3779b97f4a7c15ull ^ t[k].dev) &
+			    (cap - 1);
+			while (n[i].ino)
+				i = (i + 1) & (cap - 1);
+			n[i] = t[k];
+		}
+		free(t);
+		e->visited = t = n;
+		e->capvisited = cap;
+	}
+	mask = e->capvisited - 1;
+	i = (st->st_ino * 0x9e3779b97f4a7c15ull ^ st->st_dev) & mask;
+	for (; t[i].ino; i = (i + 1) & mask)
+		if (t[i].ino == st->st_ino && t[i].dev == st->st_dev)
+			return 1;
+	t[i].dev = st->st_dev;
+	t[i].ino = st->st_ino ? st->st_ino : 1;
+	e->nvisited++;
+	return 0;
+}
+
+/* Filesystems --full leaves alone: kernel views, network and FUSE. */
+static const struct fsskip {
+	unsigned long magic;
+	const char *reason;
+} fsskips[] = {
+	{ 0x9fa0, "pseudo filesystem" },       /* proc */
+	{ 0x62656572, "pseudo filesystem" },   /* sysfs */
+	{ 0x1cd1, "pseudo filesystem" },       /* devpts */
+	{ 0x27e0eb, "pseudo filesystem" },     /* cgroup */
+	{ 0x63677270, "pseudo filesystem" },   /* cgroup2 */
+	{ 0x64626720, "pseudo filesystem" },   /* debugfs */
+	{ 0x74726163, "pseudo filesystem" },   /* tracefs */
+	{ 0x73636673, "pseudo filesystem" },   /* securityfs */
+	{ 0xcafe4a11, "pseudo filesystem" },   /* bpf */
+	{ 0x6165676c, "pseudo filesystem" },   /* pstore */
+	{ 0x42494e4d, "pseudo filesystem" },   /* binfmt_misc */
+	{ 0x19800202, "pseudo filesystem" },   /* mqueue */
+	{ 0x6e736673, "pseudo filesystem" },   /* nsfs */
+	{ 0x6969, "network filesystem" },      /* nfs */
+	{ 0xff534d42, "network filesystem" },  /* cifs */
+	{ 0xfe534d42, "network filesystem" },  /* smb2 */
+	{ 0x517b, "network filesystem" },      /* smb */
+	{ 0x00c36400, "network filesystem" },  /* ceph */
+	{ 0x5346414f, "network filesystem" },  /* afs */
+	{ 0x01021997, "network filesystem" },  /* 9p */
+	{ 0x65735546, "fuse filesystem" },     /* fuse */
+};
+
+static const char *special_fs(int fd)
+{
+	struct statfs sf;
+	size_t i;
+
+	if (fstatfs(fd, &sf) < 0)
+		return NULL;
+	for (i = 0; i < sizeof(fsskips) / sizeof(fsskips[0]); i++)
+		if ((unsigned long)sf.f_type == fsskips[i].magic)
+			return fsskips[i].reason;
+	return NULL;
+}
+
+static const char *type_reason(mode_t m)
+{
+	if (S_ISFIFO(m))
+		return "fifo";
+	if (S_ISSOCK(m))
+		return "socket";
+	if (S_ISCHR(m))
+		return "character device";
+	if (S_ISBLK(m))
+		return "block device";
+	return "not a regular file";
+}
+
+static int queue_file(mde_engine *e, mde__dir *dir, size_t base)
+{
+	mde__item it;
+
+	if (mde__excl_file(e->excl, e->pb.p, e->pb.len)) {
+		atomic_fetch_add(&e->excluded, 1);
+		return MDE_OK;
+	}
+	it.path = malloc(e->pb.len + 1);
+	if (!it.path)
+		return MDE_ERR_NOMEM;
+	memcpy(it.path, e->pb.p, e->pb.len + 1);
+	it.len = e->pb.len;
+	it.base = base;
+	it.dir = dir;
+	mde__dir_ref(dir);
+	return mde__queue_push(e, &it);
+}
+
+static int open_dir_at(int dirfd, const char *name, int follow)
+{
+	int fl = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK;
+	int fd;
+
+	if (!follow)
+		fl |= O_NOFOLLOW;
+	fd = openat(dirfd, name, fl | O_NOATIME);
+	if (fd < 0 && errno == EPERM)
+		fd = openat(dirfd, name, fl);
+	return fd;
+}
+
+static int walk_dir(mde_engine *e, mde__dir *dn, int depth, dev_t pdev);
+
+/* /proc, /sys and /dev hold kernel objects, not files worth reading. */
+static int is_kernel_tree(const char *p)
+{
+	return strcmp(p, "/proc") == 0 || strcmp(p, "/sys") == 0 ||
+	       strcmp(p, "/dev") == 0;
+}
+
+/* Decides what to do with one directory entry (pb holds its path). */
+static int walk_entry(mde_engine *e, mde__dir *dn, const char *name,
+		      unsigned char dtype, size_t base, int depth, dev_t pdev)
+{
+	struct stat st;
+	int fd, rc;
+
+	if (dtype == DT_UNKNOWN || (dtype == DT_LNK && e->follow)) {
+		if (fstatat(dn->fd, name, &st,
+			    e->follow ? 0 : AT_SYMLINK_NOFOLLOW) < 0) {
+			if (errno == ENOENT && dtype == DT_LNK)
+				return MDE_OK; /* dangling link */
+			mde__report(e, MDE_EV_ERROR, e->pb.p, e->pb.len,
+				    strerror(errno), errno);
+			return MDE_OK;
+		}
+		dtype = IFTODT(st.st_mode);
+	}
+	switch (dtype) {
+	case DT_REG:
+		return queue_file(e, dn, base);
+	case DT_LNK:
+		return MDE_OK;
+	case DT_DIR:
+		break;
+	default:
+		if (mde__excl_file(e->excl, e->pb.p, e->pb.len)) {
+			atomic_fetch_add(&e->excluded, 1);
+			return MDE_OK;
+		}
+		mde__report(e, MDE_EV_SKIPPED, e->pb.p, e->pb.len,
+			    type_reason(DTTOIF(dtype)), 0);
+		return MDE_OK;
+	}
+	if (mde__excl_dir(e->excl, e->pb.p, e->pb.len)) {
+		atomic_fetch_add(&e->excluded, 1);
+		return MDE_OK;
+	}
+	if (e->skip_special && is_kernel_tree(e->pb.p)) {
+		mde__report(e, MDE_EV_SKIPPED, e->pb.p, e->pb.len,
+			    "pseudo filesystem", 0);
+		return MDE_OK;
+	}
+	if (depth + 1 > e->max_depth) {
+		mde__report(e, MDE_EV_SKIPPED, e->pb.p, e->pb.len,
+			    "limit: max-depth", 0);
+		return MDE_OK;
+	}
+	fd = open_dir_at(dn->fd, name, e->follow);
+	if (fd < 0) {
+		if (errno != ELOOP && errno != ENOTDIR)
+			mde__report(e, MDE_EV_ERROR, e->pb.p, e->pb.len,
+				    strerror(errno), errno);
+		return MDE_OK;
+	}
+	rc = MDE_OK;
+	{
+		mde__dir *child = mde__dir_new(fd);
+
+		if (!child) {
+			close(fd);
+			return MDE_ERR_NOMEM;
+		}
+		rc = walk_dir(e, child, depth + 1, pdev);
+		mde__dir_unref(child);
+	}
+	return rc;
+}
+
+/* Checks a directory just opened: filesystem rules and loops.
+ * Returns 1 to enter it. */
+static int enter_ok(mde_engine *e, int fd, dev_t pdev, dev_t *dev)
+{
+	struct stat st;
+	const char *why;
+
+	if (fstat(fd, &st) < 0) {
+		mde__report(e, MDE_EV_ERROR, e->pb.p, e->pb.len,
+			    strerror(errno), errno);
+		return 0;
+	}
+	*dev = st.st_dev;
+	if (e->one_fs && st.st_dev != e->start_dev)
+		return 0;
+	if (e->skip_special && st.st_dev != pdev && (why = special_fs(fd))) {
+		mde__report(e, MDE_EV_SKIPPED, e->pb.p, e->pb.len, why, 0);
+		return 0;
+	}
+	if (e->follow && visit(e, &st))
+		return 0;
+	return 1;
+}
+
+static int walk_dir(mde_engine *e, mde__dir *dn, int depth, dev_t pdev)
+{
+	size_t plen = e->pb.len, nlen;
+	struct dirent *de;
+	dev_t dev;
+	DIR *d;
+	int fd, rc = MDE_OK;
+
+	if (!enter_ok(e, dn->fd, pdev, &dev))
+		return MDE_OK;
+	fd = dup(dn->fd);
+	d = fd < 0 ? NULL : fdopendir(fd);
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		mde__report(e, MDE_EV_ERROR, e->pb.p, e->pb.len,
+			    strerror(errno), errno);
+		return MDE_OK;
+	}
+	atomic_fetch_add(&e->dirs, 1);
+	while (rc == MDE_OK && !atomic_load(&e->cancel)) {
+		errno = 0;
+		if (!(de = readdir(d))) {
+			if (errno)
+				mde__report(e, MDE_EV_ERROR, e->pb.p, plen,
+					    strerror(errno), errno);
+			break;
+		}
+		if (de->d_name[0] == '.' && (!de->d_name[1] ||
+		    (de->d_name[1] == '.' && !de->d_name[2])))
+			continue;
+		nlen = strlen(de->d_name);
+		e->pb.len = plen;
+		if (plen == 0 || e->pb.p[plen - 1] != '/')
+			rc = mde__buf_put(&e->pb, "/", 1);
+		if (rc == MDE_OK)
+			rc = mde__buf_put(&e->pb, de->d_name, nlen);
+		if (rc == MDE_OK)
+			rc = walk_entry(e, dn, de->d_name, de->d_type,
+					e->pb.len - nlen, depth, dev);
+	}
+	closedir(d);
+	e->pb.len = plen;
+	if (e->pb.p)
+		e->pb.p[plen] = '\0';
+	return rc;
+}
+
+/* Makes pb the absolute, lexically tidied form of path. */
+static int absolute(mde_engine *e, const char *path)
+{
+	const char *s = path;
+	char cwd[4096];
+	int rc = MDE_OK;
+
+	e->pb.len = 0;
+	if (path[0] != '/') {
+		if (!getcwd(cwd, sizeof(cwd)))
+			return MDE_ERR_IO;
+		rc = mde__buf_put(&e->pb, cwd, strlen(cwd));
+	}
+	while (rc == MDE_OK && *s) {
+		const char *end;
+
+		while (*s == '/')
+			s++;
+		end = strchrnul(s, '/');
+		if (end - s == 1 && s[0] == '.') {
+			s = end;
+			continue;
+		}
+		if (end > s) {
+			rc = mde__buf_put(&e->pb, "/", 1);
+			if (rc == MDE_OK)
+				rc = mde__buf_put(&e->pb, s, (size_t)(end - s));
+		}
+		s = end;
+	}
+	if (rc == MDE_OK && e->pb.len == 0)
+		rc = mde__buf_put(&e->pb, "/", 1);
+	return rc;
+}
+
+int mde__walk(mde_engine *e, const char *path)
+{
+	struct stat st;
+	mde__dir *dn;
+	size_t base;
+	int fd, rc;
+
+	rc = absolute(e, path);
+	if (rc != MDE_OK) {
+		mde__report(e, MDE_EV_ERROR, path, strlen(path),
+			    "cannot make the path absolute", errno);
+		return MDE_OK;
+	}
+	if (stat(path, &st) < 0) {
+		mde__report(e, MDE_EV_ERROR, e->pb.p, e->pb.len,
+			    strerror(errno), errno);
+		return MDE_OK;
+	}
+	e->start_dev = st.st_dev;
+	base = (size_t)(strrchr(e->pb.p, '/') - e->pb.p) + 1;
+	if (S_ISREG(st.st_mode))
+		return queue_file(e, NULL, base);
+	if (!S_ISDIR(st.st_mode)) {
+		mde__report(e, MDE_EV_SKIPPED, e->pb.p, e->pb.len,
+			    type_reason(st.st_mode), 0);
+		return MDE_OK;
+	}
+	if (mde__excl_dir(e->excl, e->pb.p, e->pb.len)) {
+		atomic_fetch_add(&e->excluded, 1);
+		return MDE_OK;
+	}
+	fd = open_dir_at(AT_FDCWD, path, 1);
+	if (fd < 0) {
+		mde__report(e, MDE_EV_ERROR, e->pb.p, e->pb.len,
+			    strerror(errno), errno);
+		return MDE_OK;
+	}
+	dn = mde__dir_new(fd);
+	if (!dn) {
+		close(fd);
+		return MDE_ERR_NOMEM;
+	}
+	/* the start directory is entered even if it is special itself */
+	rc = walk_dir(e, dn, 0, st.st_dev);
+	mde__dir_unref(dn);
+	return rc;
+}

@@ -1,0 +1,455 @@
+/*
+ * mdescan - scan files and directories for malware.
+ *
+ * The tool: options, definitions loading, the progress line, and the
+ * exit status.  Everything about scanning lives in libmde (mdescan.h).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mdescan.h"
+#include "output.h"
+
+int quick_scan_submit(mde_engine *e);
+
+enum {
+	OPT_EXCLUDE = 256, OPT_EXCLUDE_DIR, OPT_EXCLUDE_EXT, OPT_FILES_FROM,
+	OPT_FOLLOW, OPT_FULL, OPT_JSON, OPT_MAX_DEPTH, OPT_MAX_FILESIZE,
+	OPT_NICE, OPT_NO_SUMMARY, OPT_NULL, OPT_ONE_FS, OPT_QUICK,
+	OPT_SCAN_ALL_FS, OPT_TIMEOUT
+};
+
+static const struct option longopts[] = {
+	{ "database", required_argument, NULL, 'd' },
+	{ "exclude", required_argument, NULL, OPT_EXCLUDE },
+	{ "exclude-dir", required_argument, NULL, OPT_EXCLUDE_DIR },
+	{ "exclude-ext", required_argument, NULL, OPT_EXCLUDE_EXT },
+	{ "files-from", required_argument, NULL, OPT_FILES_FROM },
+	{ "follow-symlinks", no_argument, NULL, OPT_FOLLOW },
+	{ "full", no_argument, NULL, OPT_FULL },
+	{ "help", no_argument, NULL, 'h' },
+	{ "infected", no_argument, NULL, 'i' },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "max-depth", required_argument, NULL, OPT_MAX_DEPTH },
+	{ "max-filesize", required_argument, NULL, OPT_MAX_FILESIZE },
+	{ "nice", no_argument, NULL, OPT_NICE },
+	{ "no-summary", no_argument, NULL, OPT_NO_SUMMARY },
+	{ "null", no_argument, NULL, OPT_NULL },
+	{ "one-file-system", no_argument, NULL, OPT_ONE_FS },
+	{ "quick", no_argument, NULL, OPT_QUICK },
+	{ "scan-all-fs", no_argument, NULL, OPT_SCAN_ALL_FS },
+	{ "threads", required_argument, NULL, 'j' },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 }
+};
+
+struct excl {
+	mde_excl_kind kind;
+	const char *pattern;
+};
+
+struct opts {
+	const char **dbs;
+	size_t ndbs;
+	struct excl *excl;
+	size_t nexcl;
+	const char *files_from;
+	int follow, full, quick, json, nice, summary, null, one_fs, all_fs;
+	int infected, threads;
+	int64_t max_depth, max_filesize, timeout;
+};
+
+/* State shared by the event callback and the progress thread. */
+struct run {
+	const struct out_format *fmt;
+	struct out_opts oo;
+	pthread_mutex_t lock;
+	int progress_shown;
+	int progress_stop;
+	mde_engine *e;
+};
+
+static mde_engine *volatile cancel_engine;
+
+static void usage(FILE *fp)
+{
+	fputs("usage: mdescan [options] PATH...\n"
+	      "       mdescan [options] --files-from FILE [--null]\n"
+	      "       mdescan [options] --quick | --full\n"
+	      "\n"
+	      "  -d, --database PATH     definitions file or directory "
+	      "(repeatable; replaces built-ins)\n"
+	      "      --exclude PATTERN   exclude paths (* one level, "
+	      "trailing * anything, ? one char)\n"
+	      "      --exclude-dir PATTERN  exclude a directory and all "
+	      "below it\n"
+	      "      --exclude-ext EXT   exclude a file extension\n"
+	      "      --files-from FILE   read paths to scan from FILE "
+	      "(- for stdin)\n"
+	      "      --follow-symlinks   follow symbolic links while "
+	      "walking\n"
+	      "      --full              scan / (skips /proc, /sys, /dev, "
+	      "network and FUSE)\n"
+	      "  -h, --help              show this help\n"
+	      "  -i, --infected          print only findings\n"
+	      "  -j, --threads N         worker threads (default: online "
+	      "CPUs)\n"
+	      "      --json              JSON Lines on stdout\n"
+	      "      --max-depth N       directory depth limit (default 64)\n"
+	      "      --max-filesize SIZE skip larger files; K/M/G, 0 = no "
+	      "limit (default 100M)\n"
+	      "      --nice              lowest CPU priority, idle I/O "
+	      "class\n"
+	      "      --no-summary        no summary on stderr\n"
+	      "      --null              --files-from entries end with NUL\n"
+	      "      --one-file-system   stay on each start path's "
+	      "filesystem\n"
+	      "      --quick             scan persistence and execution "
+	      "locations\n"
+	      "      --scan-all-fs       with --full, scan pseudo, network "
+	      "and FUSE filesystems too\n"
+	      "      --timeout SECONDS   per-file scan time limit "
+	      "(default 60)\n"
+	      "  -V, --version           show versions\n"
+	      "\n"
+	      "Exit status: 0 clean, 1 threats found, 2 errors.\n",
+	      fp);
+}
+
+static void die(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("mdescan: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+static int64_t parse_num(const char *s, const char *opt, int suffixes)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s || v < 0)
+		die("invalid number for %s", opt);
+	if (suffixes && *end) {
+		int sh = *end == 'K' || *end == 'k' ? 10
+			 : *end == 'M' || *end == 'm' ? 20
+			 : *end == 'G' || *end == 'g' ? 30 : -1;
+
+		if (sh < 0 || end[1] || v > (INT64_MAX >> sh))
+			die("invalid size for %s", opt);
+		v <<= sh;
+		end++;
+	}
+	if (*end || v > INT32_MAX * (suffixes ? (int64_t)1 << 31 : 1))
+		die("invalid number for %s", opt);
+	return v;
+}
+
+static void add_excl(struct opts *o, mde_excl_kind k, const char *p)
+{
+	struct excl *n = realloc(o->excl, (o->nexcl + 1) * sizeof(*n));
+
+	if (!n)
+		die("%s", "out of memory");
+	o->excl = n;
+	o->excl[o->nexcl].kind = k;
+	o->excl[o->nexcl++].pattern = p;
+}
+
+static void parse_args(int argc, char **argv, struct opts *o)
+{
+	int c;
+
+	o->summary = 1;
+	o->max_depth = 64;
+	o->max_filesize = 100 << 20;
+	o->timeout = 60;
+	o->dbs = calloc((size_t)argc, sizeof(*o->dbs));
+	if (!o->dbs)
+		die("%s", "out of memory");
+	while ((c = getopt_long(argc, argv, "d:hij:V", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': o->dbs[o->ndbs++] = optarg; break;
+		case 'h': usage(stdout); exit(0);
+		case 'i': o->infected = 1; break;
+		case 'j':
+			o->threads = (int)parse_num(optarg, "--threads", 0);
+			if (o->threads < 1 || o->threads > 1024)
+				die("%s", "--threads must be 1..1024");
+			break;
+		case 'V':
+			printf("mdescan %s (engine %s)\n%s", PACKAGE_VERSION,
+			       MDE_ENGINE_VERSION, mde_library_versions());
+			exit(0);
+		case OPT_EXCLUDE: add_excl(o, MDE_EXCL_PATH, optarg); break;
+		case OPT_EXCLUDE_DIR: add_excl(o, MDE_EXCL_DIR, optarg); break;
+		case OPT_EXCLUDE_EXT: add_excl(o, MDE_EXCL_EXT, optarg); break;
+		case OPT_FILES_FROM: o->files_from = optarg; break;
+		case OPT_FOLLOW: o->follow = 1; break;
+		case OPT_FULL: o->full = 1; break;
+		case OPT_JSON: o->json = 1; break;
+		case OPT_MAX_DEPTH:
+			o->max_depth = parse_num(optarg, "--max-depth", 0);
+			break;
+		case OPT_MAX_FILESIZE:
+			o->max_filesize = parse_num(optarg, "--max-filesize", 1);
+			break;
+		case OPT_NICE: o->nice = 1; break;
+		case OPT_NO_SUMMARY: o->summary = 0; break;
+		case OPT_NULL: o->null = 1; break;
+		case OPT_ONE_FS: o->one_fs = 1; break;
+		case OPT_QUICK: o->quick = 1; break;
+		case OPT_SCAN_ALL_FS: o->all_fs = 1; break;
+		case OPT_TIMEOUT:
+			o->timeout = parse_num(optarg, "--timeout", 0);
+			break;
+		default: usage(stderr); exit(2);
+		}
+	}
+	if (o->quick + o->full > 1)
+		die("%s", "--quick and --full exclude each other");
+	if (optind == argc && !o->files_from && !o->quick && !o->full) {
+		usage(stderr);
+		exit(2);
+	}
+}
+
+static void diag(void *ctx, const char *file, unsigned line,
+		 const char *signame, const char *msg)
+{
+	fprintf(stderr, "mdescan: %s:%u: %s%s%s\n", file ? file : "(definitions)",
+		line, signame ? signame : "", signame ? ": " : "", msg);
+}
+
+static mde_defs *load_defs(const struct opts *o)
+{
+	mde_defs *defs = mde_defs_new();
+	size_t i;
+	int rc = MDE_OK;
+
+	if (!defs)
+		die("%s", "out of memory");
+	mde_defs_set_diag(defs, diag, NULL);
+	if (o->ndbs == 0)
+		rc = mde_defs_load_builtin(defs);
+	for (i = 0; i < o->ndbs && rc == MDE_OK; i++)
+		rc = mde_defs_load_path(defs, o->dbs[i]);
+	if (rc == MDE_OK)
+		rc = mde_defs_compile(defs);
+	if (rc != MDE_OK)
+		die("cannot load definitions: %s", *mde_defs_error(defs)
+				? mde_defs_error(defs) : mde_status_str(rc));
+	return defs;
+}
+
+static void clear_progress(struct run *r)
+{
+	if (r->progress_shown) {
+		fputs("\r\033[K", stderr);
+		r->progress_shown = 0;
+	}
+}
+
+static void on_event(void *ctx, const mde_event *ev)
+{
+	struct run *r = ctx;
+
+	pthread_mutex_lock(&r->lock);
+	clear_progress(r);
+	r->fmt->event(stdout, &r->oo, ev);
+	pthread_mutex_unlock(&r->lock);
+}
+
+static void *progress_main(void *arg)
+{
+	struct run *r = arg;
+	struct timespec ts = { 0, 250000000L };
+	char cur[512];
+	mde_summary s;
+	double secs;
+
+	for (;;) {
+		nanosleep(&ts, NULL);
+		pthread_mutex_lock(&r->lock);
+		if (r->progress_stop) {
+			clear_progress(r);
+			pthread_mutex_unlock(&r->lock);
+			return NULL;
+		}
+		mde_engine_progress(r->e, &s, cur, sizeof(cur));
+		secs = (double)s.elapsed_ns / 1e9;
+		fprintf(stderr, "\r\033[K%llu files, %.1f MB, %.1f MB/s, "
+			"%llu found: ", (unsigned long long)s.files,
+			(double)s.bytes / 1e6,
+			secs > 0 ? (double)s.bytes / 1e6 / secs : 0.0,
+			(unsigned long long)s.findings);
+		out_text_path(stderr, cur, strnlen(cur, 60));
+		fflush(stderr);
+		r->progress_shown = 1;
+		pthread_mutex_unlock(&r->lock);
+	}
+}
+
+static void on_signal(int sig)
+{
+	if (cancel_engine)
+		mde_engine_cancel(cancel_engine);
+}
+
+/* Lowest CPU priority and the idle I/O class, for cron. */
+static void be_nice(void)
+{
+	if (setpriority(PRIO_PROCESS, 0, 19) < 0)
+		perror("mdescan: setpriority");
+#ifdef SYS_ioprio_set
+	/* IOPRIO_WHO_PROCESS = 1, IOPRIO_CLASS_IDLE = 3 << 13 */
+	if (syscall(SYS_ioprio_set, 1, 0, 3 << 13) < 0)
+		perror("mdescan: ioprio_set");
+#endif
+}
+
+static void configure(mde_engine *e, const struct opts *o)
+{
+	size_t i;
+
+	mde_engine_set_opt(e, MDE_OPT_THREADS, o->threads);
+	mde_engine_set_opt(e, MDE_OPT_MAX_FILESIZE, o->max_filesize);
+	mde_engine_set_opt(e, MDE_OPT_TIMEOUT_MS, o->timeout * 1000);
+	mde_engine_set_opt(e, MDE_OPT_MAX_DEPTH, o->max_depth);
+	mde_engine_set_opt(e, MDE_OPT_FOLLOW_SYMLINKS, o->follow);
+	mde_engine_set_opt(e, MDE_OPT_ONE_FS, o->one_fs);
+	mde_engine_set_opt(e, MDE_OPT_SKIP_SPECIAL_FS, o->full && !o->all_fs);
+	mde_engine_set_opt(e, MDE_OPT_REPORT_CLEAN, !o->json && !o->infected);
+	if (getenv("MDESCAN_TEST_DELAY_MS"))
+		mde_engine_set_opt(e, MDE_OPT_TEST_DELAY_MS,
+				   atoi(getenv("MDESCAN_TEST_DELAY_MS")));
+	for (i = 0; i < o->nexcl; i++)
+		if (mde_engine_add_exclude(e, o->excl[i].kind,
+					   o->excl[i].pattern) != MDE_OK)
+			die("%s", mde_engine_error(e));
+}
+
+/* Reads paths from FILE (or stdin) and submits each. */
+static int submit_from(mde_engine *e, const char *file, int nul)
+{
+	FILE *fp = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int rc = MDE_OK;
+
+	if (!fp) {
+		fprintf(stderr, "mdescan: cannot open '%s': %s\n", file,
+			strerror(errno));
+		return MDE_ERR_IO;
+	}
+	while (rc == MDE_OK &&
+	       (n = getdelim(&line, &cap, nul ? '\0' : '\n', fp)) > 0) {
+		if (line[n - 1] == (nul ? '\0' : '\n'))
+			line[--n] = '\0';
+		if (n > 0)
+			rc = mde_engine_submit(e, line);
+	}
+	free(line);
+	if (fp != stdin)
+		fclose(fp);
+	return rc;
+}
+
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	struct run r = { 0 };
+	mde_summary s;
+	mde_defs *defs;
+	mde_engine *e;
+	pthread_t prog;
+	int rc, have_prog = 0, status;
+
+	parse_args(argc, argv, &o);
+	if (o.nice)
+		be_nice();
+	raise_fd_limit();
+	defs = load_defs(&o);
+	e = mde_engine_new(defs);
+	if (!e)
+		die("%s", "out of memory");
+	configure(e, &o);
+	r.fmt = out_find(o.json ? "json" : "text");
+	r.oo.infected_only = o.infected;
+	r.oo.summary = o.summary;
+	r.oo.threads = o.threads > 0 ? o.threads
+				     : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	r.e = e;
+	pthread_mutex_init(&r.lock, NULL);
+	cancel_engine = e;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (mde_engine_begin(e, on_event, &r) != MDE_OK)
+		die("%s", mde_engine_error(e));
+	if (isatty(STDERR_FILENO) &&
+	    pthread_create(&prog, NULL, progress_main, &r) == 0)
+		have_prog = 1;
+	rc = MDE_OK;
+	for (int i = optind; i < argc && rc == MDE_OK; i++)
+		rc = mde_engine_submit(e, argv[i]);
+	if (rc == MDE_OK && o.files_from)
+		rc = submit_from(e, o.files_from, o.null);
+	if (rc == MDE_OK && o.quick)
+		rc = quick_scan_submit(e);
+	if (rc == MDE_OK && o.full)
+		rc = mde_engine_submit(e, "/");
+	mde_engine_end(e, &s);
+	if (have_prog) {
+		pthread_mutex_lock(&r.lock);
+		r.progress_stop = 1;
+		pthread_mutex_unlock(&r.lock);
+		pthread_join(prog, NULL);
+	}
+	cancel_engine = NULL;
+	status = s.findings ? 1 : (s.errors || rc != MDE_OK) ? 2 : 0;
+	r.fmt->summary(stdout, &r.oo, &s, status);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		status = status ? status : 2;
+	mde_engine_free(e);
+	mde_defs_free(defs);
+	free(o.dbs);
+	free(o.excl);
+	return status;
+}

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# t-names.sh - hostile file names: newline, tab, backslash, control byte,
+# invalid UTF-8, spaces, leading dash, a path longer than PATH_MAX.  Text
+# output escapes them; JSON gives the exact bytes back (surrogateescape and
+# path_base64).
+set -eu
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+N=$T/names
+mkdir -p "$N"
+# each file holds EICAR, so each gives one finding line
+for name in $'nl\nname' $'tab\tname' 'back\slash' $'bad\xff\xfe' $'ctl\x01x' \
+    'with space' '-dash' '--dashdash' $'utf8-h\xc3\xa9llo' 'plain'; do
+	make_eicar "$N/$name"
+done
+mkdir "$N/"$'dir\nwith\xffodd'
+make_eicar "$N/"$'dir\nwith\xffodd/inner'
+
+step "text output: one FOUND line per file, paths escaped"
+expect_exit 1 mds -i "$N"
+[ "$(wc -l <"$OUT")" -eq 11 ] || { show_output; fail "expected 11 FOUND lines (one per file, no raw newlines)"; }
+expect_found "$N/nl\\nname"
+expect_found "$N/tab\\tname"
+expect_found "$N/back\\\\slash"
+expect_found "$N/with space"
+expect_found "$N/-dash"
+expect_found "$N/--dashdash"
+expect_found "$N/"$'utf8-h\xc3\xa9llo'
+expect_found "$N/plain"
+expect_found "$N/ctl\\x01x"
+# \xHH: accept either hex case
+if [ "$(count_lines_prefix "$N/bad\\xff\\xfe: " " FOUND")" -eq 0 ] &&
+    [ "$(count_lines_prefix "$N/bad\\xFF\\xFE: " " FOUND")" -eq 0 ]; then
+	show_output
+	fail "invalid UTF-8 name not escaped as \\xff\\xfe"
+fi
+if [ "$(count_lines_prefix "$N/dir\\nwith\\xffodd/inner: " " FOUND")" -eq 0 ] &&
+    [ "$(count_lines_prefix "$N/dir\\nwith\\xFFodd/inner: " " FOUND")" -eq 0 ]; then
+	show_output
+	fail "directory name not escaped"
+fi
+# stdout must be valid UTF-8 with no raw control bytes but the newlines
+python3 - "$OUT" <<'PY' || { show_output; fail "text output has raw control bytes or invalid UTF-8"; }
+import sys
+data = open(sys.argv[1], 'rb').read()
+data.decode('utf-8')
+bad = [b for b in data if (b < 0x20 and b != 0x0a)]
+sys.exit(1 if bad else 0)
+PY
+
+step "leading dash given on the command line: after -- and as ./-dash"
+cd "$N"
+expect_exit 1 mds -- -dash --dashdash
+expect_found "-dash"
+expect_found "--dashdash"
+expect_exit 1 mds ./-dash
+expect_found "./-dash"
+cd "$T"
+
+step "JSON: exact bytes via os.fsencode(path), path_base64 for non-UTF-8"
+expect_exit 1 mds --json "$N"
+python3 - "$OUT" "$N" <<'PY' || { show_output; fail "JSON paths do not round-trip (see above)"; }
+import base64, json, os, sys
+out, top = sys.argv[1], os.fsencode(sys.argv[2])
+want = set()
+for d, dirs, files in os.walk(top):
+    for f in files:
+        want.add(os.path.join(d, f))
+seen = []
+for raw in open(out, 'rb'):
+    o = json.loads(raw.decode('utf-8'))      # strict: no raw control chars
+    if o['type'] != 'finding':
+        continue
+    b = os.fsencode(o['path'])
+    seen.append(b)
+    if 'path_base64' in o:
+        if base64.b64decode(o['path_base64'], validate=True) != b:
+            sys.exit('path_base64 does not decode to the path: %r' % b)
+    else:
+        try:
+            b.decode('utf-8')
+        except UnicodeDecodeError:
+            sys.exit('no path_base64 for a non-UTF-8 path: %r' % b)
+missing = want - set(seen)
+extra = set(seen) - want
+if missing or extra or len(seen) != len(set(seen)):
+    sys.exit('missing %r extra %r dup %d' % (sorted(missing), sorted(extra),
+                                            len(seen) - len(set(seen))))
+PY
+
+# ---------------------------------------------------------- > PATH_MAX
+
+step "a path longer than PATH_MAX (4096) is walked and its EICAR found"
+LONG=$T/long
+mkdir "$LONG"
+seg=$(fill 200 x)
+deep=$LONG
+(
+	cd "$LONG"
+	for _ in $(seq 25); do
+		mkdir "$seg"
+		cd "$seg"
+	done
+	make_eicar eicar.com
+	printf 'clean\n' >clean.txt
+)
+for _ in $(seq 25); do deep=$deep/$seg; done
+[ "${#deep}" -gt 4096 ] || fail "fixture path is not longer than PATH_MAX"
+
+expect_exit 1 mds -i "$LONG"
+expect_found "$deep/eicar.com"
+[ "$(wc -l <"$OUT")" -eq 1 ] || { show_output; fail "expected one FOUND line"; }
+
+expect_exit 1 mds --json "$LONG"
+json_expect 1 type=finding "path=$deep/eicar.com"
+json_expect 1 type=summary files=2 errors=0 findings=1
+
+exit 0
