@@ -279,6 +279,8 @@ static int parse_item(struct bs_build *bb, const char **pp)
 		return reject(bb, "negated alternative '!(...)' is not "
 			      "supported", 0);
 	}
+	if (p[1] == '\0')
+		return reject(bb, "odd number of hex digits", 0);
 	*pp = p + 2;
 	return parse_run_byte(bb, p);
 }
@@ -305,7 +307,7 @@ static int parse_hex(struct bs_build *bb, const char *hex)
 {
 	int rc = BS_OK;
 
-	while (*hex && rc == BS_OK)
+	while (rc == BS_OK && *hex)
 		rc = parse_item(bb, &hex);
 	if (rc == BS_OK)
 		rc = check_ends(bb);

@@ -487,11 +487,14 @@ int mde__hashsigs_parse(mde__hashsigs *h, const char *file, const char *buf,
 			size_t len, mde__diag *d)
 {
 	struct hs_parser p = { .h = h, .file = file, .d = d };
-	const char *s = buf, *end = buf + len, *nl;
+	const char *s = buf, *end, *nl;
 	int ret = MDE_OK;
 
 	if (h->final)
 		return MDE_ERR_STATE;
+	if (!len)
+		return MDE_OK;
+	end = buf + len;
 	for (nl = s; nl < end && (nl = memchr(nl, '\n', (size_t)(end - nl)));
 	     nl++)
 		p.left++;
@@ -545,19 +548,6 @@ static inline int rec_cmp(const uint8_t *a, const uint8_t *b, size_t dlen)
 static int cmp_md5(const void *a, const void *b) { return rec_cmp(a, b, 16); }
 static int cmp_sha1(const void *a, const void *b) { return rec_cmp(a, b, 20); }
 static int cmp_sha256(const void *a, const void *b) { return rec_cmp(a, b, 32); }
-
-static void isort_u32(uint32_t *v, size_t n)
-{
-	size_t i, j;
-	uint32_t x;
-
-	for (i = 1; i < n; i++) {
-		x = v[i];
-		for (j = i; j > 0 && v[j - 1] > x; j--)
-			v[j] = v[j - 1];
-		v[j] = x;
-	}
-}
 
 static void isort(uint8_t *base, size_t k, size_t rs, size_t dlen)
 {
@@ -658,6 +648,13 @@ static void table_dedup(struct hs_table *t)
 	t->n = k;
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -733,7 +730,7 @@ static int sizes_u32(struct hs_table *t, size_t n, uint64_t max)
 	if (tmp)
 		radix_u32(v, tmp, n, bytes);
 	else
-		isort_u32(v, n);
+		qsort(v, n, sizeof(*v), cmp_u32);
 	free(tmp);
 	for (i = 0, k = 0; i < n; i++)
 		if (!k || v[i] != v[k - 1])

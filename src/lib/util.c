@@ -39,18 +39,3 @@ void mde__diagf(mde__diag *d, const char *file, unsigned line,
 	d->fn(d->ctx, file, line, signame, msg);
 }
 
-#include <archive.h>
-#include <hs/hs.h>
-#include <openssl/crypto.h>
-#include <yara.h>
-
-const char *mde_library_versions(void)
-{
-	static char buf[512];
-
-	snprintf(buf, sizeof(buf),
-		 "libyara %s\n%s\nvectorscan %s\n%s\n", YR_VERSION,
-		 archive_version_string(), hs_version(),
-		 OpenSSL_version(OPENSSL_VERSION));
-	return buf;
-}

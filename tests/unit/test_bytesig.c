@@ -261,6 +261,32 @@ static void test_hex_mixed(void **state)
 	unload(&r);
 }
 
+/* Too large for Vectorscan: relaxed prefilter expression + verification. */
+static void test_large_gap(void **state)
+{
+	static const uint8_t head[] = { 0xa1, 0xb2 }, tail[] = { 0xc3, 0xd4 };
+	size_t len = 300000;
+	uint8_t *p = calloc(1, len);
+	struct rec r;
+
+	assert_non_null(p);
+	load(&r, "Big:0:*:a1b2{1000-100000}c3d4\n");
+	assert_int_equal(r.ndiag, 0);
+	assert_int_equal(mde__bytesigs_count(r.b), 1);
+	memcpy(p + 10, head, 2);
+	memcpy(p + 12 + 100000, tail, 2);
+	assert_int_equal(scan(&r, p, len, 0), 1);
+	memset(p + 12 + 100000, 0, 2);
+	memcpy(p + 12 + 100001, tail, 2);
+	assert_int_equal(scan(&r, p, len, 0), 0);
+	memcpy(p + 12 + 999, tail, 2);
+	assert_int_equal(scan(&r, p, len, 0), 0);
+	memcpy(p + 12 + 1000, tail, 2);
+	assert_int_equal(scan(&r, p, len, 0), 1);
+	unload(&r);
+	free(p);
+}
+
 /* ------------------------------------------------------------- targets */
 
 static void test_targets(void **state)
@@ -465,6 +491,7 @@ int main(void)
 		cmocka_unit_test(test_hex_gaps),
 		cmocka_unit_test(test_hex_alternatives),
 		cmocka_unit_test(test_hex_mixed),
+		cmocka_unit_test(test_large_gap),
 		cmocka_unit_test(test_targets),
 		cmocka_unit_test(test_unsupported),
 		cmocka_unit_test(test_malformed),

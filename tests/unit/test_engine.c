@@ -1,0 +1,327 @@
+/*
+ * test_engine.c - unit tests of the engine through its public API
+ * (definitions from buffers, a scan of a tree made here) and of the small
+ * internal pieces it owns (file typing, YARA stage).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "mde_int.h"
+
+struct seen {
+	int findings, errors, skipped, clean;
+	char names[16][128];
+	char stages[16][16];
+	char reasons[16][64];
+	long scores[16];
+	int nnames, nreasons;
+};
+
+static void on_event(void *ctx, const mde_event *ev)
+{
+	struct seen *s = ctx;
+
+	switch (ev->type) {
+	case MDE_EV_FINDING:
+		s->findings++;
+		if (s->nnames < 16) {
+			snprintf(s->names[s->nnames], 128, "%s", ev->name);
+			snprintf(s->stages[s->nnames], 16, "%s", ev->stage);
+			s->scores[s->nnames++] = ev->score;
+		}
+		break;
+	case MDE_EV_ERROR: s->errors++; break;
+	case MDE_EV_SKIPPED:
+		s->skipped++;
+		if (s->nreasons < 16)
+			snprintf(s->reasons[s->nreasons++], 64, "%s",
+				 ev->reason);
+		break;
+	case MDE_EV_CLEAN: s->clean++; break;
+	}
+}
+
+static int has_name(const struct seen *s, const char *name,
+		    const char *stage)
+{
+	int i;
+
+	for (i = 0; i < s->nnames; i++)
+		if (!strcmp(s->names[i], name) && !strcmp(s->stages[i], stage))
+			return 1;
+	return 0;
+}
+
+static char tmpdir[256];
+
+static void put(const char *rel, const void *data, size_t len)
+{
+	char p[512];
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/%s", tmpdir, rel);
+	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	close(fd);
+}
+
+static int setup_tree(void **state)
+{
+	char p[512];
+
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/mde-unit-XXXXXX");
+	assert_non_null(mkdtemp(tmpdir));
+	snprintf(p, sizeof(p), "%s/sub", tmpdir);
+	mkdir(p, 0755);
+	put("a.txt", "hello world", 11);
+	put("sub/marker.bin", "xxMARKER-ONExx", 14);
+	put("sub/Big.PHP", "<?php echo 'MARKER-TWO'; ?>", 27);
+	snprintf(p, sizeof(p), "%s/fifo", tmpdir);
+	assert_int_equal(mkfifo(p, 0600), 0);
+	return 0;
+}
+
+static int teardown_tree(void **state)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static const char ndb[] = "Test.Marker.One:0:*:4d41524b45522d4f4e45\n";
+static const char yar[] =
+	"rule Test_Php_Marker {\n"
+	"  meta: description = \"marker in php\" score = 42\n"
+	"  strings: $m = \"MARKER-TWO\"\n"
+	"  condition: $m and extension == \".php\" and filename == \"Big.PHP\"\n"
+	"    and filepath endswith \"/sub\" and owner != \"\"\n"
+	"}\n";
+
+static mde_defs *make_defs(void)
+{
+	mde_defs *d = mde_defs_new();
+	char hsb[160];
+
+	/* sha256("hello world") */
+	snprintf(hsb, sizeof(hsb), "%s:11:Test.Hash.Hello\n",
+		 "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9");
+	assert_non_null(d);
+	assert_int_equal(mde_defs_load_buffer(d, "t.hsb", hsb, strlen(hsb)),
+			 MDE_OK);
+	assert_int_equal(mde_defs_load_buffer(d, "t.ndb", ndb, strlen(ndb)),
+			 MDE_OK);
+	assert_int_equal(mde_defs_load_buffer(d, "t.yar", yar, strlen(yar)),
+			 MDE_OK);
+	assert_int_equal(mde_defs_compile(d), MDE_OK);
+	return d;
+}
+
+static void run_scan(mde_defs *d, int threads, struct seen *s,
+		     mde_summary *sum, void (*cfg)(mde_engine *))
+{
+	mde_engine *e = mde_engine_new(d);
+
+	assert_non_null(e);
+	assert_int_equal(mde_engine_set_opt(e, MDE_OPT_THREADS, threads),
+			 MDE_OK);
+	assert_int_equal(mde_engine_set_opt(e, MDE_OPT_REPORT_CLEAN, 1),
+			 MDE_OK);
+	if (cfg)
+		cfg(e);
+	memset(s, 0, sizeof(*s));
+	assert_int_equal(mde_engine_begin(e, on_event, s), MDE_OK);
+	assert_int_equal(mde_engine_submit(e, tmpdir), MDE_OK);
+	assert_int_equal(mde_engine_end(e, sum), MDE_OK);
+	mde_engine_free(e);
+}
+
+static void test_scan_all_stages(void **state)
+{
+	mde_defs *d = make_defs();
+	mde_defs_stats st;
+	mde_summary sum;
+	struct seen s;
+	int t;
+
+	mde_defs_get_stats(d, &st);
+	assert_int_equal(st.hash_sigs, 1);
+	assert_int_equal(st.byte_sigs, 1);
+	assert_int_equal(st.yara_rules, 1);
+	for (t = 1; t <= 3; t++) {
+		run_scan(d, t, &s, &sum, NULL);
+		assert_int_equal(s.findings, 3);
+		assert_true(has_name(&s, "Test.Hash.Hello", "hash"));
+		assert_true(has_name(&s, "Test.Marker.One", "bytes"));
+		assert_true(has_name(&s, "Test_Php_Marker", "yara"));
+		assert_int_equal(s.skipped, 1); /* the FIFO */
+		assert_string_equal(s.reasons[0], "fifo");
+		assert_int_equal(s.errors, 0);
+		assert_int_equal(sum.files, 3);
+		assert_int_equal(sum.infected, 3);
+		assert_int_equal(sum.bytes, 11 + 14 + 27);
+		assert_int_equal(sum.dirs, 2);
+	}
+	mde_defs_free(d);
+}
+
+static void cfg_small(mde_engine *e)
+{
+	assert_int_equal(mde_engine_set_opt(e, MDE_OPT_MAX_FILESIZE, 12),
+			 MDE_OK);
+}
+
+static void test_max_filesize(void **state)
+{
+	mde_defs *d = make_defs();
+	mde_summary sum;
+	struct seen s;
+
+	run_scan(d, 2, &s, &sum, cfg_small);
+	assert_int_equal(s.skipped, 3);
+	assert_int_equal(sum.files, 1);
+	assert_int_equal(s.findings, 1);
+	mde_defs_free(d);
+}
+
+static void cfg_excl(mde_engine *e)
+{
+	assert_int_equal(mde_engine_add_exclude(e, MDE_EXCL_EXT, "PHP"),
+			 MDE_OK);
+	assert_int_equal(mde_engine_add_exclude(e, MDE_EXCL_PATH, "/tmp/*/a.txt"),
+			 MDE_OK);
+	assert_int_equal(mde_engine_add_exclude(e, MDE_EXCL_PATH, "rel"),
+			 MDE_ERR_ARG);
+}
+
+static void test_exclusions(void **state)
+{
+	mde_defs *d = make_defs();
+	mde_summary sum;
+	struct seen s;
+
+	run_scan(d, 2, &s, &sum, cfg_excl);
+	assert_int_equal(sum.excluded, 2);
+	assert_int_equal(s.findings, 1);
+	assert_true(has_name(&s, "Test.Marker.One", "bytes"));
+	mde_defs_free(d);
+}
+
+static void test_yara_bad_file_rest_loads(void **state)
+{
+	mde_defs *d = mde_defs_new();
+	const char *bad = "rule broken { condition: nosuchthing }\n";
+	mde_defs_stats st;
+
+	assert_int_equal(mde_defs_load_buffer(d, "bad.yar", bad, strlen(bad)),
+			 MDE_OK);
+	assert_int_equal(mde_defs_load_buffer(d, "good.yar", yar, strlen(yar)),
+			 MDE_OK);
+	assert_int_equal(mde_defs_compile(d), MDE_OK);
+	mde_defs_get_stats(d, &st);
+	assert_int_equal(st.yara_rules, 1);
+	assert_true(st.skipped >= 1);
+	mde_defs_free(d);
+}
+
+static void test_defs_errors(void **state)
+{
+	mde_defs *d = mde_defs_new();
+
+	assert_int_equal(mde_defs_load_path(d, "/nonexistent/x.hdb"),
+			 MDE_ERR_IO);
+	assert_non_null(strstr(mde_defs_error(d), "/nonexistent/x.hdb"));
+	assert_int_equal(mde_defs_load_buffer(d, "x.unknown", "a", 1),
+			 MDE_ERR_FORMAT);
+	assert_int_equal(mde_defs_compile(d), MDE_OK);
+	assert_int_equal(mde_defs_load_buffer(d, "t.ndb", ndb, strlen(ndb)),
+			 MDE_ERR_STATE);
+	mde_defs_free(d);
+	mde_defs_free(NULL);
+	mde_engine_free(NULL);
+}
+
+static void test_builtin_eicar(void **state)
+{
+	static const char a[] = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$";
+	static const char b[] = "EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
+	mde_defs *d = mde_defs_new();
+	mde_summary sum;
+	struct seen s;
+	char buf[80];
+
+	assert_int_equal(mde_defs_load_builtin(d), MDE_OK);
+	assert_int_equal(mde_defs_compile(d), MDE_OK);
+	snprintf(buf, sizeof(buf), "%s%s", a, b);
+	put("eicar.com", buf, strlen(buf));
+	run_scan(d, 2, &s, &sum, NULL);
+	assert_true(has_name(&s, "Eicar-Test-Signature", "hash"));
+	assert_true(has_name(&s, "Eicar-Signature", "bytes"));
+	mde_defs_free(d);
+	{
+		char p[512];
+
+		snprintf(p, sizeof(p), "%s/eicar.com", tmpdir);
+		unlink(p);
+	}
+}
+
+static void test_filetype(void **state)
+{
+	mde__ftype ft;
+	uint8_t pe[0x100] = { 'M', 'Z' };
+
+	mde__filetype((const uint8_t *)"\x7f" "ELF\x02", 5, &ft);
+	assert_string_equal(ft.name, "ELF");
+	assert_int_equal(ft.target, MDE__T_ELF);
+	mde__filetype((const uint8_t *)"MZ", 2, &ft);
+	assert_string_equal(ft.name, "EXE");
+	assert_int_equal(ft.target, MDE__T_ANY);
+	pe[0x3c] = 0x80;
+	memcpy(pe + 0x80, "PE\0\0", 4);
+	mde__filetype(pe, sizeof(pe), &ft);
+	assert_int_equal(ft.target, MDE__T_PE);
+	pe[0x3c] = 0xff; /* e_lfanew out of range: not PE, no overread */
+	mde__filetype(pe, sizeof(pe), &ft);
+	assert_int_equal(ft.target, MDE__T_ANY);
+	mde__filetype((const uint8_t *)"", 0, &ft);
+	assert_string_equal(ft.name, "");
+	mde__filetype((const uint8_t *)"<?php x", 7, &ft);
+	assert_string_equal(ft.name, "PHP");
+}
+
+static void test_status_strings(void **state)
+{
+	assert_string_equal(mde_status_str(MDE_OK), "success");
+	assert_string_equal(mde_status_str(12345), "unknown status");
+	assert_non_null(strstr(mde_library_versions(), "libyara"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_scan_all_stages),
+		cmocka_unit_test(test_max_filesize),
+		cmocka_unit_test(test_exclusions),
+		cmocka_unit_test(test_yara_bad_file_rest_loads),
+		cmocka_unit_test(test_defs_errors),
+		cmocka_unit_test(test_builtin_eicar),
+		cmocka_unit_test(test_filetype),
+		cmocka_unit_test(test_status_strings),
+	};
+
+	return cmocka_run_group_tests(tests, setup_tree, teardown_tree);
+}
