@@ -39,7 +39,7 @@ rule MDE_Cron_Download_Pipe_Shell
 		date = "2026-11-23"
 		score = 70
 	strings:
-		$c = /(\*|[0-9]+)[ \t]+[^\n]{0,40}(curl|wget)[ \t][^\n|]{1,200}\|[ \t]*(ba|da)?sh/
+		$c = /(curl|wget)[ \t][^\n|]{1,200}\|[ \t]*(ba|da)?sh/
 	condition:
 		filesize < 256KB and uint32(0) != 0x464C457F and
 		(filepath contains "/cron" or filename == "crontab") and $c
@@ -66,12 +66,14 @@ rule MDE_Miner_XMRig_Config
 rule MDE_LdPreload_Suspicious_Library
 {
 	meta:
-		description = "ld.so.preload loading a library from a world-writable or hidden path"
+		description = "ld.so.preload loading a library from a world-writable path"
 		author = "mdescan project"
 		date = "2026-11-23"
 		score = 85
 	strings:
-		$p = /(^|\n)[ \t]*\/(tmp|var\/tmp|dev\/shm|[^\n]{0,64}\/\.[^\/\n]{1,32})\/[^\n]{0,128}\.so/
+		$t1 = "/tmp/"
+		$t2 = "/var/tmp/"
+		$t3 = "/dev/shm/"
 	condition:
-		filename == "ld.so.preload" and filesize < 64KB and $p
+		filename == "ld.so.preload" and filesize < 64KB and any of ($t*)
 }

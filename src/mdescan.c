@@ -54,6 +54,7 @@ static const struct option longopts[] = {
 	{ "threads", required_argument, NULL, 'j' },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "version", no_argument, NULL, 'V' },
+	{ "allmatch", no_argument, NULL, 'z' },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -69,7 +70,7 @@ struct opts {
 	size_t nexcl;
 	const char *files_from;
 	int follow, full, quick, json, nice, summary, null, one_fs, all_fs;
-	int infected, threads;
+	int infected, threads, allmatch;
 	int64_t max_depth, max_filesize, timeout;
 };
 
@@ -125,6 +126,8 @@ static void usage(FILE *fp)
 	      "      --timeout SECONDS   per-file scan time limit "
 	      "(default 60)\n"
 	      "  -V, --version           show versions\n"
+	      "  -z, --allmatch          report every match of a file, not "
+	      "just the first\n"
 	      "\n"
 	      "Exit status: 0 clean, 1 threats found, 2 errors.\n",
 	      fp);
@@ -145,6 +148,14 @@ static void die(const char *fmt, ...)
 	exit(2);
 }
 
+/* A bad option value: the reason, then the usage, exit 2. */
+static void bad_value(const char *what, const char *opt)
+{
+	fprintf(stderr, "mdescan: invalid %s for %s\n", what, opt);
+	usage(stderr);
+	exit(2);
+}
+
 static int64_t parse_num(const char *s, const char *opt, int suffixes)
 {
 	char *end;
@@ -153,19 +164,19 @@ static int64_t parse_num(const char *s, const char *opt, int suffixes)
 	errno = 0;
 	v = strtoll(s, &end, 10);
 	if (errno || end == s || v < 0)
-		die("invalid number for %s", opt);
+		bad_value("number", opt);
 	if (suffixes && *end) {
 		int sh = *end == 'K' || *end == 'k' ? 10
 			 : *end == 'M' || *end == 'm' ? 20
 			 : *end == 'G' || *end == 'g' ? 30 : -1;
 
 		if (sh < 0 || end[1] || v > (INT64_MAX >> sh))
-			die("invalid size for %s", opt);
+			bad_value("size", opt);
 		v <<= sh;
 		end++;
 	}
 	if (*end || v > INT32_MAX * (suffixes ? (int64_t)1 << 31 : 1))
-		die("invalid number for %s", opt);
+		bad_value("number", opt);
 	return v;
 }
 
@@ -191,7 +202,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	o->dbs = calloc((size_t)argc, sizeof(*o->dbs));
 	if (!o->dbs)
 		die("%s", "out of memory");
-	while ((c = getopt_long(argc, argv, "d:hij:V", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:hij:Vz", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': o->dbs[o->ndbs++] = optarg; break;
 		case 'h': usage(stdout); exit(0);
@@ -199,12 +210,13 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case 'j':
 			o->threads = (int)parse_num(optarg, "--threads", 0);
 			if (o->threads < 1 || o->threads > 1024)
-				die("%s", "--threads must be 1..1024");
+				bad_value("number (1..1024)", "--threads");
 			break;
 		case 'V':
 			printf("mdescan %s (engine %s)\n%s", PACKAGE_VERSION,
 			       MDE_ENGINE_VERSION, mde_library_versions());
 			exit(0);
+		case 'z': o->allmatch = 1; break;
 		case OPT_EXCLUDE: add_excl(o, MDE_EXCL_PATH, optarg); break;
 		case OPT_EXCLUDE_DIR: add_excl(o, MDE_EXCL_DIR, optarg); break;
 		case OPT_EXCLUDE_EXT: add_excl(o, MDE_EXCL_EXT, optarg); break;
@@ -344,6 +356,7 @@ static void configure(mde_engine *e, const struct opts *o)
 	mde_engine_set_opt(e, MDE_OPT_ONE_FS, o->one_fs);
 	mde_engine_set_opt(e, MDE_OPT_SKIP_SPECIAL_FS, o->full && !o->all_fs);
 	mde_engine_set_opt(e, MDE_OPT_REPORT_CLEAN, !o->json && !o->infected);
+	mde_engine_set_opt(e, MDE_OPT_ALL_MATCH, o->allmatch);
 	if (getenv("MDESCAN_TEST_DELAY_MS"))
 		mde_engine_set_opt(e, MDE_OPT_TEST_DELAY_MS,
 				   atoi(getenv("MDESCAN_TEST_DELAY_MS")));

@@ -155,6 +155,9 @@ typedef enum mde_opt {
 	MDE_OPT_SKIP_SPECIAL_FS, /* 0/1: skip /proc /sys /dev and network,
 				    FUSE and pseudo filesystems (--full) */
 	MDE_OPT_REPORT_CLEAN,    /* 0/1: emit MDE_EV_CLEAN; default 0 */
+	MDE_OPT_ALL_MATCH,       /* 0/1: report every finding of a file
+				    instead of stopping at the first (the
+				    stages run in table order); default 0 */
 	MDE_OPT_TEST_DELAY_MS    /* tests only: sleep after open, before
 				    read, to provoke races; default 0 */
 } mde_opt;

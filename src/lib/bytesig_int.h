@@ -1,6 +1,7 @@
 /*
- * bytesig_int.h - private declarations shared by bytesig.c (parser and
- * anchored matcher) and bytesig_hs.c (Vectorscan database and scan).
+ * bytesig_int.h - private declarations shared by bytesig.c (parser),
+ * bytesig_match.c (matcher, anchored scan) and bytesig_hs.c (Vectorscan
+ * database and scan).
  */
 #ifndef BYTESIG_INT_H
 #define BYTESIG_INT_H
@@ -110,6 +111,9 @@ struct mde__bytescratch {
 	uint8_t *done;          /* per floating sig: reported in this scan */
 	size_t *tail_from;      /* per floating sig: tail failed from here */
 };
+
+/* Grows *p (cap elements of elem bytes) to hold need; -1 on no memory. */
+int bs_grow(void **p, size_t *cap, size_t need, size_t elem);
 
 /*
  * Tests sig against buf[0..len) with the match starting anywhere in

@@ -110,6 +110,7 @@ int mde_engine_set_opt(mde_engine *e, mde_opt opt, int64_t v)
 	case MDE_OPT_ONE_FS: e->one_fs = v != 0; break;
 	case MDE_OPT_SKIP_SPECIAL_FS: e->skip_special = v != 0; break;
 	case MDE_OPT_REPORT_CLEAN: e->report_clean = v != 0; break;
+	case MDE_OPT_ALL_MATCH: e->all_match = v != 0; break;
 	case MDE_OPT_TEST_DELAY_MS: e->test_delay_ms = (int)v; break;
 	default: goto bad;
 	}

@@ -43,7 +43,7 @@ struct mde_engine {
 	int64_t max_filesize;
 	int timeout_ms;
 	int max_depth;
-	int follow, one_fs, skip_special, report_clean;
+	int follow, one_fs, skip_special, report_clean, all_match;
 	int test_delay_ms;
 	mde__excl *excl;
 	char err[256];

@@ -125,6 +125,12 @@ static void emit_finding(struct file *f, const char *stage, const char *name,
 	mde__emit(e, &ev);
 }
 
+/* Nonzero when the scan of this file can stop (first finding wins). */
+static int done(const struct file *f)
+{
+	return f->nfound && !f->w->e->all_match;
+}
+
 static void hex(const uint8_t *d, size_t n, char *out)
 {
 	static const char x[] = "0123456789abcdef";
@@ -158,6 +164,8 @@ static int stage_hash(struct file *f)
 		name = mde__hashsigs_lookup(h, t, dig, f->len);
 		if (name)
 			emit_finding(f, "hash", name, NULL);
+		if (done(f))
+			break;
 	}
 	return MDE_OK;
 }
@@ -165,7 +173,7 @@ static int stage_hash(struct file *f)
 static int byte_hit(void *ctx, const char *signame)
 {
 	emit_finding(ctx, "bytes", signame, NULL);
-	return 0;
+	return done(ctx);
 }
 
 static int stage_bytes(struct file *f)
@@ -181,7 +189,7 @@ static int stage_bytes(struct file *f)
 static int yara_hit(void *ctx, const mde__ymatch *m)
 {
 	emit_finding(ctx, "yara", m->rule, m);
-	return 0;
+	return done(ctx);
 }
 
 static const char *owner_name(mde__worker *w, uid_t uid)
@@ -280,14 +288,14 @@ static ssize_t read_all(int fd, uint8_t *buf, size_t want)
 	return (ssize_t)got;
 }
 
-static int open_item(const mde__item *it)
+static int open_item(const mde__item *it, int follow)
 {
 	int fl = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
 	int dfd = it->dir ? it->dir->fd : AT_FDCWD;
 	const char *name = it->dir ? it->path + it->base : it->path;
 	int fd;
 
-	if (it->dir)
+	if (it->dir && !follow)
 		fl |= O_NOFOLLOW;
 	fd = openat(dfd, name, fl | O_NOATIME);
 	if (fd < 0 && errno == EPERM)
@@ -310,7 +318,7 @@ static void run_stages(struct file *f)
 	size_t i;
 
 	mde__filetype(f->buf, f->len, &f->ft);
-	for (i = 0; i < sizeof(stages) / sizeof(stages[0]); i++) {
+	for (i = 0; i < sizeof(stages) / sizeof(stages[0]) && !done(f); i++) {
 		if (!stages[i].scan)
 			continue;
 		if (stages[i].scan(f) != MDE_OK) {
@@ -340,7 +348,7 @@ void mde__worker_scan(mde__worker *w, const mde__item *it)
 	f.w = w;
 	f.it = it;
 	set_current(e, it);
-	fd = open_item(it);
+	fd = open_item(it, e->follow);
 	if (fd < 0) {
 		mde__report(e, MDE_EV_ERROR, it->path, it->len,
 			    strerror(errno), errno);

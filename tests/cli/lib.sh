@@ -48,6 +48,17 @@ step() {
 	printf '# %s\n' "$*" >&2
 }
 
+# python3 itself, not a version-manager shim (a pyenv shim costs ~0.5 s
+# a call and the tests call python3 often).
+if [ -x /usr/bin/python3 ]; then
+	PYTHON=/usr/bin/python3
+else
+	PYTHON=$(command -v python3) || skip "python3 is needed"
+fi
+python3() {
+	"$PYTHON" "$@"
+}
+
 # ------------------------------------------------------------ temp dir
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/mdescan-cli.XXXXXX") ||

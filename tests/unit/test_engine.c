@@ -140,6 +140,7 @@ static void run_scan(mde_defs *d, int threads, struct seen *s,
 			 MDE_OK);
 	assert_int_equal(mde_engine_set_opt(e, MDE_OPT_REPORT_CLEAN, 1),
 			 MDE_OK);
+	assert_int_equal(mde_engine_set_opt(e, MDE_OPT_ALL_MATCH, 1), MDE_OK);
 	if (cfg)
 		cfg(e);
 	memset(s, 0, sizeof(*s));
@@ -205,6 +206,27 @@ static void cfg_excl(mde_engine *e)
 			 MDE_OK);
 	assert_int_equal(mde_engine_add_exclude(e, MDE_EXCL_PATH, "rel"),
 			 MDE_ERR_ARG);
+}
+
+static void test_first_match_only(void **state)
+{
+	mde_defs *d = mde_defs_new();
+	mde_engine *e;
+	mde_summary sum;
+	struct seen s = { 0 };
+	const char *two = "One:0:*:68656c6c6f\nTwo:0:*:776f726c64\n";
+
+	assert_int_equal(mde_defs_load_buffer(d, "t.ndb", two, strlen(two)),
+			 MDE_OK);
+	assert_int_equal(mde_defs_compile(d), MDE_OK);
+	e = mde_engine_new(d);
+	assert_int_equal(mde_engine_begin(e, on_event, &s), MDE_OK);
+	assert_int_equal(mde_engine_submit(e, tmpdir), MDE_OK);
+	assert_int_equal(mde_engine_end(e, &sum), MDE_OK);
+	assert_int_equal(s.findings, 1); /* a.txt holds both words */
+	assert_int_equal(sum.infected, 1);
+	mde_engine_free(e);
+	mde_defs_free(d);
 }
 
 static void test_exclusions(void **state)
@@ -316,6 +338,7 @@ int main(void)
 		cmocka_unit_test(test_scan_all_stages),
 		cmocka_unit_test(test_max_filesize),
 		cmocka_unit_test(test_exclusions),
+		cmocka_unit_test(test_first_match_only),
 		cmocka_unit_test(test_yara_bad_file_rest_loads),
 		cmocka_unit_test(test_defs_errors),
 		cmocka_unit_test(test_builtin_eicar),

@@ -80,15 +80,21 @@ static void load(struct fx *f, const char *name, const char *text)
 	assert_int_equal(mde__hashsigs_finalize(f->h), MDE_OK);
 }
 
+static unsigned nibble(char c)
+{
+	const char *digits = "0123456789abcdef", *p = strchr(digits, c);
+
+	assert_true(c && p);
+	return (unsigned)(p - digits);
+}
+
 static void unhex(const char *hex, uint8_t *out)
 {
 	size_t i, n = strlen(hex) / 2;
-	unsigned v;
 
-	for (i = 0; i < n; i++) {
-		assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
-		out[i] = (uint8_t)v;
-	}
+	for (i = 0; i < n; i++)
+		out[i] = (uint8_t)(nibble(hex[2 * i]) << 4 |
+				   nibble(hex[2 * i + 1]));
 }
 
 /* Name found for hex digest of type and size, or NULL. */
