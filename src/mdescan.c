@@ -260,6 +260,7 @@ static void diag(void *ctx, const char *file, unsigned line,
 static mde_defs *load_defs(const struct opts *o)
 {
 	mde_defs *defs = mde_defs_new();
+	mde_defs_stats st;
 	size_t i;
 	int rc = MDE_OK;
 
@@ -275,6 +276,9 @@ static mde_defs *load_defs(const struct opts *o)
 	if (rc != MDE_OK)
 		die("cannot load definitions: %s", *mde_defs_error(defs)
 				? mde_defs_error(defs) : mde_status_str(rc));
+	mde_defs_get_stats(defs, &st);
+	if (st.hash_sigs + st.byte_sigs + st.yara_rules == 0)
+		die("%s", "no usable signatures in the definitions given");
 	return defs;
 }
 
@@ -303,6 +307,7 @@ static void *progress_main(void *arg)
 	char cur[512];
 	mde_summary s;
 	double secs;
+	size_t n;
 
 	for (;;) {
 		nanosleep(&ts, NULL);
@@ -319,7 +324,11 @@ static void *progress_main(void *arg)
 			(double)s.bytes / 1e6,
 			secs > 0 ? (double)s.bytes / 1e6 / secs : 0.0,
 			(unsigned long long)s.findings);
-		out_text_path(stderr, cur, strnlen(cur, 60));
+		n = strlen(cur);
+		if (n > 60) /* the end of a path says most */
+			fputs("...", stderr);
+		out_text_path(stderr, n > 60 ? cur + n - 57 : cur,
+			      n > 60 ? 57 : n);
 		fflush(stderr);
 		r->progress_shown = 1;
 		pthread_mutex_unlock(&r->lock);
@@ -456,7 +465,9 @@ int main(int argc, char **argv)
 		pthread_join(prog, NULL);
 	}
 	cancel_engine = NULL;
-	status = s.findings ? 1 : (s.errors || rc != MDE_OK) ? 2 : 0;
+	/* an interrupted scan is not a clean one */
+	status = s.findings ? 1
+		 : (s.errors || s.cancelled || rc != MDE_OK) ? 2 : 0;
 	r.fmt->summary(stdout, &r.oo, &s, status);
 	if (fflush(stdout) != 0 || ferror(stdout))
 		status = status ? status : 2;

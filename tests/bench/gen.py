@@ -328,8 +328,10 @@ def write_yar(path, hash_entries, bsigs):
 # ------------------------------------------------------------- planting
 
 def plant(rng, corpus, files, hash_entries, bsigs):
-    """Creates the planted files next to randomly chosen host files.
-    Returns [(relpath, signame)]."""
+    """Creates the planted files next to randomly chosen host files.  Adds
+    the hash-planted files to hash_entries (name None, named later).
+    Returns ([(relpath, insert_pos)] for the hash plants,
+             [(relpath, signame)] for the byte plants)."""
     expected = []
     hosts = [f for f in files if 4096 <= f[1] <= 8_000_000]
     hosts_iter = iter(rng.sample(hosts, len(hosts)))

@@ -262,12 +262,8 @@ expect_summary() {
 
 # ------------------------------------------------------------ JSON output
 
-# json_count FILE COND...: print how many JSON lines of FILE match all
-# conditions.  COND is KEY=VALUE (equal; numbers compared as text, `path`
-# compared as bytes), KEY~TEXT (string contains TEXT) or KEY? (key present).
-# Fails the test if a line is not a JSON object.
-json_count() {
-	python3 - "$@" <<'PY' || fail "json_count: stdout is not JSON Lines"
+# The JSON matcher, shared by json_count and jflush.
+cat >"$T/.jsonq.py" <<'PY'
 import json, os, re, sys
 
 def match(obj, cond):
@@ -290,16 +286,47 @@ def match(obj, cond):
         return str(v) == val
     return v == val
 
-n = 0
-with open(sys.argv[1], 'rb') as fh:
-    for raw in fh:
-        obj = json.loads(raw.decode('utf-8'))
-        if not isinstance(obj, dict):
-            sys.exit(1)
-        if all(match(obj, c) for c in sys.argv[2:]):
-            n += 1
-print(n)
+def load(name):
+    objs = []
+    with open(name, 'rb') as fh:
+        for raw in fh:
+            obj = json.loads(raw.decode('utf-8'))
+            if not isinstance(obj, dict):
+                raise ValueError('not an object')
+            objs.append(obj)
+    return objs
+
+def count(objs, conds):
+    return sum(all(match(o, c) for c in conds) for o in objs)
+
+def ok(want, n):
+    return n >= 1 if want == '+' else n == int(want)
+
+try:
+    objs = load(sys.argv[2])
+except (ValueError, UnicodeDecodeError) as e:
+    sys.exit('stdout is not JSON Lines: %s' % e)
+if sys.argv[1] == 'count':
+    print(count(objs, sys.argv[3:]))
+else:   # batch: records of fields, \x1e / \x1f separated
+    bad = 0
+    for rec in open(sys.argv[3], encoding='utf-8', errors='surrogateescape').read().split('\x1e'):
+        if not rec:
+            continue
+        f = rec.split('\x1f')
+        n = count(objs, f[1:])
+        if not ok(f[0], n):
+            print('expected %s JSON line(s) with [%s], got %d' % (f[0], ' '.join(f[1:]), n))
+            bad += 1
+    sys.exit(1 if bad else 0)
 PY
+
+# json_count FILE COND...: print how many JSON lines of FILE match all
+# conditions.  COND is KEY=VALUE (equal; numbers compared as text, `path`
+# compared as bytes), KEY~TEXT (string contains TEXT) or KEY? (key present).
+# Fails the test if a line is not a JSON object.
+json_count() {
+	python3 "$T/.jsonq.py" count "$@" || fail "json_count: stdout is not JSON Lines"
 }
 
 # json_expect N COND...: exactly N JSON lines of $OUT match the conditions
@@ -317,21 +344,55 @@ json_expect() {
 	fail "expected $want JSON line(s) with [$*], got $got"
 }
 
+# jcheck N COND...: like json_expect, but only queued; jflush checks every
+# queued expectation against $OUT in one python run (python3 starts slowly
+# enough that 40 separate json_expect calls cost seconds).
+JQUEUE=$T/.jqueue
+: >"$JQUEUE"
+jcheck() {
+	local IFS=$'\x1f'
+	printf '%s\x1e' "$*" >>"$JQUEUE"
+}
+
+# jflush: evaluate the queued jcheck expectations; fail listing every one
+# that does not hold.
+jflush() {
+	local msg
+	msg=$(python3 "$T/.jsonq.py" batch "$OUT" "$JQUEUE") || {
+		: >"$JQUEUE"
+		show_output
+		fail "$(printf '\n%s' "$msg")"
+	}
+	: >"$JQUEUE"
+}
+
 # ------------------------------------------------------------ processes
 
-# wait_open TIMEOUT FILE...: wait until some process holds one of FILEs
-# open (seen in /proc/PID/fd) and print "PID INDEX" (INDEX of that FILE,
-# from 0).  Used with MDESCAN_TEST_DELAY_MS, during which a worker holds
-# the file open and sleeps.  Returns 1 on timeout.
+# wait_open TIMEOUT FILE...: wait until the mds_bg process (BGPID, or its
+# child: BGPID is timeout(1)) holds one of FILEs open, as seen in
+# /proc/PID/fd, and print "PID INDEX" (INDEX of that FILE, from 0).  Used
+# with MDESCAN_TEST_DELAY_MS, during which a worker holds the file open and
+# sleeps.  Other processes are ignored: a parallel test may scan the same
+# files (t-modes --quick walks /tmp).  Returns 1 on timeout.
 wait_open() {
-	python3 - "$@" <<'PY'
+	python3 - "$BGPID" "$@" <<'PY'
 import os, sys, time
-limit = time.monotonic() + float(sys.argv[1])
-want = [os.path.realpath(os.fsencode(f)) for f in sys.argv[2:]]
-me = os.getpid()
+parent = sys.argv[1]
+limit = time.monotonic() + float(sys.argv[2])
+want = [os.path.realpath(os.fsencode(f)) for f in sys.argv[3:]]
+
+def ours(pid):
+    if pid == parent:
+        return True
+    try:
+        with open('/proc/%s/stat' % pid) as fh:
+            return fh.read().rsplit(')', 1)[1].split()[1] == parent
+    except (OSError, IndexError):
+        return False
+
 while time.monotonic() < limit:
     for pid in os.listdir('/proc'):
-        if not pid.isdigit() or int(pid) == me:
+        if not pid.isdigit() or not ours(pid):
             continue
         fddir = '/proc/%s/fd' % pid
         try:

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # t-errors.sh - errors are reported and the scan goes on: unreadable file
-# and directory (scanned as user nobody), a file truncated and a file
-# deleted mid-scan (MDESCAN_TEST_DELAY_MS), a missing PATH, bad options,
-# a bad -d path.  Exit status 2 for errors, 1 when something was found too.
+# and directory (scanned as user nobody), a missing PATH or --files-from
+# entry, unwritable stdout, bad options and exclusions, a bad -d path; a
+# file truncated and a file deleted mid-scan (MDESCAN_TEST_DELAY_MS) and
+# SIGTERM mid-scan.  Exit status 2 for errors, 1 when something was found.
 set -eu
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -77,11 +78,77 @@ expect_ok "$W/g.txt"
 grep -Fq ": ERROR (" "$ERR" || { show_output; fail "no error reported"; }
 chmod 755 "$W/rdonly"
 
+step "standard output cannot be written (/dev/full): exit 2"
+if [ -w /dev/full ]; then
+	mds "$T/ufile/ok.txt" >/dev/full 2>"$ERR" && RC=0 || RC=$?
+	[ "$RC" -eq 2 ] || { show_output; fail "text output to /dev/full: exit $RC, expected 2"; }
+	mds --json "$T/ufile/ok.txt" >/dev/full 2>"$ERR" && RC=0 || RC=$?
+	[ "$RC" -eq 2 ] || { show_output; fail "JSON output to /dev/full: exit $RC, expected 2"; }
+fi
+
+step "nonexistent PATH argument: error, exit 2; with an EICAR too: exit 1"
+expect_exit 2 mds "$T/does-not-exist"
+grep -Fq "$T/does-not-exist" "$ERR" || { show_output; fail "missing path not named on stderr"; }
+make_eicar "$T/eicar.com"
+expect_exit 1 mds "$T/does-not-exist" "$T/eicar.com"
+expect_found "$T/eicar.com"
+grep -Fq "$T/does-not-exist" "$ERR" || { show_output; fail "missing path not named on stderr"; }
+expect_exit 2 mds --json "$T/does-not-exist"
+json_expect 1 type=error "path=$T/does-not-exist" errno=2
+
+step "bad options: exit 2, usage on stderr, nothing on stdout"
+for args in "--no-such-option $T" "-Q $T" "-d" "--exclude" ""; do
+	# shellcheck disable=SC2086 # $args is meant to split
+	expect_exit 2 mds $args
+	grep -qi usage "$ERR" || { show_output; fail "no usage on stderr for: mdescan $args"; }
+	[ ! -s "$OUT" ] || { show_output; fail "stdout not empty for: mdescan $args"; }
+done
+
+step "bad option values and combinations: exit 2, a message on stderr, nothing on stdout"
+for args in "-j abc $T" "-j -3 $T" "-j 0 $T" "-j 1025 $T" "--max-filesize 12Q $T" \
+    "--max-depth x $T" "--max-depth -1 $T" "--timeout nope $T" "--quick --full"; do
+	# shellcheck disable=SC2086 # $args is meant to split
+	expect_exit 2 mds $args
+	[ -s "$ERR" ] || { show_output; fail "no message on stderr for: mdescan $args"; }
+	[ ! -s "$OUT" ] || { show_output; fail "stdout not empty for: mdescan $args"; }
+done
+
+step "invalid exclusions are fatal: exit 2"
+set -f	# $args holds a lone '*'
+for args in "--exclude relative/path" "--exclude-dir relative" "--exclude-ext a/b" "--exclude-ext *"; do
+	# shellcheck disable=SC2086 # $args is meant to split
+	expect_exit 2 mds $args "$T/eicar.com"
+	[ -s "$ERR" ] || { show_output; fail "no message on stderr for: mdescan $args"; }
+	out_lacks "FOUND"
+done
+set +f
+
+step "bad -d path: exit 2, the path named on stderr"
+expect_exit 2 mds -d "$T/no-such-db" "$T/eicar.com"
+grep -Fq "$T/no-such-db" "$ERR" || { show_output; fail "bad -d path not named on stderr"; }
+out_lacks "FOUND"
+
+step "-d FILE with an unknown extension is fatal: exit 2 (man page: DEFINITIONS)"
+printf 'whatever\n' >"$T/defs.xyz"
+expect_exit 2 mds -d "$T/defs.xyz" "$T/eicar.com"
+grep -Fq "defs.xyz" "$ERR" || { show_output; fail "unknown -d file not named on stderr"; }
+out_lacks "FOUND"
+
+step "--files-from FILE that cannot be opened: exit 2"
+expect_exit 2 mds --files-from "$T/no-such-list"
+grep -Fq "$T/no-such-list" "$ERR" || { show_output; fail "missing list not named on stderr"; }
+
+step "a --files-from entry that does not exist: error, the others scanned"
+printf '%s\n' "$T/nope-1" "$T/eicar.com" >"$T/list"
+expect_exit 1 mds --files-from "$T/list"
+expect_found "$T/eicar.com"
+grep -Fq "$T/nope-1: ERROR (" "$ERR" || { show_output; fail "missing entry not reported"; }
+
 # ---------------------------------------------------------- mid-scan races
 
 # With MDESCAN_TEST_DELAY_MS a worker sleeps after open+fstat and before
 # reading; wait_open sees the open file in /proc and the test acts then.
-[ -d /proc/self/fd ] || skip "no /proc: mid-scan races not tested (all else passed)"
+[ -d /proc/self/fd ] || skip "no /proc: mid-scan races and SIGTERM not tested (all else passed)"
 DELAY=1500
 
 step "file truncated after open+fstat, before read: error for that file, no crash, exit 2"
@@ -123,28 +190,17 @@ mds_wait 2
 json_expect 1 type=error "path=$victim" errno=2
 json_expect 1 type=summary errors=1 files=2 exit_code=2
 
-step "nonexistent PATH argument: error, exit 2; with an EICAR too: exit 1"
-expect_exit 2 mds "$T/does-not-exist"
-grep -Fq "$T/does-not-exist" "$ERR" || { show_output; fail "missing path not named on stderr"; }
-make_eicar "$T/eicar.com"
-expect_exit 1 mds "$T/does-not-exist" "$T/eicar.com"
-expect_found "$T/eicar.com"
-grep -Fq "$T/does-not-exist" "$ERR" || { show_output; fail "missing path not named on stderr"; }
-expect_exit 2 mds --json "$T/does-not-exist"
-json_expect 1 type=error "path=$T/does-not-exist" errno=2
-
-step "bad options: exit 2, usage on stderr, nothing on stdout"
-for args in "--no-such-option $T" "-Q $T" "-j abc $T" "-j -3 $T" "--max-filesize 12Q $T" \
-    "--max-depth x $T" "--timeout nope $T" ""; do
-	# shellcheck disable=SC2086 # $args is meant to split
-	expect_exit 2 mds $args
-	grep -qi usage "$ERR" || { show_output; fail "no usage on stderr for: mdescan $args"; }
-	[ ! -s "$OUT" ] || { show_output; fail "stdout not empty for: mdescan $args"; }
-done
-
-step "bad -d path: exit 2, the path named on stderr"
-expect_exit 2 mds -d "$T/no-such-db" "$T/eicar.com"
-grep -Fq "$T/no-such-db" "$ERR" || { show_output; fail "bad -d path not named on stderr"; }
-out_lacks "FOUND"
+step "SIGTERM stops the scan soon: summary with cancelled, status of what was found"
+K=$T/killed
+mkdir -p "$K"
+for i in 1 2 3 4 5 6 7 8; do printf 'file %d\n' "$i" >"$K/f$i"; done
+MDESCAN_TEST_DELAY_MS=$DELAY mds_bg -j 1 --json "$K"
+res=$(wait_open 20 "$K"/f?) || { kill "$BGPID"; show_output; fail "mdescan never opened a file of $K"; }
+kill -TERM "${res% *}"
+start=$SECONDS
+mds_wait 0
+[ $((SECONDS - start)) -le 5 ] || fail "SIGTERM: mdescan took $((SECONDS - start)) s to stop"
+json_expect 1 type=summary cancelled=true exit_code=0
+[ "$(json_count "$OUT" type=summary files=8)" -eq 0 ] || { show_output; fail "SIGTERM: all 8 files were still scanned"; }
 
 exit 0

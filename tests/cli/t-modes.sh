@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# t-modes.sh - --help, --version, --quick (EICAR planted under /dev/shm and
-# /tmp), -j 1 vs -j 2 on 200 files, --nice (priority of every thread), the
-# text summary on stderr.
+# t-modes.sh - --help, --version, -j 1 vs -j 2 on 200 files, the text
+# summary on stderr, --no-summary, abbreviated long options, --nice (priority
+# of every thread), --quick (EICAR planted under /dev/shm and /tmp), --full
+# (one level deep: /proc, /sys, /dev skipped).
 set -eu
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -78,6 +79,11 @@ step "--no-summary"
 expect_exit 1 mds --no-summary -j 2 -i "$D"
 [ ! -s "$ERR" ] || { show_output; fail "--no-summary: stderr should be empty"; }
 
+step "long options: unique prefixes and --opt=value"
+expect_exit 1 mds --infec --thr=2 --timeout=30 --max-files=1M "$D"
+[ "$(wc -l <"$OUT")" -eq 10 ] || { show_output; fail "abbreviated options: expected 10 FOUND lines"; }
+expect_exit 2 mds --ex "$D"	# ambiguous: --exclude, --exclude-dir, --exclude-ext
+
 # ---------------------------------------------------------- --nice
 
 step "--nice: same findings; every thread at nice 19 and in the idle I/O class"
@@ -119,13 +125,19 @@ Q2=$(mktemp -d /tmp/mdescan-quick.XXXXXX)
 CLEANUP+=("$Q2")
 make_eicar "$Q2/quick-eicar.com"
 planted+=("$Q2/quick-eicar.com")
-expect_exit 1 mds --quick -i
-for p in "${planted[@]}"; do expect_found "$p"; done
-grep -q '^Scanned files: ' "$ERR" || { show_output; fail "--quick printed no summary"; }
-
-step "--quick --json"
+# one run only: --quick walks a lot (all of /tmp, every /proc/PID/exe)
 expect_exit 1 mds --quick --json
-for p in "${planted[@]}"; do json_expect + type=finding "path=$p"; done
+for p in "${planted[@]}"; do json_expect 1 type=finding "path=$p"; done
 json_expect 1 type=summary exit_code=1
+
+step "--full: /proc, /sys and /dev skipped as pseudo filesystem (only one level deep)"
+FULLF=$(mktemp /tmp/mdescan-full.XXXXXX)
+CLEANUP+=("$FULLF")
+make_eicar "$FULLF"
+expect_exit 1 mds --full --max-depth 1 --json
+json_expect 1 type=skipped path=/proc "reason=pseudo filesystem"
+json_expect 1 type=skipped path=/sys "reason=pseudo filesystem"
+json_expect 1 type=skipped path=/dev "reason=pseudo filesystem"
+json_expect 1 type=finding "path=$FULLF"
 
 exit 0

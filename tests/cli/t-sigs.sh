@@ -37,6 +37,7 @@ put h-wild-md5 "mdescan wildcard md5 sample\n"
 put h-list "mdescan plain sha256 list sample\n"
 put h-list2 "mdescan sha256sum format sample\n"
 put h-extra "mdescan second -d file sample\n"
+put h-upper "mdescan upper-case crlf sample\n"
 
 [ "$(size "$F/h-md5")" = "$(size "$F/h-md5-neg")" ] || fail "fixture sizes differ"
 [ "$(size "$F/h-sha1")" = "$(size "$F/h-sha1-neg")" ] || fail "fixture sizes differ"
@@ -46,6 +47,8 @@ put h-extra "mdescan second -d file sample\n"
 	# right digest, wrong size: must not match
 	echo "$(md5 "$F/h-md5-size"):$(($(size "$F/h-md5-size") + 1)):Test.Hdb.WrongSize"
 	echo "$(md5 "$F/h-wild-md5"):*:Test.Hdb.WildMd5:73"
+	# upper-case digest, CRLF line end
+	printf '%s:%s:Test.Hdb.UpperCrlf\r\n' "$(md5 "$F/h-upper" | tr a-f A-F)" "$(size "$F/h-upper")"
 } >"$DB/test.hdb"
 {
 	echo "$(sha1 "$F/h-sha1"):$(size "$F/h-sha1"):Test.Hsb.Sha1"
@@ -87,6 +90,11 @@ put b-shift-neg2 "$(fill 10)QZSHIFTMK$(fill 8)"
 ndb Test.Ndb.Eof EOF-20 "$(hex QZEOFMARK)"
 put b-eof "$(fill 30)QZEOFMARK$(fill 11)"
 put b-eof-neg "$(fill 30)QZEOFMARK$(fill 12)"
+# offset EOF-n,shift: starts from n bytes before the end to shift later
+ndb Test.Ndb.EofShift EOF-30,6 "$(hex QZEOFSHFT)"
+put b-eofshift "$(fill 30)QZEOFSHFT$(fill 17)"	# starts at EOF-26
+put b-eofshift-neg "$(fill 30)QZEOFSHFT$(fill 22)"	# starts at EOF-31
+put b-eofshift-neg2 "$(fill 30)QZEOFSHFT$(fill 14)"	# starts at EOF-23
 # ?? : exactly one byte
 ndb Test.Ndb.AnyByte '*' "$(hex QZANYA)??$(hex QZANYB)"
 put x-anybyte "$(fill 5)QZANYA!QZANYB$(fill 5)"
@@ -127,6 +135,19 @@ put x-alt "$(fill 5)QZALTABQZALTB$(fill 5)"
 put x-alt2 "$(fill 5)QZALTAAQZALTB$(fill 5)"
 put x-alt-neg "$(fill 5)QZALTACQZALTB$(fill 5)"
 
+# [n-m] : the same as {n-m}
+ndb Test.Ndb.Bracket '*' "$(hex QZBRKA)[1-2]$(hex QZBRKB)"
+put x-bracket "$(fill 5)QZBRKA1QZBRKB$(fill 5)"
+put x-bracket-neg "$(fill 5)QZBRKA123QZBRKB$(fill 5)"
+# alternatives of different lengths, with ?? and a nibble wildcard
+ndb Test.Ndb.AltMixed '*' "$(hex QZAMXA)(4142|43??44|?9)$(hex QZAMXB)"
+put x-altmixed "$(fill 5)QZAMXAC!DQZAMXB$(fill 5)"
+put x-altmixed2 "$(fill 5)QZAMXAIQZAMXB$(fill 5)"
+put x-altmixed-neg "$(fill 5)QZAMXAACQZAMXB$(fill 5)"
+# upper-case hex digits and a CRLF line end
+printf 'Test.Ndb.UpperCrlf:0:*:%s\r\n' "$(hex QZUPPERCRLF | tr a-f A-F)" >>"$NDB"
+put x-uppercrlf "$(fill 5)QZUPPERCRLF$(fill 5)"
+
 # ---------------------------------------------------------- YARA stage name
 
 cat >"$DB/stage.yar" <<'EOF'
@@ -163,11 +184,11 @@ expect_exit 1 mds --json -d "$DB" -d "$T/extra.hsb" "$F"
 NPOS=0
 pos() {
 	NPOS=$((NPOS + 1))
-	json_expect 1 type=finding "path=$F/$1" "name=$2" "stage=$3"
+	jcheck 1 type=finding "path=$F/$1" "name=$2" "stage=$3"
 }
 # neg FILE: FILE has no finding at all.
 neg() {
-	json_expect 0 type=finding "path=$F/$1"
+	jcheck 0 type=finding "path=$F/$1"
 }
 
 pos h-md5 Test.Hdb.Md5 hash
@@ -179,10 +200,11 @@ pos h-sha256 Test.Hsb.Sha256 hash
 neg h-sha256-neg
 pos h-wild Test.Hsb.Wild hash
 pos h-wild-md5 Test.Hdb.WildMd5 hash
-json_expect 1 type=finding "path=$F/h-list" stage=hash
-json_expect 1 type=finding "path=$F/h-list2" stage=hash
+jcheck 1 type=finding "path=$F/h-list" stage=hash
+jcheck 1 type=finding "path=$F/h-list2" stage=hash
 NPOS=$((NPOS + 2))
 pos h-extra Test.Extra.Sha256 hash
+pos h-upper Test.Hdb.UpperCrlf hash
 
 pos b-star Test.Ndb.Star bytes
 neg b-star-neg
@@ -194,6 +216,9 @@ neg b-shift-neg
 neg b-shift-neg2
 pos b-eof Test.Ndb.Eof bytes
 neg b-eof-neg
+pos b-eofshift Test.Ndb.EofShift bytes
+neg b-eofshift-neg
+neg b-eofshift-neg2
 pos x-anybyte Test.Ndb.AnyByte bytes
 neg x-anybyte-neg
 pos x-highnib Test.Ndb.HighNib bytes
@@ -215,13 +240,20 @@ neg x-atleast-neg
 pos x-alt Test.Ndb.Alt bytes
 pos x-alt2 Test.Ndb.Alt bytes
 neg x-alt-neg
+pos x-bracket Test.Ndb.Bracket bytes
+neg x-bracket-neg
+pos x-altmixed Test.Ndb.AltMixed bytes
+pos x-altmixed2 Test.Ndb.AltMixed bytes
+neg x-altmixed-neg
+pos x-uppercrlf Test.Ndb.UpperCrlf bytes
 
 pos y-stage Test_Yara_Stage yara
 neg clean.txt
 
 # one finding per positive file, nothing else
-json_expect "$NPOS" type=finding
-json_expect 1 type=summary "findings=$NPOS" "infected=$NPOS" exit_code=1
+jcheck "$NPOS" type=finding
+jcheck 1 type=summary "findings=$NPOS" "infected=$NPOS" exit_code=1
+jflush
 
 # ---------------------------------------------------------- diagnostics
 
@@ -249,12 +281,18 @@ mkdir -p "$U"
 	printf 'Test.Ndb.UnsupOk1:0:*:%s\n' "$(hex QZUNSUPOKA)"
 	printf 'Test.Ndb.EntryPoint:1:EP+0:4d5a90000300\n'
 	printf 'Test.Ndb.UnsupOk2:0:*:%s\n' "$(hex QZUNSUPOKB)"
+	printf 'Test.Ndb.LeadingStar:0:*:*%s\n' "$(hex QZLEADSTAR)"
+	printf 'Test.Ndb.HtmlTarget:3:*:%s\n' "$(hex QZHTMLTGT)"
 } >"$U/unsup.ndb"
 put u-ok1 "$(fill 5)QZUNSUPOKA$(fill 5)"
 put u-ok2 "$(fill 5)QZUNSUPOKB$(fill 5)"
 expect_exit 1 mds -d "$U" "$F/u-ok1" "$F/u-ok2"
 grep -Eq '^mdescan: .*unsup\.ndb:2: Test\.Ndb\.EntryPoint: .+' "$ERR" ||
 	{ show_output; fail "no 'mdescan: .../unsup.ndb:2: Test.Ndb.EntryPoint: ...' warning"; }
+grep -Eq '^mdescan: .*unsup\.ndb:4: Test\.Ndb\.LeadingStar: .+' "$ERR" ||
+	{ show_output; fail "no warning for a signature starting with a wildcard (unsup.ndb:4)"; }
+grep -Eq '^mdescan: .*unsup\.ndb:5: Test\.Ndb\.HtmlTarget: .+' "$ERR" ||
+	{ show_output; fail "no warning for an unsupported target type (unsup.ndb:5)"; }
 out_has_line "$F/u-ok1: Test.Ndb.UnsupOk1 FOUND"
 out_has_line "$F/u-ok2: Test.Ndb.UnsupOk2 FOUND"
 

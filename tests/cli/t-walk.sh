@@ -71,6 +71,20 @@ expect_exit 0 mds --follow-symlinks "$L/loop"
 	{ show_output; fail "f.txt should be scanned exactly once"; }
 expect_ok "$L/loop/a/f.txt"
 
+step "--follow-symlinks: a directory reached twice (dir and link to it) is entered once"
+mkdir -p "$L/twice/real"
+printf 'once\n' >"$L/twice/real/once.txt"
+ln -s real "$L/twice/link"
+expect_exit 0 mds --follow-symlinks "$L/twice"
+[ "$(grep -c '/once\.txt: OK$' "$OUT")" -eq 1 ] ||
+	{ show_output; fail "once.txt should be scanned exactly once"; }
+
+step "--follow-symlinks: a dangling link is ignored, not an error"
+ln -s "$L/nowhere" "$L/tree/dangling"
+expect_exit 1 mds --follow-symlinks "$L/tree"
+expect_unmentioned "$L/tree/dangling"
+rm "$L/tree/dangling"
+
 step "a symlink given as PATH is followed (mdescan.h: mde_engine_submit)"
 expect_exit 1 mds "$L/tree/filelink"
 expect_found "$L/tree/filelink"
@@ -94,7 +108,8 @@ expect_ok "$M/d1/f1"
 expect_unmentioned "$M/d1/d2/f2"
 expect_unmentioned "$M/d1/d2/d3/f3"
 expect_exit 0 mds --json --max-depth 1 "$M"
-json_expect + type=skipped "reason=limit: max-depth"
+json_expect 1 type=skipped "path=$M/d1/d2" "reason=limit: max-depth"
+json_expect 1 type=skipped
 json_expect 1 type=summary files=2
 
 step "--max-depth 0: only the files of the start dir"
@@ -119,6 +134,16 @@ expect_exit 1 mds --json --max-filesize 4K -d "$T/sizedb" "$Z"
 json_expect 1 type=skipped "path=$Z/big.bin" "reason=limit: max-filesize"
 json_expect 1 type=finding "path=$Z/small.bin"
 json_expect 0 type=finding "path=$Z/big.bin"
+
+step "--max-filesize boundary: a file of exactly the limit is scanned (lower-case k too)"
+head -c 4096 /dev/zero >"$Z/b4096"
+head -c 4097 /dev/zero >"$Z/b4097"
+for lim in 4K 4k 4096; do
+	expect_exit 0 mds --max-filesize "$lim" "$Z/b4096" "$Z/b4097"
+	expect_ok "$Z/b4096"
+	out_has_line "$Z/b4097: SKIPPED (limit: max-filesize)"
+done
+rm "$Z/b4096" "$Z/b4097"
 
 step "a skipped file alone is not an error: exit 0"
 expect_exit 0 mds --max-filesize 4K -d "$T/sizedb" "$Z/big.bin"
@@ -177,6 +202,22 @@ expect_exit 1 mds --json --exclude "$X/q/file?.txt" "$X"
 json_expect 1 type=summary excluded=2 files=6
 json_expect 0 "path=$X/q/file1.txt"
 
+step "--exclude without wildcards: that directory and everything below"
+expect_exit 0 mds --exclude "$X/a/b" "$X"
+expect_unmentioned "$X/a/b/x.txt"
+expect_unmentioned "$X/a/b/c/x.txt"
+expect_ok "$X/a/bz.txt"
+expect_ok "$X/a/x.txt"
+step "--exclude ending in /: a directory and everything below"
+expect_exit 0 mds --exclude "$X/a/b/" "$X"
+expect_unmentioned "$X/a/b/x.txt"
+expect_ok "$X/a/bz.txt"
+step "--exclude without wildcards: one file"
+expect_exit 1 mds --exclude "$X/a/x.txt" "$X"
+expect_unmentioned "$X/a/x.txt"
+expect_ok "$X/a/b/x.txt"
+expect_summary Excluded 1
+
 step "--exclude-dir: the directory and everything below"
 expect_exit 0 mds --exclude-dir "$X/a/b" "$X"
 expect_unmentioned "$X/a/b/x.txt"
@@ -207,6 +248,13 @@ expect_ok "$E/d.log.txt"
 expect_ok "$E/e.logx"
 expect_summary Excluded 3
 
+step "--exclude-ext '*.log' form; the comparison is case-sensitive"
+printf 'upper\n' >"$E/F.LOG"
+expect_exit 0 mds --exclude-ext '*.log' "$E"
+expect_unmentioned "$E/a.log"
+expect_ok "$E/F.LOG"
+expect_ok "$E/b.tmp"
+
 # ---------------------------------------------------------- files-from
 
 FF=$T/ff
@@ -216,6 +264,7 @@ printf 'two\n' >"$FF/with space.txt"
 printf 'nl\n' >"$FF/new
 line"
 printf 'not listed\n' >"$FF/not-listed.txt"
+printf 'trailing space\n' >"$FF/trail "
 make_eicar "$FF/eicar.com"
 printf '%s\n' "$FF/one.txt" "$FF/with space.txt" "$FF/eicar.com" >"$T/list.txt"
 printf '%s\0' "$FF/one.txt" "$FF/new
@@ -228,6 +277,14 @@ expect_ok "$FF/with space.txt"
 expect_found "$FF/eicar.com"
 expect_unmentioned "$FF/not-listed.txt"
 [ "$(wc -l <"$OUT")" -eq 3 ] || { show_output; fail "expected 3 result lines"; }
+
+step "--files-from: empty lines ignored, nothing else stripped (trailing space kept)"
+printf '\n%s\n\n%s\n' "$FF/trail " "$FF/one.txt" >"$T/list2.txt"
+expect_exit 0 mds --files-from "$T/list2.txt"
+expect_ok "$FF/trail "
+expect_ok "$FF/one.txt"
+[ "$(wc -l <"$OUT")" -eq 2 ] || { show_output; fail "expected 2 result lines"; }
+if grep -q ': ERROR (' "$ERR"; then show_output; fail "errors for a list with empty lines"; fi
 
 step "--files-from - reads stdin"
 expect_exit 1 mds --files-from - <"$T/list.txt"
@@ -265,6 +322,10 @@ expect_exit 0 mds --one-file-system "$O"
 expect_ok "$O/top.txt"
 expect_unmentioned "$O/mnt/eicar.com"
 expect_unmentioned "$O/mnt/inner.txt"
+step "--one-file-system: the other filesystem is neither reported nor counted"
+expect_exit 0 mds --json --one-file-system "$O"
+json_expect 1 type=summary files=1 skipped=0 excluded=0 errors=0
+json_expect 0 "path=$O/mnt"
 
 step "--one-file-system: a start path that is itself a mount point is scanned"
 expect_exit 1 mds --one-file-system "$O/mnt"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # t-yara.sh - YARA rules through -d: meta in JSON, the external variables
 # (filename, filepath, extension, owner, filetype), a rule file with a
-# syntax error next to good ones, compiled rules from yarac.
+# syntax error next to good ones, --timeout, compiled rules from yarac.
 set -eu
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -59,50 +59,66 @@ if is_root; then
 	chown nobody "$T/other/plain.txt"
 fi
 
-cat >"$R/ext.yar" <<EOF
-rule Ext_Filename { condition: filename == "Ext_Target.PHP" }
-rule Ext_Filepath { condition: filepath == "$T/ext" }
-rule Ext_Extension { condition: extension == ".php" }
-rule Ext_Owner { condition: owner == "$ME" }
-EOF
-
-step "externals filename, filepath, extension, owner"
-expect_exit 1 mds --json -d "$R/ext.yar" "$T/ext" "$T/other"
-if grep -q '^mdescan: ' "$ERR"; then
-	show_output
-	fail "the externals rule file did not compile cleanly (externals not declared?)"
-fi
+# One rule file per external: the first finding of a file ends its scan
+# (see -z), so each rule gets a scan of its own.
 P=$T/ext/Ext_Target.PHP
-json_expect 1 type=finding "path=$P" name=Ext_Filename stage=yara
-json_expect 1 type=finding "path=$P" name=Ext_Filepath stage=yara
-json_expect 1 type=finding "path=$P" name=Ext_Extension stage=yara
-json_expect 1 type=finding "path=$P" name=Ext_Owner stage=yara
-if is_root; then
-	json_expect 0 type=finding "path=$T/other/plain.txt"
-fi
+printf 'rule Ext_Filename { condition: filename == "Ext_Target.PHP" }\n' >"$R/ext-filename.yar"
+printf 'rule Ext_Filepath { condition: filepath == "%s" }\n' "$T/ext" >"$R/ext-filepath.yar"
+printf 'rule Ext_Extension { condition: extension == ".php" }\n' >"$R/ext-extension.yar"
+printf 'rule Ext_Owner { condition: owner == "%s" }\n' "$ME" >"$R/ext-owner.yar"
 
-step "extension of a file without one is empty"
-printf 'no extension\n' >"$T/other/README"
+for x in filename filepath extension owner; do
+	step "external $x"
+	expect_exit 1 mds --json -d "$R/ext-$x.yar" "$T/ext" "$T/other"
+	if grep -q '^mdescan: ' "$ERR"; then
+		show_output
+		fail "ext-$x.yar did not compile cleanly (external $x not declared?)"
+	fi
+	rule=$(sed 's/^rule \([A-Za-z_]*\).*/\1/' "$R/ext-$x.yar")
+	json_expect 1 type=finding "path=$P" "name=$rule" stage=yara
+	# the negative file: other name, directory, extension (and owner)
+	if [ "$x" != owner ] || is_root; then
+		json_expect 0 type=finding "path=$T/other/plain.txt"
+	fi
+done
+
+step "extension: lower case from the last dot; empty without a dot, for .bashrc, for 'name.'"
+mkdir -p "$T/extc"
+for f in README backup.tar.GZ .bashrc name. plain.TXT; do
+	printf 'extension corner case\n' >"$T/extc/$f"
+done
 cat >"$R/ext2.yar" <<'EOF'
 rule Ext_Txt { condition: extension == ".txt" }
+rule Ext_Gz { condition: extension == ".gz" }
 rule Ext_Empty { condition: extension == "" }
 EOF
-expect_exit 1 mds --json -d "$R/ext2.yar" "$T/other/README" "$T/other/plain.txt"
-json_expect 1 type=finding "path=$T/other/README" name=Ext_Empty
-json_expect 1 type=finding "path=$T/other/plain.txt" name=Ext_Txt
-json_expect 2 type=finding
+expect_exit 1 mds --json -d "$R/ext2.yar" "$T/extc"
+jcheck 1 type=finding "path=$T/extc/README" name=Ext_Empty
+jcheck 1 type=finding "path=$T/extc/backup.tar.GZ" name=Ext_Gz
+jcheck 1 type=finding "path=$T/extc/.bashrc" name=Ext_Empty
+jcheck 1 type=finding "path=$T/extc/name." name=Ext_Empty
+jcheck 1 type=finding "path=$T/extc/plain.TXT" name=Ext_Txt
+jcheck 5 type=finding
+jflush
 
-# filetype: only when the tool documents it, with the documented value.
+# filetype: only when the tool documents it (man page: YARA EXTERNAL
+# VARIABLES), with the documented values.
 if mds --help 2>&1 | grep -q filetype ||
     { [ -f "$TOPSRC/man/mdescan.1" ] && grep -q filetype "$TOPSRC/man/mdescan.1"; }; then
-	step "external filetype (documented): an ELF executable gives \"ELF\""
+	step "external filetype (documented): ELF, SCRIPT, empty for plain text"
 	cp /bin/true "$T/other/elf-sample"
+	printf '#!/bin/sh\necho hi\n' >"$T/other/script-sample"
 	cat >"$R/ft.yar" <<'EOF'
-rule Ft_Elf { condition: filetype contains "ELF" }
+rule Ft_Elf { condition: filetype == "ELF" }
+rule Ft_Script { condition: filetype == "SCRIPT" }
+rule Ft_None { condition: filetype == "" }
 EOF
-	expect_exit 1 mds --json -d "$R/ft.yar" "$T/other/elf-sample" "$T/other/README"
+	expect_exit 1 mds --json -d "$R/ft.yar" "$T/other/elf-sample" "$T/other/script-sample" \
+		"$T/extc/README"
 	json_expect 1 type=finding "path=$T/other/elf-sample" name=Ft_Elf
-	json_expect 1 type=finding
+	json_expect 1 type=finding "path=$T/other/script-sample" name=Ft_Script
+	json_expect 1 type=finding "path=$T/extc/README" name=Ft_None
+	json_expect 3 type=finding
 else
 	step "filetype external not documented in --help or the man page: not tested"
 fi
@@ -151,6 +167,24 @@ step "a compile error alone does not change the exit status"
 expect_exit 0 mds -d "$D" "$T/other/broken"
 grep -Eq '^mdescan: .*m-bad\.yar:4: ' "$ERR" || { show_output; fail "compile error not reported"; }
 
+# ---------------------------------------------------------- --timeout
+
+step "--timeout: a rule that runs too long is an error 'limit: timeout', exit 2"
+cat >"$T/slow.yar" <<'EOF'
+rule Slow_Rule
+{
+    condition:
+        for all i in (0..filesize) : (
+            for all j in (0..filesize) : ( uint8(i) != 0x41 or uint8(j) != 0x42 ) )
+}
+EOF
+head -c 200000 /dev/zero >"$T/other/slow.bin"
+start=$SECONDS
+expect_exit 2 mds --json --timeout 1 -d "$T/slow.yar" "$T/other/slow.bin"
+[ $((SECONDS - start)) -le 10 ] || fail "--timeout 1 took $((SECONDS - start)) s"
+json_expect 1 type=error "path=$T/other/slow.bin" "reason=limit: timeout" errno=0
+json_expect 1 type=summary errors=1 exit_code=2
+
 # ---------------------------------------------------------- compiled rules
 
 if ! command -v yarac >/dev/null 2>&1; then
@@ -167,6 +201,13 @@ expect_exit 1 mds --json -d "$T/compiled.yarc" -d "$R/meta.yar" \
 	"$T/other/good-after" "$T/meta/sample.bin"
 json_expect 1 type=finding "path=$T/other/good-after" name=Good_After stage=yara
 json_expect 1 type=finding "path=$T/meta/sample.bin" name=Test_Meta_Rule stage=yara
+
+step "compiled rules using externals declared at compile time (yarac -d)"
+printf 'rule Yarc_Filename { condition: filename == "Ext_Target.PHP" }\n' >"$T/ext-yarc.yar"
+yarac -d filename= "$T/ext-yarc.yar" "$T/ext.yarc" || fail "yarac -d failed"
+expect_exit 1 mds --json -d "$T/ext.yarc" "$T/ext" "$T/other/plain.txt"
+json_expect 1 type=finding "path=$T/ext/Ext_Target.PHP" name=Yarc_Filename stage=yara
+json_expect 1 type=finding
 
 step "a directory holding a .yarc is loaded too"
 mkdir -p "$T/cdir"
