@@ -57,6 +57,10 @@ void out_text_path(FILE *fp, const char *str, size_t n)
 			   !(l = utf8_len(s + i, n - i))) {
 			fprintf(fp, "\\x%02x", s[i]);
 			i++;
+		} else if (l == 2 && s[i] == 0xc2 && s[i + 1] < 0xa0) {
+			/* C1 controls (U+0080..U+009F): CSI is one of them */
+			fprintf(fp, "\\x%02x\\x%02x", s[i], s[i + 1]);
+			i += 2;
 		} else {
 			fwrite(s + i, 1, l, fp);
 			i += l;

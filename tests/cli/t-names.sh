@@ -13,7 +13,7 @@ mkdir -p "$N"
 # each file holds EICAR, so each gives one finding line
 for name in $'nl\nname' $'tab\tname' 'back\slash' $'bad\xff\xfe' $'ctl\x01x' \
     'with space' '-dash' '--dashdash' $'utf8-h\xc3\xa9llo' 'plain' 'quo"te' \
-    $'esc\x1b[31mred' $'del\x7fx'; do
+    $'esc\x1b[31mred' $'del\x7fx' $'csi\xc2\x9b31m'; do
 	make_eicar "$N/$name"
 done
 mkdir "$N/"$'dir\nwith\xffodd'
@@ -21,7 +21,7 @@ make_eicar "$N/"$'dir\nwith\xffodd/inner'
 
 step "text output: one FOUND line per file, paths escaped"
 expect_exit 1 mds -i "$N"
-[ "$(wc -l <"$OUT")" -eq 14 ] || { show_output; fail "expected 14 FOUND lines (one per file, no raw newlines)"; }
+[ "$(wc -l <"$OUT")" -eq 15 ] || { show_output; fail "expected 15 FOUND lines (one per file, no raw newlines)"; }
 expect_found "$N/nl\\nname"
 expect_found "$N/tab\\tname"
 expect_found "$N/back\\\\slash"
@@ -42,6 +42,11 @@ if [ "$(count_lines_prefix "$N/del\\x7fx: " " FOUND")" -eq 0 ] &&
     [ "$(count_lines_prefix "$N/del\\x7Fx: " " FOUND")" -eq 0 ]; then
 	show_output
 	fail "DEL in a name not escaped as \\x7f"
+fi
+# C1 controls are valid UTF-8 but U+009B is a CSI: escaped byte by byte
+if [ "$(count_lines_prefix "$N/csi\\xc2\\x9b31m: " " FOUND")" -eq 0 ]; then
+	show_output
+	fail "C1 control U+009B in a name not escaped as \\xc2\\x9b"
 fi
 # \xHH: accept either hex case
 if [ "$(count_lines_prefix "$N/bad\\xff\\xfe: " " FOUND")" -eq 0 ] &&
