@@ -26,13 +26,14 @@
 int quick_scan_submit(mde_engine *e);
 
 enum {
-	OPT_EXCLUDE = 256, OPT_EXCLUDE_DIR, OPT_EXCLUDE_EXT, OPT_FILES_FROM,
+	OPT_CACHE_DIR = 256, OPT_EXCLUDE, OPT_EXCLUDE_DIR, OPT_EXCLUDE_EXT, OPT_FILES_FROM,
 	OPT_FOLLOW, OPT_FULL, OPT_JSON, OPT_MAX_DEPTH, OPT_MAX_FILESIZE,
-	OPT_NICE, OPT_NO_SUMMARY, OPT_NULL, OPT_ONE_FS, OPT_QUICK,
+	OPT_NICE, OPT_NO_CACHE, OPT_NO_SUMMARY, OPT_NULL, OPT_ONE_FS, OPT_QUICK,
 	OPT_SCAN_ALL_FS, OPT_TIMEOUT
 };
 
 static const struct option longopts[] = {
+	{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
 	{ "database", required_argument, NULL, 'd' },
 	{ "exclude", required_argument, NULL, OPT_EXCLUDE },
 	{ "exclude-dir", required_argument, NULL, OPT_EXCLUDE_DIR },
@@ -46,6 +47,7 @@ static const struct option longopts[] = {
 	{ "max-depth", required_argument, NULL, OPT_MAX_DEPTH },
 	{ "max-filesize", required_argument, NULL, OPT_MAX_FILESIZE },
 	{ "nice", no_argument, NULL, OPT_NICE },
+	{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
 	{ "no-summary", no_argument, NULL, OPT_NO_SUMMARY },
 	{ "null", no_argument, NULL, OPT_NULL },
 	{ "one-file-system", no_argument, NULL, OPT_ONE_FS },
@@ -69,6 +71,8 @@ struct opts {
 	struct excl *excl;
 	size_t nexcl;
 	const char *files_from;
+	const char *cache_dir;
+	int no_cache;
 	int follow, full, quick, json, nice, summary, null, one_fs, all_fs;
 	int infected, threads, allmatch;
 	int64_t max_depth, max_filesize, timeout;
@@ -92,6 +96,8 @@ static void usage(FILE *fp)
 	      "       mdescan [options] --files-from FILE [--null]\n"
 	      "       mdescan [options] --quick | --full\n"
 	      "\n"
+	      "      --cache-dir DIR     scan cache location (default "
+	      "/var/cache/mdescan as root)\n"
 	      "  -d, --database PATH     definitions file or directory "
 	      "(repeatable; replaces built-ins)\n"
 	      "      --exclude PATTERN   exclude paths (* one level, "
@@ -115,6 +121,8 @@ static void usage(FILE *fp)
 	      "limit (default 100M)\n"
 	      "      --nice              lowest CPU priority, idle I/O "
 	      "class\n"
+	      "      --no-cache          neither read nor update the scan "
+	      "cache\n"
 	      "      --no-summary        no summary on stderr\n"
 	      "      --null              --files-from entries end with NUL\n"
 	      "      --one-file-system   stay on each start path's "
@@ -217,6 +225,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			       MDE_ENGINE_VERSION, mde_library_versions());
 			exit(0);
 		case 'z': o->allmatch = 1; break;
+		case OPT_CACHE_DIR: o->cache_dir = optarg; break;
 		case OPT_EXCLUDE: add_excl(o, MDE_EXCL_PATH, optarg); break;
 		case OPT_EXCLUDE_DIR: add_excl(o, MDE_EXCL_DIR, optarg); break;
 		case OPT_EXCLUDE_EXT: add_excl(o, MDE_EXCL_EXT, optarg); break;
@@ -231,6 +240,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			o->max_filesize = parse_num(optarg, "--max-filesize", 1);
 			break;
 		case OPT_NICE: o->nice = 1; break;
+		case OPT_NO_CACHE: o->no_cache = 1; break;
 		case OPT_NO_SUMMARY: o->summary = 0; break;
 		case OPT_NULL: o->null = 1; break;
 		case OPT_ONE_FS: o->one_fs = 1; break;
@@ -375,6 +385,45 @@ static void configure(mde_engine *e, const struct opts *o)
 			die("%s", mde_engine_error(e));
 }
 
+/*
+ * The scan cache's directory: --cache-dir, else $MDESCAN_CACHE_DIR, else
+ * /var/cache/mdescan for root, else $XDG_CACHE_HOME/mdescan or
+ * ~/.cache/mdescan.  Returns a malloc'd path or NULL.
+ */
+static char *cache_dir(const struct opts *o)
+{
+	const char *env = getenv("MDESCAN_CACHE_DIR");
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	char buf[4096];
+
+	if (o->cache_dir)
+		return strdup(o->cache_dir);
+	if (env && *env)
+		return strdup(env);
+	if (geteuid() == 0)
+		return strdup("/var/cache/mdescan");
+	if (xdg && *xdg == '/')
+		snprintf(buf, sizeof(buf), "%s/mdescan", xdg);
+	else if (home && *home == '/')
+		snprintf(buf, sizeof(buf), "%s/.cache/mdescan", home);
+	else
+		return NULL;
+	return strdup(buf);
+}
+
+static void use_cache(mde_engine *e, const struct opts *o)
+{
+	char *dir;
+
+	if (o->no_cache || !(dir = cache_dir(o)))
+		return;
+	/* a scan without its cache is slower, not wrong: warn and go on */
+	if (mde_engine_set_cache(e, dir) != MDE_OK)
+		fprintf(stderr, "mdescan: warning: %s; scanning without it\n",
+			mde_engine_error(e));
+	free(dir);
+}
+
 /* Reads paths from FILE (or stdin) and submits each. */
 static int submit_from(mde_engine *e, const char *file, int nul)
 {
@@ -431,9 +480,11 @@ int main(int argc, char **argv)
 	if (!e)
 		die("%s", "out of memory");
 	configure(e, &o);
+	use_cache(e, &o);
 	r.fmt = out_find(o.json ? "json" : "text");
 	r.oo.infected_only = o.infected;
 	r.oo.summary = o.summary;
+	r.oo.defs_version = mde_defs_version(defs);
 	r.oo.threads = o.threads > 0 ? o.threads
 				     : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	r.e = e;

@@ -84,6 +84,17 @@ int mde_defs_compile(mde_defs *defs);
 /* Text of the last error on defs ("" when none). */
 const char *mde_defs_error(const mde_defs *defs);
 
+/*
+ * Version of compiled definitions: 32 hex digits (XXH3-128 of every file
+ * loaded, name and content, in load order).  Verdicts in the scan cache
+ * are only reused under the version that made them.
+ */
+const char *mde_defs_version(const mde_defs *defs);
+
+/* YARA rule pre-selection (default on): each file is scanned only by the
+ * rules whose top-level condition it can satisfy.  Call before compile. */
+void mde_defs_set_preselect(mde_defs *defs, int on);
+
 typedef struct mde_defs_stats {
 	uint64_t hash_sigs;    /* MD5 + SHA-1 + SHA-256 signatures */
 	uint64_t byte_sigs;    /* .ndb signatures accepted */
@@ -138,6 +149,8 @@ typedef struct mde_summary {
 	uint64_t skipped;  /* files skipped (type or limit) */
 	uint64_t excluded; /* files and directories excluded */
 	uint64_t dirs;     /* directories walked */
+	uint64_t cached;   /* files judged from the scan cache, not read */
+	uint64_t deduped;  /* files read whose content was judged before */
 	uint64_t elapsed_ns;
 	int cancelled;     /* mde_engine_cancel() was called */
 } mde_summary;
@@ -188,6 +201,16 @@ int mde_engine_add_exclude(mde_engine *e, mde_excl_kind kind,
 
 /* Text of the last error on e ("" when none). */
 const char *mde_engine_error(const mde_engine *e);
+
+/*
+ * Uses the persistent scan cache in directory dir (created if missing),
+ * or none when dir is NULL (the default).  An unchanged file (same device,
+ * inode, size, mtime and ctime) judged under the same definitions is not
+ * read again, and a copy of content judged before skips the expensive
+ * stages.  Returns MDE_ERR_IO (reason in mde_engine_error()) when the
+ * cache cannot be opened; the engine then runs without one.
+ */
+int mde_engine_set_cache(mde_engine *e, const char *dir);
 
 /* Starts the workers.  Events go to fn until mde_engine_end(). */
 int mde_engine_begin(mde_engine *e, mde_event_fn fn, void *ctx);

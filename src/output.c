@@ -171,16 +171,19 @@ static void json_summary(FILE *fp, const struct out_opts *o,
 		"{\"type\":\"summary\",\"files\":%llu,\"bytes\":%llu,"
 		"\"findings\":%llu,\"infected\":%llu,\"errors\":%llu,"
 		"\"skipped\":%llu,\"excluded\":%llu,\"dirs\":%llu,"
+		"\"cached\":%llu,\"deduped\":%llu,"
 		"\"elapsed_ms\":%llu,\"threads\":%d,\"cancelled\":%s,"
-		"\"exit_code\":%d,\"engine_version\":\"%s\"}\n",
+		"\"exit_code\":%d,\"engine_version\":\"%s\","
+		"\"definitions_version\":\"%s\"}\n",
 		(unsigned long long)s->files, (unsigned long long)s->bytes,
 		(unsigned long long)s->findings,
 		(unsigned long long)s->infected,
 		(unsigned long long)s->errors, (unsigned long long)s->skipped,
 		(unsigned long long)s->excluded, (unsigned long long)s->dirs,
+		(unsigned long long)s->cached, (unsigned long long)s->deduped,
 		(unsigned long long)(s->elapsed_ns / 1000000), o->threads,
 		s->cancelled ? "true" : "false", exit_code,
-		MDE_ENGINE_VERSION);
+		MDE_ENGINE_VERSION, o->defs_version ? o->defs_version : "");
 }
 
 static void text_event(FILE *fp, const struct out_opts *o, const mde_event *ev)
@@ -218,12 +221,15 @@ static void text_summary(FILE *fp, const struct out_opts *o,
 		"\n----------- SCAN SUMMARY -----------\n"
 		"Scanned files: %llu\nScanned bytes: %llu\nFindings: %llu\n"
 		"Infected files: %llu\nErrors: %llu\nSkipped: %llu\n"
-		"Excluded: %llu\nThreads: %d\nTime: %.3f s (%.1f MB/s)\n",
+		"Excluded: %llu\nFrom cache: %llu (copies: %llu)\n"
+		"Threads: %d\nTime: %.3f s (%.1f MB/s)\n",
 		(unsigned long long)s->files, (unsigned long long)s->bytes,
 		(unsigned long long)s->findings,
 		(unsigned long long)s->infected,
 		(unsigned long long)s->errors, (unsigned long long)s->skipped,
-		(unsigned long long)s->excluded, o->threads, secs,
+		(unsigned long long)s->excluded,
+		(unsigned long long)s->cached, (unsigned long long)s->deduped,
+		o->threads, secs,
 		secs > 0 ? (double)s->bytes / 1e6 / secs : 0.0);
 }
 

@@ -13,6 +13,7 @@ struct out_opts {
 	int infected_only; /* -i: findings only */
 	int summary;       /* print the summary (text mode) */
 	int threads;
+	const char *defs_version;
 };
 
 struct out_format {

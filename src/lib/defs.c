@@ -19,6 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <xxhash.h>
+
 #include "mde_int.h"
 
 typedef int (*load_fn)(mde_defs *defs, const char *file, const char *buf,
@@ -36,15 +38,31 @@ static int load_ndb(mde_defs *defs, const char *file, const char *buf,
 	return mde__bytesigs_parse(defs->bytes, file, buf, len, &defs->diag);
 }
 
+/* True if text names an external that depends on where a file is or who
+ * owns it.  A plain search: a false hit only costs cache reuse. */
+static int names_path_external(const char *buf, size_t len)
+{
+	static const char *const words[] = { "filename", "filepath",
+					     "extension", "owner" };
+	size_t i;
+
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (memmem(buf, len, words[i], strlen(words[i])))
+			return 1;
+	return 0;
+}
+
 static int load_yar(mde_defs *defs, const char *file, const char *buf,
 		    size_t len)
 {
+	defs->path_externals |= names_path_external(buf, len);
 	return mde__yara_add_source(defs->yara, file, buf, len);
 }
 
 static int load_yarc(mde_defs *defs, const char *file, const char *buf,
 		     size_t len)
 {
+	defs->path_externals = 1; /* cannot tell: assume they do */
 	return mde__yara_add_compiled(defs->yara, file, buf, len, &defs->diag);
 }
 
@@ -52,12 +70,13 @@ static int load_yarc(mde_defs *defs, const char *file, const char *buf,
 static const struct format {
 	const char *ext;
 	load_fn load;
+	int hashes; /* only hash signatures (see mde_defs_version) */
 } formats[] = {
-	{ ".hdb", load_hash },    { ".hsb", load_hash },
-	{ ".md5", load_hash },    { ".sha1", load_hash },
-	{ ".sha256", load_hash }, { ".txt", load_hash },
-	{ ".ndb", load_ndb },     { ".yar", load_yar },
-	{ ".yara", load_yar },    { ".yarc", load_yarc },
+	{ ".hdb", load_hash, 1 },    { ".hsb", load_hash, 1 },
+	{ ".md5", load_hash, 1 },    { ".sha1", load_hash, 1 },
+	{ ".sha256", load_hash, 1 }, { ".txt", load_hash, 1 },
+	{ ".ndb", load_ndb, 0 },     { ".yar", load_yar, 0 },
+	{ ".yara", load_yar, 0 },    { ".yarc", load_yarc, 0 },
 };
 
 static const struct format *format_of(const char *name)
@@ -97,12 +116,17 @@ mde_defs *mde_defs_new(void)
 	defs->hash = mde__hashsigs_new();
 	defs->bytes = mde__bytesigs_new();
 	defs->yara = mde__yara_new();
-	if (!defs->hash || !defs->bytes || !defs->yara) {
+	defs->xs_hash = XXH3_createState();
+	defs->xs_other = XXH3_createState();
+	if (!defs->hash || !defs->bytes || !defs->yara || !defs->xs_hash ||
+	    !defs->xs_other) {
 		mde_defs_free(defs);
 		return NULL;
 	}
 	defs->diag.fn = diag_tramp;
 	defs->diag.ctx = defs;
+	XXH3_128bits_reset(defs->xs_hash);
+	XXH3_128bits_reset(defs->xs_other);
 	return defs;
 }
 
@@ -113,6 +137,8 @@ void mde_defs_free(mde_defs *defs)
 	mde__hashsigs_free(defs->hash);
 	mde__bytesigs_free(defs->bytes);
 	mde__yara_free(defs->yara);
+	XXH3_freeState(defs->xs_hash);
+	XXH3_freeState(defs->xs_other);
 	free(defs);
 }
 
@@ -125,6 +151,52 @@ void mde_defs_set_diag(mde_defs *defs, mde_diag_fn fn, void *ctx)
 const char *mde_defs_error(const mde_defs *defs)
 {
 	return defs ? defs->err : "";
+}
+
+/* The version covers each file's base name, length and content. */
+static void add_to_version(void *st, const char *name, const void *buf,
+			   size_t len)
+{
+	const char *base = strrchr(name, '/');
+	uint64_t n = len;
+
+	base = base ? base + 1 : name;
+	XXH3_128bits_update(st, base, strlen(base) + 1);
+	XXH3_128bits_update(st, &n, sizeof(n));
+	XXH3_128bits_update(st, buf, len);
+}
+
+static void finish_version(mde_defs *defs)
+{
+	XXH128_canonical_t h, o;
+	XXH3_state_t *all = XXH3_createState();
+	size_t i;
+
+	XXH128_canonicalFromHash(&h, XXH3_128bits_digest(defs->xs_hash));
+	XXH128_canonicalFromHash(&o, XXH3_128bits_digest(defs->xs_other));
+	memcpy(defs->ver_nohash, o.digest, 16);
+	if (all) {
+		XXH128_canonical_t v;
+
+		XXH3_128bits_reset(all);
+		XXH3_128bits_update(all, MDE_ENGINE_VERSION,
+				    sizeof(MDE_ENGINE_VERSION));
+		XXH3_128bits_update(all, h.digest, 16);
+		XXH3_128bits_update(all, o.digest, 16);
+		XXH128_canonicalFromHash(&v, XXH3_128bits_digest(all));
+		memcpy(defs->ver, v.digest, 16);
+		XXH3_freeState(all);
+	} else {
+		memcpy(defs->ver, o.digest, 16);
+		defs->ver[0] ^= 0xff; /* never equal to ver_nohash */
+	}
+	for (i = 0; i < 16; i++)
+		snprintf(defs->ver_hex + 2 * i, 3, "%02x", defs->ver[i]);
+}
+
+const char *mde_defs_version(const mde_defs *defs)
+{
+	return defs->compiled ? defs->ver_hex : "";
 }
 
 int mde_defs_load_buffer(mde_defs *defs, const char *name, const void *buf,
@@ -143,6 +215,8 @@ int mde_defs_load_buffer(mde_defs *defs, const char *name, const void *buf,
 			 "'%s': unknown definitions format", name);
 		return MDE_ERR_FORMAT;
 	}
+	add_to_version(f->hashes ? defs->xs_hash : defs->xs_other, name, buf,
+		       len);
 	return f->load(defs, name, buf, len);
 }
 
@@ -331,6 +405,7 @@ int mde_defs_compile(mde_defs *defs)
 					  : mde_status_str(rc_h));
 		return rc_b != MDE_OK ? rc_b : rc_y != MDE_OK ? rc_y : rc_h;
 	}
+	finish_version(defs);
 	defs->compiled = 1;
 	return MDE_OK;
 }

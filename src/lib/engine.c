@@ -80,6 +80,7 @@ void mde_engine_free(mde_engine *e)
 	if (!e)
 		return;
 	mde__excl_free(e->excl);
+	mde__cache_close(e->cache);
 	mde__walk_reset(e);
 	free(e->pb.p);
 	pthread_mutex_destroy(&e->qlock);
@@ -119,6 +120,18 @@ bad:
 	snprintf(e->err, sizeof(e->err), "invalid value %lld for option %d",
 		 (long long)v, (int)opt);
 	return MDE_ERR_ARG;
+}
+
+int mde_engine_set_cache(mde_engine *e, const char *dir)
+{
+	if (e->running)
+		return MDE_ERR_STATE;
+	mde__cache_close(e->cache);
+	e->cache = NULL;
+	if (!dir)
+		return MDE_OK;
+	e->cache = mde__cache_open(dir, e->err, sizeof(e->err));
+	return e->cache ? MDE_OK : MDE_ERR_IO;
 }
 
 int mde_engine_add_exclude(mde_engine *e, mde_excl_kind kind,
@@ -245,6 +258,8 @@ static void reset_counters(mde_engine *e)
 	atomic_store(&e->skipped, 0);
 	atomic_store(&e->excluded, 0);
 	atomic_store(&e->dirs, 0);
+	atomic_store(&e->cached, 0);
+	atomic_store(&e->deduped, 0);
 	atomic_store(&e->cancel, 0);
 	e->cur[0] = '\0';
 }
@@ -267,6 +282,11 @@ int mde_engine_begin(mde_engine *e, mde_event_fn fn, void *ctx)
 	if (!e->q || !e->threads || !e->workers)
 		goto nomem;
 	reset_counters(e);
+	/* a verdict made with --allmatch is not one made without it */
+	memcpy(e->ver, e->defs->ver, 16);
+	memcpy(e->ver_nohash, e->defs->ver_nohash, 16);
+	e->ver[15] ^= (uint8_t)(e->all_match ? 0x5a : 0);
+	e->ver_nohash[15] ^= (uint8_t)(e->all_match ? 0x5a : 0);
 	e->t0_ns = mde__now_ns();
 	e->nstarted = 0;
 	e->running = 1;
@@ -313,6 +333,8 @@ int mde_engine_end(mde_engine *e, mde_summary *sum)
 	if (e->workers)
 		for (i = 0; e->threads && i < e->nstarted; i++)
 			mde__worker_free(e->workers[i]);
+	if (e->cache)
+		mde__cache_flush(e->cache);
 	if (sum)
 		mde_engine_progress(e, sum, NULL, 0);
 	free(e->q);
@@ -344,6 +366,8 @@ void mde_engine_progress(mde_engine *e, mde_summary *s, char *cur,
 	s->skipped = atomic_load(&e->skipped);
 	s->excluded = atomic_load(&e->excluded);
 	s->dirs = atomic_load(&e->dirs);
+	s->cached = atomic_load(&e->cached);
+	s->deduped = atomic_load(&e->deduped);
 	s->elapsed_ns = mde__now_ns() - e->t0_ns;
 	s->cancelled = atomic_load(&e->cancel);
 	if (cur && cur_len) {

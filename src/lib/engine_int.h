@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <sys/stat.h>
 
+#include "cache.h"
 #include "exclude.h"
 #include "mde_int.h"
 
@@ -46,6 +47,8 @@ struct mde_engine {
 	int follow, one_fs, skip_special, report_clean, all_match;
 	int test_delay_ms;
 	mde__excl *excl;
+	mde__cache *cache;
+	uint8_t ver[16], ver_nohash[16]; /* verdict versions for the cache */
 	char err[256];
 	/* run */
 	int running;
@@ -63,7 +66,7 @@ struct mde_engine {
 	pthread_mutex_t curlock;
 	char cur[512];
 	atomic_uint_fast64_t files, bytes, findings, infected, errors, skipped,
-		excluded, dirs;
+		excluded, dirs, cached, deduped;
 	volatile atomic_int cancel;
 	uint64_t t0_ns;
 	/* walker (submit runs in the caller's thread) */

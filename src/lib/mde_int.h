@@ -186,9 +186,26 @@ int mde__yscan_scan(mde__yscan *s, const uint8_t *buf, size_t len,
 		    const mde__yext *ext, int timeout_s, mde__ymatch_fn fn,
 		    void *ctx, const char **why);
 
+/*
+ * Rule pre-selection (default on; set before mde__yara_compile()): source
+ * rules are compiled into subsets by file class (MZ, ELF, other) and size
+ * tier, and each file is scanned only by its subset; off keeps a single
+ * set.  Findings are the same either way.
+ */
+void mde__yara_set_preselect(mde__yara *y, bool on);
+
+/* Subsets compiled (0 when pre-selection is off or fell back to a single
+ * set) and rules restricted to some subsets by their condition. */
+void mde__yara_preselect_stats(const mde__yara *y, uint64_t *subsets,
+			       uint64_t *classified_rules);
+
 /* ------------------------------------------------ definitions (defs.c) */
 
 struct mde_defs {
+	void *xs_hash, *xs_other; /* XXH3 states: hash lists, the rest */
+	uint8_t ver[16];          /* definitions version */
+	uint8_t ver_nohash[16];   /* the same without hash signatures */
+	char ver_hex[33];
 	mde__hashsigs *hash;
 	mde__bytesigs *bytes;
 	mde__yara *yara;
@@ -196,6 +213,9 @@ struct mde_defs {
 	mde_diag_fn user_fn;
 	void *user_ctx;
 	int compiled;
+	int path_externals; /* some rule may read filename, filepath,
+			       extension or owner: verdicts depend on more
+			       than the content */
 	char err[512];
 };
 

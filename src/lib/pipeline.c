@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <xxhash.h>
 
 #include "engine_int.h"
 
@@ -28,6 +29,7 @@ struct mde__worker {
 	mde__bytescratch *bs;
 	mde__yscan *ys;
 	EVP_MD *md[MDE__NHASH];
+	mde__cache_rd *rd; /* scan cache reader, when the engine has a cache */
 	uid_t owner_uid;
 	char owner[64];
 	int have_owner;
@@ -44,6 +46,8 @@ struct file {
 	char sha256[65];
 	int nfound;
 	const char *why; /* error reason set by a stage */
+	mde__cval v;     /* the verdict, as the cache will keep it */
+	int uncacheable; /* more findings than the cache keeps */
 };
 
 typedef int (*stage_fn)(struct file *f);
@@ -78,7 +82,10 @@ mde__worker *mde__worker_new(mde_engine *e)
 	w->ys = mde__yscan_new(e->defs->yara);
 	for (i = 0; i < MDE__NHASH; i++)
 		w->md[i] = EVP_MD_fetch(NULL, names[i], NULL);
-	if (!w->bs || !w->ys || !w->md[0] || !w->md[1] || !w->md[2]) {
+	if (e->cache)
+		w->rd = mde__cache_rd_new(e->cache);
+	if (!w->bs || !w->ys || !w->md[0] || !w->md[1] || !w->md[2] ||
+	    (e->cache && !w->rd)) {
 		mde__worker_free(w);
 		return NULL;
 	}
@@ -93,6 +100,7 @@ void mde__worker_free(mde__worker *w)
 		return;
 	mde__bytescratch_free(w->bs);
 	mde__yscan_free(w->ys);
+	mde__cache_rd_free(w->rd);
 	for (i = 0; i < MDE__NHASH; i++)
 		EVP_MD_free(w->md[i]);
 	free(w->buf);
@@ -119,6 +127,18 @@ static void emit_finding(struct file *f, const char *stage, const char *name,
 		ev.author = ym->author;
 		ev.score = ym->score;
 	}
+	if (f->v.nfind < MDE__CACHE_MAXFIND) {
+		mde__cfind *c = &f->v.find[f->v.nfind++];
+
+		c->stage = stage;
+		c->name = name;
+		c->ns = ev.rule_ns;
+		c->description = ev.description;
+		c->author = ev.author;
+		c->score = ev.score;
+	} else {
+		f->uncacheable = 1;
+	}
 	if (f->nfound++ == 0)
 		atomic_fetch_add(&e->infected, 1);
 	atomic_fetch_add(&e->findings, 1);
@@ -143,7 +163,9 @@ static void hex(const uint8_t *d, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-/* Hashes only with the types whose signatures could match this size. */
+/* Hashes only with the types whose signatures could match this size;
+ * with a scan cache SHA-256 always, so that hash signatures added later
+ * can be checked against the cache without reading the file again. */
 static int stage_hash(struct file *f)
 {
 	const mde__hashsigs *h = f->w->e->defs->hash;
@@ -153,7 +175,9 @@ static int stage_hash(struct file *f)
 	int t;
 
 	for (t = 0; t < MDE__NHASH; t++) {
-		if (!mde__hashsigs_want(h, t, f->len))
+		int want = mde__hashsigs_want(h, t, f->len);
+
+		if (!want && !(t == MDE__SHA256 && f->w->e->cache))
 			continue;
 		if (!EVP_Digest(f->buf, f->len, dig, &dl, f->w->md[t], NULL)) {
 			f->why = "hashing failed";
@@ -161,6 +185,10 @@ static int stage_hash(struct file *f)
 		}
 		if (t == MDE__SHA256)
 			hex(dig, dl, f->sha256);
+		memcpy(f->v.dig[t], dig, dl);
+		f->v.have |= 1u << t;
+		if (!want)
+			continue;
 		name = mde__hashsigs_lookup(h, t, dig, f->len);
 		if (name)
 			emit_finding(f, "hash", name, NULL);
@@ -311,7 +339,7 @@ static void set_current(mde_engine *e, const mde__item *it)
 	}
 }
 
-static void run_stages(struct file *f)
+static int run_stages(struct file *f)
 {
 	mde_engine *e = f->w->e;
 	mde_event ev = { 0 };
@@ -324,7 +352,7 @@ static void run_stages(struct file *f)
 		if (stages[i].scan(f) != MDE_OK) {
 			mde__report(e, MDE_EV_ERROR, f->it->path, f->it->len,
 				    f->why ? f->why : "scan failed", 0);
-			return;
+			return MDE_ERR_STATE;
 		}
 	}
 	if (f->nfound == 0 && e->report_clean) {
@@ -335,64 +363,271 @@ static void run_stages(struct file *f)
 		ev.score = -1;
 		mde__emit(e, &ev);
 	}
+	return MDE_OK;
 }
 
-void mde__worker_scan(mde__worker *w, const mde__item *it)
+/* ---------------------------------------------------------- scan cache */
+
+static void key_of(const struct stat *st, mde__ckey *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->dev = (uint64_t)st->st_dev;
+	k->ino = (uint64_t)st->st_ino;
+	k->size = (uint64_t)st->st_size;
+	k->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 +
+		      st->st_mtim.tv_nsec;
+	k->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 +
+		      st->st_ctim.tv_nsec;
+}
+
+/* When rules read the file's name, directory or owner, a verdict holds
+ * for this path and owner only: fingerprint them (else all zero). */
+static void where_of(const mde__worker *w, const mde__item *it, uid_t uid,
+		     uint8_t out[16])
+{
+	XXH128_canonical_t c;
+
+	memset(out, 0, 16);
+	if (!w->e->defs->path_externals)
+		return;
+	XXH128_canonicalFromHash(&c, XXH3_128bits_withSeed(it->path, it->len,
+							   (uint64_t)uid));
+	memcpy(out, c.digest, 16);
+}
+
+/* Reports a verdict taken from the cache as this file's findings. */
+static void emit_verdict(mde__worker *w, const mde__item *it,
+			 const mde__cval *v, uint64_t size)
 {
 	mde_engine *e = w->e;
-	struct file f = { 0 };
+	mde_event ev = { 0 };
+	char sha[65];
+	unsigned i;
+
+	if (v->have & (1u << MDE__SHA256))
+		hex(v->dig[MDE__SHA256], 32, sha);
+	ev.path = it->path;
+	ev.path_len = it->len;
+	ev.size = size;
+	for (i = 0; i < v->nfind; i++) {
+		ev.type = MDE_EV_FINDING;
+		ev.name = v->find[i].name;
+		ev.stage = v->find[i].stage;
+		ev.rule_ns = v->find[i].ns;
+		ev.description = v->find[i].description;
+		ev.author = v->find[i].author;
+		ev.score = v->find[i].score;
+		ev.sha256 = (v->have & (1u << MDE__SHA256)) ? sha : NULL;
+		atomic_fetch_add(&e->findings, 1);
+		mde__emit(e, &ev);
+	}
+	if (v->nfind)
+		atomic_fetch_add(&e->infected, 1);
+	atomic_fetch_add(&e->files, 1);
+	atomic_fetch_add(&e->bytes, size);
+	if (!v->nfind && e->report_clean) {
+		ev.type = MDE_EV_CLEAN;
+		ev.score = -1;
+		mde__emit(e, &ev);
+	}
+}
+
+/*
+ * The definitions changed only in their hash signatures: check the new
+ * ones against the digests the cache kept, without reading the file.
+ * Returns 0 when the file must be read: a digest it needs is unknown, or
+ * the old verdict stopped at a hash finding that no longer holds, so the
+ * later stages never ran.
+ */
+static int rehash(mde__worker *w, const mde__item *it, const mde__ckey *k,
+		  const mde__cval *old)
+{
+	const mde__hashsigs *h = w->e->defs->hash;
+	int all = w->e->all_match, had_hash = 0, t;
+	mde__cval nv = *old;
+	const char *name;
+	unsigned i;
+
+	nv.nfind = 0;
+	for (t = 0; t < MDE__NHASH; t++) {
+		if (!mde__hashsigs_want(h, t, k->size))
+			continue;
+		if (!(old->have & (1u << t)))
+			return 0;
+		name = mde__hashsigs_lookup(h, t, old->dig[t], k->size);
+		if (name && nv.nfind < MDE__CACHE_MAXFIND) {
+			mde__cfind *f = &nv.find[nv.nfind++];
+
+			memset(f, 0, sizeof(*f));
+			f->stage = "hash";
+			f->name = name;
+			f->score = -1;
+			if (!all)
+				break;
+		}
+	}
+	for (i = 0; i < old->nfind; i++)
+		had_hash |= strcmp(old->find[i].stage, "hash") == 0;
+	if (!all && nv.nfind == 0 && had_hash)
+		return 0;
+	if (all || nv.nfind == 0)
+		for (i = 0; i < old->nfind && nv.nfind < MDE__CACHE_MAXFIND; i++)
+			if (strcmp(old->find[i].stage, "hash") != 0)
+				nv.find[nv.nfind++] = old->find[i];
+	memcpy(nv.ver, w->e->ver, 16);
+	mde__cache_put(w->e->cache, k, &nv);
+	emit_verdict(w, it, &nv, k->size);
+	return 1;
+}
+
+/* Answers a file from the cache without opening it; 0 if it cannot. */
+static int from_cache(mde__worker *w, const mde__item *it)
+{
+	mde_engine *e = w->e;
+	int dfd = it->dir ? it->dir->fd : AT_FDCWD;
+	const char *name = it->dir ? it->path + it->base : it->path;
+	struct stat st;
+	uint8_t where[16];
+	mde__ckey k;
+	mde__cval v;
+
+	if (fstatat(dfd, name, &st,
+		    it->dir && !e->follow ? AT_SYMLINK_NOFOLLOW : 0) < 0 ||
+	    !S_ISREG(st.st_mode) ||
+	    (e->max_filesize && st.st_size > e->max_filesize))
+		return 0; /* the normal path reports it */
+	key_of(&st, &k);
+	if (!mde__cache_get_file(w->rd, &k, &v))
+		return 0;
+	where_of(w, it, st.st_uid, where);
+	if (memcmp(v.where, where, 16) != 0)
+		return 0;
+	if (memcmp(v.ver, e->ver, 16) == 0) {
+		emit_verdict(w, it, &v, k.size);
+		atomic_fetch_add(&e->cached, 1);
+		return 1;
+	}
+	if (memcmp(v.ver_nohash, e->ver_nohash, 16) != 0 ||
+	    !rehash(w, it, &k, &v))
+		return 0;
+	atomic_fetch_add(&e->cached, 1);
+	return 1;
+}
+
+/* A copy of content judged before: reuse its verdict.  1 if done. */
+static int from_content(struct file *f)
+{
+	mde__worker *w = f->w;
+	mde__ckey k;
+	mde__cval v;
+
+	where_of(w, f->it, f->st.st_uid, f->v.where);
+	if (!mde__cache_get_content(w->rd, f->v.xxh, f->len, w->e->ver,
+				    f->v.where, &v))
+		return 0;
+	key_of(&f->st, &k);
+	mde__cache_put(w->e->cache, &k, &v);
+	atomic_fetch_sub(&w->e->files, 1); /* emit_verdict counts it */
+	atomic_fetch_sub(&w->e->bytes, f->len);
+	emit_verdict(w, f->it, &v, f->len);
+	atomic_fetch_add(&w->e->deduped, 1);
+	return 1;
+}
+
+static void to_cache(struct file *f)
+{
+	mde_engine *e = f->w->e;
+	mde__ckey k;
+
+	if (f->uncacheable)
+		return;
+	key_of(&f->st, &k);
+	memcpy(f->v.ver, e->ver, 16);
+	memcpy(f->v.ver_nohash, e->ver_nohash, 16);
+	f->v.size = f->len;
+	mde__cache_put(e->cache, &k, &f->v);
+}
+
+/* Opens and reads the item into w->buf; reports and returns -1 on
+ * failure, else the length. */
+static int load(struct file *f, int fd)
+{
+	mde__worker *w = f->w;
+	mde_engine *e = w->e;
+	const mde__item *it = f->it;
 	char why[96];
 	ssize_t n;
-	int fd;
 
-	f.w = w;
-	f.it = it;
-	set_current(e, it);
-	fd = open_item(it, e->follow);
-	if (fd < 0) {
-		mde__report(e, MDE_EV_ERROR, it->path, it->len,
-			    strerror(errno), errno);
-		return;
-	}
-	if (fstat(fd, &f.st) < 0 || !S_ISREG(f.st.st_mode)) {
-		mde__report(e, S_ISREG(f.st.st_mode) ? MDE_EV_ERROR
-						     : MDE_EV_SKIPPED,
+	if (fstat(fd, &f->st) < 0 || !S_ISREG(f->st.st_mode)) {
+		mde__report(e, S_ISREG(f->st.st_mode) ? MDE_EV_ERROR
+						      : MDE_EV_SKIPPED,
 			    it->path, it->len, "not a regular file", 0);
-		goto out;
+		return -1;
 	}
-	if (e->max_filesize && f.st.st_size > e->max_filesize) {
+	if (e->max_filesize && f->st.st_size > e->max_filesize) {
 		mde__report(e, MDE_EV_SKIPPED, it->path, it->len,
 			    "limit: max-filesize", 0);
-		goto out;
+		return -1;
 	}
 	if (e->test_delay_ms) {
 		struct timespec ts = { e->test_delay_ms / 1000,
 				       (e->test_delay_ms % 1000) * 1000000L };
 		nanosleep(&ts, NULL);
 	}
-	if (grow(w, (size_t)f.st.st_size + 1) != MDE_OK) {
+	if (grow(w, (size_t)f->st.st_size + 1) != MDE_OK) {
 		mde__report(e, MDE_EV_ERROR, it->path, it->len,
 			    "out of memory", ENOMEM);
-		goto out;
+		return -1;
 	}
-	n = read_all(fd, w->buf, (size_t)f.st.st_size + 1);
+	n = read_all(fd, w->buf, (size_t)f->st.st_size + 1);
 	if (n < 0) {
 		mde__report(e, MDE_EV_ERROR, it->path, it->len,
 			    strerror(errno), errno);
-		goto out;
+		return -1;
 	}
-	if ((size_t)n != (size_t)f.st.st_size) {
+	if ((size_t)n != (size_t)f->st.st_size) {
 		snprintf(why, sizeof(why),
 			 "file changed size during scan (%lld bytes, read %zd)",
-			 (long long)f.st.st_size, n);
+			 (long long)f->st.st_size, n);
 		mde__report(e, MDE_EV_ERROR, it->path, it->len, why, 0);
-		goto out;
+		return -1;
 	}
-	f.buf = w->buf;
-	f.len = (size_t)n;
-	atomic_fetch_add(&e->files, 1);
-	atomic_fetch_add(&e->bytes, (uint64_t)n);
-	run_stages(&f);
-out:
+	f->buf = w->buf;
+	f->len = (size_t)n;
+	return 0;
+}
+
+void mde__worker_scan(mde__worker *w, const mde__item *it)
+{
+	mde_engine *e = w->e;
+	struct file f = { 0 };
+	int fd, ok;
+
+	f.w = w;
+	f.it = it;
+	set_current(e, it);
+	if (e->cache && from_cache(w, it))
+		return;
+	fd = open_item(it, e->follow);
+	if (fd < 0) {
+		mde__report(e, MDE_EV_ERROR, it->path, it->len,
+			    strerror(errno), errno);
+		return;
+	}
+	ok = load(&f, fd) == 0;
 	close(fd);
+	if (!ok)
+		return;
+	atomic_fetch_add(&e->files, 1);
+	atomic_fetch_add(&e->bytes, (uint64_t)f.len);
+	if (e->cache) {
+		XXH128_canonical_t c;
+
+		XXH128_canonicalFromHash(&c, XXH3_128bits(f.buf, f.len));
+		memcpy(f.v.xxh, c.digest, 16);
+		if (from_content(&f))
+			return;
+	}
+	if (run_stages(&f) == MDE_OK && e->cache)
+		to_cache(&f);
 }

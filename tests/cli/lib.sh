@@ -66,6 +66,12 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/mdescan-cli.XXXXXX") ||
 OUT=$T/.stdout
 ERR=$T/.stderr
 RC=0
+# every test gets a scan cache of its own (never /var/cache/mdescan), made
+# writable for the unprivileged runs of run_unpriv
+MDESCAN_CACHE_DIR=$T/.cache
+export MDESCAN_CACHE_DIR
+mkdir -p "$MDESCAN_CACHE_DIR"
+chmod 1777 "$T" "$MDESCAN_CACHE_DIR"
 MOUNTS=()	# mount points to unmount on exit
 CLEANUP=()	# extra directories to remove on exit
 BGPIDS=()	# background processes to kill on exit
