@@ -28,7 +28,7 @@ int quick_scan_submit(mde_engine *e);
 enum {
 	OPT_CACHE_DIR = 256, OPT_EXCLUDE, OPT_EXCLUDE_DIR, OPT_EXCLUDE_EXT, OPT_FILES_FROM,
 	OPT_FOLLOW, OPT_FULL, OPT_JSON, OPT_MAX_DEPTH, OPT_MAX_FILESIZE,
-	OPT_NICE, OPT_NO_CACHE, OPT_NO_SUMMARY, OPT_NULL, OPT_ONE_FS, OPT_QUICK,
+	OPT_NICE, OPT_NO_CACHE, OPT_NO_PRESELECT, OPT_NO_SUMMARY, OPT_NULL, OPT_ONE_FS, OPT_QUICK,
 	OPT_SCAN_ALL_FS, OPT_TIMEOUT
 };
 
@@ -48,6 +48,7 @@ static const struct option longopts[] = {
 	{ "max-filesize", required_argument, NULL, OPT_MAX_FILESIZE },
 	{ "nice", no_argument, NULL, OPT_NICE },
 	{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
+	{ "no-preselect", no_argument, NULL, OPT_NO_PRESELECT },
 	{ "no-summary", no_argument, NULL, OPT_NO_SUMMARY },
 	{ "null", no_argument, NULL, OPT_NULL },
 	{ "one-file-system", no_argument, NULL, OPT_ONE_FS },
@@ -72,7 +73,7 @@ struct opts {
 	size_t nexcl;
 	const char *files_from;
 	const char *cache_dir;
-	int no_cache;
+	int no_cache, no_preselect;
 	int follow, full, quick, json, nice, summary, null, one_fs, all_fs;
 	int infected, threads, allmatch;
 	int64_t max_depth, max_filesize, timeout;
@@ -123,6 +124,8 @@ static void usage(FILE *fp)
 	      "class\n"
 	      "      --no-cache          neither read nor update the scan "
 	      "cache\n"
+	      "      --no-preselect      scan every file with every YARA "
+	      "rule\n"
 	      "      --no-summary        no summary on stderr\n"
 	      "      --null              --files-from entries end with NUL\n"
 	      "      --one-file-system   stay on each start path's "
@@ -241,6 +244,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_NICE: o->nice = 1; break;
 		case OPT_NO_CACHE: o->no_cache = 1; break;
+		case OPT_NO_PRESELECT: o->no_preselect = 1; break;
 		case OPT_NO_SUMMARY: o->summary = 0; break;
 		case OPT_NULL: o->null = 1; break;
 		case OPT_ONE_FS: o->one_fs = 1; break;
@@ -277,6 +281,7 @@ static mde_defs *load_defs(const struct opts *o)
 	if (!defs)
 		die("%s", "out of memory");
 	mde_defs_set_diag(defs, diag, NULL);
+	mde_defs_set_preselect(defs, !o->no_preselect);
 	if (o->ndbs == 0)
 		rc = mde_defs_load_builtin(defs);
 	for (i = 0; i < o->ndbs && rc == MDE_OK; i++)

@@ -199,6 +199,11 @@ const char *mde_defs_version(const mde_defs *defs)
 	return defs->compiled ? defs->ver_hex : "";
 }
 
+void mde_defs_set_preselect(mde_defs *defs, int on)
+{
+	mde__yara_set_preselect(defs->yara, on != 0);
+}
+
 int mde_defs_load_buffer(mde_defs *defs, const char *name, const void *buf,
 			 size_t len)
 {

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# t-preselect.sh - YARA rule pre-selection gives the same findings as
+# scanning every file with every rule, on PE-, ELF- and size-gated rules,
+# rules with a top-level `or`, rules that refer to other rules, and
+# private rules.
+set -eu
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+R=$T/rules
+D=$T/files
+mkdir -p "$R" "$D"
+cat >"$R/gated.yar" <<'YAR'
+import "pe"
+rule Mz_Marker { strings: $m = "MARKER" condition: uint16(0) == 0x5A4D and $m }
+rule Elf_Marker { strings: $m = "MARKER" condition: uint32(0) == 0x464C457F and $m }
+rule Small_Marker { strings: $m = "MARKER" condition: filesize < 100 and $m }
+rule Big_Marker { strings: $m = "MARKER" condition: filesize > 100KB and $m }
+rule Or_Marker { strings: $m = "MARKER" condition: uint16(0) == 0x5A4D or $m }
+rule Not_Mz { strings: $m = "MARKER" condition: not (uint16(0) == 0x5A4D) and $m }
+rule Pe_Marker { strings: $m = "MARKER" condition: pe.is_pe and $m }
+YAR
+cat >"$R/refs.yar" <<'YAR'
+private rule Has_Marker { strings: $m = "MARKER" condition: $m }
+rule Elf_Ref { condition: uint32(0) == 0x464C457F and Has_Marker }
+rule Any_Ref { condition: Has_Marker }
+YAR
+printf 'MZ MARKER' >"$D/mz-small"
+{ printf 'MZ'; head -c 200000 /dev/zero | tr '\0' 'x'; printf 'MARKER'; } >"$D/mz-big"
+{ cat /bin/true; printf 'MARKER'; } >"$D/elf"
+printf 'text MARKER\n' >"$D/text"
+{ head -c 200000 /dev/zero | tr '\0' 'y'; printf 'MARKER'; } >"$D/text-big"
+printf 'nothing here\n' >"$D/clean"
+
+findings() {
+	python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    if o["type"] == "finding":
+        print(o["path"].rsplit("/", 1)[1], o["name"])' "$OUT" | sort
+}
+
+step "findings with pre-selection equal those without"
+expect_exit 1 mds -d "$R" -z --no-cache --json "$D"
+findings >"$T/on"
+expect_exit 1 mds -d "$R" -z --no-cache --no-preselect --json "$D"
+findings >"$T/off"
+diff -u "$T/off" "$T/on" >&2 || fail "pre-selection changed the findings"
+
+step "and they are the right ones"
+for want in 'mz-small Mz_Marker' 'mz-big Big_Marker' 'elf Elf_Marker' \
+    'elf Elf_Ref' 'text Small_Marker' 'text Not_Mz' 'text-big Big_Marker' \
+    'mz-small Or_Marker' 'text Any_Ref'; do
+	grep -qx "$want" "$T/on" || { cat "$T/on" >&2; fail "missing: $want"; }
+done
+for never in 'elf Mz_Marker' 'text Mz_Marker' 'mz-small Elf_Marker' \
+    'mz-small Not_Mz' 'mz-small Pe_Marker' 'clean Any_Ref'; do
+	grep -qx "$never" "$T/on" && { cat "$T/on" >&2; fail "unexpected: $never"; }
+done
+
+echo "PASS: $TEST_NAME"
