@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -271,6 +272,8 @@ static void diag(void *ctx, const char *file, unsigned line,
 		line, signame ? signame : "", signame ? ": " : "", msg);
 }
 
+static char *cache_dir(const struct opts *o);
+
 static mde_defs *load_defs(const struct opts *o)
 {
 	mde_defs *defs = mde_defs_new();
@@ -282,6 +285,14 @@ static mde_defs *load_defs(const struct opts *o)
 		die("%s", "out of memory");
 	mde_defs_set_diag(defs, diag, NULL);
 	mde_defs_set_preselect(defs, !o->no_preselect);
+	if (!o->no_cache) {
+		char *dir = cache_dir(o);
+
+		/* only if the cache directory exists or can be made */
+		if (dir && (mkdir(dir, 0700) == 0 || errno == EEXIST))
+			mde_defs_set_cache_dir(defs, dir);
+		free(dir);
+	}
 	if (o->ndbs == 0)
 		rc = mde_defs_load_builtin(defs);
 	for (i = 0; i < o->ndbs && rc == MDE_OK; i++)

@@ -91,6 +91,15 @@ const char *mde_defs_error(const mde_defs *defs);
  */
 const char *mde_defs_version(const mde_defs *defs);
 
+/*
+ * Keeps compiled YARA rules in directory dir (the scan cache directory),
+ * named by a digest of their sources, the pre-selection setting and the
+ * engine and libyara versions; the next compile of the same sources loads
+ * them instead (with the same diagnostics).  NULL (the default): always
+ * compile.  Call before compile.
+ */
+int mde_defs_set_cache_dir(mde_defs *defs, const char *dir);
+
 /* YARA rule pre-selection (default on): each file is scanned only by the
  * rules whose top-level condition it can satisfy.  Call before compile. */
 void mde_defs_set_preselect(mde_defs *defs, int on);

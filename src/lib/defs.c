@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <xxhash.h>
+#include <yara.h>
 
 #include "mde_int.h"
 
@@ -139,6 +140,7 @@ void mde_defs_free(mde_defs *defs)
 	mde__yara_free(defs->yara);
 	XXH3_freeState(defs->xs_hash);
 	XXH3_freeState(defs->xs_other);
+	free(defs->cache_dir);
 	free(defs);
 }
 
@@ -201,7 +203,53 @@ const char *mde_defs_version(const mde_defs *defs)
 
 void mde_defs_set_preselect(mde_defs *defs, int on)
 {
+	defs->presel_off = !on;
 	mde__yara_set_preselect(defs->yara, on != 0);
+}
+
+int mde_defs_set_cache_dir(mde_defs *defs, const char *dir)
+{
+	char *d = dir ? strdup(dir) : NULL;
+
+	if (dir && !d)
+		return MDE_ERR_NOMEM;
+	free(defs->cache_dir);
+	defs->cache_dir = d;
+	return MDE_OK;
+}
+
+/* Compiles the YARA sources, or loads them compiled from the cache
+ * directory when this exact input was compiled before (then saves). */
+static int yara_compile_cached(mde_defs *defs, char *err, size_t errlen)
+{
+	XXH128_canonical_t c;
+	XXH128_hash_t h;
+	char path[4200], key[33];
+	uint8_t in[16 + 1 + sizeof(YR_VERSION) + sizeof(MDE_ENGINE_VERSION)];
+	size_t i, n = 0;
+	int rc;
+
+	if (!defs->cache_dir || mde__yara_nsources(defs->yara) == 0)
+		return mde__yara_compile(defs->yara, &defs->diag, err, errlen);
+	XXH128_canonicalFromHash(&c, XXH3_128bits_digest(defs->xs_other));
+	memcpy(in, c.digest, 16);
+	n = 16;
+	in[n++] = (uint8_t)defs->presel_off;
+	memcpy(in + n, YR_VERSION, sizeof(YR_VERSION));
+	n += sizeof(YR_VERSION);
+	memcpy(in + n, MDE_ENGINE_VERSION, sizeof(MDE_ENGINE_VERSION));
+	n += sizeof(MDE_ENGINE_VERSION);
+	h = XXH3_128bits(in, n);
+	XXH128_canonicalFromHash(&c, h);
+	for (i = 0; i < 16; i++)
+		snprintf(key + 2 * i, 3, "%02x", c.digest[i]);
+	snprintf(path, sizeof(path), "%s/yara-%s.rules", defs->cache_dir, key);
+	if (mde__yara_load(defs->yara, path, &defs->diag) == MDE_OK)
+		return MDE_OK;
+	rc = mde__yara_compile(defs->yara, &defs->diag, err, errlen);
+	if (rc == MDE_OK)
+		mde__yara_save(defs->yara, path); /* a cache: failure is fine */
+	return rc;
 }
 
 int mde_defs_load_buffer(mde_defs *defs, const char *name, const void *buf,
@@ -400,8 +448,7 @@ int mde_defs_compile(mde_defs *defs)
 		rc_b = mde__bytesigs_compile(defs->bytes, &defs->diag, err_b,
 					     sizeof(err_b));
 #pragma omp section
-		rc_y = mde__yara_compile(defs->yara, &defs->diag, err_y,
-					 sizeof(err_y));
+		rc_y = yara_compile_cached(defs, err_y, sizeof(err_y));
 	}
 	if (rc_h != MDE_OK || rc_b != MDE_OK || rc_y != MDE_OK) {
 		snprintf(defs->err, sizeof(defs->err), "%s",

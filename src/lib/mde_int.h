@@ -194,6 +194,17 @@ int mde__yscan_scan(mde__yscan *s, const uint8_t *buf, size_t len,
  */
 void mde__yara_set_preselect(mde__yara *y, bool on);
 
+/*
+ * The compiled-rules file: mde__yara_save() writes the compiled source
+ * rules and the diagnostics of their compile to path (atomically);
+ * mde__yara_load(), called instead of mde__yara_compile() for the same
+ * sources, reads them back and replays the diagnostics through d.  Returns
+ * MDE_OK, or an error when the file is missing or unusable (then compile).
+ */
+int mde__yara_save(const mde__yara *y, const char *path);
+int mde__yara_load(mde__yara *y, const char *path, mde__diag *d);
+size_t mde__yara_nsources(const mde__yara *y);
+
 /* Subsets compiled (0 when pre-selection is off or fell back to a single
  * set) and rules restricted to some subsets by their condition. */
 void mde__yara_preselect_stats(const mde__yara *y, uint64_t *subsets,
@@ -213,6 +224,8 @@ struct mde_defs {
 	mde_diag_fn user_fn;
 	void *user_ctx;
 	int compiled;
+	char *cache_dir;    /* compiled rules kept here, or NULL */
+	int presel_off;
 	int path_externals; /* some rule may read filename, filepath,
 			       extension or owner: verdicts depend on more
 			       than the content */

@@ -22,6 +22,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <xxhash.h>
 #include <yara.h>
 
 #include "mde_int.h"
@@ -53,6 +55,16 @@ struct mde__yara {
 	bool presel_off;
 	bool presel;         /* sub[] replaces the source set in sets[] */
 	uint64_t nrules, nclassified;
+	uint64_t nsrc_rules; /* rules from sources (the rest from .yarc) */
+	struct ydiag *diags; /* what compiling the sources reported */
+	size_t ndiags, capdiags;
+	mde__diag *fwd;      /* where recorded diagnostics go on */
+};
+
+/* A diagnostic of the source compile, kept for the compiled-rules file. */
+struct ydiag {
+	unsigned line;
+	char *file, *sig, *msg;
 };
 
 struct mde__yscan {
@@ -93,6 +105,12 @@ void mde__yara_free(mde__yara *y)
 	for (i = 0; i < NSUB; i++)
 		if (y->sub[i])
 			yr_rules_destroy(y->sub[i]);
+	for (i = 0; i < y->ndiags; i++) {
+		free(y->diags[i].file);
+		free(y->diags[i].sig);
+		free(y->diags[i].msg);
+	}
+	free(y->diags);
 	free(y->src);
 	free(y->sets);
 	free(y);
@@ -498,13 +516,49 @@ static int insert_source_set(mde__yara *y, YR_RULES *r)
 	return MDE_OK;
 }
 
-int mde__yara_compile(mde__yara *y, mde__diag *d, char *err, size_t errlen)
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+/* Keeps a diagnostic for mde__yara_save(), then passes it on. */
+static void record_diag(void *ctx, const char *file, unsigned line,
+			const char *sig, const char *msg)
+{
+	mde__yara *y = ctx;
+	struct ydiag *p;
+
+	if (y->ndiags == y->capdiags) {
+		size_t cap = y->capdiags ? 2 * y->capdiags : 8;
+
+		p = realloc(y->diags, cap * sizeof(*p));
+		if (p) {
+			y->diags = p;
+			y->capdiags = cap;
+		}
+	}
+	if (y->ndiags < y->capdiags) {
+		p = &y->diags[y->ndiags++];
+		p->line = line;
+		p->file = dup_or_null(file);
+		p->sig = dup_or_null(sig);
+		p->msg = dup_or_null(msg);
+	}
+	if (y->fwd && y->fwd->fn)
+		y->fwd->fn(y->fwd->ctx, file, line, sig, msg);
+}
+
+int mde__yara_compile(mde__yara *y, mde__diag *dout, char *err,
+		      size_t errlen)
 {
 	YR_RULES *r = NULL;
+	mde__diag rec = { record_diag, y, 0 };
+	mde__diag *d = &rec;
 	long bad;
 	size_t i, live = y->nsrc;
 	int rc;
 
+	y->fwd = dout;
 	while (live > 0) {
 		rc = compile_once(y, d, &r, &bad);
 		if (rc != MDE_OK)
@@ -514,7 +568,9 @@ int mde__yara_compile(mde__yara *y, mde__diag *d, char *err, size_t errlen)
 		y->src[bad].failed = 1;
 		live--;
 	}
-	y->nrules = r ? count_rules(r) : 0;
+	if (dout)
+		__atomic_fetch_add(&dout->count, rec.count, __ATOMIC_RELAXED);
+	y->nsrc_rules = y->nrules = r ? count_rules(r) : 0;
 	for (i = 0; i < y->nsets; i++)
 		y->nrules += count_rules(y->sets[i]);
 	rc = MDE_OK;
@@ -715,4 +771,318 @@ int mde__yscan_scan(mde__yscan *s, const uint8_t *buf, size_t len,
 	for (i = 0; i < s->n && !c.stop && rc == MDE_OK; i++)
 		rc = scan_one(s->sc[i], buf, len, ext, timeout_s, &c, why);
 	return rc;
+}
+
+/* ------------------------------------------------ compiled-rules file */
+
+/*
+ * The compiled source rules (the single set, or the pre-selection
+ * subsets) and the diagnostics of their compile, so that a later run with
+ * the same sources loads them instead of compiling them (seconds for a
+ * big community set).  Layout, host byte order (the file lives in this
+ * host's cache and its name carries the libyara version):
+ *   "MDEYARA1" u32 presel u64 nrules u64 nclassified
+ *   u32 ndiag { u32 line, str file, str sig, str msg }
+ *   u32 nsets { i32 slot (-1: the single set), u64 len, bytes }
+ *   u64 XXH3-64 of all the above
+ * where str is a u32 length (0xffffffff for none) and the bytes.
+ */
+#define YC_MAGIC "MDEYARA1"
+
+struct wbuf {
+	uint8_t *p;
+	size_t len, cap;
+	int fail;
+};
+
+static void wput(struct wbuf *b, const void *s, size_t n)
+{
+	if (b->fail)
+		return;
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 1 << 16;
+		uint8_t *q;
+
+		while (cap < b->len + n)
+			cap *= 2;
+		q = realloc(b->p, cap);
+		if (!q) {
+			b->fail = 1;
+			return;
+		}
+		b->p = q;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+}
+
+static void wu32(struct wbuf *b, uint32_t v)
+{
+	wput(b, &v, 4);
+}
+
+static void wstr(struct wbuf *b, const char *s)
+{
+	wu32(b, s ? (uint32_t)strlen(s) : 0xffffffffu);
+	if (s)
+		wput(b, s, strlen(s));
+}
+
+static size_t wstream(const void *ptr, size_t size, size_t count, void *ud)
+{
+	wput(ud, ptr, size * count);
+	return ((struct wbuf *)ud)->fail ? 0 : count;
+}
+
+static void wset(struct wbuf *b, int32_t slot, YR_RULES *r)
+{
+	struct wbuf blob = { 0 };
+	YR_STREAM st = { .user_data = &blob, .write = wstream };
+	uint64_t n;
+
+	if (yr_rules_save_stream(r, &st) != ERROR_SUCCESS || blob.fail) {
+		b->fail = 1;
+		free(blob.p);
+		return;
+	}
+	n = blob.len;
+	wput(b, &slot, 4);
+	wput(b, &n, 8);
+	wput(b, blob.p, blob.len);
+	free(blob.p);
+}
+
+static int write_atomic(const char *path, const uint8_t *p, size_t n)
+{
+	char tmp[4200];
+	FILE *fp;
+	int ok;
+
+	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
+	fp = fopen(tmp, "wbx");
+	if (!fp)
+		return MDE_ERR_IO;
+	ok = fwrite(p, 1, n, fp) == n;
+	ok &= fflush(fp) == 0 && fsync(fileno(fp)) == 0;
+	ok &= fclose(fp) == 0;
+	if (ok && rename(tmp, path) == 0)
+		return MDE_OK;
+	unlink(tmp);
+	return MDE_ERR_IO;
+}
+
+int mde__yara_save(const mde__yara *y, const char *path)
+{
+	struct wbuf b = { 0 };
+	uint32_t nsets = 0;
+	uint64_t h;
+	size_t i;
+	int rc;
+
+	wput(&b, YC_MAGIC, 8);
+	wu32(&b, y->presel);
+	wput(&b, &y->nsrc_rules, 8);
+	wput(&b, &y->nclassified, 8);
+	wu32(&b, (uint32_t)y->ndiags);
+	for (i = 0; i < y->ndiags; i++) {
+		wu32(&b, y->diags[i].line);
+		wstr(&b, y->diags[i].file);
+		wstr(&b, y->diags[i].sig);
+		wstr(&b, y->diags[i].msg);
+	}
+	for (i = 0; i < NSUB; i++)
+		nsets += y->presel && y->sub[i];
+	if (!y->presel && y->nsrc_rules)
+		nsets = 1;
+	wu32(&b, nsets);
+	for (i = 0; i < NSUB; i++)
+		if (y->presel && y->sub[i])
+			wset(&b, (int32_t)i, y->sub[i]);
+	if (!y->presel && y->nsrc_rules)
+		wset(&b, -1, y->sets[0]);
+	h = b.fail ? 0 : XXH3_64bits(b.p, b.len);
+	wput(&b, &h, 8);
+	rc = b.fail ? MDE_ERR_NOMEM : write_atomic(path, b.p, b.len);
+	free(b.p);
+	return rc;
+}
+
+struct rbuf {
+	const uint8_t *p;
+	size_t len, pos;
+	int bad;
+};
+
+static const void *rget(struct rbuf *r, size_t n)
+{
+	const void *s;
+
+	if (r->bad || r->len - r->pos < n) {
+		r->bad = 1;
+		return NULL;
+	}
+	s = r->p + r->pos;
+	r->pos += n;
+	return s;
+}
+
+static uint32_t ru32(struct rbuf *r)
+{
+	const void *s = rget(r, 4);
+	uint32_t v = 0;
+
+	if (s)
+		memcpy(&v, s, 4);
+	return v;
+}
+
+static uint64_t ru64(struct rbuf *r)
+{
+	const void *s = rget(r, 8);
+	uint64_t v = 0;
+
+	if (s)
+		memcpy(&v, s, 8);
+	return v;
+}
+
+/* A string as a malloc'd copy (NULL for none or on error). */
+static char *rstr(struct rbuf *r)
+{
+	uint32_t n = ru32(r);
+	const char *s;
+	char *out;
+
+	if (n == 0xffffffffu || r->bad)
+		return NULL;
+	if (!(s = rget(r, n)) || !(out = malloc((size_t)n + 1)))
+		return NULL;
+	memcpy(out, s, n);
+	out[n] = '\0';
+	return out;
+}
+
+static int rdiags(struct rbuf *r, mde__diag *d)
+{
+	uint32_t n = ru32(r), i;
+
+	for (i = 0; i < n && !r->bad; i++) {
+		unsigned line = ru32(r);
+		char *file = rstr(r), *sig = rstr(r), *msg = rstr(r);
+
+		if (!r->bad && msg)
+			mde__diagf(d, file, line, sig, "%s", msg);
+		free(file);
+		free(sig);
+		free(msg);
+	}
+	return r->bad ? MDE_ERR_FORMAT : MDE_OK;
+}
+
+static int rsets(mde__yara *y, struct rbuf *r, YR_RULES **single)
+{
+	uint32_t n = ru32(r), i;
+
+	for (i = 0; i < n && !r->bad; i++) {
+		int32_t slot = (int32_t)ru32(r);
+		uint64_t len = ru64(r);
+		const void *blob = rget(r, (size_t)len);
+		struct memstream m = { blob, (size_t)len, 0 };
+		YR_STREAM st = { .user_data = &m, .read = mem_read };
+		YR_RULES *rules = NULL;
+
+		if (r->bad || slot < -1 || slot >= NSUB ||
+		    (slot >= 0 ? y->sub[slot] != NULL : *single != NULL) ||
+		    yr_rules_load_stream(&st, &rules) != ERROR_SUCCESS)
+			return MDE_ERR_FORMAT;
+		if (slot >= 0)
+			y->sub[slot] = rules;
+		else
+			*single = rules;
+	}
+	return r->bad ? MDE_ERR_FORMAT : MDE_OK;
+}
+
+static uint8_t *read_whole(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	uint8_t *buf = NULL;
+	long sz;
+
+	if (!fp)
+		return NULL;
+	if (fseek(fp, 0, SEEK_END) == 0 && (sz = ftell(fp)) >= 16 &&
+	    fseek(fp, 0, SEEK_SET) == 0 && (buf = malloc((size_t)sz)) &&
+	    fread(buf, 1, (size_t)sz, fp) == (size_t)sz) {
+		*len = (size_t)sz;
+	} else {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(fp);
+	return buf;
+}
+
+static void drop_subsets(mde__yara *y)
+{
+	size_t i;
+
+	for (i = 0; i < NSUB; i++) {
+		if (y->sub[i])
+			yr_rules_destroy(y->sub[i]);
+		y->sub[i] = NULL;
+	}
+	y->presel = false;
+}
+
+int mde__yara_load(mde__yara *y, const char *path, mde__diag *d)
+{
+	struct rbuf r = { 0 };
+	YR_RULES *single = NULL;
+	size_t len = 0, i;
+	uint8_t *buf = read_whole(path, &len);
+	uint64_t h;
+	int rc = MDE_ERR_IO;
+
+	if (!buf)
+		return MDE_ERR_IO;
+	memcpy(&h, buf + len - 8, 8);
+	if (memcmp(buf, YC_MAGIC, 8) != 0 || XXH3_64bits(buf, len - 8) != h)
+		goto out;
+	r.p = buf + 8;
+	r.len = len - 16;
+	y->presel = ru32(&r) != 0;
+	y->nsrc_rules = ru64(&r);
+	y->nclassified = ru64(&r);
+	rc = rdiags(&r, d);
+	if (rc == MDE_OK)
+		rc = rsets(y, &r, &single);
+	if (rc != MDE_OK)
+		goto out;
+	/* the .yarc sets already loaded count as they did in compile */
+	y->nrules = y->nsrc_rules;
+	for (i = 0; i < y->nsets; i++)
+		y->nrules += count_rules(y->sets[i]);
+	if (single)
+		rc = insert_source_set(y, single);
+	if (rc == MDE_OK) {
+		single = NULL;
+		for (i = 0; i < y->nsrc; i++) {
+			free(y->src[i].text);
+			y->src[i].text = NULL;
+		}
+	}
+out:
+	if (rc != MDE_OK)
+		drop_subsets(y);
+	if (single)
+		yr_rules_destroy(single);
+	free(buf);
+	return rc;
+}
+
+size_t mde__yara_nsources(const mde__yara *y)
+{
+	return y->nsrc;
 }

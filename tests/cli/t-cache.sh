@@ -104,4 +104,23 @@ for run in 1 2; do
 done
 json_expect 1 type=summary cached=3
 
+step "compiled YARA rules are kept: same findings and diagnostics when loaded back"
+printf 'rule broken { condition: nosuchthing }\n' >"$Y/bad.yar"
+rm -rf "$C"/*
+for run in 1 2; do
+	expect_exit 1 mds -d "$Y" --cache-dir "$C" --no-summary -i "$T/ext"
+	grep -q 'bad.yar:1:' "$ERR" || { show_output; fail "run $run: compile error of bad.yar not reported"; }
+	[ "$(grep -c 'Php_Marker FOUND' "$OUT")" -eq 2 ] || { show_output; fail "run $run: findings differ"; }
+	ls "$C"/yara-*.rules >/dev/null 2>&1 || fail "no compiled rules kept in the cache"
+done
+step "a damaged compiled-rules file is ignored and rebuilt"
+for f in "$C"/yara-*.rules; do printf 'garbage' | dd of="$f" bs=1 seek=100 conv=notrunc 2>/dev/null; done
+expect_exit 1 mds -d "$Y" --cache-dir "$C" --no-summary -i "$T/ext"
+[ "$(grep -c 'Php_Marker FOUND' "$OUT")" -eq 2 ] || { show_output; fail "damaged rules file: findings differ"; }
+for f in "$C"/yara-*.rules; do
+	truncate -s 20 "$f"
+done
+expect_exit 1 mds -d "$Y" --cache-dir "$C" --no-summary -i "$T/ext"
+[ "$(grep -c 'Php_Marker FOUND' "$OUT")" -eq 2 ] || { show_output; fail "truncated rules file: findings differ"; }
+
 echo "PASS: $TEST_NAME"
