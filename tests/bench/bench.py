@@ -22,8 +22,8 @@ sys.path.insert(0, HERE)
 import gen  # noqa: E402
 
 GNU_TIME = "/usr/bin/time"
-TOOLS = ["bare", "lean", "mdescan", "mdescan1", "clamscan", "yara", "load",
-         "equiv"]
+TOOLS = ["bare", "lean", "mdescan", "mdescan1", "mdecache", "clamscan", "yara",
+         "load", "equiv"]
 
 TARGET_CLAM = 10.0     # clamscan / mdescan >= 10x
 TARGET_YARA = 2.0      # yara -p 2 / mdescan >= 2x
@@ -163,6 +163,12 @@ class Bench:
         return t in self.a.only
 
     # -- helpers
+    def mde(self, *args):
+        """mdescan argv; --no-cache when the binary has a scan cache, so
+        the timed runs scan every byte instead of replaying verdicts."""
+        return [self.a.mdescan] + (["--no-cache"] if self.has_cache else []) \
+            + list(args)
+
     def readall_cmd(self, root, procs=2):
         return "find %s -type f -print0 | %s %s -P %d" % (
             shlex.quote(root), shlex.quote(self.py),
@@ -269,13 +275,28 @@ class Bench:
         if self.have_mdescan:
             if self.want("mdescan"):
                 self.measure("mdescan", "mdescan -j 2",
-                             [a.mdescan, "-d", self.sigs, "-j", "2", "-i",
-                              "--no-summary", "--max-filesize", "0", corpus],
+                             self.mde("-d", self.sigs, "-j", "2", "-i",
+                                      "--no-summary", "--max-filesize", "0",
+                                      corpus),
                              n, parse=mpar, expect_rc=(1,))
             if self.want("mdescan1"):
                 self.measure("mdescan1", "mdescan -j 1",
-                             [a.mdescan, "-d", self.sigs, "-j", "1", "-i",
-                              "--no-summary", "--max-filesize", "0", corpus],
+                             self.mde("-d", self.sigs, "-j", "1", "-i",
+                                      "--no-summary", "--max-filesize", "0",
+                                      corpus),
+                             n, parse=mpar, expect_rc=(1,))
+            if self.want("mdecache") and self.has_cache:
+                # info only: the persistent scan cache, in a private
+                # directory.  First a fill (cold cache, writes every
+                # verdict), then N runs answered from the cache.
+                cdir = os.path.join(self.bd, "mdescan-cache")
+                shutil.rmtree(cdir, ignore_errors=True)
+                os.makedirs(cdir)
+                cmd = [a.mdescan, "--cache-dir", cdir, "-d", self.sigs, "-j",
+                       "2", "-i", "--no-summary", "--max-filesize", "0", corpus]
+                self.measure("mdecache_fill", "mdescan -j 2 cache fill", cmd,
+                             1, parse=mpar, expect_rc=(1,))
+                self.measure("mdecache", "mdescan -j 2 warm scan cache", cmd,
                              n, parse=mpar, expect_rc=(1,))
         if self.want("clamscan"):
             self.measure("clamscan", "clamscan",
@@ -291,11 +312,11 @@ class Bench:
         if self.want("load"):
             if self.have_mdescan:
                 self.measure("load_mde_1m", "defs load: mdescan 1M+5k",
-                             [a.mdescan, "-d", self.sigs1m, "--no-summary",
-                              self.small], n, warm=False)
+                             self.mde("-d", self.sigs1m, "--no-summary",
+                                      self.small), n, warm=False)
                 self.measure("load_mde", "defs load: mdescan 100k+5k",
-                             [a.mdescan, "-d", self.sigs, "--no-summary",
-                              self.small], n, warm=False)
+                             self.mde("-d", self.sigs, "--no-summary",
+                                      self.small), n, warm=False)
             self.measure("load_clam_1m", "defs load: clamscan 1M+5k",
                          ["clamscan", "--no-summary", "-d", self.sigs1m,
                           self.small], n, warm=False)
@@ -309,8 +330,9 @@ class Bench:
             ep = lambda o: parse_found_lines(o, self.equiv)
             if self.have_mdescan:
                 self.measure("eq_mdescan", "equiv: mdescan",
-                             [a.mdescan, "-d", self.sigs, "-j", "2", "-i",
-                              "--no-summary", "--max-filesize", "0", self.equiv],
+                             self.mde("-d", self.sigs, "-j", "2", "-i",
+                                      "--no-summary", "--max-filesize", "0",
+                                      self.equiv),
                              1, warm=False, parse=ep, expect_rc=(1,))
             self.measure("eq_clamscan", "equiv: clamscan",
                          ["clamscan", "-r", "-i", "--no-summary", "-d", self.sigs,
@@ -362,19 +384,24 @@ def report(b, info, expected):
         "tool", "wall s", "CPU s", "peak RSS", "MB/s", "runs", "bg cores", "exit")
     p(hdr)
     p("-" * len(hdr))
-    order = ["bare", "lean", "mdescan", "mdescan1", "clamscan", "yara", "yarac",
+    order = ["bare", "lean", "mdescan", "mdescan1", "mdecache_fill", "mdecache",
+             "clamscan", "yara", "yarac",
              "load_mde_1m", "load_clam_1m", "load_mde", "load_clam", "load_yara"]
     for k in order:
         if k not in res:
             continue
         e = res[k]
         mbs = "%.0f" % (nb / 1e6 / e["wall"]) if k in (
-            "bare", "lean", "mdescan", "mdescan1", "clamscan", "yara") else "-"
+            "bare", "lean", "mdescan", "mdescan1", "mdecache_fill", "mdecache",
+            "clamscan", "yara") else "-"
         p("%-28s %9.2f %9.2f %11s %9s %5d %8.2f %5d" % (
             e["label"], e["wall"], e["cpu"], fmt_mb(e["rss_kb"]), mbs, e["n"],
             e["bg_cores"], e["rc"]))
     if not b.have_mdescan:
         p("%-28s  (not run: %s)" % ("mdescan", b.mdescan_reason))
+    elif b.has_cache:
+        p("mdescan rows run with --no-cache (full scan every run) except the "
+          "two 'cache' rows (info only)")
     p("")
     p("'bg cores' = CPU used by other processes on the machine during the run "
       "(should be ~0; if not, wall times are inflated)")
@@ -422,6 +449,8 @@ def report(b, info, expected):
         e = res["mdescan1"]
         p("%-44s %9.2f %12s  %s" % ("mdescan -j1 cores busy (CPU / wall)",
                                     e["cpu"] / max(e["wall"], 1e-9), "", "info"))
+    ratio("mdescan -j2 no cache / warm scan cache", "mdescan", "mdecache",
+          None)
     ratio("clamscan load / mdescan load (1M)", "load_clam_1m", "load_mde_1m",
           None)
     if "load_mde_1m" in res:
@@ -444,7 +473,8 @@ def report(b, info, expected):
     nh = sum(1 for _, nm in exp_c if nm.startswith("Bench_Hash"))
     p("findings on the corpus: expected exactly the %d planted (%d hash, %d body)"
       % (len(exp_c), nh, len(exp_c) - nh))
-    for k in ("mdescan", "mdescan1", "clamscan", "yara"):
+    for k in ("mdescan", "mdescan1", "mdecache_fill", "mdecache", "clamscan",
+              "yara"):
         if k not in b.findings:
             continue
         ok_all &= show_findings(p, res[k]["label"], b.findings[k], exp_c)
@@ -472,7 +502,7 @@ def show_findings(p, label, fnd, expected):
     missing = sorted(expected - found)
     extra = sorted(found - expected)
     ok = not missing and not extra and same
-    p("  %-26s %s  %d reported, %d/%d expected, %d missing, %d unexpected%s"
+    p("  %-28s %s  %d reported, %d/%d expected, %d missing, %d unexpected%s"
       % (label, "PASS" if ok else "FAIL", len(found), len(expected & found),
          len(expected), len(missing), len(extra),
          "" if same else ", RUNS DISAGREE"))
@@ -538,7 +568,8 @@ def main():
         ap.error("bad --only entries %s or --runs" % bad)
     for t in ("clamscan", "yara", "yarac", GNU_TIME, "find", "xargs", "cat"):
         if not shutil.which(t):
-            sys.exit("bench: required tool missing: %s" % t)
+            print("bench: required tool missing: %s" % t, file=sys.stderr)
+            return 2
 
     t_start = time.time()
     info = gen.generate(a.bench_dir, a.seed, a.regen)
@@ -554,8 +585,10 @@ def main():
     if a.no_mdescan:
         b.mdescan_reason = "--no-mdescan"
     elif not os.access(a.mdescan, os.X_OK):
-        sys.exit("bench: %s not found or not executable (build it, pass "
-                 "--mdescan PATH, or --no-mdescan)" % a.mdescan)
+        print("bench: %s not found or not executable (build it, pass "
+              "--mdescan PATH, or --no-mdescan)" % a.mdescan, file=sys.stderr)
+        os.rmdir(b.out)
+        return 2
     else:
         b.have_mdescan = True
         # Benchmark a snapshot, so a rebuild during the run cannot mix
@@ -571,6 +604,10 @@ def main():
             log("benchmarking a copy of %s (sha256 %s) at %s"
                 % (a.mdescan, b.mdescan_sha[:16], snap))
             a.mdescan_src, a.mdescan = a.mdescan, snap
+    b.has_cache = False
+    if b.have_mdescan:
+        hp = subprocess.run([a.mdescan, "--help"], capture_output=True, text=True)
+        b.has_cache = "--no-cache" in (hp.stdout + hp.stderr)
     b.versions = "; ".join(filter(None, [
         tool_version([a.mdescan, "-V"]) if b.have_mdescan else None,
         tool_version(["clamscan", "--version"]),
