@@ -13,6 +13,9 @@ community-shaped YARA rule set (tests/bench/preselect.py generates it):
   clamscan     the same rules (ClamAV loads YARA rules itself), one run
   bare read    every file read once, 2 processes (tests/bench/readall.py)
   find stat    find -type f with a stat per file
+  -j 1 / -j 2  full scans without the cache, one and two workers: this
+               rule set is CPU-bound, so they show how the engine scales
+  load         definitions load alone (one small file, no cache)
 
 Prints medians of N runs (default 3; each run starts from an empty cache),
 peak RSS, the ratios with their targets, and whether findings agree.
@@ -106,7 +109,9 @@ def main():
     print("corpus %s: %d files; %d YARA rules; update: 1,000 SHA-256 "
           "signatures" % (a.corpus, len(files), a.rules + 7))
     res = {k: [] for k in ("first", "rescan", "post-update", "yara",
-                           "bare read", "find stat")}
+                           "bare read", "find stat", "-j 1 no cache",
+                           "-j 2 no cache", "load")}
+    nc = [a.mdescan, "-d", rdir, "--no-cache", "-i", "-z", "--json"]
     finds = {}
     for i in range(a.runs):
         shutil.rmtree(cache, ignore_errors=True)
@@ -123,6 +128,13 @@ def main():
         res["find stat"].append(run_timed("find", [
             "find", a.corpus, "-type", "f", "-printf", "%s %T@ %C@\n"],
             a.work, i))
+        for j in ("1", "2"):
+            r = run_timed("j" + j, nc + ["-j", j, "--files-from", lst],
+                          a.work, i)
+            res["-j %s no cache" % j].append(r)
+            finds["-j " + j] = ps.mdescan_findings(r[4])
+        res["load"].append(run_timed("load", nc + [os.path.join(
+            a.work, "plant", "notes.txt")], a.work, i))
     if not a.no_clamscan and shutil.which("clamscan"):
         r = run_timed("clamscan", ["clamscan", "-i", "--no-summary",
                                    "--scan-archive=no", "-d", rdir,
@@ -153,10 +165,20 @@ def main():
     ratio("clamscan / first", "clamscan (1 run)", "first")
     ratio("first / bare read", "first", "bare read")
     ratio("rescan / bare read", "rescan", "bare read")
-    same = finds["first"] == finds["yara"] == finds["rescan"]
+    ratio("scaling: -j 1 / -j 2 (wall)", "-j 1 no cache", "-j 2 no cache",
+          1.8)
+    if med.get("load") is not None:
+        ld = med["load"]
+        med["j1-load"] = med["-j 1 no cache"] - ld
+        med["j2-load"] = med["-j 2 no cache"] - ld
+        ratio("scaling of scan throughput (load excluded)", "j1-load",
+              "j2-load", 1.8)
+    same = (finds["first"] == finds["yara"] == finds["rescan"] ==
+            finds["-j 1"] == finds["-j 2"])
     upd = finds["post-update"] - finds["first"]
-    print("\nfindings: first %d, rescan %d, yara %d: %s" % (
+    print("\nfindings: first %d, rescan %d, yara %d, -j 1 %d, -j 2 %d: %s" % (
         len(finds["first"]), len(finds["rescan"]), len(finds["yara"]),
+        len(finds["-j 1"]), len(finds["-j 2"]),
         "identical" if same else "DIFFER"))
     want = {(target, "Update.Hash.Match")}
     print("post-update: %d new finding(s) %s" % (
