@@ -29,7 +29,8 @@ int quick_scan_submit(mde_engine *e);
 enum {
 	OPT_CACHE_DIR = 256, OPT_EXCLUDE, OPT_EXCLUDE_DIR, OPT_EXCLUDE_EXT, OPT_FILES_FROM,
 	OPT_FOLLOW, OPT_FULL, OPT_JSON, OPT_MAX_DEPTH, OPT_MAX_FILESIZE,
-	OPT_NICE, OPT_NO_CACHE, OPT_NO_PRESELECT, OPT_NO_SUMMARY, OPT_NULL, OPT_ONE_FS, OPT_QUICK,
+	OPT_NICE, OPT_NO_CACHE, OPT_NO_PREFILTER, OPT_NO_PRESELECT,
+	OPT_NO_SUMMARY, OPT_NULL, OPT_ONE_FS, OPT_QUICK,
 	OPT_SCAN_ALL_FS, OPT_TIMEOUT
 };
 
@@ -49,6 +50,7 @@ static const struct option longopts[] = {
 	{ "max-filesize", required_argument, NULL, OPT_MAX_FILESIZE },
 	{ "nice", no_argument, NULL, OPT_NICE },
 	{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
+	{ "no-prefilter", no_argument, NULL, OPT_NO_PREFILTER },
 	{ "no-preselect", no_argument, NULL, OPT_NO_PRESELECT },
 	{ "no-summary", no_argument, NULL, OPT_NO_SUMMARY },
 	{ "null", no_argument, NULL, OPT_NULL },
@@ -74,7 +76,7 @@ struct opts {
 	size_t nexcl;
 	const char *files_from;
 	const char *cache_dir;
-	int no_cache, no_preselect;
+	int no_cache, no_preselect, no_prefilter;
 	int follow, full, quick, json, nice, summary, null, one_fs, all_fs;
 	int infected, threads, allmatch;
 	int64_t max_depth, max_filesize, timeout;
@@ -125,6 +127,8 @@ static void usage(FILE *fp)
 	      "class\n"
 	      "      --no-cache          neither read nor update the scan "
 	      "cache\n"
+	      "      --no-prefilter      run YARA on every file, even "
+	      "without a rule literal in it\n"
 	      "      --no-preselect      scan every file with every YARA "
 	      "rule\n"
 	      "      --no-summary        no summary on stderr\n"
@@ -245,6 +249,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_NICE: o->nice = 1; break;
 		case OPT_NO_CACHE: o->no_cache = 1; break;
+		case OPT_NO_PREFILTER: o->no_prefilter = 1; break;
 		case OPT_NO_PRESELECT: o->no_preselect = 1; break;
 		case OPT_NO_SUMMARY: o->summary = 0; break;
 		case OPT_NULL: o->null = 1; break;
@@ -285,6 +290,7 @@ static mde_defs *load_defs(const struct opts *o)
 		die("%s", "out of memory");
 	mde_defs_set_diag(defs, diag, NULL);
 	mde_defs_set_preselect(defs, !o->no_preselect);
+	mde_defs_set_prefilter(defs, !o->no_prefilter);
 	if (!o->no_cache) {
 		char *dir = cache_dir(o);
 

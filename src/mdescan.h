@@ -104,6 +104,10 @@ int mde_defs_set_cache_dir(mde_defs *defs, const char *dir);
  * rules whose top-level condition it can satisfy.  Call before compile. */
 void mde_defs_set_preselect(mde_defs *defs, int on);
 
+/* YARA literal prefilter (default on): a file in which no rule's required
+ * literal occurs is not run through YARA at all.  Call before compile. */
+void mde_defs_set_prefilter(mde_defs *defs, int on);
+
 typedef struct mde_defs_stats {
 	uint64_t hash_sigs;    /* MD5 + SHA-1 + SHA-256 signatures */
 	uint64_t byte_sigs;    /* .ndb signatures accepted */

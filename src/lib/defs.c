@@ -207,6 +207,11 @@ void mde_defs_set_preselect(mde_defs *defs, int on)
 	mde__yara_set_preselect(defs->yara, on != 0);
 }
 
+void mde_defs_set_prefilter(mde_defs *defs, int on)
+{
+	mde__yara_set_prefilter(defs->yara, on != 0);
+}
+
 int mde_defs_set_cache_dir(mde_defs *defs, const char *dir)
 {
 	char *d = dir ? strdup(dir) : NULL;

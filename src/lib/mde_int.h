@@ -210,6 +210,18 @@ size_t mde__yara_nsources(const mde__yara *y);
 void mde__yara_preselect_stats(const mde__yara *y, uint64_t *subsets,
 			       uint64_t *classified_rules);
 
+/*
+ * Literal prefilter (default on; set before mde__yara_compile() or
+ * mde__yara_load()): for each source rule set (subset) whose every rule
+ * needs one of its strings and every string a literal, a Vectorscan scan
+ * for those literals decides whether libyara scans the file at all.
+ * Findings are the same either way.
+ */
+void mde__yara_set_prefilter(mde__yara *y, bool on);
+
+/* Source rule sets that got a prefilter (0 when off or none could). */
+uint64_t mde__yara_prefilter_sets(const mde__yara *y);
+
 /* ------------------------------------------------ definitions (defs.c) */
 
 struct mde_defs {

@@ -22,8 +22,18 @@
 #define MAX_LOOPVARS 16
 #define FOR_WINDOW 16 /* tokens between "for" and "in"/"of"/":" */
 
-enum { T_EOF, T_ID, T_VAR, T_NUM, T_STR, T_RE, T_HEX, T_OP, T_BAD };
-enum { M_RE = 1, M_HEX = 2 }; /* what an opening '/' or '{' starts */
+/* token types and what an opening '/' or '{' starts (yarasel.h) */
+#define T_EOF MDE__YT_EOF
+#define T_ID MDE__YT_ID
+#define T_VAR MDE__YT_VAR
+#define T_NUM MDE__YT_NUM
+#define T_STR MDE__YT_STR
+#define T_RE MDE__YT_RE
+#define T_HEX MDE__YT_HEX
+#define T_OP MDE__YT_OP
+#define T_BAD MDE__YT_BAD
+#define M_RE MDE__YM_RE
+#define M_HEX MDE__YM_HEX
 
 struct tok {
 	int t;
@@ -232,6 +242,18 @@ static bool tok_is(const char *s, const struct tok *t, int type,
 	return t->t == type && t->len == n && memcmp(s + t->off, text, n) == 0;
 }
 
+void mde__ylex_next(mde__ylex *lx, int mode, mde__ytok *t)
+{
+	struct lex l = { lx->s, lx->n, lx->pos };
+	struct tok k;
+
+	lex_next(&l, mode, &k);
+	lx->pos = l.pos;
+	t->t = k.t;
+	t->off = k.off;
+	t->len = k.len;
+}
+
 /* ------------------------------------------------ condition classifier */
 
 struct cond {
@@ -328,17 +350,11 @@ static bool has_refs(const struct cond *c)
 	return false;
 }
 
-/* Parses a YARA integer literal (decimal, 0x, 0o; KB/MB); false if not. */
-static bool num_value(const struct cond *c, size_t i, uint64_t *v)
+bool mde__ynum_value(const char *p, size_t n, uint64_t *v)
 {
-	const char *p;
-	size_t n, k = 0;
+	size_t k = 0;
 	uint64_t base = 10, d, mul = 1, x = 0;
 
-	if (i >= c->n || c->tk[i].t != T_NUM)
-		return false;
-	p = c->s + c->tk[i].off;
-	n = c->tk[i].len;
 	if (n > 2 && p[n - 1] == 'B' && (p[n - 2] == 'K' || p[n - 2] == 'M')) {
 		mul = p[n - 2] == 'K' ? 1024 : 1048576;
 		n -= 2;
@@ -362,6 +378,14 @@ static bool num_value(const struct cond *c, size_t i, uint64_t *v)
 		return false;
 	*v = x * mul;
 	return true;
+}
+
+/* Parses the integer literal at token i; false if not one. */
+static bool num_value(const struct cond *c, size_t i, uint64_t *v)
+{
+	if (i >= c->n || c->tk[i].t != T_NUM)
+		return false;
+	return mde__ynum_value(c->s + c->tk[i].off, c->tk[i].len, v);
 }
 
 static void cls_all(mde__ycls *k)

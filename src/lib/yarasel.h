@@ -71,4 +71,30 @@ void mde__ycond_classify(const char *src, size_t len, unsigned imports,
 /* The class of a file whose first bytes are buf[0..len). */
 unsigned mde__yclass_of(const uint8_t *buf, size_t len);
 
+/*
+ * The lexer, for other analyses of rule text (yaralit.c).  Token types
+ * and the modes that make '/' open a regex and '{' a hex string.
+ */
+enum {
+	MDE__YT_EOF, MDE__YT_ID, MDE__YT_VAR, MDE__YT_NUM, MDE__YT_STR,
+	MDE__YT_RE, MDE__YT_HEX, MDE__YT_OP, MDE__YT_BAD
+};
+enum { MDE__YM_RE = 1, MDE__YM_HEX = 2 };
+
+typedef struct mde__ytok {
+	int t;
+	size_t off, len; /* text range in the lexer's source */
+} mde__ytok;
+
+typedef struct mde__ylex {
+	const char *s;
+	size_t n, pos; /* lexes s[pos..n) */
+} mde__ylex;
+
+/* The next token from lx; never reads past s[n); advances unless at EOF. */
+void mde__ylex_next(mde__ylex *lx, int mode, mde__ytok *t);
+
+/* A YARA integer literal p[0..n) (decimal, 0x, 0o; KB/MB); false if not. */
+bool mde__ynum_value(const char *p, size_t n, uint64_t *v);
+
 #endif /* MDE_YARASEL_H */

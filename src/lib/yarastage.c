@@ -19,6 +19,7 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,8 @@
 #include <yara.h>
 
 #include "mde_int.h"
+#include "yaralit.h"
+#include "yaraprefilter.h"
 #include "yarasel.h"
 
 
@@ -39,6 +42,7 @@
 static const uint64_t tier_lo[NTIERS] = { 0 };
 #define NCLASSES 3 /* MZ, ELF, OTHER: bit k of MDE__YC_* is class k */
 #define NSUB (NCLASSES * NTIERS)
+#define PF_SINGLE NSUB /* prefilter slot of the single source set */
 
 struct ysource {
 	char *file;
@@ -59,6 +63,11 @@ struct mde__yara {
 	struct ydiag *diags; /* what compiling the sources reported */
 	size_t ndiags, capdiags;
 	mde__diag *fwd;      /* where recorded diagnostics go on */
+	bool src_first;      /* sets[0] holds the source rules */
+	bool pf_off;
+	mde__ypf *pf[NSUB + 1]; /* literal prefilter per subset, PF_SINGLE */
+	struct hs_scratch *pf_proto;
+	uint64_t pf_sets;       /* rule sets with a prefilter */
 };
 
 /* A diagnostic of the source compile, kept for the compiled-rules file. */
@@ -72,6 +81,9 @@ struct mde__yscan {
 	size_t n;
 	YR_SCANNER *sub[NSUB];
 	bool presel;
+	const mde__ypf *pf[NSUB + 1]; /* borrowed from the mde__yara */
+	struct hs_scratch *pf_scratch;
+	bool src_first;
 };
 
 static const char *const externals[] = {
@@ -113,6 +125,9 @@ void mde__yara_free(mde__yara *y)
 	free(y->diags);
 	free(y->src);
 	free(y->sets);
+	for (i = 0; i <= NSUB; i++)
+		mde__ypf_free(y->pf[i]);
+	mde__ypf_scratch_free(y->pf_proto);
 	free(y);
 	yr_finalize();
 }
@@ -318,7 +333,7 @@ static int ns_cmp(const void *a, const void *b)
 }
 
 /* Marks keep[] for every live source in a namespace with a whole one. */
-static int mark_namespaces(mde__yara *y, struct presel *ps)
+static int mark_namespaces(const mde__yara *y, struct presel *ps)
 {
 	const struct ysource **v = malloc((y->nsrc + 1) * sizeof(*v));
 	size_t i, j, k, n = 0;
@@ -346,11 +361,10 @@ static bool cls_restricts(const mde__ycls *c)
 	return c->classes != MDE__YC_ALL || c->lo > 0 || c->hi != UINT64_MAX;
 }
 
-/* Splits every live source and counts the classified rules. */
-static int presel_init(mde__yara *y, struct presel *ps)
+/* Splits every live source and marks the sources kept whole. */
+static int presel_split(const mde__yara *y, struct presel *ps)
 {
-	size_t i, k;
-	int rc;
+	size_t i;
 
 	ps->sp = calloc(y->nsrc + 1, sizeof(*ps->sp));
 	ps->keep = calloc(y->nsrc + 1, sizeof(*ps->keep));
@@ -361,7 +375,16 @@ static int presel_init(mde__yara *y, struct presel *ps)
 		    mde__ysrc_split(y->src[i].text, strlen(y->src[i].text),
 				    &ps->sp[i]) != 0)
 			return MDE_ERR_NOMEM;
-	rc = mark_namespaces(y, ps);
+	return mark_namespaces(y, ps);
+}
+
+/* Splits every live source and counts the classified rules. */
+static int presel_init(mde__yara *y, struct presel *ps)
+{
+	size_t i, k;
+	int rc;
+
+	rc = presel_split(y, ps);
 	y->nclassified = 0;
 	for (i = 0; i < y->nsrc && rc == MDE_OK; i++)
 		for (k = 0; k < ps->sp[i].nrules && !ps->keep[i]; k++)
@@ -369,7 +392,7 @@ static int presel_init(mde__yara *y, struct presel *ps)
 	return rc;
 }
 
-static void presel_release(mde__yara *y, struct presel *ps)
+static void presel_release(const mde__yara *y, struct presel *ps)
 {
 	size_t i;
 
@@ -503,6 +526,124 @@ static int build_subsets(mde__yara *y)
 	return rc == MDE_ERR_STATE ? MDE_OK : rc;
 }
 
+/* ------------------------------------------------ literal prefilter */
+
+/*
+ * The required literals of every rule of slot k (PF_SINGLE: every source
+ * rule) into l; *ok is false when some rule, or some source kept whole,
+ * is not filterable (the slot then gets no prefilter).  Sources that
+ * failed to compile are absent from the compiled sets; after a load they
+ * are not known and are included, which only adds literals or makes the
+ * slot not filterable.
+ */
+static int slot_lits(const mde__yara *y, const struct presel *ps, size_t k,
+		     mde__ylits *l, bool *ok)
+{
+	const mde__ysrc *sp;
+	size_t i, j;
+	int rc;
+
+	*ok = false;
+	for (i = 0; i < y->nsrc; i++) {
+		if (y->src[i].failed)
+			continue;
+		if (ps->keep[i])
+			return MDE_OK;
+		sp = &ps->sp[i];
+		for (j = 0; j < sp->nrules; j++) {
+			if (k != PF_SINGLE && !in_subset(&sp->rules[j].cls, k))
+				continue;
+			rc = mde__yrule_lits(y->src[i].text, &sp->rules[j], l);
+			if (rc <= 0)
+				return rc < 0 ? MDE_ERR_NOMEM : MDE_OK;
+		}
+	}
+	*ok = true;
+	return MDE_OK;
+}
+
+/* Compiles the prefilter of slot k when all its rules are filterable. */
+static int build_slot(mde__yara *y, const struct presel *ps, size_t k)
+{
+	mde__ylits l = { 0 };
+	bool ok;
+	int rc = slot_lits(y, ps, k, &l, &ok);
+
+	if (rc == MDE_OK && ok && l.n > 0) {
+		rc = mde__ypf_new(&l, &y->pf[k]);
+		if (rc == MDE_ERR_STATE)
+			rc = MDE_OK; /* Vectorscan refused: scan without */
+	}
+	if (rc == MDE_OK && y->pf[k])
+		rc = mde__ypf_scratch_add(y->pf[k], &y->pf_proto);
+	mde__ylits_release(&l);
+	return rc;
+}
+
+static void drop_prefilters(mde__yara *y)
+{
+	size_t k;
+
+	for (k = 0; k <= NSUB; k++) {
+		mde__ypf_free(y->pf[k]);
+		y->pf[k] = NULL;
+	}
+	mde__ypf_scratch_free(y->pf_proto);
+	y->pf_proto = NULL;
+	y->pf_sets = 0;
+}
+
+/*
+ * Builds the prefilters of the source rule sets (the subsets when presel,
+ * else the single set) from the source texts, so both after compiling and
+ * after loading compiled rules.  Reads only the sources, writes only the
+ * prefilter fields.  On any failure there is none: files are then scanned
+ * as without prefilter.
+ */
+static void build_prefilters(mde__yara *y, bool presel)
+{
+	struct presel ps = { 0 };
+	size_t k;
+	int rc;
+
+	drop_prefilters(y);
+	if (y->pf_off)
+		return;
+	rc = presel_split(y, &ps);
+	for (k = 0; k <= NSUB && rc == MDE_OK; k++)
+		if (presel ? k < NSUB : k == PF_SINGLE)
+			rc = build_slot(y, &ps, k); /* none for empty subsets */
+	presel_release(y, &ps);
+	if (rc != MDE_OK)
+		drop_prefilters(y);
+	for (k = 0; k <= NSUB; k++)
+		y->pf_sets += y->pf[k] != NULL;
+}
+
+static void *subset_prefilters(void *y)
+{
+	build_prefilters(y, true);
+	return NULL;
+}
+
+/*
+ * Builds the subsets and, in a second thread meanwhile, their prefilters
+ * (each takes about half a second for 3,000 rules).  *pf_done tells
+ * whether the prefilters were built.
+ */
+static int build_subsets_pf(mde__yara *y, bool *pf_done)
+{
+	pthread_t th;
+	int rc;
+
+	*pf_done = !y->pf_off &&
+		   pthread_create(&th, NULL, subset_prefilters, y) == 0;
+	rc = build_subsets(y);
+	if (*pf_done)
+		pthread_join(th, NULL);
+	return rc;
+}
+
 /* Puts the whole source set first in y->sets. */
 static int insert_source_set(mde__yara *y, YR_RULES *r)
 {
@@ -510,6 +651,7 @@ static int insert_source_set(mde__yara *y, YR_RULES *r)
 
 	if (rc != MDE_OK)
 		return rc;
+	y->src_first = true;
 	/* sources go first so the set order does not depend on .yarc */
 	memmove(y->sets + 1, y->sets, (y->nsets - 1) * sizeof(*y->sets));
 	y->sets[0] = r;
@@ -556,6 +698,7 @@ int mde__yara_compile(mde__yara *y, mde__diag *dout, char *err,
 	mde__diag *d = &rec;
 	long bad;
 	size_t i, live = y->nsrc;
+	bool pf_done = false;
 	int rc;
 
 	y->fwd = dout;
@@ -575,15 +718,18 @@ int mde__yara_compile(mde__yara *y, mde__diag *dout, char *err,
 		y->nrules += count_rules(y->sets[i]);
 	rc = MDE_OK;
 	if (r && !y->presel_off)
-		rc = build_subsets(y);
+		rc = build_subsets_pf(y, &pf_done);
 	if (rc == MDE_OK && y->presel) {
 		yr_rules_destroy(r);
 		r = NULL;
 	}
 	if (rc == MDE_OK && r)
 		rc = insert_source_set(y, r);
-	if (rc == MDE_OK)
+	if (rc == MDE_OK) {
 		r = NULL;
+		if (!pf_done || !y->presel) /* none yet, or for no subset */
+			build_prefilters(y, y->presel && y->nsrc_rules);
+	}
 	for (i = 0; i < y->nsrc; i++) {
 		free(y->src[i].text);
 		y->src[i].text = NULL;
@@ -600,6 +746,16 @@ out:
 void mde__yara_set_preselect(mde__yara *y, bool on)
 {
 	y->presel_off = !on;
+}
+
+void mde__yara_set_prefilter(mde__yara *y, bool on)
+{
+	y->pf_off = !on;
+}
+
+uint64_t mde__yara_prefilter_sets(const mde__yara *y)
+{
+	return y ? y->pf_sets : 0;
 }
 
 void mde__yara_preselect_stats(const mde__yara *y, uint64_t *subsets,
@@ -634,6 +790,12 @@ mde__yscan *mde__yscan_new(const mde__yara *y)
 	if (!s)
 		return NULL;
 	s->presel = y->presel;
+	s->src_first = y->src_first;
+	for (i = 0; i <= NSUB; i++)
+		s->pf[i] = y->pf[i];
+	if (y->pf_proto &&
+	    !(s->pf_scratch = mde__ypf_scratch_clone(y->pf_proto)))
+		goto fail;
 	for (i = 0; i < NSUB; i++)
 		if (y->sub[i] &&
 		    yr_scanner_create(y->sub[i], &s->sub[i]) != ERROR_SUCCESS)
@@ -663,6 +825,7 @@ void mde__yscan_free(mde__yscan *s)
 	for (i = 0; i < NSUB; i++)
 		if (s->sub[i])
 			yr_scanner_destroy(s->sub[i]);
+	mde__ypf_scratch_free(s->pf_scratch);
 	free(s->sc);
 	free(s);
 }
@@ -722,9 +885,8 @@ static void set_externals(YR_SCANNER *sc, const mde__yext *e)
 	yr_scanner_define_string_variable(sc, "owner", e->owner);
 }
 
-/* The subset scanner for a file (NULL when that subset has no rule). */
-static YR_SCANNER *pick_subset(const mde__yscan *s, const uint8_t *buf,
-			       size_t len)
+/* The subset of a file. */
+static size_t pick_subset(const uint8_t *buf, size_t len)
 {
 	unsigned cl = mde__yclass_of(buf, len);
 	size_t k = 0, t = 0;
@@ -733,7 +895,14 @@ static YR_SCANNER *pick_subset(const mde__yscan *s, const uint8_t *buf,
 		k++;
 	while (t + 1 < NTIERS && (uint64_t)len >= tier_lo[t + 1])
 		t++;
-	return s->sub[k * NTIERS + t];
+	return k * NTIERS + t;
+}
+
+/* Whether the rule set of prefilter slot k must scan buf. */
+static bool pf_pass(const mde__yscan *s, size_t k, const uint8_t *buf,
+		    size_t len)
+{
+	return !s->pf[k] || mde__ypf_hit(s->pf[k], s->pf_scratch, buf, len);
 }
 
 static int scan_one(YR_SCANNER *sc, const uint8_t *buf, size_t len,
@@ -762,14 +931,19 @@ int mde__yscan_scan(mde__yscan *s, const uint8_t *buf, size_t len,
 		    void *ctx, const char **why)
 {
 	struct sctx c = { fn, ctx, 0 };
-	YR_SCANNER *sc = s->presel ? pick_subset(s, buf, len) : NULL;
+	size_t k = s->presel ? pick_subset(buf, len) : PF_SINGLE;
+	YR_SCANNER *sc = s->presel ? s->sub[k] : NULL;
 	size_t i;
 	int rc = MDE_OK;
 
-	if (sc)
+	if (sc && pf_pass(s, k, buf, len))
 		rc = scan_one(sc, buf, len, ext, timeout_s, &c, why);
-	for (i = 0; i < s->n && !c.stop && rc == MDE_OK; i++)
+	for (i = 0; i < s->n && !c.stop && rc == MDE_OK; i++) {
+		if (i == 0 && !s->presel && s->src_first &&
+		    !pf_pass(s, PF_SINGLE, buf, len))
+			continue;
 		rc = scan_one(s->sc[i], buf, len, ext, timeout_s, &c, why);
+	}
 	return rc;
 }
 
@@ -781,13 +955,16 @@ int mde__yscan_scan(mde__yscan *s, const uint8_t *buf, size_t len,
  * the same sources loads them instead of compiling them (seconds for a
  * big community set).  Layout, host byte order (the file lives in this
  * host's cache and its name carries the libyara version):
- *   "MDEYARA1" u32 presel u64 nrules u64 nclassified
+ *   "MDEYARA2" u32 presel u64 nrules u64 nclassified
  *   u32 ndiag { u32 line, str file, str sig, str msg }
  *   u32 nsets { i32 slot (-1: the single set), u64 len, bytes }
+ *   u32 npf { i32 slot (NSUB: the single set), u64 len, bytes }
  *   u64 XXH3-64 of all the above
- * where str is a u32 length (0xffffffff for none) and the bytes.
+ * where str is a u32 length (0xffffffff for none) and the bytes, and the
+ * npf prefilters are serialized Vectorscan databases (built from the
+ * sources instead when there are none or Vectorscan refuses them).
  */
-#define YC_MAGIC "MDEYARA1"
+#define YC_MAGIC "MDEYARA2"
 
 struct wbuf {
 	uint8_t *p;
@@ -853,6 +1030,23 @@ static void wset(struct wbuf *b, int32_t slot, YR_RULES *r)
 	free(blob.p);
 }
 
+static void wpf(struct wbuf *b, int32_t slot, const mde__ypf *p)
+{
+	char *bytes = NULL;
+	size_t len = 0;
+	uint64_t n;
+
+	if (mde__ypf_save(p, &bytes, &len) != MDE_OK) {
+		b->fail = 1;
+		return;
+	}
+	n = len;
+	wput(b, &slot, 4);
+	wput(b, &n, 8);
+	wput(b, bytes, len);
+	free(bytes);
+}
+
 static int write_atomic(const char *path, const uint8_t *p, size_t n)
 {
 	char tmp[4200];
@@ -901,6 +1095,10 @@ int mde__yara_save(const mde__yara *y, const char *path)
 			wset(&b, (int32_t)i, y->sub[i]);
 	if (!y->presel && y->nsrc_rules)
 		wset(&b, -1, y->sets[0]);
+	wu32(&b, (uint32_t)y->pf_sets);
+	for (i = 0; i <= NSUB; i++)
+		if (y->pf[i])
+			wpf(&b, (int32_t)i, y->pf[i]);
 	h = b.fail ? 0 : XXH3_64bits(b.p, b.len);
 	wput(&b, &h, 8);
 	rc = b.fail ? MDE_ERR_NOMEM : write_atomic(path, b.p, b.len);
@@ -1004,6 +1202,34 @@ static int rsets(mde__yara *y, struct rbuf *r, YR_RULES **single)
 	return r->bad ? MDE_ERR_FORMAT : MDE_OK;
 }
 
+/*
+ * Reads the prefilters (kept only when on); any that Vectorscan refuses
+ * leaves none, and they are then built from the sources.
+ */
+static void rpfs(mde__yara *y, struct rbuf *r)
+{
+	uint32_t n = ru32(r), i;
+	int rc = MDE_OK;
+
+	for (i = 0; i < n && !r->bad; i++) {
+		int32_t slot = (int32_t)ru32(r);
+		uint64_t len = ru64(r);
+		const void *blob = rget(r, (size_t)len);
+
+		if (r->bad || y->pf_off || rc != MDE_OK)
+			continue;
+		if (slot < 0 || slot > NSUB || y->pf[slot])
+			rc = MDE_ERR_FORMAT;
+		else
+			rc = mde__ypf_load(blob, (size_t)len, &y->pf[slot]);
+		if (rc == MDE_OK)
+			rc = mde__ypf_scratch_add(y->pf[slot], &y->pf_proto);
+		y->pf_sets += rc == MDE_OK;
+	}
+	if (rc != MDE_OK || r->bad)
+		drop_prefilters(y);
+}
+
 static uint8_t *read_whole(const char *path, size_t *len)
 {
 	FILE *fp = fopen(path, "rb");
@@ -1058,6 +1284,11 @@ int mde__yara_load(mde__yara *y, const char *path, mde__diag *d)
 	rc = rdiags(&r, d);
 	if (rc == MDE_OK)
 		rc = rsets(y, &r, &single);
+	drop_prefilters(y);
+	if (rc == MDE_OK)
+		rpfs(y, &r);
+	if (rc == MDE_OK && r.bad)
+		rc = MDE_ERR_FORMAT;
 	if (rc != MDE_OK)
 		goto out;
 	/* the .yarc sets already loaded count as they did in compile */
@@ -1068,14 +1299,18 @@ int mde__yara_load(mde__yara *y, const char *path, mde__diag *d)
 		rc = insert_source_set(y, single);
 	if (rc == MDE_OK) {
 		single = NULL;
+		if (y->pf_sets == 0)
+			build_prefilters(y, y->presel);
 		for (i = 0; i < y->nsrc; i++) {
 			free(y->src[i].text);
 			y->src[i].text = NULL;
 		}
 	}
 out:
-	if (rc != MDE_OK)
+	if (rc != MDE_OK) {
 		drop_subsets(y);
+		drop_prefilters(y);
+	}
 	if (single)
 		yr_rules_destroy(single);
 	free(buf);

@@ -48,6 +48,38 @@ expect_exit 1 mds -d "$R" -z --no-cache --no-preselect --json "$D"
 findings >"$T/off"
 diff -u "$T/off" "$T/on" >&2 || fail "pre-selection changed the findings"
 
+step "the literal prefilter changes nothing either (on and off, with and without pre-selection)"
+expect_exit 1 mds -d "$R" -z --no-cache --no-prefilter --json "$D"
+findings >"$T/nopf"
+diff -u "$T/on" "$T/nopf" >&2 || fail "--no-prefilter changed the findings"
+expect_exit 1 mds -d "$R" -z --no-cache --no-prefilter --no-preselect --json "$D"
+findings >"$T/none"
+diff -u "$T/on" "$T/none" >&2 || fail "--no-prefilter --no-preselect changed the findings"
+# a filterable set on its own (no private rules, no references): here the
+# prefilter is really used, and wide / nocase / hex literals must still hit
+F=$T/frules
+mkdir -p "$F"
+cat >"$F/lit.yar" <<'YAR'
+rule Wide_Nocase { strings: $a = "WideMarker" wide nocase condition: $a }
+rule Hex_Run { strings: $h = { 4D 41 ?? 4B [2-4] 45 52 52 55 4E } condition: $h }
+rule Count_Two { strings: $a = "twice" condition: #a >= 2 }
+rule Any_Of { strings: $a = "first-one" $b = "second-one" condition: any of them }
+YAR
+printf 'x\0W\0I\0D\0E\0m\0a\0r\0k\0e\0r\0' >"$D/wide"
+printf 'MAxK--ERRUN' >"$D/hexrun"
+printf 'twice and twice' >"$D/twice"
+printf 'only twice' >"$D/once"
+printf 'the second-one' >"$D/anyof"
+expect_exit 1 mds -d "$F" -z --no-cache --json "$D"
+findings >"$T/lit-on"
+expect_exit 1 mds -d "$F" -z --no-cache --no-prefilter --json "$D"
+findings >"$T/lit-off"
+diff -u "$T/lit-off" "$T/lit-on" >&2 || fail "prefilter changed the findings of a filterable set"
+for want in 'wide Wide_Nocase' 'hexrun Hex_Run' 'twice Count_Two' 'anyof Any_Of'; do
+	grep -qx "$want" "$T/lit-on" || { cat "$T/lit-on" >&2; fail "missing: $want"; }
+done
+grep -qx 'once Count_Two' "$T/lit-on" && fail "unexpected: once Count_Two"
+
 step "and they are the right ones"
 for want in 'mz-small Mz_Marker' 'mz-big Big_Marker' 'elf Elf_Marker' \
     'elf Elf_Ref' 'text Small_Marker' 'text Not_Mz' 'text-big Big_Marker' \
