@@ -31,60 +31,11 @@
 #include "yaralit.h"
 #include "yaraprefilter.h"
 #include "yarasel.h"
+#include "yarastage_int.h"
 
-
-/*
- * Size tiers: tier i holds files of size in [tier_lo[i], tier_lo[i + 1]).
- * One tier: on a 3,000-rule set with 20% size-bounded rules, a second
- * tier at 1 MiB scanned no faster and cost 40% more load time and memory.
- */
-#define NTIERS 1
+/* lower bounds of the size tiers (see yarastage_int.h) */
 static const uint64_t tier_lo[NTIERS] = { 0 };
-#define NCLASSES 3 /* MZ, ELF, OTHER: bit k of MDE__YC_* is class k */
-#define NSUB (NCLASSES * NTIERS)
-#define PF_SINGLE NSUB /* prefilter slot of the single source set */
 
-struct ysource {
-	char *file;
-	char *text; /* NUL terminated copy */
-	int failed;
-};
-
-struct mde__yara {
-	struct ysource *src;
-	size_t nsrc, capsrc;
-	YR_RULES **sets; /* compiled rule sets: sources first, then .yarc */
-	size_t nsets, capsets;
-	YR_RULES *sub[NSUB]; /* source subsets when pre-selecting, else NULL */
-	bool presel_off;
-	bool presel;         /* sub[] replaces the source set in sets[] */
-	uint64_t nrules, nclassified;
-	uint64_t nsrc_rules; /* rules from sources (the rest from .yarc) */
-	struct ydiag *diags; /* what compiling the sources reported */
-	size_t ndiags, capdiags;
-	mde__diag *fwd;      /* where recorded diagnostics go on */
-	bool src_first;      /* sets[0] holds the source rules */
-	bool pf_off;
-	mde__ypf *pf[NSUB + 1]; /* literal prefilter per subset, PF_SINGLE */
-	struct hs_scratch *pf_proto;
-	uint64_t pf_sets;       /* rule sets with a prefilter */
-};
-
-/* A diagnostic of the source compile, kept for the compiled-rules file. */
-struct ydiag {
-	unsigned line;
-	char *file, *sig, *msg;
-};
-
-struct mde__yscan {
-	YR_SCANNER **sc;
-	size_t n;
-	YR_SCANNER *sub[NSUB];
-	bool presel;
-	const mde__ypf *pf[NSUB + 1]; /* borrowed from the mde__yara */
-	struct hs_scratch *pf_scratch;
-	bool src_first;
-};
 
 static const char *const externals[] = {
 	"filename", "filepath", "extension", "filetype", "owner"
@@ -176,12 +127,7 @@ int mde__yara_add_source(mde__yara *y, const char *file, const char *buf,
 	return MDE_OK;
 }
 
-struct memstream {
-	const uint8_t *p;
-	size_t len, pos;
-};
-
-static size_t mem_read(void *ptr, size_t size, size_t count, void *ud)
+size_t mde__ymem_read(void *ptr, size_t size, size_t count, void *ud)
 {
 	struct memstream *m = ud;
 	size_t want, i;
@@ -202,7 +148,7 @@ int mde__yara_add_compiled(mde__yara *y, const char *file, const void *buf,
 			   size_t len, mde__diag *d)
 {
 	struct memstream m = { buf, len, 0 };
-	YR_STREAM st = { .user_data = &m, .read = mem_read };
+	YR_STREAM st = { .user_data = &m, .read = mde__ymem_read };
 	YR_RULES *r = NULL;
 	int rc;
 
@@ -282,7 +228,7 @@ out:
 	return rc;
 }
 
-static uint64_t count_rules(YR_RULES *r)
+uint64_t mde__ycount_rules(YR_RULES *r)
 {
 	const YR_RULE *rule;
 	uint64_t n = 0;
@@ -580,7 +526,7 @@ static int build_slot(mde__yara *y, const struct presel *ps, size_t k)
 	return rc;
 }
 
-static void drop_prefilters(mde__yara *y)
+void mde__ydrop_prefilters(mde__yara *y)
 {
 	size_t k;
 
@@ -600,13 +546,13 @@ static void drop_prefilters(mde__yara *y)
  * prefilter fields.  On any failure there is none: files are then scanned
  * as without prefilter.
  */
-static void build_prefilters(mde__yara *y, bool presel)
+void mde__ybuild_prefilters(mde__yara *y, bool presel)
 {
 	struct presel ps = { 0 };
 	size_t k;
 	int rc;
 
-	drop_prefilters(y);
+	mde__ydrop_prefilters(y);
 	if (y->pf_off)
 		return;
 	rc = presel_split(y, &ps);
@@ -615,14 +561,14 @@ static void build_prefilters(mde__yara *y, bool presel)
 			rc = build_slot(y, &ps, k); /* none for empty subsets */
 	presel_release(y, &ps);
 	if (rc != MDE_OK)
-		drop_prefilters(y);
+		mde__ydrop_prefilters(y);
 	for (k = 0; k <= NSUB; k++)
 		y->pf_sets += y->pf[k] != NULL;
 }
 
 static void *subset_prefilters(void *y)
 {
-	build_prefilters(y, true);
+	mde__ybuild_prefilters(y, true);
 	return NULL;
 }
 
@@ -645,7 +591,7 @@ static int build_subsets_pf(mde__yara *y, bool *pf_done)
 }
 
 /* Puts the whole source set first in y->sets. */
-static int insert_source_set(mde__yara *y, YR_RULES *r)
+int mde__yinsert_source_set(mde__yara *y, YR_RULES *r)
 {
 	int rc = push_set(y, r);
 
@@ -713,9 +659,9 @@ int mde__yara_compile(mde__yara *y, mde__diag *dout, char *err,
 	}
 	if (dout)
 		__atomic_fetch_add(&dout->count, rec.count, __ATOMIC_RELAXED);
-	y->nsrc_rules = y->nrules = r ? count_rules(r) : 0;
+	y->nsrc_rules = y->nrules = r ? mde__ycount_rules(r) : 0;
 	for (i = 0; i < y->nsets; i++)
-		y->nrules += count_rules(y->sets[i]);
+		y->nrules += mde__ycount_rules(y->sets[i]);
 	rc = MDE_OK;
 	if (r && !y->presel_off)
 		rc = build_subsets_pf(y, &pf_done);
@@ -724,11 +670,11 @@ int mde__yara_compile(mde__yara *y, mde__diag *dout, char *err,
 		r = NULL;
 	}
 	if (rc == MDE_OK && r)
-		rc = insert_source_set(y, r);
+		rc = mde__yinsert_source_set(y, r);
 	if (rc == MDE_OK) {
 		r = NULL;
 		if (!pf_done || !y->presel) /* none yet, or for no subset */
-			build_prefilters(y, y->presel && y->nsrc_rules);
+			mde__ybuild_prefilters(y, y->presel && y->nsrc_rules);
 	}
 	for (i = 0; i < y->nsrc; i++) {
 		free(y->src[i].text);
@@ -947,377 +893,3 @@ int mde__yscan_scan(mde__yscan *s, const uint8_t *buf, size_t len,
 	return rc;
 }
 
-/* ------------------------------------------------ compiled-rules file */
-
-/*
- * The compiled source rules (the single set, or the pre-selection
- * subsets) and the diagnostics of their compile, so that a later run with
- * the same sources loads them instead of compiling them (seconds for a
- * big community set).  Layout, host byte order (the file lives in this
- * host's cache and its name carries the libyara version):
- *   "MDEYARA2" u32 presel u64 nrules u64 nclassified
- *   u32 ndiag { u32 line, str file, str sig, str msg }
- *   u32 nsets { i32 slot (-1: the single set), u64 len, bytes }
- *   u32 npf { i32 slot (NSUB: the single set), u64 len, bytes }
- *   u64 XXH3-64 of all the above
- * where str is a u32 length (0xffffffff for none) and the bytes, and the
- * npf prefilters are serialized Vectorscan databases (built from the
- * sources instead when there are none or Vectorscan refuses them).
- */
-#define YC_MAGIC "MDEYARA2"
-
-struct wbuf {
-	uint8_t *p;
-	size_t len, cap;
-	int fail;
-};
-
-static void wput(struct wbuf *b, const void *s, size_t n)
-{
-	if (b->fail)
-		return;
-	if (b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap : 1 << 16;
-		uint8_t *q;
-
-		while (cap < b->len + n)
-			cap *= 2;
-		q = realloc(b->p, cap);
-		if (!q) {
-			b->fail = 1;
-			return;
-		}
-		b->p = q;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-}
-
-static void wu32(struct wbuf *b, uint32_t v)
-{
-	wput(b, &v, 4);
-}
-
-static void wstr(struct wbuf *b, const char *s)
-{
-	wu32(b, s ? (uint32_t)strlen(s) : 0xffffffffu);
-	if (s)
-		wput(b, s, strlen(s));
-}
-
-static size_t wstream(const void *ptr, size_t size, size_t count, void *ud)
-{
-	wput(ud, ptr, size * count);
-	return ((struct wbuf *)ud)->fail ? 0 : count;
-}
-
-static void wset(struct wbuf *b, int32_t slot, YR_RULES *r)
-{
-	struct wbuf blob = { 0 };
-	YR_STREAM st = { .user_data = &blob, .write = wstream };
-	uint64_t n;
-
-	if (yr_rules_save_stream(r, &st) != ERROR_SUCCESS || blob.fail) {
-		b->fail = 1;
-		free(blob.p);
-		return;
-	}
-	n = blob.len;
-	wput(b, &slot, 4);
-	wput(b, &n, 8);
-	wput(b, blob.p, blob.len);
-	free(blob.p);
-}
-
-static void wpf(struct wbuf *b, int32_t slot, const mde__ypf *p)
-{
-	char *bytes = NULL;
-	size_t len = 0;
-	uint64_t n;
-
-	if (mde__ypf_save(p, &bytes, &len) != MDE_OK) {
-		b->fail = 1;
-		return;
-	}
-	n = len;
-	wput(b, &slot, 4);
-	wput(b, &n, 8);
-	wput(b, bytes, len);
-	free(bytes);
-}
-
-static int write_atomic(const char *path, const uint8_t *p, size_t n)
-{
-	char tmp[4200];
-	FILE *fp;
-	int ok;
-
-	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
-	fp = fopen(tmp, "wbx");
-	if (!fp)
-		return MDE_ERR_IO;
-	ok = fwrite(p, 1, n, fp) == n;
-	ok &= fflush(fp) == 0 && fsync(fileno(fp)) == 0;
-	ok &= fclose(fp) == 0;
-	if (ok && rename(tmp, path) == 0)
-		return MDE_OK;
-	unlink(tmp);
-	return MDE_ERR_IO;
-}
-
-int mde__yara_save(const mde__yara *y, const char *path)
-{
-	struct wbuf b = { 0 };
-	uint32_t nsets = 0;
-	uint64_t h;
-	size_t i;
-	int rc;
-
-	wput(&b, YC_MAGIC, 8);
-	wu32(&b, y->presel);
-	wput(&b, &y->nsrc_rules, 8);
-	wput(&b, &y->nclassified, 8);
-	wu32(&b, (uint32_t)y->ndiags);
-	for (i = 0; i < y->ndiags; i++) {
-		wu32(&b, y->diags[i].line);
-		wstr(&b, y->diags[i].file);
-		wstr(&b, y->diags[i].sig);
-		wstr(&b, y->diags[i].msg);
-	}
-	for (i = 0; i < NSUB; i++)
-		nsets += y->presel && y->sub[i];
-	if (!y->presel && y->nsrc_rules)
-		nsets = 1;
-	wu32(&b, nsets);
-	for (i = 0; i < NSUB; i++)
-		if (y->presel && y->sub[i])
-			wset(&b, (int32_t)i, y->sub[i]);
-	if (!y->presel && y->nsrc_rules)
-		wset(&b, -1, y->sets[0]);
-	wu32(&b, (uint32_t)y->pf_sets);
-	for (i = 0; i <= NSUB; i++)
-		if (y->pf[i])
-			wpf(&b, (int32_t)i, y->pf[i]);
-	h = b.fail ? 0 : XXH3_64bits(b.p, b.len);
-	wput(&b, &h, 8);
-	rc = b.fail ? MDE_ERR_NOMEM : write_atomic(path, b.p, b.len);
-	free(b.p);
-	return rc;
-}
-
-struct rbuf {
-	const uint8_t *p;
-	size_t len, pos;
-	int bad;
-};
-
-static const void *rget(struct rbuf *r, size_t n)
-{
-	const void *s;
-
-	if (r->bad || r->len - r->pos < n) {
-		r->bad = 1;
-		return NULL;
-	}
-	s = r->p + r->pos;
-	r->pos += n;
-	return s;
-}
-
-static uint32_t ru32(struct rbuf *r)
-{
-	const void *s = rget(r, 4);
-	uint32_t v = 0;
-
-	if (s)
-		memcpy(&v, s, 4);
-	return v;
-}
-
-static uint64_t ru64(struct rbuf *r)
-{
-	const void *s = rget(r, 8);
-	uint64_t v = 0;
-
-	if (s)
-		memcpy(&v, s, 8);
-	return v;
-}
-
-/* A string as a malloc'd copy (NULL for none or on error). */
-static char *rstr(struct rbuf *r)
-{
-	uint32_t n = ru32(r);
-	const char *s;
-	char *out;
-
-	if (n == 0xffffffffu || r->bad)
-		return NULL;
-	if (!(s = rget(r, n)) || !(out = malloc((size_t)n + 1)))
-		return NULL;
-	memcpy(out, s, n);
-	out[n] = '\0';
-	return out;
-}
-
-static int rdiags(struct rbuf *r, mde__diag *d)
-{
-	uint32_t n = ru32(r), i;
-
-	for (i = 0; i < n && !r->bad; i++) {
-		unsigned line = ru32(r);
-		char *file = rstr(r), *sig = rstr(r), *msg = rstr(r);
-
-		if (!r->bad && msg)
-			mde__diagf(d, file, line, sig, "%s", msg);
-		free(file);
-		free(sig);
-		free(msg);
-	}
-	return r->bad ? MDE_ERR_FORMAT : MDE_OK;
-}
-
-static int rsets(mde__yara *y, struct rbuf *r, YR_RULES **single)
-{
-	uint32_t n = ru32(r), i;
-
-	for (i = 0; i < n && !r->bad; i++) {
-		int32_t slot = (int32_t)ru32(r);
-		uint64_t len = ru64(r);
-		const void *blob = rget(r, (size_t)len);
-		struct memstream m = { blob, (size_t)len, 0 };
-		YR_STREAM st = { .user_data = &m, .read = mem_read };
-		YR_RULES *rules = NULL;
-
-		if (r->bad || slot < -1 || slot >= NSUB ||
-		    (slot >= 0 ? y->sub[slot] != NULL : *single != NULL) ||
-		    yr_rules_load_stream(&st, &rules) != ERROR_SUCCESS)
-			return MDE_ERR_FORMAT;
-		if (slot >= 0)
-			y->sub[slot] = rules;
-		else
-			*single = rules;
-	}
-	return r->bad ? MDE_ERR_FORMAT : MDE_OK;
-}
-
-/*
- * Reads the prefilters (kept only when on); any that Vectorscan refuses
- * leaves none, and they are then built from the sources.
- */
-static void rpfs(mde__yara *y, struct rbuf *r)
-{
-	uint32_t n = ru32(r), i;
-	int rc = MDE_OK;
-
-	for (i = 0; i < n && !r->bad; i++) {
-		int32_t slot = (int32_t)ru32(r);
-		uint64_t len = ru64(r);
-		const void *blob = rget(r, (size_t)len);
-
-		if (r->bad || y->pf_off || rc != MDE_OK)
-			continue;
-		if (slot < 0 || slot > NSUB || y->pf[slot])
-			rc = MDE_ERR_FORMAT;
-		else
-			rc = mde__ypf_load(blob, (size_t)len, &y->pf[slot]);
-		if (rc == MDE_OK)
-			rc = mde__ypf_scratch_add(y->pf[slot], &y->pf_proto);
-		y->pf_sets += rc == MDE_OK;
-	}
-	if (rc != MDE_OK || r->bad)
-		drop_prefilters(y);
-}
-
-static uint8_t *read_whole(const char *path, size_t *len)
-{
-	FILE *fp = fopen(path, "rb");
-	uint8_t *buf = NULL;
-	long sz;
-
-	if (!fp)
-		return NULL;
-	if (fseek(fp, 0, SEEK_END) == 0 && (sz = ftell(fp)) >= 16 &&
-	    fseek(fp, 0, SEEK_SET) == 0 && (buf = malloc((size_t)sz)) &&
-	    fread(buf, 1, (size_t)sz, fp) == (size_t)sz) {
-		*len = (size_t)sz;
-	} else {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(fp);
-	return buf;
-}
-
-static void drop_subsets(mde__yara *y)
-{
-	size_t i;
-
-	for (i = 0; i < NSUB; i++) {
-		if (y->sub[i])
-			yr_rules_destroy(y->sub[i]);
-		y->sub[i] = NULL;
-	}
-	y->presel = false;
-}
-
-int mde__yara_load(mde__yara *y, const char *path, mde__diag *d)
-{
-	struct rbuf r = { 0 };
-	YR_RULES *single = NULL;
-	size_t len = 0, i;
-	uint8_t *buf = read_whole(path, &len);
-	uint64_t h;
-	int rc = MDE_ERR_IO;
-
-	if (!buf)
-		return MDE_ERR_IO;
-	memcpy(&h, buf + len - 8, 8);
-	if (memcmp(buf, YC_MAGIC, 8) != 0 || XXH3_64bits(buf, len - 8) != h)
-		goto out;
-	r.p = buf + 8;
-	r.len = len - 16;
-	y->presel = ru32(&r) != 0;
-	y->nsrc_rules = ru64(&r);
-	y->nclassified = ru64(&r);
-	rc = rdiags(&r, d);
-	if (rc == MDE_OK)
-		rc = rsets(y, &r, &single);
-	drop_prefilters(y);
-	if (rc == MDE_OK)
-		rpfs(y, &r);
-	if (rc == MDE_OK && r.bad)
-		rc = MDE_ERR_FORMAT;
-	if (rc != MDE_OK)
-		goto out;
-	/* the .yarc sets already loaded count as they did in compile */
-	y->nrules = y->nsrc_rules;
-	for (i = 0; i < y->nsets; i++)
-		y->nrules += count_rules(y->sets[i]);
-	if (single)
-		rc = insert_source_set(y, single);
-	if (rc == MDE_OK) {
-		single = NULL;
-		if (y->pf_sets == 0)
-			build_prefilters(y, y->presel);
-		for (i = 0; i < y->nsrc; i++) {
-			free(y->src[i].text);
-			y->src[i].text = NULL;
-		}
-	}
-out:
-	if (rc != MDE_OK) {
-		drop_subsets(y);
-		drop_prefilters(y);
-	}
-	if (single)
-		yr_rules_destroy(single);
-	free(buf);
-	return rc;
-}
-
-size_t mde__yara_nsources(const mde__yara *y)
-{
-	return y->nsrc;
-}

@@ -1,0 +1,86 @@
+/*
+ * yarastage_int.h - the YARA stage's state, shared by yarastage.c (compile
+ * and scan) and yaracache.c (the compiled-rules file).
+ */
+#ifndef MDE_YARASTAGE_INT_H
+#define MDE_YARASTAGE_INT_H
+
+#include <stdbool.h>
+#include <yara.h>
+
+#include "mde_int.h"
+#include "yaraprefilter.h"
+
+/*
+ * Size tiers: tier i holds files of size in [tier_lo[i], tier_lo[i + 1]).
+ * One tier: on a 3,000-rule set with 20% size-bounded rules, a second
+ * tier at 1 MiB scanned no faster and cost 40% more load time and memory.
+ */
+#define NTIERS 1
+#define NCLASSES 3 /* MZ, ELF, OTHER: bit k of MDE__YC_* is class k */
+#define NSUB (NCLASSES * NTIERS)
+#define PF_SINGLE NSUB /* prefilter slot of the single source set */
+
+struct ysource {
+	char *file;
+	char *text; /* NUL terminated copy */
+	int failed;
+};
+
+struct mde__yara {
+	struct ysource *src;
+	size_t nsrc, capsrc;
+	YR_RULES **sets; /* compiled rule sets: sources first, then .yarc */
+	size_t nsets, capsets;
+	YR_RULES *sub[NSUB]; /* source subsets when pre-selecting, else NULL */
+	bool presel_off;
+	bool presel;         /* sub[] replaces the source set in sets[] */
+	uint64_t nrules, nclassified;
+	uint64_t nsrc_rules; /* rules from sources (the rest from .yarc) */
+	struct ydiag *diags; /* what compiling the sources reported */
+	size_t ndiags, capdiags;
+	mde__diag *fwd;      /* where recorded diagnostics go on */
+	bool src_first;      /* sets[0] holds the source rules */
+	bool pf_off;
+	mde__ypf *pf[NSUB + 1]; /* literal prefilter per subset, PF_SINGLE */
+	struct hs_scratch *pf_proto;
+	uint64_t pf_sets;       /* rule sets with a prefilter */
+};
+
+/* A diagnostic of the source compile, kept for the compiled-rules file. */
+struct ydiag {
+	unsigned line;
+	char *file, *sig, *msg;
+};
+
+struct mde__yscan {
+	YR_SCANNER **sc;
+	size_t n;
+	YR_SCANNER *sub[NSUB];
+	bool presel;
+	const mde__ypf *pf[NSUB + 1]; /* borrowed from the mde__yara */
+	struct hs_scratch *pf_scratch;
+	bool src_first;
+};
+
+struct memstream {
+	const uint8_t *p;
+	size_t len, pos;
+};
+
+/* libyara stream reader over a memstream. */
+size_t mde__ymem_read(void *ptr, size_t size, size_t count, void *ud);
+
+/* Rules in a compiled set. */
+uint64_t mde__ycount_rules(YR_RULES *r);
+
+/* Frees every prefilter database of y. */
+void mde__ydrop_prefilters(mde__yara *y);
+
+/* Builds the literal prefilters from the sources still held by y. */
+void mde__ybuild_prefilters(mde__yara *y, bool presel);
+
+/* Puts the whole source set first in y->sets. */
+int mde__yinsert_source_set(mde__yara *y, YR_RULES *r);
+
+#endif
