@@ -195,48 +195,74 @@ void mde__dir_unref(mde__dir *d)
 	}
 }
 
+/* Moves the walker's batch into the queue, waiting for room; one wake-up
+ * per batch instead of one per file (a re-scan answered from the cache
+ * is otherwise dominated by futex calls). */
+void mde__queue_flush(mde_engine *e)
+{
+	size_t i = 0;
+
+	if (e->nbatch == 0)
+		return;
+	pthread_mutex_lock(&e->qlock);
+	while (i < e->nbatch) {
+		while (e->qlen == e->qcap)
+			pthread_cond_wait(&e->qnotfull, &e->qlock);
+		for (; i < e->nbatch && e->qlen < e->qcap; i++) {
+			e->q[(e->qhead + e->qlen) % e->qcap] = e->batch[i];
+			e->qlen++;
+		}
+		pthread_cond_broadcast(&e->qnotempty);
+	}
+	pthread_mutex_unlock(&e->qlock);
+	e->nbatch = 0;
+}
+
 int mde__queue_push(mde_engine *e, mde__item *it)
 {
-	pthread_mutex_lock(&e->qlock);
-	while (e->qlen == e->qcap)
-		pthread_cond_wait(&e->qnotfull, &e->qlock);
-	e->q[(e->qhead + e->qlen) % e->qcap] = *it;
-	e->qlen++;
-	pthread_cond_signal(&e->qnotempty);
-	pthread_mutex_unlock(&e->qlock);
+	e->batch[e->nbatch++] = *it;
+	if (e->nbatch == sizeof(e->batch) / sizeof(e->batch[0]))
+		mde__queue_flush(e);
 	return MDE_OK;
 }
 
-/* Takes the next item; returns 0 when the queue is closed and empty. */
-static int queue_pop(mde_engine *e, mde__item *it)
+/* Takes up to max items; returns how many, 0 when the queue is closed
+ * and empty. */
+static size_t queue_pop(mde_engine *e, mde__item *it, size_t max)
 {
-	int got = 0;
+	size_t n = 0;
 
 	pthread_mutex_lock(&e->qlock);
 	while (e->qlen == 0 && !e->closing)
 		pthread_cond_wait(&e->qnotempty, &e->qlock);
-	if (e->qlen > 0) {
-		*it = e->q[e->qhead];
+	/* leave some for the other workers when the queue runs low */
+	if (max > e->qlen / 2 + 1)
+		max = e->qlen / 2 + 1;
+	while (n < max && e->qlen > 0) {
+		it[n++] = e->q[e->qhead];
 		e->qhead = (e->qhead + 1) % e->qcap;
 		e->qlen--;
-		got = 1;
-		pthread_cond_signal(&e->qnotfull);
 	}
+	if (n)
+		pthread_cond_signal(&e->qnotfull);
 	pthread_mutex_unlock(&e->qlock);
-	return got;
+	return n;
 }
 
 static void *worker_main(void *arg)
 {
 	mde__worker *w = arg;
 	mde_engine *e = *(mde_engine **)w; /* first member is the engine */
-	mde__item it;
+	mde__item it[16];
+	size_t n, i;
 
-	while (queue_pop(e, &it)) {
-		if (!atomic_load(&e->cancel))
-			mde__worker_scan(w, &it);
-		mde__dir_unref(it.dir);
-		free(it.path);
+	while ((n = queue_pop(e, it, sizeof(it) / sizeof(it[0])))) {
+		for (i = 0; i < n; i++) {
+			if (!atomic_load(&e->cancel))
+				mde__worker_scan(w, &it[i]);
+			mde__dir_unref(it[i].dir);
+			free(it[i].path);
+		}
 	}
 	return NULL;
 }
@@ -275,6 +301,7 @@ int mde_engine_begin(mde_engine *e, mde_event_fn fn, void *ctx)
 	e->ctx = ctx;
 	e->qcap = QUEUE_CAP;
 	e->qhead = e->qlen = 0;
+	e->nbatch = 0;
 	e->closing = 0;
 	e->q = calloc(e->qcap, sizeof(*e->q));
 	e->threads = calloc((size_t)n, sizeof(*e->threads));
@@ -313,11 +340,15 @@ nomem:
 
 int mde_engine_submit(mde_engine *e, const char *path)
 {
+	int rc;
+
 	if (!e->running)
 		return MDE_ERR_STATE;
 	if (atomic_load(&e->cancel))
 		return MDE_OK;
-	return mde__walk(e, path);
+	rc = mde__walk(e, path);
+	mde__queue_flush(e);
+	return rc;
 }
 
 int mde_engine_end(mde_engine *e, mde_summary *sum)

@@ -61,6 +61,8 @@ struct mde_engine {
 	pthread_cond_t qnotempty, qnotfull;
 	mde__item *q;
 	size_t qcap, qhead, qlen;
+	mde__item batch[64]; /* the walker's items not yet in q */
+	size_t nbatch;
 	int closing;
 	pthread_mutex_t evlock;
 	pthread_mutex_t curlock;
@@ -83,8 +85,11 @@ void mde__emit(mde_engine *e, const mde_event *ev);
 void mde__report(mde_engine *e, mde_event_type type, const char *path,
 		 size_t len, const char *reason, int err);
 
-/* Queues an item; the queue takes ownership (and the dir reference). */
+/* Queues an item; the queue takes ownership (and the dir reference).
+ * Items are handed to the workers in batches: mde__queue_flush() hands
+ * over what is pending (the walker calls it when a submit ends). */
 int mde__queue_push(mde_engine *e, mde__item *it);
+void mde__queue_flush(mde_engine *e);
 
 mde__dir *mde__dir_new(int fd);
 void mde__dir_ref(mde__dir *d);
