@@ -95,8 +95,11 @@ def main():
         h.write(b"".join(p.encode() + b"\0" for p in files))
     rules = sorted(os.path.join(rdir, f) for f in os.listdir(rdir))
     cache = os.path.join(a.work, "cache")
-    md = [a.mdescan, "-j", "2", "-i", "-z", "--json", "--cache-dir", cache,
-          "--files-from", lst]
+    # mdescan walks the two trees (as a cron job would); yara gets the same
+    # files as a list (it has no walker that skips symlinks the same way)
+    trees = [a.corpus, os.path.join(a.work, "plant")]
+    md = [a.mdescan, "-j", "2", "-i", "-z", "--json", "--cache-dir", cache] \
+        + trees
     ext = []
     for v in ("filename", "filepath", "extension", "filetype", "owner"):
         ext += ["-d", v + "="]
@@ -129,8 +132,7 @@ def main():
             "find", a.corpus, "-type", "f", "-printf", "%s %T@ %C@\n"],
             a.work, i))
         for j in ("1", "2"):
-            r = run_timed("j" + j, nc + ["-j", j, "--files-from", lst],
-                          a.work, i)
+            r = run_timed("j" + j, nc + ["-j", j] + trees, a.work, i)
             res["-j %s no cache" % j].append(r)
             finds["-j " + j] = ps.mdescan_findings(r[4])
         res["load"].append(run_timed("load", nc + [os.path.join(
