@@ -328,10 +328,15 @@ static void drop_subsets(mde__yara *y)
 	y->presel = false;
 }
 
+/*
+ * Reads the header and the diagnostics now (the diagnostics belong to this
+ * load) and keeps the rest of the file for mde__yara_materialize(): the
+ * rule sets cost a tenth of a second to read, which a re-scan answered
+ * from the scan cache never needs.
+ */
 int mde__yara_load(mde__yara *y, const char *path, mde__diag *d)
 {
 	struct rbuf r = { 0 };
-	YR_RULES *single = NULL;
 	size_t len = 0, i;
 	uint8_t *buf = read_whole(path, &len);
 	uint64_t h;
@@ -348,20 +353,40 @@ int mde__yara_load(mde__yara *y, const char *path, mde__diag *d)
 	y->nsrc_rules = ru64(&r);
 	y->nclassified = ru64(&r);
 	rc = rdiags(&r, d);
-	if (rc == MDE_OK)
-		rc = rsets(y, &r, &single);
-	mde__ydrop_prefilters(y);
-	if (rc == MDE_OK)
-		rpfs(y, &r);
-	if (rc == MDE_OK && r.bad)
-		rc = MDE_ERR_FORMAT;
 	if (rc != MDE_OK)
 		goto out;
 	/* the .yarc sets already loaded count as they did in compile */
 	y->nrules = y->nsrc_rules;
 	for (i = 0; i < y->nsets; i++)
 		y->nrules += mde__ycount_rules(y->sets[i]);
-	if (single)
+	y->lazy_buf = buf;
+	y->lazy_len = len - 8;
+	y->lazy_off = 8 + r.pos;
+	y->lazy = true;
+	buf = NULL;
+out:
+	if (rc != MDE_OK)
+		y->presel = false;
+	free(buf);
+	return rc;
+}
+
+/* Reads the sets and prefilters kept by mde__yara_load().  Lock held. */
+static int materialize_locked(mde__yara *y)
+{
+	struct rbuf r = { y->lazy_buf + y->lazy_off,
+			  y->lazy_len - y->lazy_off, 0, 0 };
+	YR_RULES *single = NULL;
+	size_t i;
+	int rc;
+
+	rc = rsets(y, &r, &single);
+	mde__ydrop_prefilters(y);
+	if (rc == MDE_OK)
+		rpfs(y, &r);
+	if (rc == MDE_OK && r.bad)
+		rc = MDE_ERR_FORMAT;
+	if (rc == MDE_OK && single)
 		rc = mde__yinsert_source_set(y, single);
 	if (rc == MDE_OK) {
 		single = NULL;
@@ -371,15 +396,28 @@ int mde__yara_load(mde__yara *y, const char *path, mde__diag *d)
 			free(y->src[i].text);
 			y->src[i].text = NULL;
 		}
-	}
-out:
-	if (rc != MDE_OK) {
+	} else {
 		drop_subsets(y);
 		mde__ydrop_prefilters(y);
 	}
 	if (single)
 		yr_rules_destroy(single);
-	free(buf);
+	return rc;
+}
+
+int mde__yara_materialize(mde__yara *y)
+{
+	int rc;
+
+	pthread_mutex_lock(&y->lazy_lock);
+	if (y->lazy) {
+		y->lazy_rc = materialize_locked(y);
+		free(y->lazy_buf);
+		y->lazy_buf = NULL;
+		y->lazy = false;
+	}
+	rc = y->lazy_rc;
+	pthread_mutex_unlock(&y->lazy_lock);
 	return rc;
 }
 

@@ -50,6 +50,8 @@ mde__yara *mde__yara_new(void)
 	y = calloc(1, sizeof(*y));
 	if (!y)
 		yr_finalize();
+	else
+		pthread_mutex_init(&y->lazy_lock, NULL);
 	return y;
 }
 
@@ -79,6 +81,8 @@ void mde__yara_free(mde__yara *y)
 	for (i = 0; i <= NSUB; i++)
 		mde__ypf_free(y->pf[i]);
 	mde__ypf_scratch_free(y->pf_proto);
+	free(y->lazy_buf);
+	pthread_mutex_destroy(&y->lazy_lock);
 	free(y);
 	yr_finalize();
 }
@@ -701,6 +705,8 @@ void mde__yara_set_prefilter(mde__yara *y, bool on)
 
 uint64_t mde__yara_prefilter_sets(const mde__yara *y)
 {
+	if (y)
+		mde__yara_materialize((mde__yara *)y);
 	return y ? y->pf_sets : 0;
 }
 
@@ -709,6 +715,8 @@ void mde__yara_preselect_stats(const mde__yara *y, uint64_t *subsets,
 {
 	size_t k;
 
+	if (y) /* the sets of a lazily loaded file are needed here */
+		mde__yara_materialize((mde__yara *)y);
 	*subsets = 0;
 	*classified_rules = 0;
 	if (!y || !y->presel)
@@ -728,13 +736,11 @@ bool mde__yara_empty(const mde__yara *y)
 	return !y || y->nrules == 0;
 }
 
-mde__yscan *mde__yscan_new(const mde__yara *y)
+/* Creates the scanners of s over the rule sets of y. */
+static int yscan_init(mde__yscan *s, const mde__yara *y)
 {
-	mde__yscan *s = calloc(1, sizeof(*s));
 	size_t i;
 
-	if (!s)
-		return NULL;
 	s->presel = y->presel;
 	s->src_first = y->src_first;
 	for (i = 0; i <= NSUB; i++)
@@ -754,10 +760,25 @@ mde__yscan *mde__yscan_new(const mde__yara *y)
 			goto fail;
 		s->n++;
 	}
-	return s;
+	s->ready = true;
+	return MDE_OK;
 fail:
-	mde__yscan_free(s);
-	return NULL;
+	return MDE_ERR_NOMEM;
+}
+
+mde__yscan *mde__yscan_new(const mde__yara *y)
+{
+	mde__yscan *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->y = y;
+	/* rules not read yet: the scanners are made on the first scan */
+	if (!y->lazy && yscan_init(s, y) != MDE_OK) {
+		mde__yscan_free(s);
+		return NULL;
+	}
+	return s;
 }
 
 void mde__yscan_free(mde__yscan *s)
@@ -877,10 +898,20 @@ int mde__yscan_scan(mde__yscan *s, const uint8_t *buf, size_t len,
 		    void *ctx, const char **why)
 {
 	struct sctx c = { fn, ctx, 0 };
-	size_t k = s->presel ? pick_subset(buf, len) : PF_SINGLE;
-	YR_SCANNER *sc = s->presel ? s->sub[k] : NULL;
+	size_t k;
+	YR_SCANNER *sc;
 	size_t i;
 	int rc = MDE_OK;
+
+	if (!s->ready && (s->failed ||
+			  mde__yara_materialize((mde__yara *)s->y) != MDE_OK ||
+			  yscan_init(s, s->y) != MDE_OK)) {
+		s->failed = true; /* reported per file, never retried */
+		*why = "YARA rules unusable";
+		return MDE_ERR_STATE;
+	}
+	k = s->presel ? pick_subset(buf, len) : PF_SINGLE;
+	sc = s->presel ? s->sub[k] : NULL;
 
 	if (sc && pf_pass(s, k, buf, len))
 		rc = scan_one(sc, buf, len, ext, timeout_s, &c, why);

@@ -5,6 +5,7 @@
 #ifndef MDE_YARASTAGE_INT_H
 #define MDE_YARASTAGE_INT_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <yara.h>
 
@@ -45,6 +46,15 @@ struct mde__yara {
 	mde__ypf *pf[NSUB + 1]; /* literal prefilter per subset, PF_SINGLE */
 	struct hs_scratch *pf_proto;
 	uint64_t pf_sets;       /* rule sets with a prefilter */
+	/* A compiled-rules file is read in two steps: its header and
+	 * diagnostics when the definitions load, its rule sets when a file
+	 * first needs YARA (a re-scan answered from the scan cache never
+	 * does).  The only mutable part of loaded definitions: guarded. */
+	pthread_mutex_t lazy_lock;
+	uint8_t *lazy_buf;      /* the file, while the sets are unread */
+	size_t lazy_len, lazy_off;
+	bool lazy;
+	int lazy_rc;
 };
 
 /* A diagnostic of the source compile, kept for the compiled-rules file. */
@@ -61,6 +71,9 @@ struct mde__yscan {
 	const mde__ypf *pf[NSUB + 1]; /* borrowed from the mde__yara */
 	struct hs_scratch *pf_scratch;
 	bool src_first;
+	bool ready;            /* scanners made (see mde__yara.lazy) */
+	bool failed;           /* making them failed */
+	const mde__yara *y;
 };
 
 struct memstream {
@@ -79,6 +92,11 @@ void mde__ydrop_prefilters(mde__yara *y);
 
 /* Builds the literal prefilters from the sources still held by y. */
 void mde__ybuild_prefilters(mde__yara *y, bool presel);
+
+/* Reads the rule sets of a compiled-rules file loaded lazily (see
+ * mde__yara_load); safe from any thread, does the work once.  Returns
+ * MDE_OK when the sets are usable. */
+int mde__yara_materialize(mde__yara *y);
 
 /* Puts the whole source set first in y->sets. */
 int mde__yinsert_source_set(mde__yara *y, YR_RULES *r);
