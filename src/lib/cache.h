@@ -17,7 +17,7 @@
 
 #include "mde_int.h"
 
-#define MDE__CACHE_MAXFIND 8
+#define MDE__CACHE_MAXFIND 64 /* more findings: judged again each time */
 
 typedef struct mde__cache mde__cache;
 typedef struct mde__cache_rd mde__cache_rd;
