@@ -27,14 +27,6 @@ typedef struct mde__item {
 	size_t base; /* offset of the base name in path */
 } mde__item;
 
-/* A growable byte string. */
-typedef struct mde__buf {
-	char *p;
-	size_t len, cap;
-} mde__buf;
-
-int mde__buf_put(mde__buf *b, const char *s, size_t n);
-
 typedef struct mde__worker mde__worker;
 
 struct mde_engine {

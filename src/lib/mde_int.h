@@ -19,6 +19,15 @@ typedef struct mde__diag {
 	uint64_t count; /* items reported so far */
 } mde__diag;
 
+/* A growable byte string, always NUL terminated after len bytes. */
+typedef struct mde__buf {
+	char *p;
+	size_t len, cap;
+} mde__buf;
+
+/* Appends s[0..n) to b; MDE_OK or MDE_ERR_NOMEM (b unchanged). */
+int mde__buf_put(mde__buf *b, const char *s, size_t n);
+
 /* Reports one diagnostic: formats msg with printf-style arguments. */
 void mde__diagf(mde__diag *d, const char *file, unsigned line,
 		const char *signame, const char *fmt, ...)

@@ -244,30 +244,12 @@ uint64_t mde__ycount_rules(YR_RULES *r)
 
 /* ------------------------------------------------ pre-selection */
 
-struct sbuf {
-	char *p;
-	size_t len, cap;
-};
-
-static int sbuf_add(struct sbuf *b, const char *s, size_t n)
+/* Appends s[0..n) and a newline to b. */
+static int put_line(mde__buf *b, const char *s, size_t n)
 {
-	if (b->cap - b->len < n + 2) {
-		size_t cap = b->cap ? b->cap : 4096;
-		char *p;
+	int rc = mde__buf_put(b, s, n);
 
-		while (cap - b->len < n + 2)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (!p)
-			return MDE_ERR_NOMEM;
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len++] = '\n';
-	b->p[b->len] = '\0';
-	return MDE_OK;
+	return rc == MDE_OK ? mde__buf_put(b, "\n", 1) : rc;
 }
 
 struct presel {
@@ -365,7 +347,7 @@ static bool in_subset(const mde__ycls *c, size_t k)
 
 /* Subset k's text of source i into b; *n = rules taken. */
 static int subset_text(const mde__yara *y, const struct presel *ps,
-		       size_t i, size_t k, struct sbuf *b, size_t *n)
+		       size_t i, size_t k, mde__buf *b, size_t *n)
 {
 	const mde__ysrc *sp = &ps->sp[i];
 	const char *t = y->src[i].text;
@@ -375,11 +357,11 @@ static int subset_text(const mde__yara *y, const struct presel *ps,
 	b->len = 0;
 	*n = 0;
 	for (j = 0; j < sp->nimp && rc == MDE_OK; j++)
-		rc = sbuf_add(b, t + sp->imp_off[j], sp->imp_len[j]);
+		rc = put_line(b, t + sp->imp_off[j], sp->imp_len[j]);
 	for (j = 0; j < sp->nrules && rc == MDE_OK; j++) {
 		if (!in_subset(&sp->rules[j].cls, k))
 			continue;
-		rc = sbuf_add(b, t + sp->rules[j].off, sp->rules[j].len);
+		rc = put_line(b, t + sp->rules[j].off, sp->rules[j].len);
 		(*n)++;
 	}
 	return rc;
@@ -412,7 +394,7 @@ static int new_compiler(YR_COMPILER **c)
 static int compile_subset(mde__yara *y, const struct presel *ps, size_t k)
 {
 	YR_COMPILER *c = NULL;
-	struct sbuf b = { 0 };
+	mde__buf b = { 0 };
 	size_t i, n, total = 0;
 	const char *text;
 	int rc;
