@@ -41,24 +41,6 @@ struct bs_build {
 
 /* ------------------------------------------------------------ helpers */
 
-/* Grows *p (cap elements of elem bytes) to hold need; -1 on no memory. */
-int bs_grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-	size_t ncap = *cap ? *cap : 16;
-	void *np;
-
-	if (need <= *cap)
-		return 0;
-	while (ncap < need)
-		ncap *= 2;
-	np = realloc(*p, ncap * elem);
-	if (!np)
-		return -1;
-	*p = np;
-	*cap = ncap;
-	return 0;
-}
-
 static int hexval(int c)
 {
 	if (c >= '0' && c <= '9')
@@ -110,7 +92,7 @@ static int reject(struct bs_build *bb, const char *msg, char what)
 static int add_node(struct bs_build *bb, uint32_t kind, uint32_t a,
 		    uint32_t b)
 {
-	if (bs_grow((void **)&bb->nodes, &bb->capn, bb->nn + 1,
+	if (mde__grow((void **)&bb->nodes, &bb->capn, bb->nn + 1,
 		 sizeof(*bb->nodes)))
 		return BS_NOMEM;
 	bb->nodes[bb->nn++] = (struct bs_node){ kind, a, b };
@@ -121,10 +103,10 @@ static int add_byte(struct bs_build *bb, uint8_t val, uint8_t mask)
 {
 	size_t cap = bb->capb;
 
-	if (bs_grow((void **)&bb->val, &cap, bb->nb + 1, 1))
+	if (mde__grow((void **)&bb->val, &cap, bb->nb + 1, 1))
 		return BS_NOMEM;
 	cap = bb->capb;
-	if (bs_grow((void **)&bb->mask, &cap, bb->nb + 1, 1))
+	if (mde__grow((void **)&bb->mask, &cap, bb->nb + 1, 1))
 		return BS_NOMEM;
 	bb->capb = cap;
 	bb->val[bb->nb] = val;
@@ -238,7 +220,7 @@ static int parse_alt(struct bs_build *bb, const char **pp)
 		if (*p == '|' || *p == ')') {
 			if (bb->nb == start)
 				return reject(bb, "empty alternative", 0);
-			if (bs_grow((void **)&bb->alts, &bb->capa, bb->na + 1,
+			if (mde__grow((void **)&bb->alts, &bb->capa, bb->na + 1,
 				 sizeof(*bb->alts)))
 				return BS_NOMEM;
 			bb->alts[bb->na++] = (struct bs_span){
@@ -399,7 +381,7 @@ static const char *intern_file(mde__bytesigs *b, const char *file)
 {
 	if (b->nfiles && strcmp(b->files[b->nfiles - 1], file) == 0)
 		return b->files[b->nfiles - 1];
-	if (bs_grow((void **)&b->files, &b->capfiles, b->nfiles + 1,
+	if (mde__grow((void **)&b->files, &b->capfiles, b->nfiles + 1,
 		 sizeof(*b->files)))
 		return NULL;
 	b->files[b->nfiles] = strdup(file);
@@ -437,7 +419,7 @@ static int add_sig(mde__bytesigs *b, const struct bs_build *bb,
 {
 	struct bs_sig *sig;
 
-	if (bs_grow((void **)&b->sigs, &b->capsigs, b->nsigs + 1,
+	if (mde__grow((void **)&b->sigs, &b->capsigs, b->nsigs + 1,
 		 sizeof(*b->sigs)))
 		return BS_NOMEM;
 	sig = sig_pack(bb, name, hdr);

@@ -113,7 +113,6 @@ struct mde__bytescratch {
 };
 
 /* Grows *p (cap elements of elem bytes) to hold need; -1 on no memory. */
-int bs_grow(void **p, size_t *cap, size_t need, size_t elem);
 
 /*
  * Tests sig against buf[0..len) with the match starting anywhere in

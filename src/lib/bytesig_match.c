@@ -19,7 +19,7 @@ static int iv_add(struct bs_ivset *s, size_t lo, size_t hi)
 			last->hi = hi;
 		return 0;
 	}
-	if (bs_grow((void **)&s->v, &s->cap, s->n + 1, sizeof(*s->v)))
+	if (mde__grow((void **)&s->v, &s->cap, s->n + 1, sizeof(*s->v)))
 		return -1;
 	s->v[s->n++] = (struct bs_ival){ lo, hi };
 	return 0;

@@ -28,6 +28,10 @@ typedef struct mde__buf {
 /* Appends s[0..n) to b; MDE_OK or MDE_ERR_NOMEM (b unchanged). */
 int mde__buf_put(mde__buf *b, const char *s, size_t n);
 
+/* Grows the array *p (*cap elements of elem bytes) to hold need
+ * elements, doubling; 0, or -1 when out of memory (*p unchanged). */
+int mde__grow(void **p, size_t *cap, size_t need, size_t elem);
+
 /* Reports one diagnostic: formats msg with printf-style arguments. */
 void mde__diagf(mde__diag *d, const char *file, unsigned line,
 		const char *signame, const char *fmt, ...)

@@ -60,3 +60,21 @@ int mde__buf_put(mde__buf *b, const char *s, size_t n)
 	b->p[b->len] = '\0';
 	return MDE_OK;
 }
+
+/* Grows *p (cap elements of elem bytes) to hold need; -1 on no memory. */
+int mde__grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+	size_t ncap = *cap ? *cap : 16;
+	void *np;
+
+	if (need <= *cap)
+		return 0;
+	while (ncap < need)
+		ncap *= 2;
+	np = realloc(*p, ncap * elem);
+	if (!np)
+		return -1;
+	*p = np;
+	*cap = ncap;
+	return 0;
+}

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mde_int.h"
 #include "yaralit.h"
 
 #define MAX_DEPTH 8
@@ -38,23 +39,6 @@ void mde__ylits_release(mde__ylits *l)
 	memset(l, 0, sizeof(*l));
 }
 
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-	size_t c = *cap ? *cap : 64;
-	void *q;
-
-	if (need <= *cap)
-		return 0;
-	while (c < need)
-		c *= 2;
-	q = realloc(*p, c * size);
-	if (!q)
-		return -1;
-	*p = q;
-	*cap = c;
-	return 0;
-}
-
 /* Appends p[0..n) (as UTF-16LE when wide); -1 when out of memory. */
 static int lit_push(mde__ylits *l, const uint8_t *p, size_t n, bool wide,
 		    bool caseless)
@@ -62,8 +46,8 @@ static int lit_push(mde__ylits *l, const uint8_t *p, size_t n, bool wide,
 	size_t need = wide ? 2 * n : n, i;
 	uint8_t *d;
 
-	if (grow((void **)&l->pool, &l->pcap, l->plen + need, 1) != 0 ||
-	    grow((void **)&l->v, &l->cap, l->n + 1, sizeof(*l->v)) != 0)
+	if (mde__grow((void **)&l->pool, &l->pcap, l->plen + need, 1) != 0 ||
+	    mde__grow((void **)&l->v, &l->cap, l->n + 1, sizeof(*l->v)) != 0)
 		return -1;
 	d = l->pool + l->plen;
 	for (i = 0; i < n; i++) {
