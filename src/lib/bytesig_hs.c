@@ -239,6 +239,25 @@ static void exprs_free(struct bs_exprs *e)
 	free(e->ids);
 }
 
+/*
+ * True if a bounded gap of sig is larger than BS_RELAX_GAP.  Vectorscan
+ * compiles such repeats slowly (seconds for one {0-10000} between nibble
+ * classes, found by fuzz_ndb) or not at all, so they go in relaxed, in
+ * prefilter mode, and every hit is verified exactly.
+ */
+static bool large_gap(const struct bs_sig *sig)
+{
+	for (uint32_t i = 0; i < sig->nnodes; i++) {
+		const struct bs_node *nd = &sig->nodes[i];
+
+		if (nd->kind == BS_GAP &&
+		    (nd->a > BS_RELAX_GAP ||
+		     (nd->b != BS_INF && nd->b > BS_RELAX_GAP)))
+			return true;
+	}
+	return false;
+}
+
 static int exprs_build(struct bs_exprs *e, const mde__bytesigs *b)
 {
 	size_t n = b->nflt + 1;
@@ -255,11 +274,15 @@ static int exprs_build(struct bs_exprs *e, const mde__bytesigs *b)
 
 		choose_atom(sig);
 		e->offs[i] = e->text.n;
-		if (sig->use_atom)
+		if (sig->use_atom) {
 			rc = put_bytes(&e->text, sig, sig->atom_off,
 				       sig->atom_len) | str_add(&e->text, "", 1);
-		else
+		} else if (large_gap(sig)) {
+			sig->prefilter = true;
+			rc = put_regex(&e->text, sig, true);
+		} else {
 			rc = put_regex(&e->text, sig, false);
+		}
 		if (rc)
 			return -1;
 	}

@@ -313,4 +313,24 @@ out_has_line "$F/h-md5: Test.Hdb.Md5 FOUND"
 step "without -d the built-ins find it"
 expect_exit 1 mds "$T/eicar.com"
 
+step "gaps larger than 256 bytes: loaded fast, matched exactly at their bounds"
+G=$T/biggap
+mkdir -p "$G/s" "$G/f"
+printf 'Big:0:*:a1b2{1000-1200}c3d4\nBig.Nib:0:*:a?b?{0-10000}c?d?\n' >"$G/s/t.ndb"
+python3 - "$G/f" <<'PY'
+import sys
+d = sys.argv[1]
+for n in (999, 1000, 1200, 1201):
+    open('%s/g%d' % (d, n), 'wb').write(b'\xa1\xb2' + b'\0' * n + b'\xc3\xd4')
+open(d + '/near', 'wb').write(b'\xa5\xbf' + b'x' * 10000 + b'\xc0\xdf')
+open(d + '/far', 'wb').write(b'\xa5\xbf' + b'x' * 10001 + b'\xc0\xdf')
+PY
+start=$SECONDS
+expect_exit 1 mds -z --no-cache -d "$G/s" -i --no-summary "$G/f"
+[ $((SECONDS - start)) -lt 10 ] || fail "large gaps took $((SECONDS - start)) s to load"
+for want in g1000 g1200; do out_has_line "$G/f/$want: Big FOUND"; done
+for never in g999 g1201; do out_lacks "$G/f/$never: Big FOUND"; done
+out_has_line "$G/f/near: Big.Nib FOUND"
+out_lacks "$G/f/far: Big.Nib FOUND"
+
 exit 0
