@@ -7,6 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
 #include <yara.h>
@@ -296,24 +300,29 @@ static void rpfs(mde__yara *y, struct rbuf *r)
 		mde__ydrop_prefilters(y);
 }
 
-static uint8_t *read_whole(const char *path, size_t *len)
+/*
+ * Maps the file read-only: the rule sets are used (if at all) straight
+ * from the page cache, where reading them into fresh memory cost a re-scan
+ * most of its fixed time.  The file is only ever replaced by rename(), so
+ * the mapping cannot shrink under us.
+ */
+static uint8_t *map_whole(const char *path, size_t *len)
 {
-	FILE *fp = fopen(path, "rb");
-	uint8_t *buf = NULL;
-	long sz;
+	struct stat st;
+	void *p = MAP_FAILED;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	if (!fp)
+	if (fd < 0)
 		return NULL;
-	if (fseek(fp, 0, SEEK_END) == 0 && (sz = ftell(fp)) >= 16 &&
-	    fseek(fp, 0, SEEK_SET) == 0 && (buf = malloc((size_t)sz)) &&
-	    fread(buf, 1, (size_t)sz, fp) == (size_t)sz) {
-		*len = (size_t)sz;
-	} else {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(fp);
-	return buf;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 24 &&
+	    (uint64_t)st.st_size <= SIZE_MAX)
+		p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd,
+			 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return NULL;
+	*len = (size_t)st.st_size;
+	return p;
 }
 
 static void drop_subsets(mde__yara *y)
@@ -338,7 +347,7 @@ int mde__yara_load(mde__yara *y, const char *path, mde__diag *d)
 {
 	struct rbuf r = { 0 };
 	size_t len = 0, i;
-	uint8_t *buf = read_whole(path, &len);
+	uint8_t *buf = map_whole(path, &len);
 	uint64_t h;
 	int rc = MDE_ERR_IO;
 
@@ -360,6 +369,7 @@ int mde__yara_load(mde__yara *y, const char *path, mde__diag *d)
 	for (i = 0; i < y->nsets; i++)
 		y->nrules += mde__ycount_rules(y->sets[i]);
 	y->lazy_buf = buf;
+	y->lazy_map = len;
 	y->lazy_len = len - 8;
 	y->lazy_off = 8 + r.pos;
 	y->lazy = true;
@@ -367,7 +377,8 @@ int mde__yara_load(mde__yara *y, const char *path, mde__diag *d)
 out:
 	if (rc != MDE_OK)
 		y->presel = false;
-	free(buf);
+	if (buf)
+		munmap(buf, len);
 	return rc;
 }
 
@@ -412,7 +423,7 @@ int mde__yara_materialize(mde__yara *y)
 	pthread_mutex_lock(&y->lazy_lock);
 	if (y->lazy) {
 		y->lazy_rc = materialize_locked(y);
-		free(y->lazy_buf);
+		munmap(y->lazy_buf, y->lazy_map);
 		y->lazy_buf = NULL;
 		y->lazy = false;
 	}

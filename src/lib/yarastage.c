@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <xxhash.h>
 #include <yara.h>
@@ -81,7 +82,8 @@ void mde__yara_free(mde__yara *y)
 	for (i = 0; i <= NSUB; i++)
 		mde__ypf_free(y->pf[i]);
 	mde__ypf_scratch_free(y->pf_proto);
-	free(y->lazy_buf);
+	if (y->lazy_buf)
+		munmap(y->lazy_buf, y->lazy_map);
 	pthread_mutex_destroy(&y->lazy_lock);
 	free(y);
 	yr_finalize();

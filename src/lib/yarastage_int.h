@@ -52,7 +52,7 @@ struct mde__yara {
 	 * does).  The only mutable part of loaded definitions: guarded. */
 	pthread_mutex_t lazy_lock;
 	uint8_t *lazy_buf;      /* the file, while the sets are unread */
-	size_t lazy_len, lazy_off;
+	size_t lazy_len, lazy_off, lazy_map; /* lazy_buf is mapped, lazy_map long */
 	bool lazy;
 	int lazy_rc;
 };
