@@ -31,10 +31,15 @@ enum {
 	OPT_FOLLOW, OPT_FULL, OPT_JSON, OPT_MAX_DEPTH, OPT_MAX_FILESIZE,
 	OPT_NICE, OPT_NO_CACHE, OPT_NO_PREFILTER, OPT_NO_PRESELECT,
 	OPT_NO_SUMMARY, OPT_NULL, OPT_ONE_FS, OPT_QUICK,
-	OPT_SCAN_ALL_FS, OPT_TIMEOUT
+	OPT_SCAN_ALL_FS, OPT_TIMEOUT, OPT_NO_ARCHIVE, OPT_ARCHIVE_TYPES,
+	OPT_MAX_RECURSION, OPT_MAX_FILES, OPT_MAX_SCANSIZE, OPT_MAX_MEMBER,
+	OPT_MAX_RATIO, OPT_BOMB_MIN, OPT_BOMB
 };
 
 static const struct option longopts[] = {
+	{ "archive-bomb", required_argument, NULL, OPT_BOMB },
+	{ "archive-types", required_argument, NULL, OPT_ARCHIVE_TYPES },
+	{ "bomb-min-size", required_argument, NULL, OPT_BOMB_MIN },
 	{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
 	{ "database", required_argument, NULL, 'd' },
 	{ "exclude", required_argument, NULL, OPT_EXCLUDE },
@@ -48,7 +53,13 @@ static const struct option longopts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "max-depth", required_argument, NULL, OPT_MAX_DEPTH },
 	{ "max-filesize", required_argument, NULL, OPT_MAX_FILESIZE },
+	{ "max-files", required_argument, NULL, OPT_MAX_FILES },
+	{ "max-member-size", required_argument, NULL, OPT_MAX_MEMBER },
+	{ "max-ratio", required_argument, NULL, OPT_MAX_RATIO },
+	{ "max-recursion", required_argument, NULL, OPT_MAX_RECURSION },
+	{ "max-scansize", required_argument, NULL, OPT_MAX_SCANSIZE },
 	{ "nice", no_argument, NULL, OPT_NICE },
+	{ "no-archive", no_argument, NULL, OPT_NO_ARCHIVE },
 	{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
 	{ "no-prefilter", no_argument, NULL, OPT_NO_PREFILTER },
 	{ "no-preselect", no_argument, NULL, OPT_NO_PRESELECT },
@@ -80,6 +91,8 @@ struct opts {
 	int follow, full, quick, json, nice, summary, null, one_fs, all_fs;
 	int infected, threads, allmatch;
 	int64_t max_depth, max_filesize, timeout;
+	int64_t arc_types, max_recursion, max_files, max_scansize, max_member,
+		max_ratio, bomb_min, bomb;
 };
 
 /* State shared by the event callback and the progress thread. */
@@ -100,6 +113,14 @@ static void usage(FILE *fp)
 	      "       mdescan [options] --files-from FILE [--null]\n"
 	      "       mdescan [options] --quick | --full\n"
 	      "\n"
+	      "      --archive-bomb off|audit|block  what an archive bomb is "
+	      "(default audit)\n"
+	      "      --archive-types LIST  containers to open: tar,cpio,ar,"
+	      "rpm,7z,rar,cab,iso,\n"
+	      "                          xar,lha,zip,gzip,bzip2,xz,lzma,zstd,"
+	      "lz4,compress,mail,upx\n"
+	      "      --bomb-min-size SIZE  judge the ratio from this many "
+	      "bytes (default 16M)\n"
 	      "      --cache-dir DIR     scan cache location (default "
 	      "/var/cache/mdescan as root)\n"
 	      "  -d, --database PATH     definitions file or directory "
@@ -123,8 +144,20 @@ static void usage(FILE *fp)
 	      "      --max-depth N       directory depth limit (default 64)\n"
 	      "      --max-filesize SIZE skip larger files; K/M/G, 0 = no "
 	      "limit (default 100M)\n"
+	      "      --max-files N       members per container (default "
+	      "10000, 0 = no limit)\n"
+	      "      --max-member-size SIZE  skip larger members (default "
+	      "100M, 0 = no limit)\n"
+	      "      --max-ratio N       unpacked/packed ratio of a bomb "
+	      "(default 250, 0 = off)\n"
+	      "      --max-recursion N   containers within containers "
+	      "(default 17)\n"
+	      "      --max-scansize SIZE bytes unpacked per file (default "
+	      "400M, 0 = no limit)\n"
 	      "      --nice              lowest CPU priority, idle I/O "
 	      "class\n"
+	      "      --no-archive        do not open archives, compressed "
+	      "files, mail or UPX\n"
 	      "      --no-cache          neither read nor update the scan "
 	      "cache\n"
 	      "      --no-prefilter      run YARA on every file, even "
@@ -196,6 +229,32 @@ static int64_t parse_num(const char *s, const char *opt, int suffixes)
 	return v;
 }
 
+/* "zip,gzip,tar" -> MDE_ARC_* bits; an unknown name is an error. */
+static int64_t parse_types(const char *s)
+{
+	int64_t bits = 0;
+	const char *p = s;
+
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		char name[16];
+		unsigned b = 0;
+
+		if (n && n < sizeof(name)) {
+			memcpy(name, p, n);
+			name[n] = '\0';
+			b = mde_archive_type(name);
+		}
+		if (!b)
+			bad_value("container type list", "--archive-types");
+		bits |= b;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return bits;
+}
+
 static void add_excl(struct opts *o, mde_excl_kind k, const char *p)
 {
 	struct excl *n = realloc(o->excl, (o->nexcl + 1) * sizeof(*n));
@@ -215,6 +274,14 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	o->max_depth = 64;
 	o->max_filesize = 100 << 20;
 	o->timeout = 60;
+	o->arc_types = MDE_ARC_ALL;
+	o->max_recursion = 17;
+	o->max_files = 10000;
+	o->max_scansize = (int64_t)400 << 20;
+	o->max_member = (int64_t)100 << 20;
+	o->max_ratio = 250;
+	o->bomb_min = (int64_t)16 << 20;
+	o->bomb = MDE_POLICY_AUDIT;
 	o->dbs = calloc((size_t)argc, sizeof(*o->dbs));
 	if (!o->dbs)
 		die("%s", "out of memory");
@@ -258,6 +325,39 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case OPT_SCAN_ALL_FS: o->all_fs = 1; break;
 		case OPT_TIMEOUT:
 			o->timeout = parse_num(optarg, "--timeout", 0);
+			break;
+		case OPT_NO_ARCHIVE: o->arc_types = 0; break;
+		case OPT_ARCHIVE_TYPES:
+			o->arc_types = parse_types(optarg);
+			break;
+		case OPT_MAX_RECURSION:
+			o->max_recursion =
+				parse_num(optarg, "--max-recursion", 0);
+			break;
+		case OPT_MAX_FILES:
+			o->max_files = parse_num(optarg, "--max-files", 0);
+			break;
+		case OPT_MAX_SCANSIZE:
+			o->max_scansize = parse_num(optarg, "--max-scansize", 1);
+			break;
+		case OPT_MAX_MEMBER:
+			o->max_member =
+				parse_num(optarg, "--max-member-size", 1);
+			break;
+		case OPT_MAX_RATIO:
+			o->max_ratio = parse_num(optarg, "--max-ratio", 0);
+			break;
+		case OPT_BOMB_MIN:
+			o->bomb_min = parse_num(optarg, "--bomb-min-size", 1);
+			break;
+		case OPT_BOMB:
+			o->bomb = strcmp(optarg, "off") == 0     ? MDE_POLICY_OFF
+				  : strcmp(optarg, "audit") == 0 ? MDE_POLICY_AUDIT
+				  : strcmp(optarg, "block") == 0 ? MDE_POLICY_BLOCK
+								 : -1;
+			if (o->bomb < 0)
+				bad_value("policy (off, audit, block)",
+					  "--archive-bomb");
 			break;
 		default: usage(stderr); exit(2);
 		}
@@ -393,6 +493,14 @@ static void configure(mde_engine *e, const struct opts *o)
 	mde_engine_set_opt(e, MDE_OPT_MAX_FILESIZE, o->max_filesize);
 	mde_engine_set_opt(e, MDE_OPT_TIMEOUT_MS, o->timeout * 1000);
 	mde_engine_set_opt(e, MDE_OPT_MAX_DEPTH, o->max_depth);
+	mde_engine_set_opt(e, MDE_OPT_ARCHIVE_TYPES, o->arc_types);
+	mde_engine_set_opt(e, MDE_OPT_MAX_RECURSION, o->max_recursion);
+	mde_engine_set_opt(e, MDE_OPT_MAX_FILES, o->max_files);
+	mde_engine_set_opt(e, MDE_OPT_MAX_SCANSIZE, o->max_scansize);
+	mde_engine_set_opt(e, MDE_OPT_MAX_MEMBER_SIZE, o->max_member);
+	mde_engine_set_opt(e, MDE_OPT_MAX_RATIO, o->max_ratio);
+	mde_engine_set_opt(e, MDE_OPT_BOMB_MIN_SIZE, o->bomb_min);
+	mde_engine_set_opt(e, MDE_OPT_BOMB_POLICY, o->bomb);
 	mde_engine_set_opt(e, MDE_OPT_FOLLOW_SYMLINKS, o->follow);
 	mde_engine_set_opt(e, MDE_OPT_ONE_FS, o->one_fs);
 	mde_engine_set_opt(e, MDE_OPT_SKIP_SPECIAL_FS, o->full && !o->all_fs);

@@ -148,6 +148,17 @@ typedef struct mde_event {
 	const char *sha256;      /* FINDING: hex digest when computed */
 	const char *reason;      /* ERROR / SKIPPED: why */
 	int err;                 /* ERROR: errno, or 0 */
+	/* Inside a container: path is the file on disk, and layers[0..n)
+	 * the member names leading to what the event is about, outermost
+	 * first ("a.tar.gz", {"dir/app.war", "WEB-INF/x.jsp"}).  Member
+	 * names are as the archive stores them (may hold "../", newlines or
+	 * invalid UTF-8); never use them as file names.  NULL / 0 for a
+	 * file on disk. */
+	const char *const *layers;
+	size_t nlayers;
+	const char *packer;      /* FINDING: "UPX" when the file is packed */
+	int audit;               /* FINDING: under an "audit" policy: shown,
+				    not counted as infected */
 } mde_event;
 
 /* Called for every event.  Calls are serialized by the engine. */
@@ -164,6 +175,8 @@ typedef struct mde_summary {
 	uint64_t dirs;     /* directories walked */
 	uint64_t cached;   /* files judged from the scan cache, not read */
 	uint64_t deduped;  /* files read whose content was judged before */
+	uint64_t members;  /* container members scanned */
+	uint64_t unpacked; /* bytes unpacked from containers */
 	uint64_t elapsed_ns;
 	int cancelled;     /* mde_engine_cancel() was called */
 } mde_summary;
@@ -184,9 +197,53 @@ typedef enum mde_opt {
 	MDE_OPT_ALL_MATCH,       /* 0/1: report every finding of a file
 				    instead of stopping at the first (the
 				    stages run in table order); default 0 */
-	MDE_OPT_TEST_DELAY_MS    /* tests only: sleep after open, before
+	MDE_OPT_TEST_DELAY_MS,   /* tests only: sleep after open, before
 				    read, to provoke races; default 0 */
+	/* The archive stage: containers are unpacked and every member runs
+	 * through all the stages.  ClamAV's defaults where it has one. */
+	MDE_OPT_ARCHIVE_TYPES,   /* MDE_ARC_* bits of the kinds opened;
+				    default MDE_ARC_ALL, 0 = stage off */
+	MDE_OPT_MAX_RECURSION,   /* containers within containers; default
+				    17 (ClamAV MaxRecursion) */
+	MDE_OPT_MAX_FILES,       /* members per container; default 10000
+				    (ClamAV MaxFiles), 0 = no limit */
+	MDE_OPT_MAX_SCANSIZE,    /* bytes unpacked per file on disk; default
+				    400 MiB (ClamAV MaxScanSize), 0 = none */
+	MDE_OPT_MAX_MEMBER_SIZE, /* bytes of one member; larger ones are
+				    skipped; default 100 MiB (ClamAV
+				    MaxFileSize), 0 = no limit */
+	MDE_OPT_MAX_RATIO,       /* archive bomb: unpacked / packed bytes of
+				    one container; default 250, 0 = off */
+	MDE_OPT_BOMB_MIN_SIZE,   /* ratio judged once a container unpacked
+				    this many bytes; default 16 MiB */
+	MDE_OPT_BOMB_POLICY      /* mde_policy for a bomb; default AUDIT */
 } mde_opt;
+
+/* Container kinds of the archive stage (MDE_OPT_ARCHIVE_TYPES). */
+enum mde_arc_type {
+	MDE_ARC_TAR = 1u << 0,  MDE_ARC_CPIO = 1u << 1,
+	MDE_ARC_AR = 1u << 2,   MDE_ARC_RPM = 1u << 3,
+	MDE_ARC_7Z = 1u << 4,   MDE_ARC_RAR = 1u << 5,
+	MDE_ARC_CAB = 1u << 6,  MDE_ARC_ISO = 1u << 7,
+	MDE_ARC_XAR = 1u << 8,  MDE_ARC_LHA = 1u << 9,
+	MDE_ARC_ZIP = 1u << 10, MDE_ARC_GZIP = 1u << 11,
+	MDE_ARC_BZIP2 = 1u << 12, MDE_ARC_XZ = 1u << 13,
+	MDE_ARC_LZMA = 1u << 14, MDE_ARC_ZSTD = 1u << 15,
+	MDE_ARC_LZ4 = 1u << 16, MDE_ARC_COMPRESS = 1u << 17,
+	MDE_ARC_MAIL = 1u << 18, MDE_ARC_UPX = 1u << 19,
+	MDE_ARC_ALL = (1u << 20) - 1
+};
+
+/* The MDE_ARC_* bit of a type name ("tar", "zip", "gzip", "mail", "upx",
+ * ... as in mdescan(1)), or 0 when unknown. */
+unsigned mde_archive_type(const char *name);
+
+/* What to do about a heuristic finding (mdatp's threat type settings). */
+typedef enum mde_policy {
+	MDE_POLICY_OFF = 0,   /* not a finding: reported as a skip */
+	MDE_POLICY_AUDIT = 1, /* reported, not counted as infected */
+	MDE_POLICY_BLOCK = 2  /* a finding like any other */
+} mde_policy;
 
 /* Exclusion kinds: see mde_engine_add_exclude(). */
 typedef enum mde_excl_kind {

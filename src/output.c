@@ -148,10 +148,24 @@ static void json_event(FILE *fp, const struct out_opts *o, const mde_event *ev)
 		fputs(",\"path_base64\":", fp);
 		json_base64(fp, (const unsigned char *)ev->path, ev->path_len);
 	}
+	if (ev->nlayers) {
+		size_t i;
+
+		fputs(",\"layers\":[", fp);
+		for (i = 0; i < ev->nlayers; i++) {
+			if (i)
+				putc(',', fp);
+			out_json_str(fp, ev->layers[i], strlen(ev->layers[i]));
+		}
+		putc(']', fp);
+	}
 	if (ev->type == MDE_EV_FINDING || ev->type == MDE_EV_CLEAN)
 		fprintf(fp, ",\"size\":%llu", (unsigned long long)ev->size);
 	json_kv(fp, "name", ev->name);
 	json_kv(fp, "stage", ev->stage);
+	if (ev->audit)
+		fputs(",\"audit\":true", fp);
+	json_kv(fp, "packer", ev->packer);
 	json_kv(fp, "sha256", ev->sha256);
 	json_kv(fp, "namespace", ev->rule_ns);
 	json_kv(fp, "description", ev->description);
@@ -172,6 +186,7 @@ static void json_summary(FILE *fp, const struct out_opts *o,
 		"\"findings\":%llu,\"infected\":%llu,\"errors\":%llu,"
 		"\"skipped\":%llu,\"excluded\":%llu,\"dirs\":%llu,"
 		"\"cached\":%llu,\"deduped\":%llu,"
+		"\"members\":%llu,\"unpacked\":%llu,"
 		"\"elapsed_ms\":%llu,\"threads\":%d,\"cancelled\":%s,"
 		"\"exit_code\":%d,\"engine_version\":\"%s\","
 		"\"definitions_version\":\"%s\"}\n",
@@ -181,6 +196,8 @@ static void json_summary(FILE *fp, const struct out_opts *o,
 		(unsigned long long)s->errors, (unsigned long long)s->skipped,
 		(unsigned long long)s->excluded, (unsigned long long)s->dirs,
 		(unsigned long long)s->cached, (unsigned long long)s->deduped,
+		(unsigned long long)s->members,
+		(unsigned long long)s->unpacked,
 		(unsigned long long)(s->elapsed_ns / 1000000), o->threads,
 		s->cancelled ? "true" : "false", exit_code,
 		MDE_ENGINE_VERSION, o->defs_version ? o->defs_version : "");
@@ -189,14 +206,19 @@ static void json_summary(FILE *fp, const struct out_opts *o,
 static void text_event(FILE *fp, const struct out_opts *o, const mde_event *ev)
 {
 	FILE *to = ev->type == MDE_EV_ERROR ? stderr : fp;
+	size_t i;
 
 	if (o->infected_only && ev->type != MDE_EV_FINDING &&
 	    ev->type != MDE_EV_ERROR)
 		return;
 	out_text_path(to, ev->path, ev->path_len);
+	for (i = 0; i < ev->nlayers; i++) {
+		fputs("//", to);
+		out_text_path(to, ev->layers[i], strlen(ev->layers[i]));
+	}
 	switch (ev->type) {
 	case MDE_EV_FINDING:
-		fprintf(to, ": %s FOUND\n", ev->name);
+		fprintf(to, ": %s %s\n", ev->name, ev->audit ? "AUDIT" : "FOUND");
 		break;
 	case MDE_EV_ERROR:
 		fprintf(to, ": ERROR (%s)\n", ev->reason);
@@ -222,6 +244,7 @@ static void text_summary(FILE *fp, const struct out_opts *o,
 		"Scanned files: %llu\nScanned bytes: %llu\nFindings: %llu\n"
 		"Infected files: %llu\nErrors: %llu\nSkipped: %llu\n"
 		"Excluded: %llu\nFrom cache: %llu (copies: %llu)\n"
+		"Archive members: %llu (%llu bytes unpacked)\n"
 		"Threads: %d\nTime: %.3f s (%.1f MB/s)\n",
 		(unsigned long long)s->files, (unsigned long long)s->bytes,
 		(unsigned long long)s->findings,
@@ -229,7 +252,8 @@ static void text_summary(FILE *fp, const struct out_opts *o,
 		(unsigned long long)s->errors, (unsigned long long)s->skipped,
 		(unsigned long long)s->excluded,
 		(unsigned long long)s->cached, (unsigned long long)s->deduped,
-		o->threads, secs,
+		(unsigned long long)s->members,
+		(unsigned long long)s->unpacked, o->threads, secs,
 		secs > 0 ? (double)s->bytes / 1e6 / secs : 0.0);
 }
 

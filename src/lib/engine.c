@@ -42,6 +42,14 @@ mde_engine *mde_engine_new(const mde_defs *defs)
 	e->max_filesize = 100 << 20;
 	e->timeout_ms = 60000;
 	e->max_depth = 64;
+	e->arc.types = MDE_ARC_ALL;
+	e->arc.max_recursion = 17;
+	e->arc.max_files = 10000;
+	e->arc.max_scansize = (int64_t)400 << 20;
+	e->arc.max_member_size = (int64_t)100 << 20;
+	e->arc.max_ratio = 250;
+	e->arc.bomb_min_size = (int64_t)16 << 20;
+	e->bomb_policy = MDE_POLICY_AUDIT;
 	e->excl = mde__excl_new();
 	if (!e->excl) {
 		free(e);
@@ -80,7 +88,10 @@ int mde_engine_set_opt(mde_engine *e, mde_opt opt, int64_t v)
 {
 	if (e->running)
 		return MDE_ERR_STATE;
-	if (v < 0 || (opt != MDE_OPT_MAX_FILESIZE && v > INT32_MAX))
+	if (v < 0 || (opt != MDE_OPT_MAX_FILESIZE &&
+		      opt != MDE_OPT_MAX_SCANSIZE &&
+		      opt != MDE_OPT_MAX_MEMBER_SIZE &&
+		      opt != MDE_OPT_BOMB_MIN_SIZE && v > INT32_MAX))
 		goto bad;
 	switch (opt) {
 	case MDE_OPT_THREADS: e->nthreads = (int)v; break;
@@ -93,6 +104,22 @@ int mde_engine_set_opt(mde_engine *e, mde_opt opt, int64_t v)
 	case MDE_OPT_REPORT_CLEAN: e->report_clean = v != 0; break;
 	case MDE_OPT_ALL_MATCH: e->all_match = v != 0; break;
 	case MDE_OPT_TEST_DELAY_MS: e->test_delay_ms = (int)v; break;
+	case MDE_OPT_ARCHIVE_TYPES:
+		if (v & ~(int64_t)MDE_ARC_ALL)
+			goto bad;
+		e->arc.types = (unsigned)v;
+		break;
+	case MDE_OPT_MAX_RECURSION: e->arc.max_recursion = (int)v; break;
+	case MDE_OPT_MAX_FILES: e->arc.max_files = v; break;
+	case MDE_OPT_MAX_SCANSIZE: e->arc.max_scansize = v; break;
+	case MDE_OPT_MAX_MEMBER_SIZE: e->arc.max_member_size = v; break;
+	case MDE_OPT_MAX_RATIO: e->arc.max_ratio = v; break;
+	case MDE_OPT_BOMB_MIN_SIZE: e->arc.bomb_min_size = v; break;
+	case MDE_OPT_BOMB_POLICY:
+		if (v > MDE_POLICY_BLOCK)
+			goto bad;
+		e->bomb_policy = (int)v;
+		break;
 	default: goto bad;
 	}
 	return MDE_OK;
@@ -266,6 +293,8 @@ static void reset_counters(mde_engine *e)
 	atomic_store(&e->dirs, 0);
 	atomic_store(&e->cached, 0);
 	atomic_store(&e->deduped, 0);
+	atomic_store(&e->members, 0);
+	atomic_store(&e->unpacked, 0);
 	atomic_store(&e->cancel, 0);
 	e->cur[0] = '\0';
 }
@@ -379,6 +408,8 @@ void mde_engine_progress(mde_engine *e, mde_summary *s, char *cur,
 	s->dirs = atomic_load(&e->dirs);
 	s->cached = atomic_load(&e->cached);
 	s->deduped = atomic_load(&e->deduped);
+	s->members = atomic_load(&e->members);
+	s->unpacked = atomic_load(&e->unpacked);
 	s->elapsed_ns = mde__now_ns() - e->t0_ns;
 	s->cancelled = atomic_load(&e->cancel);
 	if (cur && cur_len) {
@@ -386,4 +417,9 @@ void mde_engine_progress(mde_engine *e, mde_summary *s, char *cur,
 		snprintf(cur, cur_len, "%s", e->cur);
 		pthread_mutex_unlock(&e->curlock);
 	}
+}
+
+unsigned mde_archive_type(const char *name)
+{
+	return name ? mde__arc_type_bit(name, strlen(name)) : 0;
 }

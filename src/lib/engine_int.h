@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "cache.h"
+#include "container.h"
 #include "exclude.h"
 #include "mde_int.h"
 
@@ -38,6 +39,8 @@ struct mde_engine {
 	int max_depth;
 	int follow, one_fs, skip_special, report_clean, all_match;
 	int test_delay_ms;
+	mde__arc_limits arc; /* the archive stage; arc.types 0 = off */
+	int bomb_policy;     /* mde_policy */
 	mde__excl *excl;
 	mde__cache *cache;
 	uint8_t ver[16], ver_nohash[16]; /* verdict versions for the cache */
@@ -60,7 +63,7 @@ struct mde_engine {
 	pthread_mutex_t curlock;
 	char cur[512];
 	atomic_uint_fast64_t files, bytes, findings, infected, errors, skipped,
-		excluded, dirs, cached, deduped;
+		excluded, dirs, cached, deduped, members, unpacked;
 	volatile atomic_int cancel;
 	uint64_t t0_ns;
 	/* walker (submit runs in the caller's thread) */

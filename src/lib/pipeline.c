@@ -21,6 +21,7 @@
 #include <xxhash.h>
 
 #include "engine_int.h"
+#include "upx.h"
 
 struct mde__worker {
 	mde_engine *e; /* first: worker_main reads it */
@@ -35,19 +36,29 @@ struct mde__worker {
 	int have_owner;
 };
 
-/* The file being scanned, as the stages see it. */
+/* The file being scanned, as the stages see it: a file on disk (depth 0,
+ * top == itself) or a member of a container inside it. */
 struct file {
 	mde__worker *w;
-	const mde__item *it;
+	const mde__item *it; /* the file on disk */
+	struct file *top;    /* the file on disk's struct file */
+	int depth;           /* containers around this member; 0 on disk */
+	const char *mname;   /* member name, depth > 0 */
 	const uint8_t *buf;
 	size_t len;
 	struct stat st;
 	mde__ftype ft;
+	const char *packer; /* "UPX" when packed */
 	char sha256[65];
-	int nfound;
+	int nfound;      /* top: findings in the file and its members */
 	const char *why; /* error reason set by a stage */
 	mde__cval v;     /* the verdict, as the cache will keep it */
-	int uncacheable; /* more findings than the cache keeps */
+	int uncacheable; /* more findings than the cache keeps, or events
+			    inside members (the cache keeps no layers) */
+	/* top only: the archive stage's allowance and the member chain */
+	mde__arc_budget bud;
+	const char **layers;
+	size_t nlayers_cap;
 };
 
 typedef int (*stage_fn)(struct file *f);
@@ -55,9 +66,11 @@ typedef int (*stage_fn)(struct file *f);
 static int stage_hash(struct file *f);
 static int stage_bytes(struct file *f);
 static int stage_yara(struct file *f);
+static int stage_archive(struct file *f);
+static int run_stages(struct file *f);
 
-/* The per-file pipeline, in order.  The archive stage (unpacking, then
- * running the table again on each member) takes the empty slot. */
+/* The per-file pipeline, in order.  The archive stage unpacks a
+ * container and runs the whole table again on each member. */
 static const struct stage {
 	const char *name;
 	stage_fn scan;
@@ -65,7 +78,7 @@ static const struct stage {
 	{ "hash", stage_hash },
 	{ "bytes", stage_bytes },
 	{ "yara", stage_yara },
-	{ "archive", NULL },
+	{ "archive", stage_archive },
 };
 
 mde__worker *mde__worker_new(mde_engine *e)
@@ -116,6 +129,9 @@ static void emit_finding(struct file *f, const char *stage, const char *name,
 	ev.type = MDE_EV_FINDING;
 	ev.path = f->it->path;
 	ev.path_len = f->it->len;
+	ev.layers = f->top->layers;
+	ev.nlayers = (size_t)f->depth;
+	ev.packer = f->packer;
 	ev.size = (uint64_t)f->len;
 	ev.name = name;
 	ev.stage = stage;
@@ -139,16 +155,42 @@ static void emit_finding(struct file *f, const char *stage, const char *name,
 	} else {
 		f->uncacheable = 1;
 	}
-	if (f->nfound++ == 0)
+	if (f->depth)
+		f->top->uncacheable = 1;
+	if (f->top->nfound++ == 0)
 		atomic_fetch_add(&e->infected, 1);
 	atomic_fetch_add(&e->findings, 1);
+	mde__emit(e, &ev);
+}
+
+/* Reports an error or a skip about f (a member: with its chain). */
+static void report(struct file *f, mde_event_type type, const char *reason,
+		   int err)
+{
+	mde_engine *e = f->w->e;
+	mde_event ev = { 0 };
+
+	if (!f->depth) {
+		mde__report(e, type, f->it->path, f->it->len, reason, err);
+		return;
+	}
+	ev.type = type;
+	ev.path = f->it->path;
+	ev.path_len = f->it->len;
+	ev.layers = f->top->layers;
+	ev.nlayers = (size_t)f->depth;
+	ev.reason = reason;
+	ev.err = err;
+	ev.score = -1;
+	f->top->uncacheable = 1;
+	atomic_fetch_add(type == MDE_EV_ERROR ? &e->errors : &e->skipped, 1);
 	mde__emit(e, &ev);
 }
 
 /* Nonzero when the scan of this file can stop (first finding wins). */
 static int done(const struct file *f)
 {
-	return f->nfound && !f->w->e->all_match;
+	return f->top->nfound && !f->w->e->all_match;
 }
 
 static void hex(const uint8_t *d, size_t n, char *out)
@@ -177,7 +219,8 @@ static int stage_hash(struct file *f)
 	for (t = 0; t < MDE__NHASH; t++) {
 		int want = mde__hashsigs_want(h, t, f->len);
 
-		if (!want && !(t == MDE__SHA256 && f->w->e->cache))
+		if (!want &&
+		    !(t == MDE__SHA256 && f->w->e->cache && !f->depth))
 			continue;
 		if (!EVP_Digest(f->buf, f->len, dig, &dl, f->w->md[t], NULL)) {
 			f->why = "hashing failed";
@@ -250,33 +293,171 @@ static void extension(const char *name, char *out, size_t outlen)
 							       : dot[i]);
 }
 
+/*
+ * A member's directory, as YARA's filepath: the chain down to it,
+ * "/srv/a.tar.gz//dir" for "dir/x.jsp" in a.tar.gz.  *base gets the
+ * member's base name.  NULL when out of memory.
+ */
+static char *member_dir(const struct file *f, const char **base)
+{
+	const char *last = f->mname, *slash = strrchr(last, '/');
+	mde__buf b = { 0 };
+	int i, bad;
+
+	*base = slash ? slash + 1 : last;
+	bad = mde__buf_put(&b, f->it->path, f->it->len);
+	for (i = 0; i < f->depth - 1 && !bad; i++)
+		bad = mde__buf_put(&b, "//", 2) ||
+		      mde__buf_put(&b, f->top->layers[i],
+				   strlen(f->top->layers[i]));
+	if (slash && !bad)
+		bad = mde__buf_put(&b, "//", 2) ||
+		      mde__buf_put(&b, last, (size_t)(slash - last));
+	if (bad || !b.p) {
+		free(b.p);
+		return NULL;
+	}
+	return b.p;
+}
+
 static int stage_yara(struct file *f)
 {
 	const mde__item *it = f->it;
 	mde__yext x;
 	char ext[32];
 	char *dir;
+	const char *base = it->path + it->base;
 	size_t dl = it->base > 1 ? it->base - 1 : it->base;
 	int rc;
 
 	if (mde__yara_empty(f->w->e->defs->yara))
 		return MDE_OK;
-	dir = strndup(it->path, dl);
+	dir = f->depth ? member_dir(f, &base) : strndup(it->path, dl);
 	if (!dir) {
 		f->why = "out of memory";
 		return MDE_ERR_NOMEM;
 	}
-	extension(it->path + it->base, ext, sizeof(ext));
-	x.filename = it->path + it->base;
+	extension(base, ext, sizeof(ext));
+	x.filename = base;
 	x.filepath = dir;
 	x.extension = ext;
 	x.filetype = f->ft.name;
-	x.owner = owner_name(f->w, f->st.st_uid);
+	x.owner = owner_name(f->w, f->top->st.st_uid);
 	rc = mde__yscan_scan(f->w->ys, f->buf, f->len, &x,
 			     (f->w->e->timeout_ms + 999) / 1000, yara_hit, f,
 			     &f->why);
 	free(dir);
 	return rc;
+}
+
+/* ------------------------------------------------------ archive stage */
+
+/* Makes room for the member name at depth d of f's chain. */
+static int set_layer(struct file *top, int d, const char *name)
+{
+	if ((size_t)d >= top->nlayers_cap &&
+	    mde__grow((void **)&top->layers, &top->nlayers_cap,
+		      (size_t)d + 1, sizeof(*top->layers)) < 0)
+		return -1;
+	top->layers[d] = name;
+	return 0;
+}
+
+static int arc_member(void *ctx, const char *name, const uint8_t *data,
+		      size_t len)
+{
+	struct file *p = ctx, c;
+	mde_engine *e = p->w->e;
+
+	memset(&c, 0, sizeof(c));
+	c.w = p->w;
+	c.it = p->it;
+	c.top = p->top;
+	c.depth = p->depth + 1;
+	c.mname = name;
+	c.buf = data;
+	c.len = len;
+	c.st = p->top->st;
+	if (p->packer && strcmp(name, "[upx]") == 0)
+		c.packer = p->packer;
+	if (set_layer(p->top, p->depth, name) < 0) {
+		report(p, MDE_EV_ERROR, "out of memory", ENOMEM);
+		return 1;
+	}
+	atomic_fetch_add(&e->members, 1);
+	atomic_fetch_add(&e->unpacked, (uint64_t)len);
+	run_stages(&c);
+	return done(&c) || p->top->bud.stop;
+}
+
+static void arc_note(void *ctx, const char *name, int what,
+		     const char *reason)
+{
+	struct file *p = ctx, c;
+	mde_engine *e = p->w->e;
+	mde_event ev = { 0 };
+
+	c = *p;
+	if (name) {
+		if (set_layer(p->top, p->depth, name) < 0)
+			return;
+		c.depth = p->depth + 1;
+		c.mname = name;
+	}
+	p->top->uncacheable = 1;
+	if (what != MDE__NOTE_BOMB || e->bomb_policy == MDE_POLICY_OFF) {
+		report(&c, MDE_EV_SKIPPED, reason, 0);
+		return;
+	}
+	if (e->bomb_policy == MDE_POLICY_BLOCK) {
+		emit_finding(&c, "archive", "Heuristic.ArchiveBomb", NULL);
+		return;
+	}
+	ev.type = MDE_EV_FINDING;
+	ev.path = c.it->path;
+	ev.path_len = c.it->len;
+	ev.layers = c.top->layers;
+	ev.nlayers = (size_t)c.depth;
+	ev.size = (uint64_t)c.len;
+	ev.name = "Heuristic.ArchiveBomb";
+	ev.stage = "archive";
+	ev.reason = reason;
+	ev.score = -1;
+	ev.audit = 1;
+	mde__emit(e, &ev);
+}
+
+static const mde__arc_ops arc_ops = { arc_member, arc_note };
+
+static int stage_archive(struct file *f)
+{
+	mde_engine *e = f->w->e;
+	struct file *top = f->top;
+	unsigned kind;
+
+	if (!e->arc.types || top->bud.stop)
+		return MDE_OK;
+	kind = mde__arc_kind(f->buf, f->len, e->arc.types);
+	if (!kind)
+		return MDE_OK;
+	if (f->depth >= e->arc.max_recursion) {
+		report(f, MDE_EV_SKIPPED, "limit: max-recursion", 0);
+		return MDE_OK;
+	}
+	if (f->depth == 0) {
+		top->bud.left = e->arc.max_scansize > 0 ? e->arc.max_scansize
+							: INT64_MAX;
+		top->bud.deadline_ns =
+			e->timeout_ms > 0
+				? mde__now_ns() +
+					  (uint64_t)e->timeout_ms * 1000000u
+				: 0;
+		top->bud.cancel = &e->cancel;
+	}
+	mde__arc_unpack(kind, f->buf, f->len,
+			f->depth ? f->mname : f->it->path + f->it->base,
+			&e->arc, &top->bud, &arc_ops, f);
+	return MDE_OK;
 }
 
 static int grow(mde__worker *w, size_t need)
@@ -346,16 +527,21 @@ static int run_stages(struct file *f)
 	size_t i;
 
 	mde__filetype(f->buf, f->len, &f->ft);
+	if ((f->ft.target == MDE__T_ELF || f->ft.target == MDE__T_PE) &&
+	    mde__upx_detect(f->buf, f->len, NULL)) {
+		f->packer = "UPX";
+		f->ft.name = f->ft.target == MDE__T_ELF ? "ELF-UPX" : "EXE-UPX";
+	}
 	for (i = 0; i < sizeof(stages) / sizeof(stages[0]) && !done(f); i++) {
 		if (!stages[i].scan)
 			continue;
 		if (stages[i].scan(f) != MDE_OK) {
-			mde__report(e, MDE_EV_ERROR, f->it->path, f->it->len,
-				    f->why ? f->why : "scan failed", 0);
+			report(f, MDE_EV_ERROR, f->why ? f->why : "scan failed",
+			       0);
 			return MDE_ERR_STATE;
 		}
 	}
-	if (f->nfound == 0 && e->report_clean) {
+	if (f->depth == 0 && f->nfound == 0 && e->report_clean) {
 		ev.type = MDE_EV_CLEAN;
 		ev.path = f->it->path;
 		ev.path_len = f->it->len;
@@ -605,6 +791,7 @@ void mde__worker_scan(mde__worker *w, const mde__item *it)
 
 	f.w = w;
 	f.it = it;
+	f.top = &f;
 	set_current(e, it);
 	if (e->cache && from_cache(w, it))
 		return;
@@ -630,4 +817,5 @@ void mde__worker_scan(mde__worker *w, const mde__item *it)
 	}
 	if (run_stages(&f) == MDE_OK && e->cache)
 		to_cache(&f);
+	free(f.layers);
 }
