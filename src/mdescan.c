@@ -548,9 +548,18 @@ static void use_cache(mde_engine *e, const struct opts *o)
 	if (o->no_cache || !(dir = cache_dir(o)))
 		return;
 	/* a scan without its cache is slower, not wrong: warn and go on */
-	if (mde_engine_set_cache(e, dir) != MDE_OK)
+	if (mde_engine_set_cache(e, dir) != MDE_OK) {
 		fprintf(stderr, "mdescan: warning: %s; scanning without it\n",
 			mde_engine_error(e));
+	} else {
+		/* the cache holds compiled rules, whose strings the rules
+		 * themselves match: never scan it */
+		char *abs = realpath(dir, NULL);
+
+		if (abs && !strpbrk(abs, "*?"))
+			mde_engine_add_exclude(e, MDE_EXCL_DIR, abs);
+		free(abs);
+	}
 	free(dir);
 }
 

@@ -189,6 +189,18 @@ static size_t encode(const mde__cval *v, uint8_t *out)
 		n += enc_str(out ? out + n : NULL, f->ns);
 		n += enc_str(out ? out + n : NULL, f->description);
 		n += enc_str(out ? out + n : NULL, f->author);
+		if (out) {
+			uint32_t cl = (uint32_t)f->chainlen;
+
+			out[n] = (uint8_t)f->kind;
+			memcpy(out + n + 1, &f->msize, 8);
+			memcpy(out + n + 9, &cl, 4);
+			memcpy(out + n + 13, f->chain ? f->chain : "",
+			       f->chainlen);
+		}
+		n += 13 + f->chainlen;
+		n += enc_str(out ? out + n : NULL, f->reason);
+		n += enc_str(out ? out + n : NULL, f->packer);
 	}
 	return n;
 }
@@ -249,8 +261,30 @@ static int decode(const MDB_val *mv, mde__cval *v)
 		f->ns = opt(dec_str(p, len, &off, &bad));
 		f->description = opt(dec_str(p, len, &off, &bad));
 		f->author = opt(dec_str(p, len, &off, &bad));
+		if (bad || off + 13 > len)
+			return 0;
+		{
+			uint32_t cl;
+			size_t k;
+
+			f->kind = p[off];
+			memcpy(&f->msize, p + off + 1, 8);
+			memcpy(&cl, p + off + 9, 4);
+			off += 13;
+			if (f->kind > MDE__CF_AUDIT || cl > len - off ||
+			    (cl && p[off + cl - 1] != 0))
+				return 0;
+			f->chain = cl ? (const char *)p + off : NULL;
+			f->chainlen = cl;
+			f->nlayers = 0;
+			for (k = 0; k < cl; k++)
+				f->nlayers += p[off + k] == 0;
+			off += cl;
+		}
+		f->reason = opt(dec_str(p, len, &off, &bad));
+		f->packer = opt(dec_str(p, len, &off, &bad));
 	}
-	return !bad;
+	return !bad && off == len;
 }
 
 static void content_key(uint8_t out[24], const uint8_t xxh[16], uint64_t size)

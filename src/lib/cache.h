@@ -17,7 +17,8 @@
 
 #include "mde_int.h"
 
-#define MDE__CACHE_MAXFIND 64 /* more findings: judged again each time */
+#define MDE__CACHE_MAXFIND 64
+#define MDE__CV_CONTAINER 0x80u /* in mde__cval.have */ /* more findings: judged again each time */
 
 typedef struct mde__cache mde__cache;
 typedef struct mde__cache_rd mde__cache_rd;
@@ -29,9 +30,22 @@ typedef struct mde__ckey {
 	int64_t mtime_ns, ctime_ns;
 } mde__ckey;
 
+/* What a verdict reports: a finding, a skip inside a container (its
+ * reason), or a finding under an audit policy. */
+enum { MDE__CF_FINDING = 0, MDE__CF_SKIP = 1, MDE__CF_AUDIT = 2 };
+
 typedef struct mde__cfind {
 	const char *stage, *name, *ns, *description, *author;
 	long score;
+	int kind;           /* MDE__CF_* */
+	uint64_t msize;     /* inside a container: the member's size */
+	const char *reason; /* SKIP (and AUDIT): why */
+	const char *packer; /* "UPX" or NULL */
+	/* inside a container: the member names, each NUL-terminated, one
+	 * after the other (chainlen bytes, nlayers names); else NULL, 0 */
+	const char *chain;
+	size_t chainlen;
+	unsigned nlayers;
 } mde__cfind;
 
 /* A verdict.  The strings of find[] point into the cache's memory and are
@@ -43,7 +57,8 @@ typedef struct mde__cval {
 	uint8_t where[16];       /* XXH3-128 of path and owner when rules
 				    read them (else zero) */
 	uint64_t size;
-	unsigned have;           /* bit t: digest of hash type t is known */
+	unsigned have;           /* bit t: digest of hash type t is known;
+				    MDE__CV_CONTAINER: the file was unpacked */
 	uint8_t dig[MDE__NHASH][32];
 	unsigned nfind;
 	mde__cfind find[MDE__CACHE_MAXFIND];

@@ -263,45 +263,57 @@ static la_int64_t src_seek(struct archive *a, void *ud, la_int64_t off,
 	return (la_int64_t)s->pos;
 }
 
-/* Filters that run in-process only: ARCHIVE_WARN means "would use an
- * external program", and that one is then dropped by a fresh handle. */
-static int want_filter(unsigned types, unsigned bit)
-{
-	return (types & bit) != 0;
-}
-
 /* How to open: formats by kind, the ZIP reader that streams instead of
  * reading the central directory, or a compressed stream as one member. */
 enum { OPEN_NORMAL, OPEN_ZIP_STREAM, OPEN_RAW };
+
+/* The libarchive filter of a compressed-stream kind (0: none). */
+static int filter_of(unsigned kind)
+{
+	switch (kind) {
+	case MDE_ARC_GZIP: return ARCHIVE_FILTER_GZIP;
+	case MDE_ARC_BZIP2: return ARCHIVE_FILTER_BZIP2;
+	case MDE_ARC_XZ: return ARCHIVE_FILTER_XZ;
+	case MDE_ARC_LZMA: return ARCHIVE_FILTER_LZMA;
+	case MDE_ARC_ZSTD: return ARCHIVE_FILTER_ZSTD;
+	case MDE_ARC_LZ4: return ARCHIVE_FILTER_LZ4;
+	case MDE_ARC_COMPRESS: return ARCHIVE_FILTER_COMPRESS;
+	default: return 0;
+	}
+}
 
 static struct archive *open_la(const uint8_t *buf, size_t len,
 			       unsigned kind, unsigned types, int mode,
 			       struct memsrc *src)
 {
 	struct archive *a = archive_read_new();
-	int r = ARCHIVE_OK;
+	int filter = filter_of(kind);
 
 	if (!a)
 		return NULL;
-	/* compressed streams: their filter, and what may be inside */
-	if (want_filter(types, MDE_ARC_GZIP))
-		r |= archive_read_support_filter_gzip(a);
-	if (want_filter(types, MDE_ARC_BZIP2))
-		r |= archive_read_support_filter_bzip2(a);
-	if (want_filter(types, MDE_ARC_XZ))
-		r |= archive_read_support_filter_xz(a);
-	if (want_filter(types, MDE_ARC_LZMA))
-		r |= archive_read_support_filter_lzma(a);
-	if (want_filter(types, MDE_ARC_ZSTD))
-		r |= archive_read_support_filter_zstd(a);
-	if (want_filter(types, MDE_ARC_LZ4))
-		r |= archive_read_support_filter_lz4(a);
-	if (want_filter(types, MDE_ARC_COMPRESS))
-		r |= archive_read_support_filter_compress(a);
-	if (want_filter(types, MDE_ARC_RPM))
-		r |= archive_read_support_filter_rpm(a);
-	if (r != ARCHIVE_OK) {
-		/* a filter wanted an external program: never run one */
+	/*
+	 * Exactly the one filter the bytes called for, not bidding: left to
+	 * bid, libarchive peels up to 25 nested compressions in one open,
+	 * which would hide the nesting from max-recursion.  ARCHIVE_WARN
+	 * means the filter needs an external program: never run one.
+	 */
+	if (filter &&
+	    (filter == ARCHIVE_FILTER_COMPRESS
+		     /* its set-up reads the header, and there is nothing to
+		      * read before the open: let it bid instead */
+		     ? archive_read_support_filter_compress(a)
+		     : archive_read_append_filter(a, filter)) != ARCHIVE_OK) {
+		archive_read_free(a);
+		return NULL;
+	}
+	/* an RPM: its header, then the payload's own compression */
+	if (kind == MDE_ARC_RPM &&
+	    (archive_read_support_filter_rpm(a) != ARCHIVE_OK ||
+	     archive_read_support_filter_gzip(a) != ARCHIVE_OK ||
+	     archive_read_support_filter_bzip2(a) != ARCHIVE_OK ||
+	     archive_read_support_filter_xz(a) != ARCHIVE_OK ||
+	     archive_read_support_filter_lzma(a) != ARCHIVE_OK ||
+	     archive_read_support_filter_zstd(a) != ARCHIVE_OK)) {
 		archive_read_free(a);
 		return NULL;
 	}

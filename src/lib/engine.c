@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <xxhash.h>
+
 #include "engine_int.h"
 
 #define QUEUE_CAP 512
@@ -319,10 +321,27 @@ int mde_engine_begin(mde_engine *e, mde_event_fn fn, void *ctx)
 		goto nomem;
 	reset_counters(e);
 	/* a verdict made with --allmatch is not one made without it */
-	memcpy(e->ver, e->defs->ver, 16);
-	memcpy(e->ver_nohash, e->defs->ver_nohash, 16);
-	e->ver[15] ^= (uint8_t)(e->all_match ? 0x5a : 0);
-	e->ver_nohash[15] ^= (uint8_t)(e->all_match ? 0x5a : 0);
+	/* a verdict holds for the definitions and for the settings that
+	 * change what is reported: all-match and the archive stage's */
+	{
+		struct {
+			uint8_t ver[16];
+			int all_match, bomb_policy;
+			mde__arc_limits arc;
+		} in;
+		XXH128_canonical_t c;
+
+		memset(&in, 0, sizeof(in));
+		in.all_match = e->all_match;
+		in.bomb_policy = e->bomb_policy;
+		in.arc = e->arc;
+		memcpy(in.ver, e->defs->ver, 16);
+		XXH128_canonicalFromHash(&c, XXH3_128bits(&in, sizeof(in)));
+		memcpy(e->ver, c.digest, 16);
+		memcpy(in.ver, e->defs->ver_nohash, 16);
+		XXH128_canonicalFromHash(&c, XXH3_128bits(&in, sizeof(in)));
+		memcpy(e->ver_nohash, c.digest, 16);
+	}
 	e->t0_ns = mde__now_ns();
 	e->nstarted = 0;
 	e->running = 1;

@@ -120,11 +120,53 @@ void mde__worker_free(mde__worker *w)
 	free(w);
 }
 
+/*
+ * Keeps what is reported about f in the verdict of the file on disk, for
+ * the scan cache: findings, and inside containers skips and audits too,
+ * with a copy of the member chain (the names go away with the member).
+ */
+static void keep(struct file *f, const mde__cfind *c)
+{
+	struct file *t = f->top;
+	mde__cfind *k;
+	size_t n = 0, i;
+	char *chain;
+
+	if (t->v.nfind >= MDE__CACHE_MAXFIND) {
+		t->uncacheable = 1;
+		return;
+	}
+	k = &t->v.find[t->v.nfind];
+	*k = *c;
+	k->chain = NULL;
+	k->chainlen = 0;
+	k->nlayers = (unsigned)f->depth;
+	if (f->depth) {
+		for (i = 0; i < (size_t)f->depth; i++)
+			n += strlen(t->layers[i]) + 1;
+		chain = malloc(n);
+		if (!chain) {
+			t->uncacheable = 1;
+			return;
+		}
+		for (n = 0, i = 0; i < (size_t)f->depth; i++) {
+			size_t l = strlen(t->layers[i]) + 1;
+
+			memcpy(chain + n, t->layers[i], l);
+			n += l;
+		}
+		k->chain = chain;
+		k->chainlen = n;
+	}
+	t->v.nfind++;
+}
+
 static void emit_finding(struct file *f, const char *stage, const char *name,
 			 const mde__ymatch *ym)
 {
 	mde_engine *e = f->w->e;
 	mde_event ev = { 0 };
+	mde__cfind c = { 0 };
 
 	ev.type = MDE_EV_FINDING;
 	ev.path = f->it->path;
@@ -136,27 +178,23 @@ static void emit_finding(struct file *f, const char *stage, const char *name,
 	ev.name = name;
 	ev.stage = stage;
 	ev.score = -1;
-	ev.sha256 = f->sha256[0] ? f->sha256 : NULL;
+	/* the digest of the file on disk; a member's is not kept */
+	ev.sha256 = !f->depth && f->sha256[0] ? f->sha256 : NULL;
 	if (ym) {
 		ev.rule_ns = ym->ns;
 		ev.description = ym->description;
 		ev.author = ym->author;
 		ev.score = ym->score;
 	}
-	if (f->v.nfind < MDE__CACHE_MAXFIND) {
-		mde__cfind *c = &f->v.find[f->v.nfind++];
-
-		c->stage = stage;
-		c->name = name;
-		c->ns = ev.rule_ns;
-		c->description = ev.description;
-		c->author = ev.author;
-		c->score = ev.score;
-	} else {
-		f->uncacheable = 1;
-	}
-	if (f->depth)
-		f->top->uncacheable = 1;
+	c.stage = stage;
+	c.name = name;
+	c.ns = ev.rule_ns;
+	c.description = ev.description;
+	c.author = ev.author;
+	c.score = ev.score;
+	c.packer = f->packer;
+	c.msize = f->len;
+	keep(f, &c);
 	if (f->top->nfound++ == 0)
 		atomic_fetch_add(&e->infected, 1);
 	atomic_fetch_add(&e->findings, 1);
@@ -169,7 +207,18 @@ static void report(struct file *f, mde_event_type type, const char *reason,
 {
 	mde_engine *e = f->w->e;
 	mde_event ev = { 0 };
+	mde__cfind c = { 0 };
 
+	if (type == MDE_EV_ERROR) {
+		f->top->uncacheable = 1; /* judged again next time */
+	} else {
+		c.kind = MDE__CF_SKIP;
+		c.stage = "";
+		c.name = "";
+		c.reason = reason;
+		c.score = -1;
+		keep(f, &c);
+	}
 	if (!f->depth) {
 		mde__report(e, type, f->it->path, f->it->len, reason, err);
 		return;
@@ -182,7 +231,6 @@ static void report(struct file *f, mde_event_type type, const char *reason,
 	ev.reason = reason;
 	ev.err = err;
 	ev.score = -1;
-	f->top->uncacheable = 1;
 	atomic_fetch_add(type == MDE_EV_ERROR ? &e->errors : &e->skipped, 1);
 	mde__emit(e, &ev);
 }
@@ -404,7 +452,6 @@ static void arc_note(void *ctx, const char *name, int what,
 		c.depth = p->depth + 1;
 		c.mname = name;
 	}
-	p->top->uncacheable = 1;
 	if (what != MDE__NOTE_BOMB || e->bomb_policy == MDE_POLICY_OFF) {
 		report(&c, MDE_EV_SKIPPED, reason, 0);
 		return;
@@ -424,6 +471,16 @@ static void arc_note(void *ctx, const char *name, int what,
 	ev.reason = reason;
 	ev.score = -1;
 	ev.audit = 1;
+	{
+		mde__cfind k = { 0 };
+
+		k.kind = MDE__CF_AUDIT;
+		k.stage = ev.stage;
+		k.name = ev.name;
+		k.reason = reason;
+		k.score = -1;
+		keep(&c, &k);
+	}
 	mde__emit(e, &ev);
 }
 
@@ -445,6 +502,7 @@ static int stage_archive(struct file *f)
 		return MDE_OK;
 	}
 	if (f->depth == 0) {
+		top->v.have |= MDE__CV_CONTAINER;
 		top->bud.left = e->arc.max_scansize > 0 ? e->arc.max_scansize
 							: INT64_MAX;
 		top->bud.deadline_ns =
@@ -587,31 +645,64 @@ static void emit_verdict(mde__worker *w, const mde__item *it,
 {
 	mde_engine *e = w->e;
 	mde_event ev = { 0 };
+	const char *layers[64];
 	char sha[65];
-	unsigned i;
+	unsigned i, n, infected = 0;
 
 	if (v->have & (1u << MDE__SHA256))
 		hex(v->dig[MDE__SHA256], 32, sha);
-	ev.path = it->path;
-	ev.path_len = it->len;
-	ev.size = size;
 	for (i = 0; i < v->nfind; i++) {
+		const mde__cfind *c = &v->find[i];
+		const char *p = c->chain;
+
+		memset(&ev, 0, sizeof(ev));
+		ev.path = it->path;
+		ev.path_len = it->len;
+		ev.size = c->nlayers ? c->msize : size;
+		for (n = 0; n < c->nlayers && n < 64; n++) {
+			layers[n] = p;
+			p += strlen(p) + 1;
+		}
+		ev.layers = layers;
+		ev.nlayers = n;
+		ev.packer = c->packer;
+		ev.score = c->score;
+		if (c->kind == MDE__CF_SKIP) {
+			ev.type = MDE_EV_SKIPPED;
+			ev.reason = c->reason;
+			ev.score = -1;
+			atomic_fetch_add(&e->skipped, 1);
+			mde__emit(e, &ev);
+			continue;
+		}
 		ev.type = MDE_EV_FINDING;
-		ev.name = v->find[i].name;
-		ev.stage = v->find[i].stage;
-		ev.rule_ns = v->find[i].ns;
-		ev.description = v->find[i].description;
-		ev.author = v->find[i].author;
-		ev.score = v->find[i].score;
-		ev.sha256 = (v->have & (1u << MDE__SHA256)) ? sha : NULL;
+		ev.name = c->name;
+		ev.stage = c->stage;
+		ev.rule_ns = c->ns;
+		ev.description = c->description;
+		ev.author = c->author;
+		if (c->kind == MDE__CF_AUDIT) {
+			ev.audit = 1;
+			ev.reason = c->reason;
+			mde__emit(e, &ev);
+			continue;
+		}
+		ev.sha256 = !c->nlayers && (v->have & (1u << MDE__SHA256))
+				    ? sha
+				    : NULL;
 		atomic_fetch_add(&e->findings, 1);
+		infected = 1;
 		mde__emit(e, &ev);
 	}
-	if (v->nfind)
+	if (infected)
 		atomic_fetch_add(&e->infected, 1);
 	atomic_fetch_add(&e->files, 1);
 	atomic_fetch_add(&e->bytes, size);
-	if (!v->nfind && e->report_clean) {
+	if (!infected && e->report_clean) {
+		memset(&ev, 0, sizeof(ev));
+		ev.path = it->path;
+		ev.path_len = it->len;
+		ev.size = size;
 		ev.type = MDE_EV_CLEAN;
 		ev.score = -1;
 		mde__emit(e, &ev);
@@ -634,6 +725,10 @@ static int rehash(mde__worker *w, const mde__item *it, const mde__ckey *k,
 	const char *name;
 	unsigned i;
 
+	/* the members' digests are not kept: a new hash signature may match
+	 * one of them */
+	if (old->have & MDE__CV_CONTAINER)
+		return 0;
 	nv.nfind = 0;
 	for (t = 0; t < MDE__NHASH; t++) {
 		if (!mde__hashsigs_want(h, t, k->size))
@@ -787,6 +882,7 @@ void mde__worker_scan(mde__worker *w, const mde__item *it)
 {
 	mde_engine *e = w->e;
 	struct file f = { 0 };
+	unsigned i;
 	int fd, ok;
 
 	f.w = w;
@@ -817,5 +913,7 @@ void mde__worker_scan(mde__worker *w, const mde__item *it)
 	}
 	if (run_stages(&f) == MDE_OK && e->cache)
 		to_cache(&f);
+	for (i = 0; i < f.v.nfind; i++)
+		free((char *)f.v.find[i].chain);
 	free(f.layers);
 }
