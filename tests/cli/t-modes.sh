@@ -61,7 +61,7 @@ expect_exit 1 mds --threads 2 "$D"
 step "text summary on stderr: all fields, in order, with the right values"
 sed -n '/^----------- SCAN SUMMARY -----------$/,$p' "$ERR" | sed 's/: .*//' >"$T/fields"
 printf '%s\n' '----------- SCAN SUMMARY -----------' 'Scanned files' 'Scanned bytes' \
-	Findings 'Infected files' Errors Skipped Excluded 'From cache' Threads Time >"$T/fields.want"
+	Findings 'Infected files' Errors Skipped Excluded 'From cache' 'Archive members' Threads Time >"$T/fields.want"
 diff -u "$T/fields.want" "$T/fields" >&2 || { show_output; fail "summary fields differ from the contract"; }
 expect_summary "Scanned files" 200
 expect_summary "Scanned bytes" "$bytes"
@@ -80,7 +80,7 @@ expect_exit 1 mds --no-summary -j 2 -i "$D"
 [ ! -s "$ERR" ] || { show_output; fail "--no-summary: stderr should be empty"; }
 
 step "long options: unique prefixes and --opt=value"
-expect_exit 1 mds --infec --thr=2 --timeout=30 --max-files=1M "$D"
+expect_exit 1 mds --infec --thr=2 --timeout=30 --max-filesi=1M "$D"
 [ "$(wc -l <"$OUT")" -eq 10 ] || { show_output; fail "abbreviated options: expected 10 FOUND lines"; }
 expect_exit 2 mds --ex "$D"	# ambiguous: --exclude, --exclude-dir, --exclude-ext
 
