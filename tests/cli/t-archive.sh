@@ -220,4 +220,25 @@ out_has_line "$F/t.txt.xz//t.txt: stream_member FOUND"
 expect_ok "$F/t.tar.gz"
 [ "$(grep -c ' FOUND$' "$OUT")" -eq 2 ] || { show_output; fail "expected exactly 2 FOUND lines"; }
 
+step "the scan cache: a re-scan reports the same member lines without opening anything"
+# a cache of this step's own, so that the runs above do not count
+export MDESCAN_CACHE_DIR=$T/.cache-replay
+mkdir -p "$MDESCAN_CACHE_DIR"
+expect_exit 1 mds "$F/t.tar.gz" "$F/t.deb" "$F/enc.zip" "$C"
+sort "$OUT" >"$T/first"
+grep -q '^Archive members: [1-9]' "$ERR" || { show_output; fail "first run opened no member"; }
+expect_exit 1 mds "$F/t.tar.gz" "$F/t.deb" "$F/enc.zip" "$C"
+sort "$OUT" >"$T/again"
+diff -u "$T/first" "$T/again" >&2 || fail "a re-scan from the cache reports other lines"
+expect_summary "Archive members" "0 (0 bytes unpacked)"
+n=$(find "$F/t.tar.gz" "$F/t.deb" "$F/enc.zip" "$C" -type f | wc -l)
+expect_summary "From cache" "$n (copies: 0)"
+step "... and other archive settings are other verdicts: --no-archive is not answered from them"
+expect_exit 0 mds --no-archive "$F/t.tar.gz" "$F/t.deb" "$F/enc.zip"
+out_lacks "FOUND"
+out_lacks "SKIPPED"
+expect_exit 0 mds --max-recursion=1 "$F/t.deb"
+out_lacks "FOUND"
+out_has_line "$F/t.deb//data.tar.xz: SKIPPED (limit: max-recursion)"
+
 exit 0
