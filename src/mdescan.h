@@ -304,6 +304,30 @@ void mde_engine_cancel(mde_engine *e);
 void mde_engine_progress(mde_engine *e, mde_summary *sum, char *cur,
 			 size_t cur_len);
 
+/* ------------------------------------------------- synchronous scans */
+
+/*
+ * A scanner scans one open file now, in the calling thread, with an
+ * engine's definitions, options and scan cache: no walk, no queue, no
+ * engine threads (on-access scanning, where the answer is awaited).  One
+ * scanner per thread; any number of them may share an engine, which needs
+ * no mde_engine_begin() for this.
+ */
+typedef struct mde_scanner mde_scanner;
+
+mde_scanner *mde_scanner_new(mde_engine *e);
+void mde_scanner_free(mde_scanner *s); /* NULL allowed */
+
+/*
+ * Scans the regular file open as fd (read from offset 0); path names it
+ * in events only.  Events go to fn (may be NULL), in this thread.
+ * *nfound (may be NULL) gets the number of findings (audit findings not
+ * counted).  Returns MDE_OK when the file was judged (from its content or
+ * the cache), MDE_ERR_IO when it could not be read.
+ */
+int mde_scanner_scan_fd(mde_scanner *s, int fd, const char *path,
+			mde_event_fn fn, void *ctx, int *nfound);
+
 /* Versions of the libraries the engine was built with, one line each. */
 const char *mde_library_versions(void);
 

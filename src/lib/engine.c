@@ -301,6 +301,29 @@ static void reset_counters(mde_engine *e)
 	e->cur[0] = '\0';
 }
 
+/* The versions verdicts are kept under: the definitions' and the
+ * settings that change what is reported (all-match, the archive stage). */
+void mde__engine_versions(mde_engine *e)
+{
+	struct {
+		uint8_t ver[16];
+		int all_match, bomb_policy;
+		mde__arc_limits arc;
+	} in;
+	XXH128_canonical_t c;
+
+	memset(&in, 0, sizeof(in));
+	in.all_match = e->all_match;
+	in.bomb_policy = e->bomb_policy;
+	in.arc = e->arc;
+	memcpy(in.ver, e->defs->ver, 16);
+	XXH128_canonicalFromHash(&c, XXH3_128bits(&in, sizeof(in)));
+	memcpy(e->ver, c.digest, 16);
+	memcpy(in.ver, e->defs->ver_nohash, 16);
+	XXH128_canonicalFromHash(&c, XXH3_128bits(&in, sizeof(in)));
+	memcpy(e->ver_nohash, c.digest, 16);
+}
+
 int mde_engine_begin(mde_engine *e, mde_event_fn fn, void *ctx)
 {
 	int n = e->nthreads > 0 ? e->nthreads : online_cpus();
@@ -320,28 +343,7 @@ int mde_engine_begin(mde_engine *e, mde_event_fn fn, void *ctx)
 	if (!e->q || !e->threads || !e->workers)
 		goto nomem;
 	reset_counters(e);
-	/* a verdict made with --allmatch is not one made without it */
-	/* a verdict holds for the definitions and for the settings that
-	 * change what is reported: all-match and the archive stage's */
-	{
-		struct {
-			uint8_t ver[16];
-			int all_match, bomb_policy;
-			mde__arc_limits arc;
-		} in;
-		XXH128_canonical_t c;
-
-		memset(&in, 0, sizeof(in));
-		in.all_match = e->all_match;
-		in.bomb_policy = e->bomb_policy;
-		in.arc = e->arc;
-		memcpy(in.ver, e->defs->ver, 16);
-		XXH128_canonicalFromHash(&c, XXH3_128bits(&in, sizeof(in)));
-		memcpy(e->ver, c.digest, 16);
-		memcpy(in.ver, e->defs->ver_nohash, 16);
-		XXH128_canonicalFromHash(&c, XXH3_128bits(&in, sizeof(in)));
-		memcpy(e->ver_nohash, c.digest, 16);
-	}
+	mde__engine_versions(e);
 	e->t0_ns = mde__now_ns();
 	e->nstarted = 0;
 	e->running = 1;

@@ -102,4 +102,7 @@ void mde__worker_scan(mde__worker *w, const mde__item *it);
 
 uint64_t mde__now_ns(void);
 
+/* Computes e->ver and e->ver_nohash from the definitions and options. */
+void mde__engine_versions(mde_engine *e);
+
 #endif

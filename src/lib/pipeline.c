@@ -34,6 +34,8 @@ struct mde__worker {
 	uid_t owner_uid;
 	char owner[64];
 	int have_owner;
+	mde_event_fn fn; /* a synchronous scan's callback (else the engine's) */
+	void *ctx;
 };
 
 /* The file being scanned, as the stages see it: a file on disk (depth 0,
@@ -120,6 +122,34 @@ void mde__worker_free(mde__worker *w)
 	free(w);
 }
 
+/* Delivers an event: to the scanner's own callback for a synchronous
+ * scan (mde_scanner_scan_fd), else through the engine. */
+static void wemit(mde__worker *w, const mde_event *ev)
+{
+	if (w->fn)
+		w->fn(w->ctx, ev);
+	else
+		mde__emit(w->e, ev);
+}
+
+static void wreport(mde__worker *w, mde_event_type type, const char *path,
+		    size_t len, const char *reason, int err)
+{
+	mde_event ev = { 0 };
+
+	ev.type = type;
+	ev.path = path;
+	ev.path_len = len;
+	ev.reason = reason;
+	ev.err = err;
+	ev.score = -1;
+	if (type == MDE_EV_ERROR)
+		atomic_fetch_add(&w->e->errors, 1);
+	else if (type == MDE_EV_SKIPPED)
+		atomic_fetch_add(&w->e->skipped, 1);
+	wemit(w, &ev);
+}
+
 /*
  * Keeps what is reported about f in the verdict of the file on disk, for
  * the scan cache: findings, and inside containers skips and audits too,
@@ -198,7 +228,7 @@ static void emit_finding(struct file *f, const char *stage, const char *name,
 	if (f->top->nfound++ == 0)
 		atomic_fetch_add(&e->infected, 1);
 	atomic_fetch_add(&e->findings, 1);
-	mde__emit(e, &ev);
+	wemit(f->w, &ev);
 }
 
 /* Reports an error or a skip about f (a member: with its chain). */
@@ -220,7 +250,7 @@ static void report(struct file *f, mde_event_type type, const char *reason,
 		keep(f, &c);
 	}
 	if (!f->depth) {
-		mde__report(e, type, f->it->path, f->it->len, reason, err);
+		wreport(f->w, type, f->it->path, f->it->len, reason, err);
 		return;
 	}
 	ev.type = type;
@@ -232,7 +262,7 @@ static void report(struct file *f, mde_event_type type, const char *reason,
 	ev.err = err;
 	ev.score = -1;
 	atomic_fetch_add(type == MDE_EV_ERROR ? &e->errors : &e->skipped, 1);
-	mde__emit(e, &ev);
+	wemit(f->w, &ev);
 }
 
 /* Nonzero when the scan of this file can stop (first finding wins). */
@@ -481,7 +511,7 @@ static void arc_note(void *ctx, const char *name, int what,
 		k.score = -1;
 		keep(&c, &k);
 	}
-	mde__emit(e, &ev);
+	wemit(p->w, &ev);
 }
 
 static const mde__arc_ops arc_ops = { arc_member, arc_note };
@@ -605,7 +635,7 @@ static int run_stages(struct file *f)
 		ev.path_len = f->it->len;
 		ev.size = f->len;
 		ev.score = -1;
-		mde__emit(e, &ev);
+		wemit(f->w, &ev);
 	}
 	return MDE_OK;
 }
@@ -672,7 +702,7 @@ static void emit_verdict(mde__worker *w, const mde__item *it,
 			ev.reason = c->reason;
 			ev.score = -1;
 			atomic_fetch_add(&e->skipped, 1);
-			mde__emit(e, &ev);
+			wemit(w, &ev);
 			continue;
 		}
 		ev.type = MDE_EV_FINDING;
@@ -684,7 +714,7 @@ static void emit_verdict(mde__worker *w, const mde__item *it,
 		if (c->kind == MDE__CF_AUDIT) {
 			ev.audit = 1;
 			ev.reason = c->reason;
-			mde__emit(e, &ev);
+			wemit(w, &ev);
 			continue;
 		}
 		ev.sha256 = !c->nlayers && (v->have & (1u << MDE__SHA256))
@@ -692,7 +722,7 @@ static void emit_verdict(mde__worker *w, const mde__item *it,
 				    : NULL;
 		atomic_fetch_add(&e->findings, 1);
 		infected = 1;
-		mde__emit(e, &ev);
+		wemit(w, &ev);
 	}
 	if (infected)
 		atomic_fetch_add(&e->infected, 1);
@@ -705,7 +735,7 @@ static void emit_verdict(mde__worker *w, const mde__item *it,
 		ev.size = size;
 		ev.type = MDE_EV_CLEAN;
 		ev.score = -1;
-		mde__emit(e, &ev);
+		wemit(w, &ev);
 	}
 }
 
@@ -762,19 +792,16 @@ static int rehash(mde__worker *w, const mde__item *it, const mde__ckey *k,
 }
 
 /* Answers a file from the cache without opening it; 0 if it cannot. */
-static int from_cache(mde__worker *w, const mde__item *it)
+static int from_cache_st(mde__worker *w, const mde__item *it,
+			 const struct stat *sp)
 {
 	mde_engine *e = w->e;
-	int dfd = it->dir ? it->dir->fd : AT_FDCWD;
-	const char *name = it->dir ? it->path + it->base : it->path;
-	struct stat st;
+	struct stat st = *sp;
 	uint8_t where[16];
 	mde__ckey k;
 	mde__cval v;
 
-	if (fstatat(dfd, name, &st,
-		    it->dir && !e->follow ? AT_SYMLINK_NOFOLLOW : 0) < 0 ||
-	    !S_ISREG(st.st_mode) ||
+	if (!S_ISREG(st.st_mode) ||
 	    (e->max_filesize && st.st_size > e->max_filesize))
 		return 0; /* the normal path reports it */
 	key_of(&st, &k);
@@ -793,6 +820,18 @@ static int from_cache(mde__worker *w, const mde__item *it)
 		return 0;
 	atomic_fetch_add(&e->cached, 1);
 	return 1;
+}
+
+static int from_cache(mde__worker *w, const mde__item *it)
+{
+	int dfd = it->dir ? it->dir->fd : AT_FDCWD;
+	const char *name = it->dir ? it->path + it->base : it->path;
+	struct stat st;
+
+	if (fstatat(dfd, name, &st,
+		    it->dir && !w->e->follow ? AT_SYMLINK_NOFOLLOW : 0) < 0)
+		return 0;
+	return from_cache_st(w, it, &st);
 }
 
 /* A copy of content judged before: reuse its verdict.  1 if done. */
@@ -840,13 +879,13 @@ static int load(struct file *f, int fd)
 	ssize_t n;
 
 	if (fstat(fd, &f->st) < 0 || !S_ISREG(f->st.st_mode)) {
-		mde__report(e, S_ISREG(f->st.st_mode) ? MDE_EV_ERROR
+		wreport(f->w, S_ISREG(f->st.st_mode) ? MDE_EV_ERROR
 						      : MDE_EV_SKIPPED,
 			    it->path, it->len, "not a regular file", 0);
 		return -1;
 	}
 	if (e->max_filesize && f->st.st_size > e->max_filesize) {
-		mde__report(e, MDE_EV_SKIPPED, it->path, it->len,
+		wreport(f->w, MDE_EV_SKIPPED, it->path, it->len,
 			    "limit: max-filesize", 0);
 		return -1;
 	}
@@ -856,13 +895,13 @@ static int load(struct file *f, int fd)
 		nanosleep(&ts, NULL);
 	}
 	if (grow(w, (size_t)f->st.st_size + 1) != MDE_OK) {
-		mde__report(e, MDE_EV_ERROR, it->path, it->len,
+		wreport(f->w, MDE_EV_ERROR, it->path, it->len,
 			    "out of memory", ENOMEM);
 		return -1;
 	}
 	n = read_all(fd, w->buf, (size_t)f->st.st_size + 1);
 	if (n < 0) {
-		mde__report(e, MDE_EV_ERROR, it->path, it->len,
+		wreport(f->w, MDE_EV_ERROR, it->path, it->len,
 			    strerror(errno), errno);
 		return -1;
 	}
@@ -870,7 +909,7 @@ static int load(struct file *f, int fd)
 		snprintf(why, sizeof(why),
 			 "file changed size during scan (%lld bytes, read %zd)",
 			 (long long)f->st.st_size, n);
-		mde__report(e, MDE_EV_ERROR, it->path, it->len, why, 0);
+		wreport(f->w, MDE_EV_ERROR, it->path, it->len, why, 0);
 		return -1;
 	}
 	f->buf = w->buf;
@@ -878,27 +917,19 @@ static int load(struct file *f, int fd)
 	return 0;
 }
 
-void mde__worker_scan(mde__worker *w, const mde__item *it)
+/* Reads the open file and runs the stages on it (or answers it from the
+ * cache by content). */
+static void scan_fd(mde__worker *w, const mde__item *it, int fd)
 {
 	mde_engine *e = w->e;
 	struct file f = { 0 };
 	unsigned i;
-	int fd, ok;
+	int ok;
 
 	f.w = w;
 	f.it = it;
 	f.top = &f;
-	set_current(e, it);
-	if (e->cache && from_cache(w, it))
-		return;
-	fd = open_item(it, e->follow);
-	if (fd < 0) {
-		mde__report(e, MDE_EV_ERROR, it->path, it->len,
-			    strerror(errno), errno);
-		return;
-	}
 	ok = load(&f, fd) == 0;
-	close(fd);
 	if (!ok)
 		return;
 	atomic_fetch_add(&e->files, 1);
@@ -916,4 +947,98 @@ void mde__worker_scan(mde__worker *w, const mde__item *it)
 	for (i = 0; i < f.v.nfind; i++)
 		free((char *)f.v.find[i].chain);
 	free(f.layers);
+}
+
+void mde__worker_scan(mde__worker *w, const mde__item *it)
+{
+	mde_engine *e = w->e;
+	int fd;
+
+	set_current(e, it);
+	if (e->cache && from_cache(w, it))
+		return;
+	fd = open_item(it, e->follow);
+	if (fd < 0) {
+		wreport(w, MDE_EV_ERROR, it->path, it->len, strerror(errno),
+			errno);
+		return;
+	}
+	scan_fd(w, it, fd);
+	close(fd);
+}
+
+/* ------------------------------------------------- synchronous scans */
+
+struct mde_scanner {
+	mde_engine *e;
+	mde__worker *w;
+	uint64_t found; /* findings of the current call */
+	mde_event_fn fn;
+	void *ctx;
+};
+
+mde_scanner *mde_scanner_new(mde_engine *e)
+{
+	mde_scanner *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->e = e;
+	mde__engine_versions(e);
+	s->w = mde__worker_new(e);
+	if (!s->w) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void mde_scanner_free(mde_scanner *s)
+{
+	if (!s)
+		return;
+	mde__worker_free(s->w);
+	free(s);
+}
+
+static void scanner_event(void *ctx, const mde_event *ev)
+{
+	mde_scanner *s = ctx;
+
+	if (ev->type == MDE_EV_FINDING && !ev->audit)
+		s->found++;
+	if (s->fn)
+		s->fn(s->ctx, ev);
+}
+
+int mde_scanner_scan_fd(mde_scanner *s, int fd, const char *path,
+			mde_event_fn fn, void *ctx, int *nfound)
+{
+	mde__item it = { 0 };
+	struct stat st;
+	const char *slash;
+	uint64_t errs = atomic_load(&s->e->errors);
+
+	if (fd < 0 || !path)
+		return MDE_ERR_ARG;
+	it.path = (char *)path;
+	it.len = strlen(path);
+	slash = strrchr(path, '/');
+	it.base = slash ? (size_t)(slash - path) + 1 : 0;
+	s->found = 0;
+	s->fn = fn;
+	s->ctx = ctx;
+	s->w->fn = scanner_event;
+	s->w->ctx = s;
+	if (fstat(fd, &st) < 0)
+		return MDE_ERR_IO;
+	if (!(s->e->cache && from_cache_st(s->w, &it, &st))) {
+		if (lseek(fd, 0, SEEK_SET) < 0 && errno != ESPIPE)
+			return MDE_ERR_IO;
+		scan_fd(s->w, &it, fd);
+	}
+	if (nfound)
+		*nfound = (int)s->found;
+	return atomic_load(&s->e->errors) != errs && !s->found ? MDE_ERR_IO
+								: MDE_OK;
 }

@@ -301,6 +301,51 @@ static void test_builtin_eicar(void **state)
 	}
 }
 
+/* A scanner judges one open file synchronously, in the calling thread,
+ * with the engine's definitions and without mde_engine_begin(); its
+ * events go to its own callback. */
+static void test_scanner_fd(void **state)
+{
+	mde_defs *d = make_defs();
+	mde_engine *e = mde_engine_new(d);
+	mde_scanner *sc;
+	struct seen s;
+	char p[512];
+	int fd, n = -1;
+
+	(void)state;
+	assert_non_null(e);
+	sc = mde_scanner_new(e);
+	assert_non_null(sc);
+	snprintf(p, sizeof(p), "%s/sync-hello", tmpdir);
+	put("sync-hello", "hello world", 11);
+	fd = open(p, O_RDONLY);
+	assert_true(fd >= 0);
+	lseek(fd, 5, SEEK_SET); /* read from 0 whatever the offset */
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(mde_scanner_scan_fd(sc, fd, p, on_event, &s, &n),
+			 MDE_OK);
+	assert_int_equal(n, 1);
+	assert_true(has_name(&s, "Test.Hash.Hello", "hash"));
+	close(fd);
+	put("sync-clean", "nothing here", 12);
+	snprintf(p, sizeof(p), "%s/sync-clean", tmpdir);
+	fd = open(p, O_RDONLY);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(mde_scanner_scan_fd(sc, fd, p, NULL, NULL, &n),
+			 MDE_OK);
+	assert_int_equal(n, 0);
+	close(fd);
+	assert_int_equal(mde_scanner_scan_fd(sc, -1, p, NULL, NULL, &n),
+			 MDE_ERR_ARG);
+	mde_scanner_free(sc);
+	mde_engine_free(e);
+	mde_defs_free(d);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/sync-hello", tmpdir);
+	unlink(p);
+}
+
 static void test_filetype(void **state)
 {
 	mde__ftype ft;
@@ -342,6 +387,7 @@ int main(void)
 		cmocka_unit_test(test_yara_bad_file_rest_loads),
 		cmocka_unit_test(test_defs_errors),
 		cmocka_unit_test(test_builtin_eicar),
+		cmocka_unit_test(test_scanner_fd),
 		cmocka_unit_test(test_filetype),
 		cmocka_unit_test(test_status_strings),
 	};
