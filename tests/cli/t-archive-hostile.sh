@@ -157,7 +157,11 @@ hrun 0 "$H/many100k.zip"
 lines_with "$H/many100k.zip" ": SKIPPED (limit: max-files)"
 out_lacks " FOUND"
 step "many100k.zip: --max-files=200000 reaches the last member, the payload"
-hrun 1 --max-files=200000 "$H/many100k.zip"
+# EICAR's hash alone, no YARA: libyara allocates a large buffer for every
+# scan, which under AddressSanitizer (mmap + poison) costs ~1 ms a member,
+# 100 s for this archive; what is checked is the limit, not the stages
+printf '%s:68:Eicar-Test-Signature\n' "$EICAR_MD5" >"$T/eicar.hdb"
+hrun 1 -d "$T/eicar.hdb" --max-files=200000 "$H/many100k.zip"
 no_lines_with "$H/many100k.zip" ": SKIPPED (limit: max-files)"
 lines_with "$H/many100k.zip//f/099999.txt: " " FOUND"
 
