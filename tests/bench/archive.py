@@ -11,10 +11,13 @@ Corpus (made once, kept in --work):
 Signatures: one .hdb file (EICAR's MD5, as ClamAV writes it) given to both
 tools with -d, so both look for exactly the same thing.
 
-Runs mdescan -j 2 (no scan cache) and -j 1 N times each and clamscan once
-(it is single-threaded and slow), prints medians, the ratio clamscan /
-mdescan (target >= 3), bytes unpacked per second (from mdescan's JSON
-summary), peak RSS, and whether both found the same planted files.
+Two corpora: the .deb files themselves, and the data.tar.xz taken out of
+each (clamscan has no ar reader, so it scans .deb files as bytes and only
+the second corpus gives it the same unpacking work).  On each, runs
+mdescan -j 2 (no scan cache) and -j 1 N times and clamscan once (it is
+single-threaded and slow), prints medians, the ratio clamscan / mdescan
+(target >= 3 where both unpack), bytes unpacked per second (from mdescan's
+JSON summary), peak RSS, and whether both found the same planted files.
 
   tests/bench/archive.py [--work DIR] [--runs N] [--mdescan PATH]
 """
@@ -132,7 +135,7 @@ def timed(cmd, out):
         rc = subprocess.call(["/usr/bin/time", "-o", tf, "-f", "%e %U %S %M"]
                              + cmd, stdout=o, stderr=subprocess.DEVNULL)
         wall = time.monotonic() - t0
-    last = open(tf).read().split()
+    last = open(tf).read().strip().splitlines()[-1].split()
     return {"wall": wall, "cpu": float(last[1]) + float(last[2]),
             "rss": int(last[3]), "rc": rc, "out": out}
 
@@ -158,38 +161,69 @@ def clam_found(out):
     return found
 
 
+def extract_data_tars(debs, dst):
+    """data.tar.* of every .deb (ar members), for the equal-work corpus."""
+    os.makedirs(dst, exist_ok=True)
+    for f in sorted(os.listdir(debs)):
+        if not f.endswith(".deb"):
+            continue
+        with open(os.path.join(debs, f), "rb") as h:
+            b = h.read()
+        off = 8
+        while off + 60 <= len(b):
+            name = b[off:off + 16].decode().strip().rstrip("/")
+            size = int(b[off + 48:off + 58])
+            if name.startswith("data.tar"):
+                out = os.path.join(dst, f[:-4] + "." + name)
+                if not os.path.exists(out):
+                    with open(out, "wb") as o:
+                        o.write(b[off + 60:off + 60 + size])
+            off += 60 + size + (size & 1)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--work", default="/var/tmp/mdescan-archive")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--mdescan", default=os.path.join(TOP, "src", "mdescan"))
     a = ap.parse_args()
-    debs, plant, sigs = (os.path.join(a.work, x)
-                         for x in ("debs", "plant", "sigs"))
+    debs, xz, plant, sigs = (os.path.join(a.work, x)
+                             for x in ("debs", "xz", "plant", "sigs"))
     download(debs)
+    extract_data_tars(debs, xz)
     planted = make_plant(plant)
     os.makedirs(sigs, exist_ok=True)
     with open(os.path.join(sigs, "bench.hdb"), "w") as h:
         h.write("%s:68:Bench.EICAR\n" % EICAR_MD5)
-    size = sum(os.path.getsize(os.path.join(r, f))
-               for t in (debs, plant) for r, _, fs in os.walk(t) for f in fs)
-    ndebs = len([f for f in os.listdir(debs) if f.endswith(".deb")])
-    print("corpus: %d .deb packages + %d planted samples, %.1f MB packed" %
-          (ndebs, len(os.listdir(plant)), size / 1e6))
+    ok = True
+    for label, tree in ((".deb packages", debs),
+                        ("their data.tar.xz", xz)):
+        size = sum(os.path.getsize(os.path.join(r, f))
+                   for t in (tree, plant) for r, _, fs in os.walk(t)
+                   for f in fs)
+        print("\n== corpus: %d %s + %d planted samples, %.1f MB packed" % (
+            len(os.listdir(tree)), label, len(os.listdir(plant)),
+            size / 1e6))
+        ok &= run_corpus(a, label, tree, plant, sigs, planted)
+    return 0 if ok else 1
+
+
+def run_corpus(a, label, tree, plant, sigs, planted):
+    tag = "deb" if label.startswith(".deb") else "xz"
     res = {"mdescan -j 2": [], "mdescan -j 1": [], "clamscan": []}
     summaries = []
     for i in range(a.runs):
         for j in ("2", "1"):
             r = timed([a.mdescan, "--no-cache", "-j", j, "--json", "-d",
-                       sigs, debs, plant],
-                      os.path.join(a.work, "mde%s.%d.out" % (j, i)))
+                       sigs, tree, plant],
+                      os.path.join(a.work, "%s-mde%s.%d.out" % (tag, j, i)))
             res["mdescan -j " + j].append(r)
             if j == "2":
                 summaries.append(mde_found(r["out"]))
     if shutil.which("clamscan"):
         res["clamscan"].append(timed(
-            ["clamscan", "-r", "-i", "--no-summary", "-d", sigs, debs, plant],
-            os.path.join(a.work, "clamscan.out")))
+            ["clamscan", "-r", "-i", "--no-summary", "-d", sigs, tree, plant],
+            os.path.join(a.work, "%s-clamscan.out" % tag)))
     else:
         print("clamscan not installed (apt-get install clamav)")
 
@@ -197,23 +231,23 @@ def main():
         v = [r[f] for r in res[k]]
         return statistics.median(v) if v else None
 
-    print("\n%-16s %10s %10s %10s" % ("", "wall (s)", "CPU (s)", "RSS (MB)"))
+    print("%-16s %10s %10s %10s" % ("", "wall (s)", "CPU (s)", "RSS (MB)"))
     for k in res:
         if res[k]:
             print("%-16s %10.2f %10.2f %10.1f" % (
-                k, med(k), med(k, "cpu"), max(r["rss"] for r in res[k]) / 1024))
+                k, med(k), med(k, "cpu"),
+                max(r["rss"] for r in res[k]) / 1024))
     found, summ = summaries[-1]
     unpacked = statistics.median(s["unpacked"] for _, s in summaries)
-    print("\nmdescan -j 2: %d members, %.1f MB unpacked, %.0f MB/s unpacked" % (
-        summ["members"], unpacked / 1e6, unpacked / 1e6 / med("mdescan -j 2")))
+    print("mdescan -j 2: %d members, %.1f MB unpacked, %.0f MB/s unpacked"
+          % (summ["members"], unpacked / 1e6,
+             unpacked / 1e6 / med("mdescan -j 2")))
     ok = True
     if res["clamscan"]:
         ratio = med("clamscan") / med("mdescan -j 2")
-        print("clamscan / mdescan -j 2 (wall): %.2fx  (target >= 3x: %s)" % (
-            ratio, "ok" if ratio >= 3 else "MISSED"))
-        print("clamscan / mdescan -j 1 (wall): %.2fx" % (
-            med("clamscan") / med("mdescan -j 1")))
         cf = clam_found(res["clamscan"][0]["out"])
+        print("clamscan / mdescan -j 2 (wall): %.2fx;  clamscan / mdescan "
+              "-j 1: %.2fx" % (ratio, med("clamscan") / med("mdescan -j 1")))
         print("planted: %d; mdescan found %d, clamscan found %d" % (
             len(planted), len(found & planted), len(cf & planted)))
         if cf - found:
@@ -221,11 +255,18 @@ def main():
             ok = False
         if found - cf:
             print("found by mdescan only: %s" % sorted(found - cf))
-        ok = ok and ratio >= 3
+        if tag == "deb" and "trojan.deb" not in cf:
+            print("clamscan does not open ar archives (.deb): it scans the "
+                  "packages as bytes, which is why it is quick here and "
+                  "misses trojan.deb; the equal-work comparison is the "
+                  "data.tar.xz corpus below")
+        else:
+            print("target >= 3x: %s" % ("ok" if ratio >= 3 else "MISSED"))
+            ok = ok and ratio >= 3
     if planted - found:
         print("planted samples mdescan missed: %s" % sorted(planted - found))
         ok = False
-    return 0 if ok else 1
+    return ok
 
 
 if __name__ == "__main__":
