@@ -834,6 +834,30 @@ static int from_cache(mde__worker *w, const mde__item *it)
 	return from_cache_st(w, it, &st);
 }
 
+/*
+ * A file changed just before it was read is not kept under its file key:
+ * timestamps advance in ticks (the kernel's coarse clock, a few ms; whole
+ * seconds on filesystems without sub-second times), so a rewrite of the
+ * same size within the same tick would keep the key and be answered with
+ * this verdict (git's "racy" entries).  The window is 50 ms, or 2 s when
+ * the times have no sub-second part.  The content verdict is still kept;
+ * a later scan reads the file once more and keys it.
+ */
+static int recently_changed(const struct stat *st)
+{
+	struct timespec now;
+	int64_t n, c, m, win;
+
+	if (clock_gettime(CLOCK_REALTIME, &now) < 0)
+		return 1;
+	n = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+	c = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+	m = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+	win = st->st_ctim.tv_nsec || st->st_mtim.tv_nsec ? 50000000
+							  : 2000000000;
+	return n - (m > c ? m : c) < win;
+}
+
 /* A copy of content judged before: reuse its verdict.  1 if done. */
 static int from_content(struct file *f)
 {
@@ -846,7 +870,7 @@ static int from_content(struct file *f)
 				    f->v.where, &v))
 		return 0;
 	key_of(&f->st, &k);
-	mde__cache_put(w->e->cache, &k, &v);
+	mde__cache_put(w->e->cache, recently_changed(&f->st) ? NULL : &k, &v);
 	atomic_fetch_sub(&w->e->files, 1); /* emit_verdict counts it */
 	atomic_fetch_sub(&w->e->bytes, f->len);
 	emit_verdict(w, f->it, &v, f->len);
@@ -865,7 +889,7 @@ static void to_cache(struct file *f)
 	memcpy(f->v.ver, e->ver, 16);
 	memcpy(f->v.ver_nohash, e->ver_nohash, 16);
 	f->v.size = f->len;
-	mde__cache_put(e->cache, &k, &f->v);
+	mde__cache_put(e->cache, recently_changed(&f->st) ? NULL : &k, &f->v);
 }
 
 /* Opens and reads the item into w->buf; reports and returns -1 on
@@ -973,6 +997,7 @@ struct mde_scanner {
 	mde_engine *e;
 	mde__worker *w;
 	uint64_t found; /* findings of the current call */
+	uint64_t errors; /* errors of the current call */
 	mde_event_fn fn;
 	void *ctx;
 };
@@ -1007,6 +1032,8 @@ static void scanner_event(void *ctx, const mde_event *ev)
 
 	if (ev->type == MDE_EV_FINDING && !ev->audit)
 		s->found++;
+	else if (ev->type == MDE_EV_ERROR)
+		s->errors++;
 	if (s->fn)
 		s->fn(s->ctx, ev);
 }
@@ -1017,7 +1044,6 @@ int mde_scanner_scan_fd(mde_scanner *s, int fd, const char *path,
 	mde__item it = { 0 };
 	struct stat st;
 	const char *slash;
-	uint64_t errs = atomic_load(&s->e->errors);
 
 	if (fd < 0 || !path)
 		return MDE_ERR_ARG;
@@ -1026,6 +1052,7 @@ int mde_scanner_scan_fd(mde_scanner *s, int fd, const char *path,
 	slash = strrchr(path, '/');
 	it.base = slash ? (size_t)(slash - path) + 1 : 0;
 	s->found = 0;
+	s->errors = 0;
 	s->fn = fn;
 	s->ctx = ctx;
 	s->w->fn = scanner_event;
@@ -1039,6 +1066,5 @@ int mde_scanner_scan_fd(mde_scanner *s, int fd, const char *path,
 	}
 	if (nfound)
 		*nfound = (int)s->found;
-	return atomic_load(&s->e->errors) != errs && !s->found ? MDE_ERR_IO
-								: MDE_OK;
+	return s->errors && !s->found ? MDE_ERR_IO : MDE_OK;
 }

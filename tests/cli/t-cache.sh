@@ -49,6 +49,17 @@ expect_exit 1 mds -d "$DEFS" --cache-dir "$C" --json "$D"
 json_expect 1 type=finding name=Test.Hash.Bbbb "path=$D/victim"
 json_expect 1 type=summary cached=$((NFILES - 1))
 
+step "a file changed just before it was read is keyed only by a later scan (same-tick rewrites)"
+# the scan above read the victim within 50 ms of its rewrite (unless this
+# machine is very slow): it kept the content verdict, not the file key
+sleep 0.1
+expect_exit 1 mds -d "$DEFS" --cache-dir "$C" --json "$D"
+n=$(json_count "$OUT" type=summary "cached=$((NFILES - 1))" deduped=1)
+[ "$n" -eq 1 ] || [ "$(json_count "$OUT" type=summary cached=$NFILES)" -eq 1 ] ||
+	{ show_output; fail "victim: neither re-read as a known copy nor cached"; }
+expect_exit 1 mds -d "$DEFS" --cache-dir "$C" --json "$D"
+json_expect 1 type=summary cached=$NFILES
+
 step "an update adding only hash signatures is checked from the cache"
 # a size no signature had before: only SHA-256, kept for every file, helps
 printf '%s:%d:Test.Hash.F1\n' "$(sha256sum <"$D/f1.txt" | cut -c1-64)" \

@@ -40,7 +40,14 @@ if [ -z "${MDESCAN:-}" ]; then
 		MDESCAN=$PWD/src/mdescan
 	fi
 fi
-MAN=$top_srcdir/man/mdescan.1
+# Every tool with its page: called without arguments, the script checks
+# each pair in turn (itself, with TOOL MAN arguments).
+if [ $# -eq 0 ]; then
+	sh "$0" "$MDESCAN" "$top_srcdir/man/mdescan.1" || exit $?
+	exec sh "$0" "$(dirname "$MDESCAN")/mdewatch" "$top_srcdir/man/mdewatch.8"
+fi
+MDESCAN=$1
+MAN=$2
 
 [ -x "$MDESCAN" ] || fail "mdescan binary not found or not executable: $MDESCAN (build it, or set MDESCAN)"
 [ -r "$MAN" ] || fail "man page not found: $MAN"
