@@ -705,6 +705,50 @@ static void unpack_upx(const uint8_t *buf, size_t len, struct reader *r)
 	free(out);
 }
 
+/*
+ * The LZMA dictionary a stream asks for: liblzma allocates it before the
+ * first byte comes out, and libarchive sets no memory limit for .lzma (1
+ * GiB for .xz).  A 13-byte file may ask for 4 GiB.  .lzma: the header's
+ * 32-bit size; .xz: the LZMA2 property byte of the first block.  Returns
+ * 0 when there is nothing to tell.
+ */
+static uint64_t lzma_dict(unsigned kind, const uint8_t *b, size_t len)
+{
+	size_t h, i;
+	unsigned flags, nf, f;
+
+	if (kind == MDE_ARC_LZMA && len >= 5)
+		return (uint64_t)b[1] | (uint64_t)b[2] << 8 |
+		       (uint64_t)b[3] << 16 | (uint64_t)b[4] << 24;
+	if (kind != MDE_ARC_XZ || len < 12 + 2 || b[12] == 0)
+		return 0;
+	h = ((size_t)b[12] + 1) * 4; /* block header size */
+	if (len < 12 + h)
+		return 0;
+	flags = b[13];
+	nf = (flags & 3) + 1;
+	i = 14;
+	/* compressed and uncompressed sizes: varints */
+	for (f = 0; f < (unsigned)((flags & 0x40) != 0) + ((flags & 0x80) != 0);
+	     f++)
+		while (i < 12 + h && (b[i++] & 0x80))
+			;
+	for (f = 0; f < nf && i + 2 < 12 + h; f++) {
+		uint8_t id = b[i], psz = b[i + 1];
+
+		if (id == 0x21 && psz == 1) {
+			unsigned d = b[i + 2] & 63;
+
+			return d > 40 ? UINT64_MAX
+				      : (uint64_t)(2 | (d & 1)) << (d / 2 + 11);
+		}
+		i += 2 + psz;
+	}
+	return 0;
+}
+
+#define MAX_LZMA_DICT ((uint64_t)128 << 20) /* xz -9 and lzma -9: 64 MiB */
+
 void mde__arc_unpack(unsigned kind, const uint8_t *buf, size_t len,
 		     const char *name, const mde__arc_limits *lim,
 		     mde__arc_budget *bud, const mde__arc_ops *ops, void *ctx)
@@ -712,7 +756,9 @@ void mde__arc_unpack(unsigned kind, const uint8_t *buf, size_t len,
 	struct reader r = { lim, bud, ops, ctx, NULL, 0, 0, 0 };
 	int64_t n;
 
-	if (kind == MDE_ARC_MAIL) {
+	if (lzma_dict(kind, buf, len) > MAX_LZMA_DICT) {
+		ops->note(ctx, NULL, MDE__NOTE_SKIP, "limit: lzma dictionary");
+	} else if (kind == MDE_ARC_MAIL) {
 		unpack_mail(buf, len, &r);
 	} else if (kind == MDE_ARC_UPX) {
 		unpack_upx(buf, len, &r);

@@ -391,6 +391,21 @@ static void test_zip_fallbacks(void **state)
 	free(zip);
 }
 
+/* A 13-byte .lzma asking for a 4 GiB dictionary (found by fuzz_container):
+ * refused before liblzma allocates it. */
+static void test_lzma_dictionary_limit(void **state)
+{
+	static const uint8_t bad[13] = { 0x5d, 0, 0, 0xff, 0xff, 0xff, 0xff };
+	mde__arc_limits l = limits();
+	mde__arc_budget b = { 0 };
+	struct rec r = { 0 };
+
+	(void)state;
+	run(bad, sizeof(bad), "x.lzma", &l, &r, &b);
+	assert_int_equal(r.n, 0);
+	assert_true(has_note(&r, "limit: lzma dictionary"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -401,6 +416,7 @@ int main(void)
 		cmocka_unit_test(test_bomb),
 		cmocka_unit_test(test_names_as_stored),
 		cmocka_unit_test(test_zip_fallbacks),
+		cmocka_unit_test(test_lzma_dictionary_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
