@@ -161,8 +161,28 @@ void mde__emit(mde_engine *e, const mde_event *ev)
 	pthread_mutex_unlock(&e->evlock);
 }
 
-void mde__report(mde_engine *e, mde_event_type type, const char *path,
-		 size_t len, const char *reason, int err)
+void mde__deliver(mde_engine *e, mde_event_fn fn, void *ctx,
+		  const mde_event *ev)
+{
+	if (fn)
+		fn(ctx, ev);
+	else
+		mde__emit(e, ev);
+}
+
+void mde__report_ev(mde_engine *e, mde_event_fn fn, void *ctx,
+		    const mde_event *ev)
+{
+	if (ev->type == MDE_EV_ERROR)
+		atomic_fetch_add(&e->errors, 1);
+	else if (ev->type == MDE_EV_SKIPPED)
+		atomic_fetch_add(&e->skipped, 1);
+	mde__deliver(e, fn, ctx, ev);
+}
+
+void mde__report_to(mde_engine *e, mde_event_fn fn, void *ctx,
+		    mde_event_type type, const char *path, size_t len,
+		    const char *reason, int err)
 {
 	mde_event ev = { 0 };
 
@@ -172,11 +192,13 @@ void mde__report(mde_engine *e, mde_event_type type, const char *path,
 	ev.reason = reason;
 	ev.err = err;
 	ev.score = -1;
-	if (type == MDE_EV_ERROR)
-		atomic_fetch_add(&e->errors, 1);
-	else if (type == MDE_EV_SKIPPED)
-		atomic_fetch_add(&e->skipped, 1);
-	mde__emit(e, &ev);
+	mde__report_ev(e, fn, ctx, &ev);
+}
+
+void mde__report(mde_engine *e, mde_event_type type, const char *path,
+		 size_t len, const char *reason, int err)
+{
+	mde__report_to(e, NULL, NULL, type, path, len, reason, err);
 }
 
 mde__dir *mde__dir_new(int fd)

@@ -80,6 +80,17 @@ void mde__emit(mde_engine *e, const mde_event *ev);
 void mde__report(mde_engine *e, mde_event_type type, const char *path,
 		 size_t len, const char *reason, int err);
 
+/* The same, delivered to fn(ctx) instead of the engine's callback when fn
+ * is set (a synchronous scan, mde_scanner_scan_fd). */
+void mde__deliver(mde_engine *e, mde_event_fn fn, void *ctx,
+		  const mde_event *ev);
+void mde__report_to(mde_engine *e, mde_event_fn fn, void *ctx,
+		    mde_event_type type, const char *path, size_t len,
+		    const char *reason, int err);
+/* Counts an error or skip event built by the caller, then delivers it. */
+void mde__report_ev(mde_engine *e, mde_event_fn fn, void *ctx,
+		    const mde_event *ev);
+
 /* Queues an item; the queue takes ownership (and the dir reference).
  * Items are handed to the workers in batches: mde__queue_flush() hands
  * over what is pending (the walker calls it when a submit ends). */

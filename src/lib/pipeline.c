@@ -23,45 +23,7 @@
 #include "engine_int.h"
 #include "upx.h"
 
-struct mde__worker {
-	mde_engine *e; /* first: worker_main reads it */
-	uint8_t *buf;
-	size_t cap;
-	mde__bytescratch *bs;
-	mde__yscan *ys;
-	EVP_MD *md[MDE__NHASH];
-	mde__cache_rd *rd; /* scan cache reader, when the engine has a cache */
-	uid_t owner_uid;
-	char owner[64];
-	int have_owner;
-	mde_event_fn fn; /* a synchronous scan's callback (else the engine's) */
-	void *ctx;
-};
-
-/* The file being scanned, as the stages see it: a file on disk (depth 0,
- * top == itself) or a member of a container inside it. */
-struct file {
-	mde__worker *w;
-	const mde__item *it; /* the file on disk */
-	struct file *top;    /* the file on disk's struct file */
-	int depth;           /* containers around this member; 0 on disk */
-	const char *mname;   /* member name, depth > 0 */
-	const uint8_t *buf;
-	size_t len;
-	struct stat st;
-	mde__ftype ft;
-	const char *packer; /* "UPX" when packed */
-	char sha256[65];
-	int nfound;      /* top: findings in the file and its members */
-	const char *why; /* error reason set by a stage */
-	mde__cval v;     /* the verdict, as the cache will keep it */
-	int uncacheable; /* more findings than the cache keeps, or events
-			    inside members (the cache keeps no layers) */
-	/* top only: the archive stage's allowance and the member chain */
-	mde__arc_budget bud;
-	const char **layers;
-	size_t nlayers_cap;
-};
+#include "pipeline_int.h"
 
 typedef int (*stage_fn)(struct file *f);
 
@@ -122,32 +84,17 @@ void mde__worker_free(mde__worker *w)
 	free(w);
 }
 
-/* Delivers an event: to the scanner's own callback for a synchronous
- * scan (mde_scanner_scan_fd), else through the engine. */
-static void wemit(mde__worker *w, const mde_event *ev)
+/* A worker's events go to a synchronous scan's own callback
+ * (mde_scanner_scan_fd) when it has one, else through the engine. */
+void mde__wemit(mde__worker *w, const mde_event *ev)
 {
-	if (w->fn)
-		w->fn(w->ctx, ev);
-	else
-		mde__emit(w->e, ev);
+	mde__deliver(w->e, w->fn, w->ctx, ev);
 }
 
 static void wreport(mde__worker *w, mde_event_type type, const char *path,
 		    size_t len, const char *reason, int err)
 {
-	mde_event ev = { 0 };
-
-	ev.type = type;
-	ev.path = path;
-	ev.path_len = len;
-	ev.reason = reason;
-	ev.err = err;
-	ev.score = -1;
-	if (type == MDE_EV_ERROR)
-		atomic_fetch_add(&w->e->errors, 1);
-	else if (type == MDE_EV_SKIPPED)
-		atomic_fetch_add(&w->e->skipped, 1);
-	wemit(w, &ev);
+	mde__report_to(w->e, w->fn, w->ctx, type, path, len, reason, err);
 }
 
 /*
@@ -191,8 +138,12 @@ static void keep(struct file *f, const mde__cfind *c)
 	t->v.nfind++;
 }
 
-static void emit_finding(struct file *f, const char *stage, const char *name,
-			 const mde__ymatch *ym)
+/*
+ * Reports a finding about f.  With audit (the reason), a finding under an
+ * audit policy: shown and kept, not counted as infected.
+ */
+static void finding(struct file *f, const char *stage, const char *name,
+		    const mde__ymatch *ym, const char *audit)
 {
 	mde_engine *e = f->w->e;
 	mde_event ev = { 0 };
@@ -209,7 +160,9 @@ static void emit_finding(struct file *f, const char *stage, const char *name,
 	ev.stage = stage;
 	ev.score = -1;
 	/* the digest of the file on disk; a member's is not kept */
-	ev.sha256 = !f->depth && f->sha256[0] ? f->sha256 : NULL;
+	ev.sha256 = !f->depth && !audit && f->sha256[0] ? f->sha256 : NULL;
+	ev.audit = audit != NULL;
+	ev.reason = audit;
 	if (ym) {
 		ev.rule_ns = ym->ns;
 		ev.description = ym->description;
@@ -224,11 +177,21 @@ static void emit_finding(struct file *f, const char *stage, const char *name,
 	c.score = ev.score;
 	c.packer = f->packer;
 	c.msize = f->len;
+	c.kind = audit ? MDE__CF_AUDIT : MDE__CF_FINDING;
+	c.reason = audit;
 	keep(f, &c);
-	if (f->top->nfound++ == 0)
-		atomic_fetch_add(&e->infected, 1);
-	atomic_fetch_add(&e->findings, 1);
-	wemit(f->w, &ev);
+	if (!audit) {
+		if (f->top->nfound++ == 0)
+			atomic_fetch_add(&e->infected, 1);
+		atomic_fetch_add(&e->findings, 1);
+	}
+	mde__wemit(f->w, &ev);
+}
+
+static void emit_finding(struct file *f, const char *stage, const char *name,
+			 const mde__ymatch *ym)
+{
+	finding(f, stage, name, ym, NULL);
 }
 
 /* Reports an error or a skip about f (a member: with its chain). */
@@ -249,10 +212,6 @@ static void report(struct file *f, mde_event_type type, const char *reason,
 		c.score = -1;
 		keep(f, &c);
 	}
-	if (!f->depth) {
-		wreport(f->w, type, f->it->path, f->it->len, reason, err);
-		return;
-	}
 	ev.type = type;
 	ev.path = f->it->path;
 	ev.path_len = f->it->len;
@@ -261,8 +220,7 @@ static void report(struct file *f, mde_event_type type, const char *reason,
 	ev.reason = reason;
 	ev.err = err;
 	ev.score = -1;
-	atomic_fetch_add(type == MDE_EV_ERROR ? &e->errors : &e->skipped, 1);
-	wemit(f->w, &ev);
+	mde__report_ev(e, f->w->fn, f->w->ctx, &ev);
 }
 
 /* Nonzero when the scan of this file can stop (first finding wins). */
@@ -271,7 +229,7 @@ static int done(const struct file *f)
 	return f->top->nfound && !f->w->e->all_match;
 }
 
-static void hex(const uint8_t *d, size_t n, char *out)
+void mde__hex(const uint8_t *d, size_t n, char *out)
 {
 	static const char x[] = "0123456789abcdef";
 	size_t i;
@@ -305,7 +263,7 @@ static int stage_hash(struct file *f)
 			return MDE_ERR_STATE;
 		}
 		if (t == MDE__SHA256)
-			hex(dig, dl, f->sha256);
+			mde__hex(dig, dl, f->sha256);
 		memcpy(f->v.dig[t], dig, dl);
 		f->v.have |= 1u << t;
 		if (!want)
@@ -473,7 +431,6 @@ static void arc_note(void *ctx, const char *name, int what,
 {
 	struct file *p = ctx, c;
 	mde_engine *e = p->w->e;
-	mde_event ev = { 0 };
 
 	c = *p;
 	if (name) {
@@ -486,32 +443,8 @@ static void arc_note(void *ctx, const char *name, int what,
 		report(&c, MDE_EV_SKIPPED, reason, 0);
 		return;
 	}
-	if (e->bomb_policy == MDE_POLICY_BLOCK) {
-		emit_finding(&c, "archive", "Heuristic.ArchiveBomb", NULL);
-		return;
-	}
-	ev.type = MDE_EV_FINDING;
-	ev.path = c.it->path;
-	ev.path_len = c.it->len;
-	ev.layers = c.top->layers;
-	ev.nlayers = (size_t)c.depth;
-	ev.size = (uint64_t)c.len;
-	ev.name = "Heuristic.ArchiveBomb";
-	ev.stage = "archive";
-	ev.reason = reason;
-	ev.score = -1;
-	ev.audit = 1;
-	{
-		mde__cfind k = { 0 };
-
-		k.kind = MDE__CF_AUDIT;
-		k.stage = ev.stage;
-		k.name = ev.name;
-		k.reason = reason;
-		k.score = -1;
-		keep(&c, &k);
-	}
-	wemit(p->w, &ev);
+	finding(&c, "archive", "Heuristic.ArchiveBomb", NULL,
+		e->bomb_policy == MDE_POLICY_BLOCK ? NULL : reason);
 }
 
 static const mde__arc_ops arc_ops = { arc_member, arc_note };
@@ -524,7 +457,10 @@ static int stage_archive(struct file *f)
 
 	if (!e->arc.types || top->bud.stop)
 		return MDE_OK;
-	kind = mde__arc_kind(f->buf, f->len, e->arc.types);
+	/* run_stages already asked upx.c about every ELF and PE */
+	kind = f->packer ? e->arc.types & MDE_ARC_UPX
+			 : mde__arc_kind(f->buf, f->len,
+					 e->arc.types & ~MDE_ARC_UPX);
 	if (!kind)
 		return MDE_OK;
 	if (f->depth >= e->arc.max_recursion) {
@@ -635,261 +571,9 @@ static int run_stages(struct file *f)
 		ev.path_len = f->it->len;
 		ev.size = f->len;
 		ev.score = -1;
-		wemit(f->w, &ev);
+		mde__wemit(f->w, &ev);
 	}
 	return MDE_OK;
-}
-
-/* ---------------------------------------------------------- scan cache */
-
-static void key_of(const struct stat *st, mde__ckey *k)
-{
-	memset(k, 0, sizeof(*k));
-	k->dev = (uint64_t)st->st_dev;
-	k->ino = (uint64_t)st->st_ino;
-	k->size = (uint64_t)st->st_size;
-	k->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 +
-		      st->st_mtim.tv_nsec;
-	k->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 +
-		      st->st_ctim.tv_nsec;
-}
-
-/* When rules read the file's name, directory or owner, a verdict holds
- * for this path and owner only: fingerprint them (else all zero). */
-static void where_of(const mde__worker *w, const mde__item *it, uid_t uid,
-		     uint8_t out[16])
-{
-	XXH128_canonical_t c;
-
-	memset(out, 0, 16);
-	if (!w->e->defs->path_externals)
-		return;
-	XXH128_canonicalFromHash(&c, XXH3_128bits_withSeed(it->path, it->len,
-							   (uint64_t)uid));
-	memcpy(out, c.digest, 16);
-}
-
-/* Reports a verdict taken from the cache as this file's findings. */
-static void emit_verdict(mde__worker *w, const mde__item *it,
-			 const mde__cval *v, uint64_t size)
-{
-	mde_engine *e = w->e;
-	mde_event ev = { 0 };
-	const char *layers[64];
-	char sha[65];
-	unsigned i, n, infected = 0;
-
-	if (v->have & (1u << MDE__SHA256))
-		hex(v->dig[MDE__SHA256], 32, sha);
-	for (i = 0; i < v->nfind; i++) {
-		const mde__cfind *c = &v->find[i];
-		const char *p = c->chain;
-
-		memset(&ev, 0, sizeof(ev));
-		ev.path = it->path;
-		ev.path_len = it->len;
-		ev.size = c->nlayers ? c->msize : size;
-		for (n = 0; n < c->nlayers && n < 64; n++) {
-			layers[n] = p;
-			p += strlen(p) + 1;
-		}
-		ev.layers = layers;
-		ev.nlayers = n;
-		ev.packer = c->packer;
-		ev.score = c->score;
-		if (c->kind == MDE__CF_SKIP) {
-			ev.type = MDE_EV_SKIPPED;
-			ev.reason = c->reason;
-			ev.score = -1;
-			atomic_fetch_add(&e->skipped, 1);
-			wemit(w, &ev);
-			continue;
-		}
-		ev.type = MDE_EV_FINDING;
-		ev.name = c->name;
-		ev.stage = c->stage;
-		ev.rule_ns = c->ns;
-		ev.description = c->description;
-		ev.author = c->author;
-		if (c->kind == MDE__CF_AUDIT) {
-			ev.audit = 1;
-			ev.reason = c->reason;
-			wemit(w, &ev);
-			continue;
-		}
-		ev.sha256 = !c->nlayers && (v->have & (1u << MDE__SHA256))
-				    ? sha
-				    : NULL;
-		atomic_fetch_add(&e->findings, 1);
-		infected = 1;
-		wemit(w, &ev);
-	}
-	if (infected)
-		atomic_fetch_add(&e->infected, 1);
-	atomic_fetch_add(&e->files, 1);
-	atomic_fetch_add(&e->bytes, size);
-	if (!infected && e->report_clean) {
-		memset(&ev, 0, sizeof(ev));
-		ev.path = it->path;
-		ev.path_len = it->len;
-		ev.size = size;
-		ev.type = MDE_EV_CLEAN;
-		ev.score = -1;
-		wemit(w, &ev);
-	}
-}
-
-/*
- * The definitions changed only in their hash signatures: check the new
- * ones against the digests the cache kept, without reading the file.
- * Returns 0 when the file must be read: a digest it needs is unknown, or
- * the old verdict stopped at a hash finding that no longer holds, so the
- * later stages never ran.
- */
-static int rehash(mde__worker *w, const mde__item *it, const mde__ckey *k,
-		  const mde__cval *old)
-{
-	const mde__hashsigs *h = w->e->defs->hash;
-	int all = w->e->all_match, had_hash = 0, t;
-	mde__cval nv = *old;
-	const char *name;
-	unsigned i;
-
-	/* the members' digests are not kept: a new hash signature may match
-	 * one of them */
-	if (old->have & MDE__CV_CONTAINER)
-		return 0;
-	nv.nfind = 0;
-	for (t = 0; t < MDE__NHASH; t++) {
-		if (!mde__hashsigs_want(h, t, k->size))
-			continue;
-		if (!(old->have & (1u << t)))
-			return 0;
-		name = mde__hashsigs_lookup(h, t, old->dig[t], k->size);
-		if (name && nv.nfind < MDE__CACHE_MAXFIND) {
-			mde__cfind *f = &nv.find[nv.nfind++];
-
-			memset(f, 0, sizeof(*f));
-			f->stage = "hash";
-			f->name = name;
-			f->score = -1;
-			if (!all)
-				break;
-		}
-	}
-	for (i = 0; i < old->nfind; i++)
-		had_hash |= strcmp(old->find[i].stage, "hash") == 0;
-	if (!all && nv.nfind == 0 && had_hash)
-		return 0;
-	if (all || nv.nfind == 0)
-		for (i = 0; i < old->nfind && nv.nfind < MDE__CACHE_MAXFIND; i++)
-			if (strcmp(old->find[i].stage, "hash") != 0)
-				nv.find[nv.nfind++] = old->find[i];
-	memcpy(nv.ver, w->e->ver, 16);
-	mde__cache_put(w->e->cache, k, &nv);
-	emit_verdict(w, it, &nv, k->size);
-	return 1;
-}
-
-/* Answers a file from the cache without opening it; 0 if it cannot. */
-static int from_cache_st(mde__worker *w, const mde__item *it,
-			 const struct stat *sp)
-{
-	mde_engine *e = w->e;
-	struct stat st = *sp;
-	uint8_t where[16];
-	mde__ckey k;
-	mde__cval v;
-
-	if (!S_ISREG(st.st_mode) ||
-	    (e->max_filesize && st.st_size > e->max_filesize))
-		return 0; /* the normal path reports it */
-	key_of(&st, &k);
-	if (!mde__cache_get_file(w->rd, &k, &v))
-		return 0;
-	where_of(w, it, st.st_uid, where);
-	if (memcmp(v.where, where, 16) != 0)
-		return 0;
-	if (memcmp(v.ver, e->ver, 16) == 0) {
-		emit_verdict(w, it, &v, k.size);
-		atomic_fetch_add(&e->cached, 1);
-		return 1;
-	}
-	if (memcmp(v.ver_nohash, e->ver_nohash, 16) != 0 ||
-	    !rehash(w, it, &k, &v))
-		return 0;
-	atomic_fetch_add(&e->cached, 1);
-	return 1;
-}
-
-static int from_cache(mde__worker *w, const mde__item *it)
-{
-	int dfd = it->dir ? it->dir->fd : AT_FDCWD;
-	const char *name = it->dir ? it->path + it->base : it->path;
-	struct stat st;
-
-	if (fstatat(dfd, name, &st,
-		    it->dir && !w->e->follow ? AT_SYMLINK_NOFOLLOW : 0) < 0)
-		return 0;
-	return from_cache_st(w, it, &st);
-}
-
-/*
- * A file changed just before it was read is not kept under its file key:
- * timestamps advance in ticks (the kernel's coarse clock, a few ms; whole
- * seconds on filesystems without sub-second times), so a rewrite of the
- * same size within the same tick would keep the key and be answered with
- * this verdict (git's "racy" entries).  The window is 50 ms, or 2 s when
- * the times have no sub-second part.  The content verdict is still kept;
- * a later scan reads the file once more and keys it.
- */
-static int recently_changed(const struct stat *st)
-{
-	struct timespec now;
-	int64_t n, c, m, win;
-
-	if (clock_gettime(CLOCK_REALTIME, &now) < 0)
-		return 1;
-	n = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
-	c = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
-	m = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
-	win = st->st_ctim.tv_nsec || st->st_mtim.tv_nsec ? 50000000
-							  : 2000000000;
-	return n - (m > c ? m : c) < win;
-}
-
-/* A copy of content judged before: reuse its verdict.  1 if done. */
-static int from_content(struct file *f)
-{
-	mde__worker *w = f->w;
-	mde__ckey k;
-	mde__cval v;
-
-	where_of(w, f->it, f->st.st_uid, f->v.where);
-	if (!mde__cache_get_content(w->rd, f->v.xxh, f->len, w->e->ver,
-				    f->v.where, &v))
-		return 0;
-	key_of(&f->st, &k);
-	mde__cache_put(w->e->cache, recently_changed(&f->st) ? NULL : &k, &v);
-	atomic_fetch_sub(&w->e->files, 1); /* emit_verdict counts it */
-	atomic_fetch_sub(&w->e->bytes, f->len);
-	emit_verdict(w, f->it, &v, f->len);
-	atomic_fetch_add(&w->e->deduped, 1);
-	return 1;
-}
-
-static void to_cache(struct file *f)
-{
-	mde_engine *e = f->w->e;
-	mde__ckey k;
-
-	if (f->uncacheable)
-		return;
-	key_of(&f->st, &k);
-	memcpy(f->v.ver, e->ver, 16);
-	memcpy(f->v.ver_nohash, e->ver_nohash, 16);
-	f->v.size = f->len;
-	mde__cache_put(e->cache, recently_changed(&f->st) ? NULL : &k, &f->v);
 }
 
 /* Opens and reads the item into w->buf; reports and returns -1 on
@@ -963,11 +647,11 @@ static void scan_fd(mde__worker *w, const mde__item *it, int fd)
 
 		XXH128_canonicalFromHash(&c, XXH3_128bits(f.buf, f.len));
 		memcpy(f.v.xxh, c.digest, 16);
-		if (from_content(&f))
+		if (mde__verdict_from_content(&f))
 			return;
 	}
 	if (run_stages(&f) == MDE_OK && e->cache)
-		to_cache(&f);
+		mde__verdict_keep(&f);
 	for (i = 0; i < f.v.nfind; i++)
 		free((char *)f.v.find[i].chain);
 	free(f.layers);
@@ -979,7 +663,7 @@ void mde__worker_scan(mde__worker *w, const mde__item *it)
 	int fd;
 
 	set_current(e, it);
-	if (e->cache && from_cache(w, it))
+	if (e->cache && mde__verdict_from_cache(w, it))
 		return;
 	fd = open_item(it, e->follow);
 	if (fd < 0) {
@@ -1059,7 +743,7 @@ int mde_scanner_scan_fd(mde_scanner *s, int fd, const char *path,
 	s->w->ctx = s;
 	if (fstat(fd, &st) < 0)
 		return MDE_ERR_IO;
-	if (!(s->e->cache && from_cache_st(s->w, &it, &st))) {
+	if (!(s->e->cache && mde__verdict_from_stat(s->w, &it, &st))) {
 		if (lseek(fd, 0, SEEK_SET) < 0 && errno != ESPIPE)
 			return MDE_ERR_IO;
 		scan_fd(s->w, &it, fd);
