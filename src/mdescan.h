@@ -31,7 +31,9 @@ typedef enum mde_status {
 	MDE_ERR_FORMAT = -3, /* input is not in the expected format */
 	MDE_ERR_ARG = -4,    /* bad argument or option value */
 	MDE_ERR_STATE = -5,  /* call not allowed in the current state */
-	MDE_ERR_COMPILE = -6 /* signatures could not be compiled */
+	MDE_ERR_COMPILE = -6, /* signatures could not be compiled */
+	MDE_ERR_SIG = -7     /* a bundle's signature is bad, or its key is
+				not trusted */
 } mde_status;
 
 /* Returns a static, lowercase description of a status code. */
@@ -63,17 +65,100 @@ void mde_defs_set_diag(mde_defs *defs, mde_diag_fn fn, void *ctx);
  * Loads a definitions file, or every known file in a directory (not
  * recursive).  Known extensions: .hdb .hsb (ClamAV hash), .ndb (ClamAV
  * body), .yar .yara (YARA source), .yarc (compiled YARA), .sha256 .sha1
- * .md5 .txt (plain hash lists).  Returns MDE_ERR_IO when the path cannot
- * be read; the reason is in mde_defs_error().
+ * .md5 .txt (plain hash lists); a file ending in .mdb is a signed bundle
+ * (mde_defs_load_bundle()).  Returns MDE_ERR_IO when the path cannot be
+ * read; the reason is in mde_defs_error().
  */
 int mde_defs_load_path(mde_defs *defs, const char *path);
 
-/* Loads one in-memory definitions file; name's extension picks the format. */
+/* Loads one in-memory definitions file; name's extension picks the format.
+ * (A bundle, .mdb, only through mde_defs_load_path/_bundle.) */
 int mde_defs_load_buffer(mde_defs *defs, const char *name, const void *buf,
 			 size_t len);
 
-/* Loads the definitions built into the library from sigdb/ and rules/. */
+/* Loads the definitions built into the tools from sigdb/ and rules/: a
+ * bundle made at build time (needs builtin_defs.c linked in). */
 int mde_defs_load_builtin(mde_defs *defs);
+
+/* --------------------------------------------------- definitions bundles */
+
+/*
+ * Trusts the Ed25519 public key at path (PEM, as mdesig keygen writes
+ * it), or every *.pub file in the directory path.  A bundle loads only
+ * when signed by a trusted key.
+ */
+int mde_defs_add_keys(mde_defs *defs, const char *path);
+
+/*
+ * Loads a signed definitions bundle (mdescan-bundle(5)): checks its
+ * layout, every part's SHA-256, the signature and the minimum engine
+ * version, then uses its hash tables in place (mapped, not parsed).  At
+ * most one bundle per defs, and not together with loose hash files.
+ * MDE_ERR_SIG for a bad signature or an untrusted key.
+ */
+int mde_defs_load_bundle(mde_defs *defs, const char *path);
+
+/* What a bundle's header and manifest say. */
+typedef struct mde_bundle_info {
+	uint64_t version;      /* only grows */
+	uint64_t base_version; /* a delta: the version it applies to */
+	uint64_t created;      /* Unix time */
+	uint64_t size;         /* bytes */
+	int delta;
+	char key_id[17];     /* hex: the first 8 bytes of SHA-256(public key) */
+	char min_engine[17];
+	char digest[65];     /* hex SHA-256 of the signed bytes */
+	uint64_t hash_sigs, byte_sigs, yara_rules, iocs; /* from the manifest */
+	unsigned parts;
+} mde_bundle_info;
+
+/* The bundle loaded into defs; MDE_ERR_STATE when none was. */
+int mde_defs_bundle_info(const mde_defs *defs, mde_bundle_info *bi);
+
+/*
+ * Checks the bundle at path (layout and parts' SHA-256) and, with keys (a
+ * key file or directory; NULL: skip), its signature; fills bi.  Does not
+ * load it: see mde_defs_load_bundle() for that test.
+ */
+int mde_bundle_check(const char *path, const char *keys, mde_bundle_info *bi,
+		     char *err, size_t errlen);
+
+typedef struct mde_build_opts {
+	uint64_t version;   /* the bundle's version */
+	const char *key;    /* PEM Ed25519 private key */
+	int skip_bad;       /* leave out bad lines/rules instead of failing */
+	mde_diag_fn diag;   /* each problem, file:line and reason */
+	void *ctx;
+} mde_build_opts;
+
+/*
+ * Builds a signed bundle at out from definition files and directories
+ * (the formats of mde_defs_load_path(), plus Loki IOC files): hash
+ * signatures become sorted tables, YARA rules are also compiled.  Without
+ * skip_bad any problem fails the build (MDE_ERR_FORMAT).
+ */
+int mde_bundle_build(const char *const *paths, size_t n,
+		     const mde_build_opts *o, const char *out, char *err,
+		     size_t errlen);
+
+/* Writes to out the signed delta turning bundle old_path into new_path. */
+int mde_bundle_diff(const char *old_path, const char *new_path,
+		    const char *key, const char *out, char *err,
+		    size_t errlen);
+
+/*
+ * Applies delta (signature checked with keys) to base and writes the full
+ * target bundle to out, checked like any bundle.  Refuses a delta made
+ * for another base.
+ */
+int mde_bundle_apply(const char *base, const char *delta, const char *keys,
+		     const char *out, char *err, size_t errlen);
+
+/* Calls fn for every signature name in the bundle (kind: "hash", "byte",
+ * "yara", "ioc"). */
+typedef void (*mde_name_fn)(void *ctx, const char *kind, const char *name);
+int mde_bundle_list(const char *path, mde_name_fn fn, void *ctx, char *err,
+		    size_t errlen);
 
 /*
  * Finishes loading: sorts hash tables and compiles byte signatures and

@@ -41,7 +41,7 @@ static int load_ndb(mde_defs *defs, const char *file, const char *buf,
 
 /* True if text names an external that depends on where a file is or who
  * owns it.  A plain search: a false hit only costs cache reuse. */
-static int names_path_external(const char *buf, size_t len)
+int mde__names_path_external(const char *buf, size_t len)
 {
 	static const char *const words[] = { "filename", "filepath",
 					     "extension", "owner" };
@@ -56,7 +56,7 @@ static int names_path_external(const char *buf, size_t len)
 static int load_yar(mde_defs *defs, const char *file, const char *buf,
 		    size_t len)
 {
-	defs->path_externals |= names_path_external(buf, len);
+	defs->path_externals |= mde__names_path_external(buf, len);
 	return mde__yara_add_source(defs->yara, file, buf, len);
 }
 
@@ -138,6 +138,7 @@ void mde_defs_free(mde_defs *defs)
 	mde__hashsigs_free(defs->hash);
 	mde__bytesigs_free(defs->bytes);
 	mde__yara_free(defs->yara);
+	mde__defs_bundle_free(defs); /* after the tables and rules using it */
 	XXH3_freeState(defs->xs_hash);
 	XXH3_freeState(defs->xs_other);
 	free(defs->cache_dir);
@@ -410,6 +411,8 @@ int mde_defs_load_path(mde_defs *defs, const char *path)
 	}
 	if (S_ISDIR(st.st_mode))
 		return load_dir(defs, path);
+	if (strlen(path) > 4 && !strcmp(path + strlen(path) - 4, ".mdb"))
+		return mde_defs_load_bundle(defs, path);
 	if (!format_of(path)) {
 		snprintf(defs->err, sizeof(defs->err),
 			 "'%s': unknown definitions format (extension)", path);
@@ -418,33 +421,14 @@ int mde_defs_load_path(mde_defs *defs, const char *path)
 	return load_file_at(defs, AT_FDCWD, path, path);
 }
 
-int mde_defs_load_builtin(mde_defs *defs)
-{
-	const mde__builtin *b;
-	unsigned char *tmp;
-	size_t i, k;
-	int rc = MDE_OK;
-
-	for (i = 0; i < mde__nbuiltins && rc == MDE_OK; i++) {
-		b = &mde__builtins[i];
-		tmp = malloc(b->len + 1);
-		if (!tmp)
-			return MDE_ERR_NOMEM;
-		for (k = 0; k < b->len; k++)
-			tmp[k] = b->data[k] ^ MDE__BUILTIN_KEY;
-		rc = mde_defs_load_buffer(defs, b->name, tmp, b->len);
-		free(tmp);
-	}
-	return rc;
-}
-
 int mde_defs_compile(mde_defs *defs)
 {
-	int rc_h = MDE_OK, rc_b = MDE_OK, rc_y = MDE_OK;
+	int rc_h = MDE_OK, rc_b = MDE_OK, rc_y = MDE_OK, yc = 0;
 	char err_b[256] = "", err_y[256] = "";
 
 	if (defs->compiled)
 		return MDE_ERR_STATE;
+	rc_y = mde__defs_bundle_yara(defs, &yc);
 #pragma omp parallel sections num_threads(3)
 	{
 #pragma omp section
@@ -453,7 +437,8 @@ int mde_defs_compile(mde_defs *defs)
 		rc_b = mde__bytesigs_compile(defs->bytes, &defs->diag, err_b,
 					     sizeof(err_b));
 #pragma omp section
-		rc_y = yara_compile_cached(defs, err_y, sizeof(err_y));
+		if (rc_y == MDE_OK && !yc)
+			rc_y = yara_compile_cached(defs, err_y, sizeof(err_y));
 	}
 	if (rc_h != MDE_OK || rc_b != MDE_OK || rc_y != MDE_OK) {
 		snprintf(defs->err, sizeof(defs->err), "%s",

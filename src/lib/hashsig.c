@@ -31,6 +31,7 @@
 #include <sys/mman.h>
 
 #include "mde_int.h"
+#include "bundle.h"
 
 #define HS_WILDCARD UINT64_MAX
 #define HS_REC_EXTRA 12        /* size (8) and name offset (4) */
@@ -49,6 +50,8 @@ struct hs_table {
 	size_t nsizes;
 	unsigned sizew; /* 4 or 8: width of one entry of sizes */
 	bool wildcard;  /* some signature matches any size */
+	const char *names; /* a bundle's name pool (rec, sizes borrowed too),
+			      or NULL: names are in mde__hashsigs.pool */
 };
 
 struct hs_pool {
@@ -126,6 +129,8 @@ void mde__hashsigs_free(mde__hashsigs *h)
 	if (!h)
 		return;
 	for (i = 0; i < MDE__NHASH; i++) {
+		if (h->t[i].names)
+			continue;
 		free(h->t[i].rec);
 		free(h->t[i].sizes);
 	}
@@ -496,7 +501,7 @@ int mde__hashsigs_parse(mde__hashsigs *h, const char *file, const char *buf,
 	const char *s = buf, *end, *nl;
 	int ret = MDE_OK;
 
-	if (h->final)
+	if (h->final || h->t[0].names || h->t[1].names || h->t[2].names)
 		return MDE_ERR_STATE;
 	if (!len)
 		return MDE_OK;
@@ -785,6 +790,8 @@ static int table_finalize(struct hs_table *t)
 {
 	uint8_t *r;
 
+	if (t->names)
+		return MDE_OK; /* a bundle's table: already final */
 	if (t->n) {
 		flag_sort(t, t->rec, t->n, 0);
 		table_dedup(t);
@@ -901,7 +908,49 @@ const char *mde__hashsigs_lookup(const mde__hashsigs *h, int type,
 			break;
 		rs = rec_size(t, r);
 		if (rs == size || rs == HS_WILDCARD)
-			return h->pool.buf + rec_name(t, r);
+			return (t->names ? t->names : h->pool.buf) +
+			       rec_name(t, r);
 	}
 	return NULL;
+}
+
+/* ------------------------------------------------------------- bundles */
+
+int mde__hashsigs_attach(mde__hashsigs *h, const mde__htab *b)
+{
+	struct hs_table *t;
+
+	if (h->final || b->type < 0 || b->type >= MDE__NHASH)
+		return MDE_ERR_STATE;
+	t = &h->t[b->type];
+	if (t->n || t->names)
+		return MDE_ERR_STATE;
+	t->rec = (uint8_t *)b->rec; /* never written: see table_finalize() */
+	t->n = t->cap = b->n;
+	t->sizes = (void *)b->sizes;
+	t->nsizes = b->nsizes;
+	t->sizew = b->sizew;
+	t->wildcard = b->wildcard;
+	t->names = b->names;
+	return MDE_OK;
+}
+
+uint64_t mde__hashsigs_count_type(const mde__hashsigs *h, int type)
+{
+	return type >= 0 && type < MDE__NHASH ? h->t[type].n : 0;
+}
+
+void mde__hashsigs_export(const mde__hashsigs *h, int type, mde__hrec *out)
+{
+	const struct hs_table *t = &h->t[type];
+	const char *pool = t->names ? t->names : h->pool.buf;
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		const uint8_t *r = t->rec + i * t->rsize;
+
+		out[i].digest = r;
+		out[i].size = rec_size(t, r);
+		out[i].name = pool + rec_name(t, r);
+	}
 }

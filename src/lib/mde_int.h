@@ -80,6 +80,20 @@ bool mde__hashsigs_want(const mde__hashsigs *h, int type, uint64_t size);
 const char *mde__hashsigs_lookup(const mde__hashsigs *h, int type,
 				 const uint8_t *digest, uint64_t size);
 
+struct mde__htab;
+struct mde__hrec;
+
+/* Uses a bundle's decoded table (bundle.h) in place, borrowed: it must
+ * outlive h.  Only into an empty type, before finalize; no hash file can
+ * be parsed into h afterwards (MDE_ERR_STATE). */
+int mde__hashsigs_attach(mde__hashsigs *h, const struct mde__htab *t);
+
+/* Signatures of one type, and each of them (after finalize) into out
+ * (count_type entries; pointers into h). */
+uint64_t mde__hashsigs_count_type(const mde__hashsigs *h, int type);
+void mde__hashsigs_export(const mde__hashsigs *h, int type,
+			  struct mde__hrec *out);
+
 /* ------------------------------------------------ byte signatures (bytesig.c) */
 
 /* File kinds a byte signature can target (ClamAV Target field). */
@@ -216,6 +230,13 @@ void mde__yara_set_preselect(mde__yara *y, bool on);
  */
 int mde__yara_save(const mde__yara *y, const char *path);
 int mde__yara_load(mde__yara *y, const char *path, mde__diag *d);
+
+/* The same in memory: save_mem gives malloc'd bytes; load_mem keeps p
+ * until the rules are read (own: 1 free() it then, 2 borrowed: p must
+ * outlive y; on failure p stays the caller's). */
+int mde__yara_save_mem(const mde__yara *y, uint8_t **out, size_t *outlen);
+int mde__yara_load_mem(mde__yara *y, const void *p, size_t len, int own,
+		       mde__diag *d);
 size_t mde__yara_nsources(const mde__yara *y);
 
 /* Subsets compiled (0 when pre-selection is off or fell back to a single
@@ -254,17 +275,49 @@ struct mde_defs {
 	int path_externals; /* some rule may read filename, filepath,
 			       extension or owner: verdicts depend on more
 			       than the content */
+	/* a bundle (defs_bundle.c) */
+	struct mde__bundle *bundle;
+	uint8_t (*keys)[32];     /* trusted public keys */
+	size_t nkeys, keys_cap;
+	void **held;             /* decoded parts in use */
+	size_t nheld, held_cap;
+	const struct mde__bpart **ysrc; /* its YARA sources */
+	size_t nysrc, ysrc_cap;
+	const uint8_t *yarac;    /* its compiled YARA part, or NULL */
+	size_t yarac_len;
+	void *yarac_own;         /* yarac when decoded into memory */
 	char err[512];
 };
 
-/* Built-in definitions generated from sigdb/ and rules/ (builtin_defs.c). */
-typedef struct mde__builtin {
-	const char *name;
-	const unsigned char *data;
-	size_t len;
-} mde__builtin;
-extern const mde__builtin mde__builtins[];
-extern const size_t mde__nbuiltins;
+/* True if rule text names an external that depends on where a file is or
+ * who owns it (defs.c). */
+int mde__names_path_external(const char *buf, size_t len);
+
+/* Before compile: loads the bundle's compiled YARA rules when usable
+ * (*use_compiled = 1), else hands its sources to the YARA stage. */
+int mde__defs_bundle_yara(mde_defs *defs, int *use_compiled);
+void mde__defs_bundle_free(mde_defs *defs);
+
+/* MDE_OK if defs may still take a bundle (else the reason in defs->err). */
+int mde__defs_may_load(mde_defs *defs, const char *name);
+
+/* Verifies b (parsed with status rc) against keys[0..n) and loads it;
+ * defs keeps b either way. */
+int mde__defs_load_parsed(mde_defs *defs, struct mde__bundle *b, int rc,
+			  const char *name, const uint8_t (*keys)[32],
+			  size_t n);
+
+/* Prefixes compiled rules (mde__yara_save_mem) with the libyara and
+ * engine versions and the pre-selection setting, as a bundle holds them. */
+int mde__yarac_wrap(const uint8_t *blob, size_t len, int presel,
+		    uint8_t **out, size_t *outlen);
+
+/* The built-in bundle and the public key of the build that signed it,
+ * generated from sigdb/ and rules/ into builtin_defs.c, which only the
+ * tools link (mdesig, which makes it, cannot). */
+extern const unsigned char mde__builtin_bundle[];
+extern const size_t mde__builtin_len;
+extern const unsigned char mde__builtin_pub[32];
 #define MDE__BUILTIN_KEY 0xA5 /* see src/gen-builtin.sh */
 
 #endif /* MDE_INT_H */

@@ -20,6 +20,7 @@ const char *mde_status_str(int status)
 	case MDE_ERR_ARG: return "invalid argument";
 	case MDE_ERR_STATE: return "not allowed in this state";
 	case MDE_ERR_COMPILE: return "signatures failed to compile";
+	case MDE_ERR_SIG: return "bad or untrusted signature";
 	}
 	return "unknown status";
 }

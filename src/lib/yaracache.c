@@ -138,11 +138,22 @@ static int write_atomic(const char *path, const uint8_t *p, size_t n)
 
 int mde__yara_save(const mde__yara *y, const char *path)
 {
+	uint8_t *p = NULL;
+	size_t n = 0;
+	int rc = mde__yara_save_mem(y, &p, &n);
+
+	if (rc == MDE_OK)
+		rc = write_atomic(path, p, n);
+	free(p);
+	return rc;
+}
+
+int mde__yara_save_mem(const mde__yara *y, uint8_t **out, size_t *outlen)
+{
 	struct wbuf b = { 0 };
 	uint32_t nsets = 0;
 	uint64_t h;
 	size_t i;
-	int rc;
 
 	wput(&b, YC_MAGIC, 8);
 	wu32(&b, y->presel);
@@ -171,9 +182,13 @@ int mde__yara_save(const mde__yara *y, const char *path)
 			wpf(&b, (int32_t)i, y->pf[i]);
 	h = b.fail ? 0 : XXH3_64bits(b.p, b.len);
 	wput(&b, &h, 8);
-	rc = b.fail ? MDE_ERR_NOMEM : write_atomic(path, b.p, b.len);
-	free(b.p);
-	return rc;
+	if (b.fail) {
+		free(b.p);
+		return MDE_ERR_NOMEM;
+	}
+	*out = b.p;
+	*outlen = b.len;
+	return MDE_OK;
 }
 
 struct rbuf {
@@ -343,16 +358,26 @@ static void drop_subsets(mde__yara *y)
  * rule sets cost a tenth of a second to read, which a re-scan answered
  * from the scan cache never needs.
  */
-int mde__yara_load(mde__yara *y, const char *path, mde__diag *d)
+void mde__ylazy_release(mde__yara *y)
 {
-	struct rbuf r = { 0 };
-	size_t len = 0, i;
-	uint8_t *buf = map_whole(path, &len);
-	uint64_t h;
-	int rc = MDE_ERR_IO;
+	if (y->lazy_own == 0)
+		munmap(y->lazy_buf, y->lazy_map);
+	else if (y->lazy_own == 1)
+		free(y->lazy_buf);
+	y->lazy_buf = NULL;
+}
 
-	if (!buf)
-		return MDE_ERR_IO;
+int mde__yara_load_mem(mde__yara *y, const void *p, size_t len, int own,
+		       mde__diag *d)
+{
+	const uint8_t *buf = p;
+	struct rbuf r = { 0 };
+	size_t i;
+	uint64_t h;
+	int rc = MDE_ERR_FORMAT;
+
+	if (len < 24)
+		goto out;
 	memcpy(&h, buf + len - 8, 8);
 	if (memcmp(buf, YC_MAGIC, 8) != 0 || XXH3_64bits(buf, len - 8) != h)
 		goto out;
@@ -368,16 +393,28 @@ int mde__yara_load(mde__yara *y, const char *path, mde__diag *d)
 	y->nrules = y->nsrc_rules;
 	for (i = 0; i < y->nsets; i++)
 		y->nrules += mde__ycount_rules(y->sets[i]);
-	y->lazy_buf = buf;
+	y->lazy_buf = (uint8_t *)buf;
 	y->lazy_map = len;
+	y->lazy_own = own;
 	y->lazy_len = len - 8;
 	y->lazy_off = 8 + r.pos;
 	y->lazy = true;
-	buf = NULL;
 out:
 	if (rc != MDE_OK)
 		y->presel = false;
-	if (buf)
+	return rc;
+}
+
+int mde__yara_load(mde__yara *y, const char *path, mde__diag *d)
+{
+	size_t len = 0;
+	uint8_t *buf = map_whole(path, &len);
+	int rc;
+
+	if (!buf)
+		return MDE_ERR_IO;
+	rc = mde__yara_load_mem(y, buf, len, 0, d);
+	if (rc != MDE_OK)
 		munmap(buf, len);
 	return rc;
 }
@@ -423,8 +460,7 @@ int mde__yara_materialize(mde__yara *y)
 	pthread_mutex_lock(&y->lazy_lock);
 	if (y->lazy) {
 		y->lazy_rc = materialize_locked(y);
-		munmap(y->lazy_buf, y->lazy_map);
-		y->lazy_buf = NULL;
+		mde__ylazy_release(y);
 		y->lazy = false;
 	}
 	rc = y->lazy_rc;

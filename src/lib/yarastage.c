@@ -83,7 +83,7 @@ void mde__yara_free(mde__yara *y)
 		mde__ypf_free(y->pf[i]);
 	mde__ypf_scratch_free(y->pf_proto);
 	if (y->lazy_buf)
-		munmap(y->lazy_buf, y->lazy_map);
+		mde__ylazy_release(y);
 	pthread_mutex_destroy(&y->lazy_lock);
 	free(y);
 	yr_finalize();
@@ -375,7 +375,7 @@ static void quiet_cb(int level, const char *fname, int line,
 	(void)level, (void)fname, (void)line, (void)rule, (void)msg, (void)ud;
 }
 
-static int new_compiler(YR_COMPILER **c)
+int mde__yara_new_compiler(YR_COMPILER **c)
 {
 	size_t k;
 
@@ -401,7 +401,7 @@ static int compile_subset(mde__yara *y, const struct presel *ps, size_t k)
 	const char *text;
 	int rc;
 
-	rc = new_compiler(&c);
+	rc = mde__yara_new_compiler(&c);
 	if (rc != MDE_OK)
 		goto out;
 	yr_compiler_set_callback(c, quiet_cb, NULL);

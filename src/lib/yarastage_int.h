@@ -53,6 +53,7 @@ struct mde__yara {
 	pthread_mutex_t lazy_lock;
 	uint8_t *lazy_buf;      /* the file, while the sets are unread */
 	size_t lazy_len, lazy_off, lazy_map; /* lazy_buf is mapped, lazy_map long */
+	int lazy_own;           /* lazy_buf: 0 mapped, 1 malloc'd, 2 borrowed */
 	bool lazy;
 	int lazy_rc;
 };
@@ -100,5 +101,11 @@ int mde__yara_materialize(mde__yara *y);
 
 /* Puts the whole source set first in y->sets. */
 int mde__yinsert_source_set(mde__yara *y, YR_RULES *r);
+
+/* A libyara compiler with the engine's externals defined. */
+int mde__yara_new_compiler(YR_COMPILER **c);
+
+/* Releases lazy_buf as lazy_own says. */
+void mde__ylazy_release(mde__yara *y);
 
 #endif
