@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "defstore.h"
 #include "mdescan.h"
 #include "output.h"
 
@@ -33,7 +34,7 @@ enum {
 	OPT_NO_SUMMARY, OPT_NULL, OPT_ONE_FS, OPT_QUICK,
 	OPT_SCAN_ALL_FS, OPT_TIMEOUT, OPT_NO_ARCHIVE, OPT_ARCHIVE_TYPES,
 	OPT_MAX_RECURSION, OPT_MAX_FILES, OPT_MAX_SCANSIZE, OPT_MAX_MEMBER,
-	OPT_MAX_RATIO, OPT_BOMB_MIN, OPT_BOMB
+	OPT_MAX_RATIO, OPT_BOMB_MIN, OPT_BOMB, OPT_KEYS, OPT_STORE
 };
 
 static const struct option longopts[] = {
@@ -51,6 +52,7 @@ static const struct option longopts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ "infected", no_argument, NULL, 'i' },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "keys", required_argument, NULL, OPT_KEYS },
 	{ "max-depth", required_argument, NULL, OPT_MAX_DEPTH },
 	{ "max-filesize", required_argument, NULL, OPT_MAX_FILESIZE },
 	{ "max-files", required_argument, NULL, OPT_MAX_FILES },
@@ -68,6 +70,7 @@ static const struct option longopts[] = {
 	{ "one-file-system", no_argument, NULL, OPT_ONE_FS },
 	{ "quick", no_argument, NULL, OPT_QUICK },
 	{ "scan-all-fs", no_argument, NULL, OPT_SCAN_ALL_FS },
+	{ "store", required_argument, NULL, OPT_STORE },
 	{ "threads", required_argument, NULL, 'j' },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "version", no_argument, NULL, 'V' },
@@ -87,6 +90,7 @@ struct opts {
 	size_t nexcl;
 	const char *files_from;
 	const char *cache_dir;
+	const char *keys, *store;
 	int no_cache, no_preselect, no_prefilter;
 	int follow, full, quick, json, nice, summary, null, one_fs, all_fs;
 	int infected, threads, allmatch;
@@ -112,6 +116,7 @@ static void usage(FILE *fp)
 	fputs("usage: mdescan [options] PATH...\n"
 	      "       mdescan [options] --files-from FILE [--null]\n"
 	      "       mdescan [options] --quick | --full\n"
+	      "       mdescan definitions update|rollback|status [options]\n"
 	      "\n"
 	      "      --archive-bomb off|audit|block  what an archive bomb is "
 	      "(default audit)\n"
@@ -141,6 +146,9 @@ static void usage(FILE *fp)
 	      "  -j, --threads N         worker threads (default: online "
 	      "CPUs)\n"
 	      "      --json              JSON Lines on stdout\n"
+	      "      --keys PATH         trusted bundle keys: a .pub file or "
+	      "a directory\n"
+	      "                          (default /etc/mdescan/keys)\n"
 	      "      --max-depth N       directory depth limit (default 64)\n"
 	      "      --max-filesize SIZE skip larger files; K/M/G, 0 = no "
 	      "limit (default 100M)\n"
@@ -172,6 +180,8 @@ static void usage(FILE *fp)
 	      "locations\n"
 	      "      --scan-all-fs       with --full, scan pseudo, network "
 	      "and FUSE filesystems too\n"
+	      "      --store DIR         installed definitions (default "
+	      "/var/lib/mdescan/definitions)\n"
 	      "      --timeout SECONDS   per-file scan time limit "
 	      "(default 60)\n"
 	      "  -V, --version           show versions\n"
@@ -307,6 +317,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case OPT_FILES_FROM: o->files_from = optarg; break;
 		case OPT_FOLLOW: o->follow = 1; break;
 		case OPT_FULL: o->full = 1; break;
+		case OPT_KEYS: o->keys = optarg; break;
+		case OPT_STORE: o->store = optarg; break;
 		case OPT_JSON: o->json = 1; break;
 		case OPT_MAX_DEPTH:
 			o->max_depth = parse_num(optarg, "--max-depth", 0);
@@ -379,11 +391,41 @@ static void diag(void *ctx, const char *file, unsigned line,
 
 static char *cache_dir(const struct opts *o);
 
+/* Trusted keys, if any are there: only a bundle needs them, and it
+ * says so when none is trusted. */
+static void add_keys(mde_defs *defs, const struct opts *o)
+{
+	struct stat st;
+
+	if (stat(o->keys, &st) == 0)
+		mde_defs_add_keys(defs, o->keys);
+}
+
+/*
+ * -d paths; else the installed bundle (definitions update); else the
+ * built-in definitions.  A bundle that is installed but does not load
+ * is an error, never a silent fallback to older definitions.
+ */
+static int load_sources(mde_defs *defs, const struct opts *o)
+{
+	char cur[4200];
+	size_t i;
+	int rc = MDE_OK;
+
+	add_keys(defs, o);
+	if (o->ndbs == 0 && defstore_current(o->store, cur, sizeof(cur)) == 0)
+		return mde_defs_load_bundle(defs, cur);
+	if (o->ndbs == 0)
+		return mde_defs_load_builtin(defs);
+	for (i = 0; i < o->ndbs && rc == MDE_OK; i++)
+		rc = mde_defs_load_path(defs, o->dbs[i]);
+	return rc;
+}
+
 static mde_defs *load_defs(const struct opts *o)
 {
 	mde_defs *defs = mde_defs_new();
 	mde_defs_stats st;
-	size_t i;
 	int rc = MDE_OK;
 
 	if (!defs)
@@ -399,10 +441,7 @@ static mde_defs *load_defs(const struct opts *o)
 			mde_defs_set_cache_dir(defs, dir);
 		free(dir);
 	}
-	if (o->ndbs == 0)
-		rc = mde_defs_load_builtin(defs);
-	for (i = 0; i < o->ndbs && rc == MDE_OK; i++)
-		rc = mde_defs_load_path(defs, o->dbs[i]);
+	rc = load_sources(defs, o);
 	if (rc == MDE_OK)
 		rc = mde_defs_compile(defs);
 	if (rc != MDE_OK)
@@ -602,7 +641,7 @@ static void raise_fd_limit(void)
 
 int main(int argc, char **argv)
 {
-	struct opts o = { 0 };
+	struct opts o = { .keys = DEFSTORE_KEYS, .store = DEFSTORE_DIR };
 	struct run r = { 0 };
 	mde_summary s;
 	mde_defs *defs;
@@ -610,6 +649,8 @@ int main(int argc, char **argv)
 	pthread_t prog;
 	int rc, have_prog = 0, status;
 
+	if (argc > 1 && !strcmp(argv[1], "definitions"))
+		return cmd_definitions(argc - 1, argv + 1);
 	parse_args(argc, argv, &o);
 	/* libarchive converts every ZIP member's DOS time with mktime(),
 	 * and glibc re-reads /etc/localtime on each call unless TZ is set:

@@ -167,19 +167,37 @@ int mde__yara_save_mem(const mde__yara *y, uint8_t **out, size_t *outlen)
 		wstr(&b, y->diags[i].msg);
 	}
 	for (i = 0; i < NSUB; i++)
-		nsets += y->presel && y->sub[i];
+		nsets += y->presel && (y->sub[i] || y->sub_blob[i]);
 	if (!y->presel && y->nsrc_rules)
 		nsets = 1;
 	wu32(&b, nsets);
-	for (i = 0; i < NSUB; i++)
-		if (y->presel && y->sub[i])
+	for (i = 0; i < NSUB; i++) {
+		if (y->presel && y->sub[i]) {
 			wset(&b, (int32_t)i, y->sub[i]);
+		} else if (y->presel && y->sub_blob[i]) {
+			uint64_t n = y->sub_len[i];
+			int32_t slot = (int32_t)i;
+
+			wput(&b, &slot, 4);
+			wput(&b, &n, 8);
+			wput(&b, y->sub_blob[i], y->sub_len[i]);
+		}
+	}
 	if (!y->presel && y->nsrc_rules)
 		wset(&b, -1, y->sets[0]);
 	wu32(&b, (uint32_t)y->pf_sets);
-	for (i = 0; i <= NSUB; i++)
-		if (y->pf[i])
+	for (i = 0; i <= NSUB; i++) {
+		if (y->pf[i]) {
 			wpf(&b, (int32_t)i, y->pf[i]);
+		} else if (i < NSUB && y->pf_blob[i]) {
+			uint64_t n = y->pf_len[i];
+			int32_t slot = (int32_t)i;
+
+			wput(&b, &slot, 4);
+			wput(&b, &n, 8);
+			wput(&b, y->pf_blob[i], y->pf_len[i]);
+		}
+	}
 	h = b.fail ? 0 : XXH3_64bits(b.p, b.len);
 	wput(&b, &h, 8);
 	if (b.fail) {
@@ -276,13 +294,17 @@ static int rsets(mde__yara *y, struct rbuf *r, YR_RULES **single)
 		YR_RULES *rules = NULL;
 
 		if (r->bad || slot < -1 || slot >= NSUB ||
-		    (slot >= 0 ? y->sub[slot] != NULL : *single != NULL) ||
-		    yr_rules_load_stream(&st, &rules) != ERROR_SUCCESS)
+		    (slot >= 0 ? y->sub[slot] || y->sub_blob[slot]
+			       : *single != NULL))
 			return MDE_ERR_FORMAT;
-		if (slot >= 0)
-			y->sub[slot] = rules;
-		else
-			*single = rules;
+		if (slot >= 0) { /* read when a file of its class comes */
+			y->sub_blob[slot] = blob;
+			y->sub_len[slot] = (size_t)len;
+			continue;
+		}
+		if (yr_rules_load_stream(&st, &rules) != ERROR_SUCCESS)
+			return MDE_ERR_FORMAT;
+		*single = rules;
 	}
 	return r->bad ? MDE_ERR_FORMAT : MDE_OK;
 }
@@ -303,10 +325,17 @@ static void rpfs(mde__yara *y, struct rbuf *r)
 
 		if (r->bad || y->pf_off || rc != MDE_OK)
 			continue;
-		if (slot < 0 || slot > NSUB || y->pf[slot])
+		if (slot < 0 || slot > NSUB || y->pf[slot] ||
+		    (slot < NSUB && y->pf_blob[slot])) {
 			rc = MDE_ERR_FORMAT;
-		else
+		} else if (slot < NSUB) { /* read with its subset */
+			y->pf_blob[slot] = blob;
+			y->pf_len[slot] = (size_t)len;
+			y->pf_sets++;
+			continue;
+		} else {
 			rc = mde__ypf_load(blob, (size_t)len, &y->pf[slot]);
+		}
 		if (rc == MDE_OK)
 			rc = mde__ypf_scratch_add(y->pf[slot], &y->pf_proto);
 		y->pf_sets += rc == MDE_OK;
@@ -348,8 +377,63 @@ static void drop_subsets(mde__yara *y)
 		if (y->sub[i])
 			yr_rules_destroy(y->sub[i]);
 		y->sub[i] = NULL;
+		y->sub_blob[i] = NULL;
 	}
 	y->presel = false;
+}
+
+static bool subsets_pending(const mde__yara *y)
+{
+	size_t i;
+
+	for (i = 0; i < NSUB; i++)
+		if (y->sub_blob[i] || y->pf_blob[i])
+			return true;
+	return false;
+}
+
+const mde__ypf *mde__yara_pf(mde__yara *y, size_t k)
+{
+	mde__ypf *p = __atomic_load_n(&y->pf[k], __ATOMIC_ACQUIRE);
+
+	if (p || k >= NSUB || !__atomic_load_n(&y->pf_blob[k], __ATOMIC_ACQUIRE))
+		return p;
+	pthread_mutex_lock(&y->lazy_lock);
+	if (!y->pf[k] && y->pf_blob[k]) {
+		if (mde__ypf_load(y->pf_blob[k], y->pf_len[k], &p) != MDE_OK)
+			p = NULL; /* no prefilter: every file goes to YARA */
+		__atomic_store_n(&y->pf[k], p, __ATOMIC_RELEASE);
+		__atomic_store_n(&y->pf_blob[k], NULL, __ATOMIC_RELEASE);
+	}
+	p = y->pf[k];
+	pthread_mutex_unlock(&y->lazy_lock);
+	return p;
+}
+
+int mde__yara_sub(mde__yara *y, size_t k, YR_RULES **out)
+{
+	YR_RULES *r = __atomic_load_n(&y->sub[k], __ATOMIC_ACQUIRE);
+	int rc = MDE_OK;
+
+	if (r || !__atomic_load_n(&y->sub_blob[k], __ATOMIC_ACQUIRE)) {
+		*out = r;
+		return MDE_OK;
+	}
+	pthread_mutex_lock(&y->lazy_lock);
+	if (!y->sub[k] && y->sub_blob[k]) {
+		struct memstream m = { y->sub_blob[k], y->sub_len[k], 0 };
+		YR_STREAM st = { .user_data = &m, .read = mde__ymem_read };
+
+		if (yr_rules_load_stream(&st, &r) != ERROR_SUCCESS) {
+			r = NULL;
+			rc = MDE_ERR_FORMAT;
+		}
+		__atomic_store_n(&y->sub[k], r, __ATOMIC_RELEASE);
+		__atomic_store_n(&y->sub_blob[k], NULL, __ATOMIC_RELEASE);
+	}
+	*out = y->sub[k];
+	pthread_mutex_unlock(&y->lazy_lock);
+	return rc;
 }
 
 /*
@@ -460,7 +544,8 @@ int mde__yara_materialize(mde__yara *y)
 	pthread_mutex_lock(&y->lazy_lock);
 	if (y->lazy) {
 		y->lazy_rc = materialize_locked(y);
-		mde__ylazy_release(y);
+		if (!subsets_pending(y)) /* else kept for mde__yara_sub() */
+			mde__ylazy_release(y);
 		y->lazy = false;
 	}
 	rc = y->lazy_rc;

@@ -521,6 +521,8 @@ void mde__ydrop_prefilters(mde__yara *y)
 	for (k = 0; k <= NSUB; k++) {
 		mde__ypf_free(y->pf[k]);
 		y->pf[k] = NULL;
+		if (k < NSUB)
+			y->pf_blob[k] = NULL;
 	}
 	mde__ypf_scratch_free(y->pf_proto);
 	y->pf_proto = NULL;
@@ -706,7 +708,7 @@ void mde__yara_preselect_stats(const mde__yara *y, uint64_t *subsets,
 	if (!y || !y->presel)
 		return;
 	for (k = 0; k < NSUB; k++)
-		*subsets += y->sub[k] != NULL;
+		*subsets += y->sub[k] || y->sub_blob[k];
 	*classified_rules = y->nclassified;
 }
 
@@ -740,13 +742,7 @@ static int yscan_init(mde__yscan *s, const mde__yara *y)
 	 * its own heap buffers (files are read, members unpacked), which
 	 * cannot raise SIGBUS.
 	 */
-	for (i = 0; i < NSUB; i++) {
-		if (y->sub[i] &&
-		    yr_scanner_create(y->sub[i], &s->sub[i]) != ERROR_SUCCESS)
-			goto fail;
-		if (s->sub[i])
-			yr_scanner_set_flags(s->sub[i], SCAN_FLAGS_NO_TRYCATCH);
-	}
+	/* the subsets' scanners come with their first file (yscan_sub) */
 	s->sc = calloc(y->nsets ? y->nsets : 1, sizeof(*s->sc));
 	if (!s->sc)
 		goto fail;
@@ -889,11 +885,46 @@ static int scan_one(YR_SCANNER *sc, const uint8_t *buf, size_t len,
 	return MDE_ERR_STATE;
 }
 
+static bool has_subset(const mde__yara *y, size_t k)
+{
+	return __atomic_load_n(&y->sub[k], __ATOMIC_ACQUIRE) ||
+	       __atomic_load_n(&y->sub_blob[k], __ATOMIC_ACQUIRE);
+}
+
+/* Takes subset k's prefilter (reading it if needed) and makes this
+ * thread's scratch big enough for it. */
+static int yscan_pf(mde__yscan *s, size_t k)
+{
+	const mde__ypf *p = mde__yara_pf((mde__yara *)s->y, k);
+
+	s->pf_tried[k] = true;
+	if (p && mde__ypf_scratch_add(p, &s->pf_scratch) != MDE_OK)
+		return MDE_ERR_NOMEM;
+	s->pf[k] = p;
+	return MDE_OK;
+}
+
+/* Makes s's scanner of subset k (reading the subset if needed). */
+static int yscan_sub(mde__yscan *s, size_t k)
+{
+	YR_RULES *r = NULL;
+	int rc = mde__yara_sub((mde__yara *)s->y, k, &r);
+
+	s->sub_tried[k] = true;
+	if (rc == MDE_OK && r) {
+		if (yr_scanner_create(r, &s->sub[k]) != ERROR_SUCCESS)
+			return MDE_ERR_NOMEM;
+		yr_scanner_set_flags(s->sub[k], SCAN_FLAGS_NO_TRYCATCH);
+	}
+	return rc;
+}
+
 int mde__yscan_scan(mde__yscan *s, const uint8_t *buf, size_t len,
 		    const mde__yext *ext, int timeout_s, mde__ymatch_fn fn,
 		    void *ctx, const char **why)
 {
 	struct sctx c = { fn, ctx, 0 };
+	bool pass = false;
 	size_t k;
 	YR_SCANNER *sc;
 	size_t i;
@@ -907,9 +938,21 @@ int mde__yscan_scan(mde__yscan *s, const uint8_t *buf, size_t len,
 		return MDE_ERR_STATE;
 	}
 	k = s->presel ? pick_subset(buf, len) : PF_SINGLE;
+	/* a subset is read (prefilter, then rules) only when a file of its
+	 * class comes, and its rules only when the prefilter lets one by */
+	if (s->presel && has_subset(s->y, k)) {
+		if (!s->pf_tried[k] && yscan_pf(s, k) != MDE_OK)
+			rc = MDE_ERR_NOMEM;
+		else if ((pass = pf_pass(s, k, buf, len)) &&
+			 !s->sub_tried[k] && yscan_sub(s, k) != MDE_OK)
+			rc = MDE_ERR_STATE;
+	}
+	if (rc != MDE_OK) {
+		*why = "YARA rules unusable";
+		return rc;
+	}
 	sc = s->presel ? s->sub[k] : NULL;
-
-	if (sc && pf_pass(s, k, buf, len))
+	if (sc && pass)
 		rc = scan_one(sc, buf, len, ext, timeout_s, &c, why);
 	for (i = 0; i < s->n && !c.stop && rc == MDE_OK; i++) {
 		if (i == 0 && !s->presel && s->src_first &&

@@ -34,6 +34,9 @@ struct mde__yara {
 	YR_RULES **sets; /* compiled rule sets: sources first, then .yarc */
 	size_t nsets, capsets;
 	YR_RULES *sub[NSUB]; /* source subsets when pre-selecting, else NULL */
+	const uint8_t *sub_blob[NSUB]; /* a subset not read yet from lazy_buf
+					  (mde__yara_sub() reads it) */
+	size_t sub_len[NSUB];
 	bool presel_off;
 	bool presel;         /* sub[] replaces the source set in sets[] */
 	uint64_t nrules, nclassified;
@@ -44,6 +47,8 @@ struct mde__yara {
 	bool src_first;      /* sets[0] holds the source rules */
 	bool pf_off;
 	mde__ypf *pf[NSUB + 1]; /* literal prefilter per subset, PF_SINGLE */
+	const uint8_t *pf_blob[NSUB]; /* a subset's, not read yet */
+	size_t pf_len[NSUB];
 	struct hs_scratch *pf_proto;
 	uint64_t pf_sets;       /* rule sets with a prefilter */
 	/* A compiled-rules file is read in two steps: its header and
@@ -68,6 +73,8 @@ struct mde__yscan {
 	YR_SCANNER **sc;
 	size_t n;
 	YR_SCANNER *sub[NSUB];
+	bool sub_tried[NSUB];  /* sub[k] made (or found unusable) */
+	bool pf_tried[NSUB];   /* pf[k] looked up */
 	bool presel;
 	const mde__ypf *pf[NSUB + 1]; /* borrowed from the mde__yara */
 	struct hs_scratch *pf_scratch;
@@ -101,6 +108,14 @@ int mde__yara_materialize(mde__yara *y);
 
 /* Puts the whole source set first in y->sets. */
 int mde__yinsert_source_set(mde__yara *y, YR_RULES *r);
+
+/* Subset k of y, read from the compiled-rules file on first use (each
+ * class of file needs only its own); NULL if it has no rule.  Thread
+ * safe.  MDE_ERR_FORMAT if the stored subset does not load. */
+int mde__yara_sub(mde__yara *y, size_t k, YR_RULES **out);
+
+/* The prefilter of subset k, read on first use; NULL if none. */
+const mde__ypf *mde__yara_pf(mde__yara *y, size_t k);
 
 /* A libyara compiler with the engine's externals defined. */
 int mde__yara_new_compiler(YR_COMPILER **c);
