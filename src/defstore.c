@@ -393,6 +393,8 @@ static int activate(const struct update_opts *o, const char *staged,
 	rc = write_info(dst, o->from, err, errlen);
 	if (!rc && rename(staged, dst) < 0)
 		rc = ERR("cannot install '%s': %s", dst, strerror(errno));
+	if (!rc && mde_bundle_stamp(dst, o->keys, err, errlen) != MDE_OK)
+		rc = 2;
 	if (rc)
 		return rc;
 	fsync_dir(bdir);

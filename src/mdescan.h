@@ -123,6 +123,16 @@ int mde_defs_bundle_info(const mde_defs *defs, mde_bundle_info *bi);
 int mde_bundle_check(const char *path, const char *keys, mde_bundle_info *bi,
 		     char *err, size_t errlen);
 
+/*
+ * Fully checks the bundle at path (signature with keys, every part, the
+ * hash tables' order) and records that in path.verified, with the file's
+ * identity: mde_defs_load_bundle() then skips hashing the parts while the
+ * file stays unchanged (any change moves its ctime).  For the installed
+ * definitions, which only an update writes.
+ */
+int mde_bundle_stamp(const char *path, const char *keys, char *err,
+		     size_t errlen);
+
 typedef struct mde_build_opts {
 	uint64_t version;   /* the bundle's version */
 	const char *key;    /* PEM Ed25519 private key */

@@ -262,7 +262,15 @@ int mde__bundle_parse(mde__bundle *b, const void *buf, size_t len)
 
 	b->buf = buf;
 	rc = parse_head(b, buf, len, len);
-	return rc == MDE_OK ? check_digests(b) : rc;
+	return rc == MDE_OK ? mde__bundle_check_parts(b) : rc;
+}
+
+int mde__bundle_check_parts(mde__bundle *b)
+{
+	int rc = b->parts_checked ? MDE_OK : check_digests(b);
+
+	b->parts_checked = rc == MDE_OK;
+	return rc;
 }
 
 int mde__bundle_parse_head(mde__bundle *b, const void *head, size_t hlen)
@@ -279,7 +287,7 @@ int mde__bundle_parse_head(mde__bundle *b, const void *head, size_t hlen)
 	return parse_head(b, p, hlen, (size_t)b->h.total);
 }
 
-int mde__bundle_open(mde__bundle *b, const char *path)
+static int open_map(mde__bundle *b, const char *path, int parts)
 {
 	struct stat st;
 	void *m;
@@ -306,7 +314,17 @@ int mde__bundle_open(mde__bundle *b, const char *path)
 		return MDE_ERR_IO;
 	}
 	b->map = m;
-	rc = mde__bundle_parse(b, m, (size_t)st.st_size);
+	b->id[0] = (uint64_t)st.st_dev;
+	b->id[1] = (uint64_t)st.st_ino;
+	b->id[2] = (uint64_t)st.st_size;
+	b->id[3] = (uint64_t)st.st_mtim.tv_sec * 1000000000u +
+		   (uint64_t)st.st_mtim.tv_nsec;
+	b->id[4] = (uint64_t)st.st_ctim.tv_sec * 1000000000u +
+		   (uint64_t)st.st_ctim.tv_nsec;
+	b->buf = m;
+	rc = parse_head(b, m, (size_t)st.st_size, (size_t)st.st_size);
+	if (rc == MDE_OK && parts)
+		rc = mde__bundle_check_parts(b);
 	b->len = (size_t)st.st_size;
 	if (rc != MDE_OK) {
 		char why[300];
@@ -315,6 +333,66 @@ int mde__bundle_open(mde__bundle *b, const char *path)
 		snprintf(b->err, sizeof(b->err), "'%.200s': %s", path, why);
 	}
 	return rc;
+}
+
+int mde__bundle_open(mde__bundle *b, const char *path)
+{
+	return open_map(b, path, 1);
+}
+
+int mde__bundle_open_head(mde__bundle *b, const char *path)
+{
+	return open_map(b, path, 0);
+}
+
+static void stamp_line(const mde__bundle *b, char *out, size_t n)
+{
+	char hexd[65];
+	size_t i;
+
+	for (i = 0; i < 32; i++)
+		snprintf(hexd + 2 * i, 3, "%02x", b->digest[i]);
+	snprintf(out, n, "mdescan-verified 1 %s %llu %llu %llu %llu %llu\n",
+		 hexd, (unsigned long long)b->id[0],
+		 (unsigned long long)b->id[1], (unsigned long long)b->id[2],
+		 (unsigned long long)b->id[3], (unsigned long long)b->id[4]);
+}
+
+int mde__stamp_write(const mde__bundle *b, const char *path)
+{
+	char p[4200], tmp[4300], line[256];
+	int fd, ok;
+
+	if (!b->parts_checked || !b->map)
+		return MDE_ERR_STATE;
+	snprintf(p, sizeof(p), "%s.verified", path);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", p);
+	stamp_line(b, line, sizeof(line));
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return MDE_ERR_IO;
+	ok = write(fd, line, strlen(line)) == (ssize_t)strlen(line);
+	ok = fsync(fd) == 0 && ok;
+	ok = close(fd) == 0 && ok;
+	if (ok && rename(tmp, p) == 0)
+		return MDE_OK;
+	unlink(tmp);
+	return MDE_ERR_IO;
+}
+
+int mde__stamp_ok(const mde__bundle *b, const char *path)
+{
+	char p[4200], want[256], have[256] = "";
+	FILE *fp;
+	int ok;
+
+	snprintf(p, sizeof(p), "%s.verified", path);
+	if (!b->map || !(fp = fopen(p, "r")))
+		return 0;
+	ok = fgets(have, sizeof(have), fp) != NULL;
+	fclose(fp);
+	stamp_line(b, want, sizeof(want));
+	return ok && strcmp(have, want) == 0;
 }
 
 void mde__bundle_close(mde__bundle *b)

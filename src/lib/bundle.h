@@ -62,6 +62,8 @@ typedef struct mde__bundle {
 	mde__bhdr h;
 	mde__bpart *parts;
 	uint8_t digest[32]; /* SHA-256 of the signed bytes: the bundle's id */
+	uint64_t id[5];     /* mapped file: dev, ino, size, mtime ns, ctime ns */
+	int parts_checked;  /* every part's SHA-256 was checked */
 	char err[512];
 } mde__bundle;
 
@@ -78,6 +80,20 @@ int mde__bundle_parse_head(mde__bundle *b, const void *head, size_t hlen);
 
 /* Maps path and parses it (b owns the mapping). */
 int mde__bundle_open(mde__bundle *b, const char *path);
+
+/* The same without checking the parts' SHA-256 (mde__bundle_check_parts
+ * does, when no stamp vouches for them). */
+int mde__bundle_open_head(mde__bundle *b, const char *path);
+int mde__bundle_check_parts(mde__bundle *b);
+
+/*
+ * The stamp of a verified bundle, path + ".verified": the bundle's digest
+ * and the identity of the file (device, inode, size, mtime, ctime) it was
+ * verified in.  Any change to the file changes its ctime, which no one
+ * but the kernel sets; an unchanged file need not be hashed again.
+ */
+int mde__stamp_write(const mde__bundle *b, const char *path);
+int mde__stamp_ok(const mde__bundle *b, const char *path);
 
 /* Frees what b owns; b may be zeroed or half-built. */
 void mde__bundle_close(mde__bundle *b);
@@ -158,9 +174,12 @@ typedef struct mde__htab {
 	size_t names_len;
 } mde__htab;
 
-/* Checks and decodes a table part (bounds, order, name offsets). */
+/* Checks and decodes a table part: bounds, and unless trusted (a stamp
+ * vouches for it) the order of the records and their name offsets. */
 int mde__htab_decode(const uint8_t *buf, size_t len, mde__htab *t, char *err,
 		     size_t errlen);
+int mde__htab_decode_trusted(const uint8_t *buf, size_t len, mde__htab *t,
+			     char *err, size_t errlen);
 
 /* Record i of t as an mde__hrec (pointers into t). */
 void mde__htab_rec(const mde__htab *t, size_t i, mde__hrec *r);

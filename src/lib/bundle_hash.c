@@ -281,8 +281,8 @@ static int check_sizes(const mde__htab *t, char *err, size_t errlen)
 	return MDE_OK;
 }
 
-int mde__htab_decode(const uint8_t *buf, size_t len, mde__htab *t, char *err,
-		     size_t errlen)
+static int decode(const uint8_t *buf, size_t len, mde__htab *t, int deep,
+		  char *err, size_t errlen)
 {
 	uint64_t n, nsz, nlen, roff, soff, noff;
 	uint32_t type;
@@ -318,9 +318,23 @@ int mde__htab_decode(const uint8_t *buf, size_t len, mde__htab *t, char *err,
 	t->names_len = (size_t)nlen;
 	if (t->names[0] || t->names[nlen - 1])
 		return fail(err, errlen, "names are not NUL terminated");
+	if (!deep)
+		return MDE_OK;
 	if (check_records(t, err, errlen) != MDE_OK)
 		return MDE_ERR_FORMAT;
 	return check_sizes(t, err, errlen);
+}
+
+int mde__htab_decode(const uint8_t *buf, size_t len, mde__htab *t, char *err,
+		     size_t errlen)
+{
+	return decode(buf, len, t, 1, err, errlen);
+}
+
+int mde__htab_decode_trusted(const uint8_t *buf, size_t len, mde__htab *t,
+			     char *err, size_t errlen)
+{
+	return decode(buf, len, t, 0, err, errlen);
 }
 
 void mde__htab_rec(const mde__htab *t, size_t i, mde__hrec *r)

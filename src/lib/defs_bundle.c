@@ -181,6 +181,31 @@ static int open_checked(mde__bundle *b, const char *path, const char *keys,
 	return rc;
 }
 
+int mde_bundle_stamp(const char *path, const char *keys, char *err,
+		     size_t errlen)
+{
+	mde__bundle b;
+	const uint8_t *buf;
+	void *own;
+	mde__htab t;
+	size_t i;
+	int rc = open_checked(&b, path, keys, err, errlen);
+
+	for (i = 0; rc == MDE_OK && i < b.h.nparts; i++) {
+		if (b.parts[i].type != MDE__P_HASHTAB)
+			continue;
+		rc = mde__bundle_part(&b, &b.parts[i], &buf, &own);
+		if (rc == MDE_OK)
+			rc = mde__htab_decode(buf, (size_t)b.parts[i].size, &t,
+					      err, errlen);
+		free(own);
+	}
+	if (rc == MDE_OK && (rc = mde__stamp_write(&b, path)) != MDE_OK)
+		snprintf(err, errlen, "cannot write the stamp of '%s'", path);
+	mde__bundle_close(&b);
+	return rc;
+}
+
 int mde_bundle_check(const char *path, const char *keys, mde_bundle_info *bi,
 		     char *err, size_t errlen)
 {
@@ -234,11 +259,12 @@ static void version_add(void *st, const mde__bpart *p)
 	XXH3_128bits_update(st, p->sha256, 32);
 }
 
-static int load_table(mde_defs *defs, const uint8_t *buf, const mde__bpart *p)
+static int load_table(mde_defs *defs, const uint8_t *buf, const mde__bpart *p,
+		      int trusted)
 {
 	mde__htab t;
-	int rc = mde__htab_decode(buf, (size_t)p->size, &t, defs->err,
-				  sizeof(defs->err));
+	int rc = (trusted ? mde__htab_decode_trusted : mde__htab_decode)(
+		buf, (size_t)p->size, &t, defs->err, sizeof(defs->err));
 
 	if (rc != MDE_OK)
 		return rc;
@@ -250,7 +276,8 @@ static int load_table(mde_defs *defs, const uint8_t *buf, const mde__bpart *p)
 	return rc;
 }
 
-static int load_part(mde_defs *defs, mde__bundle *b, const mde__bpart *p)
+static int load_part(mde_defs *defs, mde__bundle *b, const mde__bpart *p,
+		     int trusted)
 {
 	const uint8_t *buf;
 	void *own = NULL;
@@ -261,7 +288,7 @@ static int load_part(mde_defs *defs, mde__bundle *b, const mde__bpart *p)
 		return rc;
 	}
 	if (p->type == MDE__P_HASHTAB) {
-		rc = load_table(defs, buf, p);
+		rc = load_table(defs, buf, p, trusted);
 	} else if (p->type == MDE__P_YARAC) {
 		defs->yarac = buf;
 		defs->yarac_len = (size_t)p->size;
@@ -284,7 +311,8 @@ static int load_part(mde_defs *defs, mde__bundle *b, const mde__bpart *p)
 	return rc == MDE_OK ? hold(defs, own) : (free(own), rc);
 }
 
-static int load_checked(mde_defs *defs, mde__bundle *b, const char *path)
+static int load_checked(mde_defs *defs, mde__bundle *b, const char *path,
+			int trusted)
 {
 	size_t i;
 	int rc = MDE_OK;
@@ -302,7 +330,7 @@ static int load_checked(mde_defs *defs, mde__bundle *b, const char *path)
 		return MDE_ERR_FORMAT;
 	}
 	for (i = 0; i < b->h.nparts && rc == MDE_OK; i++)
-		rc = load_part(defs, b, &b->parts[i]);
+		rc = load_part(defs, b, &b->parts[i], trusted);
 	if (rc != MDE_OK && !strstr(defs->err, path)) {
 		char why[sizeof(defs->err)];
 
@@ -318,18 +346,26 @@ int mde__defs_load_parsed(mde_defs *defs, mde__bundle *b, int rc,
 			  const char *name, const uint8_t (*keys)[32],
 			  size_t nkeys)
 {
+	int trusted = 0;
+
 	defs->bundle = b;
 	if (rc != MDE_OK) {
 		snprintf(defs->err, sizeof(defs->err), "%.500s", b->err);
 		return rc;
 	}
 	rc = mde__bundle_verify(b, keys, nkeys);
+	if (rc == MDE_OK && !b->parts_checked) {
+		/* a stamp vouches for the parts of an unchanged file */
+		trusted = mde__stamp_ok(b, name);
+		if (!trusted)
+			rc = mde__bundle_check_parts(b);
+	}
 	if (rc != MDE_OK) {
 		snprintf(defs->err, sizeof(defs->err), "'%.200s': %.290s",
 			 name, b->err);
 		return rc;
 	}
-	return load_checked(defs, b, name);
+	return load_checked(defs, b, name, trusted);
 }
 
 int mde__defs_may_load(mde_defs *defs, const char *name)
@@ -357,7 +393,7 @@ int mde_defs_load_bundle(mde_defs *defs, const char *path)
 	}
 	if (!(b = calloc(1, sizeof(*b))))
 		return MDE_ERR_NOMEM;
-	rc = mde__bundle_open(b, path);
+	rc = mde__bundle_open_head(b, path);
 	return mde__defs_load_parsed(defs, b, rc, path,
 				     (const uint8_t(*)[32])defs->keys,
 				     defs->nkeys);
