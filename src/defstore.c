@@ -168,10 +168,26 @@ static void clean_staging(const char *dir)
 	closedir(dp);
 }
 
+/* write(2) until done; false with errno set (a short write is retried,
+ * so a full disk reports ENOSPC) */
+static int write_all(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n) {
+		w = write(fd, p, n);
+		if (w < 0)
+			return 0;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 1;
+}
+
 static int copy_to(const char *from, const char *to, char *err, size_t errlen)
 {
 	char buf[1 << 16];
-	int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, ok;
+	int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, ok, e;
 	ssize_t r = 0;
 
 	if (in < 0)
@@ -179,14 +195,17 @@ static int copy_to(const char *from, const char *to, char *err, size_t errlen)
 	out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	ok = out >= 0;
 	while (ok && (r = read(in, buf, sizeof(buf))) > 0)
-		ok = write(out, buf, (size_t)r) == r;
+		ok = write_all(out, buf, (size_t)r);
 	ok = ok && r == 0 && fsync(out) == 0;
-	if (out >= 0)
-		ok = close(out) == 0 && ok;
+	e = errno;
+	if (out >= 0 && close(out) != 0 && ok) {
+		ok = 0;
+		e = errno;
+	}
 	close(in);
 	if (ok)
 		return 0;
-	ERR("cannot copy '%s' to '%s': %s", from, to, strerror(errno));
+	ERR("cannot copy '%s' to '%s': %s", from, to, strerror(e));
 	unlink(to);
 	return 2;
 }
@@ -295,15 +314,37 @@ static int stage(const struct update_opts *o, const mde_bundle_info *cur,
 	return mirror_get(o->from, rel, dest, err, errlen);
 }
 
-/* Loads and compiles path the way a scan would. */
+struct diags {
+	unsigned n;
+	char first[512];
+};
+
+static void count_diag(void *ctx, const char *file, unsigned line,
+		       const char *sig, const char *msg)
+{
+	struct diags *dg = ctx;
+
+	if (!dg->n++)
+		snprintf(dg->first, sizeof(dg->first), "%s:%u: %s%s%s",
+			 file ? file : "?", line, sig ? sig : "",
+			 sig ? ": " : "", msg);
+}
+
+/*
+ * Loads and compiles path the way a scan would.  Definitions that load
+ * only in part (a rule that does not compile, a signature this engine
+ * cannot use) are refused too: an update never lowers what is detected.
+ */
 static int test_load(const char *path, const char *keys, char *err,
 		     size_t errlen)
 {
 	mde_defs *d = mde_defs_new();
+	struct diags dg = { 0, "" };
 	int rc;
 
 	if (!d)
 		return ERR("out of memory");
+	mde_defs_set_diag(d, count_diag, &dg);
 	rc = mde_defs_add_keys(d, keys);
 	if (rc == MDE_OK)
 		rc = mde_defs_load_bundle(d, path);
@@ -312,8 +353,11 @@ static int test_load(const char *path, const char *keys, char *err,
 	if (rc != MDE_OK)
 		ERR("test load failed: %s", *mde_defs_error(d)
 			? mde_defs_error(d) : mde_status_str(rc));
+	else if (dg.n)
+		ERR("test load: %u problem(s) in the definitions, first: %s",
+		    dg.n, dg.first);
 	mde_defs_free(d);
-	return rc == MDE_OK ? 0 : 2;
+	return rc == MDE_OK && !dg.n ? 0 : 2;
 }
 
 /* Points DIR/name at target (relative) by symlink + rename. */
@@ -353,6 +397,18 @@ static int write_info(const char *path, const char *source, char *err,
 	return ERR("cannot write '%s': %s", p, strerror(errno));
 }
 
+/* True if name is the bundle at path or one of its .info/.verified. */
+static int belongs(const char *name, const struct defstore_entry *e)
+{
+	const char *b = strrchr(e->path, '/');
+	size_t n;
+
+	if (!e->have || !b)
+		return 0;
+	n = strlen(++b);
+	return !strncmp(name, b, n) && (!name[n] || name[n] == '.');
+}
+
 /* Deletes installed bundles that are neither current nor previous. */
 static void prune(const char *dir)
 {
@@ -366,13 +422,10 @@ static void prune(const char *dir)
 	if (!st.cur.have || !(dp = opendir(d)))
 		return;
 	while ((de = readdir(dp))) {
-		if (de->d_name[0] == '.')
+		if (de->d_name[0] == '.' || belongs(de->d_name, &st.cur) ||
+		    belongs(de->d_name, &st.prev))
 			continue;
 		snprintf(p, sizeof(p), "%s/%s", d, de->d_name);
-		if (!strncmp(p, st.cur.path, strlen(st.cur.path)) ||
-		    (st.prev.have &&
-		     !strncmp(p, st.prev.path, strlen(st.prev.path))))
-			continue;
 		unlink(p);
 	}
 	closedir(dp);
