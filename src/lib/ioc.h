@@ -29,7 +29,7 @@
  *                         the line is reported ("bad score") and skipped
  * HASH is MD5, SHA-1 or SHA-256 in hex by its length (32, 40, 64), either
  * case, white space around it allowed.  COMMENT is the rest of the line
- * (';' included), trailing white space removed.  A line without ';', with
+ * (';' included) without white space around it.  A line without ';', with
  * a hash of another length or with a non-hex digit is reported and
  * skipped.  Hashes of the empty file and of a file holding one "\n" or
  * "\r\n" are reported and ignored: they would flag every such file (Loki
@@ -54,9 +54,10 @@
  * reads no environment; on Linux Loki finds none of the Windows ones
  * either), and Loki's "\SystemRoot" and "system32" prefixes get no
  * special treatment.
- * Regexes are PCRE2 (UTF, invalid UTF-8 in a path never matches), JIT
- * compiled at load, searched anywhere in the whole path (Loki uses
- * Python's re.search on the full path).  They are case sensitive, as in
+ * Regexes are PCRE2 in UTF mode (a byte of the path that is not valid
+ * UTF-8 matches nothing; the rest of the path still can), JIT compiled
+ * at load, searched anywhere in the whole path (Loki uses Python's
+ * re.search on the full path).  They are case sensitive, as in
  * Loki and as signature-base's filename-iocs.txt states ("(?i)" in a
  * regex makes it caseless); mde__iocs_set_caseless() makes all of them
  * caseless.  An entry is reported for a path when REGEX matches and its
