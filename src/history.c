@@ -606,11 +606,13 @@ int64_t hist_scan_begin(hist *h, hist_type type, const char *const *paths,
 	return id;
 }
 
-/* Checks that a statement changed a row: an unknown id is ENOENT. */
-static int changed_one(hist *h, int rc, const char *what, int64_t id)
+/* Checks that a statement changed a row: if not, errno ENOENT and
+ * "WHAT ID: WHY". */
+static int changed_one(hist *h, int rc, const char *what, int64_t id,
+		       const char *why)
 {
 	if (rc == 0 && sqlite3_changes(h->db) == 0) {
-		set_err(h, "%s %" PRId64 ": no such id", what, id);
+		set_err(h, "%s %" PRId64 ": %s", what, id, why);
 		errno = ENOENT;
 		return -1;
 	}
@@ -644,7 +646,7 @@ int hist_scan_end(hist *h, int64_t id, const hist_counts *c,
 		sqlite3_bind_int64(st, 6, (int64_t)c->errors);
 		sqlite3_bind_int64(st, 7, id);
 		rc = changed_one(h, run(h, st, "cannot record the scan's end"),
-				 "running scan", id);
+				 "scan", id, "no such scan, or it has ended");
 	}
 	pthread_mutex_unlock(&h->lock);
 	return rc;
@@ -706,7 +708,7 @@ int hist_threat_set_state(hist *h, int64_t id, hist_state state,
 		bind_text(st, 3, quarantine_id);
 		sqlite3_bind_int64(st, 4, id);
 		rc = changed_one(h, run(h, st, "cannot change the threat"),
-				 "threat", id);
+				 "threat", id, "no such threat");
 	}
 	pthread_mutex_unlock(&h->lock);
 	return rc;

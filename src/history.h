@@ -102,7 +102,8 @@ typedef struct {
 } hist_counts;
 
 /* Records the end of scan id: its counters and status (succeeded, failed
- * or cancelled). */
+ * or cancelled).  A scan that has ended already, or no such scan: -1,
+ * errno ENOENT. */
 int hist_scan_end(hist *h, int64_t id, const hist_counts *c,
 		  hist_status status);
 
