@@ -26,6 +26,7 @@
 #include "output.h"
 
 int quick_scan_submit(mde_engine *e);
+int cmd_history(int argc, char **argv);
 
 enum {
 	OPT_CACHE_DIR = 256, OPT_EXCLUDE, OPT_EXCLUDE_DIR, OPT_EXCLUDE_EXT, OPT_FILES_FROM,
@@ -651,6 +652,11 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "definitions"))
 		return cmd_definitions(argc - 1, argv + 1);
+	/* TEMPORARY until the subcommand dispatch: scan|threat list|get */
+	if (argc > 2 && (strcmp(argv[1], "scan") == 0 ||
+			 strcmp(argv[1], "threat") == 0) &&
+	    (strcmp(argv[2], "list") == 0 || strcmp(argv[2], "get") == 0))
+		return cmd_history(argc - 1, argv + 1);
 	parse_args(argc, argv, &o);
 	/* libarchive converts every ZIP member's DOS time with mktime(),
 	 * and glibc re-reads /etc/localtime on each call unless TZ is set:
