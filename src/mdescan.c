@@ -449,7 +449,7 @@ static mde_defs *load_defs(const struct opts *o)
 		die("cannot load definitions: %s", *mde_defs_error(defs)
 				? mde_defs_error(defs) : mde_status_str(rc));
 	mde_defs_get_stats(defs, &st);
-	if (st.hash_sigs + st.byte_sigs + st.yara_rules == 0)
+	if (st.hash_sigs + st.byte_sigs + st.yara_rules + st.iocs == 0)
 		die("%s", "no usable signatures in the definitions given");
 	return defs;
 }

@@ -209,6 +209,7 @@ typedef struct mde_defs_stats {
 	uint64_t yara_rules;   /* YARA rules compiled */
 	uint64_t skipped;      /* malformed or unsupported items skipped */
 	uint64_t memory_bytes; /* approximate memory held by the tables */
+	uint64_t iocs;         /* Loki IOC entries (hashes, names, FPs) */
 } mde_defs_stats;
 
 void mde_defs_get_stats(const mde_defs *defs, mde_defs_stats *st);

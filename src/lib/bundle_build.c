@@ -23,6 +23,7 @@
 #include "mde_int.h"
 #include "bundle.h"
 #include "yarastage_int.h"
+#include "ioc.h"
 
 static const char *const hash_part[MDE__NHASH] = { "hash/md5", "hash/sha1",
 						   "hash/sha256" };
@@ -100,7 +101,22 @@ static int read_all(const char *path, char **out, size_t *len, char *err,
 	return MDE_OK;
 }
 
+struct lister {
+	void (*fn)(void *ctx, const char *kind, const char *name);
+	void *ctx;
+	unsigned line; /* of the name being reported, when known */
+};
+
+static void list_ndb(const char *buf, size_t len, struct lister *l);
+static void list_yara(const char *buf, size_t len, struct lister *l);
+
 /* ------------------------------------------------------------- build */
+
+/* A signature name seen while building, for the duplicate check. */
+struct seen {
+	char *name, *file;
+	unsigned line;
+};
 
 struct build {
 	const mde_build_opts *o;
@@ -109,6 +125,9 @@ struct build {
 	uint64_t problems;
 	char *err;
 	size_t errlen;
+	struct seen *seen; /* byte signature and YARA rule names */
+	size_t nseen, capseen;
+	const char *cur;   /* the file being read */
 };
 
 static void count_diag(void *ctx, const char *file, unsigned line,
@@ -121,9 +140,19 @@ static void count_diag(void *ctx, const char *file, unsigned line,
 		b->o->diag(b->o->ctx, file, line, sig, msg);
 }
 
+/* Kept in the bundle as written: byte signatures, YARA, Loki IOCs. */
 static int is_source(const char *name)
 {
-	return ends(name, ".ndb") || ends(name, ".yar") || ends(name, ".yara");
+	return ends(name, ".ndb") || ends(name, ".yar") ||
+	       ends(name, ".yara") || mde__ioc_kind_of_name(name);
+}
+
+static uint64_t ioc_total(const mde__iocs *io)
+{
+	mde__ioc_counts c;
+
+	mde__iocs_counts(io, &c);
+	return c.hash[0] + c.hash[1] + c.hash[2] + c.fphash + c.filename;
 }
 
 static int is_hashfile(const char *name)
@@ -138,17 +167,104 @@ static int is_hashfile(const char *name)
 	return 0;
 }
 
+/* What the name listers call back while building: the names seen. */
+struct namer {
+	struct lister l;
+	struct build *b;
+};
+
+static void seen_name(void *ctx, const char *kind, const char *name)
+{
+	struct namer *nm = ctx;
+	struct build *b = nm->b;
+	struct seen *v;
+
+	(void)kind;
+	if (mde__grow((void **)&b->seen, &b->capseen, b->nseen + 1,
+		      sizeof(*b->seen)))
+		return;
+	v = &b->seen[b->nseen];
+	v->name = strdup(name);
+	v->file = strdup(b->cur);
+	v->line = nm->l.line;
+	if (v->name && v->file) {
+		b->nseen++;
+	} else {
+		free(v->name);
+		free(v->file);
+	}
+}
+
+/* Records the byte signature and YARA rule names of a source. */
+static int note_names(struct build *b, const char *path, const char *buf,
+		      size_t len)
+{
+	struct namer nm = { { seen_name, NULL, 0 }, b };
+
+	nm.l.ctx = &nm;
+	b->cur = path;
+	if (ends(path, ".ndb"))
+		list_ndb(buf, len, &nm.l);
+	else if (ends(path, ".yar") || ends(path, ".yara"))
+		list_yara(buf, len, &nm.l); /* line 0: libyara gives none */
+	return MDE_OK;
+}
+
+static int cmp_seen(const void *x, const void *y)
+{
+	const struct seen *a = x, *b = y;
+	int c = strcmp(a->name, b->name);
+
+	if (c)
+		return c;
+	c = strcmp(a->file, b->file);
+	return c ? c : (a->line > b->line) - (a->line < b->line);
+}
+
+/* Two byte signatures or YARA rules with one name: a finding could not
+ * say which matched.  Reported as problems of the later one. */
+static void check_dups(struct build *b)
+{
+	char msg[4400];
+	size_t i;
+
+	if (b->nseen)
+		qsort(b->seen, b->nseen, sizeof(*b->seen), cmp_seen);
+	for (i = 1; i < b->nseen; i++) {
+		if (strcmp(b->seen[i - 1].name, b->seen[i].name))
+			continue;
+		snprintf(msg, sizeof(msg), "duplicate signature name (first "
+			 "in %s:%u)", b->seen[i - 1].file,
+			 b->seen[i - 1].line);
+		count_diag(b, b->seen[i].file, b->seen[i].line,
+			   b->seen[i].name, msg);
+	}
+}
+
+static void free_seen(struct build *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->nseen; i++) {
+		free(b->seen[i].name);
+		free(b->seen[i].file);
+	}
+	free(b->seen);
+}
+
 static int add_file(struct build *b, const char *path)
 {
 	char *buf = NULL, name[MDE__B_NAME + 8];
 	size_t len = 0;
-	uint64_t before = mde__bytesigs_count(b->defs->bytes);
+	uint64_t before = mde__bytesigs_count(b->defs->bytes) +
+			  ioc_total(b->defs->iocs);
 	int rc;
 
 	if (!is_source(path) && !is_hashfile(path)) {
 		snprintf(b->err, b->errlen, "'%s': not a definitions file this "
 			 "tool can put in a bundle (.hdb .hsb .md5 .sha1 "
-			 ".sha256 .txt .ndb .yar .yara)", path);
+			 ".sha256 .txt .ndb .yar .yara, Loki *hash-iocs.txt "
+			 "*filename-iocs.txt *falsepositive-hashes.txt)", path);
 		return MDE_ERR_FORMAT;
 	}
 	rc = read_all(path, &buf, &len, b->err, b->errlen);
@@ -165,10 +281,14 @@ static int add_file(struct build *b, const char *path)
 			 MDE__B_NAME - 5);
 		rc = MDE_ERR_ARG;
 	}
+	if (rc == MDE_OK)
+		rc = note_names(b, path, buf, len);
 	if (rc == MDE_OK && is_source(path)) {
 		rc = mde__bwriter_add(b->w, name, MDE__P_SOURCE, MDE__E_LZ4,
 				      buf, len, mde__bytesigs_count(
-						 b->defs->bytes) - before);
+						 b->defs->bytes) +
+						 ioc_total(b->defs->iocs) -
+						 before);
 		if (rc == MDE_ERR_ARG)
 			snprintf(b->err, b->errlen, "'%s': a source named '%s' "
 				 "is already in the bundle", path,
@@ -284,6 +404,8 @@ static int build_parts(struct build *b, const char *const *paths, size_t n)
 	}
 	if (rc == MDE_OK && (rc = mde_defs_compile(b->defs)) != MDE_OK)
 		snprintf(b->err, b->errlen, "%s", mde_defs_error(b->defs));
+	if (rc == MDE_OK)
+		check_dups(b);
 	if (rc == MDE_OK && b->problems && !b->o->skip_bad) {
 		snprintf(b->err, b->errlen, "%llu problem(s) in the sources "
 			 "(reported above); fix them, or leave the bad items "
@@ -300,7 +422,7 @@ int mde_bundle_build(const char *const *paths, size_t n,
 		     size_t errlen)
 {
 	struct build b = { o, mde_defs_new(), mde__bwriter_new(), 0, err,
-			   errlen };
+			   errlen, NULL, 0, 0, NULL };
 	mde__bhdr h = { 0 };
 	uint8_t *bytes = NULL;
 	size_t len = 0;
@@ -322,6 +444,7 @@ int mde_bundle_build(const char *const *paths, size_t n,
 	if (rc != MDE_OK && !err[0])
 		snprintf(err, errlen, "%s", mde_status_str(rc));
 	free(bytes);
+	free_seen(&b);
 	mde__bwriter_free(b.w);
 	mde_defs_free(b.defs);
 	return rc;
@@ -404,11 +527,6 @@ int mde_bundle_apply(const char *base, const char *delta, const char *keys,
 
 /* ------------------------------------------------------------- names */
 
-struct lister {
-	mde_name_fn fn;
-	void *ctx;
-};
-
 static void list_table(const mde__htab *t, struct lister *l)
 {
 	size_t off = 1;
@@ -424,7 +542,7 @@ static void list_ndb(const char *buf, size_t len, struct lister *l)
 	const char *s = buf, *end = buf + len, *nl, *c;
 	char name[1024];
 
-	for (; s < end; s = nl ? nl + 1 : end) {
+	for (l->line = 1; s < end; s = nl ? nl + 1 : end, l->line++) {
 		nl = memchr(s, '\n', (size_t)(end - s));
 		c = memchr(s, ':', (size_t)((nl ? nl : end) - s));
 		if (!c || *s == '#' || c == s || (size_t)(c - s) >= sizeof(name))
@@ -432,6 +550,39 @@ static void list_ndb(const char *buf, size_t len, struct lister *l)
 		memcpy(name, s, (size_t)(c - s));
 		name[c - s] = '\0';
 		l->fn(l->ctx, "byte", name);
+	}
+}
+
+
+/* IOC entries by what identifies them: a hash IOC's comment, a file-name
+ * IOC's regex. */
+static void list_ioc(const char *buf, size_t len, int kind, struct lister *l)
+{
+	const char *s = buf, *end = buf + len, *nl, *e, *semi;
+	char name[1024];
+	size_t n;
+
+	for (; s < end; s = nl ? nl + 1 : end) {
+		nl = memchr(s, '\n', (size_t)(end - s));
+		e = nl ? nl : end;
+		if (e > s && e[-1] == '\r')
+			e--;
+		if (s == e || *s == '#' || !(semi = memchr(s, ';', (size_t)(e - s))))
+			continue;
+		if (kind == MDE__IOC_FILENAME) {
+			n = (size_t)(semi - s);
+		} else {
+			const char *c = semi + 1, *t = memchr(c, ';', (size_t)(e - c));
+
+			if (t && t > c && strspn(c, "0123456789-+ ") >= (size_t)(t - c))
+				c = t + 1;
+			s = c;
+			n = (size_t)(e - c);
+		}
+		n = n < sizeof(name) ? n : sizeof(name) - 1;
+		memcpy(name, s, n);
+		name[n] = '\0';
+		l->fn(l->ctx, kind == MDE__IOC_FPHASH ? "ioc-fp" : "ioc", name);
 	}
 }
 
@@ -489,6 +640,9 @@ static int list_part(mde__bundle *b, const mde__bpart *p, struct lister *l,
 	} else if (p->type == MDE__P_SOURCE &&
 		   (ends(p->name, ".yar") || ends(p->name, ".yara"))) {
 		list_yara((const char *)buf, (size_t)p->size, l);
+	} else if (p->type == MDE__P_SOURCE && mde__ioc_kind_of_name(p->name)) {
+		list_ioc((const char *)buf, (size_t)p->size,
+			 mde__ioc_kind_of_name(p->name), l);
 	}
 	free(own);
 	return rc;
@@ -497,7 +651,7 @@ static int list_part(mde__bundle *b, const mde__bpart *p, struct lister *l,
 int mde_bundle_list(const char *path, mde_name_fn fn, void *ctx, char *err,
 		    size_t errlen)
 {
-	struct lister l = { fn, ctx };
+	struct lister l = { fn, ctx, 0 };
 	mde__bundle b;
 	size_t i;
 	int rc = mde__bundle_open(&b, path), yinit = 0;

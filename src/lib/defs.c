@@ -23,6 +23,7 @@
 #include <yara.h>
 
 #include "mde_int.h"
+#include "ioc.h"
 
 typedef int (*load_fn)(mde_defs *defs, const char *file, const char *buf,
 		       size_t len);
@@ -117,9 +118,11 @@ mde_defs *mde_defs_new(void)
 	defs->hash = mde__hashsigs_new();
 	defs->bytes = mde__bytesigs_new();
 	defs->yara = mde__yara_new();
+	defs->iocs = mde__iocs_new();
 	defs->xs_hash = XXH3_createState();
 	defs->xs_other = XXH3_createState();
-	if (!defs->hash || !defs->bytes || !defs->yara || !defs->xs_hash ||
+	if (!defs->hash || !defs->bytes || !defs->yara || !defs->iocs ||
+	    !defs->xs_hash ||
 	    !defs->xs_other) {
 		mde_defs_free(defs);
 		return NULL;
@@ -138,6 +141,7 @@ void mde_defs_free(mde_defs *defs)
 	mde__hashsigs_free(defs->hash);
 	mde__bytesigs_free(defs->bytes);
 	mde__yara_free(defs->yara);
+	mde__iocs_free(defs->iocs);
 	mde__defs_bundle_free(defs); /* after the tables and rules using it */
 	XXH3_freeState(defs->xs_hash);
 	XXH3_freeState(defs->xs_other);
@@ -262,11 +266,19 @@ int mde_defs_load_buffer(mde_defs *defs, const char *name, const void *buf,
 			 size_t len)
 {
 	const struct format *f;
+	int k;
 
 	if (defs->compiled) {
 		snprintf(defs->err, sizeof(defs->err),
 			 "definitions already compiled");
 		return MDE_ERR_STATE;
+	}
+	if ((k = mde__ioc_kind_of_name(name)) != 0) {
+		/* file-name IOCs judge the path: verdicts depend on it */
+		defs->path_externals |= k == MDE__IOC_FILENAME;
+		add_to_version(defs->xs_other, name, buf, len);
+		return mde__iocs_parse(defs->iocs, k, name, buf, len,
+				       &defs->diag);
 	}
 	f = format_of(name);
 	if (!f) {
@@ -361,7 +373,8 @@ static int load_dir(mde_defs *defs, const char *path)
 		return MDE_ERR_IO;
 	}
 	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.' || !format_of(de->d_name))
+		if (de->d_name[0] == '.' || (!format_of(de->d_name) &&
+					     !mde__ioc_kind_of_name(de->d_name)))
 			continue;
 		if (n == cap) {
 			char **p = realloc(names, (cap = cap ? 2 * cap : 16) *
@@ -413,7 +426,7 @@ int mde_defs_load_path(mde_defs *defs, const char *path)
 		return load_dir(defs, path);
 	if (strlen(path) > 4 && !strcmp(path + strlen(path) - 4, ".mdb"))
 		return mde_defs_load_bundle(defs, path);
-	if (!format_of(path)) {
+	if (!format_of(path) && !mde__ioc_kind_of_name(path)) {
 		snprintf(defs->err, sizeof(defs->err),
 			 "'%s': unknown definitions format (extension)", path);
 		return MDE_ERR_FORMAT;
@@ -432,7 +445,11 @@ int mde_defs_compile(mde_defs *defs)
 #pragma omp parallel sections num_threads(3)
 	{
 #pragma omp section
-		rc_h = mde__hashsigs_finalize(defs->hash);
+		{
+			rc_h = mde__hashsigs_finalize(defs->hash);
+			if (rc_h == MDE_OK)
+				rc_h = mde__iocs_finalize(defs->iocs);
+		}
 #pragma omp section
 		rc_b = mde__bytesigs_compile(defs->bytes, &defs->diag, err_b,
 					     sizeof(err_b));
@@ -458,6 +475,13 @@ void mde_defs_get_stats(const mde_defs *defs, mde_defs_stats *st)
 	st->hash_sigs = mde__hashsigs_count(defs->hash);
 	st->byte_sigs = mde__bytesigs_count(defs->bytes);
 	st->yara_rules = mde__yara_count(defs->yara);
+	{
+		mde__ioc_counts c;
+
+		mde__iocs_counts(defs->iocs, &c);
+		st->iocs = c.hash[0] + c.hash[1] + c.hash[2] + c.fphash +
+			   c.filename;
+	}
 	st->skipped = defs->diag.count;
 	st->memory_bytes = mde__hashsigs_memory(defs->hash) +
 			   mde__bytesigs_memory(defs->bytes);

@@ -266,6 +266,7 @@ struct mde_defs {
 	mde__hashsigs *hash;
 	mde__bytesigs *bytes;
 	mde__yara *yara;
+	struct mde__iocs *iocs; /* Loki IOC lists */
 	mde__diag diag;      /* forwards to the user's callback */
 	mde_diag_fn user_fn;
 	void *user_ctx;

@@ -24,6 +24,7 @@
 #include "upx.h"
 
 #include "pipeline_int.h"
+#include "ioc.h"
 
 typedef int (*stage_fn)(struct file *f);
 
@@ -61,6 +62,13 @@ mde__worker *mde__worker_new(mde_engine *e)
 		w->md[i] = EVP_MD_fetch(NULL, names[i], NULL);
 	if (e->cache)
 		w->rd = mde__cache_rd_new(e->cache);
+	{
+		mde__ioc_counts ic;
+
+		mde__iocs_counts(e->defs->iocs, &ic);
+		if (ic.filename) /* else no scratch: nothing to match */
+			w->ioc_sc = mde__iocscratch_new(e->defs->iocs);
+	}
 	if (!w->bs || !w->ys || !w->md[0] || !w->md[1] || !w->md[2] ||
 	    (e->cache && !w->rd)) {
 		mde__worker_free(w);
@@ -78,6 +86,7 @@ void mde__worker_free(mde__worker *w)
 	mde__bytescratch_free(w->bs);
 	mde__yscan_free(w->ys);
 	mde__cache_rd_free(w->rd);
+	mde__iocscratch_free(w->ioc_sc);
 	for (i = 0; i < MDE__NHASH; i++)
 		EVP_MD_free(w->md[i]);
 	free(w->buf);
@@ -244,9 +253,52 @@ void mde__hex(const uint8_t *d, size_t n, char *out)
 /* Hashes only with the types whose signatures could match this size;
  * with a scan cache SHA-256 always, so that hash signatures added later
  * can be checked against the cache without reading the file again. */
+static int ioc_name_hit(void *ctx, const mde__iocmatch *m)
+{
+	struct file *f = ctx;
+	char name[320];
+
+	snprintf(name, sizeof(name), "IOC.Filename:%.300s",
+		 m->description && *m->description ? m->description
+						   : m->pattern);
+	emit_finding(f, "hash", name, NULL);
+	return done(f);
+}
+
+/*
+ * Loki IOCs: the file's digests against the hash IOCs (a false-positive
+ * hash ends the file's scan: it is allowed), its path against the
+ * file-name IOCs.
+ */
+static void stage_iocs(struct file *f)
+{
+	const mde__iocs *io = f->w->e->defs->iocs;
+	const uint8_t *d[MDE__NHASH];
+	mde__iochash hit;
+	char name[320];
+	int t;
+
+	for (t = 0; t < MDE__NHASH; t++)
+		d[t] = f->v.have & (1u << t) ? f->v.dig[t] : NULL;
+	switch (mde__iocs_lookup_file(io, d, &hit)) {
+	case MDE__IOC_FP:
+		f->allowed = 1;
+		return;
+	case MDE__IOC_HIT:
+		snprintf(name, sizeof(name), "IOC.Hash:%.300s",
+			 hit.comment && *hit.comment ? hit.comment : "hash");
+		emit_finding(f, "hash", name, NULL);
+		break;
+	}
+	if (f->depth == 0 && !done(f))
+		mde__iocs_match_name(io, f->w->ioc_sc, f->it->path, f->it->len,
+				     ioc_name_hit, f);
+}
+
 static int stage_hash(struct file *f)
 {
 	const mde__hashsigs *h = f->w->e->defs->hash;
+	const mde__iocs *io = f->w->e->defs->iocs;
 	uint8_t dig[64];
 	unsigned int dl;
 	const char *name;
@@ -255,7 +307,7 @@ static int stage_hash(struct file *f)
 	for (t = 0; t < MDE__NHASH; t++) {
 		int want = mde__hashsigs_want(h, t, f->len);
 
-		if (!want &&
+		if (!want && !mde__iocs_want_hash(io, t) &&
 		    !(t == MDE__SHA256 && f->w->e->cache && !f->depth))
 			continue;
 		if (!EVP_Digest(f->buf, f->len, dig, &dl, f->w->md[t], NULL)) {
@@ -274,6 +326,8 @@ static int stage_hash(struct file *f)
 		if (done(f))
 			break;
 	}
+	if (!done(f))
+		stage_iocs(f);
 	return MDE_OK;
 }
 
@@ -556,7 +610,8 @@ static int run_stages(struct file *f)
 		f->packer = "UPX";
 		f->ft.name = f->ft.target == MDE__T_ELF ? "ELF-UPX" : "EXE-UPX";
 	}
-	for (i = 0; i < sizeof(stages) / sizeof(stages[0]) && !done(f); i++) {
+	for (i = 0; i < sizeof(stages) / sizeof(stages[0]) && !done(f) &&
+		    !f->allowed; i++) {
 		if (!stages[i].scan)
 			continue;
 		if (stages[i].scan(f) != MDE_OK) {

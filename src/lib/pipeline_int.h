@@ -20,6 +20,7 @@ struct mde__worker {
 	mde__yscan *ys;
 	EVP_MD *md[MDE__NHASH];
 	mde__cache_rd *rd; /* scan cache reader, when the engine has a cache */
+	struct mde__iocscratch *ioc_sc; /* file-name IOC matching */
 	uid_t owner_uid;
 	char owner[64];
 	int have_owner;
@@ -46,6 +47,7 @@ struct file {
 	mde__cval v;     /* the verdict, as the cache will keep it */
 	int uncacheable; /* more findings than the cache keeps, or an
 			    error: judged again next time */
+	int allowed;     /* a false-positive hash IOC: no further stage */
 	/* top only: the archive stage's allowance and the member chain */
 	mde__arc_budget bud;
 	const char **layers;

@@ -53,6 +53,15 @@ for l in 'hash	Test.Marker.One' 'byte	Test.Eicar.Body' 'yara	Test_Yara_Marker'; 
 done
 [ "$(grep -c '^hash' "$OUT")" = 20001 ] || fail "list: not every hash signature name"
 
+step "the signature checks with OpenSSL alone, as mdescan-bundle(5) shows"
+if command -v openssl >/dev/null 2>&1; then
+	n=$(od -An -tu4 -j96 -N4 "$T/v1.mdb" | tr -d ' ')
+	{ head -c 128 "$T/v1.mdb"; tail -c +193 "$T/v1.mdb" | head -c $((n * 128)); } >"$T/msg"
+	tail -c +129 "$T/v1.mdb" | head -c 64 >"$T/sig"
+	expect_exit 0 openssl pkeyutl -verify -pubin -inkey "$T/k.pub" -rawin -in "$T/msg" -sigfile "$T/sig"
+	expect_exit 1 openssl pkeyutl -verify -pubin -inkey "$T/other.pub" -rawin -in "$T/msg" -sigfile "$T/sig"
+fi
+
 step "build refuses bad input with file:line, --skip-bad leaves it out"
 mkdir -p "$T/bad"
 cp "$S/markers.hsb" "$T/bad/"
@@ -65,6 +74,35 @@ expect_exit 2 sig build --version 1 --key "$T/k.sec" -o "$T/bad.mdb" "$T/bad"
 grep -q 'x.yar:1' "$ERR" || { show_output; fail "YARA error not reported by file:line"; }
 expect_exit 0 sig build --skip-bad --version 1 --key "$T/k.sec" -o "$T/skip.mdb" "$T/bad"
 grep -q 'skipped: .*b.ndb:2' "$ERR" || { show_output; fail "--skip-bad does not report"; }
+
+step "duplicate names are refused"
+mkdir -p "$T/dup"
+printf 'Same.Name:0:*:41424344\n' > "$T/dup/a.ndb"
+printf 'Other:0:*:4142\nSame.Name:0:*:45464748\n' > "$T/dup/b.ndb"
+expect_exit 2 sig build --version 1 --key "$T/k.sec" -o "$T/dup.mdb" "$T/dup"
+grep -q "b.ndb:2: 'Same.Name': duplicate signature name (first in .*a.ndb:1)" "$ERR" ||
+	{ show_output; fail "duplicate name not reported"; }
+
+step "Loki IOC lists travel in a bundle and are used"
+mkdir -p "$T/ioc" "$T/iocfiles/var/tmp"
+printf 'ioc hash file\n' > "$T/iocfiles/h.txt"
+printf 'known good\n' > "$T/iocfiles/good.txt"
+printf 'x\n' > "$T/iocfiles/var/tmp/.hidden.elf"
+{ echo '# test hash IOCs'
+  printf '%s;80;Test IOC hash\n' "$(sha256sum "$T/iocfiles/h.txt" | cut -d' ' -f1)"
+  printf '%s;Listed but a false positive\n' "$(md5sum "$T/iocfiles/good.txt" | cut -d' ' -f1)"
+} > "$T/ioc/hash-iocs.txt"
+printf '%s;known good\n' "$(md5sum "$T/iocfiles/good.txt" | cut -d' ' -f1)" > "$T/ioc/falsepositive-hashes.txt"
+printf '# Hidden ELF in a temp dir\n/var/tmp/\\.[^/]+\\.elf$;70\n' > "$T/ioc/filename-iocs.txt"
+expect_exit 0 sig build --version 1 --key "$T/k.sec" -o "$T/ioc.mdb" "$T/ioc"
+expect_exit 0 sig info --json "$T/ioc.mdb"
+[ "$(jq -r .iocs "$OUT")" = 4 ] || { show_output; fail "IOC count"; }
+expect_exit 0 sig list "$T/ioc.mdb"
+out_has_line "ioc	Test IOC hash"
+expect_exit 1 mds -i --no-cache -d "$T/ioc.mdb" --keys "$T/k.pub" "$T/iocfiles"
+out_has_line "$T/iocfiles/h.txt: IOC.Hash:Test IOC hash FOUND"
+out_has_line "$T/iocfiles/var/tmp/.hidden.elf: IOC.Filename:Hidden ELF in a temp dir FOUND"
+out_lacks "good.txt"
 
 step "scan with a bundle: found with its key, refused without it"
 expect_exit 1 mds -i --no-cache -d "$T/v1.mdb" --keys "$T/k.pub" "$T/files"

@@ -44,6 +44,11 @@ fi
 # each pair in turn (itself, with TOOL MAN arguments).
 if [ $# -eq 0 ]; then
 	sh "$0" "$MDESCAN" "$top_srcdir/man/mdescan.1" || exit $?
+	sh "$0" "$(dirname "$MDESCAN")/mdesig" "$top_srcdir/man/mdesig.1" || exit $?
+	if command -v mandoc >/dev/null 2>&1; then
+		out=$(mandoc -T lint -W warning "$top_srcdir/man/mdescan-bundle.5") || true
+		[ -z "$out" ] || fail "mandoc: $out"
+	fi
 	exec sh "$0" "$(dirname "$MDESCAN")/mdewatch" "$top_srcdir/man/mdewatch.8"
 fi
 MDESCAN=$1
