@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -24,6 +26,8 @@
 #include "defstore.h"
 #include "mdescan.h"
 #include "output.h"
+#include "scanrec.h"
+#include "vault.h"
 
 int quick_scan_submit(mde_engine *e);
 int cmd_history(int argc, char **argv);
@@ -35,10 +39,12 @@ enum {
 	OPT_NO_SUMMARY, OPT_NULL, OPT_ONE_FS, OPT_QUICK,
 	OPT_SCAN_ALL_FS, OPT_TIMEOUT, OPT_NO_ARCHIVE, OPT_ARCHIVE_TYPES,
 	OPT_MAX_RECURSION, OPT_MAX_FILES, OPT_MAX_SCANSIZE, OPT_MAX_MEMBER,
-	OPT_MAX_RATIO, OPT_BOMB_MIN, OPT_BOMB, OPT_KEYS, OPT_STORE
+	OPT_MAX_RATIO, OPT_BOMB_MIN, OPT_BOMB, OPT_KEYS, OPT_STORE,
+	OPT_ACTION, OPT_QDIR, OPT_HISTORY_DB, OPT_NO_HISTORY, OPT_LOCK
 };
 
 static const struct option longopts[] = {
+	{ "action", required_argument, NULL, OPT_ACTION },
 	{ "archive-bomb", required_argument, NULL, OPT_BOMB },
 	{ "archive-types", required_argument, NULL, OPT_ARCHIVE_TYPES },
 	{ "bomb-min-size", required_argument, NULL, OPT_BOMB_MIN },
@@ -51,9 +57,11 @@ static const struct option longopts[] = {
 	{ "follow-symlinks", no_argument, NULL, OPT_FOLLOW },
 	{ "full", no_argument, NULL, OPT_FULL },
 	{ "help", no_argument, NULL, 'h' },
+	{ "history-db", required_argument, NULL, OPT_HISTORY_DB },
 	{ "infected", no_argument, NULL, 'i' },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "keys", required_argument, NULL, OPT_KEYS },
+	{ "lock", required_argument, NULL, OPT_LOCK },
 	{ "max-depth", required_argument, NULL, OPT_MAX_DEPTH },
 	{ "max-filesize", required_argument, NULL, OPT_MAX_FILESIZE },
 	{ "max-files", required_argument, NULL, OPT_MAX_FILES },
@@ -64,11 +72,13 @@ static const struct option longopts[] = {
 	{ "nice", no_argument, NULL, OPT_NICE },
 	{ "no-archive", no_argument, NULL, OPT_NO_ARCHIVE },
 	{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
+	{ "no-history", no_argument, NULL, OPT_NO_HISTORY },
 	{ "no-prefilter", no_argument, NULL, OPT_NO_PREFILTER },
 	{ "no-preselect", no_argument, NULL, OPT_NO_PRESELECT },
 	{ "no-summary", no_argument, NULL, OPT_NO_SUMMARY },
 	{ "null", no_argument, NULL, OPT_NULL },
 	{ "one-file-system", no_argument, NULL, OPT_ONE_FS },
+	{ "quarantine-dir", required_argument, NULL, OPT_QDIR },
 	{ "quick", no_argument, NULL, OPT_QUICK },
 	{ "scan-all-fs", no_argument, NULL, OPT_SCAN_ALL_FS },
 	{ "store", required_argument, NULL, OPT_STORE },
@@ -92,6 +102,9 @@ struct opts {
 	const char *files_from;
 	const char *cache_dir;
 	const char *keys, *store;
+	const char *history_db, *qdir, *lock;
+	int no_history;
+	enum scan_action action;
 	int no_cache, no_preselect, no_prefilter;
 	int follow, full, quick, json, nice, summary, null, one_fs, all_fs;
 	int infected, threads, allmatch;
@@ -108,6 +121,7 @@ struct run {
 	int progress_shown;
 	int progress_stop;
 	mde_engine *e;
+	struct scanrec *rec; /* history and actions */
 };
 
 static mde_engine *volatile cancel_engine;
@@ -119,6 +133,9 @@ static void usage(FILE *fp)
 	      "       mdescan [options] --quick | --full\n"
 	      "       mdescan definitions update|rollback|status [options]\n"
 	      "\n"
+	      "      --action report|quarantine|remove  what to do with an "
+	      "infected file\n"
+	      "                          (default report)\n"
 	      "      --archive-bomb off|audit|block  what an archive bomb is "
 	      "(default audit)\n"
 	      "      --archive-types LIST  containers to open: tar,cpio,ar,"
@@ -143,6 +160,8 @@ static void usage(FILE *fp)
 	      "      --full              scan / (skips /proc, /sys, /dev, "
 	      "network and FUSE)\n"
 	      "  -h, --help              show this help\n"
+	      "      --history-db PATH   scan and threat history (default "
+	      "/var/lib/mdescan/history.db)\n"
 	      "  -i, --infected          print only findings\n"
 	      "  -j, --threads N         worker threads (default: online "
 	      "CPUs)\n"
@@ -150,6 +169,8 @@ static void usage(FILE *fp)
 	      "      --keys PATH         trusted bundle keys: a .pub file or "
 	      "a directory\n"
 	      "                          (default /etc/mdescan/keys)\n"
+	      "      --lock FILE         hold FILE locked while scanning; "
+	      "another scan with it fails\n"
 	      "      --max-depth N       directory depth limit (default 64)\n"
 	      "      --max-filesize SIZE skip larger files; K/M/G, 0 = no "
 	      "limit (default 100M)\n"
@@ -169,6 +190,8 @@ static void usage(FILE *fp)
 	      "files, mail or UPX\n"
 	      "      --no-cache          neither read nor update the scan "
 	      "cache\n"
+	      "      --no-history        do not record the scan in the "
+	      "history\n"
 	      "      --no-prefilter      run YARA on every file, even "
 	      "without a rule literal in it\n"
 	      "      --no-preselect      scan every file with every YARA "
@@ -177,6 +200,8 @@ static void usage(FILE *fp)
 	      "      --null              --files-from entries end with NUL\n"
 	      "      --one-file-system   stay on each start path's "
 	      "filesystem\n"
+	      "      --quarantine-dir DIR  the vault (default "
+	      "/var/lib/mdescan/quarantine)\n"
 	      "      --quick             scan persistence and execution "
 	      "locations\n"
 	      "      --scan-all-fs       with --full, scan pseudo, network "
@@ -206,6 +231,22 @@ static void die(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	exit(2);
+}
+
+/*
+ * --lock: one scan per lock file at a time (a cron job that would overlap
+ * its previous run).  Held until exit; the kernel drops it even after a
+ * kill -9.
+ */
+static void take_lock(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		die("cannot open lock file '%s': %s", path, strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+		die("another scan holds '%s' (%s): not starting", path,
+		    errno == EWOULDBLOCK ? "locked" : strerror(errno));
 }
 
 /* A bad option value: the reason, then the usage, exit 2. */
@@ -319,6 +360,21 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case OPT_FOLLOW: o->follow = 1; break;
 		case OPT_FULL: o->full = 1; break;
 		case OPT_KEYS: o->keys = optarg; break;
+		case OPT_LOCK: o->lock = optarg; break;
+		case OPT_HISTORY_DB: o->history_db = optarg; break;
+		case OPT_NO_HISTORY: o->no_history = 1; break;
+		case OPT_QDIR: o->qdir = optarg; break;
+		case OPT_ACTION:
+			if (!strcmp(optarg, "report"))
+				o->action = SCAN_ACT_REPORT;
+			else if (!strcmp(optarg, "quarantine"))
+				o->action = SCAN_ACT_QUARANTINE;
+			else if (!strcmp(optarg, "remove"))
+				o->action = SCAN_ACT_REMOVE;
+			else
+				bad_value("action (report, quarantine, remove)",
+					  "--action");
+			break;
 		case OPT_STORE: o->store = optarg; break;
 		case OPT_JSON: o->json = 1; break;
 		case OPT_MAX_DEPTH:
@@ -469,6 +525,7 @@ static void on_event(void *ctx, const mde_event *ev)
 	pthread_mutex_lock(&r->lock);
 	clear_progress(r);
 	r->fmt->event(stdout, &r->oo, ev);
+	scanrec_event(r->rec, ev);
 	pthread_mutex_unlock(&r->lock);
 }
 
@@ -642,7 +699,9 @@ static void raise_fd_limit(void)
 
 int main(int argc, char **argv)
 {
-	struct opts o = { .keys = DEFSTORE_KEYS, .store = DEFSTORE_DIR };
+	struct opts o = { .keys = DEFSTORE_KEYS, .store = DEFSTORE_DIR,
+			  .qdir = VAULT_DEFAULT_DIR };
+	struct scanrec_opts ro = { 0 };
 	struct run r = { 0 };
 	mde_summary s;
 	mde_defs *defs;
@@ -658,6 +717,8 @@ int main(int argc, char **argv)
 	    (strcmp(argv[2], "list") == 0 || strcmp(argv[2], "get") == 0))
 		return cmd_history(argc - 1, argv + 1);
 	parse_args(argc, argv, &o);
+	if (o.lock)
+		take_lock(o.lock);
 	/* libarchive converts every ZIP member's DOS time with mktime(),
 	 * and glibc re-reads /etc/localtime on each call unless TZ is set:
 	 * a stat(2) per member.  Naming the same file costs nothing. */
@@ -678,6 +739,16 @@ int main(int argc, char **argv)
 	r.oo.threads = o.threads > 0 ? o.threads
 				     : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	r.e = e;
+	ro.db = o.history_db;
+	ro.no_history = o.no_history;
+	ro.action = o.action;
+	ro.vault = o.qdir;
+	ro.retention_days = HIST_RETENTION_DAYS;
+	ro.type = o.quick ? HIST_QUICK : o.full ? HIST_FULL : HIST_CUSTOM;
+	ro.paths = (const char *const *)argv + optind;
+	ro.npaths = (size_t)(argc - optind);
+	ro.defs_version = r.oo.defs_version;
+	r.rec = scanrec_begin(&ro);
 	pthread_mutex_init(&r.lock, NULL);
 	cancel_engine = e;
 	signal(SIGINT, on_signal);
@@ -712,6 +783,7 @@ int main(int argc, char **argv)
 	r.fmt->summary(stdout, &r.oo, &s, status);
 	if (fflush(stdout) != 0 || ferror(stdout))
 		status = status ? status : 2;
+	scanrec_end(r.rec, &s, rc != MDE_OK);
 	mde_engine_free(e);
 	mde_defs_free(defs);
 	free(o.dbs);

@@ -72,6 +72,11 @@ MDESCAN_CACHE_DIR=$T/.cache
 export MDESCAN_CACHE_DIR
 mkdir -p "$MDESCAN_CACHE_DIR"
 chmod 1777 "$T" "$MDESCAN_CACHE_DIR"
+# and a history of its own (never /var/lib/mdescan/history.db)
+MDESCAN_HISTORY_DB=$T/.history/history.db
+export MDESCAN_HISTORY_DB
+mkdir -p "$T/.history"
+chmod 1777 "$T/.history"
 MOUNTS=()	# mount points to unmount on exit
 CLEANUP=()	# extra directories to remove on exit
 BGPIDS=()	# background processes to kill on exit
