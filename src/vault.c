@@ -378,14 +378,14 @@ static int entry_delete(int vfd, const char *vdir, const char *id,
 			char *err, size_t errlen)
 {
 	char tmp[sizeof TMP_PREFIX "rm-" + VAULT_ID_LEN];
+	int r;
 
 	snprintf(tmp, sizeof tmp, TMP_PREFIX "rm-%s", id);
-	if (renameat(vfd, id, vfd, tmp) < 0)
-		return fail(err, errlen, errno == ENOENT ? VAULT_NOTFOUND
-							 : VAULT_ERR,
-			    "cannot remove entry '%s/%s': %s", vdir, id,
-			    strerror(errno));
-	if (fsync(vfd) < 0 || tmp_remove(vfd, tmp, 0) < 0)
+	r = renameat(vfd, id, vfd, tmp);
+	if (r < 0 && errno == ENOENT)
+		return fail(err, errlen, VAULT_NOTFOUND,
+			    "no entry '%s' in vault '%s'", id, vdir);
+	if (r < 0 || fsync(vfd) < 0 || tmp_remove(vfd, tmp, 0) < 0)
 		return fail(err, errlen, VAULT_ERR,
 			    "cannot remove entry '%s/%s': %s", vdir, id,
 			    strerror(errno));
@@ -1396,7 +1396,7 @@ int vault_purge(const char *vault_dir, time_t cutoff, size_t *removed,
 		if (!valid_id(names[i]))
 			continue;
 		r = list_one(vfd, vault_dir, names[i], &e, why, sizeof why);
-		if (r == VAULT_OK && e.quarantined.tv_sec < cutoff)
+		if (r == VAULT_OK && e.quarantined.tv_sec <= cutoff)
 			r = entry_delete(vfd, vault_dir, names[i], why,
 					 sizeof why);
 		else if (r == VAULT_OK)

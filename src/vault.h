@@ -161,9 +161,9 @@ int vault_export(const char *vault_dir, const char *id, const char *zip_path,
 		 const char *password, char *err, size_t errlen);
 
 /*
- * Removes the entries quarantined before cutoff (seconds since the epoch)
- * and the leftovers of interrupted puts and removes; *removed (may be
- * NULL) counts the entries.
+ * Removes the entries quarantined at or before cutoff (seconds since the
+ * epoch) and the leftovers of interrupted puts and removes that no live
+ * process holds; *removed (may be NULL) counts the entries.
  */
 int vault_purge(const char *vault_dir, time_t cutoff, size_t *removed,
 		char *err, size_t errlen);
