@@ -178,6 +178,18 @@ static char *split_path(const char *path, const char **base)
 	return strndup(path, (size_t)(slash - path));
 }
 
+/* "dir/base" in a new string ("/base" when dir is "/"). */
+static char *path_join(const char *dir, const char *base)
+{
+	size_t n = strlen(dir) + strlen(base) + 2;
+	char *p = malloc(n);
+
+	if (p)
+		snprintf(p, n, "%s%s%s", dir,
+			 *dir && dir[strlen(dir) - 1] == '/' ? "" : "/", base);
+	return p;
+}
+
 static int xor_write(int fd, unsigned char *buf, size_t n, uint64_t *pos)
 {
 	size_t i;
@@ -1018,10 +1030,7 @@ static int put_open(struct put *p, int fd)
 		return fail(p->err, p->errlen, VAULT_ERR, "cannot open '%s': %s",
 			    p->path, strerror(errno));
 	}
-	p->e.path = malloc(strlen(canon) + strlen(p->base) + 2);
-	if (p->e.path)
-		sprintf(p->e.path, "%s%s%s", canon,
-			strcmp(canon, "/") ? "/" : "", p->base);
+	p->e.path = path_join(canon, p->base);
 	free(canon);
 	if (S_ISLNK(at.st_mode))
 		what = "a symbolic link";
@@ -1091,16 +1100,18 @@ static int put_unlink(struct put *p)
 {
 	int rc;
 
-	if (!put_unchanged(p))
+	if (!put_unchanged(p)) {
 		rc = fail(p->err, p->errlen, VAULT_CHANGED,
 			  "'%s' changed while being quarantined; left in "
 			  "place", p->path);
-	else if (crash_point(&p->step), unlinkat(p->pfd, p->base, 0) < 0)
-		rc = fail(p->err, p->errlen, VAULT_ERR,
-			  "cannot remove '%s': %s; left in place", p->path,
-			  strerror(errno));
-	else
+	} else {
+		crash_point(&p->step);
 		rc = VAULT_OK;
+		if (unlinkat(p->pfd, p->base, 0) < 0)
+			rc = fail(p->err, p->errlen, VAULT_ERR,
+				  "cannot remove '%s': %s; left in place",
+				  p->path, strerror(errno));
+	}
 	if (rc != VAULT_OK) {
 		entry_delete(p->vfd, p->vdir, p->e.id, NULL, 0);
 		return rc;
@@ -1423,17 +1434,12 @@ static char *restore_target(const char *dest, const struct vault_entry *e)
 {
 	const char *base = strrchr(e->path, '/');
 	struct stat st;
-	char *t;
 
 	if (!dest)
 		return strdup(e->path);
 	if (lstat(dest, &st) < 0 || !S_ISDIR(st.st_mode))
 		return strdup(dest);
-	base = base ? base + 1 : e->path;
-	t = malloc(strlen(dest) + strlen(base) + 2);
-	if (t)
-		sprintf(t, "%s/%s", dest, base);
-	return t;
+	return path_join(dest, base ? base + 1 : e->path);
 }
 
 /* Owner, mode, xattrs, times of e onto fd; what fails is a warning. */

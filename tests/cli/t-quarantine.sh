@@ -6,14 +6,15 @@
 # as an AES-256 zip, purge by age, usage errors; across filesystems when
 # root can mount a tmpfs.
 #
-# Files are put in with tests/cli/vault-put (vault_put(), as the scanner
-# will call it): VAULT_PUT, default tests/cli/vault-put of this tree.
+# Files are put in with tests/cli/vault-tool put (vault_put(), as the
+# scanner will call it): VAULT_TOOL, default tests/cli/vault-tool of this
+# tree.
 set -eu
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-VAULT_PUT=${VAULT_PUT:-$(dirname "$MDESCAN")/../tests/cli/vault-put}
-[ -x "$VAULT_PUT" ] || fail "vault-put not built: $VAULT_PUT (make check builds it)"
+VAULT_TOOL=${VAULT_TOOL:-$(dirname "$MDESCAN")/../tests/cli/vault-tool}
+[ -x "$VAULT_TOOL" ] || fail "vault-tool not built: $VAULT_TOOL (make check builds it)"
 
 V=$T/vault
 D=$T/files
@@ -26,9 +27,9 @@ q() {
 
 # put FILE [THREAT]: quarantine FILE into $V; the new id in $ID
 put() {
-	expect_exit 0 "$VAULT_PUT" "$V" "$1" "${2:-Eicar-Test-Signature}" scan-1
+	expect_exit 0 "$VAULT_TOOL" put "$V" "$1" "${2:-Eicar-Test-Signature}" scan-1
 	ID=$(cat "$OUT")
-	[[ $ID =~ ^[0-9a-f]{32}$ ]] || fail "vault-put printed no id: $ID"
+	[[ $ID =~ ^[0-9a-f]{32}$ ]] || fail "vault-tool put printed no id: $ID"
 }
 
 sha() {
@@ -99,10 +100,10 @@ fi
 
 step "refusals: a symlink and a directory stay where they are"
 ln -s "$D/elsewhere" "$D/link"
-expect_exit 4 "$VAULT_PUT" "$V" "$D/link"
+expect_exit 4 "$VAULT_TOOL" put "$V" "$D/link"
 grep -q 'symbolic link' "$ERR" || { show_output; fail "no reason for the symlink refusal"; }
 [ -L "$D/link" ] || fail "the symlink is gone"
-expect_exit 4 "$VAULT_PUT" "$V" "$D"
+expect_exit 4 "$VAULT_TOOL" put "$V" "$D"
 
 # ------------------------------------------------------------ list
 step "list: text and JSON"
