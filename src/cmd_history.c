@@ -35,7 +35,6 @@
 #include "history.h"
 #include "output.h"
 
-int cmd_history(int argc, char **argv);
 
 struct hopts {
 	const char *db;

@@ -30,7 +30,6 @@
 #include "vault.h"
 
 int quick_scan_submit(mde_engine *e);
-int cmd_history(int argc, char **argv);
 
 enum {
 	OPT_CACHE_DIR = 256, OPT_EXCLUDE, OPT_EXCLUDE_DIR, OPT_EXCLUDE_EXT, OPT_FILES_FROM,
@@ -247,6 +246,29 @@ static void take_lock(const char *path)
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0)
 		die("another scan holds '%s' (%s): not starting", path,
 		    errno == EWOULDBLOCK ? "locked" : strerror(errno));
+}
+
+/*
+ * The verbs: `mdescan definitions ...`, `scan list`, `threat list|get`,
+ * `threat quarantine ...`.  Anything else is a scan, so a directory named
+ * like a verb is scanned as ./scan.  1 when argv was a verb (its exit
+ * status in *status).
+ */
+static int subcommand(int argc, char **argv, int *status)
+{
+	const char *v = argv[1], *w = argc > 2 ? argv[2] : "";
+
+	if (!strcmp(v, "definitions"))
+		*status = cmd_definitions(argc - 1, argv + 1);
+	else if (!strcmp(v, "threat") && !strcmp(w, "quarantine"))
+		*status = cmd_quarantine(argc - 3, argv + 3);
+	else if ((!strcmp(v, "scan") && !strcmp(w, "list")) ||
+		 (!strcmp(v, "threat") && (!strcmp(w, "list") ||
+					   !strcmp(w, "get"))))
+		*status = cmd_history(argc - 1, argv + 1);
+	else
+		return 0;
+	return 1;
 }
 
 /* A bad option value: the reason, then the usage, exit 2. */
@@ -709,13 +731,8 @@ int main(int argc, char **argv)
 	pthread_t prog;
 	int rc, have_prog = 0, status;
 
-	if (argc > 1 && !strcmp(argv[1], "definitions"))
-		return cmd_definitions(argc - 1, argv + 1);
-	/* TEMPORARY until the subcommand dispatch: scan|threat list|get */
-	if (argc > 2 && (strcmp(argv[1], "scan") == 0 ||
-			 strcmp(argv[1], "threat") == 0) &&
-	    (strcmp(argv[2], "list") == 0 || strcmp(argv[2], "get") == 0))
-		return cmd_history(argc - 1, argv + 1);
+	if (argc > 1 && subcommand(argc, argv, &status))
+		return status;
 	parse_args(argc, argv, &o);
 	if (o.lock)
 		take_lock(o.lock);
