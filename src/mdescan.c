@@ -39,11 +39,13 @@ enum {
 	OPT_SCAN_ALL_FS, OPT_TIMEOUT, OPT_NO_ARCHIVE, OPT_ARCHIVE_TYPES,
 	OPT_MAX_RECURSION, OPT_MAX_FILES, OPT_MAX_SCANSIZE, OPT_MAX_MEMBER,
 	OPT_MAX_RATIO, OPT_BOMB_MIN, OPT_BOMB, OPT_KEYS, OPT_STORE,
-	OPT_ACTION, OPT_QDIR, OPT_HISTORY_DB, OPT_NO_HISTORY, OPT_LOCK
+	OPT_ACTION, OPT_QDIR, OPT_HISTORY_DB, OPT_NO_HISTORY, OPT_LOCK,
+	OPT_PUA, OPT_ALLOW
 };
 
 static const struct option longopts[] = {
 	{ "action", required_argument, NULL, OPT_ACTION },
+	{ "allow", required_argument, NULL, OPT_ALLOW },
 	{ "archive-bomb", required_argument, NULL, OPT_BOMB },
 	{ "archive-types", required_argument, NULL, OPT_ARCHIVE_TYPES },
 	{ "bomb-min-size", required_argument, NULL, OPT_BOMB_MIN },
@@ -77,6 +79,7 @@ static const struct option longopts[] = {
 	{ "no-summary", no_argument, NULL, OPT_NO_SUMMARY },
 	{ "null", no_argument, NULL, OPT_NULL },
 	{ "one-file-system", no_argument, NULL, OPT_ONE_FS },
+	{ "pua", required_argument, NULL, OPT_PUA },
 	{ "quarantine-dir", required_argument, NULL, OPT_QDIR },
 	{ "quick", no_argument, NULL, OPT_QUICK },
 	{ "scan-all-fs", no_argument, NULL, OPT_SCAN_ALL_FS },
@@ -109,7 +112,9 @@ struct opts {
 	int infected, threads, allmatch;
 	int64_t max_depth, max_filesize, timeout;
 	int64_t arc_types, max_recursion, max_files, max_scansize, max_member,
-		max_ratio, bomb_min, bomb;
+		max_ratio, bomb_min, bomb, pua;
+	const char **allow;
+	size_t nallow;
 };
 
 /* State shared by the event callback and the progress thread. */
@@ -132,6 +137,8 @@ static void usage(FILE *fp)
 	      "       mdescan [options] --quick | --full\n"
 	      "       mdescan definitions update|rollback|status [options]\n"
 	      "\n"
+	      "      --allow NAME|SHA256  report this threat as allowed, "
+	      "not as a threat\n"
 	      "      --action report|quarantine|remove  what to do with an "
 	      "infected file\n"
 	      "                          (default report)\n"
@@ -199,6 +206,8 @@ static void usage(FILE *fp)
 	      "      --null              --files-from entries end with NUL\n"
 	      "      --one-file-system   stay on each start path's "
 	      "filesystem\n"
+	      "      --pua off|audit|block  potentially unwanted "
+	      "applications (default audit)\n"
 	      "      --quarantine-dir DIR  the vault (default "
 	      "/var/lib/mdescan/quarantine)\n"
 	      "      --quick             scan persistence and execution "
@@ -279,6 +288,18 @@ static void bad_value(const char *what, const char *opt)
 	exit(2);
 }
 
+static int64_t parse_policy(const char *s, const char *opt)
+{
+	if (!strcmp(s, "off"))
+		return MDE_POLICY_OFF;
+	if (!strcmp(s, "audit"))
+		return MDE_POLICY_AUDIT;
+	if (!strcmp(s, "block"))
+		return MDE_POLICY_BLOCK;
+	bad_value("policy (off, audit, block)", opt);
+	return -1;
+}
+
 static int64_t parse_num(const char *s, const char *opt, int suffixes)
 {
 	char *end;
@@ -356,6 +377,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	o->max_ratio = 250;
 	o->bomb_min = (int64_t)16 << 20;
 	o->bomb = MDE_POLICY_AUDIT;
+	o->pua = MDE_POLICY_AUDIT;
 	o->dbs = calloc((size_t)argc, sizeof(*o->dbs));
 	if (!o->dbs)
 		die("%s", "out of memory");
@@ -440,6 +462,16 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_BOMB_MIN:
 			o->bomb_min = parse_num(optarg, "--bomb-min-size", 1);
+			break;
+		case OPT_PUA:
+			o->pua = parse_policy(optarg, "--pua");
+			break;
+		case OPT_ALLOW:
+			o->allow = realloc(o->allow, (o->nallow + 1) *
+						     sizeof(*o->allow));
+			if (!o->allow)
+				die("%s", "out of memory");
+			o->allow[o->nallow++] = optarg;
 			break;
 		case OPT_BOMB:
 			o->bomb = strcmp(optarg, "off") == 0     ? MDE_POLICY_OFF
@@ -620,6 +652,10 @@ static void configure(mde_engine *e, const struct opts *o)
 	mde_engine_set_opt(e, MDE_OPT_MAX_RATIO, o->max_ratio);
 	mde_engine_set_opt(e, MDE_OPT_BOMB_MIN_SIZE, o->bomb_min);
 	mde_engine_set_opt(e, MDE_OPT_BOMB_POLICY, o->bomb);
+	mde_engine_set_opt(e, MDE_OPT_PUA_POLICY, o->pua);
+	for (i = 0; i < o->nallow; i++)
+		if (mde_engine_allow(e, o->allow[i]) != MDE_OK)
+			die("--allow: invalid threat name '%s'", o->allow[i]);
 	mde_engine_set_opt(e, MDE_OPT_FOLLOW_SYMLINKS, o->follow);
 	mde_engine_set_opt(e, MDE_OPT_ONE_FS, o->one_fs);
 	mde_engine_set_opt(e, MDE_OPT_SKIP_SPECIAL_FS, o->full && !o->all_fs);
@@ -805,5 +841,6 @@ int main(int argc, char **argv)
 	mde_defs_free(defs);
 	free(o.dbs);
 	free(o.excl);
+	free(o.allow);
 	return status;
 }

@@ -255,6 +255,9 @@ typedef struct mde_event {
 	const char *packer;      /* FINDING: "UPX" when the file is packed */
 	int audit;               /* FINDING: under an "audit" policy: shown,
 				    not counted as infected */
+	int allowed;             /* FINDING: allowed (mde_engine_allow()):
+				    shown as such, not counted; audit is
+				    set too, reason "allowed" */
 } mde_event;
 
 /* Called for every event.  Calls are serialized by the engine. */
@@ -312,7 +315,11 @@ typedef enum mde_opt {
 				    one container; default 250, 0 = off */
 	MDE_OPT_BOMB_MIN_SIZE,   /* ratio judged once a container unpacked
 				    this many bytes; default 16 MiB */
-	MDE_OPT_BOMB_POLICY      /* mde_policy for a bomb; default AUDIT */
+	MDE_OPT_BOMB_POLICY,     /* mde_policy for a bomb; default AUDIT */
+	MDE_OPT_PUA_POLICY       /* mde_policy for a potentially unwanted
+				    application: a signature whose name
+				    starts with "PUA." or holds ".PUA."
+				    (ClamAV's naming); default AUDIT */
 } mde_opt;
 
 /* Container kinds of the archive stage (MDE_OPT_ARCHIVE_TYPES). */
@@ -367,6 +374,14 @@ int mde_engine_add_exclude(mde_engine *e, mde_excl_kind kind,
 
 /* Text of the last error on e ("" when none). */
 const char *mde_engine_error(const mde_engine *e);
+
+/*
+ * Allows a threat: findings of the signature named name, or any finding
+ * in a file whose SHA-256 is name (64 hex digits), are reported as
+ * allowed and not counted as threats (mdatp's allowed threats).  Call
+ * before mde_engine_begin().  MDE_ERR_ARG for an empty name.
+ */
+int mde_engine_allow(mde_engine *e, const char *name);
 
 /*
  * Uses the persistent scan cache in directory dir (created if missing),

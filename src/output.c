@@ -165,6 +165,8 @@ static void json_event(FILE *fp, const struct out_opts *o, const mde_event *ev)
 	json_kv(fp, "stage", ev->stage);
 	if (ev->audit)
 		fputs(",\"audit\":true", fp);
+	if (ev->allowed)
+		fputs(",\"allowed\":true", fp);
 	json_kv(fp, "packer", ev->packer);
 	json_kv(fp, "sha256", ev->sha256);
 	json_kv(fp, "namespace", ev->rule_ns);
@@ -218,7 +220,8 @@ static void text_event(FILE *fp, const struct out_opts *o, const mde_event *ev)
 	}
 	switch (ev->type) {
 	case MDE_EV_FINDING:
-		fprintf(to, ": %s %s\n", ev->name, ev->audit ? "AUDIT" : "FOUND");
+		fprintf(to, ": %s %s\n", ev->name,
+			ev->allowed ? "ALLOWED" : ev->audit ? "AUDIT" : "FOUND");
 		break;
 	case MDE_EV_ERROR:
 		fprintf(to, ": ERROR (%s)\n", ev->reason);

@@ -183,9 +183,12 @@ void scanrec_event(struct scanrec *r, const mde_event *ev)
 	 * is about the file itself, not a member */
 	const char *sha = ev->nlayers ? NULL : ev->sha256;
 
-	if (!r || ev->type != MDE_EV_FINDING || ev->audit)
+	if (!r || ev->type != MDE_EV_FINDING || (ev->audit && !ev->allowed))
 		return;
-	if (r->o->action != SCAN_ACT_REPORT && !acted_on(r, ev->path)) {
+	if (ev->allowed) {
+		state = HIST_ALLOWED; /* recorded, never acted on */
+	} else if (r->o->action != SCAN_ACT_REPORT &&
+		   !acted_on(r, ev->path)) {
 		if (r->o->action == SCAN_ACT_QUARANTINE) {
 			act = HIST_ACT_QUARANTINE;
 			state = do_quarantine(r, ev, sha, qid, sizeof(qid));

@@ -52,6 +52,7 @@ mde_engine *mde_engine_new(const mde_defs *defs)
 	e->arc.max_ratio = 250;
 	e->arc.bomb_min_size = (int64_t)16 << 20;
 	e->bomb_policy = MDE_POLICY_AUDIT;
+	e->pua_policy = MDE_POLICY_AUDIT;
 	e->excl = mde__excl_new();
 	if (!e->excl) {
 		free(e);
@@ -71,6 +72,9 @@ void mde_engine_free(mde_engine *e)
 		return;
 	mde__excl_free(e->excl);
 	mde__cache_close(e->cache);
+	for (size_t i = 0; i < e->nallowed; i++)
+		free(e->allowed[i]);
+	free(e->allowed);
 	mde__walk_reset(e);
 	free(e->pb.p);
 	pthread_mutex_destroy(&e->qlock);
@@ -122,6 +126,11 @@ int mde_engine_set_opt(mde_engine *e, mde_opt opt, int64_t v)
 			goto bad;
 		e->bomb_policy = (int)v;
 		break;
+	case MDE_OPT_PUA_POLICY:
+		if (v > MDE_POLICY_BLOCK)
+			goto bad;
+		e->pua_policy = (int)v;
+		break;
 	default: goto bad;
 	}
 	return MDE_OK;
@@ -141,6 +150,49 @@ int mde_engine_set_cache(mde_engine *e, const char *dir)
 		return MDE_OK;
 	e->cache = mde__cache_open(dir, e->err, sizeof(e->err));
 	return e->cache ? MDE_OK : MDE_ERR_IO;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int is_sha256(const char *s)
+{
+	return strlen(s) == 64 && strspn(s, "0123456789abcdefABCDEF") == 64;
+}
+
+int mde_engine_allow(mde_engine *e, const char *name)
+{
+	char *c;
+	size_t i;
+
+	if (!name || !*name)
+		return MDE_ERR_ARG;
+	if (mde__grow((void **)&e->allowed, &e->capallowed, e->nallowed + 1,
+		      sizeof(*e->allowed)) || !(c = strdup(name)))
+		return MDE_ERR_NOMEM;
+	if (is_sha256(c)) {
+		for (i = 0; c[i]; i++)
+			c[i] = (char)(c[i] | 0x20); /* digests are lower case */
+		e->allow_sha = 1;
+	}
+	e->allowed[e->nallowed++] = c;
+	qsort(e->allowed, e->nallowed, sizeof(*e->allowed), cmp_str);
+	return MDE_OK;
+}
+
+int mde__engine_allowed(const mde_engine *e, const char *name,
+			const char *sha256)
+{
+	const char *k[2] = { name, sha256 };
+	int i;
+
+	for (i = 0; i < 2 && e->nallowed; i++)
+		if (k[i] && bsearch(&k[i], e->allowed, e->nallowed,
+				    sizeof(*e->allowed), cmp_str))
+			return 1;
+	return 0;
 }
 
 int mde_engine_add_exclude(mde_engine *e, mde_excl_kind kind,
@@ -329,14 +381,21 @@ void mde__engine_versions(mde_engine *e)
 {
 	struct {
 		uint8_t ver[16];
-		int all_match, bomb_policy;
+		int all_match, bomb_policy, pua_policy;
+		uint64_t allowed;
 		mde__arc_limits arc;
 	} in;
 	XXH128_canonical_t c;
+	size_t i;
 
 	memset(&in, 0, sizeof(in));
 	in.all_match = e->all_match;
 	in.bomb_policy = e->bomb_policy;
+	in.pua_policy = e->pua_policy;
+	for (i = 0; i < e->nallowed; i++) /* the list changes verdicts */
+		in.allowed = XXH3_64bits_withSeed(e->allowed[i],
+						  strlen(e->allowed[i]),
+						  in.allowed);
 	in.arc = e->arc;
 	memcpy(in.ver, e->defs->ver, 16);
 	XXH128_canonicalFromHash(&c, XXH3_128bits(&in, sizeof(in)));

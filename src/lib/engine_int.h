@@ -41,6 +41,10 @@ struct mde_engine {
 	int test_delay_ms;
 	mde__arc_limits arc; /* the archive stage; arc.types 0 = off */
 	int bomb_policy;     /* mde_policy */
+	int pua_policy;      /* mde_policy */
+	char **allowed;      /* allowed threat names and SHA-256s, sorted */
+	size_t nallowed, capallowed;
+	int allow_sha;       /* some are SHA-256s: hash every file */
 	mde__excl *excl;
 	mde__cache *cache;
 	uint8_t ver[16], ver_nohash[16]; /* verdict versions for the cache */
@@ -115,5 +119,10 @@ uint64_t mde__now_ns(void);
 
 /* Computes e->ver and e->ver_nohash from the definitions and options. */
 void mde__engine_versions(mde_engine *e);
+
+/* True if a finding of signature name in a file with this SHA-256 (or
+ * NULL) is on the allowed list. */
+int mde__engine_allowed(const mde_engine *e, const char *name,
+			const char *sha256);
 
 #endif

@@ -151,6 +151,12 @@ static void keep(struct file *f, const mde__cfind *c)
  * Reports a finding about f.  With audit (the reason), a finding under an
  * audit policy: shown and kept, not counted as infected.
  */
+/* ClamAV names potentially unwanted applications "PUA.<platform>...". */
+static int is_pua(const char *name)
+{
+	return !strncmp(name, "PUA.", 4) || strstr(name, ".PUA.") != NULL;
+}
+
 static void finding(struct file *f, const char *stage, const char *name,
 		    const mde__ymatch *ym, const char *audit)
 {
@@ -158,6 +164,15 @@ static void finding(struct file *f, const char *stage, const char *name,
 	mde_event ev = { 0 };
 	mde__cfind c = { 0 };
 
+	if (!audit && is_pua(name)) { /* mdatp's threat-type policy */
+		if (e->pua_policy == MDE_POLICY_OFF)
+			return;
+		if (e->pua_policy == MDE_POLICY_AUDIT)
+			audit = "policy: potentially unwanted application";
+	}
+	if (!audit && mde__engine_allowed(e, name, f->top->sha256[0]
+						   ? f->top->sha256 : NULL))
+		audit = "allowed";
 	ev.type = MDE_EV_FINDING;
 	ev.path = f->it->path;
 	ev.path_len = f->it->len;
@@ -171,6 +186,7 @@ static void finding(struct file *f, const char *stage, const char *name,
 	/* the digest of the file on disk; a member's is not kept */
 	ev.sha256 = !f->depth && !audit && f->sha256[0] ? f->sha256 : NULL;
 	ev.audit = audit != NULL;
+	ev.allowed = audit && !strcmp(audit, "allowed");
 	ev.reason = audit;
 	if (ym) {
 		ev.rule_ns = ym->ns;
@@ -308,7 +324,8 @@ static int stage_hash(struct file *f)
 		int want = mde__hashsigs_want(h, t, f->len);
 
 		if (!want && !mde__iocs_want_hash(io, t) &&
-		    !(t == MDE__SHA256 && f->w->e->cache && !f->depth))
+		    !(t == MDE__SHA256 && !f->depth &&
+		      (f->w->e->cache || f->w->e->allow_sha)))
 			continue;
 		if (!EVP_Digest(f->buf, f->len, dig, &dl, f->w->md[t], NULL)) {
 			f->why = "hashing failed";

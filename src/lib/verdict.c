@@ -87,6 +87,7 @@ static void emit_verdict(mde__worker *w, const mde__item *it,
 		if (c->kind == MDE__CF_AUDIT) {
 			ev.audit = 1;
 			ev.reason = c->reason;
+			ev.allowed = c->reason && !strcmp(c->reason, "allowed");
 			mde__wemit(w, &ev);
 			continue;
 		}

@@ -57,6 +57,23 @@ rm -f "$T/a/zeros.bin"
 
 rm -f "$T/a/big.com" "$T/a/locked.com"
 
+step "allowed threats and the PUA policy"
+make_eicar "$T/a/allowed.com"
+expect_exit 0 act --allow Eicar-Test-Signature --allow "$(sha256sum "$T/a/allowed.com" | cut -d' ' -f1)" \
+	--action remove "$T/a/allowed.com"
+out_has_line "$T/a/allowed.com: Eicar-Test-Signature ALLOWED"
+[ -e "$T/a/allowed.com" ] || fail "an allowed threat was removed"
+expect_exit 0 mds threat list --json --db "$DB"
+[ "$(jq -r '.[0].state' "$OUT")" = allowed ] || { show_output; fail "allowed not recorded"; }
+printf 'pua-marker-string\n' > "$T/a/pua.txt"
+printf 'PUA.Linux.Tool.Test:0:*:%s\n' "$(printf 'pua-marker-string' | od -An -tx1 | tr -d ' \n')" > "$T/pua.ndb"
+expect_exit 0 act --no-history -d "$T/pua.ndb" "$T/a/pua.txt"
+out_has_line "$T/a/pua.txt: PUA.Linux.Tool.Test AUDIT"
+expect_exit 1 act --no-history --pua block -d "$T/pua.ndb" "$T/a/pua.txt"
+out_has_line "$T/a/pua.txt: PUA.Linux.Tool.Test FOUND"
+expect_exit 0 act --no-history --pua off -d "$T/pua.ndb" "$T/a/pua.txt"
+out_lacks "PUA.Linux"
+
 step "history: scans listed; a killed scan shows as interrupted"
 expect_exit 0 mds scan list --json --db "$DB"
 [ "$(jq 'length' "$OUT")" -ge 4 ] || { show_output; fail "scans not recorded"; }
