@@ -40,7 +40,7 @@ enum {
 	OPT_MAX_RECURSION, OPT_MAX_FILES, OPT_MAX_SCANSIZE, OPT_MAX_MEMBER,
 	OPT_MAX_RATIO, OPT_BOMB_MIN, OPT_BOMB, OPT_KEYS, OPT_STORE,
 	OPT_ACTION, OPT_QDIR, OPT_HISTORY_DB, OPT_NO_HISTORY, OPT_LOCK,
-	OPT_PUA, OPT_ALLOW
+	OPT_PUA, OPT_ALLOW, OPT_FORENSIC
 };
 
 static const struct option longopts[] = {
@@ -56,6 +56,7 @@ static const struct option longopts[] = {
 	{ "exclude-ext", required_argument, NULL, OPT_EXCLUDE_EXT },
 	{ "files-from", required_argument, NULL, OPT_FILES_FROM },
 	{ "follow-symlinks", no_argument, NULL, OPT_FOLLOW },
+	{ "forensic", no_argument, NULL, OPT_FORENSIC },
 	{ "full", no_argument, NULL, OPT_FULL },
 	{ "help", no_argument, NULL, 'h' },
 	{ "history-db", required_argument, NULL, OPT_HISTORY_DB },
@@ -105,7 +106,7 @@ struct opts {
 	const char *cache_dir;
 	const char *keys, *store;
 	const char *history_db, *qdir, *lock;
-	int no_history;
+	int no_history, forensic;
 	enum scan_action action;
 	int no_cache, no_preselect, no_prefilter;
 	int follow, full, quick, json, nice, summary, null, one_fs, all_fs;
@@ -163,6 +164,8 @@ static void usage(FILE *fp)
 	      "(- for stdin)\n"
 	      "      --follow-symlinks   follow symbolic links while "
 	      "walking\n"
+	      "      --forensic          read-only: no action, no cache, no "
+	      "link followed\n"
 	      "      --full              scan / (skips /proc, /sys, /dev, "
 	      "network and FUSE)\n"
 	      "  -h, --help              show this help\n"
@@ -402,6 +405,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case OPT_EXCLUDE_EXT: add_excl(o, MDE_EXCL_EXT, optarg); break;
 		case OPT_FILES_FROM: o->files_from = optarg; break;
 		case OPT_FOLLOW: o->follow = 1; break;
+		case OPT_FORENSIC: o->forensic = 1; break;
 		case OPT_FULL: o->full = 1; break;
 		case OPT_KEYS: o->keys = optarg; break;
 		case OPT_LOCK: o->lock = optarg; break;
@@ -487,6 +491,16 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	}
 	if (o->quick + o->full > 1)
 		die("%s", "--quick and --full exclude each other");
+	/* evidence is read, never changed: no action, no cache entry, and
+	 * no symbolic link followed out of it */
+	if (o->forensic && o->action != SCAN_ACT_REPORT)
+		die("%s", "--action is refused with --forensic: evidence is "
+		    "never changed");
+	if (o->forensic && o->follow)
+		die("%s", "--follow-symlinks is refused with --forensic: a "
+		    "link could lead out of the evidence");
+	if (o->forensic)
+		o->no_cache = 1;
 	if (optind == argc && !o->files_from && !o->quick && !o->full) {
 		usage(stderr);
 		exit(2);

@@ -74,6 +74,18 @@ out_has_line "$T/a/pua.txt: PUA.Linux.Tool.Test FOUND"
 expect_exit 0 act --no-history --pua off -d "$T/pua.ndb" "$T/a/pua.txt"
 out_lacks "PUA.Linux"
 
+step "--forensic refuses actions and writes no cache"
+expect_exit 2 mds --forensic --action quarantine "$T/a"
+grep -q 'refused with --forensic' "$ERR" || { show_output; fail "forensic action"; }
+expect_exit 2 mds --forensic --follow-symlinks "$T/a"
+rm -rf "$T/fcache"
+expect_exit 1 mds --forensic --no-history --cache-dir "$T/fcache" "$T/a/allowed.com"
+[ ! -e "$T/fcache" ] || fail "--forensic wrote a scan cache"
+before=$(stat -c %X "$T/a/allowed.com")
+sleep 1.1
+expect_exit 1 mds --forensic --no-history "$T/a/allowed.com"
+[ "$(stat -c %X "$T/a/allowed.com")" = "$before" ] || fail "the scan moved the access time"
+
 step "history: scans listed; a killed scan shows as interrupted"
 expect_exit 0 mds scan list --json --db "$DB"
 [ "$(jq 'length' "$OUT")" -ge 4 ] || { show_output; fail "scans not recorded"; }
