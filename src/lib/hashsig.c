@@ -916,6 +916,17 @@ const char *mde__hashsigs_lookup(const mde__hashsigs *h, int type,
 
 /* ------------------------------------------------------------- bundles */
 
+/* Signatures in tables borrowed from a bundle. */
+static uint64_t borrowed_count(const mde__hashsigs *h)
+{
+	uint64_t n = 0;
+	int i;
+
+	for (i = 0; i < MDE__NHASH; i++)
+		n += h->t[i].names ? h->t[i].n : 0;
+	return n;
+}
+
 int mde__hashsigs_attach(mde__hashsigs *h, const mde__htab *b)
 {
 	struct hs_table *t;
@@ -923,7 +934,9 @@ int mde__hashsigs_attach(mde__hashsigs *h, const mde__htab *b)
 	if (h->final || b->type < 0 || b->type >= MDE__NHASH)
 		return MDE_ERR_STATE;
 	t = &h->t[b->type];
-	if (t->n || t->names)
+	/* a bundle's tables go into an empty set only: loose hash files of
+	 * any type, before or after it, are refused alike */
+	if (t->names || mde__hashsigs_count(h) > borrowed_count(h))
 		return MDE_ERR_STATE;
 	t->rec = (uint8_t *)b->rec; /* never written: see table_finalize() */
 	t->n = t->cap = b->n;
