@@ -492,7 +492,8 @@ static void encode(mde__hrec *r, size_t n, uint8_t **out, size_t *len)
 	mde__hrec *c = malloc((n ? n : 1) * sizeof(*c));
 
 	assert_non_null(c);
-	memcpy(c, r, n * sizeof(*c));
+	if (n)
+		memcpy(c, r, n * sizeof(*c));
 	assert_int_equal(mde__htab_encode(MDE__SHA256, c, n, out, len),
 			 MDE_OK);
 	free(c);
