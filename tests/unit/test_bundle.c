@@ -935,6 +935,35 @@ static void test_load_refusals(void **state)
 }
 
 /*
+ * KNOWN BUG (src/lib/hashsig.c, mde__hashsigs_attach): loose hash
+ * signatures of another type (an .hdb of MD5s) loaded before a bundle
+ * whose only table is SHA-256 are combined with it, while the same file
+ * loaded after the bundle is refused (MDE_ERR_STATE), as mdescan.h says
+ * ("not together with loose hash files").  Skipped while the bug is there;
+ * passes once both orders are refused.
+ */
+static void test_loose_other_type_then_bundle(void **state)
+{
+	static const char md5[] = "44d88612fea8a8f36de82e1278abb02f:68:"
+				  "Loose.Md5.Eicar\n";
+	mde_defs *d = mde_defs_new();
+	int rc;
+
+	(void)state;
+	assert_int_equal(mde_defs_add_keys(d, at("k.pub")), MDE_OK);
+	assert_int_equal(mde_defs_load_buffer(d, "loose.hdb", md5,
+					      strlen(md5)), MDE_OK);
+	rc = mde_defs_load_bundle(d, at("small.mdb"));
+	mde_defs_free(d);
+	if (rc == MDE_OK) {
+		print_message("known bug: loose MD5 signatures, then a "
+			      "bundle: combined, not refused\n");
+		skip();
+	}
+	assert_int_equal(rc, MDE_ERR_STATE);
+}
+
+/*
  * v1's parts re-signed with key under a header that asks for engine
  * min_engine (and flags), into out.
  */
@@ -1183,6 +1212,7 @@ int main(void)
 		cmocka_unit_test(test_delta_apply),
 		cmocka_unit_test(test_load_and_scan),
 		cmocka_unit_test(test_load_refusals),
+		cmocka_unit_test(test_loose_other_type_then_bundle),
 		cmocka_unit_test(test_min_engine),
 		cmocka_unit_test(test_signed_bad_table),
 		cmocka_unit_test(test_stamp),
