@@ -195,7 +195,10 @@ static int check_digests(mde__bundle *b)
 	size_t i;
 	int badi = -1;
 
-#pragma omp parallel for schedule(dynamic, 1) private(d)
+	/* threads only pay for big bundles: starting the team costs more
+	 * than hashing a few kilobytes */
+#pragma omp parallel for schedule(dynamic, 1) private(d) \
+	if (b->len > (4u << 20))
 	for (i = 0; i < b->h.nparts; i++) {
 		const mde__bpart *p = &b->parts[i];
 
@@ -305,8 +308,10 @@ static int open_map(mde__bundle *b, const char *path, int parts)
 		close(fd);
 		return MDE_ERR_FORMAT;
 	}
-	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE,
-		 fd, 0);
+	/* populated only when every part will be hashed anyway; a stamped
+	 * load touches just the pages it uses */
+	m = mmap(NULL, (size_t)st.st_size, PROT_READ,
+		 MAP_PRIVATE | (parts ? MAP_POPULATE : 0), fd, 0);
 	close(fd);
 	if (m == MAP_FAILED) {
 		snprintf(b->err, sizeof(b->err), "'%s': %s", path,

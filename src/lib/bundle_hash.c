@@ -133,7 +133,8 @@ static size_t canon(int type, mde__hrec *recs, size_t n)
 {
 	size_t dlen = mde__hash_len(type), i, k = 0;
 
-	qsort_r(recs, n, sizeof(*recs), hrec_cmp, &dlen);
+	if (n)
+		qsort_r(recs, n, sizeof(*recs), hrec_cmp, &dlen);
 	for (i = 0; i < n; i++) {
 		if (k && !key_cmp(recs[k - 1].digest, recs[k - 1].size,
 				  recs[i].digest, recs[i].size, dlen))
