@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "defstore.h"
+#include "mdecfg.h"
 #include "mdescan.h"
 #include "output.h"
 #include "scanrec.h"
@@ -278,6 +279,8 @@ static int subcommand(int argc, char **argv, int *status)
 		 (!strcmp(v, "threat") && (!strcmp(w, "list") ||
 					   !strcmp(w, "get"))))
 		*status = cmd_history(argc - 1, argv + 1);
+	else if (!strcmp(v, "exclusion"))
+		*status = cmd_exclusion(argc - 1, argv + 1);
 	else
 		return 0;
 	return 1;
