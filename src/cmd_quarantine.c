@@ -208,26 +208,28 @@ static const struct verb {
 	{ "restore", q_restore, O_DEST | O_FORCE, 1 },
 };
 
+static const struct option longopts[] = {
+	{ "destination-path", required_argument, NULL, O_DEST },
+	{ "force", no_argument, NULL, O_FORCE },
+	{ "help", no_argument, NULL, 'h' },
+	{ "json", no_argument, NULL, O_JSON },
+	{ "older-than", required_argument, NULL, O_DAYS },
+	{ "output", required_argument, NULL, O_OUTPUT },
+	{ "password", required_argument, NULL, O_PASSWORD },
+	{ "vault", required_argument, NULL, O_VAULT },
+	{ NULL, 0, NULL, 0 },
+};
+
 /* Parses the options after the verb into o; -1 on a usage error, 1 for
  * --help. */
 static int parse_opts(int argc, char **argv, struct qopts *o)
 {
-	static const struct option lo[] = {
-		{ "destination-path", required_argument, NULL, O_DEST },
-		{ "force", no_argument, NULL, O_FORCE },
-		{ "help", no_argument, NULL, 'h' },
-		{ "json", no_argument, NULL, O_JSON },
-		{ "older-than", required_argument, NULL, O_DAYS },
-		{ "output", required_argument, NULL, O_OUTPUT },
-		{ "password", required_argument, NULL, O_PASSWORD },
-		{ "vault", required_argument, NULL, O_VAULT },
-		{ NULL, 0, NULL, 0 },
-	};
 	char *end;
 	int c;
 
 	optind = 0; /* glibc: start afresh; argv[0] (the verb) is skipped */
-	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+	opterr = 0; /* getopt would name the verb as the program */
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h': return 1;
 		case O_DEST: o->dest = optarg; break;
@@ -244,7 +246,10 @@ static int parse_opts(int argc, char **argv, struct qopts *o)
 				return qerr("--older-than: not a number of "
 					    "days: %s", optarg), -1;
 			break;
-		default: return -1;
+		default:
+			qerr("%s: unknown option, or its value missing: %s",
+			     argv[0], argv[optind - 1]);
+			return -1;
 		}
 		o->given |= (unsigned)c;
 	}
@@ -280,9 +285,11 @@ int cmd_quarantine(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (o.given & ~(v->opts | O_VAULT))
-		return qerr("%s: option not valid for this verb", v->name),
-		       usage(stderr), 2;
+	for (i = 0; longopts[i].name; i++)
+		if (longopts[i].val <= O_VAULT &&
+		    (o.given & ~(v->opts | O_VAULT) & (unsigned)longopts[i].val))
+			return qerr("%s does not take --%s", v->name,
+				    longopts[i].name), 2;
 	if (v->takes_id && optind < argc)
 		o.id = argv[optind++];
 	if (v->takes_id && !o.id)

@@ -239,6 +239,9 @@ expect_exit 2 q frobnicate
 grep -q "unknown verb 'frobnicate'" "$ERR" || { show_output; fail "unknown verb not named"; }
 expect_exit 2 q restore --vault "$V"
 expect_exit 2 q list --force --vault "$V"
+grep -q 'list does not take --force' "$ERR" || { show_output; fail "misplaced option not named"; }
+expect_exit 2 q list --bogus
+grep -q 'unknown option.*--bogus' "$ERR" || { show_output; fail "unknown option not named"; }
 expect_exit 2 q purge --older-than soon --vault "$V"
 expect_exit 2 q remove a b --vault "$V"
 expect_exit 0 q --help
