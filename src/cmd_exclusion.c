@@ -48,6 +48,9 @@ struct xopts {
 	int json;
 };
 
+/* allowed_threat lines: edited like exclusions (cmd_allowed) */
+static const struct kind allowed = { "threat", "allowed_threat", "threat" };
+
 /* The file being edited, locked. */
 struct locked {
 	char *path; /* resolved: a symlinked config is edited at its target */
@@ -318,8 +321,9 @@ static int do_add(struct locked *l, const struct mdecfg *c,
 
 	if (mdecfg_each(c, k->name, find_cb, &f)) {
 		snprintf(loc, sizeof(loc), ":%u", f.found->line);
-		fprintf(stderr, "mdescan: '%s' is already excluded (%s%s)\n",
-			o->value, f.found->file, loc);
+		fprintf(stderr, "mdescan: '%s' is already %s (%s%s)\n",
+			o->value, o->kind == &allowed ? "allowed" : "excluded",
+			f.found->file, loc);
 		return 2;
 	}
 	if (!(line = mdecfg_format(k, o->value)))
@@ -391,7 +395,9 @@ static int do_remove(struct locked *l, const struct mdecfg *c,
 				f.found->file, f.found->line, shown);
 			return 2;
 		}
-		return fail("'%s' is not excluded (%s)", o->value, k->name);
+		return fail("'%s' is not %s (%s)", o->value,
+			    o->kind == &allowed ? "allowed" : "excluded",
+			    k->name);
 	}
 	rc = replace(l, text, n);
 	free(text);
@@ -458,7 +464,8 @@ static int list_cb(void *ctx, const struct mdecfg_val *v)
 	return 0;
 }
 
-static int list(const struct xopts *o, const char *path)
+static int list(const struct xopts *o, const char *path,
+		const struct kind *ks, size_t nk)
 {
 	char err[1024];
 	struct mdecfg *c = mdecfg_load(path, 1, err, sizeof(err));
@@ -467,9 +474,9 @@ static int list(const struct xopts *o, const char *path)
 
 	if (!c)
 		return fail("%s", err);
-	for (i = 0; i < NKINDS; i++) {
-		ls.kind = &kinds[i];
-		mdecfg_each(c, kinds[i].key, list_cb, &ls);
+	for (i = 0; i < nk; i++) {
+		ls.kind = &ks[i];
+		mdecfg_each(c, ks[i].key, list_cb, &ls);
 	}
 	if (o->json)
 		fputs(ls.n ? "\n]\n" : "[]\n", stdout);
@@ -488,5 +495,52 @@ int cmd_exclusion(int argc, char **argv)
 	if (parse(argc, argv, &o) != 0)
 		return 2;
 	path = o.config ? o.config : mdecfg_default_path();
-	return strcmp(o.verb, "list") == 0 ? list(&o, path) : edit(&o, path);
+	return strcmp(o.verb, "list") == 0 ? list(&o, path, kinds, NKINDS)
+					     : edit(&o, path);
+}
+
+/* --------------------------------------------------- allowed threats */
+
+/*
+ * `mdescan threat allowed add|remove NAME|SHA256 [--config FILE]` and
+ * `list [--json]`: the allowed_threat lines of the configuration, edited
+ * as exclusions are.  argv[0] is "allowed".
+ */
+int cmd_allowed(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'J' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct xopts o = { 0 };
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		if (c == 'c')
+			o.config = optarg;
+		else if (c == 'J')
+			o.json = 1;
+		else
+			goto usage;
+	}
+	if (optind >= argc)
+		goto usage;
+	o.verb = argv[optind];
+	o.kind = &allowed;
+	if (!strcmp(o.verb, "list") && optind == argc - 1)
+		return list(&o, o.config ? o.config : mdecfg_default_path(),
+			    &allowed, 1);
+	if ((strcmp(o.verb, "add") && strcmp(o.verb, "remove")) ||
+	    optind != argc - 2 || o.json)
+		goto usage;
+	o.value = argv[optind + 1];
+	return edit(&o, o.config ? o.config : mdecfg_default_path());
+usage:
+	fputs("usage: mdescan threat allowed add|remove NAME|SHA256 "
+	      "[--config FILE]\n"
+	      "       mdescan threat allowed list [--json] [--config FILE]\n",
+	      stderr);
+	return 2;
 }

@@ -149,4 +149,7 @@ int mdecfg_same(const struct mdecfg_key *key, const char *a, const char *b);
  * "exclusion".  Returns the exit status, 0 or 2. */
 int cmd_exclusion(int argc, char **argv);
 
+/* `mdescan threat allowed add|remove|list` (cmd_exclusion.c). */
+int cmd_allowed(int argc, char **argv);
+
 #endif

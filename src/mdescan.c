@@ -41,7 +41,7 @@ enum {
 	OPT_MAX_RECURSION, OPT_MAX_FILES, OPT_MAX_SCANSIZE, OPT_MAX_MEMBER,
 	OPT_MAX_RATIO, OPT_BOMB_MIN, OPT_BOMB, OPT_KEYS, OPT_STORE,
 	OPT_ACTION, OPT_QDIR, OPT_HISTORY_DB, OPT_NO_HISTORY, OPT_LOCK,
-	OPT_PUA, OPT_ALLOW, OPT_FORENSIC
+	OPT_PUA, OPT_ALLOW, OPT_FORENSIC, OPT_CONFIG
 };
 
 static const struct option longopts[] = {
@@ -51,6 +51,7 @@ static const struct option longopts[] = {
 	{ "archive-types", required_argument, NULL, OPT_ARCHIVE_TYPES },
 	{ "bomb-min-size", required_argument, NULL, OPT_BOMB_MIN },
 	{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
+	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "database", required_argument, NULL, 'd' },
 	{ "exclude", required_argument, NULL, OPT_EXCLUDE },
 	{ "exclude-dir", required_argument, NULL, OPT_EXCLUDE_DIR },
@@ -107,7 +108,7 @@ struct opts {
 	const char *cache_dir;
 	const char *keys, *store;
 	const char *history_db, *qdir, *lock;
-	int no_history, forensic;
+	int no_history, forensic, retention;
 	enum scan_action action;
 	int no_cache, no_preselect, no_prefilter;
 	int follow, full, quick, json, nice, summary, null, one_fs, all_fs;
@@ -138,6 +139,8 @@ static void usage(FILE *fp)
 	      "       mdescan [options] --files-from FILE [--null]\n"
 	      "       mdescan [options] --quick | --full\n"
 	      "       mdescan definitions update|rollback|status [options]\n"
+	      "       mdescan scan list | threat list|get|quarantine|allowed "
+	      "... | exclusion ...\n"
 	      "\n"
 	      "      --allow NAME|SHA256  report this threat as allowed, "
 	      "not as a threat\n"
@@ -152,6 +155,8 @@ static void usage(FILE *fp)
 	      "lz4,compress,mail,upx\n"
 	      "      --bomb-min-size SIZE  judge the ratio from this many "
 	      "bytes (default 16M)\n"
+	      "      --config FILE       configuration (default "
+	      "/etc/mdescan/mdescan.conf)\n"
 	      "      --cache-dir DIR     scan cache location (default "
 	      "/var/cache/mdescan as root)\n"
 	      "  -d, --database PATH     definitions file or directory "
@@ -273,6 +278,8 @@ static int subcommand(int argc, char **argv, int *status)
 
 	if (!strcmp(v, "definitions"))
 		*status = cmd_definitions(argc - 1, argv + 1);
+	else if (!strcmp(v, "threat") && !strcmp(w, "allowed"))
+		*status = cmd_allowed(argc - 2, argv + 2);
 	else if (!strcmp(v, "threat") && !strcmp(w, "quarantine"))
 		*status = cmd_quarantine(argc - 3, argv + 3);
 	else if ((!strcmp(v, "scan") && !strcmp(w, "list")) ||
@@ -367,6 +374,101 @@ static void add_excl(struct opts *o, mde_excl_kind k, const char *p)
 	o->excl[o->nexcl++].pattern = p;
 }
 
+/* ----------------------------------------------- mdescan.conf(5) */
+
+static struct mdecfg *cfg; /* values borrowed by opts: kept to the end */
+
+static void cfg_int(const char *key, int64_t *v)
+{
+	mdecfg_get_int(cfg, key, v);
+}
+
+static int cfg_add(void *ctx, const struct mdecfg_val *v)
+{
+	struct opts *o = ctx;
+	const char *k = v->key->name;
+
+	if (!strcmp(k, "exclude_path"))
+		add_excl(o, MDE_EXCL_PATH, v->value);
+	else if (!strcmp(k, "exclude_dir"))
+		add_excl(o, MDE_EXCL_DIR, v->value);
+	else if (!strcmp(k, "exclude_ext"))
+		add_excl(o, MDE_EXCL_EXT, v->value);
+	else if (!(o->allow = realloc(o->allow, (o->nallow + 1) *
+						sizeof(*o->allow))))
+		die("%s", "out of memory");
+	else
+		o->allow[o->nallow++] = v->value;
+	return 0;
+}
+
+/* The --config FILE given (before getopt runs), or the default. */
+static const char *config_path(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		if (!strcmp(argv[i], "--config") && i + 1 < argc)
+			return argv[i + 1];
+		if (!strncmp(argv[i], "--config=", 9))
+			return argv[i] + 9;
+	}
+	return NULL;
+}
+
+/*
+ * Loads mdescan.conf (a missing default file is an empty one) as the
+ * defaults the command line overrides.  A bad line is fatal: never a scan
+ * with half a configuration.
+ */
+static void apply_config(int argc, char **argv, struct opts *o)
+{
+	const char *path = config_path(argc, argv), *v;
+	char err[1024];
+	int64_t n;
+	int b;
+
+	cfg = mdecfg_load(path ? path : mdecfg_default_path(), !path, err,
+			  sizeof(err));
+	if (!cfg)
+		die("configuration: %s", err);
+	if (mdecfg_get_int(cfg, "threads", &n))
+		o->threads = (int)n;
+	cfg_int("max_filesize", &o->max_filesize);
+	cfg_int("max_depth", &o->max_depth);
+	cfg_int("timeout", &o->timeout);
+	cfg_int("max_recursion", &o->max_recursion);
+	cfg_int("max_files", &o->max_files);
+	cfg_int("max_scansize", &o->max_scansize);
+	cfg_int("max_member_size", &o->max_member);
+	cfg_int("max_ratio", &o->max_ratio);
+	cfg_int("bomb_min_size", &o->bomb_min);
+	cfg_int("archive_bomb", &o->bomb); /* enum index = mde_policy */
+	cfg_int("pua", &o->pua);
+	if (mdecfg_get_int(cfg, "action", &n))
+		o->action = (enum scan_action)n;
+	if (mdecfg_get_str(cfg, "archive_types", &v))
+		o->arc_types = parse_types(v);
+	if (mdecfg_get_bool(cfg, "no_archive", &b) && b)
+		o->arc_types = 0;
+	if (mdecfg_get_bool(cfg, "no_cache", &b))
+		o->no_cache = b;
+	if (mdecfg_get_bool(cfg, "nice", &b))
+		o->nice = b;
+	mdecfg_get_str(cfg, "cache_dir", &o->cache_dir);
+	mdecfg_get_str(cfg, "store", &o->store);
+	mdecfg_get_str(cfg, "keys", &o->keys);
+	mdecfg_get_str(cfg, "quarantine_dir", &o->qdir);
+	mdecfg_get_str(cfg, "history_db", &o->history_db);
+	mdecfg_get_str(cfg, "lock_file", &o->lock);
+	if (mdecfg_get_int(cfg, "retention_days", &n))
+		o->retention = (int)n;
+	mdecfg_each(cfg, "exclude_path", cfg_add, o);
+	mdecfg_each(cfg, "exclude_dir", cfg_add, o);
+	mdecfg_each(cfg, "exclude_ext", cfg_add, o);
+	mdecfg_each(cfg, "allowed_threat", cfg_add, o);
+}
+
 static void parse_args(int argc, char **argv, struct opts *o)
 {
 	int c;
@@ -384,6 +486,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	o->bomb_min = (int64_t)16 << 20;
 	o->bomb = MDE_POLICY_AUDIT;
 	o->pua = MDE_POLICY_AUDIT;
+	o->retention = HIST_RETENTION_DAYS;
+	apply_config(argc, argv, o);
 	o->dbs = calloc((size_t)argc, sizeof(*o->dbs));
 	if (!o->dbs)
 		die("%s", "out of memory");
@@ -409,6 +513,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case OPT_FILES_FROM: o->files_from = optarg; break;
 		case OPT_FOLLOW: o->follow = 1; break;
 		case OPT_FORENSIC: o->forensic = 1; break;
+		case OPT_CONFIG: break; /* read first, by apply_config() */
 		case OPT_FULL: o->full = 1; break;
 		case OPT_KEYS: o->keys = optarg; break;
 		case OPT_LOCK: o->lock = optarg; break;
@@ -813,7 +918,7 @@ int main(int argc, char **argv)
 	ro.no_history = o.no_history;
 	ro.action = o.action;
 	ro.vault = o.qdir;
-	ro.retention_days = HIST_RETENTION_DAYS;
+	ro.retention_days = o.retention;
 	ro.type = o.quick ? HIST_QUICK : o.full ? HIST_FULL : HIST_CUSTOM;
 	ro.paths = (const char *const *)argv + optind;
 	ro.npaths = (size_t)(argc - optind);
@@ -859,5 +964,6 @@ int main(int argc, char **argv)
 	free(o.dbs);
 	free(o.excl);
 	free(o.allow);
+	mdecfg_free(cfg);
 	return status;
 }

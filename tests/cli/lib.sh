@@ -72,6 +72,9 @@ MDESCAN_CACHE_DIR=$T/.cache
 export MDESCAN_CACHE_DIR
 mkdir -p "$MDESCAN_CACHE_DIR"
 chmod 1777 "$T" "$MDESCAN_CACHE_DIR"
+# no configuration but its own (a missing file is an empty one)
+MDESCAN_CONF=$T/.mdescan.conf
+export MDESCAN_CONF
 # and a history of its own (never /var/lib/mdescan/history.db)
 MDESCAN_HISTORY_DB=$T/.history/history.db
 export MDESCAN_HISTORY_DB

@@ -65,6 +65,19 @@ out_has_line "$T/a/allowed.com: Eicar-Test-Signature ALLOWED"
 [ -e "$T/a/allowed.com" ] || fail "an allowed threat was removed"
 expect_exit 0 mds threat list --json --db "$DB"
 [ "$(jq -r '.[0].state' "$OUT")" = allowed ] || { show_output; fail "allowed not recorded"; }
+step "threat allowed add|remove|list edit the configuration"
+C=$T/allowed.conf
+expect_exit 0 mds threat allowed add Eicar-Test-Signature --config "$C"
+expect_exit 2 mds threat allowed add Eicar-Test-Signature --config "$C"
+grep -q "already allowed" "$ERR" || { show_output; fail "duplicate allowed threat"; }
+expect_exit 0 mds threat allowed list --json --config "$C"
+[ "$(jq -r '.[0].pattern' "$OUT")" = Eicar-Test-Signature ] || { show_output; fail "allowed list"; }
+esha=$(sha256sum "$T/a/allowed.com" | cut -d' ' -f1)
+expect_exit 0 mds threat allowed add "$esha" --config "$C"
+expect_exit 0 act --config "$C" --no-history "$T/a/allowed.com"
+out_has_line "$T/a/allowed.com: Eicar-Test-Signature ALLOWED"
+expect_exit 0 mds threat allowed remove "$esha" --config "$C"
+expect_exit 1 act --config "$C" --no-history "$T/a/allowed.com"
 printf 'pua-marker-string\n' > "$T/a/pua.txt"
 printf 'PUA.Linux.Tool.Test:0:*:%s\n' "$(printf 'pua-marker-string' | od -An -tx1 | tr -d ' \n')" > "$T/pua.ndb"
 expect_exit 0 act --no-history -d "$T/pua.ndb" "$T/a/pua.txt"
