@@ -59,6 +59,11 @@ int defstore_rollback(const char *dir, const char *keys, char *err,
 int fetch_url(const char *url, const char *dest, uint64_t max_bytes,
 	      long timeout_s, char *err, size_t errlen);
 
+/* "up_to_date", "out_of_date" (created more than max_age days ago; 0:
+ * any time before now) or "unavailable" (nothing installed): the
+ * definitions_status of `definitions status` and `health`. */
+const char *definitions_state(const struct defstore_entry *e, long max_age);
+
 /* `mdescan definitions update|rollback|status` (cmd_definitions.c). */
 int cmd_definitions(int argc, char **argv);
 

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "defstore.h"
+#include "health.h"
 #include "mdecfg.h"
 #include "mdescan.h"
 #include "output.h"
@@ -141,6 +142,8 @@ static void usage(FILE *fp)
 	      "       mdescan definitions update|rollback|status [options]\n"
 	      "       mdescan scan list | threat list|get|quarantine|allowed "
 	      "... | exclusion ...\n"
+	      "       mdescan health [options]\n"
+	      "       mdescan diagnostic create [options]\n"
 	      "\n"
 	      "      --allow NAME|SHA256  report this threat as allowed, "
 	      "not as a threat\n"
@@ -288,6 +291,10 @@ static int subcommand(int argc, char **argv, int *status)
 		*status = cmd_history(argc - 1, argv + 1);
 	else if (!strcmp(v, "exclusion"))
 		*status = cmd_exclusion(argc - 1, argv + 1);
+	else if (!strcmp(v, "health"))
+		*status = cmd_health(argc - 1, argv + 1);
+	else if (!strcmp(v, "diagnostic"))
+		*status = cmd_diagnostic(argc - 1, argv + 1);
 	else
 		return 0;
 	return 1;
