@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,15 +26,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "defstore.h"
 #include "mdewatch_int.h"
 
 enum {
 	OPT_ALLOW_FS = 256, OPT_CACHE_DIR, OPT_DEADLINE, OPT_EXCL_PATH,
-	OPT_EXCL_PROC, OPT_FAIL_CLOSED, OPT_JSON, OPT_LOG_JSON, OPT_LOG_LEVEL,
-	OPT_LRU, OPT_MARK, OPT_MAX_FILESIZE, OPT_MAX_PROCS, OPT_MODE,
-	OPT_NO_CACHE, OPT_NO_KCACHE, OPT_PATH, OPT_PIDFILE, OPT_QUEUE, OPT_READY, OPT_SORT,
-	OPT_STATS, OPT_STATS_FILE, OPT_STATUS, OPT_TEST_DELAY, OPT_TIMEOUT,
-	OPT_TOP
+	OPT_EXCL_PROC, OPT_FAIL_CLOSED, OPT_JSON, OPT_KEYS, OPT_LOG_JSON,
+	OPT_LOG_LEVEL, OPT_LRU, OPT_MARK, OPT_MAX_FILESIZE, OPT_MAX_PROCS,
+	OPT_MODE, OPT_NO_CACHE, OPT_NO_KCACHE, OPT_PATH, OPT_PIDFILE, OPT_QUEUE,
+	OPT_READY, OPT_SORT, OPT_STATS, OPT_STATS_FILE, OPT_STATUS, OPT_STORE,
+	OPT_TEST_DELAY, OPT_TIMEOUT, OPT_TOP
 };
 
 static const struct option longopts[] = {
@@ -46,6 +48,7 @@ static const struct option longopts[] = {
 	{ "fail-closed", no_argument, NULL, OPT_FAIL_CLOSED },
 	{ "help", no_argument, NULL, 'h' },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "keys", required_argument, NULL, OPT_KEYS },
 	{ "log-json", required_argument, NULL, OPT_LOG_JSON },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "lru-size", required_argument, NULL, OPT_LRU },
@@ -63,6 +66,7 @@ static const struct option longopts[] = {
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "stats-file", required_argument, NULL, OPT_STATS_FILE },
 	{ "status", no_argument, NULL, OPT_STATUS },
+	{ "store", required_argument, NULL, OPT_STORE },
 	{ "test-delay-ms", required_argument, NULL, OPT_TEST_DELAY },
 	{ "threads", required_argument, NULL, 'j' },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
@@ -89,8 +93,8 @@ static void usage(FILE *fp)
 	      "$MDESCAN_CACHE_DIR, else " DEF_CACHE ")\n"
 	      "  -d, --database PATH     definitions file or directory "
 	      "(repeatable; replaces\n"
-	      "                          the built-in ones; read again on "
-	      "SIGHUP)\n"
+	      "                          the installed and built-in ones; "
+	      "read again on SIGHUP)\n"
 	      "      --deadline-ms MS    answer every open within MS "
 	      "(default 1000)\n"
 	      "      --exclude-path PATTERN  never scan these files (glob, "
@@ -103,6 +107,9 @@ static void usage(FILE *fp)
 	      "  -j, --threads N         scan workers (default 2)\n"
 	      "      --json              JSON output of --stats and "
 	      "--status\n"
+	      "      --keys PATH         trusted bundle keys: a .pub file or "
+	      "a directory\n"
+	      "                          (default " DEFSTORE_KEYS ")\n"
 	      "      --log-json FILE     also log events as JSON Lines to "
 	      "FILE\n"
 	      "      --log-level LEVEL   error, warning, info (default) or "
@@ -136,6 +143,9 @@ static void usage(FILE *fp)
 	      "      --stats-file FILE   (default " DEF_STATS ")\n"
 	      "      --status            tell whether a watcher runs and "
 	      "what it watches\n"
+	      "      --store DIR         installed definitions, loaded again "
+	      "when updated\n"
+	      "                          (default " DEFSTORE_DIR ")\n"
 	      "      --test-delay-ms MS  for tests only: each scan waits MS "
 	      "first\n"
 	      "      --timeout SECONDS   per-file scan time limit "
@@ -284,6 +294,8 @@ static void parse_args(int argc, char **argv, struct wopts *o, int *cmd)
 	o->timeout = 30;
 	o->log_level = WL_INFO;
 	o->top = 20;
+	o->store = DEFSTORE_DIR;
+	o->keys = DEFSTORE_KEYS;
 	while ((c = getopt_long(argc, argv, "d:hj:V", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': push(&o->dbs, &o->ndbs, optarg); break;
@@ -310,6 +322,7 @@ static void parse_args(int argc, char **argv, struct wopts *o, int *cmd)
 		case OPT_EXCL_PROC: add_exclude_process(o, optarg); break;
 		case OPT_FAIL_CLOSED: o->fail_closed = 1; break;
 		case OPT_JSON: o->json = 1; break;
+		case OPT_KEYS: o->keys = optarg; break;
 		case OPT_LOG_JSON: o->log_json = optarg; break;
 		case OPT_LOG_LEVEL:
 			o->log_level = pick(optarg, "--log-level", levels);
@@ -340,6 +353,7 @@ static void parse_args(int argc, char **argv, struct wopts *o, int *cmd)
 		case OPT_STATS: *cmd |= 1; break;
 		case OPT_STATS_FILE: o->stats_file = optarg; break;
 		case OPT_STATUS: *cmd |= 2; break;
+		case OPT_STORE: o->store = optarg; break;
 		case OPT_TEST_DELAY:
 			o->test_delay_ms = parse_num(optarg, "--test-delay-ms",
 						     0, 600000, 0);
@@ -495,14 +509,103 @@ static void diag(void *ctx, const char *file, unsigned line,
 	     signame ? signame : "", signame ? ": " : "", msg);
 }
 
-static int build(const struct wopts *o, mde_defs **pd, mde_engine **pe)
+/* An engine for defs with the options of o; NULL when out of memory. */
+static mde_engine *engine_new(const struct wopts *o, const mde_defs *defs)
 {
-	mde_defs *defs = mde_defs_new();
-	mde_engine *e = NULL;
-	mde_defs_stats st;
-	const char *dir = cache_dir(o);
+	mde_engine *e = mde_engine_new(defs);
+
+	if (!e) {
+		wlog(WL_ERROR, "cannot make an engine: out of memory");
+		return NULL;
+	}
+	mde_engine_set_opt(e, MDE_OPT_THREADS, 1);
+	mde_engine_set_opt(e, MDE_OPT_MAX_FILESIZE, o->max_filesize);
+	mde_engine_set_opt(e, MDE_OPT_TIMEOUT_MS, o->timeout * 1000);
+	mde_engine_set_opt(e, MDE_OPT_TEST_DELAY_MS, o->test_delay_ms);
+	mde_engine_set_opt(e, MDE_OPT_REPORT_CLEAN, 0);
+	return e;
+}
+
+/* The bundle of the store the last build loaded or tried to ("": none),
+ * under its lock: builds run in the reload thread, the main thread
+ * compares it with the store's current link. */
+static struct {
+	pthread_mutex_t lock;
+	char path[4200];
+} bundle = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void bundle_get(char *buf, size_t len)
+{
+	pthread_mutex_lock(&bundle.lock);
+	snprintf(buf, len, "%s", bundle.path);
+	pthread_mutex_unlock(&bundle.lock);
+}
+
+static void bundle_set(const char *path)
+{
+	pthread_mutex_lock(&bundle.lock);
+	snprintf(bundle.path, sizeof(bundle.path), "%s", path);
+	pthread_mutex_unlock(&bundle.lock);
+}
+
+/*
+ * What mdescan(1) loads: the -d paths; else the store's current bundle
+ * (`mdescan definitions update`); else the built-in definitions.  A
+ * bundle that is installed but does not load is an error, never a
+ * silent fallback to older definitions.
+ */
+static int load_sources(const struct wopts *o, mde_defs *defs)
+{
+	char cur[4200];
+	struct stat st;
 	size_t i;
 	int rc = MDE_OK;
+
+	/* trusted keys, if any are there: only a bundle needs them */
+	if (stat(o->keys, &st) == 0)
+		mde_defs_add_keys(defs, o->keys);
+	if (o->ndbs == 0) {
+		if (defstore_current(o->store, cur, sizeof(cur)) < 0)
+			cur[0] = '\0';
+		bundle_set(cur);
+		if (cur[0])
+			return mde_defs_load_bundle(defs, cur);
+		return mde_defs_load_builtin(defs);
+	}
+	for (i = 0; i < o->ndbs && rc == MDE_OK; i++)
+		rc = mde_defs_load_path(defs, o->dbs[i]);
+	return rc;
+}
+
+/* Without -d: when the store's current link names another bundle than
+ * the one loaded last (an update or a rollback), a reload like SIGHUP's
+ * (a reload that fails is not tried again until the link changes). */
+static void check_store(const struct wopts *o)
+{
+	char cur[4200], was[4200];
+
+	if (o->ndbs)
+		return;
+	if (defstore_current(o->store, cur, sizeof(cur)) < 0)
+		cur[0] = '\0';
+	bundle_get(was, sizeof(was));
+	if (strcmp(cur, was) == 0)
+		return;
+	wlog(WL_INFO, "the definitions store changed: %s is current",
+	     cur[0] ? cur : "no bundle (built-in definitions)");
+	watch_reload("store");
+}
+
+static int build(const struct wopts *o, mde_defs **pd, mde_engine **pe,
+		 mde_engine **pbg)
+{
+	mde_defs *defs = mde_defs_new();
+	mde_engine *e = NULL, *ebg = NULL;
+	mde_defs_stats st;
+	mde_bundle_info bi;
+	const char *dir = cache_dir(o);
+	char from[64] = "";
+	int rc;
 
 	if (!defs) {
 		wlog(WL_ERROR, "cannot load definitions: out of memory");
@@ -511,10 +614,7 @@ static int build(const struct wopts *o, mde_defs **pd, mde_engine **pe)
 	mde_defs_set_diag(defs, diag, NULL);
 	if (!o->no_cache && (mkdir(dir, 0700) == 0 || errno == EEXIST))
 		mde_defs_set_cache_dir(defs, dir);
-	if (o->ndbs == 0)
-		rc = mde_defs_load_builtin(defs);
-	for (i = 0; i < o->ndbs && rc == MDE_OK; i++)
-		rc = mde_defs_load_path(defs, o->dbs[i]);
+	rc = load_sources(o, defs);
 	if (rc == MDE_OK)
 		rc = mde_defs_compile(defs);
 	if (rc != MDE_OK) {
@@ -524,27 +624,26 @@ static int build(const struct wopts *o, mde_defs **pd, mde_engine **pe)
 		goto fail;
 	}
 	mde_defs_get_stats(defs, &st);
-	if (st.hash_sigs + st.byte_sigs + st.yara_rules == 0) {
+	if (mde_defs_bundle_info(defs, &bi) == MDE_OK)
+		snprintf(from, sizeof(from), " (bundle version %llu)",
+			 (unsigned long long)bi.version);
+	if (st.hash_sigs + st.byte_sigs + st.yara_rules + st.iocs == 0) {
 		wlog(WL_ERROR, "no usable signatures in the definitions given");
 		goto fail;
 	}
-	e = mde_engine_new(defs);
-	if (!e) {
-		wlog(WL_ERROR, "cannot make an engine: out of memory");
+	e = engine_new(o, defs);
+	if (!e || (o->mode == MODE_BLOCK && !(ebg = engine_new(o, defs)))) {
+		mde_engine_free(e);
 		goto fail;
 	}
-	mde_engine_set_opt(e, MDE_OPT_THREADS, 1);
-	mde_engine_set_opt(e, MDE_OPT_MAX_FILESIZE, o->max_filesize);
-	mde_engine_set_opt(e, MDE_OPT_TIMEOUT_MS, o->timeout * 1000);
-	mde_engine_set_opt(e, MDE_OPT_TEST_DELAY_MS, o->test_delay_ms);
-	mde_engine_set_opt(e, MDE_OPT_REPORT_CLEAN, 0);
-	wlog(WL_INFO, "definitions %s: %llu hash, %llu byte signatures, "
-	     "%llu YARA rules", mde_defs_version(defs),
+	wlog(WL_INFO, "definitions %s%s: %llu hash, %llu byte signatures, "
+	     "%llu YARA rules", mde_defs_version(defs), from,
 	     (unsigned long long)st.hash_sigs,
 	     (unsigned long long)st.byte_sigs,
 	     (unsigned long long)st.yara_rules);
 	*pd = defs;
 	*pe = e;
+	*pbg = ebg;
 	return 0;
 fail:
 	mde_defs_free(defs);
@@ -565,14 +664,21 @@ static int attach(const struct wopts *o, mde_engine *e)
 
 /* ------------------------------------------------------ fanotify */
 
-static int fan_open(const struct wopts *o)
+/*
+ * The group of the events to answer (block mode) or to scan (audit);
+ * with closes, block mode's group of close events, notifications only,
+ * so that they do not wake the reader of permission events (an
+ * unlimited queue: it is read in batches).
+ */
+static int fan_open(const struct wopts *o, int closes)
 {
 	/* unlimited marks: the kernel cache makes one per clean file
 	 * (evictable, so they go with the inode) */
 	unsigned flags = FAN_CLOEXEC | FAN_NONBLOCK |
-			 (o->mode == MODE_BLOCK ? FAN_CLASS_CONTENT |
-							 FAN_UNLIMITED_MARKS
-						: FAN_CLASS_NOTIF);
+			 (closes ? FAN_CLASS_NOTIF | FAN_UNLIMITED_QUEUE
+			  : o->mode == MODE_BLOCK ? FAN_CLASS_CONTENT |
+							   FAN_UNLIMITED_MARKS
+						  : FAN_CLASS_NOTIF);
 	unsigned ef = O_RDONLY | O_LARGEFILE | O_CLOEXEC | O_NOATIME;
 	int fd = fanotify_init(flags, ef);
 
@@ -593,18 +699,26 @@ static int fan_open(const struct wopts *o)
 	die("fanotify_init: %s", strerror(errno));
 }
 
-/* Marks every path; returns 1 if exec events are in the mask. */
-static int add_marks(const struct wopts *o, int fan)
+/* Marks every path; returns 1 if exec events are in the mask.  In
+ * block mode close events go to the group fanw. */
+static int add_marks(const struct wopts *o, int fan, int fanw)
 {
 	unsigned kind = o->mark_fs ? FAN_MARK_FILESYSTEM : FAN_MARK_MOUNT;
 	uint64_t exec = o->mode == MODE_BLOCK ? FAN_OPEN_EXEC_PERM
 					      : FAN_OPEN_EXEC;
-	uint64_t mask = o->mode == MODE_BLOCK ? FAN_OPEN_PERM | FAN_CLOSE_WRITE
+	uint64_t mask = o->mode == MODE_BLOCK ? FAN_OPEN_PERM
 					      : FAN_CLOSE_WRITE;
 	size_t i;
 	int rc;
 
 	for (i = 0; i < o->npaths; i++) {
+		/* closes first: a file written once the opens are held up
+		 * is always seen closing */
+		if (fanw >= 0 &&
+		    fanotify_mark(fanw, FAN_MARK_ADD | kind, FAN_CLOSE_WRITE,
+				  AT_FDCWD, o->paths[i]) < 0)
+			die("cannot mark '%s' for close events: %s",
+			    o->paths[i], strerror(errno));
 		rc = fanotify_mark(fan, FAN_MARK_ADD | kind, mask | exec,
 				   AT_FDCWD, o->paths[i]);
 		if (rc < 0 && errno == EINVAL && exec) {
@@ -696,12 +810,19 @@ static void ready_file(const char *path)
  * Every event carries an open fd until it is answered: queued, scanning
  * and pending ones.  When the kernel cannot install one it answers the
  * permission event DENY itself, so the limit is raised to the hard one
- * and must leave room for the whole queue.
+ * and must leave room for the whole queue.  Background scans (block
+ * mode) hold fds too: their queue gets up to BG_QUEUE_FACTOR times the
+ * scan queue, from what the limit leaves over.
  */
+#define BG_QUEUE_FACTOR 4
+
 static void fd_limit(struct wopts *o)
 {
 	struct rlimit rl;
 	rlim_t need = (rlim_t)o->queue_size + (rlim_t)o->threads + 256;
+	rlim_t bg = BG_QUEUE_FACTOR * (rlim_t)o->queue_size;
+
+	o->bg_queue_size = o->mode == MODE_BLOCK ? (int64_t)bg : 0;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
 		return;
@@ -720,7 +841,11 @@ static void fd_limit(struct wopts *o)
 			"--queue-size lowered to %lld\n",
 			(unsigned long long)rl.rlim_cur,
 			(long long)o->queue_size);
+		need = rl.rlim_cur;
 	}
+	if (o->bg_queue_size && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur - need < bg)
+		o->bg_queue_size = (int64_t)(rl.rlim_cur - need);
 }
 
 /* ------------------------------------------------------------ main */
@@ -736,11 +861,16 @@ static void write_stats(struct wstate *ws)
 	ws->defs_version = "";
 }
 
-/* Waits for signals; writes the statistics every 2 s and on SIGUSR1.
- * Returns the signal that ends the daemon. */
+#define STATS_EVERY_NS 2000000000u
+#define STORE_EVERY_NS 1000000000u
+
+/* Waits for signals; writes the statistics every 2 s and on SIGUSR1,
+ * looks at the definitions store every second.  Returns the signal
+ * that ends the daemon. */
 static int serve(const sigset_t *set, struct wstate *ws)
 {
-	uint64_t next = now_ns() + 2000000000u, now;
+	uint64_t now = now_ns(), next = now + STATS_EVERY_NS;
+	uint64_t store = now + STORE_EVERY_NS, until;
 	struct timespec ts;
 	int sig;
 
@@ -748,16 +878,22 @@ static int serve(const sigset_t *set, struct wstate *ws)
 		now = now_ns();
 		if (now >= next) {
 			write_stats(ws);
-			next = now + 2000000000u;
+			next = now + STATS_EVERY_NS;
 			continue;
 		}
-		ts.tv_sec = (time_t)((next - now) / 1000000000u);
-		ts.tv_nsec = (long)((next - now) % 1000000000u);
+		if (now >= store) {
+			check_store(ws->o);
+			store = now + STORE_EVERY_NS;
+			continue;
+		}
+		until = (next < store ? next : store) - now;
+		ts.tv_sec = (time_t)(until / 1000000000u);
+		ts.tv_nsec = (long)(until % 1000000000u);
 		sig = sigtimedwait(set, NULL, &ts);
 		if (sig == SIGTERM || sig == SIGINT)
 			return sig;
 		if (sig == SIGHUP)
-			watch_reload();
+			watch_reload("SIGHUP");
 		else if (sig == SIGUSR1)
 			next = 0;
 	}
@@ -768,9 +904,9 @@ static void run_daemon(struct wopts *o)
 	struct wstate ws = { .o = o, .started = (long long)time(NULL),
 			     .defs_version = "" };
 	mde_defs *defs;
-	mde_engine *e;
+	mde_engine *e, *ebg;
 	sigset_t set;
-	int fan, pidfd, sig, clean;
+	int fan, fanw = -1, pidfd, sig, clean;
 	size_t i;
 
 	if (wlog_init(o->log_level, o->log_json) < 0)
@@ -789,14 +925,16 @@ static void run_daemon(struct wopts *o)
 	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (build(o, &defs, &e) < 0)
+	if (build(o, &defs, &e, &ebg) < 0)
 		die("cannot start without definitions");
-	fan = fan_open(o);
-	if (watch_start(o, fan, defs, e, build, attach) < 0)
+	fan = fan_open(o, 0);
+	if (o->mode == MODE_BLOCK)
+		fanw = fan_open(o, 1);
+	if (watch_start(o, fan, fanw, defs, e, ebg, build, attach) < 0)
 		die("cannot start the watcher threads");
 	/* our own opens from here on (cache, pidfile, logs) are answered
 	 * by the reader thread */
-	ws.exec_events = add_marks(o, fan);
+	ws.exec_events = add_marks(o, fan, fanw);
 	pidfile_write(pidfd, o->pidfile);
 	if (o->ready_file)
 		ready_file(o->ready_file);

@@ -2,8 +2,8 @@
  * mdewatch_int.h - state shared by the files of mdewatch(8), the
  * real-time protection daemon:
  *   mdewatch.c        options, start-up, marks, signals, shutdown
- *   mdewatch_scan.c   the event reader, scan workers, deadlines, the
- *                     kernel cache and definitions reloads
+ *   mdewatch_scan.c   the event readers, scan workers, background scans,
+ *                     deadlines, the kernel cache and definitions reloads
  *   mdewatch_cache.c  the in-memory verdict cache
  *   mdewatch_log.c    log lines (stderr and JSON Lines), rate limits,
  *                     the sd_notify protocol
@@ -34,6 +34,8 @@ struct wopts {
 	size_t npaths;
 	char **dbs;          /* -d */
 	size_t ndbs;
+	const char *store;   /* --store: installed definitions */
+	const char *keys;    /* --keys: trusted bundle keys */
 	char **excl_path;    /* --exclude-path patterns */
 	size_t nexcl_path;
 	char **excl_proc;    /* --exclude-process executables, resolved */
@@ -47,6 +49,7 @@ struct wopts {
 	int64_t deadline_ms;
 	int64_t max_filesize; /* bytes, 0 = no limit */
 	int64_t queue_size;
+	int64_t bg_queue_size; /* background scans (block mode), 0 = none */
 	int64_t lru_size;
 	int64_t max_procs;
 	int64_t timeout;      /* per-file scan time limit, seconds */
@@ -68,6 +71,9 @@ struct wcounters {
 	atomic_uint_fast64_t events;   /* events read */
 	atomic_uint_fast64_t perm;     /* of them permission events */
 	atomic_uint_fast64_t scanned;  /* files given to the engine */
+	atomic_uint_fast64_t background; /* of them after a close-write */
+	atomic_uint_fast64_t bg_skipped; /* background scans not needed */
+	atomic_uint_fast64_t bg_dropped; /* ... or not queued (full) */
 	atomic_uint_fast64_t cached;   /* answered from the memory cache */
 	atomic_uint_fast64_t empty;    /* empty files, nothing to scan */
 	atomic_uint_fast64_t denied;   /* opens or execs denied */
@@ -211,26 +217,32 @@ int64_t ts_ns(const struct timespec *t);
 /* ---------------------------------------------------------- scanning */
 
 /* Makes compiled definitions and an engine configured from o, without
- * the scan cache.  Returns 0, or -1 with the reason logged. */
+ * the scan cache; in block mode also *ebg, the same without a scan cache
+ * ever, for background scans (else NULL).  Returns 0, or -1 with the
+ * reason logged. */
 typedef int (*build_fn)(const struct wopts *o, mde_defs **defs,
-			mde_engine **e);
+			mde_engine **e, mde_engine **ebg);
 
 /* Gives e the scan cache of o; returns 1 if it has one now. */
 typedef int (*attach_fn)(const struct wopts *o, mde_engine *e);
 
 /* Starts the workers, the deadline thread and the reader on the
- * fanotify group fan (marks come after).  defs and e become the
- * watcher's.  Returns 0, or -1 with the reason logged. */
-int watch_start(const struct wopts *o, int fan, mde_defs *defs,
-		mde_engine *e, build_fn build, attach_fn attach);
+ * fanotify group fan, and in block mode the reader of close events on
+ * the group fanw (-1: none); marks come after.  defs, e and ebg (see
+ * build_fn) become the watcher's.  Returns 0, or -1 with the reason
+ * logged. */
+int watch_start(const struct wopts *o, int fan, int fanw, mde_defs *defs,
+		mde_engine *e, mde_engine *ebg, build_fn build,
+		attach_fn attach);
 
 /* Tells systemd the watcher is ready (all marks are in place). */
 void watch_ready(void);
 
 /* Builds new definitions in the background and swaps them in; events
- * are answered with the old ones meanwhile.  A no-op while a reload is
- * under way. */
-void watch_reload(void);
+ * are answered with the old ones meanwhile.  cause ("SIGHUP", ...) goes
+ * to the log.  A no-op while a reload is under way: returns 0 then,
+ * else 1. */
+int watch_reload(const char *cause);
 
 /* The definitions version in use, copied to buf (33 bytes). */
 void watch_defs_version(char *buf, size_t len);

@@ -5,8 +5,12 @@
  *              (the daemon's own accesses, empty files, verdicts in the
  *              memory cache, excluded paths and processes, files above
  *              --max-filesize) and queues the rest;
+ *   closes     (block mode) reads FAN_CLOSE_WRITE from a second,
+ *              notification-only group, in batches: forgets the verdicts
+ *              of files written and queues them for a background scan;
  *   workers    (--threads) each scan with their own mde_scanner and
- *              answer;
+ *              answer; a permission event always goes before a
+ *              background scan;
  *   deadline   answers a permission event nobody answered by its
  *              deadline: ALLOW (or DENY with --fail-closed);
  *   reload     (on SIGHUP) builds new definitions and swaps them in.
@@ -20,6 +24,17 @@
  *
  * Clean verdicts also become ignore marks (the kernel cache, see
  * kcache_add), so that the next opens of the file never reach us.
+ *
+ * Background scans: a file just written is scanned shortly after its
+ * writer closed it (BG_DELAY_NS, once its change time has settled), so
+ * that the open that reads it back is usually answered by the kernel
+ * cache instead of waiting for a scan.  They only ever fill the caches:
+ * nothing is answered or denied on their strength, a finding is left for
+ * the next open or execution to deny, and a file changed after its scan
+ * no longer matches the cached size and times (and lost its ignore mark).
+ * Close events come through a group of their own, read in batches, so
+ * that they neither wake the reader of permission events nor queue in
+ * front of them.
  */
 #include "config.h"
 
@@ -44,6 +59,8 @@
 #define PERM_EVENTS (FAN_OPEN_PERM | FAN_OPEN_EXEC_PERM)
 #define READ_BUF (256 * 1024)
 #define MAX_NAMES 4 /* finding names kept for the log, per scan */
+/* close events gather this long between two reads of them */
+#define CLOSE_BATCH_MS 5
 
 struct wcounters wc;
 
@@ -54,6 +71,8 @@ struct pev {
 	uint32_t mask;
 	struct stat st;   /* at the event */
 	uint64_t t0, deadline;
+	uint64_t due;     /* background scan: not before */
+	int bg;           /* a background scan, not an answer */
 	atomic_int answered;
 	atomic_int refs;
 	struct pev *prev, *next; /* deadline list */
@@ -61,18 +80,27 @@ struct pev {
 	char path[];
 };
 
-/* One set of definitions: defs, engine and a scanner per worker. */
+/*
+ * One set of definitions: defs, engine and a scanner per worker; in
+ * block mode also an engine and scanners for background scans, without
+ * the persistent scan cache: a file just written cannot be found there
+ * (its change time is new), and recording every new file there costs
+ * more than its scan (the cache hashes the whole content); its verdict
+ * goes to the memory and kernel caches.
+ */
 struct gen {
 	unsigned id;
 	mde_defs *defs;
-	mde_engine *e;
-	mde_scanner **sc;
+	mde_engine *e, *ebg;
+	mde_scanner **sc, **sbg;
 	char ver[40];
+	uint64_t bundle; /* the bundle's version, 0: not from a bundle */
 };
 
 static struct {
 	const struct wopts *o;
 	int fan;
+	int fanw; /* block mode: FAN_CLOSE_WRITE, notifications only */
 	pid_t self;
 	int wake; /* eventfd: the reader stops */
 	atomic_int stopping;
@@ -85,6 +113,8 @@ static struct {
 	pthread_cond_t qcond, idle;
 	struct pev **q;
 	size_t qcap, qhead, qlen;
+	struct pev **bq; /* background scans, in due order */
+	size_t bcap, bhead, blen;
 	int busy, paused, stop;
 	/* deadline list */
 	pthread_mutex_t dlock;
@@ -95,14 +125,14 @@ static struct {
 	pthread_rwlock_t fanlock;
 	int fan_closed;
 	/* threads */
-	pthread_t reader, deadline, *workers;
+	pthread_t reader, closes, deadline, *workers;
 	int nworkers, started;
 	atomic_int reloading;
 	atomic_int kcache; /* ignore marks as the kernel cache */
 	build_fn build;
 	attach_fn attach;
 } W = {
-	.fan = -1, .wake = -1,
+	.fan = -1, .fanw = -1, .wake = -1,
 	.qlock = PTHREAD_MUTEX_INITIALIZER, .qcond = PTHREAD_COND_INITIALIZER,
 	.idle = PTHREAD_COND_INITIALIZER, .dlock = PTHREAD_MUTEX_INITIALIZER,
 	.fanlock = PTHREAD_RWLOCK_INITIALIZER,
@@ -413,16 +443,27 @@ static int unchanged(int fd, const struct stat *a)
  */
 #define CTIME_SETTLE_NS 20000000
 #define CTIME_SETTLE_COARSE_NS 2000000000
+/* a background scan waits this long after the close, so that a file's
+ * change time is settled when it begins (tar sets times and mode before
+ * it closes) */
+#define BG_DELAY_NS (CTIME_SETTLE_NS + 5000000)
+
+/* The file of st changed too recently at t for a verdict to be kept. */
+static int unsettled(const struct stat *st, const struct timespec *t)
+{
+	return ts_ns(t) - ts_ns(&st->st_ctim) <
+	       (st->st_ctim.tv_nsec ? CTIME_SETTLE_NS : CTIME_SETTLE_COARSE_NS);
+}
 
 /* A clean verdict goes to the caches when the file is settled and did
  * not change during the scan. */
 static void remember_clean(const struct pev *p, unsigned gen,
 			   const struct timespec *t_scan)
 {
-	if (ts_ns(t_scan) - ts_ns(&p->st.st_ctim) <
-	    (p->st.st_ctim.tv_nsec ? CTIME_SETTLE_NS : CTIME_SETTLE_COARSE_NS))
+	if (unsettled(&p->st, t_scan))
 		return;
-	if ((p->mask & FAN_OPEN_PERM) && W.o->mode == MODE_BLOCK)
+	if ((p->mask & (FAN_OPEN_PERM | FAN_CLOSE_WRITE)) &&
+	    W.o->mode == MODE_BLOCK)
 		kcache_add(p->fd);
 	if (!unchanged(p->fd, &p->st)) {
 		/* changed before the mark was in place: no FAN_MODIFY
@@ -433,22 +474,81 @@ static void remember_clean(const struct pev *p, unsigned gen,
 	lru_put(&p->st, gen);
 }
 
+/* Scans p with scanner sc (NULL: out of memory); returns the
+ * nanoseconds it took.  *t_scan: the time it began. */
+static uint64_t scan(struct pev *p, mde_scanner *sc, struct scanres *r,
+		     int *rc, int *nfound, struct timespec *t_scan)
+{
+	uint64_t t0 = now_ns();
+
+	memset(r, 0, sizeof(*r));
+	*rc = MDE_ERR_NOMEM;
+	*nfound = 0;
+	clock_gettime(CLOCK_REALTIME, t_scan);
+	if (sc)
+		*rc = mde_scanner_scan_fd(sc, p->fd, p->path, on_scan_event,
+					  r, nfound);
+	atomic_fetch_add(&wc.scanned, 1);
+	return now_ns() - t0;
+}
+
+/*
+ * A background scan of a file closed after writing: only a clean
+ * verdict is used (kept in the caches).  Skipped when the file was
+ * scanned since (an open came first), is empty or too big now, or
+ * changed too recently for its verdict to be kept.
+ */
+static void process_bg(struct pev *p, struct gen *g, int idx)
+{
+	struct scanres r;
+	struct timespec now;
+	uint64_t ns;
+	int rc, nfound;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (fstat(p->fd, &p->st) < 0 || p->st.st_size == 0 ||
+	    (W.o->max_filesize && p->st.st_size > W.o->max_filesize) ||
+	    unsettled(&p->st, &now) || lru_get(&p->st, g->id)) {
+		atomic_fetch_add(&wc.bg_skipped, 1);
+		return;
+	}
+	ns = scan(p, g->sbg ? g->sbg[idx] : g->sc[idx], &r, &rc, &nfound,
+		  &now);
+	atomic_fetch_add(&wc.background, 1);
+	pst_scan(p->pid, ns, 0);
+	if (nfound > 0 || r.nfound > 0 || r.errors ||
+	    (rc != MDE_OK && rc != MDE_ERR_IO)) {
+		/* the open or execution that comes will scan it again and
+		 * deny it; reported there, with the process that wants it */
+		if (wlog_enabled(WL_DEBUG)) {
+			char shown[512];
+
+			wlog_path(shown, sizeof(shown), p->path);
+			wlog(WL_DEBUG, "%s: not clean after close-write (%s); "
+			     "left to its next open", shown,
+			     r.nfound || nfound ? r.names[0]
+						: r.errors ? r.reason
+							   : mde_status_str(rc));
+		}
+		return;
+	}
+	remember_clean(p, g->id, &now);
+}
+
 static void process(struct pev *p, struct gen *g, int idx)
 {
 	int perm = (p->mask & PERM_EVENTS) != 0;
 	int block = W.o->mode == MODE_BLOCK, late = 0, denied = 0;
 	struct scanres r;
 	struct timespec t_scan;
-	uint64_t t0 = now_ns(), ns;
-	int rc = MDE_ERR_NOMEM, nfound = 0;
+	uint64_t ns;
+	int rc, nfound;
 
-	memset(&r, 0, sizeof(r));
-	clock_gettime(CLOCK_REALTIME, &t_scan);
-	if (g->sc[idx])
-		rc = mde_scanner_scan_fd(g->sc[idx], p->fd, p->path,
-					 on_scan_event, &r, &nfound);
-	ns = now_ns() - t0;
-	atomic_fetch_add(&wc.scanned, 1);
+	if (p->bg) {
+		process_bg(p, g, idx);
+		return;
+	}
+	ns = scan(p, g->sc[idx], &r, &rc, &nfound, &t_scan);
 	if (nfound > 0 || r.nfound > 0) {
 		if (perm && block) {
 			denied = answer(p, FAN_DENY);
@@ -482,6 +582,38 @@ static void process(struct pev *p, struct gen *g, int idx)
 	}
 }
 
+/* The next job, with W.qlock held: a queued event first, then a
+ * background scan that is due; NULL when stopping. */
+static struct pev *next_job(void)
+{
+	struct timespec ts;
+	struct pev *p;
+
+	for (;;) {
+		if (W.stop)
+			return NULL;
+		if (!W.paused && W.qlen) {
+			p = W.q[W.qhead];
+			W.qhead = (W.qhead + 1) % W.qcap;
+			W.qlen--;
+			return p;
+		}
+		if (W.paused || !W.blen) {
+			pthread_cond_wait(&W.qcond, &W.qlock);
+			continue;
+		}
+		p = W.bq[W.bhead];
+		if (p->due <= now_ns()) {
+			W.bhead = (W.bhead + 1) % W.bcap;
+			W.blen--;
+			return p;
+		}
+		ts.tv_sec = (time_t)(p->due / 1000000000u);
+		ts.tv_nsec = (long)(p->due % 1000000000u);
+		pthread_cond_timedwait(&W.qcond, &W.qlock, &ts);
+	}
+}
+
 static void *worker_main(void *arg)
 {
 	int idx = (int)(intptr_t)arg;
@@ -490,13 +622,8 @@ static void *worker_main(void *arg)
 
 	pthread_mutex_lock(&W.qlock);
 	for (;;) {
-		while (!W.stop && (W.qlen == 0 || W.paused))
-			pthread_cond_wait(&W.qcond, &W.qlock);
-		if (W.stop)
+		if (!(p = next_job()))
 			break;
-		p = W.q[W.qhead];
-		W.qhead = (W.qhead + 1) % W.qcap;
-		W.qlen--;
 		W.busy++;
 		g = W.gen;
 		pthread_mutex_unlock(&W.qlock);
@@ -521,6 +648,24 @@ static int enqueue(struct pev *p)
 		W.qlen++;
 		ok = 1;
 		pthread_cond_signal(&W.qcond);
+	}
+	pthread_mutex_unlock(&W.qlock);
+	return ok;
+}
+
+/* Queues p for a background scan; 0 when that queue is full. */
+static int enqueue_bg(struct pev *p)
+{
+	int ok = 0;
+
+	pthread_mutex_lock(&W.qlock);
+	if (W.blen < W.bcap) {
+		W.bq[(W.bhead + W.blen) % W.bcap] = p;
+		/* waiting workers sleep until the head is due: only a new
+		 * head needs to wake one */
+		if (W.blen++ == 0)
+			pthread_cond_signal(&W.qcond);
+		ok = 1;
 	}
 	pthread_mutex_unlock(&W.qlock);
 	return ok;
@@ -594,14 +739,93 @@ static void settle(const struct fanotify_event_metadata *md, uint32_t v)
 	close(md->fd);
 }
 
+/* The path of the event's file into path (PATH_MAX bytes); 1 when it
+ * was read whole, else 0 with a description of the fd there. */
+static int event_path(const struct fanotify_event_metadata *md, char *path)
+{
+	char link[64];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", md->fd);
+	n = readlink(link, path, PATH_MAX - 1);
+	if (n > 0 && n < PATH_MAX - 1) {
+		path[n] = '\0';
+		return 1;
+	}
+	snprintf(path, PATH_MAX, "(fd %d of pid %d: %s)", md->fd, (int)md->pid,
+		 n < 0 ? strerror(errno) : "path too long");
+	return 0;
+}
+
+/* A new event in flight for md (its fd is the event's from now on);
+ * NULL when out of memory. */
+static struct pev *pev_new(const struct fanotify_event_metadata *md,
+			   const struct stat *st, const char *path)
+{
+	size_t len = strlen(path);
+	struct pev *p = malloc(sizeof(*p) + len + 1);
+
+	if (!p)
+		return NULL;
+	memset(p, 0, sizeof(*p));
+	memcpy(p->path, path, len + 1);
+	p->fd = md->fd;
+	p->pid = md->pid;
+	p->mask = md->mask;
+	p->st = *st;
+	p->t0 = now_ns();
+	p->deadline = p->t0 + (uint64_t)W.o->deadline_ms * 1000000u;
+	atomic_init(&p->refs, 1);
+	return p;
+}
+
+/*
+ * FAN_CLOSE_WRITE in block mode: the file changed, so its verdicts go;
+ * a regular file in scope is queued for a background scan (a full queue
+ * only costs the scan at its next open).
+ */
+static void closed_write(const struct fanotify_event_metadata *md)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	struct pev *p;
+
+	atomic_fetch_add(&wc.events, 1);
+	if (md->pid == W.self || fstat(md->fd, &st) < 0 ||
+	    !S_ISREG(st.st_mode)) {
+		atomic_fetch_add(&wc.own, md->pid == W.self);
+		close(md->fd);
+		return;
+	}
+	lru_forget(&st);
+	kcache_remove(md->fd);
+	if (st.st_size == 0 || !event_path(md, path) || !in_scope(path) ||
+	    excluded_path(path) ||
+	    (W.o->max_filesize && st.st_size > W.o->max_filesize) ||
+	    !W.bcap || (!atomic_load(&W.kcache) && !W.o->lru_size)) {
+		close(md->fd);
+		return;
+	}
+	pst_seen(md->pid, NULL);
+	p = pev_new(md, &st, path);
+	if (!p) {
+		close(md->fd);
+		return;
+	}
+	p->bg = 1;
+	p->due = p->t0 + BG_DELAY_NS;
+	if (!enqueue_bg(p)) {
+		atomic_fetch_add(&wc.bg_dropped, 1);
+		pev_unref(p);
+	}
+}
+
 static void handle(const struct fanotify_event_metadata *md)
 {
 	int perm = (md->mask & PERM_EVENTS) != 0;
-	char link[64], path[PATH_MAX];
+	char path[PATH_MAX];
 	struct stat st;
 	struct pev *p;
-	ssize_t n;
-	size_t len;
 	int named;
 
 	atomic_fetch_add(&wc.events, 1);
@@ -618,13 +842,6 @@ static void handle(const struct fanotify_event_metadata *md)
 		close(md->fd);
 		return;
 	}
-	if (!perm && W.o->mode == MODE_BLOCK) {
-		/* FAN_CLOSE_WRITE in block mode: the file changed */
-		lru_forget(&st);
-		kcache_remove(md->fd);
-		close(md->fd);
-		return;
-	}
 	pst_seen(md->pid, NULL);
 	if (!S_ISREG(st.st_mode) || st.st_size == 0) {
 		atomic_fetch_add(&wc.empty, S_ISREG(st.st_mode));
@@ -637,17 +854,9 @@ static void handle(const struct fanotify_event_metadata *md)
 		settle(md, FAN_ALLOW);
 		return;
 	}
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", md->fd);
-	n = readlink(link, path, sizeof(path) - 1);
 	/* a path that cannot be read whole is scanned, never let through
 	 * on the strength of a wrong name */
-	named = n > 0 && (size_t)n < sizeof(path) - 1;
-	if (!named)
-		snprintf(path, sizeof(path), "(fd %d of pid %d: %s)", md->fd,
-			 (int)md->pid, n < 0 ? strerror(errno)
-					     : "path too long");
-	else
-		path[n] = '\0';
+	named = event_path(md, path);
 	if (named && !in_scope(path)) {
 		atomic_fetch_add(&wc.outside, 1);
 		settle(md, FAN_ALLOW);
@@ -666,23 +875,13 @@ static void handle(const struct fanotify_event_metadata *md)
 		close(md->fd);
 		return;
 	}
-	len = strlen(path);
-	p = malloc(sizeof(*p) + len + 1);
+	p = pev_new(md, &st, path);
 	if (!p) {
 		failure(md->fd, md->pid, md->mask, path, "out of memory",
 			RL_OVERLOAD, &wc.overload, NULL);
 		close(md->fd);
 		return;
 	}
-	memset(p, 0, sizeof(*p));
-	memcpy(p->path, path, len + 1);
-	p->fd = md->fd;
-	p->pid = md->pid;
-	p->mask = md->mask;
-	p->st = st;
-	p->t0 = now_ns();
-	p->deadline = p->t0 + (uint64_t)W.o->deadline_ms * 1000000u;
-	atomic_init(&p->refs, 1);
 	if (perm)
 		dl_add(p);
 	if (!enqueue(p)) {
@@ -694,62 +893,97 @@ static void handle(const struct fanotify_event_metadata *md)
 	}
 }
 
+/* Waits for events on fan and reads them into buf; returns their
+ * length, 0 to try again, -1 when the watcher stops. */
+static ssize_t read_events(int fan, char *buf, size_t len)
+{
+	struct pollfd pfd[2] = { { fan, POLLIN, 0 }, { W.wake, POLLIN, 0 } };
+	ssize_t n;
+
+	if (atomic_load(&W.stopping))
+		return -1;
+	if (poll(pfd, 2, -1) < 0) {
+		/* never give up reading: unread events have no deadline
+		 * but the kernel's */
+		if (errno != EINTR) {
+			wlog_rl(RL_READ, WL_ERROR, "error", (struct jfield[]){
+					JS("what", "poll"),
+					JS("error", strerror(errno)) },
+				2, "poll: %s", strerror(errno));
+			usleep(1000);
+		}
+		return 0;
+	}
+	if (pfd[1].revents)
+		return -1;
+	n = read(fan, buf, len);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			wlog_rl(RL_READ, WL_ERROR, "error", (struct jfield[]){
+					JS("what", "read events"),
+					JS("error", strerror(errno)) },
+				2, "cannot read events: %s", strerror(errno));
+		return 0;
+	}
+	return n;
+}
+
+/* Hands every event of buf[0..n) to fn; -1 on a metadata version this
+ * daemon does not know (it then stops). */
+static int each_event(const char *buf, ssize_t n,
+		      void (*fn)(const struct fanotify_event_metadata *))
+{
+	const struct fanotify_event_metadata *md =
+		(const struct fanotify_event_metadata *)buf;
+
+	for (; FAN_EVENT_OK(md, n); md = FAN_EVENT_NEXT(md, n)) {
+		if (md->vers != FANOTIFY_METADATA_VERSION) {
+			wlog(WL_ERROR, "fanotify metadata version %u, "
+			     "expected %u: stopping", md->vers,
+			     FANOTIFY_METADATA_VERSION);
+			if (md->fd >= 0)
+				close(md->fd);
+			kill(W.self, SIGTERM);
+			return -1;
+		}
+		if (md->mask & FAN_Q_OVERFLOW) {
+			atomic_fetch_add(&wc.overflow, 1);
+			wlog_rl(RL_OVERFLOW, WL_WARNING, "overflow", NULL, 0,
+				"event queue overflow: the kernel dropped "
+				"events (their accesses were allowed)");
+		}
+		if (md->fd >= 0)
+			fn(md);
+	}
+	return 0;
+}
+
 static void *reader_main(void *arg)
 {
 	static char buf[READ_BUF] __attribute__((aligned(8)));
-	struct pollfd pfd[2] = { { W.fan, POLLIN, 0 }, { W.wake, POLLIN, 0 } };
-	const struct fanotify_event_metadata *md;
 	ssize_t n;
 
 	(void)arg;
-	while (!atomic_load(&W.stopping)) {
-		if (poll(pfd, 2, -1) < 0) {
-			/* never give up reading: unread events have no
-			 * deadline but the kernel's */
-			if (errno != EINTR) {
-				wlog_rl(RL_READ, WL_ERROR, "error",
-					(struct jfield[]){
-						JS("what", "poll"),
-						JS("error", strerror(errno)) },
-					2, "poll: %s", strerror(errno));
-				usleep(1000);
-			}
-			continue;
-		}
-		if (pfd[1].revents)
+	while ((n = read_events(W.fan, buf, sizeof(buf))) >= 0)
+		if (n > 0 && each_event(buf, n, handle) < 0)
 			break;
-		n = read(W.fan, buf, sizeof(buf));
-		if (n < 0) {
-			if (errno != EAGAIN && errno != EINTR)
-				wlog_rl(RL_READ, WL_ERROR, "error",
-					(struct jfield[]){
-						JS("what", "read events"),
-						JS("error", strerror(errno)) },
-					2, "cannot read events: %s",
-					strerror(errno));
-			continue;
-		}
-		md = (const struct fanotify_event_metadata *)buf;
-		for (; FAN_EVENT_OK(md, n); md = FAN_EVENT_NEXT(md, n)) {
-			if (md->vers != FANOTIFY_METADATA_VERSION) {
-				wlog(WL_ERROR, "fanotify metadata version %u, "
-				     "expected %u: stopping", md->vers,
-				     FANOTIFY_METADATA_VERSION);
-				if (md->fd >= 0)
-					close(md->fd);
-				kill(W.self, SIGTERM);
-				return NULL;
-			}
-			if (md->mask & FAN_Q_OVERFLOW) {
-				atomic_fetch_add(&wc.overflow, 1);
-				wlog_rl(RL_OVERFLOW, WL_WARNING, "overflow",
-					NULL, 0, "event queue overflow: the "
-					"kernel dropped events (their "
-					"accesses were allowed)");
-			}
-			if (md->fd >= 0)
-				handle(md);
-		}
+	return NULL;
+}
+
+/* Reads the close events of block mode; after each batch it lets the
+ * next ones gather for CLOSE_BATCH_MS: one wake-up for many closes. */
+static void *closes_main(void *arg)
+{
+	static char buf[READ_BUF] __attribute__((aligned(8)));
+	struct pollfd wake = { W.wake, POLLIN, 0 };
+	ssize_t n;
+
+	(void)arg;
+	while ((n = read_events(W.fanw, buf, sizeof(buf))) >= 0) {
+		if (n > 0 && each_event(buf, n, closed_write) < 0)
+			break;
+		if (poll(&wake, 1, CLOSE_BATCH_MS) > 0)
+			break;
 	}
 	return NULL;
 }
@@ -764,32 +998,56 @@ static void gen_free(struct gen *g)
 		return;
 	for (i = 0; g->sc && i < W.nworkers; i++)
 		mde_scanner_free(g->sc[i]);
+	for (i = 0; g->sbg && i < W.nworkers; i++)
+		mde_scanner_free(g->sbg[i]);
 	free(g->sc);
+	free(g->sbg);
 	mde_engine_free(g->e);
+	mde_engine_free(g->ebg);
 	mde_defs_free(g->defs);
 	free(g);
 }
 
-/* A generation of defs and e (owned from now on) with a scanner per
- * worker; NULL when out of memory. */
-static struct gen *gen_new(mde_defs *defs, mde_engine *e)
+/* A scanner of e per worker; NULL when out of memory. */
+static mde_scanner **scanners_new(mde_engine *e)
+{
+	mde_scanner **sc = calloc((size_t)W.nworkers, sizeof(*sc));
+	int i;
+
+	for (i = 0; sc && i < W.nworkers; i++) {
+		if (!(sc[i] = mde_scanner_new(e))) {
+			while (i-- > 0)
+				mde_scanner_free(sc[i]);
+			free(sc);
+			return NULL;
+		}
+	}
+	return sc;
+}
+
+/* A generation of defs, e and ebg (owned from now on, ebg may be NULL)
+ * with a scanner per worker; NULL when out of memory. */
+static struct gen *gen_new(mde_defs *defs, mde_engine *e, mde_engine *ebg)
 {
 	struct gen *g = calloc(1, sizeof(*g));
-	int i;
+	mde_bundle_info bi;
 
 	if (!g) {
 		mde_engine_free(e);
+		mde_engine_free(ebg);
 		mde_defs_free(defs);
 		return NULL;
 	}
 	g->defs = defs;
 	g->e = e;
+	g->ebg = ebg;
 	snprintf(g->ver, sizeof(g->ver), "%s", mde_defs_version(defs));
-	g->sc = calloc((size_t)W.nworkers, sizeof(*g->sc));
-	for (i = 0; g->sc && i < W.nworkers; i++)
-		if (!(g->sc[i] = mde_scanner_new(e)))
-			break;
-	if (!g->sc || i < W.nworkers) {
+	if (mde_defs_bundle_info(defs, &bi) == MDE_OK)
+		g->bundle = bi.version;
+	g->sc = scanners_new(e);
+	if (ebg)
+		g->sbg = scanners_new(ebg);
+	if (!g->sc || (ebg && !g->sbg)) {
 		gen_free(g);
 		return NULL;
 	}
@@ -831,25 +1089,26 @@ static void notify_ready(const char *what)
 
 static void *reload_main(void *arg)
 {
+	const char *cause = arg;
 	mde_defs *defs = NULL;
-	mde_engine *e = NULL;
+	mde_engine *e = NULL, *ebg = NULL;
 	struct gen *g = NULL, *old;
 	uint64_t t0 = now_ns();
 	char msg[96];
 
-	(void)arg;
 	snprintf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%llu",
 		 (unsigned long long)(t0 / 1000));
 	wnotify(msg);
 	wlog_reopen();
-	wlog(WL_INFO, "reloading definitions");
-	if (W.build(W.o, &defs, &e) == 0)
-		g = gen_new(defs, e);
+	wlog(WL_INFO, "reloading definitions (%s)", cause);
+	if (W.build(W.o, &defs, &e, &ebg) == 0)
+		g = gen_new(defs, e, ebg);
 	if (!g) {
 		atomic_fetch_add(&wc.reload_failures, 1);
 		wlog_ev(WL_ERROR, "reload", (struct jfield[]){
-				JS("status", "failed") }, 1,
-			"reload failed: the old definitions stay in use");
+				JS("status", "failed"), JS("cause", cause) }, 2,
+			"reload failed (%s): the old definitions stay in use",
+			cause);
 		notify_ready("reload failed");
 		goto out;
 	}
@@ -889,64 +1148,77 @@ static void *reload_main(void *arg)
 	pthread_cond_broadcast(&W.qcond);
 	pthread_mutex_unlock(&W.qlock);
 	atomic_fetch_add(&wc.reloads, 1);
+	snprintf(msg, sizeof(msg), ", bundle version %llu",
+		 (unsigned long long)g->bundle);
 	wlog_ev(WL_INFO, "reload", (struct jfield[]){
 			JS("status", "ok"), JS("defs_version", g->ver),
-			JN("ms", (now_ns() - t0) / 1000000) }, 3,
-		"definitions reloaded: version %s (%.1f ms)", g->ver,
-		(double)(now_ns() - t0) / 1e6);
+			JN("bundle_version", g->bundle), JS("cause", cause),
+			JN("ms", (now_ns() - t0) / 1000000) }, 5,
+		"definitions reloaded: version %s%s (%s, %.1f ms)", g->ver,
+		g->bundle ? msg : "", cause, (double)(now_ns() - t0) / 1e6);
 	notify_ready("reloaded");
 out:
 	atomic_store(&W.reloading, 0);
 	return NULL;
 }
 
-void watch_reload(void)
+int watch_reload(const char *cause)
 {
 	pthread_attr_t a;
 	pthread_t t;
+	int rc = 1;
 
 	if (atomic_exchange(&W.reloading, 1)) {
 		wlog(WL_INFO, "a reload is already under way");
-		return;
+		return 0;
 	}
 	pthread_attr_init(&a);
 	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&t, &a, reload_main, NULL) != 0) {
+	/* cause: a string constant of the caller */
+	if (pthread_create(&t, &a, reload_main, (void *)(uintptr_t)cause)) {
 		wlog(WL_ERROR, "cannot start the reload: %s", strerror(errno));
 		atomic_store(&W.reloading, 0);
+		rc = 0;
 	}
 	pthread_attr_destroy(&a);
+	return rc;
 }
 
 /* ------------------------------------------------------ start / stop */
 
-int watch_start(const struct wopts *o, int fan, mde_defs *defs,
-		mde_engine *e, build_fn build, attach_fn attach)
+int watch_start(const struct wopts *o, int fan, int fanw, mde_defs *defs,
+		mde_engine *e, mde_engine *ebg, build_fn build,
+		attach_fn attach)
 {
 	pthread_condattr_t ca;
 	int i;
 
 	W.o = o;
 	W.fan = fan;
+	W.fanw = fanw;
 	W.self = getpid();
 	W.build = build;
 	W.attach = attach;
 	W.nworkers = o->threads;
 	atomic_store(&W.kcache, o->mode == MODE_BLOCK && !o->no_kcache);
 	W.qcap = (size_t)o->queue_size;
+	W.bcap = (size_t)o->bg_queue_size;
 	W.q = calloc(W.qcap, sizeof(*W.q));
+	W.bq = calloc(W.bcap ? W.bcap : 1, sizeof(*W.bq));
 	W.workers = calloc((size_t)W.nworkers, sizeof(*W.workers));
 	W.wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (!W.q || !W.workers || W.wake < 0 || lru_init((size_t)o->lru_size)) {
+	if (!W.q || !W.bq || !W.workers || W.wake < 0 ||
+	    lru_init((size_t)o->lru_size)) {
 		wlog(WL_ERROR, "cannot start: %s", strerror(errno ? errno
 								   : ENOMEM));
 		mde_engine_free(e);
+		mde_engine_free(ebg);
 		mde_defs_free(defs);
 		return -1;
 	}
 	/* scanners are made here, one thread, before any worker runs */
 	attach(o, e);
-	W.gen = gen_new(defs, e);
+	W.gen = gen_new(defs, e, ebg);
 	if (!W.gen) {
 		wlog(WL_ERROR, "cannot make %d scanners: out of memory",
 		     W.nworkers);
@@ -955,6 +1227,9 @@ int watch_start(const struct wopts *o, int fan, mde_defs *defs,
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&W.dcond, &ca);
+	/* workers wait for a background scan's due time, monotonic */
+	pthread_cond_destroy(&W.qcond);
+	pthread_cond_init(&W.qcond, &ca);
 	pthread_condattr_destroy(&ca);
 	for (i = 0; i < W.nworkers; i++) {
 		if (pthread_create(&W.workers[i], NULL, worker_main,
@@ -963,7 +1238,9 @@ int watch_start(const struct wopts *o, int fan, mde_defs *defs,
 	}
 	W.nworkers = i;
 	if (i == 0 || pthread_create(&W.deadline, NULL, deadline_main, NULL) ||
-	    pthread_create(&W.reader, NULL, reader_main, NULL)) {
+	    pthread_create(&W.reader, NULL, reader_main, NULL) ||
+	    (W.fanw >= 0 &&
+	     pthread_create(&W.closes, NULL, closes_main, NULL))) {
 		wlog(WL_ERROR, "cannot start threads: %s", strerror(errno));
 		return -1;
 	}
@@ -1006,12 +1283,19 @@ int watch_stop(void)
 	if (write(W.wake, &one, sizeof(one)) < 0)
 		wlog(WL_DEBUG, "eventfd: %s", strerror(errno));
 	pthread_join(W.reader, NULL);
+	if (W.fanw >= 0) {
+		pthread_join(W.closes, NULL);
+		close(W.fanw);
+	}
 	/* 2. workers stop taking work; a running scan is cut short where
 	 * the engine can (containers) */
 	pthread_mutex_lock(&W.qlock);
 	W.stop = 1;
-	if (W.gen)
+	if (W.gen) {
 		mde_engine_cancel(W.gen->e);
+		if (W.gen->ebg)
+			mde_engine_cancel(W.gen->ebg);
+	}
 	pthread_cond_broadcast(&W.qcond);
 	pthread_cond_broadcast(&W.idle);
 	pthread_mutex_unlock(&W.qlock);
@@ -1045,10 +1329,16 @@ int watch_stop(void)
 		W.qhead = (W.qhead + 1) % W.qcap;
 		W.qlen--;
 	}
+	while (W.blen) {
+		pev_unref(W.bq[W.bhead]);
+		W.bhead = (W.bhead + 1) % W.bcap;
+		W.blen--;
+	}
 	pthread_mutex_unlock(&W.qlock);
 	gen_free(W.gen);
 	W.gen = NULL;
 	free(W.q);
+	free(W.bq);
 	free(W.workers);
 	lru_free();
 	close(W.wake);

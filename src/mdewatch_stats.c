@@ -359,7 +359,8 @@ static void jnum(FILE *fp, const char *k, unsigned long long v)
 
 #define CTR(name) { #name, offsetof(struct wcounters, name) }
 static const struct { const char *name; size_t off; } counters[] = {
-	CTR(events), CTR(perm), CTR(scanned), CTR(cached), CTR(empty),
+	CTR(events), CTR(perm), CTR(scanned), CTR(background),
+	CTR(bg_skipped), CTR(bg_dropped), CTR(cached), CTR(empty),
 	CTR(denied), CTR(reported), CTR(late), CTR(fail_open),
 	CTR(fail_closed), CTR(deadline), CTR(overload), CTR(too_big),
 	CTR(errors), CTR(overflow), CTR(own), CTR(excluded), CTR(outside),

@@ -10,6 +10,16 @@ block` watching it (each watched run with a fresh, empty scan cache, so
 every file is really scanned once); medians of --runs runs, interleaved,
 and the ratio watched / unwatched (target <= 1.15).
 
+The floor (unless --no-floor; needs cc): the same workload under a
+trivial always-allow fanotify responder in C (built under --work), which
+scans nothing: "allow-all" answers every open (FAN_OPEN_PERM and
+FAN_OPEN_EXEC_PERM on the mount, like mdewatch --mode block), so each
+create and each read-back open is one permission round trip;
+"allow-all+ignore" also reads FAN_CLOSE_WRITE from a second group in
+batches and puts an ignore mark on every file written, as mdewatch does
+after a clean background scan, so only the create is a round trip.  No
+watcher that holds opens up can beat those.
+
 Cached opens: --opens opens (default 10,000) of the same 100 files,
 already scanned, each open timed alone; the percentiles with and without
 the watcher and the added p99 latency (target <= 50 us).
@@ -21,7 +31,7 @@ that is what the numbers are compared with.
 
   tests/bench/watch.py [--runs N] [--files N] [--opens N] [--threads N]
                        [--work DIR] [--mdewatch PATH] [--no-clamav]
-                       [--json FILE]
+                       [--no-floor] [--json FILE]
 """
 import argparse
 import json
@@ -196,6 +206,129 @@ class Mdewatch:
             sys.exit("watch.py: mdewatch exited %d" % rc)
 
 
+ALLOW_ALL_C = r"""
+/* allow-all MOUNT READYFILE [ignore]: answers every open ALLOW; with
+ * "ignore", reads close-writes from a second group in batches (5 ms) and
+ * puts an ignore mark for FAN_OPEN_PERM on each file written */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/fanotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int fan, fanw;
+
+static void *closes(void *arg)
+{
+	static char buf[256 * 1024] __attribute__((aligned(8)));
+	(void)arg;
+	for (;;) {
+		const struct fanotify_event_metadata *md = (void *)buf;
+		ssize_t n = read(fanw, buf, sizeof(buf));
+
+		for (; n > 0 && FAN_EVENT_OK(md, n); md = FAN_EVENT_NEXT(md, n)) {
+			struct stat st;
+
+			if (md->fd < 0)
+				continue;
+			fstat(md->fd, &st);
+			fanotify_mark(fan, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK |
+				      FAN_MARK_EVICTABLE, FAN_OPEN_PERM, md->fd, NULL);
+			close(md->fd);
+		}
+		usleep(5000);
+	}
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	static char buf[256 * 1024] __attribute__((aligned(8)));
+	unsigned ef = O_RDONLY | O_LARGEFILE | O_CLOEXEC | O_NOATIME;
+	pthread_t t;
+	int fd;
+
+	if (argc < 3)
+		return 2;
+	fan = fanotify_init(FAN_CLOEXEC | FAN_CLASS_CONTENT |
+			    FAN_UNLIMITED_MARKS, ef);
+	if (fan < 0 || fanotify_mark(fan, FAN_MARK_ADD | FAN_MARK_MOUNT,
+				     FAN_OPEN_PERM | FAN_OPEN_EXEC_PERM,
+				     AT_FDCWD, argv[1]) < 0) {
+		perror("allow-all");
+		return 2;
+	}
+	if (argc > 3 && strcmp(argv[3], "ignore") == 0) {
+		fanw = fanotify_init(FAN_CLOEXEC | FAN_CLASS_NOTIF |
+				     FAN_UNLIMITED_QUEUE, ef);
+		if (fanw < 0 || fanotify_mark(fanw, FAN_MARK_ADD | FAN_MARK_MOUNT,
+					      FAN_CLOSE_WRITE, AT_FDCWD,
+					      argv[1]) < 0 ||
+		    pthread_create(&t, NULL, closes, NULL)) {
+			perror("allow-all");
+			return 2;
+		}
+	}
+	fd = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	close(fd);
+	for (;;) {
+		const struct fanotify_event_metadata *md = (void *)buf;
+		ssize_t n = read(fan, buf, sizeof(buf));
+
+		for (; n > 0 && FAN_EVENT_OK(md, n); md = FAN_EVENT_NEXT(md, n)) {
+			struct fanotify_response r = { md->fd, FAN_ALLOW };
+			struct stat st;
+
+			if (md->fd < 0)
+				continue;
+			fstat(md->fd, &st);
+			if (write(fan, &r, sizeof(r)) < 0)
+				perror("allow-all: response");
+			close(md->fd);
+		}
+	}
+}
+"""
+
+
+class AllowAll:
+    """The floor: a trivial always-allow responder (see the docstring)."""
+
+    def __init__(self, work, mnt, ignore):
+        self.work, self.mnt, self.ignore = work, mnt, ignore
+        self.binary = os.path.join(work, "allow-all")
+        self.proc = None
+
+    def build(self):
+        src = self.binary + ".c"
+        with open(src, "w") as fh:
+            fh.write(ALLOW_ALL_C)
+        r = subprocess.run(["cc", "-O2", "-pthread", "-o", self.binary, src],
+                           stderr=subprocess.PIPE)
+        if r.returncode != 0:
+            raise OSError("cc: %s" % r.stderr.decode(errors="replace"))
+
+    def start(self):
+        ready = self.binary + ".ready"
+        if os.path.exists(ready):
+            os.unlink(ready)
+        self.proc = subprocess.Popen(
+            [self.binary, self.mnt, ready] + (["ignore"] if self.ignore
+                                              else []))
+        limit = time.monotonic() + 20
+        while not os.path.exists(ready):
+            if self.proc.poll() is not None or time.monotonic() > limit:
+                sys.exit("watch.py: allow-all did not start")
+            time.sleep(0.01)
+
+    def stop(self):
+        self.proc.kill()
+        self.proc.wait()
+
+
 class Clamonacc:
     """clamd (private config, socket and database) + clamonacc --fdpass
     in prevention mode on the mount."""
@@ -285,9 +418,10 @@ def run_workloads(a, mnt, tar, watcher, label):
         extra = ""
         if isinstance(watcher, Mdewatch):
             c = watcher.counters()
-            extra = (" (scanned %d, cached %d, empty %d, fail-open %d)"
-                     % (c["scanned"], c["cached"], c["empty"],
-                        c["fail_open"]))
+            extra = (" (scanned %d, in the background %d, cached %d, "
+                     "empty %d, fail-open %d)"
+                     % (c["scanned"], c.get("background", 0), c["cached"],
+                        c["empty"], c["fail_open"]))
         if watcher:
             watcher.stop()
         times.append(el)
@@ -326,6 +460,8 @@ def main():
     ap.add_argument("--mdewatch", default=os.path.join(TOP, "src",
                                                         "mdewatch"))
     ap.add_argument("--no-clamav", action="store_true")
+    ap.add_argument("--no-floor", action="store_true",
+                    help="do not time the always-allow responder")
     ap.add_argument("--json", help="write the results to this file")
     a = ap.parse_args()
     if os.geteuid() != 0:
@@ -350,6 +486,15 @@ def main():
             ("--no-cache", Mdewatch(a.mdewatch, mnt, a.work, a.threads,
                                     ["--no-cache"])),
         ]
+        if not a.no_floor:
+            floor = [("allow-all", AllowAll(a.work, mnt, False)),
+                     ("allow+ign", AllowAll(a.work, mnt, True))]
+            try:
+                floor[0][1].build()
+                floor[1][1].build()
+                variants += floor
+            except OSError as e:
+                res["floor"] = "not measured: %s" % e
         times = {name: [] for name, _ in variants}
         one = argparse.Namespace(runs=1)
         for _ in range(a.runs):        # interleaved: drift hits all
@@ -360,6 +505,11 @@ def main():
         res["ratio"] = res["mdewatch_s"] / res["unwatched_s"]
         res["nocache_s"] = statistics.median(times["--no-cache"])
         res["nocache_ratio"] = res["nocache_s"] / res["unwatched_s"]
+        for name, key in (("allow-all", "allow_all"),
+                          ("allow+ign", "allow_all_ignore")):
+            if times.get(name):
+                res[key + "_s"] = statistics.median(times[name])
+                res[key + "_ratio"] = res[key + "_s"] / res["unwatched_s"]
         log("cached opens: %d opens of 100 files scanned before" % a.opens)
         lb = latency(a, mnt, None, "unwatched")
         lw = latency(a, mnt, Mdewatch(a.mdewatch, mnt, a.work, a.threads),
@@ -402,6 +552,14 @@ def main():
                   "ok" if res["ratio"] <= 1.15 else "MISS"))
     log("mdewatch --no-cache          %.3f s  ratio %.2fx"
         % (res["nocache_s"], res["nocache_ratio"]))
+    if "allow_all_s" in res:
+        log("floor: allow-all             %.3f s  ratio %.2fx  (a round trip "
+            "per open, no scan)" % (res["allow_all_s"], res["allow_all_ratio"]))
+        log("floor: allow-all+ignore      %.3f s  ratio %.2fx  (a round trip "
+            "per create, no scan)" % (res["allow_all_ignore_s"],
+                                       res["allow_all_ignore_ratio"]))
+    elif "floor" in res:
+        log("floor: %s" % res["floor"])
     log("cached open, added latency:  p50 %.1f us, p99 %.1f us  "
         "(target p99 <= 50 us: %s)"
         % (res["added_p50_us"], res["added_p99_us"],

@@ -4,9 +4,11 @@
 # matching ELF cannot be run (EPERM), clean files open, excluded paths and
 # processes are not scanned; audit mode reports a dropped file; a slow scan
 # is answered ALLOW at the deadline; kill -9 leaves no process blocked;
-# SIGHUP loads new definitions, SIGTERM stops at once; --stats and
-# --status read the stats file; bad input is refused with status 2; the
-# systemd unit passes `systemd-analyze verify`.
+# SIGHUP loads new definitions, and so does activating a bundle in the
+# definitions store (`mdescan definitions update`), without a restart;
+# SIGTERM stops at once; --stats and --status read the stats file; bad
+# input is refused with status 2; the systemd unit passes
+# `systemd-analyze verify`.
 #
 # Needs root (fanotify permission events need CAP_SYS_ADMIN) and a kernel
 # with fanotify; skipped (77) otherwise.
@@ -290,6 +292,49 @@ watch_term 1000
 [ ! -e "$W_READY" ] || fail "ready file left behind"
 expect_exit 3 "$MDEWATCH" --status --pidfile "$W_PID" --stats-file "$W_STATS"
 timeout 10 cat "$M1/eicar.txt" >/dev/null || fail "EICAR still blocked after the daemon stopped"
+
+# ------------------------------------------------------------ the store
+
+step "a bundle activated in the store is loaded at once, by the same daemon"
+MDESIG=${MDESIG:-$(dirname "$MDESCAN")/mdesig}
+[ -x "$MDESIG" ] || fail "mdesig not found next to $MDESCAN"
+ST=$T/store
+mkdir -p "$T/bsrc1" "$T/bsrc2"
+printf 'mdewatch t-watch store marker\n' >"$T/marker.src"
+cp "$TOPSRC/sigdb/eicar.hsb" "$T/bsrc1/"
+cp "$TOPSRC/sigdb/eicar.hsb" "$T/bsrc2/"
+printf '%s:%d:Test.Store.Marker\n' "$(sha256sum <"$T/marker.src" | cut -c1-64)" \
+	"$(wc -c <"$T/marker.src")" >"$T/bsrc2/marker.hsb"
+expect_exit 0 "$MDESIG" keygen -o "$T/bk"
+expect_exit 0 "$MDESIG" build --version 1 --key "$T/bk.sec" -o "$T/v1.mdb" "$T/bsrc1"
+expect_exit 0 "$MDESIG" build --version 2 --key "$T/bk.sec" -o "$T/v2.mdb" "$T/bsrc2"
+expect_exit 0 mds definitions update --store "$ST" --keys "$T/bk.pub" --from "$T/v1.mdb"
+M4=$T/m4
+mount_tmpfs "$M4"
+watch_start store --mode block --path "$M4" --store "$ST" --keys "$T/bk.pub" --no-cache
+grep -q "(bundle version 1): " "$W_ERR" || { cat "$W_ERR" >&2; fail "bundle v1 of the store not loaded"; }
+cp "$T/marker.src" "$M4/marker.txt"
+sleep 0.05
+timeout 10 cat "$M4/marker.txt" >/dev/null || fail "the marker is blocked by v1, which does not name it"
+make_eicar "$M4/eicar.txt"
+must_eperm cat "$M4/eicar.txt"
+expect_exit 0 mds definitions update --store "$ST" --keys "$T/bk.pub" --from "$T/v2.mdb"
+t0=$(ms)
+tries=0
+while timeout 10 cat "$M4/marker.txt" >/dev/null 2>&1; do
+	tries=$((tries + 1))
+	[ "$(($(ms) - t0))" -lt 10000 ] || { cat "$W_ERR" >&2; fail "the marker still opens 10 s after v2 was activated"; }
+	sleep 0.05
+done
+step "blocked $(($(ms) - t0)) ms after the update"
+must_eperm cat "$M4/marker.txt"
+kill -0 "$WPID" 2>/dev/null || fail "mdewatch exited"
+[ "$(cat "$W_PID")" = "$WPID" ] || fail "the pidfile names another process"
+wait_json 5 type=reload status=ok cause=store bundle_version=2
+wait_json 5 type=finding name=Test.Store.Marker action=denied "path=$M4/marker.txt"
+grep -q 'definitions reloaded: version .*, bundle version 2 (store' "$W_ERR" || { cat "$W_ERR" >&2; fail "the reload is not logged with the new version"; }
+must_eperm cat "$M4/eicar.txt"
+watch_term 1000
 
 # ------------------------------------------------------------ audit mode
 
