@@ -26,6 +26,7 @@
 #include "defstore.h"
 #include "health.h"
 #include "mdecfg.h"
+#include "mdelog.h"
 #include "mdescan.h"
 #include "output.h"
 #include "scanrec.h"
@@ -42,7 +43,8 @@ enum {
 	OPT_MAX_RECURSION, OPT_MAX_FILES, OPT_MAX_SCANSIZE, OPT_MAX_MEMBER,
 	OPT_MAX_RATIO, OPT_BOMB_MIN, OPT_BOMB, OPT_KEYS, OPT_STORE,
 	OPT_ACTION, OPT_QDIR, OPT_HISTORY_DB, OPT_NO_HISTORY, OPT_LOCK,
-	OPT_PUA, OPT_ALLOW, OPT_FORENSIC, OPT_CONFIG
+	OPT_PUA, OPT_ALLOW, OPT_FORENSIC, OPT_CONFIG, OPT_LOG_LEVEL,
+	OPT_NO_SYSLOG
 };
 
 static const struct option longopts[] = {
@@ -67,6 +69,7 @@ static const struct option longopts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "keys", required_argument, NULL, OPT_KEYS },
 	{ "lock", required_argument, NULL, OPT_LOCK },
+	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "max-depth", required_argument, NULL, OPT_MAX_DEPTH },
 	{ "max-filesize", required_argument, NULL, OPT_MAX_FILESIZE },
 	{ "max-files", required_argument, NULL, OPT_MAX_FILES },
@@ -81,6 +84,7 @@ static const struct option longopts[] = {
 	{ "no-prefilter", no_argument, NULL, OPT_NO_PREFILTER },
 	{ "no-preselect", no_argument, NULL, OPT_NO_PRESELECT },
 	{ "no-summary", no_argument, NULL, OPT_NO_SUMMARY },
+	{ "no-syslog", no_argument, NULL, OPT_NO_SYSLOG },
 	{ "null", no_argument, NULL, OPT_NULL },
 	{ "one-file-system", no_argument, NULL, OPT_ONE_FS },
 	{ "pua", required_argument, NULL, OPT_PUA },
@@ -110,6 +114,7 @@ struct opts {
 	const char *keys, *store;
 	const char *history_db, *qdir, *lock;
 	int no_history, forensic, retention;
+	int64_t log_level; /* enum mdelog_level, -1: no syslog */
 	enum scan_action action;
 	int no_cache, no_preselect, no_prefilter;
 	int follow, full, quick, json, nice, summary, null, one_fs, all_fs;
@@ -189,6 +194,8 @@ static void usage(FILE *fp)
 	      "                          (default /etc/mdescan/keys)\n"
 	      "      --lock FILE         hold FILE locked while scanning; "
 	      "another scan with it fails\n"
+	      "      --log-level LEVEL   syslog: error, warning, info "
+	      "(default) or debug\n"
 	      "      --max-depth N       directory depth limit (default 64)\n"
 	      "      --max-filesize SIZE skip larger files; K/M/G, 0 = no "
 	      "limit (default 100M)\n"
@@ -215,6 +222,7 @@ static void usage(FILE *fp)
 	      "      --no-preselect      scan every file with every YARA "
 	      "rule\n"
 	      "      --no-summary        no summary on stderr\n"
+	      "      --no-syslog         do not log to syslog\n"
 	      "      --null              --files-from entries end with NUL\n"
 	      "      --one-file-system   stay on each start path's "
 	      "filesystem\n"
@@ -452,6 +460,7 @@ static void apply_config(int argc, char **argv, struct opts *o)
 	cfg_int("bomb_min_size", &o->bomb_min);
 	cfg_int("archive_bomb", &o->bomb); /* enum index = mde_policy */
 	cfg_int("pua", &o->pua);
+	cfg_int("log_level", &o->log_level); /* enum index = mdelog_level */
 	if (mdecfg_get_int(cfg, "action", &n))
 		o->action = (enum scan_action)n;
 	if (mdecfg_get_str(cfg, "archive_types", &v))
@@ -476,6 +485,22 @@ static void apply_config(int argc, char **argv, struct opts *o)
 	mdecfg_each(cfg, "allowed_threat", cfg_add, o);
 }
 
+/* -V: the tool, the engine, the libraries and the active definitions. */
+static void print_version(const struct opts *o)
+{
+	struct defstore_status st;
+
+	printf("mdescan %s (engine %s)\n%s", PACKAGE_VERSION,
+	       MDE_ENGINE_VERSION, mde_library_versions());
+	defstore_status(o->store, &st);
+	if (st.cur.have)
+		printf("definitions %llu (%s)\n",
+		       (unsigned long long)st.cur.bi.version, st.cur.path);
+	else
+		printf("definitions built-in (none installed in %s)\n",
+		       o->store);
+}
+
 static void parse_args(int argc, char **argv, struct opts *o)
 {
 	int c;
@@ -494,6 +519,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	o->bomb = MDE_POLICY_AUDIT;
 	o->pua = MDE_POLICY_AUDIT;
 	o->retention = HIST_RETENTION_DAYS;
+	o->log_level = MDELOG_INFO;
 	apply_config(argc, argv, o);
 	o->dbs = calloc((size_t)argc, sizeof(*o->dbs));
 	if (!o->dbs)
@@ -509,8 +535,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 				bad_value("number (1..1024)", "--threads");
 			break;
 		case 'V':
-			printf("mdescan %s (engine %s)\n%s", PACKAGE_VERSION,
-			       MDE_ENGINE_VERSION, mde_library_versions());
+			print_version(o);
 			exit(0);
 		case 'z': o->allmatch = 1; break;
 		case OPT_CACHE_DIR: o->cache_dir = optarg; break;
@@ -520,6 +545,16 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case OPT_FILES_FROM: o->files_from = optarg; break;
 		case OPT_FOLLOW: o->follow = 1; break;
 		case OPT_FORENSIC: o->forensic = 1; break;
+		case OPT_NO_SYSLOG: o->log_level = -1; break;
+		case OPT_LOG_LEVEL:
+			o->log_level = !strcmp(optarg, "error") ? MDELOG_ERROR
+				: !strcmp(optarg, "warning") ? MDELOG_WARNING
+				: !strcmp(optarg, "info") ? MDELOG_INFO
+				: !strcmp(optarg, "debug") ? MDELOG_DEBUG : -2;
+			if (o->log_level == -2)
+				bad_value("level (error, warning, info, "
+					  "debug)", "--log-level");
+			break;
 		case OPT_CONFIG: break; /* read first, by apply_config() */
 		case OPT_FULL: o->full = 1; break;
 		case OPT_KEYS: o->keys = optarg; break;
@@ -709,6 +744,7 @@ static void on_event(void *ctx, const mde_event *ev)
 	clear_progress(r);
 	r->fmt->event(stdout, &r->oo, ev);
 	scanrec_event(r->rec, ev);
+	mdelog_event(ev);
 	pthread_mutex_unlock(&r->lock);
 }
 
@@ -931,6 +967,10 @@ int main(int argc, char **argv)
 	ro.npaths = (size_t)(argc - optind);
 	ro.defs_version = r.oo.defs_version;
 	r.rec = scanrec_begin(&ro);
+	mdelog_open((int)o.log_level);
+	mdelog(MDELOG_INFO, "%s scan started (definitions %s)",
+	       o.quick ? "quick" : o.full ? "full" : "custom",
+	       r.oo.defs_version);
 	pthread_mutex_init(&r.lock, NULL);
 	cancel_engine = e;
 	signal(SIGINT, on_signal);
@@ -966,6 +1006,11 @@ int main(int argc, char **argv)
 	if (fflush(stdout) != 0 || ferror(stdout))
 		status = status ? status : 2;
 	scanrec_end(r.rec, &s, rc != MDE_OK);
+	mdelog(MDELOG_INFO, "scan %s: %llu files, %llu findings, %llu "
+	       "errors, exit status %d", s.cancelled ? "cancelled" : "ended",
+	       (unsigned long long)s.files, (unsigned long long)s.findings,
+	       (unsigned long long)s.errors, status);
+	mdelog_close();
 	mde_engine_free(e);
 	mde_defs_free(defs);
 	free(o.dbs);

@@ -21,6 +21,7 @@
 
 #include <openssl/evp.h>
 
+#include "mdelog.h"
 #include "scanrec.h"
 #include "vault.h"
 
@@ -133,6 +134,7 @@ static hist_state do_remove(const char *path, const char *sha)
 		return HIST_DETECTED;
 	}
 	warnx("%s: removed", path);
+	mdelog(MDELOG_WARNING, "removed: %s", path);
 	return HIST_REMOVED;
 }
 
@@ -149,6 +151,7 @@ static hist_state do_quarantine(struct scanrec *r, const mde_event *ev,
 			warnx("%s: quarantined with warnings: %s", ev->path,
 			      err);
 		warnx("%s: quarantined as %s", ev->path, qid);
+		mdelog(MDELOG_WARNING, "quarantined: %s as %s", ev->path, qid);
 		return HIST_QUARANTINED;
 	}
 	qid[0] = '\0';
