@@ -1059,3 +1059,16 @@ int mdecfg_same(const struct mdecfg_key *key, const char *a, const char *b)
 		return strcmp(a, b) == 0;
 	}
 }
+
+const char *mdecfg_path_from_args(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		if (!strcmp(argv[i], "--config") && i + 1 < argc)
+			return argv[i + 1];
+		if (!strncmp(argv[i], "--config=", 9))
+			return argv[i] + 9;
+	}
+	return NULL;
+}

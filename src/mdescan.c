@@ -417,20 +417,6 @@ static int cfg_add(void *ctx, const struct mdecfg_val *v)
 	return 0;
 }
 
-/* The --config FILE given (before getopt runs), or the default. */
-static const char *config_path(int argc, char **argv)
-{
-	int i;
-
-	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
-		if (!strcmp(argv[i], "--config") && i + 1 < argc)
-			return argv[i + 1];
-		if (!strncmp(argv[i], "--config=", 9))
-			return argv[i] + 9;
-	}
-	return NULL;
-}
-
 /*
  * Loads mdescan.conf (a missing default file is an empty one) as the
  * defaults the command line overrides.  A bad line is fatal: never a scan
@@ -438,7 +424,7 @@ static const char *config_path(int argc, char **argv)
  */
 static void apply_config(int argc, char **argv, struct opts *o)
 {
-	const char *path = config_path(argc, argv), *v;
+	const char *path = mdecfg_path_from_args(argc, argv), *v;
 	char err[1024];
 	int64_t n;
 	int b;

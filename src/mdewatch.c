@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "defstore.h"
+#include "mdecfg.h"
 #include "mdewatch_int.h"
 
 enum {
@@ -35,6 +36,7 @@ enum {
 	OPT_LOG_LEVEL, OPT_LRU, OPT_MARK, OPT_MAX_FILESIZE, OPT_MAX_PROCS,
 	OPT_MODE, OPT_NO_CACHE, OPT_NO_KCACHE, OPT_PATH, OPT_PIDFILE, OPT_QUEUE,
 	OPT_READY, OPT_SORT, OPT_STATS, OPT_STATS_FILE, OPT_STATUS, OPT_STORE,
+	OPT_CONFIG,
 	OPT_TEST_DELAY, OPT_TIMEOUT, OPT_TOP
 };
 
@@ -67,6 +69,7 @@ static const struct option longopts[] = {
 	{ "stats-file", required_argument, NULL, OPT_STATS_FILE },
 	{ "status", no_argument, NULL, OPT_STATUS },
 	{ "store", required_argument, NULL, OPT_STORE },
+	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "test-delay-ms", required_argument, NULL, OPT_TEST_DELAY },
 	{ "threads", required_argument, NULL, 'j' },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
@@ -89,6 +92,8 @@ static void usage(FILE *fp)
 	      "\n"
 	      "      --allow-fs TYPE     also watch a pseudo, network or "
 	      "FUSE filesystem type\n"
+	      "      --config FILE       configuration (default "
+	      "/etc/mdescan/mdescan.conf)\n"
 	      "      --cache-dir DIR     scan cache (default "
 	      "$MDESCAN_CACHE_DIR, else " DEF_CACHE ")\n"
 	      "  -d, --database PATH     definitions file or directory "
@@ -275,6 +280,71 @@ static void add_exclude_process(struct wopts *o, const char *arg)
 	push(&o->excl_proc, &o->nexcl_proc, r);
 }
 
+/* ----------------------------------------------- mdescan.conf(5) */
+
+static struct mdecfg *cfg; /* its strings are borrowed by wopts */
+
+static int cfg_each(void *ctx, const struct mdecfg_val *v)
+{
+	struct wopts *o = ctx;
+	char *c;
+
+	if (!strcmp(v->key->name, "watch_path")) {
+		add_path(o, v->value);
+		return 0;
+	}
+	if (!strcmp(v->key->name, "exclude_process")) {
+		add_exclude_process(o, v->value);
+		return 0;
+	}
+	if (!(c = strdup(v->value)))
+		die("out of memory");
+	push(&o->excl_path, &o->nexcl_path, c);
+	return 0;
+}
+
+/*
+ * The settings of mdescan.conf that concern the watcher, as defaults the
+ * command line overrides; a bad line stops it (exit 2) before it marks
+ * anything.
+ */
+static void apply_config(int argc, char **argv, struct wopts *o)
+{
+	const char *path = mdecfg_path_from_args(argc, argv);
+	char err[1024];
+	int64_t n;
+	int b;
+
+	cfg = mdecfg_load(path ? path : mdecfg_default_path(), !path, err,
+			  sizeof(err));
+	if (!cfg) {
+		fprintf(stderr, "mdewatch: configuration: %s\n", err);
+		exit(2);
+	}
+	if (mdecfg_get_int(cfg, "threads", &n))
+		o->threads = n > 256 ? 256 : (int)n;
+	if (mdecfg_get_int(cfg, "max_filesize", &n))
+		o->max_filesize = n;
+	if (mdecfg_get_int(cfg, "timeout", &n) && n >= 1)
+		o->timeout = (int)n;
+	if (mdecfg_get_int(cfg, "log_level", &n))
+		o->log_level = (int)n; /* same order: error .. debug */
+	if (mdecfg_get_int(cfg, "watch_mode", &n))
+		o->mode = n ? MODE_BLOCK : MODE_AUDIT;
+	if (mdecfg_get_int(cfg, "watch_deadline_ms", &n))
+		o->deadline_ms = (int)n;
+	if (mdecfg_get_bool(cfg, "watch_fail_closed", &b))
+		o->fail_closed = b;
+	if (mdecfg_get_bool(cfg, "no_cache", &b))
+		o->no_cache = b;
+	mdecfg_get_str(cfg, "cache_dir", &o->cache_dir);
+	mdecfg_get_str(cfg, "store", &o->store);
+	mdecfg_get_str(cfg, "keys", &o->keys);
+	mdecfg_each(cfg, "watch_path", cfg_each, o);
+	mdecfg_each(cfg, "exclude_path", cfg_each, o);
+	mdecfg_each(cfg, "exclude_process", cfg_each, o);
+}
+
 static void parse_args(int argc, char **argv, struct wopts *o, int *cmd)
 {
 	static const char *const modes[] = { "audit", "block", NULL };
@@ -296,6 +366,7 @@ static void parse_args(int argc, char **argv, struct wopts *o, int *cmd)
 	o->top = 20;
 	o->store = DEFSTORE_DIR;
 	o->keys = DEFSTORE_KEYS;
+	apply_config(argc, argv, o);
 	while ((c = getopt_long(argc, argv, "d:hj:V", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': push(&o->dbs, &o->ndbs, optarg); break;
@@ -354,6 +425,7 @@ static void parse_args(int argc, char **argv, struct wopts *o, int *cmd)
 		case OPT_STATS_FILE: o->stats_file = optarg; break;
 		case OPT_STATUS: *cmd |= 2; break;
 		case OPT_STORE: o->store = optarg; break;
+		case OPT_CONFIG: break; /* read first, by apply_config() */
 		case OPT_TEST_DELAY:
 			o->test_delay_ms = parse_num(optarg, "--test-delay-ms",
 						     0, 600000, 0);

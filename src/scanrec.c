@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -227,6 +228,17 @@ void scanrec_end(struct scanrec *r, const mde_summary *s, int failed)
 					   : HIST_SUCCEEDED) < 0)
 			warnx("history: %s", hist_error(r->h));
 		hist_purge(r->h, r->o->retention_days);
+	}
+	/* the vault's retention, like the history's (mdatp's 90 days) */
+	if (r->o->action == SCAN_ACT_QUARANTINE && r->o->retention_days > 0 &&
+	    access(r->o->vault, F_OK) == 0) {
+		char err[512];
+		size_t n = 0;
+
+		if (vault_purge(r->o->vault, time(NULL) -
+				(time_t)r->o->retention_days * 86400, &n, err,
+				sizeof(err)) < 0)
+			warnx("quarantine retention: %s", err);
 	}
 	hist_close(r->h);
 	for (i = 0; i < r->ndone; i++)
