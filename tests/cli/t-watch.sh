@@ -133,7 +133,7 @@ step "the systemd unit passes systemd-analyze verify"
 UNIT=$TOPSRC/contrib/systemd/mdewatch.service
 [ -r "$UNIT" ] || fail "missing $UNIT"
 if command -v systemd-analyze >/dev/null 2>&1; then
-	sed "s#/usr/bin/mdewatch#$MDEWATCH#" "$UNIT" >"$T/mdewatch.service"
+	sed "s#/usr/s*bin/mdewatch#$MDEWATCH#" "$UNIT" >"$T/mdewatch.service"
 	# Documentation=man:mdewatch(8) is looked up with man(1)
 	mkdir -p "$T/man/man8"
 	cp "$TOPSRC/man/mdewatch.8" "$T/man/man8/"
