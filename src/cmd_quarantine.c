@@ -133,6 +133,8 @@ static int q_list(const struct qopts *o)
 	return fflush(stdout) == 0 ? 0 : qerr("stdout: %s", strerror(errno));
 }
 
+void (*quarantine_state_hook)(const char *id, int removed);
+
 static int q_restore(const struct qopts *o)
 {
 	char err[4096], to[4096];
@@ -150,6 +152,8 @@ static int q_restore(const struct qopts *o)
 	printf("%s: restored to ", o->id);
 	out_text_path(stdout, to, strlen(to));
 	putchar('\n');
+	if (quarantine_state_hook)
+		quarantine_state_hook(o->id, 0);
 	return 0;
 }
 

@@ -291,8 +291,10 @@ static int subcommand(int argc, char **argv, int *status)
 		*status = cmd_definitions(argc - 1, argv + 1);
 	else if (!strcmp(v, "threat") && !strcmp(w, "allowed"))
 		*status = cmd_allowed(argc - 2, argv + 2);
-	else if (!strcmp(v, "threat") && !strcmp(w, "quarantine"))
+	else if (!strcmp(v, "threat") && !strcmp(w, "quarantine")) {
+		quarantine_state_hook = scanrec_quarantine_state;
 		*status = cmd_quarantine(argc - 3, argv + 3);
+	}
 	else if ((!strcmp(v, "scan") && !strcmp(w, "list")) ||
 		 (!strcmp(v, "threat") && (!strcmp(w, "list") ||
 					   !strcmp(w, "get"))))

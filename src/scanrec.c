@@ -246,3 +246,45 @@ void scanrec_end(struct scanrec *r, const mde_summary *s, int failed)
 	free(r->done);
 	free(r);
 }
+
+struct qids {
+	const char *qid;
+	int64_t *ids;
+	size_t n, cap;
+};
+
+static int find_qid(void *ctx, const hist_threat *t)
+{
+	struct qids *q = ctx;
+	int64_t *v;
+
+	if (!t->quarantine_id || strcmp(t->quarantine_id, q->qid))
+		return 0;
+	if (q->n == q->cap) {
+		q->cap = q->cap ? 2 * q->cap : 4;
+		if (!(v = realloc(q->ids, q->cap * sizeof(*v))))
+			return 1;
+		q->ids = v;
+	}
+	q->ids[q->n++] = t->id;
+	return 0;
+}
+
+void scanrec_quarantine_state(const char *qid, int removed)
+{
+	struct qids q = { qid, NULL, 0, 0 };
+	char err[512], *path = hist_default_path();
+	hist *h = path ? hist_open(path, 0, err, sizeof(err)) : NULL;
+	size_t i;
+
+	free(path);
+	if (!h)
+		return; /* no history to follow: nothing recorded it */
+	hist_threat_list(h, 0, find_qid, &q);
+	for (i = 0; i < q.n; i++)
+		hist_threat_set_state(h, q.ids[i], removed ? HIST_REMOVED
+							   : HIST_RESTORED,
+				      NULL);
+	free(q.ids);
+	hist_close(h);
+}

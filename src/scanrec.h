@@ -31,4 +31,8 @@ void scanrec_event(struct scanrec *r, const mde_event *ev);
 /* Ends the record: succeeded, failed (failed != 0) or cancelled. */
 void scanrec_end(struct scanrec *r, const mde_summary *s, int failed);
 
+/* After `threat quarantine restore`: the threats of entry qid in the
+ * history become restored (removed != 0: removed). */
+void scanrec_quarantine_state(const char *qid, int removed);
+
 #endif

@@ -175,4 +175,8 @@ int vault_purge(const char *vault_dir, time_t cutoff, size_t *removed,
  */
 int cmd_quarantine(int argc, char **argv);
 
+/* Called by cmd_quarantine() after a restore (removed 0), for the
+ * history to follow; NULL (the default) for none. */
+extern void (*quarantine_state_hook)(const char *id, int removed);
+
 #endif

@@ -22,9 +22,11 @@ expect_exit 0 mds threat list --json --db "$DB"
 [ "$(jq -r '.[0].state + " " + .[0].action + " " + .[0].name' "$OUT")" = \
   "quarantined quarantine Eicar-Test-Signature" ] || { show_output; fail "threat record"; }
 qid=$(jq -r '.[0].quarantine_id' "$OUT")
-expect_exit 0 mds threat quarantine restore --vault "$Q" "$qid"
+MDESCAN_HISTORY_DB=$DB expect_exit 0 mds threat quarantine restore --vault "$Q" "$qid"
 [ "$(sha256sum "$T/a/eicar.com" | cut -d' ' -f1)" = "$sum" ] || fail "restore is not byte-identical"
 [ "$(stat -c %a "$T/a/eicar.com")" = 640 ] || fail "restore lost the mode"
+MDESCAN_HISTORY_DB=$DB mds threat list --json --db "$DB" >"$OUT"
+[ "$(jq -r '.[0].state' "$OUT")" = restored ] || { cat "$OUT" >&2; fail "history does not say restored"; }
 
 step "remove deletes a finding only"
 printf 'clean\n' > "$T/a/clean.txt"
