@@ -172,8 +172,13 @@ static char *chain(const mde_event *ev)
 		return NULL;
 	memcpy(s, ev->path, ev->path_len);
 	p = s + ev->path_len;
-	for (i = 0; i < ev->nlayers; i++)
-		p += sprintf(p, "//%s", ev->layers[i]);
+	for (i = 0; i < ev->nlayers; i++) {
+		size_t l = strlen(ev->layers[i]);
+
+		memcpy(p, "//", 2);
+		memcpy(p + 2, ev->layers[i], l);
+		p += 2 + l;
+	}
 	*p = '\0';
 	return s;
 }
