@@ -222,8 +222,31 @@ typedef enum mde_event_type {
 	MDE_EV_FINDING = 1, /* a signature matched */
 	MDE_EV_ERROR,       /* a file or directory could not be scanned */
 	MDE_EV_SKIPPED,     /* not scanned on purpose: FIFO, device, limit */
-	MDE_EV_CLEAN        /* a file was scanned and nothing matched */
+	MDE_EV_CLEAN,       /* a file was scanned and nothing matched */
+	MDE_EV_FILE         /* MDE_OPT_FILE_EVENTS: a file on disk is done
+			       (after all its other events); file, score
+			       and nfound describe the whole file */
 } mde_event_type;
+
+/*
+ * What is known of a file on disk, from fstat()/statx() of the open file
+ * (not of the path).  Valid only during the callback.
+ */
+typedef struct mde_fileinfo {
+	uint64_t dev, ino;
+	uint32_t mode;           /* st_mode: type and permission bits */
+	uint32_t uid, gid, nlink;
+	uint64_t size;
+	int64_t atime_ns;        /* nanoseconds since the epoch, as read
+				    before the file was read */
+	int64_t mtime_ns, ctime_ns;
+	int64_t btime_ns;        /* birth time (statx), -1 when unknown */
+	/* MDE_OPT_FILE_HASHES: lower-case hex of the whole file; else NULL */
+	const char *md5, *sha1, *sha256;
+	int noatime;             /* 1: opened with O_NOATIME; 0: the kernel
+				    refused it (EPERM: not the owner and no
+				    CAP_FOWNER), so reading may move atime */
+} mde_fileinfo;
 
 /*
  * One event.  All pointers are valid only during the callback.  path holds
@@ -240,7 +263,13 @@ typedef struct mde_event {
 	const char *rule_ns;     /* FINDING (yara): rule namespace */
 	const char *description; /* FINDING (yara): meta description */
 	const char *author;      /* FINDING (yara): meta author */
-	long score;              /* FINDING (yara): meta score, or -1 */
+	long score;              /* FINDING: the finding's score (yara meta
+				    "score", else MDE_SCORE_YARA; a hash or
+				    file-name IOC's own score; other
+				    signatures MDE_SCORE_SIGNATURE).
+				    FILE: the sum over the file's findings
+				    (audit and allowed ones excluded).
+				    Else -1 */
 	const char *sha256;      /* FINDING: hex digest when computed */
 	const char *reason;      /* ERROR / SKIPPED: why */
 	int err;                 /* ERROR: errno, or 0 */
@@ -258,7 +287,17 @@ typedef struct mde_event {
 	int allowed;             /* FINDING: allowed (mde_engine_allow()):
 				    shown as such, not counted; audit is
 				    set too, reason "allowed" */
+	/* The file on disk the event is about (also for members: the
+	 * file holding them), when it was opened and stat'ed: FINDING,
+	 * CLEAN, FILE, and SKIPPED / ERROR after the open; else NULL. */
+	const mde_fileinfo *file;
+	int nfound;              /* FILE: findings counted in the file and
+				    its members */
 } mde_event;
+
+/* Scores of findings whose definitions carry none (Loki's defaults). */
+#define MDE_SCORE_YARA 70       /* a YARA rule without meta "score" */
+#define MDE_SCORE_SIGNATURE 100 /* hash and byte signatures */
 
 /* Called for every event.  Calls are serialized by the engine. */
 typedef void (*mde_event_fn)(void *ctx, const mde_event *ev);
@@ -276,6 +315,10 @@ typedef struct mde_summary {
 	uint64_t deduped;  /* files read whose content was judged before */
 	uint64_t members;  /* container members scanned */
 	uint64_t unpacked; /* bytes unpacked from containers */
+	uint64_t unchanged; /* files left out by MDE_OPT_NEWER_THAN */
+	uint64_t othershard; /* files left out by MDE_OPT_SHARD_* */
+	uint64_t atime_risk; /* files and directories opened without
+				O_NOATIME because the kernel refused it */
 	uint64_t elapsed_ns;
 	int cancelled;     /* mde_engine_cancel() was called */
 } mde_summary;
@@ -316,10 +359,27 @@ typedef enum mde_opt {
 	MDE_OPT_BOMB_MIN_SIZE,   /* ratio judged once a container unpacked
 				    this many bytes; default 16 MiB */
 	MDE_OPT_BOMB_POLICY,     /* mde_policy for a bomb; default AUDIT */
-	MDE_OPT_PUA_POLICY       /* mde_policy for a potentially unwanted
+	MDE_OPT_PUA_POLICY,      /* mde_policy for a potentially unwanted
 				    application: a signature whose name
 				    starts with "PUA." or holds ".PUA."
 				    (ClamAV's naming); default AUDIT */
+	MDE_OPT_FILE_EVENTS,     /* 0/1: emit MDE_EV_FILE for every regular
+				    file on disk that was read; default 0 */
+	MDE_OPT_FILE_HASHES,     /* 0/1: MD5, SHA-1 and SHA-256 of every
+				    file read, in ev->file; every file is
+				    then read (the scan cache never answers
+				    without reading); default 0 */
+	MDE_OPT_NEWER_THAN,      /* unix seconds: only files whose mtime or
+				    ctime is at or after it are scanned, the
+				    rest counted in mde_summary.unchanged;
+				    default 0 = all */
+	MDE_OPT_SHARD_INDEX,     /* K of --shard K/N, 1 <= K <= N */
+	MDE_OPT_SHARD_COUNT      /* N: a file is scanned when the hash of
+				    its path relative to the start path it
+				    was found under, taken modulo N, is
+				    K - 1; the others are counted in
+				    mde_summary.othershard.  Deterministic
+				    across machines and runs; default 1 */
 } mde_opt;
 
 /* Container kinds of the archive stage (MDE_OPT_ARCHIVE_TYPES). */
@@ -392,6 +452,19 @@ int mde_engine_allow(mde_engine *e, const char *name);
  * cache cannot be opened; the engine then runs without one.
  */
 int mde_engine_set_cache(mde_engine *e, const char *dir);
+
+/*
+ * Scans inside root, a directory (a mounted image): every start path is
+ * a path inside it ("/" or "/etc" for root itself or its etc), and every
+ * symbolic link met on the way to a start path, or followed under
+ * MDE_OPT_FOLLOW_SYMLINKS, is resolved inside root (openat2(2)
+ * RESOLVE_IN_ROOT), as the image's own system would, never on the host.
+ * Event paths are host paths (root joined with the path inside it).
+ * Call before mde_engine_begin(); NULL = none (the default).  Returns
+ * MDE_ERR_IO (reason in mde_engine_error()) when root is not a directory
+ * that can be opened, MDE_ERR_STATE when the kernel lacks openat2.
+ */
+int mde_engine_set_root(mde_engine *e, const char *root);
 
 /* Starts the workers.  Events go to fn until mde_engine_end(). */
 int mde_engine_begin(mde_engine *e, mde_event_fn fn, void *ctx);
