@@ -210,6 +210,8 @@ static void text_event(FILE *fp, const struct out_opts *o, const mde_event *ev)
 	FILE *to = ev->type == MDE_EV_ERROR ? stderr : fp;
 	size_t i;
 
+	if (ev->type == MDE_EV_FILE)
+		return; /* the evidence outputs' business (evidence.c) */
 	if (o->infected_only && ev->type != MDE_EV_FINDING &&
 	    ev->type != MDE_EV_ERROR)
 		return;
@@ -231,6 +233,8 @@ static void text_event(FILE *fp, const struct out_opts *o, const mde_event *ev)
 		break;
 	case MDE_EV_CLEAN:
 		fputs(": OK\n", to);
+		break;
+	case MDE_EV_FILE:
 		break;
 	}
 }
