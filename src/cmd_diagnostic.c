@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "paths.h"
 #include "health.h"
 #include "history.h"
 
@@ -369,7 +370,7 @@ static void add_logs(struct diag *d)
 
 	add_command(d, "journal-mdewatch.txt", jw);
 	add_command(d, "journal-mdescan.txt", js);
-	if (glob("/var/log/mdescan*", 0, NULL, &g) != 0)
+	if (glob(MDE_LOG_DIR "*", 0, NULL, &g) != 0)
 		return;
 	for (i = 0; i < g.gl_pathc; i++) {
 		base = strrchr(g.gl_pathv[i], '/') + 1;
@@ -410,8 +411,8 @@ static int default_output(const char *stamp, char *out, size_t n)
 	char cwd[4096];
 
 	if (geteuid() == 0) {
-		mkdir("/var/lib/mdescan", 0755);
-		snprintf(out, n, "/var/lib/mdescan/diagnostic-%s.tar.gz", stamp);
+		mkdir(MDE_STATE_DIR, 0755);
+		snprintf(out, n, MDE_STATE_DIR "/diagnostic-%s.tar.gz", stamp);
 		return 0;
 	}
 	if (!getcwd(cwd, sizeof(cwd)))

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "paths.h"
 #include "mdecfg.h"
 
 #define KB(n) ((int64_t)(n) << 10)
@@ -56,7 +57,7 @@ const struct mdecfg_key mdecfg_keys[] = {
 	  "the containers opened"),
 	K("bomb_min_size", SIZE, 0, 0, SIZE_LIMIT, NULL, "16M",
 	  "unpacked bytes before the bomb ratio is judged"),
-	K("cache_dir", PATH, 0, 0, 0, NULL, "/var/cache/mdescan",
+	K("cache_dir", PATH, 0, 0, 0, NULL, MDE_CACHE_DIR,
 	  "the scan cache directory"),
 	K("definitions_max_age_days", INT, 0, 0, 3650, NULL, "7",
 	  "definitions older than this are reported as out of date; 0 = never"),
@@ -68,9 +69,9 @@ const struct mdecfg_key mdecfg_keys[] = {
 	  "a path pattern excluded"),
 	K("exclude_process", PATH, 1, 0, 0, NULL, "none",
 	  "an executable whose file accesses the watcher does not scan"),
-	K("history_db", PATH, 0, 0, 0, NULL, "/var/lib/mdescan/history.db",
+	K("history_db", PATH, 0, 0, 0, NULL, MDE_STATE_DIR "/history.db",
 	  "the scan and threat history database"),
-	K("keys", PATH, 0, 0, 0, NULL, "/etc/mdescan/keys",
+	K("keys", PATH, 0, 0, 0, NULL, MDE_CONF_DIR "/keys",
 	  "trusted definitions keys: a .pub file or a directory"),
 	K("lock_file", PATH, 0, 0, 0, NULL, "none",
 	  "a file locked while a scheduled scan runs"),
@@ -90,6 +91,8 @@ const struct mdecfg_key mdecfg_keys[] = {
 	  "containers within containers"),
 	K("max_scansize", SIZE, 0, 0, SIZE_LIMIT, NULL, "400M",
 	  "bytes unpacked from one file; 0 = no limit"),
+	K("min_score", INT, 0, 0, 1000000, NULL, "0",
+	  "files whose total score is lower are not reported"),
 	K("nice", BOOL, 0, 0, 0, NULL, "no",
 	  "scan at the lowest CPU priority and the idle I/O class"),
 	K("no_archive", BOOL, 0, 0, 0, NULL, "no",
@@ -98,11 +101,17 @@ const struct mdecfg_key mdecfg_keys[] = {
 	  "neither read nor update the scan cache"),
 	K("pua", ENUM, 0, 0, 0, w_policy, "audit",
 	  "what a potentially unwanted application is"),
-	K("quarantine_dir", PATH, 0, 0, 0, NULL, "/var/lib/mdescan/quarantine",
+	K("quarantine_dir", PATH, 0, 0, 0, NULL, MDE_STATE_DIR "/quarantine",
 	  "where quarantined files are kept"),
 	K("retention_days", INT, 0, 0, 36500, NULL, "90",
 	  "days of scan history kept; 0 = forever"),
-	K("store", PATH, 0, 0, 0, NULL, "/var/lib/mdescan/definitions",
+	K("score_alert", INT, 0, 1, 1000000, NULL, "100",
+	  "a file's total score from which its level is alert"),
+	K("score_notice", INT, 0, 0, 1000000, NULL, "40",
+	  "a file's total score from which its level is notice"),
+	K("score_warning", INT, 0, 0, 1000000, NULL, "60",
+	  "a file's total score from which its level is warning"),
+	K("store", PATH, 0, 0, 0, NULL, MDE_STATE_DIR "/definitions",
 	  "the installed definitions store"),
 	K("threads", INT, 0, 1, 1024, NULL, "online CPUs (mdewatch: 2)",
 	  "scan worker threads"),

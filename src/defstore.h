@@ -5,14 +5,16 @@
 #ifndef DEFSTORE_H
 #define DEFSTORE_H
 
+#include "paths.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
 #include "mdescan.h"
 
-#define DEFSTORE_DIR "/var/lib/mdescan/definitions"
-#define DEFSTORE_KEYS "/etc/mdescan/keys"
+#define DEFSTORE_DIR MDE_STATE_DIR "/definitions"
+#define DEFSTORE_KEYS MDE_CONF_DIR "/keys"
 #define DEFSTORE_MAX_AGE_DAYS 7
 #define DEFSTORE_MAX_DOWNLOAD (UINT64_C(4) << 30) /* 4 GiB */
 #define DEFSTORE_HTTP_TIMEOUT 600 /* seconds */

@@ -7,11 +7,13 @@
 #ifndef MDESCAN_HEALTH_H
 #define MDESCAN_HEALTH_H
 
+#include "paths.h"
+
 /* Where mdewatch(8) keeps its pid and statistics unless told otherwise:
  * the defaults of its --pidfile and --stats-file (src/mdewatch.c). */
 #define HEALTH_WATCH_PIDFILE "/run/mdewatch/mdewatch.pid"
 #define HEALTH_WATCH_STATS "/run/mdewatch/stats.json"
-#define HEALTH_CONFIG_DIR "/etc/mdescan"
+#define HEALTH_CONFIG_DIR MDE_CONF_DIR
 #define HEALTH_MAX_SCAN_AGE_DAYS 7
 
 #include <stdio.h>

@@ -34,6 +34,7 @@
 
 #include <sqlite3.h>
 
+#include "paths.h"
 #include "history.h"
 
 #define APP_ID 0x4d444548 /* "MDEH" */
@@ -335,7 +336,7 @@ char *hist_default_path(void)
 	if (env && *env)
 		return strdup(env);
 	if (geteuid() == 0)
-		return strdup("/var/lib/mdescan/history.db");
+		return strdup(MDE_STATE_DIR "/history.db");
 	if (xdg && *xdg == '/')
 		snprintf(buf, sizeof(buf), "%s/mdescan/history.db", xdg);
 	else if (home && *home == '/')

@@ -15,10 +15,12 @@
 #ifndef MDESCAN_MDECFG_H
 #define MDESCAN_MDECFG_H
 
+#include "paths.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
-#define MDECFG_DEFAULT_PATH "/etc/mdescan/mdescan.conf"
+#define MDECFG_DEFAULT_PATH MDE_CONF_DIR "/mdescan.conf"
 #define MDECFG_LINE_MAX 4096            /* bytes of a line, without '\n' */
 #define MDECFG_FILE_MAX (16u << 20)     /* bytes of one file */
 

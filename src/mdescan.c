@@ -23,7 +23,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "paths.h"
 #include "defstore.h"
+#include "evidence.h"
 #include "health.h"
 #include "mdecfg.h"
 #include "mdelog.h"
@@ -44,7 +46,8 @@ enum {
 	OPT_MAX_RATIO, OPT_BOMB_MIN, OPT_BOMB, OPT_KEYS, OPT_STORE,
 	OPT_ACTION, OPT_QDIR, OPT_HISTORY_DB, OPT_NO_HISTORY, OPT_LOCK,
 	OPT_PUA, OPT_ALLOW, OPT_FORENSIC, OPT_CONFIG, OPT_LOG_LEVEL,
-	OPT_NO_SYSLOG
+	OPT_NO_SYSLOG, OPT_ECS, OPT_CSV, OPT_HASHDEEP, OPT_BODYFILE, OPT_ROOT,
+	OPT_MIN_SCORE, OPT_NEWER_THAN, OPT_CHANGED_SINCE, OPT_SHARD
 };
 
 static const struct option longopts[] = {
@@ -52,10 +55,14 @@ static const struct option longopts[] = {
 	{ "allow", required_argument, NULL, OPT_ALLOW },
 	{ "archive-bomb", required_argument, NULL, OPT_BOMB },
 	{ "archive-types", required_argument, NULL, OPT_ARCHIVE_TYPES },
+	{ "bodyfile", required_argument, NULL, OPT_BODYFILE },
 	{ "bomb-min-size", required_argument, NULL, OPT_BOMB_MIN },
 	{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
+	{ "changed-since", required_argument, NULL, OPT_CHANGED_SINCE },
 	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "csv", required_argument, NULL, OPT_CSV },
 	{ "database", required_argument, NULL, 'd' },
+	{ "ecs", required_argument, NULL, OPT_ECS },
 	{ "exclude", required_argument, NULL, OPT_EXCLUDE },
 	{ "exclude-dir", required_argument, NULL, OPT_EXCLUDE_DIR },
 	{ "exclude-ext", required_argument, NULL, OPT_EXCLUDE_EXT },
@@ -63,6 +70,7 @@ static const struct option longopts[] = {
 	{ "follow-symlinks", no_argument, NULL, OPT_FOLLOW },
 	{ "forensic", no_argument, NULL, OPT_FORENSIC },
 	{ "full", no_argument, NULL, OPT_FULL },
+	{ "hashdeep", required_argument, NULL, OPT_HASHDEEP },
 	{ "help", no_argument, NULL, 'h' },
 	{ "history-db", required_argument, NULL, OPT_HISTORY_DB },
 	{ "infected", no_argument, NULL, 'i' },
@@ -77,6 +85,8 @@ static const struct option longopts[] = {
 	{ "max-ratio", required_argument, NULL, OPT_MAX_RATIO },
 	{ "max-recursion", required_argument, NULL, OPT_MAX_RECURSION },
 	{ "max-scansize", required_argument, NULL, OPT_MAX_SCANSIZE },
+	{ "min-score", required_argument, NULL, OPT_MIN_SCORE },
+	{ "newer-than", required_argument, NULL, OPT_NEWER_THAN },
 	{ "nice", no_argument, NULL, OPT_NICE },
 	{ "no-archive", no_argument, NULL, OPT_NO_ARCHIVE },
 	{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
@@ -90,7 +100,9 @@ static const struct option longopts[] = {
 	{ "pua", required_argument, NULL, OPT_PUA },
 	{ "quarantine-dir", required_argument, NULL, OPT_QDIR },
 	{ "quick", no_argument, NULL, OPT_QUICK },
+	{ "root", required_argument, NULL, OPT_ROOT },
 	{ "scan-all-fs", no_argument, NULL, OPT_SCAN_ALL_FS },
+	{ "shard", required_argument, NULL, OPT_SHARD },
 	{ "store", required_argument, NULL, OPT_STORE },
 	{ "threads", required_argument, NULL, 'j' },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
@@ -124,6 +136,10 @@ struct opts {
 		max_ratio, bomb_min, bomb, pua;
 	const char **allow;
 	size_t nallow;
+	struct ev_opts ev;     /* evidence outputs and scores */
+	char *root;            /* --root, made absolute */
+	int64_t newer_than;    /* unix seconds; 0: every file */
+	int64_t shard_k, shard_n;
 };
 
 /* State shared by the event callback and the progress thread. */
@@ -135,6 +151,7 @@ struct run {
 	int progress_stop;
 	mde_engine *e;
 	struct scanrec *rec; /* history and actions */
+	struct evidence *x;  /* scores, levels, evidence outputs */
 };
 
 static mde_engine *volatile cancel_engine;
@@ -161,14 +178,23 @@ static void usage(FILE *fp)
 	      "rpm,7z,rar,cab,iso,\n"
 	      "                          xar,lha,zip,gzip,bzip2,xz,lzma,zstd,"
 	      "lz4,compress,mail,upx\n"
+	      "      --bodyfile FILE     write a Sleuth Kit bodyfile of every "
+	      "file scanned\n"
 	      "      --bomb-min-size SIZE  judge the ratio from this many "
 	      "bytes (default 16M)\n"
+	      "      --changed-since TIME  scan only files modified or "
+	      "changed since TIME\n"
+	      "                          (YYYY-MM-DD[THH:MM[:SS]][Z] or "
+	      "@EPOCH)\n"
 	      "      --config FILE       configuration (default "
-	      "/etc/mdescan/mdescan.conf)\n"
+	      MDE_CONF_DIR "/mdescan.conf)\n"
 	      "      --cache-dir DIR     scan cache location (default "
-	      "/var/cache/mdescan as root)\n"
+	      MDE_CACHE_DIR " as root)\n"
+	      "      --csv FILE          write findings as CSV (RFC 4180)\n"
 	      "  -d, --database PATH     definitions file or directory "
 	      "(repeatable; replaces built-ins)\n"
+	      "      --ecs FILE          append findings and the summary as "
+	      "ECS JSON Lines\n"
 	      "      --exclude PATTERN   exclude paths (* one level, "
 	      "trailing * anything, ? one char)\n"
 	      "      --exclude-dir PATTERN  exclude a directory and all "
@@ -178,13 +204,16 @@ static void usage(FILE *fp)
 	      "(- for stdin)\n"
 	      "      --follow-symlinks   follow symbolic links while "
 	      "walking\n"
-	      "      --forensic          read-only: no action, no cache, no "
-	      "link followed\n"
+	      "      --forensic          read-only: no action, no cache, file "
+	      "hashes, no link\n"
+	      "                          followed (but inside --root)\n"
 	      "      --full              scan / (skips /proc, /sys, /dev, "
 	      "network and FUSE)\n"
+	      "      --hashdeep FILE     write a hashdeep manifest of every "
+	      "file scanned\n"
 	      "  -h, --help              show this help\n"
 	      "      --history-db PATH   scan and threat history (default "
-	      "/var/lib/mdescan/history.db)\n"
+	      MDE_STATE_DIR "/history.db)\n"
 	      "  -i, --infected          print only findings\n"
 	      "  -j, --threads N         worker threads (default: online "
 	      "CPUs)\n"
@@ -209,6 +238,10 @@ static void usage(FILE *fp)
 	      "(default 17)\n"
 	      "      --max-scansize SIZE bytes unpacked per file (default "
 	      "400M, 0 = no limit)\n"
+	      "      --min-score N       report only files whose total score "
+	      "is at least N\n"
+	      "      --newer-than DAYS   scan only files modified or changed "
+	      "in the last DAYS\n"
 	      "      --nice              lowest CPU priority, idle I/O "
 	      "class\n"
 	      "      --no-archive        do not open archives, compressed "
@@ -229,13 +262,17 @@ static void usage(FILE *fp)
 	      "      --pua off|audit|block  potentially unwanted "
 	      "applications (default audit)\n"
 	      "      --quarantine-dir DIR  the vault (default "
-	      "/var/lib/mdescan/quarantine)\n"
+	      MDE_STATE_DIR "/quarantine)\n"
 	      "      --quick             scan persistence and execution "
 	      "locations\n"
+	      "      --root DIR          PATHs are inside DIR (a mounted "
+	      "image); links resolve in it\n"
 	      "      --scan-all-fs       with --full, scan pseudo, network "
 	      "and FUSE filesystems too\n"
+	      "      --shard K/N         scan only the K-th of N disjoint "
+	      "parts of the files\n"
 	      "      --store DIR         installed definitions (default "
-	      "/var/lib/mdescan/definitions)\n"
+	      MDE_STATE_DIR "/definitions)\n"
 	      "      --timeout SECONDS   per-file scan time limit "
 	      "(default 60)\n"
 	      "  -V, --version           show versions\n"
@@ -354,6 +391,61 @@ static int64_t parse_num(const char *s, const char *opt, int suffixes)
 	return v;
 }
 
+/*
+ * --changed-since: "@EPOCH", or "YYYY-MM-DD" with an optional "THH:MM"
+ * or "THH:MM:SS" (a space instead of T too), local time unless it ends
+ * in "Z" (UTC), as find(1) -newermt reads local time.
+ */
+static int64_t parse_since(const char *s)
+{
+	static const char *const forms[] = { "%Y-%m-%dT%H:%M:%S",
+					     "%Y-%m-%d %H:%M:%S",
+					     "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M",
+					     "%Y-%m-%d" };
+	struct tm tm;
+	const char *end = NULL;
+	time_t t;
+	size_t i;
+
+	if (*s == '@') {
+		int64_t v = parse_num(s + 1, "--changed-since", 0);
+
+		return v ? v : 1;
+	}
+	for (i = 0; i < sizeof(forms) / sizeof(forms[0]) && !end; i++) {
+		memset(&tm, 0, sizeof(tm));
+		end = strptime(s, forms[i], &tm);
+		if (end && *end && strcmp(end, "Z") != 0)
+			end = NULL;
+	}
+	if (!end)
+		bad_value("time (YYYY-MM-DD[THH:MM[:SS]][Z] or @EPOCH)",
+			  "--changed-since");
+	tm.tm_isdst = -1;
+	t = *end == 'Z' ? timegm(&tm) : mktime(&tm);
+	if (t == (time_t)-1 || t <= 0)
+		bad_value("time after 1970", "--changed-since");
+	return (int64_t)t;
+}
+
+/* --shard K/N, 1 <= K <= N <= 65536. */
+static void parse_shard(const char *s, struct opts *o)
+{
+	char *end;
+	long k, n;
+
+	errno = 0;
+	k = strtol(s, &end, 10);
+	if (errno || end == s || *end != '/')
+		bad_value("K/N (as 2/8)", "--shard");
+	s = end + 1;
+	n = strtol(s, &end, 10);
+	if (errno || end == s || *end || n < 1 || n > 65536 || k < 1 || k > n)
+		bad_value("K/N with 1 <= K <= N <= 65536", "--shard");
+	o->shard_k = k;
+	o->shard_n = n;
+}
+
 /* "zip,gzip,tar" -> MDE_ARC_* bits; an unknown name is an error. */
 static int64_t parse_types(const char *s)
 {
@@ -449,6 +541,10 @@ static void apply_config(int argc, char **argv, struct opts *o)
 	cfg_int("archive_bomb", &o->bomb); /* enum index = mde_policy */
 	cfg_int("pua", &o->pua);
 	cfg_int("log_level", &o->log_level); /* enum index = mdelog_level */
+	cfg_int("min_score", &o->ev.min_score);
+	cfg_int("score_alert", &o->ev.alert);
+	cfg_int("score_warning", &o->ev.warning);
+	cfg_int("score_notice", &o->ev.notice);
 	if (mdecfg_get_int(cfg, "action", &n))
 		o->action = (enum scan_action)n;
 	if (mdecfg_get_str(cfg, "archive_types", &v))
@@ -508,6 +604,9 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	o->pua = MDE_POLICY_AUDIT;
 	o->retention = HIST_RETENTION_DAYS;
 	o->log_level = MDELOG_INFO;
+	o->ev.alert = EV_DEFAULT_ALERT;
+	o->ev.warning = EV_DEFAULT_WARNING;
+	o->ev.notice = EV_DEFAULT_NOTICE;
 	apply_config(argc, argv, o);
 	o->dbs = calloc((size_t)argc, sizeof(*o->dbs));
 	if (!o->dbs)
@@ -615,6 +714,32 @@ static void parse_args(int argc, char **argv, struct opts *o)
 				die("%s", "out of memory");
 			o->allow[o->nallow++] = optarg;
 			break;
+		case OPT_ECS: o->ev.ecs = optarg; break;
+		case OPT_CSV: o->ev.csv = optarg; break;
+		case OPT_HASHDEEP: o->ev.hashdeep = optarg; break;
+		case OPT_BODYFILE: o->ev.bodyfile = optarg; break;
+		case OPT_ROOT:
+			free(o->root);
+			o->root = realpath(optarg, NULL);
+			if (!o->root)
+				die("--root '%s': %s", optarg, strerror(errno));
+			break;
+		case OPT_MIN_SCORE:
+			o->ev.min_score = parse_num(optarg, "--min-score", 0);
+			break;
+		case OPT_NEWER_THAN: {
+			int64_t d = parse_num(optarg, "--newer-than", 0);
+
+			if (d > 365000)
+				bad_value("number of days (0..365000)",
+					  "--newer-than");
+			o->newer_than = (int64_t)time(NULL) - d * 86400;
+			break;
+		}
+		case OPT_CHANGED_SINCE:
+			o->newer_than = parse_since(optarg);
+			break;
+		case OPT_SHARD: parse_shard(optarg, o); break;
 		case OPT_BOMB:
 			o->bomb = strcmp(optarg, "off") == 0     ? MDE_POLICY_OFF
 				  : strcmp(optarg, "audit") == 0 ? MDE_POLICY_AUDIT
@@ -634,12 +759,22 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	if (o->forensic && o->action != SCAN_ACT_REPORT)
 		die("%s", "--action is refused with --forensic: evidence is "
 		    "never changed");
-	if (o->forensic && o->follow)
-		die("%s", "--follow-symlinks is refused with --forensic: a "
-		    "link could lead out of the evidence");
+	if (o->forensic && o->follow && !o->root)
+		die("%s", "--follow-symlinks is refused with --forensic "
+		    "unless --root is given: a link could lead out of the "
+		    "evidence");
 	if (o->forensic)
 		o->no_cache = 1;
-	if (optind == argc && !o->files_from && !o->quick && !o->full) {
+	if (o->root && o->quick)
+		die("%s", "--quick scans this machine's own locations; with "
+		    "--root name the paths inside the image");
+	if (o->ev.notice > o->ev.warning || o->ev.warning > o->ev.alert)
+		die("score levels must rise: score_notice (%lld) <= "
+		    "score_warning (%lld) <= score_alert (%lld)",
+		    (long long)o->ev.notice, (long long)o->ev.warning,
+		    (long long)o->ev.alert);
+	if (optind == argc && !o->files_from && !o->quick && !o->full &&
+	    !o->root) {
 		usage(stderr);
 		exit(2);
 	}
@@ -724,15 +859,31 @@ static void clear_progress(struct run *r)
 	}
 }
 
+/* An event to the screen, the history (and actions) and the log. */
+static void show(struct run *r, const mde_event *ev, long file_score,
+		 const char *level)
+{
+	r->oo.file_score = file_score;
+	r->oo.level = level;
+	r->fmt->event(stdout, &r->oo, ev);
+	scanrec_event(r->rec, ev);
+	mdelog_event(ev);
+}
+
+/* A finding evidence.c gives out once its file's total is known. */
+static void on_scored(void *ctx, const struct ev_scored *sf)
+{
+	show(ctx, sf->ev, sf->file_score, sf->level);
+}
+
 static void on_event(void *ctx, const mde_event *ev)
 {
 	struct run *r = ctx;
 
 	pthread_mutex_lock(&r->lock);
 	clear_progress(r);
-	r->fmt->event(stdout, &r->oo, ev);
-	scanrec_event(r->rec, ev);
-	mdelog_event(ev);
+	if (evidence_event(r->x, ev))
+		show(r, ev, -1, NULL);
 	pthread_mutex_unlock(&r->lock);
 }
 
@@ -813,7 +964,20 @@ static void configure(mde_engine *e, const struct opts *o)
 	mde_engine_set_opt(e, MDE_OPT_ONE_FS, o->one_fs);
 	mde_engine_set_opt(e, MDE_OPT_SKIP_SPECIAL_FS, o->full && !o->all_fs);
 	mde_engine_set_opt(e, MDE_OPT_REPORT_CLEAN, !o->json && !o->infected);
-	mde_engine_set_opt(e, MDE_OPT_ALL_MATCH, o->allmatch);
+	/* a total score is a sum: forensic triage wants every match */
+	mde_engine_set_opt(e, MDE_OPT_ALL_MATCH, o->allmatch || o->forensic);
+	mde_engine_set_opt(e, MDE_OPT_FILE_EVENTS, 1);
+	mde_engine_set_opt(e, MDE_OPT_FILE_HASHES, o->forensic ||
+				   o->ev.hashdeep || o->ev.bodyfile);
+	if (o->newer_than)
+		mde_engine_set_opt(e, MDE_OPT_NEWER_THAN, o->newer_than);
+	if (o->shard_n &&
+	    (mde_engine_set_opt(e, MDE_OPT_SHARD_COUNT, o->shard_n) != MDE_OK ||
+	     mde_engine_set_opt(e, MDE_OPT_SHARD_INDEX, o->shard_k) != MDE_OK))
+		die("--shard %lld/%lld: %s", (long long)o->shard_k,
+		    (long long)o->shard_n, mde_engine_error(e));
+	if (o->root && mde_engine_set_root(e, o->root) != MDE_OK)
+		die("--root %s: %s", o->root, mde_engine_error(e));
 	if (getenv("MDESCAN_TEST_DELAY_MS"))
 		mde_engine_set_opt(e, MDE_OPT_TEST_DELAY_MS,
 				   atoi(getenv("MDESCAN_TEST_DELAY_MS")));
@@ -839,7 +1003,7 @@ static char *cache_dir(const struct opts *o)
 	if (env && *env)
 		return strdup(env);
 	if (geteuid() == 0)
-		return strdup("/var/cache/mdescan");
+		return strdup(MDE_CACHE_DIR);
 	if (xdg && *xdg == '/')
 		snprintf(buf, sizeof(buf), "%s/mdescan", xdg);
 	else if (home && *home == '/')
@@ -945,6 +1109,17 @@ int main(int argc, char **argv)
 	r.oo.threads = o.threads > 0 ? o.threads
 				     : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	r.e = e;
+	r.oo.file_score = -1;
+	o.ev.defs_version = r.oo.defs_version;
+	o.ev.scan_type = o.quick ? "quick" : o.full ? "full" : "custom";
+	o.ev.root = o.root;
+	{
+		char err[600];
+
+		r.x = evidence_open(&o.ev, on_scored, &r, err, sizeof(err));
+		if (!r.x)
+			die("%s", err);
+	}
 	ro.db = o.history_db;
 	ro.no_history = o.no_history;
 	ro.action = o.action;
@@ -977,7 +1152,8 @@ int main(int argc, char **argv)
 		rc = submit_from(e, o.files_from, o.null);
 	if (rc == MDE_OK && o.quick)
 		rc = quick_scan_submit(e);
-	if (rc == MDE_OK && o.full)
+	if (rc == MDE_OK && (o.full || (o.root && optind == argc &&
+					 !o.files_from)))
 		rc = mde_engine_submit(e, "/");
 	mde_engine_end(e, &s);
 	if (have_prog) {
@@ -987,9 +1163,23 @@ int main(int argc, char **argv)
 		pthread_join(prog, NULL);
 	}
 	cancel_engine = NULL;
-	/* an interrupted scan is not a clean one */
-	status = s.findings ? 1
+	pthread_mutex_lock(&r.lock); /* findings still held go out */
+	evidence_finish(r.x, &s, -1);
+	pthread_mutex_unlock(&r.lock);
+	/* an interrupted scan is not a clean one; files below
+	 * --min-score are not threats */
+	status = (o.ev.min_score ? evidence_reported(r.x) : s.findings) ? 1
 		 : (s.errors || s.cancelled || rc != MDE_OK) ? 2 : 0;
+	r.oo.below_min_score = evidence_below(r.x);
+	evidence_summary(r.x, &s, status);
+	{
+		char err[600];
+
+		if (evidence_close(r.x, err, sizeof(err)) != 0) {
+			fprintf(stderr, "mdescan: %s\n", err);
+			status = 2;
+		}
+	}
 	r.fmt->summary(stdout, &r.oo, &s, status);
 	if (fflush(stdout) != 0 || ferror(stdout))
 		status = status ? status : 2;
@@ -1004,6 +1194,7 @@ int main(int argc, char **argv)
 	free(o.dbs);
 	free(o.excl);
 	free(o.allow);
+	free(o.root);
 	mdecfg_free(cfg);
 	return status;
 }

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "paths.h"
 #include "defstore.h"
 #include "mdecfg.h"
 #include "mdewatch_int.h"
@@ -80,7 +81,7 @@ static const struct option longopts[] = {
 
 #define DEF_PIDFILE "/run/mdewatch/mdewatch.pid"
 #define DEF_STATS "/run/mdewatch/stats.json"
-#define DEF_CACHE "/var/cache/mdescan"
+#define DEF_CACHE MDE_CACHE_DIR
 
 static void usage(FILE *fp)
 {
@@ -93,7 +94,7 @@ static void usage(FILE *fp)
 	      "      --allow-fs TYPE     also watch a pseudo, network or "
 	      "FUSE filesystem type\n"
 	      "      --config FILE       configuration (default "
-	      "/etc/mdescan/mdescan.conf)\n"
+	      MDE_CONF_DIR "/mdescan.conf)\n"
 	      "      --cache-dir DIR     scan cache (default "
 	      "$MDESCAN_CACHE_DIR, else " DEF_CACHE ")\n"
 	      "  -d, --database PATH     definitions file or directory "

@@ -174,6 +174,9 @@ static void json_event(FILE *fp, const struct out_opts *o, const mde_event *ev)
 	json_kv(fp, "author", ev->author);
 	if (ev->score >= 0)
 		fprintf(fp, ",\"score\":%ld", ev->score);
+	if (ev->type == MDE_EV_FINDING && o->level)
+		fprintf(fp, ",\"file_score\":%ld", o->file_score);
+	json_kv(fp, "level", ev->type == MDE_EV_FINDING ? o->level : NULL);
 	json_kv(fp, "reason", ev->reason);
 	if (ev->type == MDE_EV_ERROR)
 		fprintf(fp, ",\"errno\":%d", ev->err);
@@ -189,6 +192,8 @@ static void json_summary(FILE *fp, const struct out_opts *o,
 		"\"skipped\":%llu,\"excluded\":%llu,\"dirs\":%llu,"
 		"\"cached\":%llu,\"deduped\":%llu,"
 		"\"members\":%llu,\"unpacked\":%llu,"
+		"\"unchanged\":%llu,\"othershard\":%llu,"
+		"\"atime_risk\":%llu,\"below_min_score\":%llu,"
 		"\"elapsed_ms\":%llu,\"threads\":%d,\"cancelled\":%s,"
 		"\"exit_code\":%d,\"engine_version\":\"%s\","
 		"\"definitions_version\":\"%s\"}\n",
@@ -200,6 +205,10 @@ static void json_summary(FILE *fp, const struct out_opts *o,
 		(unsigned long long)s->cached, (unsigned long long)s->deduped,
 		(unsigned long long)s->members,
 		(unsigned long long)s->unpacked,
+		(unsigned long long)s->unchanged,
+		(unsigned long long)s->othershard,
+		(unsigned long long)s->atime_risk,
+		(unsigned long long)o->below_min_score,
 		(unsigned long long)(s->elapsed_ns / 1000000), o->threads,
 		s->cancelled ? "true" : "false", exit_code,
 		MDE_ENGINE_VERSION, o->defs_version ? o->defs_version : "");
@@ -262,6 +271,18 @@ static void text_summary(FILE *fp, const struct out_opts *o,
 		(unsigned long long)s->members,
 		(unsigned long long)s->unpacked, o->threads, secs,
 		secs > 0 ? (double)s->bytes / 1e6 / secs : 0.0);
+	if (s->unchanged)
+		fprintf(stderr, "Unchanged (not newer): %llu\n",
+			(unsigned long long)s->unchanged);
+	if (s->othershard)
+		fprintf(stderr, "Other shards' files: %llu\n",
+			(unsigned long long)s->othershard);
+	if (o->below_min_score)
+		fprintf(stderr, "Below min score: %llu\n",
+			(unsigned long long)o->below_min_score);
+	if (s->atime_risk)
+		fprintf(stderr, "Opened without O_NOATIME (atime may have "
+			"moved): %llu\n", (unsigned long long)s->atime_risk);
 }
 
 static const struct out_format formats[] = {

@@ -5,6 +5,7 @@
 #ifndef MDESCAN_OUTPUT_H
 #define MDESCAN_OUTPUT_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "mdescan.h"
@@ -14,6 +15,10 @@ struct out_opts {
 	int summary;       /* print the summary (text mode) */
 	int threads;
 	const char *defs_version;
+	/* the event's file as a whole (evidence.c), -1 / NULL: unknown */
+	long file_score;
+	const char *level;
+	uint64_t below_min_score; /* summary: files not reported */
 };
 
 struct out_format {

@@ -36,12 +36,14 @@
 #ifndef MDESCAN_VAULT_H
 #define MDESCAN_VAULT_H
 
+#include "paths.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
 
-#define VAULT_DEFAULT_DIR "/var/lib/mdescan/quarantine"
+#define VAULT_DEFAULT_DIR MDE_STATE_DIR "/quarantine"
 #define VAULT_ID_LEN 32 /* hex digits; an id buffer needs VAULT_ID_LEN + 1 */
 
 /* Test-only: MDESCAN_TEST_CRASH_STEP=N makes vault_put raise(SIGKILL) at
