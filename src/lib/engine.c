@@ -53,6 +53,8 @@ mde_engine *mde_engine_new(const mde_defs *defs)
 	e->arc.bomb_min_size = (int64_t)16 << 20;
 	e->bomb_policy = MDE_POLICY_AUDIT;
 	e->pua_policy = MDE_POLICY_AUDIT;
+	e->shard_k = e->shard_n = 1;
+	e->rootfd = -1;
 	e->excl = mde__excl_new();
 	if (!e->excl) {
 		free(e);
@@ -76,6 +78,7 @@ void mde_engine_free(mde_engine *e)
 		free(e->allowed[i]);
 	free(e->allowed);
 	mde__walk_reset(e);
+	mde__root_free(e);
 	free(e->pb.p);
 	pthread_mutex_destroy(&e->qlock);
 	pthread_mutex_destroy(&e->evlock);
@@ -97,7 +100,8 @@ int mde_engine_set_opt(mde_engine *e, mde_opt opt, int64_t v)
 	if (v < 0 || (opt != MDE_OPT_MAX_FILESIZE &&
 		      opt != MDE_OPT_MAX_SCANSIZE &&
 		      opt != MDE_OPT_MAX_MEMBER_SIZE &&
-		      opt != MDE_OPT_BOMB_MIN_SIZE && v > INT32_MAX))
+		      opt != MDE_OPT_BOMB_MIN_SIZE &&
+		      opt != MDE_OPT_NEWER_THAN && v > INT32_MAX))
 		goto bad;
 	switch (opt) {
 	case MDE_OPT_THREADS: e->nthreads = (int)v; break;
@@ -130,6 +134,20 @@ int mde_engine_set_opt(mde_engine *e, mde_opt opt, int64_t v)
 		if (v > MDE_POLICY_BLOCK)
 			goto bad;
 		e->pua_policy = (int)v;
+		break;
+	case MDE_OPT_FILE_EVENTS: e->file_events = v != 0; break;
+	case MDE_OPT_FILE_HASHES: e->file_hashes = v != 0; break;
+	case MDE_OPT_NEWER_THAN: e->newer_than = v; break;
+	/* K <= N is checked by mde_engine_begin(): either may be set first */
+	case MDE_OPT_SHARD_INDEX:
+		if (v < 1)
+			goto bad;
+		e->shard_k = v;
+		break;
+	case MDE_OPT_SHARD_COUNT:
+		if (v < 1)
+			goto bad;
+		e->shard_n = v;
 		break;
 	default: goto bad;
 	}
@@ -371,15 +389,26 @@ static void reset_counters(mde_engine *e)
 	atomic_store(&e->deduped, 0);
 	atomic_store(&e->members, 0);
 	atomic_store(&e->unpacked, 0);
+	atomic_store(&e->unchanged, 0);
+	atomic_store(&e->othershard, 0);
+	atomic_store(&e->atime_risk, 0);
 	atomic_store(&e->cancel, 0);
 	e->cur[0] = '\0';
 }
+
+/*
+ * What a verdict holds, beyond the definitions and the options: bumped
+ * when the engine reports the same findings differently (2: every finding
+ * has a score, so verdicts kept with score -1 are not replayed).
+ */
+#define VERDICT_FORMAT 2
 
 /* The versions verdicts are kept under: the definitions' and the
  * settings that change what is reported (all-match, the archive stage). */
 void mde__engine_versions(mde_engine *e)
 {
 	struct {
+		uint32_t format;
 		uint8_t ver[16];
 		int all_match, bomb_policy, pua_policy;
 		uint64_t allowed;
@@ -389,6 +418,7 @@ void mde__engine_versions(mde_engine *e)
 	size_t i;
 
 	memset(&in, 0, sizeof(in));
+	in.format = VERDICT_FORMAT;
 	in.all_match = e->all_match;
 	in.bomb_policy = e->bomb_policy;
 	in.pua_policy = e->pua_policy;
@@ -412,6 +442,12 @@ int mde_engine_begin(mde_engine *e, mde_event_fn fn, void *ctx)
 
 	if (e->running)
 		return MDE_ERR_STATE;
+	if (e->shard_k > e->shard_n) {
+		snprintf(e->err, sizeof(e->err),
+			 "shard %lld of %lld: the index is past the count",
+			 (long long)e->shard_k, (long long)e->shard_n);
+		return MDE_ERR_ARG;
+	}
 	e->fn = fn;
 	e->ctx = ctx;
 	e->qcap = QUEUE_CAP;
@@ -512,6 +548,9 @@ void mde_engine_progress(mde_engine *e, mde_summary *s, char *cur,
 	s->deduped = atomic_load(&e->deduped);
 	s->members = atomic_load(&e->members);
 	s->unpacked = atomic_load(&e->unpacked);
+	s->unchanged = atomic_load(&e->unchanged);
+	s->othershard = atomic_load(&e->othershard);
+	s->atime_risk = atomic_load(&e->atime_risk);
 	s->elapsed_ns = mde__now_ns() - e->t0_ns;
 	s->cancelled = atomic_load(&e->cancel);
 	if (cur && cur_len) {

@@ -100,10 +100,45 @@ void mde__wemit(mde__worker *w, const mde_event *ev)
 	mde__deliver(w->e, w->fn, w->ctx, ev);
 }
 
-static void wreport(mde__worker *w, mde_event_type type, const char *path,
-		    size_t len, const char *reason, int err)
+/* What events show of the file on disk f belongs to, once stat'ed. */
+static const mde_fileinfo *fileinfo(const struct file *f)
 {
-	mde__report_to(w->e, w->fn, w->ctx, type, path, len, reason, err);
+	return f->top->have_fi ? &f->top->fi : NULL;
+}
+
+/* Reports an error or skip about the file on disk f, before its stages. */
+static void freport(struct file *f, mde_event_type type, const char *reason,
+		    int err)
+{
+	mde_event ev = { 0 };
+
+	ev.type = type;
+	ev.path = f->it->path;
+	ev.path_len = f->it->len;
+	ev.reason = reason;
+	ev.err = err;
+	ev.score = -1;
+	ev.file = fileinfo(f);
+	mde__report_ev(f->w->e, f->w->fn, f->w->ctx, &ev);
+}
+
+void mde__emit_file(mde__worker *w, const mde__item *it,
+		    const mde_fileinfo *fi, uint64_t size, int nfound,
+		    long score)
+{
+	mde_event ev = { 0 };
+
+	if (!w->e->file_events)
+		return;
+	ev.type = MDE_EV_FILE;
+	ev.path = it->path;
+	ev.path_len = it->len;
+	ev.size = size;
+	ev.score = score;
+	ev.nfound = nfound;
+	ev.file = fi;
+	ev.sha256 = fi ? fi->sha256 : NULL;
+	mde__wemit(w, &ev);
 }
 
 /*
@@ -158,7 +193,7 @@ static int is_pua(const char *name)
 }
 
 static void finding(struct file *f, const char *stage, const char *name,
-		    const mde__ymatch *ym, const char *audit)
+		    const mde__ymatch *ym, long score, const char *audit)
 {
 	mde_engine *e = f->w->e;
 	mde_event ev = { 0 };
@@ -182,7 +217,8 @@ static void finding(struct file *f, const char *stage, const char *name,
 	ev.size = (uint64_t)f->len;
 	ev.name = name;
 	ev.stage = stage;
-	ev.score = -1;
+	ev.score = score;
+	ev.file = fileinfo(f);
 	/* the digest of the file on disk; a member's is not kept */
 	ev.sha256 = !f->depth && !audit && f->sha256[0] ? f->sha256 : NULL;
 	ev.audit = audit != NULL;
@@ -192,7 +228,6 @@ static void finding(struct file *f, const char *stage, const char *name,
 		ev.rule_ns = ym->ns;
 		ev.description = ym->description;
 		ev.author = ym->author;
-		ev.score = ym->score;
 	}
 	c.stage = stage;
 	c.name = name;
@@ -206,6 +241,7 @@ static void finding(struct file *f, const char *stage, const char *name,
 	c.reason = audit;
 	keep(f, &c);
 	if (!audit) {
+		f->top->score += score;
 		if (f->top->nfound++ == 0)
 			atomic_fetch_add(&e->infected, 1);
 		atomic_fetch_add(&e->findings, 1);
@@ -214,9 +250,9 @@ static void finding(struct file *f, const char *stage, const char *name,
 }
 
 static void emit_finding(struct file *f, const char *stage, const char *name,
-			 const mde__ymatch *ym)
+			 const mde__ymatch *ym, long score)
 {
-	finding(f, stage, name, ym, NULL);
+	finding(f, stage, name, ym, score, NULL);
 }
 
 /* Reports an error or a skip about f (a member: with its chain). */
@@ -245,6 +281,7 @@ static void report(struct file *f, mde_event_type type, const char *reason,
 	ev.reason = reason;
 	ev.err = err;
 	ev.score = -1;
+	ev.file = fileinfo(f);
 	mde__report_ev(e, f->w->fn, f->w->ctx, &ev);
 }
 
@@ -277,7 +314,7 @@ static int ioc_name_hit(void *ctx, const mde__iocmatch *m)
 	snprintf(name, sizeof(name), "IOC.Filename:%.300s",
 		 m->description && *m->description ? m->description
 						   : m->pattern);
-	emit_finding(f, "hash", name, NULL);
+	emit_finding(f, "hash", name, NULL, m->score);
 	return done(f);
 }
 
@@ -303,7 +340,7 @@ static void stage_iocs(struct file *f)
 	case MDE__IOC_HIT:
 		snprintf(name, sizeof(name), "IOC.Hash:%.300s",
 			 hit.comment && *hit.comment ? hit.comment : "hash");
-		emit_finding(f, "hash", name, NULL);
+		emit_finding(f, "hash", name, NULL, hit.score);
 		break;
 	}
 	if (f->depth == 0 && !done(f))
@@ -327,19 +364,24 @@ static int stage_hash(struct file *f)
 		    !(t == MDE__SHA256 && !f->depth &&
 		      (f->w->e->cache || f->w->e->allow_sha)))
 			continue;
-		if (!EVP_Digest(f->buf, f->len, dig, &dl, f->w->md[t], NULL)) {
-			f->why = "hashing failed";
-			return MDE_ERR_STATE;
+		/* MDE_OPT_FILE_HASHES computed it already */
+		if (!(f->v.have & (1u << t))) {
+			if (!EVP_Digest(f->buf, f->len, dig, &dl, f->w->md[t],
+					NULL)) {
+				f->why = "hashing failed";
+				return MDE_ERR_STATE;
+			}
+			if (t == MDE__SHA256)
+				mde__hex(dig, dl, f->sha256);
+			memcpy(f->v.dig[t], dig, dl);
+			f->v.have |= 1u << t;
 		}
-		if (t == MDE__SHA256)
-			mde__hex(dig, dl, f->sha256);
-		memcpy(f->v.dig[t], dig, dl);
-		f->v.have |= 1u << t;
 		if (!want)
 			continue;
-		name = mde__hashsigs_lookup(h, t, dig, f->len);
+		name = mde__hashsigs_lookup(h, t, f->v.dig[t], f->len);
 		if (name)
-			emit_finding(f, "hash", name, NULL);
+			emit_finding(f, "hash", name, NULL,
+				     MDE_SCORE_SIGNATURE);
 		if (done(f))
 			break;
 	}
@@ -350,7 +392,7 @@ static int stage_hash(struct file *f)
 
 static int byte_hit(void *ctx, const char *signame)
 {
-	emit_finding(ctx, "bytes", signame, NULL);
+	emit_finding(ctx, "bytes", signame, NULL, MDE_SCORE_SIGNATURE);
 	return done(ctx);
 }
 
@@ -366,7 +408,8 @@ static int stage_bytes(struct file *f)
 
 static int yara_hit(void *ctx, const mde__ymatch *m)
 {
-	emit_finding(ctx, "yara", m->rule, m);
+	emit_finding(ctx, "yara", m->rule, m,
+		     m->score >= 0 ? m->score : MDE_SCORE_YARA);
 	return done(ctx);
 }
 
@@ -515,7 +558,7 @@ static void arc_note(void *ctx, const char *name, int what,
 		return;
 	}
 	finding(&c, "archive", "Heuristic.ArchiveBomb", NULL,
-		e->bomb_policy == MDE_POLICY_BLOCK ? NULL : reason);
+		MDE_SCORE_SIGNATURE, e->bomb_policy == MDE_POLICY_BLOCK ? NULL : reason);
 }
 
 static const mde__arc_ops arc_ops = { arc_member, arc_note };
@@ -572,15 +615,16 @@ static int grow(mde__worker *w, size_t need)
 	return MDE_OK;
 }
 
-/* Reads the whole file; one byte more than its size to notice growth.
- * Returns the bytes read or -1 (errno set). */
+/* Reads the whole file from offset 0 (whatever the descriptor's offset);
+ * one byte more than its size to notice growth.  Returns the bytes read
+ * or -1 (errno set). */
 static ssize_t read_all(int fd, uint8_t *buf, size_t want)
 {
 	size_t got = 0;
 	ssize_t n;
 
 	while (got < want) {
-		n = read(fd, buf + got, want - got);
+		n = pread(fd, buf + got, want - got, (off_t)got);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -592,19 +636,20 @@ static ssize_t read_all(int fd, uint8_t *buf, size_t want)
 	return (ssize_t)got;
 }
 
-static int open_item(const mde__item *it, int follow)
+/* Opens the item (O_NOATIME when the kernel lets us: *noatime). */
+static int open_item(mde_engine *e, const mde__item *it, int *noatime)
 {
 	int fl = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
 	int dfd = it->dir ? it->dir->fd : AT_FDCWD;
 	const char *name = it->dir ? it->path + it->base : it->path;
-	int fd;
 
-	if (it->dir && !follow)
+	if (it->inroot)
+		return mde__root_open(e, mde__root_inner(e, it->path), fl,
+				      noatime);
+	/* under a root, links are followed only by mde__root_open */
+	if (it->dir && (!e->follow || e->rootfd >= 0))
 		fl |= O_NOFOLLOW;
-	fd = openat(dfd, name, fl | O_NOATIME);
-	if (fd < 0 && errno == EPERM)
-		fd = openat(dfd, name, fl);
-	return fd;
+	return mde__openat(e, dfd, name, fl, noatime);
 }
 
 static void set_current(mde_engine *e, const mde__item *it)
@@ -643,53 +688,69 @@ static int run_stages(struct file *f)
 		ev.path_len = f->it->len;
 		ev.size = f->len;
 		ev.score = -1;
+		ev.file = fileinfo(f);
 		mde__wemit(f->w, &ev);
 	}
 	return MDE_OK;
 }
 
-/* Opens and reads the item into w->buf; reports and returns -1 on
- * failure, else the length. */
+/* Stats the open file (what events show of it: noatime as it was
+ * opened) and decides whether to read it.  Returns 0 to read it, 1 when
+ * answered (from the cache by its stat, with by_stat) or left out, -1
+ * after reporting why not. */
+static int judge_stat(struct file *f, int fd, int noatime, int by_stat)
+{
+	mde_engine *e = f->w->e;
+
+	if (mde__statx(fd, "", AT_EMPTY_PATH, &f->st, &f->fi) < 0) {
+		freport(f, MDE_EV_ERROR, strerror(errno), errno);
+		return -1;
+	}
+	f->have_fi = 1;
+	f->fi.noatime = noatime;
+	if (!S_ISREG(f->st.st_mode)) {
+		freport(f, MDE_EV_SKIPPED, "not a regular file", 0);
+		return -1;
+	}
+	if (mde__unchanged(e, &f->st))
+		return 1;
+	if (e->max_filesize && f->st.st_size > e->max_filesize) {
+		freport(f, MDE_EV_SKIPPED, "limit: max-filesize", 0);
+		return -1;
+	}
+	if (by_stat && e->cache && !e->file_hashes &&
+	    mde__verdict_from_stat(f->w, f->it, &f->st, &f->fi))
+		return 1;
+	return 0;
+}
+
+/* Reads the open file into w->buf; reports and returns -1 on failure. */
 static int load(struct file *f, int fd)
 {
 	mde__worker *w = f->w;
 	mde_engine *e = w->e;
-	const mde__item *it = f->it;
 	char why[96];
 	ssize_t n;
 
-	if (fstat(fd, &f->st) < 0 || !S_ISREG(f->st.st_mode)) {
-		wreport(f->w, S_ISREG(f->st.st_mode) ? MDE_EV_ERROR
-						      : MDE_EV_SKIPPED,
-			    it->path, it->len, "not a regular file", 0);
-		return -1;
-	}
-	if (e->max_filesize && f->st.st_size > e->max_filesize) {
-		wreport(f->w, MDE_EV_SKIPPED, it->path, it->len,
-			    "limit: max-filesize", 0);
-		return -1;
-	}
 	if (e->test_delay_ms) {
 		struct timespec ts = { e->test_delay_ms / 1000,
 				       (e->test_delay_ms % 1000) * 1000000L };
 		nanosleep(&ts, NULL);
 	}
 	if (grow(w, (size_t)f->st.st_size + 1) != MDE_OK) {
-		wreport(f->w, MDE_EV_ERROR, it->path, it->len,
-			    "out of memory", ENOMEM);
+		freport(f, MDE_EV_ERROR, "out of memory", ENOMEM);
 		return -1;
 	}
 	n = read_all(fd, w->buf, (size_t)f->st.st_size + 1);
 	if (n < 0) {
-		wreport(f->w, MDE_EV_ERROR, it->path, it->len,
-			    strerror(errno), errno);
+		freport(f, MDE_EV_ERROR, strerror(errno), errno);
 		return -1;
 	}
 	if ((size_t)n != (size_t)f->st.st_size) {
 		snprintf(why, sizeof(why),
 			 "file changed size during scan (%lld bytes, read %zd)",
 			 (long long)f->st.st_size, n);
-		wreport(f->w, MDE_EV_ERROR, it->path, it->len, why, 0);
+		freport(f, MDE_EV_ERROR, why, 0);
 		return -1;
 	}
 	f->buf = w->buf;
@@ -697,33 +758,67 @@ static int load(struct file *f, int fd)
 	return 0;
 }
 
-/* Reads the open file and runs the stages on it (or answers it from the
- * cache by content). */
-static void scan_fd(mde__worker *w, const mde__item *it, int fd)
+/* MDE_OPT_FILE_HASHES: the three digests of the file just read, kept
+ * where the hash stage finds them (it does not compute them again). */
+static int file_hashes(struct file *f)
 {
-	mde_engine *e = w->e;
+	static const unsigned char dlen[MDE__NHASH] = { 16, 20, 32 };
+	char *hex[MDE__NHASH] = { f->md5, f->sha1, f->sha256 };
+	unsigned int dl;
+	int t;
+
+	for (t = 0; t < MDE__NHASH; t++) {
+		if (!EVP_Digest(f->buf, f->len, f->v.dig[t], &dl, f->w->md[t],
+				NULL) || dl != dlen[t]) {
+			freport(f, MDE_EV_ERROR, "hashing failed", 0);
+			return -1;
+		}
+		f->v.have |= 1u << t;
+		mde__hex(f->v.dig[t], dl, hex[t]);
+	}
+	f->fi.md5 = f->md5;
+	f->fi.sha1 = f->sha1;
+	f->fi.sha256 = f->sha256;
+	return 0;
+}
+
+/* Runs the stages on the file just read (or answers it from the cache by
+ * content); MDE_EV_FILE then closes its events. */
+static void judge(struct file *f)
+{
+	mde_engine *e = f->w->e;
+
+	atomic_fetch_add(&e->files, 1);
+	atomic_fetch_add(&e->bytes, (uint64_t)f->len);
+	if (e->cache) {
+		XXH128_canonical_t c;
+
+		XXH128_canonicalFromHash(&c, XXH3_128bits(f->buf, f->len));
+		memcpy(f->v.xxh, c.digest, 16);
+		if (mde__verdict_from_content(f))
+			goto out;
+	}
+	if (run_stages(f) == MDE_OK && e->cache)
+		mde__verdict_keep(f);
+out:
+	mde__emit_file(f->w, f->it, &f->fi, f->len, f->nfound, f->score);
+}
+
+/* Stats and reads the open file and judges it; with by_stat the cache may
+ * answer it from its stat first.  noatime: opened with O_NOATIME. */
+static void scan_fd(mde__worker *w, const mde__item *it, int fd,
+		    int noatime, int by_stat)
+{
 	struct file f = { 0 };
 	unsigned i;
-	int ok;
 
 	f.w = w;
 	f.it = it;
 	f.top = &f;
-	ok = load(&f, fd) == 0;
-	if (!ok)
+	if (judge_stat(&f, fd, noatime, by_stat) != 0 || load(&f, fd) != 0)
 		return;
-	atomic_fetch_add(&e->files, 1);
-	atomic_fetch_add(&e->bytes, (uint64_t)f.len);
-	if (e->cache) {
-		XXH128_canonical_t c;
-
-		XXH128_canonicalFromHash(&c, XXH3_128bits(f.buf, f.len));
-		memcpy(f.v.xxh, c.digest, 16);
-		if (mde__verdict_from_content(&f))
-			return;
-	}
-	if (run_stages(&f) == MDE_OK && e->cache)
-		mde__verdict_keep(&f);
+	if (!w->e->file_hashes || file_hashes(&f) == 0)
+		judge(&f);
 	for (i = 0; i < f.v.nfind; i++)
 		free((char *)f.v.find[i].chain);
 	free(f.layers);
@@ -732,18 +827,21 @@ static void scan_fd(mde__worker *w, const mde__item *it, int fd)
 void mde__worker_scan(mde__worker *w, const mde__item *it)
 {
 	mde_engine *e = w->e;
-	int fd;
+	int fd, noatime;
 
 	set_current(e, it);
-	if (e->cache && mde__verdict_from_cache(w, it))
+	/* an item resolved in the root is answered after its open instead:
+	 * a stat by path would not resolve its links there */
+	if (e->cache && !e->file_hashes && !it->inroot &&
+	    mde__verdict_from_cache(w, it))
 		return;
-	fd = open_item(it, e->follow);
+	fd = open_item(e, it, &noatime);
 	if (fd < 0) {
-		wreport(w, MDE_EV_ERROR, it->path, it->len, strerror(errno),
-			errno);
+		mde__report_to(e, w->fn, w->ctx, MDE_EV_ERROR, it->path,
+			       it->len, strerror(errno), errno);
 		return;
 	}
-	scan_fd(w, it, fd);
+	scan_fd(w, it, fd, noatime, it->inroot);
 	close(fd);
 }
 
@@ -798,8 +896,8 @@ int mde_scanner_scan_fd(mde_scanner *s, int fd, const char *path,
 			mde_event_fn fn, void *ctx, int *nfound)
 {
 	mde__item it = { 0 };
-	struct stat st;
 	const char *slash;
+	int fl;
 
 	if (fd < 0 || !path)
 		return MDE_ERR_ARG;
@@ -813,13 +911,8 @@ int mde_scanner_scan_fd(mde_scanner *s, int fd, const char *path,
 	s->ctx = ctx;
 	s->w->fn = scanner_event;
 	s->w->ctx = s;
-	if (fstat(fd, &st) < 0)
-		return MDE_ERR_IO;
-	if (!(s->e->cache && mde__verdict_from_stat(s->w, &it, &st))) {
-		if (lseek(fd, 0, SEEK_SET) < 0 && errno != ESPIPE)
-			return MDE_ERR_IO;
-		scan_fd(s->w, &it, fd);
-	}
+	fl = fcntl(fd, F_GETFL);
+	scan_fd(s->w, &it, fd, fl >= 0 && (fl & O_NOATIME), 1);
 	if (nfound)
 		*nfound = (int)s->found;
 	return s->errors && !s->found ? MDE_ERR_IO : MDE_OK;

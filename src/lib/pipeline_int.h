@@ -48,6 +48,11 @@ struct file {
 	int uncacheable; /* more findings than the cache keeps, or an
 			    error: judged again next time */
 	int allowed;     /* a false-positive hash IOC: no further stage */
+	/* top only: the file on disk */
+	mde_fileinfo fi; /* once stat'ed (have_fi) */
+	int have_fi;
+	long score;      /* sum of the scores of the counted findings */
+	char md5[33], sha1[41]; /* MDE_OPT_FILE_HASHES (sha256 above) */
 	/* top only: the archive stage's allowance and the member chain */
 	mde__arc_budget bud;
 	const char **layers;
@@ -60,11 +65,19 @@ void mde__wemit(mde__worker *w, const mde_event *ev);
 /* Lower-case hex of d[0..n) into out (2n + 1 bytes). */
 void mde__hex(const uint8_t *d, size_t n, char *out);
 
-/* Answers the item from the scan cache without opening it (1), or not
- * (0); from_stat when its stat is at hand. */
+/* Answers the item from the scan cache without reading it (1), or not
+ * (0); from_stat when its stat (and fi, what events show of it) is at
+ * hand.  A file left out by MDE_OPT_NEWER_THAN is answered too: counted,
+ * no event. */
 int mde__verdict_from_cache(mde__worker *w, const mde__item *it);
 int mde__verdict_from_stat(mde__worker *w, const mde__item *it,
-			   const struct stat *st);
+			   const struct stat *st, const mde_fileinfo *fi);
+
+/* MDE_OPT_FILE_EVENTS: the MDE_EV_FILE that closes the events of a file
+ * on disk (nfound counted findings, score their sum). */
+void mde__emit_file(mde__worker *w, const mde__item *it,
+		    const mde_fileinfo *fi, uint64_t size, int nfound,
+		    long score);
 
 /* A copy of content judged before: its verdict reported (1), or 0. */
 int mde__verdict_from_content(struct file *f);

@@ -42,15 +42,20 @@ static void where_of(const mde__worker *w, const mde__item *it, uid_t uid,
 	memcpy(out, c.digest, 16);
 }
 
-/* Reports a verdict taken from the cache as this file's findings. */
+/* Reports a verdict taken from the cache as this file's findings;
+ * *nfound and *score get their count and the sum of their scores. */
 static void emit_verdict(mde__worker *w, const mde__item *it,
-			 const mde__cval *v, uint64_t size)
+			 const mde__cval *v, uint64_t size,
+			 const mde_fileinfo *fi, int *nfound, long *score)
 {
 	mde_engine *e = w->e;
 	mde_event ev = { 0 };
 	const char *layers[64];
 	char sha[65];
 	unsigned i, n, infected = 0;
+
+	*nfound = 0;
+	*score = 0;
 
 	if (v->have & (1u << MDE__SHA256))
 		mde__hex(v->dig[MDE__SHA256], 32, sha);
@@ -61,6 +66,7 @@ static void emit_verdict(mde__worker *w, const mde__item *it,
 		memset(&ev, 0, sizeof(ev));
 		ev.path = it->path;
 		ev.path_len = it->len;
+		ev.file = fi;
 		ev.size = c->nlayers ? c->msize : size;
 		for (n = 0; n < c->nlayers && n < 64; n++) {
 			layers[n] = p;
@@ -96,6 +102,8 @@ static void emit_verdict(mde__worker *w, const mde__item *it,
 				    : NULL;
 		atomic_fetch_add(&e->findings, 1);
 		infected = 1;
+		++*nfound;
+		*score += c->score;
 		mde__wemit(w, &ev);
 	}
 	if (infected)
@@ -109,8 +117,21 @@ static void emit_verdict(mde__worker *w, const mde__item *it,
 		ev.size = size;
 		ev.type = MDE_EV_CLEAN;
 		ev.score = -1;
+		ev.file = fi;
 		mde__wemit(w, &ev);
 	}
+}
+
+/* A file answered from the cache without reading it: its verdict, then
+ * the event closing its events. */
+static void answer(mde__worker *w, const mde__item *it, const mde__cval *v,
+		   uint64_t size, const mde_fileinfo *fi)
+{
+	long score;
+	int nfound;
+
+	emit_verdict(w, it, v, size, fi, &nfound, &score);
+	mde__emit_file(w, it, fi, size, nfound, score);
 }
 
 /*
@@ -121,7 +142,7 @@ static void emit_verdict(mde__worker *w, const mde__item *it,
  * later stages never ran.
  */
 static int rehash(mde__worker *w, const mde__item *it, const mde__ckey *k,
-		  const mde__cval *old)
+		  const mde__cval *old, const mde_fileinfo *fi)
 {
 	const mde__hashsigs *h = w->e->defs->hash;
 	int all = w->e->all_match, had_hash = 0, t;
@@ -146,7 +167,7 @@ static int rehash(mde__worker *w, const mde__item *it, const mde__ckey *k,
 			memset(f, 0, sizeof(*f));
 			f->stage = "hash";
 			f->name = name;
-			f->score = -1;
+			f->score = MDE_SCORE_SIGNATURE;
 			if (!all)
 				break;
 		}
@@ -161,13 +182,13 @@ static int rehash(mde__worker *w, const mde__item *it, const mde__ckey *k,
 				nv.find[nv.nfind++] = old->find[i];
 	memcpy(nv.ver, w->e->ver, 16);
 	mde__cache_put(w->e->cache, k, &nv);
-	emit_verdict(w, it, &nv, k->size);
+	answer(w, it, &nv, k->size, fi);
 	return 1;
 }
 
 /* Answers a file from the cache without opening it; 0 if it cannot. */
 int mde__verdict_from_stat(mde__worker *w, const mde__item *it,
-			   const struct stat *sp)
+			   const struct stat *sp, const mde_fileinfo *fi)
 {
 	mde_engine *e = w->e;
 	struct stat st = *sp;
@@ -178,6 +199,8 @@ int mde__verdict_from_stat(mde__worker *w, const mde__item *it,
 	if (!S_ISREG(st.st_mode) ||
 	    (e->max_filesize && st.st_size > e->max_filesize))
 		return 0; /* the normal path reports it */
+	if (mde__unchanged(e, &st))
+		return 1;
 	key_of(&st, &k);
 	if (!mde__cache_get_file(w->rd, &k, &v))
 		return 0;
@@ -185,12 +208,12 @@ int mde__verdict_from_stat(mde__worker *w, const mde__item *it,
 	if (memcmp(v.where, where, 16) != 0)
 		return 0;
 	if (memcmp(v.ver, e->ver, 16) == 0) {
-		emit_verdict(w, it, &v, k.size);
+		answer(w, it, &v, k.size, fi);
 		atomic_fetch_add(&e->cached, 1);
 		return 1;
 	}
 	if (memcmp(v.ver_nohash, e->ver_nohash, 16) != 0 ||
-	    !rehash(w, it, &k, &v))
+	    !rehash(w, it, &k, &v, fi))
 		return 0;
 	atomic_fetch_add(&e->cached, 1);
 	return 1;
@@ -200,12 +223,15 @@ int mde__verdict_from_cache(mde__worker *w, const mde__item *it)
 {
 	int dfd = it->dir ? it->dir->fd : AT_FDCWD;
 	const char *name = it->dir ? it->path + it->base : it->path;
+	int nofollow = it->dir && (!w->e->follow || w->e->rootfd >= 0);
+	mde_fileinfo fi;
 	struct stat st;
 
-	if (fstatat(dfd, name, &st,
-		    it->dir && !w->e->follow ? AT_SYMLINK_NOFOLLOW : 0) < 0)
+	/* not opened: the file's atime does not move (noatime 1) */
+	if (mde__statx(dfd, name, nofollow ? AT_SYMLINK_NOFOLLOW : 0, &st,
+		       &fi) < 0)
 		return 0;
-	return mde__verdict_from_stat(w, it, &st);
+	return mde__verdict_from_stat(w, it, &st, &fi);
 }
 
 /*
@@ -247,7 +273,7 @@ int mde__verdict_from_content(struct file *f)
 	mde__cache_put(w->e->cache, recently_changed(&f->st) ? NULL : &k, &v);
 	atomic_fetch_sub(&w->e->files, 1); /* emit_verdict counts it */
 	atomic_fetch_sub(&w->e->bytes, f->len);
-	emit_verdict(w, f->it, &v, f->len);
+	emit_verdict(w, f->it, &v, f->len, &f->fi, &f->nfound, &f->score);
 	atomic_fetch_add(&w->e->deduped, 1);
 	return 1;
 }

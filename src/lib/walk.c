@@ -123,10 +123,14 @@ static const char *type_reason(mode_t m)
 	return "not a regular file";
 }
 
-static int queue_file(mde_engine *e, mde__dir *dir, size_t base)
+/* Queues the file at pb: opened relative to dir, or, with inroot, from
+ * the scan root by its path inside it (a link followed there). */
+static int queue_file(mde_engine *e, mde__dir *dir, size_t base, int inroot)
 {
 	mde__item it;
 
+	if (mde__othershard(e))
+		return MDE_OK;
 	if (mde__excl_file(e->excl, e->pb.p, e->pb.len)) {
 		atomic_fetch_add(&e->excluded, 1);
 		return MDE_OK;
@@ -138,21 +142,19 @@ static int queue_file(mde_engine *e, mde__dir *dir, size_t base)
 	it.len = e->pb.len;
 	it.base = base;
 	it.dir = dir;
+	it.inroot = inroot;
 	mde__dir_ref(dir);
 	return mde__queue_push(e, &it);
 }
 
-static int open_dir_at(int dirfd, const char *name, int follow)
+static int open_dir_at(mde_engine *e, int dirfd, const char *name,
+		       int follow)
 {
 	int fl = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK;
-	int fd;
 
 	if (!follow)
 		fl |= O_NOFOLLOW;
-	fd = openat(dirfd, name, fl | O_NOATIME);
-	if (fd < 0 && errno == EPERM)
-		fd = openat(dirfd, name, fl);
-	return fd;
+	return mde__openat(e, dirfd, name, fl, NULL);
 }
 
 static int walk_dir(mde_engine *e, mde__dir *dn, int depth, dev_t pdev);
@@ -164,72 +166,153 @@ static int is_kernel_tree(const char *p)
 	       strcmp(p, "/dev") == 0;
 }
 
+/*
+ * Under a scan root with follow: what the link at pb points to, resolved
+ * inside the root.  *dtype becomes the target's type; for a directory
+ * *pfd gets an O_PATH descriptor of it; *inroot is set when a link was
+ * resolved.  Returns 0 to go on, 1 when the entry is done with
+ * (dangling, or reported).
+ */
+static int link_in_root(mde_engine *e, mde__dir *dn, const char *name,
+			unsigned char *dtype, int *pfd, int *inroot)
+{
+	struct stat st;
+	int fd;
+
+	if (*dtype == DT_UNKNOWN) {
+		if (fstatat(dn->fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			goto fail;
+		*dtype = IFTODT(st.st_mode);
+		if (*dtype != DT_LNK)
+			return 0;
+	}
+	fd = mde__root_open(e, mde__root_inner(e, e->pb.p), O_PATH, NULL);
+	if (fd < 0 && errno == ENOENT)
+		return 1; /* dangling link */
+	if (fd < 0)
+		goto fail;
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		goto fail;
+	}
+	*dtype = IFTODT(st.st_mode);
+	*inroot = 1;
+	if (*dtype == DT_DIR)
+		*pfd = fd;
+	else
+		close(fd);
+	return 0;
+fail:
+	if (errno != ELOOP)
+		mde__report(e, MDE_EV_ERROR, e->pb.p, e->pb.len,
+			    strerror(errno), errno);
+	return 1;
+}
+
+/* Resolves an entry whose type getdents did not give, or a link to be
+ * followed; returns 0 to go on, 1 when the entry is done with. */
+static int entry_type(mde_engine *e, mde__dir *dn, const char *name,
+		      unsigned char *dtype, int *pfd, int *inroot)
+{
+	struct stat st;
+	int was_link = *dtype == DT_LNK;
+
+	if (*dtype != DT_UNKNOWN && !(was_link && e->follow))
+		return 0;
+	if (e->rootfd >= 0 && e->follow)
+		return link_in_root(e, dn, name, dtype, pfd, inroot);
+	if (fstatat(dn->fd, name, &st, e->follow ? 0 : AT_SYMLINK_NOFOLLOW) <
+	    0) {
+		if (errno == ENOENT && was_link)
+			return 1; /* dangling link */
+		mde__report(e, MDE_EV_ERROR, e->pb.p, e->pb.len,
+			    strerror(errno), errno);
+		return 1;
+	}
+	*dtype = IFTODT(st.st_mode);
+	return 0;
+}
+
+/* A FIFO, socket or device met in the walk: reported as skipped. */
+static int special_entry(mde_engine *e, unsigned char dtype)
+{
+	if (mde__othershard(e))
+		return MDE_OK;
+	if (mde__excl_file(e->excl, e->pb.p, e->pb.len)) {
+		atomic_fetch_add(&e->excluded, 1);
+		return MDE_OK;
+	}
+	mde__report(e, MDE_EV_SKIPPED, e->pb.p, e->pb.len,
+		    type_reason(DTTOIF(dtype)), 0);
+	return MDE_OK;
+}
+
+/* Whether the directory at pb may be entered; reports why not. */
+static int dir_ok(mde_engine *e, int depth)
+{
+	if (mde__excl_dir(e->excl, e->pb.p, e->pb.len)) {
+		atomic_fetch_add(&e->excluded, 1);
+		return 0;
+	}
+	if (e->skip_special && is_kernel_tree(e->pb.p)) {
+		mde__report(e, MDE_EV_SKIPPED, e->pb.p, e->pb.len,
+			    "pseudo filesystem", 0);
+		return 0;
+	}
+	if (depth + 1 > e->max_depth) {
+		mde__report(e, MDE_EV_SKIPPED, e->pb.p, e->pb.len,
+			    "limit: max-depth", 0);
+		return 0;
+	}
+	return 1;
+}
+
 /* Decides what to do with one directory entry (pb holds its path). */
 static int walk_entry(mde_engine *e, mde__dir *dn, const char *name,
 		      unsigned char dtype, size_t base, int depth, dev_t pdev)
 {
-	struct stat st;
-	int fd, rc;
+	mde__dir *child;
+	int fd, pfd = -1, inroot = 0, rc = MDE_OK;
 
-	if (dtype == DT_UNKNOWN || (dtype == DT_LNK && e->follow)) {
-		if (fstatat(dn->fd, name, &st,
-			    e->follow ? 0 : AT_SYMLINK_NOFOLLOW) < 0) {
-			if (errno == ENOENT && dtype == DT_LNK)
-				return MDE_OK; /* dangling link */
-			mde__report(e, MDE_EV_ERROR, e->pb.p, e->pb.len,
-				    strerror(errno), errno);
-			return MDE_OK;
-		}
-		dtype = IFTODT(st.st_mode);
-	}
+	if (entry_type(e, dn, name, &dtype, &pfd, &inroot))
+		return MDE_OK;
 	switch (dtype) {
 	case DT_REG:
-		return queue_file(e, dn, base);
+		return queue_file(e, inroot ? NULL : dn, base, inroot);
 	case DT_LNK:
 		return MDE_OK;
 	case DT_DIR:
 		break;
 	default:
-		if (mde__excl_file(e->excl, e->pb.p, e->pb.len)) {
-			atomic_fetch_add(&e->excluded, 1);
-			return MDE_OK;
-		}
-		mde__report(e, MDE_EV_SKIPPED, e->pb.p, e->pb.len,
-			    type_reason(DTTOIF(dtype)), 0);
-		return MDE_OK;
+		return special_entry(e, dtype);
 	}
-	if (mde__excl_dir(e->excl, e->pb.p, e->pb.len)) {
-		atomic_fetch_add(&e->excluded, 1);
-		return MDE_OK;
-	}
-	if (e->skip_special && is_kernel_tree(e->pb.p)) {
-		mde__report(e, MDE_EV_SKIPPED, e->pb.p, e->pb.len,
-			    "pseudo filesystem", 0);
-		return MDE_OK;
-	}
-	if (depth + 1 > e->max_depth) {
-		mde__report(e, MDE_EV_SKIPPED, e->pb.p, e->pb.len,
-			    "limit: max-depth", 0);
-		return MDE_OK;
-	}
-	fd = open_dir_at(dn->fd, name, e->follow);
+	if (!dir_ok(e, depth))
+		goto out;
+	/* under a root only a link resolved there (pfd) is followed: a plain
+	 * entry never follows one on the host */
+	if (pfd >= 0)
+		fd = mde__openat(e, pfd, ".", O_RDONLY | O_DIRECTORY |
+					 O_CLOEXEC | O_NONBLOCK, NULL);
+	else
+		fd = open_dir_at(e, dn->fd, name,
+				 e->follow && e->rootfd < 0);
 	if (fd < 0) {
 		if (errno != ELOOP && errno != ENOTDIR)
 			mde__report(e, MDE_EV_ERROR, e->pb.p, e->pb.len,
 				    strerror(errno), errno);
-		return MDE_OK;
+		goto out;
 	}
-	rc = MDE_OK;
-	{
-		mde__dir *child = mde__dir_new(fd);
-
-		if (!child) {
-			close(fd);
-			return MDE_ERR_NOMEM;
-		}
-		rc = walk_dir(e, child, depth + 1, pdev);
-		mde__dir_unref(child);
+	child = mde__dir_new(fd);
+	if (!child) {
+		close(fd);
+		rc = MDE_ERR_NOMEM;
+		goto out;
 	}
+	rc = walk_dir(e, child, depth + 1, pdev);
+	mde__dir_unref(child);
+out:
+	if (pfd >= 0)
+		close(pfd);
 	return rc;
 }
 
@@ -336,15 +419,16 @@ static int walk_dir(mde_engine *e, mde__dir *dn, int depth, dev_t pdev)
 	return rc;
 }
 
-/* Makes pb the absolute, lexically tidied form of path. */
-static int absolute(mde_engine *e, const char *path)
+/* Makes pb the absolute, lexically tidied form of path (relative to the
+ * working directory, or with in_root to the scan root). */
+static int absolute(mde_engine *e, const char *path, int in_root)
 {
 	const char *s = path;
 	char cwd[4096];
 	int rc = MDE_OK;
 
 	e->pb.len = 0;
-	if (path[0] != '/') {
+	if (path[0] != '/' && !in_root) {
 		if (!getcwd(cwd, sizeof(cwd)))
 			return MDE_ERR_IO;
 		rc = mde__buf_put(&e->pb, cwd, strlen(cwd));
@@ -371,38 +455,34 @@ static int absolute(mde_engine *e, const char *path)
 	return rc;
 }
 
-int mde__walk(mde_engine *e, const char *path)
+/*
+ * A start path, stat'ed as st, its display path in pb: a file is queued,
+ * a directory opened (name relative to dfd, following links) and walked.
+ * Shards hash the path below a start directory, or a start file's name.
+ */
+static int walk_start(mde_engine *e, const struct stat *st, int dfd,
+		      const char *name, int inroot)
 {
-	struct stat st;
+	size_t base = (size_t)(strrchr(e->pb.p, '/') - e->pb.p) + 1;
 	mde__dir *dn;
-	size_t base;
 	int fd, rc;
 
-	rc = absolute(e, path);
-	if (rc != MDE_OK) {
-		mde__report(e, MDE_EV_ERROR, path, strlen(path),
-			    "cannot make the path absolute", errno);
-		return MDE_OK;
+	e->start_dev = st->st_dev;
+	e->start_len = e->pb.len;
+	if (S_ISREG(st->st_mode)) {
+		e->start_len = base;
+		return queue_file(e, NULL, base, inroot);
 	}
-	if (stat(path, &st) < 0) {
-		mde__report(e, MDE_EV_ERROR, e->pb.p, e->pb.len,
-			    strerror(errno), errno);
-		return MDE_OK;
-	}
-	e->start_dev = st.st_dev;
-	base = (size_t)(strrchr(e->pb.p, '/') - e->pb.p) + 1;
-	if (S_ISREG(st.st_mode))
-		return queue_file(e, NULL, base);
-	if (!S_ISDIR(st.st_mode)) {
+	if (!S_ISDIR(st->st_mode)) {
 		mde__report(e, MDE_EV_SKIPPED, e->pb.p, e->pb.len,
-			    type_reason(st.st_mode), 0);
+			    type_reason(st->st_mode), 0);
 		return MDE_OK;
 	}
 	if (mde__excl_dir(e->excl, e->pb.p, e->pb.len)) {
 		atomic_fetch_add(&e->excluded, 1);
 		return MDE_OK;
 	}
-	fd = open_dir_at(AT_FDCWD, path, 1);
+	fd = open_dir_at(e, dfd, name, 1);
 	if (fd < 0) {
 		mde__report(e, MDE_EV_ERROR, e->pb.p, e->pb.len,
 			    strerror(errno), errno);
@@ -414,7 +494,59 @@ int mde__walk(mde_engine *e, const char *path)
 		return MDE_ERR_NOMEM;
 	}
 	/* the start directory is entered even if it is special itself */
-	rc = walk_dir(e, dn, 0, st.st_dev);
+	rc = walk_dir(e, dn, 0, st->st_dev);
 	mde__dir_unref(dn);
 	return rc;
+}
+
+/*
+ * A start path inside the scan root: resolved there (every link on the
+ * way too), shown as the host path the kernel resolved it to, and walked
+ * from the descriptor it resolved to.
+ */
+static int walk_in_root(mde_engine *e)
+{
+	struct stat st;
+	char *inner = strdup(e->pb.p);
+	int pfd = -1, err, rc = MDE_OK;
+
+	if (!inner)
+		return MDE_ERR_NOMEM;
+	pfd = mde__root_open(e, inner, O_PATH, NULL);
+	if (pfd < 0 || fstat(pfd, &st) < 0) {
+		err = errno;
+		if (mde__root_path(e, pfd, inner, &e->pb) == MDE_OK)
+			mde__report(e, MDE_EV_ERROR, e->pb.p, e->pb.len,
+				    strerror(err), err);
+		goto out;
+	}
+	rc = mde__root_path(e, pfd, inner, &e->pb);
+	if (rc == MDE_OK)
+		rc = walk_start(e, &st, pfd, ".", 1);
+out:
+	if (pfd >= 0)
+		close(pfd);
+	free(inner);
+	return rc;
+}
+
+int mde__walk(mde_engine *e, const char *path)
+{
+	struct stat st;
+	int rc;
+
+	rc = absolute(e, path, e->rootfd >= 0);
+	if (rc != MDE_OK) {
+		mde__report(e, MDE_EV_ERROR, path, strlen(path),
+			    "cannot make the path absolute", errno);
+		return MDE_OK;
+	}
+	if (e->rootfd >= 0)
+		return walk_in_root(e);
+	if (stat(path, &st) < 0) {
+		mde__report(e, MDE_EV_ERROR, e->pb.p, e->pb.len,
+			    strerror(errno), errno);
+		return MDE_OK;
+	}
+	return walk_start(e, &st, AT_FDCWD, path, 0);
 }

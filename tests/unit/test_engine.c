@@ -50,6 +50,7 @@ static void on_event(void *ctx, const mde_event *ev)
 				 ev->reason);
 		break;
 	case MDE_EV_CLEAN: s->clean++; break;
+	case MDE_EV_FILE: break;
 	}
 }
 
