@@ -34,6 +34,8 @@ static const char *const w_action[] = { "report", "quarantine", "remove",
 					NULL };
 static const char *const w_level[] = { "error", "warning", "info", "debug",
 				       NULL };
+static const char *const w_target[] = { "auto", "journald", "syslog",
+					NULL }; /* enum mdelog_target */
 static const char *const w_watch[] = { "audit", "block", NULL };
 /* mde_archive_type()'s names (test_config checks them against it) */
 static const char *const w_arc[] = {
@@ -77,6 +79,8 @@ const struct mdecfg_key mdecfg_keys[] = {
 	  "a file locked while a scheduled scan runs"),
 	K("log_level", ENUM, 0, 0, 0, w_level, "info",
 	  "the least severe message logged"),
+	K("log_target", ENUM, 0, 0, 0, w_target, "auto",
+	  "where messages are logged: journald if running, else syslog"),
 	K("max_depth", INT, 0, 0, BIG, NULL, "64",
 	  "directory depth limit"),
 	K("max_files", INT, 0, 0, BIG, NULL, "10000",

@@ -47,7 +47,8 @@ enum {
 	OPT_ACTION, OPT_QDIR, OPT_HISTORY_DB, OPT_NO_HISTORY, OPT_LOCK,
 	OPT_PUA, OPT_ALLOW, OPT_FORENSIC, OPT_CONFIG, OPT_LOG_LEVEL,
 	OPT_NO_SYSLOG, OPT_ECS, OPT_CSV, OPT_HASHDEEP, OPT_BODYFILE, OPT_ROOT,
-	OPT_MIN_SCORE, OPT_NEWER_THAN, OPT_CHANGED_SINCE, OPT_SHARD
+	OPT_MIN_SCORE, OPT_NEWER_THAN, OPT_CHANGED_SINCE, OPT_SHARD,
+	OPT_LOG_TARGET
 };
 
 static const struct option longopts[] = {
@@ -78,6 +79,7 @@ static const struct option longopts[] = {
 	{ "keys", required_argument, NULL, OPT_KEYS },
 	{ "lock", required_argument, NULL, OPT_LOCK },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "log-target", required_argument, NULL, OPT_LOG_TARGET },
 	{ "max-depth", required_argument, NULL, OPT_MAX_DEPTH },
 	{ "max-filesize", required_argument, NULL, OPT_MAX_FILESIZE },
 	{ "max-files", required_argument, NULL, OPT_MAX_FILES },
@@ -127,6 +129,7 @@ struct opts {
 	const char *history_db, *qdir, *lock;
 	int no_history, forensic, retention;
 	int64_t log_level; /* enum mdelog_level, -1: no syslog */
+	int64_t log_target; /* enum mdelog_target */
 	enum scan_action action;
 	int no_cache, no_preselect, no_prefilter;
 	int follow, full, quick, json, nice, summary, null, one_fs, all_fs;
@@ -225,6 +228,8 @@ static void usage(FILE *fp)
 	      "another scan with it fails\n"
 	      "      --log-level LEVEL   syslog: error, warning, info "
 	      "(default) or debug\n"
+	      "      --log-target auto|journald|syslog  where messages go "
+	      "(default auto)\n"
 	      "      --max-depth N       directory depth limit (default 64)\n"
 	      "      --max-filesize SIZE skip larger files; K/M/G, 0 = no "
 	      "limit (default 100M)\n"
@@ -545,6 +550,7 @@ static void apply_config(int argc, char **argv, struct opts *o)
 	cfg_int("score_alert", &o->ev.alert);
 	cfg_int("score_warning", &o->ev.warning);
 	cfg_int("score_notice", &o->ev.notice);
+	cfg_int("log_target", &o->log_target); /* = enum mdelog_target */
 	if (mdecfg_get_int(cfg, "action", &n))
 		o->action = (enum scan_action)n;
 	if (mdecfg_get_str(cfg, "archive_types", &v))
@@ -641,6 +647,14 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			if (o->log_level == -2)
 				bad_value("level (error, warning, info, "
 					  "debug)", "--log-level");
+			break;
+		case OPT_LOG_TARGET:
+			o->log_target = !strcmp(optarg, "auto") ? MDELOG_AUTO
+				: !strcmp(optarg, "journald") ? MDELOG_JOURNALD
+				: !strcmp(optarg, "syslog") ? MDELOG_SYSLOG : -1;
+			if (o->log_target < 0)
+				bad_value("target (auto, journald, syslog)",
+					  "--log-target");
 			break;
 		case OPT_CONFIG: break; /* read first, by apply_config() */
 		case OPT_FULL: o->full = 1; break;
@@ -1130,10 +1144,9 @@ int main(int argc, char **argv)
 	ro.npaths = (size_t)(argc - optind);
 	ro.defs_version = r.oo.defs_version;
 	r.rec = scanrec_begin(&ro);
-	mdelog_open((int)o.log_level);
-	mdelog(MDELOG_INFO, "%s scan started (definitions %s)",
-	       o.quick ? "quick" : o.full ? "full" : "custom",
-	       r.oo.defs_version);
+	mdelog_open((int)o.log_level, (int)o.log_target);
+	mdelog_scan_start(o.quick ? "quick" : o.full ? "full" : "custom",
+			  r.oo.defs_version, scanrec_id(r.rec));
 	pthread_mutex_init(&r.lock, NULL);
 	cancel_engine = e;
 	signal(SIGINT, on_signal);
@@ -1184,10 +1197,7 @@ int main(int argc, char **argv)
 	if (fflush(stdout) != 0 || ferror(stdout))
 		status = status ? status : 2;
 	scanrec_end(r.rec, &s, rc != MDE_OK);
-	mdelog(MDELOG_INFO, "scan %s: %llu files, %llu findings, %llu "
-	       "errors, exit status %d", s.cancelled ? "cancelled" : "ended",
-	       (unsigned long long)s.files, (unsigned long long)s.findings,
-	       (unsigned long long)s.errors, status);
+	mdelog_scan_end(&s, status);
 	mdelog_close();
 	mde_engine_free(e);
 	mde_defs_free(defs);

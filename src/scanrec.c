@@ -74,6 +74,11 @@ struct scanrec *scanrec_begin(const struct scanrec_opts *o)
 	return r;
 }
 
+long long scanrec_id(const struct scanrec *r)
+{
+	return r ? (long long)r->id : -1;
+}
+
 static int acted_on(struct scanrec *r, const char *path)
 {
 	size_t i;
@@ -135,7 +140,6 @@ static hist_state do_remove(const char *path, const char *sha)
 		return HIST_DETECTED;
 	}
 	warnx("%s: removed", path);
-	mdelog(MDELOG_WARNING, "removed: %s", path);
 	return HIST_REMOVED;
 }
 
@@ -152,7 +156,6 @@ static hist_state do_quarantine(struct scanrec *r, const mde_event *ev,
 			warnx("%s: quarantined with warnings: %s", ev->path,
 			      err);
 		warnx("%s: quarantined as %s", ev->path, qid);
-		mdelog(MDELOG_WARNING, "quarantined: %s as %s", ev->path, qid);
 		return HIST_QUARANTINED;
 	}
 	qid[0] = '\0';
@@ -205,6 +208,9 @@ void scanrec_event(struct scanrec *r, const mde_event *ev)
 			act = HIST_ACT_REMOVE;
 			state = do_remove(ev->path, sha);
 		}
+		if (state == HIST_QUARANTINED || state == HIST_REMOVED)
+			mdelog_action(ev, state == HIST_REMOVED ? "removed"
+				      : "quarantined", qid[0] ? qid : NULL);
 	}
 	if (!r->h || r->id < 0)
 		return;

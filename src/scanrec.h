@@ -25,6 +25,9 @@ struct scanrec_opts {
  * about, never fatal.  NULL only when out of memory. */
 struct scanrec *scanrec_begin(const struct scanrec_opts *o);
 
+/* The scan's id in the history, -1 when it is not recorded. */
+long long scanrec_id(const struct scanrec *r);
+
 /* A scan event: findings (not audit ones) are acted on and recorded. */
 void scanrec_event(struct scanrec *r, const mde_event *ev);
 
