@@ -90,47 +90,86 @@ static int open_in_root(const char *root, const char *path)
 	return fd;
 }
 
-/* Reads name:x:id:... lines of the image's passwd or group file. */
-static void load_ids(struct idmap *m, const char *root, const char *file)
+/* Adds id -> name; false when out of memory. */
+static int add_id(struct idmap *m, uint32_t id, const char *name, size_t n)
+{
+	struct idname *nv = realloc(m->v, (m->n + 1) * sizeof(*m->v));
+
+	if (!nv)
+		return 0;
+	m->v = nv;
+	m->v[m->n].id = id;
+	m->v[m->n].name = strndup(name, n);
+	if (!m->v[m->n].name)
+		return 0;
+	m->n++;
+	return 1;
+}
+
+size_t evidence_parse_ids(const char *buf, size_t len,
+			  void (*fn)(void *, uint32_t, const char *, size_t),
+			  void *ctx)
+{
+	const char *p = buf, *end = buf + len;
+	size_t n = 0;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end, *c1, *c2, *q;
+		uint64_t id = 0;
+
+		c1 = memchr(p, ':', (size_t)(le - p));
+		c2 = c1 ? memchr(c1 + 1, ':', (size_t)(le - c1 - 1)) : NULL;
+		if (c1 && c2 && c1 > p && c1 - p <= 256 && *p != '#') {
+			for (q = c2 + 1; q < le && *q >= '0' && *q <= '9'; q++) {
+				id = id * 10 + (uint64_t)(*q - '0');
+				if (id > UINT32_MAX)
+					break;
+			}
+			if (q > c2 + 1 && q < le && *q == ':' && id <= UINT32_MAX &&
+			    !memchr(p, '\0', (size_t)(c1 - p))) {
+				fn(ctx, (uint32_t)id, p, (size_t)(c1 - p));
+				n++;
+			}
+		}
+		p = nl ? nl + 1 : end;
+	}
+	return n;
+}
+
+static void take_id(void *ctx, uint32_t id, const char *name, size_t n)
+{
+	add_id(ctx, id, name, n);
+}
+
+/* Reads the image's passwd or group file: a regular file of at most
+ * EV_MAX_IDFILE bytes (a link to a device in the image is not read). */
+static void load_ids(struct evidence *x, struct idmap *m, const char *root,
+		     const char *file)
 {
 	int fd = open_in_root(root, file);
-	FILE *fp;
-	char *line = NULL;
-	size_t cap = 0;
+	struct stat st;
+	char *buf;
+	ssize_t got;
 
 	if (fd < 0)
 		return;
-	fp = fdopen(fd, "r");
-	if (!fp) {
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size > EV_MAX_IDFILE) {
+		fprintf(stderr, "mdescan: warning: %s%s: not a regular file "
+			"of at most %d bytes: owners shown by number\n",
+			root, file, EV_MAX_IDFILE);
 		close(fd);
 		return;
 	}
-	while (getline(&line, &cap, fp) > 0) {
-		char *name = line, *c1, *c2, *end;
-		unsigned long id;
-		struct idname *nv;
-
-		c1 = strchr(line, ':');
-		if (!c1 || !(c2 = strchr(c1 + 1, ':')))
-			continue;
-		*c1 = '\0';
-		errno = 0;
-		id = strtoul(c2 + 1, &end, 10);
-		if (errno || end == c2 + 1 || *end != ':' || id > UINT32_MAX ||
-		    !*name)
-			continue;
-		nv = realloc(m->v, (m->n + 1) * sizeof(*m->v));
-		if (!nv)
-			break;
-		m->v = nv;
-		m->v[m->n].id = (uint32_t)id;
-		m->v[m->n].name = strdup(name);
-		if (m->v[m->n].name)
-			m->n++;
-	}
-	free(line);
-	fclose(fp);
+	buf = malloc((size_t)st.st_size + 1);
+	got = buf ? read(fd, buf, (size_t)st.st_size) : -1;
+	close(fd);
+	if (got > 0)
+		evidence_parse_ids(buf, (size_t)got, take_id, m);
+	free(buf);
 	m->loaded = 1;
+	(void)x;
 }
 
 /* The owner's name, from the image when there is one, else the host;
@@ -138,7 +177,6 @@ static void load_ids(struct idmap *m, const char *root, const char *file)
 static const char *id_name(struct idmap *m, const struct evidence *x,
 			   uint32_t id, int group)
 {
-	struct idname *nv;
 	size_t i;
 	char buf[4096];
 	const char *name = NULL;
@@ -159,15 +197,9 @@ static const char *id_name(struct idmap *m, const struct evidence *x,
 		if (getpwuid_r(id, &p, buf, sizeof(buf), &pp) == 0 && pp)
 			name = pp->pw_name;
 	}
-	if (!name)
+	if (!name || !add_id(m, id, name, strlen(name)))
 		return NULL;
-	nv = realloc(m->v, (m->n + 1) * sizeof(*m->v));
-	if (!nv)
-		return NULL;
-	m->v = nv;
-	m->v[m->n].id = id;
-	m->v[m->n].name = strdup(name);
-	return m->v[m->n].name ? m->v[m->n++].name : NULL;
+	return m->v[m->n - 1].name;
 }
 
 static void free_ids(struct idmap *m)
@@ -871,8 +903,8 @@ struct evidence *evidence_open(const struct ev_opts *o, ev_emit_fn emit,
 			x->rootlen--;
 		if (x->rootlen == 1) /* "/" is the host itself */
 			x->rootlen = 0;
-		load_ids(&x->users, o->root, "/etc/passwd");
-		load_ids(&x->groups, o->root, "/etc/group");
+		load_ids(x, &x->users, o->root, "/etc/passwd");
+		load_ids(x, &x->groups, o->root, "/etc/group");
 	}
 	if ((o->ecs && !(x->ecs = open_out(x, o->ecs, 1))) ||
 	    (o->csv && !(x->csv = open_out(x, o->csv, 0))) ||

@@ -7,6 +7,7 @@
 #ifndef MDESCAN_EVIDENCE_H
 #define MDESCAN_EVIDENCE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "mdescan.h"
@@ -73,6 +74,19 @@ uint64_t evidence_below(const struct evidence *x);
 /* Flushes and closes every file; returns 0, or -1 with the file and
  * the reason in err (a full disk must not pass unnoticed). */
 int evidence_close(struct evidence *x, char *err, size_t errlen);
+
+/* The largest image /etc/passwd or /etc/group read for owner names. */
+#define EV_MAX_IDFILE (16 << 20)
+
+/*
+ * Parses passwd(5)/group(5) lines ("name:x:id:...") of an image, calling
+ * fn for each well-formed one (a name of 1 to 256 bytes, a decimal id
+ * that fits 32 bits); other lines are skipped.  Returns how many.
+ */
+size_t evidence_parse_ids(const char *buf, size_t len,
+			  void (*fn)(void *ctx, uint32_t id, const char *name,
+				     size_t n),
+			  void *ctx);
 
 /* The level of a total score under o's thresholds. */
 const char *evidence_level(const struct ev_opts *o, long score);

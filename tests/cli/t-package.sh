@@ -30,6 +30,12 @@ eval "$("$MAKE" -s -C "$B" print-install-dirs)"
 
 step "make install DESTDIR: the files and their modes"
 inst install
+# the programs look where this configure said (src/paths.h): a prefixed
+# install runs with the configuration it installed
+"$D$bindir/mdescan" --help | grep -Fq "(default $sysconfdir/mdescan/mdescan.conf)" ||
+	fail "mdescan --help does not name $sysconfdir/mdescan/mdescan.conf"
+"$D$bindir/mdescan" --help | grep -Fq "(default $localstatedir/lib/mdescan/history.db)" ||
+	fail "mdescan --help does not name $localstatedir/lib/mdescan/history.db"
 ( cd "$D" && find . -type f -printf '%m %p\n' -o -type d -printf '%m %p/\n' |
 	sed 's#^\([0-9]*\) \./#\1 /#' | sort -k2 ) >"$T/got"
 
