@@ -170,12 +170,7 @@ bundle() {
 		fail "mdesig mirror $1"
 }
 bundle 1
-if "$MDESCAN" --help 2>&1 | grep -q -e '--ecs'; then
-	ECS=/var/log/mdescan/findings.jsonl
-else
-	ECS=
-	step "this mdescan has no --ecs yet: the role's scan writes last-scan.json only"
-fi
+ECS=/var/log/mdescan/findings.jsonl
 
 # what must stay untouched outside the scratch root
 outside="/etc/cron.d/mdescan /etc/mdescan/mdescan.conf.d/50-ansible.conf
