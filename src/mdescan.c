@@ -591,6 +591,64 @@ static void print_version(const struct opts *o)
 		       o->store);
 }
 
+/* Whether path (made absolute through its existing directory) lies in
+ * or below the directory top. */
+static int lies_under(const char *path, const char *top)
+{
+	char *copy = strdup(path), *slash, *dir;
+	size_t n;
+	int in = 0;
+
+	if (!copy)
+		return 0;
+	slash = strrchr(copy, '/');
+	if (slash == copy)
+		copy[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	dir = realpath(slash ? copy : ".", NULL);
+	n = strlen(top);
+	while (n > 1 && top[n - 1] == '/')
+		n--;
+	if (dir)
+		in = strncmp(dir, top, n) == 0 &&
+		     (dir[n] == '\0' || dir[n] == '/' || n == 1);
+	free(dir);
+	free(copy);
+	return in;
+}
+
+/*
+ * --forensic writes nothing into the evidence: no output file, lock or
+ * history under --root or under a path being scanned.
+ */
+static void check_writes(const struct opts *o, int argc, char **argv)
+{
+	const char *outs[] = { o->ev.ecs, o->ev.csv, o->ev.hashdeep,
+			       o->ev.bodyfile, o->lock,
+			       o->no_history ? NULL : o->history_db };
+	size_t i;
+	int a;
+
+	for (i = 0; i < sizeof(outs) / sizeof(outs[0]); i++) {
+		if (!outs[i])
+			continue;
+		if (o->root && lies_under(outs[i], o->root))
+			die("--forensic: '%s' is inside --root %s: nothing is "
+			    "written into the evidence", outs[i], o->root);
+		for (a = optind; !o->root && a < argc; a++) {
+			char *top = realpath(argv[a], NULL);
+			int in = top && lies_under(outs[i], top);
+
+			free(top);
+			if (in)
+				die("--forensic: '%s' is inside the scanned "
+				    "%s: nothing is written into the evidence",
+				    outs[i], argv[a]);
+		}
+	}
+}
+
 static void parse_args(int argc, char **argv, struct opts *o)
 {
 	int c;
@@ -779,6 +837,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		    "evidence");
 	if (o->forensic)
 		o->no_cache = 1;
+	if (o->forensic)
+		check_writes(o, argc, argv);
 	if (o->root && o->quick)
 		die("%s", "--quick scans this machine's own locations; with "
 		    "--root name the paths inside the image");

@@ -138,6 +138,10 @@ if [ -n "$LOOP" ]; then
 fi
 step "evidence untouched"
 expect_exit 2 mds -d "$D" --forensic --root "$M" --action quarantine /
+expect_exit 2 mds -d "$D" --forensic --root "$M" --ecs "$M/var/out.jsonl" /
+grep -q 'inside --root' "$ERR" || fail "an output inside the root was not refused"
+expect_exit 2 mds -d "$D" --forensic --csv "$M/srv/out.csv" "$M/srv"
+grep -q 'inside the scanned' "$ERR" || fail "an output inside a scanned path was not refused"
 if [ -n "$LOOP" ]; then
 	umount "$M"
 	MOUNTS=()
