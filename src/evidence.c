@@ -66,6 +66,7 @@ struct evidence {
 	char host[256];
 	size_t rootlen;
 	uint64_t reported, below, skipped_names;
+	uint64_t levels[4]; /* files reported per level */
 	char err[512];
 };
 
@@ -792,8 +793,14 @@ static void release(struct evidence *x, const char *path, size_t plen,
 		return;
 	if (total < 0)
 		total = sum;
-	if (total < x->o->min_score)
+	if (total < x->o->min_score) {
 		x->below++;
+	} else {
+		const char *l = evidence_level(x->o, total);
+
+		x->levels[!strcmp(l, "alert") ? 0 : !strcmp(l, "warning") ? 1
+			  : !strcmp(l, "notice") ? 2 : 3]++;
+	}
 	while ((h = mine)) {
 		mine = h->next;
 		if (total >= x->o->min_score) {
@@ -945,6 +952,11 @@ void evidence_summary(struct evidence *x, const mde_summary *s, int status)
 			"or '|' left out of the hashdeep manifest or the "
 			"bodyfile\n",
 			(unsigned long long)x->skipped_names);
+}
+
+void evidence_level_counts(const struct evidence *x, uint64_t out[4])
+{
+	memcpy(out, x->levels, sizeof(x->levels));
 }
 
 uint64_t evidence_reported(const struct evidence *x)

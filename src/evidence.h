@@ -66,6 +66,9 @@ void evidence_finish(struct evidence *x, const mde_summary *s, int status);
 /* The scan's summary, to the outputs that have one (ECS). */
 void evidence_summary(struct evidence *x, const mde_summary *s, int status);
 
+/* Files reported, by level: [0] alert, [1] warning, [2] notice, [3] low. */
+void evidence_level_counts(const struct evidence *x, uint64_t out[4]);
+
 /* Threat findings reported (not audit, not allowed), and files left
  * out below min_score. */
 uint64_t evidence_reported(const struct evidence *x);

@@ -1184,6 +1184,7 @@ int main(int argc, char **argv)
 				     : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	r.e = e;
 	r.oo.file_score = -1;
+	r.oo.show_scores = o.forensic || o.ev.min_score > 0;
 	o.ev.defs_version = r.oo.defs_version;
 	o.ev.scan_type = o.quick ? "quick" : o.full ? "full" : "custom";
 	o.ev.root = o.root;
@@ -1244,6 +1245,7 @@ int main(int argc, char **argv)
 	status = (o.ev.min_score ? evidence_reported(r.x) : s.findings) ? 1
 		 : (s.errors || s.cancelled || rc != MDE_OK) ? 2 : 0;
 	r.oo.below_min_score = evidence_below(r.x);
+	evidence_level_counts(r.x, r.oo.levels);
 	evidence_summary(r.x, &s, status);
 	{
 		char err[600];

@@ -194,6 +194,8 @@ static void json_summary(FILE *fp, const struct out_opts *o,
 		"\"members\":%llu,\"unpacked\":%llu,"
 		"\"unchanged\":%llu,\"othershard\":%llu,"
 		"\"atime_risk\":%llu,\"below_min_score\":%llu,"
+		"\"levels\":{\"alert\":%llu,\"warning\":%llu,"
+		"\"notice\":%llu,\"low\":%llu},"
 		"\"elapsed_ms\":%llu,\"threads\":%d,\"cancelled\":%s,"
 		"\"exit_code\":%d,\"engine_version\":\"%s\","
 		"\"definitions_version\":\"%s\"}\n",
@@ -209,6 +211,10 @@ static void json_summary(FILE *fp, const struct out_opts *o,
 		(unsigned long long)s->othershard,
 		(unsigned long long)s->atime_risk,
 		(unsigned long long)o->below_min_score,
+		(unsigned long long)o->levels[0],
+		(unsigned long long)o->levels[1],
+		(unsigned long long)o->levels[2],
+		(unsigned long long)o->levels[3],
 		(unsigned long long)(s->elapsed_ns / 1000000), o->threads,
 		s->cancelled ? "true" : "false", exit_code,
 		MDE_ENGINE_VERSION, o->defs_version ? o->defs_version : "");
@@ -231,8 +237,12 @@ static void text_event(FILE *fp, const struct out_opts *o, const mde_event *ev)
 	}
 	switch (ev->type) {
 	case MDE_EV_FINDING:
-		fprintf(to, ": %s %s\n", ev->name,
+		fprintf(to, ": %s %s", ev->name,
 			ev->allowed ? "ALLOWED" : ev->audit ? "AUDIT" : "FOUND");
+		if (o->show_scores && o->level)
+			fprintf(to, " (score %ld, file %ld %s)", ev->score,
+				o->file_score, o->level);
+		putc('\n', to);
 		break;
 	case MDE_EV_ERROR:
 		fprintf(to, ": ERROR (%s)\n", ev->reason);
@@ -277,6 +287,13 @@ static void text_summary(FILE *fp, const struct out_opts *o,
 	if (s->othershard)
 		fprintf(stderr, "Other shards' files: %llu\n",
 			(unsigned long long)s->othershard);
+	if (o->levels[0] + o->levels[1] + o->levels[2] + o->levels[3])
+		fprintf(stderr, "Levels (files): alert %llu, warning %llu, "
+			"notice %llu, low %llu\n",
+			(unsigned long long)o->levels[0],
+			(unsigned long long)o->levels[1],
+			(unsigned long long)o->levels[2],
+			(unsigned long long)o->levels[3]);
 	if (o->below_min_score)
 		fprintf(stderr, "Below min score: %llu\n",
 			(unsigned long long)o->below_min_score);

@@ -19,6 +19,8 @@ struct out_opts {
 	long file_score;
 	const char *level;
 	uint64_t below_min_score; /* summary: files not reported */
+	uint64_t levels[4];       /* summary: files per level, alert first */
+	int show_scores;          /* text: "(score S, file T LEVEL)" */
 };
 
 struct out_format {
