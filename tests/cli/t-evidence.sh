@@ -68,6 +68,7 @@ step "all outputs at once"
 expect_exit 1 mds -d "$D" -z --no-summary --ecs "$T/e.jsonl" --csv "$T/f.csv" \
 	--hashdeep "$T/m.hd" --bodyfile "$T/body" --json "$T/tree"
 cp "$OUT" "$T/scan.json"
+cp "$ERR" "$T/scan.err"
 
 step "ECS lines valid against the schema, with the right values"
 python3 - "$SCHEMA" "$T/e.jsonl" "$T/tree" <<'PY' || fail "ECS output"
@@ -125,6 +126,11 @@ step "JSON output carries score, file_score and level"
 jqany 'select(.type=="finding" and (.path|endswith("/b.txt")) and .layers==null) | select(.file_score==110 and .level=="alert")' \
 	"$T/scan.json" >/dev/null || fail "no file_score/level in --json"
 
+jqany 'select(.type=="summary") | select(.levels.alert >= 3 and .levels.warning == 1 and .levels.notice == 2)' "$T/scan.json" ||
+	{ tail -1 "$T/scan.json" >&2; fail "files per level wrong in the summary"; }
+expect_exit 1 mds -d "$D" --no-summary --min-score 1 "$T/tree/b.txt"
+grep -q ': T_Scored FOUND (score 40, file 40 notice)$' "$OUT" || { show_output; fail "no score in the text output"; }
+
 step "CSV read back by Python's csv module (RFC 4180)"
 python3 - "$T/f.csv" "$T/e.jsonl" <<'PY' || fail "CSV output"
 import csv, json, sys
@@ -146,7 +152,7 @@ grep -qx '%%%% HASHDEEP-1.0' "$T/m.hd" || fail "no hashdeep header"
 n=$(grep -vc '^[%#]' "$T/m.hd" || true)
 # every file but the one whose name holds a newline
 [ "$n" -eq $((NFILES - 1)) ] || { cat "$T/m.hd" >&2; fail "$n manifest lines for $NFILES files"; }
-grep -q 'left out of the hashdeep manifest' "$ERR" || fail "the left-out name was not reported"
+grep -q 'left out of the hashdeep manifest' "$T/scan.err" || fail "the left-out name was not reported"
 rm "$T/tree/sub/new"*
 hashdeep -r -a -k "$T/m.hd" "$T/tree" >"$T/audit" 2>&1 || { cat "$T/audit" >&2; fail "hashdeep audit failed"; }
 grep -q 'Audit passed' "$T/audit" || { cat "$T/audit" >&2; fail "no 'Audit passed'"; }
