@@ -230,7 +230,8 @@ typedef enum mde_event_type {
 
 /*
  * What is known of a file on disk, from fstat()/statx() of the open file
- * (not of the path).  Valid only during the callback.
+ * (not of the path; a file the scan cache answers unopened: statx() of
+ * its path, links not followed).  Valid only during the callback.
  */
 typedef struct mde_fileinfo {
 	uint64_t dev, ino;
@@ -364,7 +365,9 @@ typedef enum mde_opt {
 				    starts with "PUA." or holds ".PUA."
 				    (ClamAV's naming); default AUDIT */
 	MDE_OPT_FILE_EVENTS,     /* 0/1: emit MDE_EV_FILE for every regular
-				    file on disk that was read; default 0 */
+				    file on disk that was read (or answered
+				    by the scan cache: no hashes then);
+				    default 0 */
 	MDE_OPT_FILE_HASHES,     /* 0/1: MD5, SHA-1 and SHA-256 of every
 				    file read, in ev->file; every file is
 				    then read (the scan cache never answers

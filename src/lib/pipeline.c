@@ -149,37 +149,36 @@ void mde__emit_file(mde__worker *w, const mde__item *it,
 static void keep(struct file *f, const mde__cfind *c)
 {
 	struct file *t = f->top;
+	size_t n = 0, i, nl = strlen(c->name) + 1;
 	mde__cfind *k;
-	size_t n = 0, i;
 	char *chain;
 
 	if (t->v.nfind >= MDE__CACHE_MAXFIND) {
 		t->uncacheable = 1;
 		return;
 	}
-	k = &t->v.find[t->v.nfind];
-	*k = *c;
-	k->chain = NULL;
-	k->chainlen = 0;
-	k->nlayers = (unsigned)f->depth;
-	if (f->depth) {
-		for (i = 0; i < (size_t)f->depth; i++)
-			n += strlen(t->layers[i]) + 1;
-		chain = malloc(n);
-		if (!chain) {
-			t->uncacheable = 1;
-			return;
-		}
-		for (n = 0, i = 0; i < (size_t)f->depth; i++) {
-			size_t l = strlen(t->layers[i]) + 1;
-
-			memcpy(chain + n, t->layers[i], l);
-			n += l;
-		}
-		k->chain = chain;
-		k->chainlen = n;
+	for (i = 0; i < (size_t)f->depth; i++)
+		n += strlen(t->layers[i]) + 1;
+	/* the chain, then a copy of the name: some names (the IOCs') are
+	 * made on the stack of the stage that reports them */
+	chain = malloc(n + nl);
+	if (!chain) {
+		t->uncacheable = 1;
+		return;
 	}
-	t->v.nfind++;
+	for (n = 0, i = 0; i < (size_t)f->depth; i++) {
+		size_t l = strlen(t->layers[i]) + 1;
+
+		memcpy(chain + n, t->layers[i], l);
+		n += l;
+	}
+	memcpy(chain + n, c->name, nl);
+	k = &t->v.find[t->v.nfind++];
+	*k = *c;
+	k->name = chain + n;
+	k->chain = chain; /* freed with the verdict, also when chainlen 0 */
+	k->chainlen = n;
+	k->nlayers = (unsigned)f->depth;
 }
 
 /*

@@ -5,7 +5,9 @@
  * reference to their open directory for the workers' openat().
  *
  * Symlinks are not followed unless asked; when they are, every directory
- * is entered once (a dev/inode set), which also ends loops.
+ * is entered once (a dev/inode set), which also ends loops.  Under a scan
+ * root (root.c) a link is only ever followed by resolving it there: plain
+ * entries are opened O_NOFOLLOW.
  */
 #include "config.h"
 
@@ -171,7 +173,7 @@ static int is_kernel_tree(const char *p)
  * inside the root.  *dtype becomes the target's type; for a directory
  * *pfd gets an O_PATH descriptor of it; *inroot is set when a link was
  * resolved.  Returns 0 to go on, 1 when the entry is done with
- * (dangling, or reported).
+ * (dangling, or an error reported).
  */
 static int link_in_root(mde_engine *e, mde__dir *dn, const char *name,
 			unsigned char *dtype, int *pfd, int *inroot)
@@ -203,9 +205,9 @@ static int link_in_root(mde_engine *e, mde__dir *dn, const char *name,
 		close(fd);
 	return 0;
 fail:
-	if (errno != ELOOP)
-		mde__report(e, MDE_EV_ERROR, e->pb.p, e->pb.len,
-			    strerror(errno), errno);
+	/* a loop of links inside the image too, as fstatat reports one */
+	mde__report(e, MDE_EV_ERROR, e->pb.p, e->pb.len, strerror(errno),
+		    errno);
 	return 1;
 }
 
