@@ -59,7 +59,10 @@ expect_exit 1 mds --threads 2 "$D"
 [ "$(grep -c ': OK$' "$OUT")" -eq 190 ] || { show_output; fail "expected 190 OK lines"; }
 
 step "text summary on stderr: all fields, in order, with the right values"
-sed -n '/^----------- SCAN SUMMARY -----------$/,$p' "$ERR" | sed 's/: .*//' >"$T/fields"
+# (the lines that only appear when not zero are checked elsewhere)
+sed -n '/^----------- SCAN SUMMARY -----------$/,$p' "$ERR" | sed 's/: .*//' |
+	grep -v -e '^Unchanged' -e '^Other shards' -e '^Levels' -e '^Below min score' \
+		-e '^Opened without O_NOATIME' >"$T/fields"
 printf '%s\n' '----------- SCAN SUMMARY -----------' 'Scanned files' 'Scanned bytes' \
 	Findings 'Infected files' Errors Skipped Excluded 'From cache' 'Archive members' Threads Time >"$T/fields.want"
 diff -u "$T/fields.want" "$T/fields" >&2 || { show_output; fail "summary fields differ from the contract"; }
