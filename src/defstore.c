@@ -59,19 +59,6 @@ static void fsync_dir(const char *dir)
 	}
 }
 
-int defstore_current(const char *dir, char *path, size_t n)
-{
-	char link[4200], *rp;
-
-	snprintf(link, sizeof(link), "%s/current", dir);
-	rp = realpath(link, NULL);
-	if (!rp)
-		return -1;
-	snprintf(path, n, "%s", rp);
-	free(rp);
-	return 0;
-}
-
 static void read_info(struct defstore_entry *e)
 {
 	char p[4300], line[1100];
