@@ -396,12 +396,13 @@ static void log_findings(const struct pev *p, const struct scanres *r,
 /*
  * The kernel cache: an ignore mark for the gate's event (FAN_OPEN_PERM
  * or FAN_ACCESS_PERM) on the inode of a file found clean, so that the
- * kernel does not even ask about its next opens or reads.  The kernel clears it on the file's next modification
- * (FAN_MODIFY: write, truncate, fallocate); a FAN_CLOSE_WRITE removes it
- * too, for writes through a shared mapping, which do not count as
- * modifications; a reload flushes them all.  Execution is never left to
- * it: FAN_OPEN_EXEC_PERM still reaches the memory cache, which compares
- * times.  Evictable marks (Linux 5.19) do not pin inodes in memory.
+ * kernel does not even ask about its next opens or reads.  The kernel
+ * clears it on the file's next modification (FAN_MODIFY: write, truncate,
+ * fallocate: without FAN_MARK_IGNORED_SURV_MODIFY); a FAN_CLOSE_WRITE
+ * removes it too, for writes through a shared mapping, which do not count
+ * as modifications; a reload flushes them all.  Execution is never left
+ * to it: FAN_OPEN_EXEC_PERM still reaches the memory cache, which
+ * compares times.  Evictable marks (Linux 5.19) do not pin inodes in memory.
  */
 static void kcache_add(int fd)
 {
