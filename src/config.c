@@ -37,6 +37,7 @@ static const char *const w_level[] = { "error", "warning", "info", "debug",
 static const char *const w_target[] = { "auto", "journald", "syslog",
 					NULL }; /* enum mdelog_target */
 static const char *const w_watch[] = { "audit", "block", NULL };
+static const char *const w_gate[] = { "open", "read", NULL };
 /* mde_archive_type()'s names (test_config checks them against it) */
 static const char *const w_arc[] = {
 	"tar", "cpio", "ar", "rpm", "7z", "rar", "cab", "iso", "xar", "lha",
@@ -127,6 +128,8 @@ const struct mdecfg_key mdecfg_keys[] = {
 	  "milliseconds the watcher takes at most to answer an open"),
 	K("watch_fail_closed", BOOL, 0, 0, 0, NULL, "no",
 	  "deny, not allow, what the watcher cannot judge in time"),
+	K("watch_gate", ENUM, 0, 0, 0, w_gate, "open",
+	  "block mode: what waits for the verdict, opens or reads"),
 	K("watch_mode", ENUM, 0, 0, 0, w_watch, "block",
 	  "block malicious opens, or audit files after the fact"),
 	K("watch_path", PATH, 1, 0, 0, NULL, "none",

@@ -33,11 +33,11 @@
 
 enum {
 	OPT_ALLOW_FS = 256, OPT_CACHE_DIR, OPT_DEADLINE, OPT_EXCL_PATH,
-	OPT_EXCL_PROC, OPT_FAIL_CLOSED, OPT_JSON, OPT_KEYS, OPT_LOG_JSON,
-	OPT_LOG_LEVEL, OPT_LRU, OPT_MARK, OPT_MAX_FILESIZE, OPT_MAX_PROCS,
-	OPT_MODE, OPT_NO_CACHE, OPT_NO_KCACHE, OPT_PATH, OPT_PIDFILE, OPT_QUEUE,
-	OPT_READY, OPT_SORT, OPT_STATS, OPT_STATS_FILE, OPT_STATUS, OPT_STORE,
-	OPT_CONFIG,
+	OPT_EXCL_PROC, OPT_FAIL_CLOSED, OPT_GATE, OPT_JSON, OPT_KEYS,
+	OPT_LOG_JSON, OPT_LOG_LEVEL, OPT_LRU, OPT_MARK, OPT_MAX_FILESIZE,
+	OPT_MAX_PROCS, OPT_MODE, OPT_NO_CACHE, OPT_NO_KCACHE, OPT_PATH,
+	OPT_PIDFILE, OPT_QUEUE, OPT_READY, OPT_SORT, OPT_STATS, OPT_STATS_FILE,
+	OPT_STATUS, OPT_STORE, OPT_CONFIG,
 	OPT_TEST_DELAY, OPT_TIMEOUT, OPT_TOP
 };
 
@@ -49,6 +49,7 @@ static const struct option longopts[] = {
 	{ "exclude-path", required_argument, NULL, OPT_EXCL_PATH },
 	{ "exclude-process", required_argument, NULL, OPT_EXCL_PROC },
 	{ "fail-closed", no_argument, NULL, OPT_FAIL_CLOSED },
+	{ "gate", required_argument, NULL, OPT_GATE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "keys", required_argument, NULL, OPT_KEYS },
@@ -109,6 +110,10 @@ static void usage(FILE *fp)
 	      "executable\n"
 	      "      --fail-closed       deny, not allow, what cannot be "
 	      "judged in time\n"
+	      "      --gate GATE         block mode: open (default): opens "
+	      "wait for the verdict;\n"
+	      "                          read: reads wait, creating and "
+	      "writing files is free\n"
 	      "  -h, --help              show this help\n"
 	      "  -j, --threads N         scan workers (default 2)\n"
 	      "      --json              JSON output of --stats and "
@@ -332,6 +337,8 @@ static void apply_config(int argc, char **argv, struct wopts *o)
 		o->log_level = (int)n; /* same order: error .. debug */
 	if (mdecfg_get_int(cfg, "watch_mode", &n))
 		o->mode = n ? MODE_BLOCK : MODE_AUDIT;
+	if (mdecfg_get_int(cfg, "watch_gate", &n))
+		o->gate = n ? GATE_READ : GATE_OPEN;
 	if (mdecfg_get_int(cfg, "watch_deadline_ms", &n))
 		o->deadline_ms = (int)n;
 	if (mdecfg_get_bool(cfg, "watch_fail_closed", &b))
@@ -349,6 +356,7 @@ static void apply_config(int argc, char **argv, struct wopts *o)
 static void parse_args(int argc, char **argv, struct wopts *o, int *cmd)
 {
 	static const char *const modes[] = { "audit", "block", NULL };
+	static const char *const gates[] = { "open", "read", NULL };
 	static const char *const marks[] = { "mount", "filesystem", NULL };
 	static const char *const levels[] = { "error", "warning", "info",
 					      "debug", NULL };
@@ -393,6 +401,7 @@ static void parse_args(int argc, char **argv, struct wopts *o, int *cmd)
 			break;
 		case OPT_EXCL_PROC: add_exclude_process(o, optarg); break;
 		case OPT_FAIL_CLOSED: o->fail_closed = 1; break;
+		case OPT_GATE: o->gate = pick(optarg, "--gate", gates); break;
 		case OPT_JSON: o->json = 1; break;
 		case OPT_KEYS: o->keys = optarg; break;
 		case OPT_LOG_JSON: o->log_json = optarg; break;
@@ -779,8 +788,8 @@ static int add_marks(const struct wopts *o, int fan, int fanw)
 	unsigned kind = o->mark_fs ? FAN_MARK_FILESYSTEM : FAN_MARK_MOUNT;
 	uint64_t exec = o->mode == MODE_BLOCK ? FAN_OPEN_EXEC_PERM
 					      : FAN_OPEN_EXEC;
-	uint64_t mask = o->mode == MODE_BLOCK ? FAN_OPEN_PERM
-					      : FAN_CLOSE_WRITE;
+	uint64_t mask = o->mode != MODE_BLOCK ? FAN_CLOSE_WRITE
+			: o->gate == GATE_READ ? FAN_ACCESS_PERM : FAN_OPEN_PERM;
 	size_t i;
 	int rc;
 
@@ -980,6 +989,7 @@ static void run_daemon(struct wopts *o)
 	mde_engine *e, *ebg;
 	sigset_t set;
 	int fan, fanw = -1, pidfd, sig, clean;
+	const char *gate;
 	size_t i;
 
 	if (wlog_init(o->log_level, o->log_json) < 0)
@@ -1013,15 +1023,19 @@ static void run_daemon(struct wopts *o)
 		ready_file(o->ready_file);
 	write_stats(&ws);
 	watch_ready();
+	gate = o->mode == MODE_BLOCK ? GATE_NAME(o->gate) : "none";
 	for (i = 0; i < o->npaths; i++)
 		wlog_ev(WL_INFO, "start",
 			(struct jfield[]){ JS("path", o->paths[i]),
 					   JS("mode", o->mode == MODE_BLOCK
 							      ? "block" : "audit"),
+					   JS("gate", gate),
 					   JS("mark", o->mark_fs ? "filesystem"
 								 : "mount") },
-			3, "watching %s (%s mode, %s mark)", o->paths[i],
+			4, "watching %s (%s mode%s%s, %s mark)", o->paths[i],
 			o->mode == MODE_BLOCK ? "block" : "audit",
+			o->mode == MODE_BLOCK ? ", gated at " : "",
+			o->mode == MODE_BLOCK ? gate : "",
 			o->mark_fs ? "filesystem" : "mount");
 	sig = serve(&set, &ws);
 	wnotify("STOPPING=1");

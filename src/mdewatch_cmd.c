@@ -492,6 +492,7 @@ int cmd_status(const struct wopts *o)
 			printf(",\"pid\":%d", (int)pid);
 		if (have) {
 			jprint_str(",\"mode\":", jstrv(&root, "mode"));
+			jprint_str(",\"gate\":", jstrv(&root, "gate"));
 			jprint_str(",\"mark\":", jstrv(&root, "mark"));
 			printf(",\"paths\":[");
 			paths = jget(&root, "paths");
@@ -518,8 +519,10 @@ int cmd_status(const struct wopts *o)
 		printf("mdewatch is running (pid %d)\n", (int)pid);
 		if (have) {
 			c = jget(&root, "counters");
-			printf("mode: %s\nmark: %s\npaths:", jstrv(&root, "mode"),
-			       jstrv(&root, "mark"));
+			printf("mode: %s\n", jstrv(&root, "mode"));
+			if (strcmp(jstrv(&root, "mode"), "block") == 0)
+				printf("gate: %s\n", jstrv(&root, "gate"));
+			printf("mark: %s\npaths:", jstrv(&root, "mark"));
 			paths = jget(&root, "paths");
 			for (i = 0; paths && paths->t == J_ARR && i < paths->n;
 			     i++) {

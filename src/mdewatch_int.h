@@ -24,11 +24,18 @@
 #include "mdescan.h"
 
 enum { MODE_AUDIT, MODE_BLOCK };
+/* Block mode's gate: what waits for the verdict.  GATE_OPEN: every open
+ * (FAN_OPEN_PERM); GATE_READ: the reads (FAN_ACCESS_PERM), so that opens
+ * to create and write files cost no round trip.  Exec is always gated at
+ * the open (FAN_OPEN_EXEC_PERM). */
+enum { GATE_OPEN, GATE_READ };
+#define GATE_NAME(g) ((g) == GATE_READ ? "read" : "open")
 enum { SORT_SCANS, SORT_TIME, SORT_DENIED };
 
 /* Everything the command line sets (mdewatch.c parses it). */
 struct wopts {
 	int mode;            /* MODE_* */
+	int gate;            /* GATE_*, block mode */
 	int mark_fs;         /* 1: FAN_MARK_FILESYSTEM, 0: FAN_MARK_MOUNT */
 	char **paths;        /* --path, made absolute and resolved */
 	size_t npaths;
@@ -76,7 +83,8 @@ struct wcounters {
 	atomic_uint_fast64_t bg_dropped; /* ... or not queued (full) */
 	atomic_uint_fast64_t cached;   /* answered from the memory cache */
 	atomic_uint_fast64_t empty;    /* empty files, nothing to scan */
-	atomic_uint_fast64_t denied;   /* opens or execs denied */
+	atomic_uint_fast64_t denied;   /* opens, reads or execs denied */
+	atomic_uint_fast64_t coalesced; /* joined a scan of the same file */
 	atomic_uint_fast64_t reported; /* findings reported, not denied */
 	atomic_uint_fast64_t late;     /* findings after the deadline */
 	atomic_uint_fast64_t fail_open;   /* answered ALLOW on a failure */

@@ -25,6 +25,14 @@
  * Clean verdicts also become ignore marks (the kernel cache, see
  * kcache_add), so that the next opens of the file never reach us.
  *
+ * The gate (--gate) is the permission event block mode waits on besides
+ * executions: FAN_OPEN_PERM, or FAN_ACCESS_PERM, which the kernel raises
+ * for each read(2) (and pread, readv, sendfile, splice) of a file opened
+ * while the group had marks, never for opens, writes or mmap(2) page
+ * faults.  Each read of a file not yet judged raises one; events for a
+ * file whose scan is in flight join it (the in-flight table) instead of
+ * starting another.
+ *
  * Background scans: a file just written is scanned shortly after its
  * writer closed it (BG_DELAY_NS, once its change time has settled), so
  * that the open that reads it back is usually answered by the kernel
@@ -56,7 +64,7 @@
 
 #include "mdewatch_int.h"
 
-#define PERM_EVENTS (FAN_OPEN_PERM | FAN_OPEN_EXEC_PERM)
+#define PERM_EVENTS (FAN_OPEN_PERM | FAN_ACCESS_PERM | FAN_OPEN_EXEC_PERM)
 #define READ_BUF (256 * 1024)
 #define MAX_NAMES 4 /* finding names kept for the log, per scan */
 /* close events gather this long between two reads of them */
@@ -77,6 +85,11 @@ struct pev {
 	atomic_int refs;
 	struct pev *prev, *next; /* deadline list */
 	int in_dl;
+	/* in-flight table: a scan others wait for (fl_join) */
+	struct pev *hnext;     /* same bucket */
+	struct pev *followers; /* events answered with this scan's verdict */
+	struct pev *fnext;     /* next follower */
+	int in_fl;
 	char path[];
 };
 
@@ -129,6 +142,7 @@ static struct {
 	int nworkers, started;
 	atomic_int reloading;
 	atomic_int kcache; /* ignore marks as the kernel cache */
+	uint64_t kmask;    /* the gate event the ignore marks hold */
 	build_fn build;
 	attach_fn attach;
 } W = {
@@ -189,6 +203,7 @@ static const char *event_name(uint32_t mask)
 {
 	return mask & (FAN_OPEN_EXEC_PERM | FAN_OPEN_EXEC) ? "exec"
 	       : mask & FAN_OPEN_PERM			  ? "open"
+	       : mask & FAN_ACCESS_PERM			  ? "read"
 							  : "close_write";
 }
 
@@ -379,14 +394,15 @@ static void log_findings(const struct pev *p, const struct scanres *r,
 }
 
 /*
- * The kernel cache: an ignore mark for FAN_OPEN_PERM on the inode of a
- * file found clean, so that the kernel does not even ask about its next
- * opens.  The kernel clears it on the file's next modification
- * (FAN_MODIFY: write, truncate, fallocate); a FAN_CLOSE_WRITE removes it
- * too, for writes through a shared mapping, which do not count as
- * modifications; a reload flushes them all.  Execution is never left to
- * it: FAN_OPEN_EXEC_PERM still reaches the memory cache, which compares
- * times.  Evictable marks (Linux 5.19) do not pin inodes in memory.
+ * The kernel cache: an ignore mark for the gate's event (FAN_OPEN_PERM
+ * or FAN_ACCESS_PERM) on the inode of a file found clean, so that the
+ * kernel does not even ask about its next opens or reads.  The kernel
+ * clears it on the file's next modification (FAN_MODIFY: write, truncate,
+ * fallocate: without FAN_MARK_IGNORED_SURV_MODIFY); a FAN_CLOSE_WRITE
+ * removes it too, for writes through a shared mapping, which do not count
+ * as modifications; a reload flushes them all.  Execution is never left
+ * to it: FAN_OPEN_EXEC_PERM still reaches the memory cache, which
+ * compares times.  Evictable marks (Linux 5.19) do not pin inodes in memory.
  */
 static void kcache_add(int fd)
 {
@@ -397,7 +413,7 @@ static void kcache_add(int fd)
 	pthread_rwlock_rdlock(&W.fanlock);
 	if (!W.fan_closed)
 		rc = fanotify_mark(W.fan, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK |
-					  FAN_MARK_EVICTABLE, FAN_OPEN_PERM,
+					  FAN_MARK_EVICTABLE, W.kmask,
 				   fd, NULL);
 	pthread_rwlock_unlock(&W.fanlock);
 	if (rc == 0)
@@ -419,7 +435,7 @@ static void kcache_remove(int fd)
 	pthread_rwlock_rdlock(&W.fanlock);
 	if (!W.fan_closed) /* ENOENT: there was no mark */
 		fanotify_mark(W.fan, FAN_MARK_REMOVE | FAN_MARK_IGNORED_MASK,
-			      FAN_OPEN_PERM, fd, NULL);
+			      W.kmask, fd, NULL);
 	pthread_rwlock_unlock(&W.fanlock);
 }
 
@@ -462,7 +478,7 @@ static void remember_clean(const struct pev *p, unsigned gen,
 {
 	if (unsettled(&p->st, t_scan))
 		return;
-	if ((p->mask & (FAN_OPEN_PERM | FAN_CLOSE_WRITE)) &&
+	if ((p->mask & (FAN_OPEN_PERM | FAN_ACCESS_PERM | FAN_CLOSE_WRITE)) &&
 	    W.o->mode == MODE_BLOCK)
 		kcache_add(p->fd);
 	if (!unchanged(p->fd, &p->st)) {
@@ -535,10 +551,120 @@ static void process_bg(struct pev *p, struct gen *g, int idx)
 	remember_clean(p, g->id, &now);
 }
 
+/* -------------------------------------------------- in-flight table */
+
+/*
+ * Permission events whose scan is queued or running, by inode.  An event
+ * for the same file (same inode, size and times) that comes meanwhile,
+ * typically the next read(2) of another thread or process, is answered
+ * with that scan's verdict instead of queueing a scan of its own.  Each
+ * follower stays on the deadline list with its own deadline.
+ */
+#define FL_BUCKETS 1024
+
+static struct {
+	pthread_mutex_t lock;
+	struct pev *b[FL_BUCKETS];
+} FL = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static size_t fl_hash(const struct stat *st)
+{
+	uint64_t h = (uint64_t)st->st_ino * 0x9e3779b97f4a7c15u ^
+		     (uint64_t)st->st_dev;
+
+	return (size_t)(h >> 32) % FL_BUCKETS;
+}
+
+static int same_version(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	       a->st_size == b->st_size &&
+	       ts_ns(&a->st_mtim) == ts_ns(&b->st_mtim) &&
+	       ts_ns(&a->st_ctim) == ts_ns(&b->st_ctim);
+}
+
+/* The reader's: p (a permission event) joins the scan in flight of its
+ * file and returns 1 (p's reference goes to that scan); else p is the
+ * scan in flight of its file now: 0. */
+static int fl_join(struct pev *p)
+{
+	struct pev **b = &FL.b[fl_hash(&p->st)], *q;
+	int joined = 0;
+
+	pthread_mutex_lock(&FL.lock);
+	for (q = *b; q && !same_version(&q->st, &p->st); q = q->hnext)
+		;
+	if (q) {
+		p->fnext = q->followers;
+		q->followers = p;
+		joined = 1;
+	} else {
+		p->hnext = *b;
+		*b = p;
+		p->in_fl = 1;
+	}
+	pthread_mutex_unlock(&FL.lock);
+	return joined;
+}
+
+/* Takes p out of the table; returns its followers. */
+static struct pev *fl_leave(struct pev *p)
+{
+	struct pev **pp, *f;
+
+	pthread_mutex_lock(&FL.lock);
+	if (!p->in_fl) {
+		pthread_mutex_unlock(&FL.lock);
+		return NULL;
+	}
+	for (pp = &FL.b[fl_hash(&p->st)]; *pp != p; pp = &(*pp)->hnext)
+		;
+	*pp = p->hnext;
+	p->in_fl = 0;
+	f = p->followers;
+	p->followers = NULL;
+	pthread_mutex_unlock(&FL.lock);
+	return f;
+}
+
+/*
+ * The scan of p is over: its followers get its verdict v, FAN_ALLOW or
+ * FAN_DENY (r: the findings, logged for each), or 0 for a failure
+ * (why).  A follower answered by its deadline meanwhile keeps that answer.
+ */
+static void fl_done(struct pev *p, uint32_t v, const struct scanres *r,
+		    const char *why)
+{
+	struct pev *f = fl_leave(p), *next;
+
+	for (; f; f = next) {
+		next = f->fnext;
+		atomic_fetch_add(&wc.coalesced, 1);
+		if (v == FAN_DENY) {
+			int denied = answer(f, FAN_DENY);
+
+			atomic_fetch_add(denied ? &wc.denied : &wc.reported, 1);
+			if (!denied)
+				atomic_fetch_add(&wc.late, 1);
+			pst_scan(f->pid, 0, denied);
+			log_findings(f, r, denied ? "denied" : "reported",
+				     !denied, 0);
+		} else if (v == FAN_ALLOW) {
+			answer(f, FAN_ALLOW);
+		} else {
+			failure(f->fd, f->pid, f->mask, f->path, why,
+				RL_SCAN_ERROR, &wc.errors, f);
+		}
+		dl_remove(f);
+		pev_unref(f);
+	}
+}
+
 static void process(struct pev *p, struct gen *g, int idx)
 {
 	int perm = (p->mask & PERM_EVENTS) != 0;
 	int block = W.o->mode == MODE_BLOCK, late = 0, denied = 0;
+	const char *why;
 	struct scanres r;
 	struct timespec t_scan;
 	uint64_t ns;
@@ -557,16 +683,21 @@ static void process(struct pev *p, struct gen *g, int idx)
 		atomic_fetch_add(denied ? &wc.denied : &wc.reported, 1);
 		if (late)
 			atomic_fetch_add(&wc.late, 1);
+		fl_done(p, FAN_DENY, &r, NULL);
 	} else if (r.errors || (rc != MDE_OK && rc != MDE_ERR_IO)) {
 		/* MDE_ERR_IO without an error event of ours is another
 		 * scanner's error: the engine counts errors per engine */
-		failure(p->fd, p->pid, p->mask, p->path,
-			r.errors ? r.reason : mde_status_str(rc),
-			RL_SCAN_ERROR, &wc.errors, perm ? p : NULL);
+		why = r.errors ? r.reason : mde_status_str(rc);
+		failure(p->fd, p->pid, p->mask, p->path, why, RL_SCAN_ERROR,
+			&wc.errors, perm ? p : NULL);
+		fl_done(p, 0, &r, why);
 	} else {
+		/* the caches first: the reader's next read(2) may follow
+		 * the answer at once (read gating) */
+		remember_clean(p, g->id, &t_scan);
 		if (perm)
 			answer(p, FAN_ALLOW);
-		remember_clean(p, g->id, &t_scan);
+		fl_done(p, FAN_ALLOW, &r, NULL);
 	}
 	if (perm)
 		dl_remove(p);
@@ -882,11 +1013,15 @@ static void handle(const struct fanotify_event_metadata *md)
 		close(md->fd);
 		return;
 	}
-	if (perm)
+	if (perm) {
 		dl_add(p);
+		if (fl_join(p))
+			return; /* answered with the scan in flight */
+	}
 	if (!enqueue(p)) {
 		failure(p->fd, p->pid, p->mask, path, "scan queue full",
 			RL_OVERLOAD, &wc.overload, perm ? p : NULL);
+		fl_leave(p); /* no follower yet: only this thread adds them */
 		if (perm)
 			dl_remove(p);
 		pev_unref(p);
@@ -1080,9 +1215,12 @@ static void notify_ready(const char *what)
 {
 	char msg[256];
 
-	snprintf(msg, sizeof(msg), "READY=1\nSTATUS=%s: %s mode, %zu "
+	snprintf(msg, sizeof(msg), "READY=1\nSTATUS=%s: %s mode%s%s, %zu "
 		 "path%s, definitions %.12s", what,
-		 W.o->mode == MODE_BLOCK ? "block" : "audit", W.o->npaths,
+		 W.o->mode == MODE_BLOCK ? "block" : "audit",
+		 W.o->mode == MODE_BLOCK ? ", gated at " : "",
+		 W.o->mode == MODE_BLOCK ? GATE_NAME(W.o->gate) : "",
+		 W.o->npaths,
 		 W.o->npaths == 1 ? "" : "s", W.gen ? W.gen->ver : "");
 	wnotify(msg);
 }
@@ -1201,6 +1339,7 @@ int watch_start(const struct wopts *o, int fan, int fanw, mde_defs *defs,
 	W.attach = attach;
 	W.nworkers = o->threads;
 	atomic_store(&W.kcache, o->mode == MODE_BLOCK && !o->no_kcache);
+	W.kmask = o->gate == GATE_READ ? FAN_ACCESS_PERM : FAN_OPEN_PERM;
 	W.qcap = (size_t)o->queue_size;
 	W.bcap = (size_t)o->bg_queue_size;
 	W.q = calloc(W.qcap, sizeof(*W.q));
@@ -1325,6 +1464,8 @@ int watch_stop(void)
 		return 0;
 	pthread_mutex_lock(&W.qlock);
 	while (W.qlen) {
+		/* followers were answered ALLOW with the deadline list */
+		fl_done(W.q[W.qhead], FAN_ALLOW, NULL, NULL);
 		pev_unref(W.q[W.qhead]);
 		W.qhead = (W.qhead + 1) % W.qcap;
 		W.qlen--;

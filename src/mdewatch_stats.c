@@ -360,7 +360,8 @@ static void jnum(FILE *fp, const char *k, unsigned long long v)
 #define CTR(name) { #name, offsetof(struct wcounters, name) }
 static const struct { const char *name; size_t off; } counters[] = {
 	CTR(events), CTR(perm), CTR(scanned), CTR(background),
-	CTR(bg_skipped), CTR(bg_dropped), CTR(cached), CTR(empty),
+	CTR(bg_skipped), CTR(bg_dropped), CTR(cached), CTR(coalesced),
+	CTR(empty),
 	CTR(denied), CTR(reported), CTR(late), CTR(fail_open),
 	CTR(fail_closed), CTR(deadline), CTR(overload), CTR(too_big),
 	CTR(errors), CTR(overflow), CTR(own), CTR(excluded), CTR(outside),
@@ -376,6 +377,7 @@ static void write_header(FILE *fp, const struct wstate *ws)
 	jstr(fp, "mdewatch", PACKAGE_VERSION);
 	jnum(fp, "pid", (unsigned long long)getpid());
 	jstr(fp, "mode", o->mode == MODE_BLOCK ? "block" : "audit");
+	jstr(fp, "gate", o->mode == MODE_BLOCK ? GATE_NAME(o->gate) : "none");
 	jstr(fp, "mark", o->mark_fs ? "filesystem" : "mount");
 	jkey(fp, "paths");
 	fputc('[', fp);

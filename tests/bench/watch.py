@@ -7,8 +7,10 @@ Workload: unpack a synthetic source tree (--files small files, default
 20,000, in a tarball built once under --work) onto a tmpfs with tar(1), then
 read every file back.  Timed on the bare tmpfs and with `mdewatch --mode
 block` watching it (each watched run with a fresh, empty scan cache, so
-every file is really scanned once); medians of --runs runs, interleaved,
-and the ratio watched / unwatched (target <= 1.15).
+every file is really scanned once), gated at the open (the default) and at
+the read (--gate read: creating and writing files costs no round trip);
+medians of --runs runs, interleaved, and the ratio watched / unwatched
+(target <= 1.15).
 
 The floor (unless --no-floor; needs cc): the same workload under a
 trivial always-allow fanotify responder in C (built under --work), which
@@ -18,7 +20,11 @@ create and each read-back open is one permission round trip;
 "allow-all+ignore" also reads FAN_CLOSE_WRITE from a second group in
 batches and puts an ignore mark on every file written, as mdewatch does
 after a clean background scan, so only the create is a round trip.  No
-watcher that holds opens up can beat those.
+watcher that holds opens up can beat those.  "read-allow" answers every
+read instead (FAN_ACCESS_PERM and FAN_OPEN_EXEC_PERM, like --gate read):
+a round trip per read(2) call, none per create; "read+ign" adds the
+ignore marks after close-write, so a file read back after its mark is in
+place costs nothing.
 
 Cached opens: --opens opens (default 10,000) of the same 100 files,
 already scanned, each open timed alone; the percentiles with and without
@@ -207,9 +213,10 @@ class Mdewatch:
 
 
 ALLOW_ALL_C = r"""
-/* allow-all MOUNT READYFILE [ignore]: answers every open ALLOW; with
- * "ignore", reads close-writes from a second group in batches (5 ms) and
- * puts an ignore mark for FAN_OPEN_PERM on each file written */
+/* allow-all MOUNT READYFILE [ignore] [read]: answers every open ALLOW;
+ * with "read", every read instead (FAN_ACCESS_PERM); with "ignore", reads
+ * close-writes from a second group in batches (5 ms) and puts an ignore
+ * mark for that event on each file written */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <pthread.h>
@@ -220,6 +227,7 @@ ALLOW_ALL_C = r"""
 #include <unistd.h>
 
 static int fan, fanw;
+static unsigned long long gate = FAN_OPEN_PERM;
 
 static void *closes(void *arg)
 {
@@ -236,7 +244,7 @@ static void *closes(void *arg)
 				continue;
 			fstat(md->fd, &st);
 			fanotify_mark(fan, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK |
-				      FAN_MARK_EVICTABLE, FAN_OPEN_PERM, md->fd, NULL);
+				      FAN_MARK_EVICTABLE, gate, md->fd, NULL);
 			close(md->fd);
 		}
 		usleep(5000);
@@ -249,19 +257,24 @@ int main(int argc, char **argv)
 	static char buf[256 * 1024] __attribute__((aligned(8)));
 	unsigned ef = O_RDONLY | O_LARGEFILE | O_CLOEXEC | O_NOATIME;
 	pthread_t t;
-	int fd;
+	int fd, i, ignore = 0;
 
 	if (argc < 3)
 		return 2;
+	for (i = 3; i < argc; i++) {
+		if (strcmp(argv[i], "read") == 0)
+			gate = FAN_ACCESS_PERM;
+		ignore |= strcmp(argv[i], "ignore") == 0;
+	}
 	fan = fanotify_init(FAN_CLOEXEC | FAN_CLASS_CONTENT |
 			    FAN_UNLIMITED_MARKS, ef);
 	if (fan < 0 || fanotify_mark(fan, FAN_MARK_ADD | FAN_MARK_MOUNT,
-				     FAN_OPEN_PERM | FAN_OPEN_EXEC_PERM,
+				     gate | FAN_OPEN_EXEC_PERM,
 				     AT_FDCWD, argv[1]) < 0) {
 		perror("allow-all");
 		return 2;
 	}
-	if (argc > 3 && strcmp(argv[3], "ignore") == 0) {
+	if (ignore) {
 		fanw = fanotify_init(FAN_CLOEXEC | FAN_CLASS_NOTIF |
 				     FAN_UNLIMITED_QUEUE, ef);
 		if (fanw < 0 || fanotify_mark(fanw, FAN_MARK_ADD | FAN_MARK_MOUNT,
@@ -297,8 +310,8 @@ int main(int argc, char **argv)
 class AllowAll:
     """The floor: a trivial always-allow responder (see the docstring)."""
 
-    def __init__(self, work, mnt, ignore):
-        self.work, self.mnt, self.ignore = work, mnt, ignore
+    def __init__(self, work, mnt, ignore, read=False):
+        self.work, self.mnt, self.ignore, self.read = work, mnt, ignore, read
         self.binary = os.path.join(work, "allow-all")
         self.proc = None
 
@@ -316,8 +329,9 @@ class AllowAll:
         if os.path.exists(ready):
             os.unlink(ready)
         self.proc = subprocess.Popen(
-            [self.binary, self.mnt, ready] + (["ignore"] if self.ignore
-                                              else []))
+            [self.binary, self.mnt, ready] +
+            (["ignore"] if self.ignore else []) +
+            (["read"] if self.read else []))
         limit = time.monotonic() + 20
         while not os.path.exists(ready):
             if self.proc.poll() is not None or time.monotonic() > limit:
@@ -418,10 +432,11 @@ def run_workloads(a, mnt, tar, watcher, label):
         extra = ""
         if isinstance(watcher, Mdewatch):
             c = watcher.counters()
-            extra = (" (scanned %d, in the background %d, cached %d, "
-                     "empty %d, fail-open %d)"
-                     % (c["scanned"], c.get("background", 0), c["cached"],
-                        c["empty"], c["fail_open"]))
+            extra = (" (perm events %d, scanned %d, in the background %d,"
+                     " cached %d, coalesced %d, empty %d, fail-open %d)"
+                     % (c["perm"], c["scanned"], c.get("background", 0),
+                        c["cached"], c.get("coalesced", 0), c["empty"],
+                        c["fail_open"]))
         if watcher:
             watcher.stop()
         times.append(el)
@@ -485,13 +500,16 @@ def main():
             ("mdewatch", Mdewatch(a.mdewatch, mnt, a.work, a.threads)),
             ("--no-cache", Mdewatch(a.mdewatch, mnt, a.work, a.threads,
                                     ["--no-cache"])),
+            ("gate-read", Mdewatch(a.mdewatch, mnt, a.work, a.threads,
+                                   ["--gate", "read"])),
         ]
         if not a.no_floor:
             floor = [("allow-all", AllowAll(a.work, mnt, False)),
-                     ("allow+ign", AllowAll(a.work, mnt, True))]
+                     ("allow+ign", AllowAll(a.work, mnt, True)),
+                     ("read-allow", AllowAll(a.work, mnt, False, True)),
+                     ("read+ign", AllowAll(a.work, mnt, True, True))]
             try:
                 floor[0][1].build()
-                floor[1][1].build()
                 variants += floor
             except OSError as e:
                 res["floor"] = "not measured: %s" % e
@@ -505,8 +523,12 @@ def main():
         res["ratio"] = res["mdewatch_s"] / res["unwatched_s"]
         res["nocache_s"] = statistics.median(times["--no-cache"])
         res["nocache_ratio"] = res["nocache_s"] / res["unwatched_s"]
+        res["gate_read_s"] = statistics.median(times["gate-read"])
+        res["gate_read_ratio"] = res["gate_read_s"] / res["unwatched_s"]
         for name, key in (("allow-all", "allow_all"),
-                          ("allow+ign", "allow_all_ignore")):
+                          ("allow+ign", "allow_all_ignore"),
+                          ("read-allow", "read_allow"),
+                          ("read+ign", "read_allow_ignore")):
             if times.get(name):
                 res[key + "_s"] = statistics.median(times[name])
                 res[key + "_ratio"] = res[key + "_s"] / res["unwatched_s"]
@@ -552,12 +574,21 @@ def main():
                   "ok" if res["ratio"] <= 1.15 else "MISS"))
     log("mdewatch --no-cache          %.3f s  ratio %.2fx"
         % (res["nocache_s"], res["nocache_ratio"]))
+    log("mdewatch --gate read         %.3f s  ratio %.2fx  (target <= 1.15x:"
+        " %s)" % (res["gate_read_s"], res["gate_read_ratio"],
+                  "ok" if res["gate_read_ratio"] <= 1.15 else "MISS"))
     if "allow_all_s" in res:
         log("floor: allow-all             %.3f s  ratio %.2fx  (a round trip "
             "per open, no scan)" % (res["allow_all_s"], res["allow_all_ratio"]))
         log("floor: allow-all+ignore      %.3f s  ratio %.2fx  (a round trip "
             "per create, no scan)" % (res["allow_all_ignore_s"],
                                        res["allow_all_ignore_ratio"]))
+        log("floor: read-allow            %.3f s  ratio %.2fx  (a round trip "
+            "per read, none per create)" % (res["read_allow_s"],
+                                            res["read_allow_ratio"]))
+        log("floor: read-allow+ignore     %.3f s  ratio %.2fx  (a round trip "
+            "per read of a file not yet marked)"
+            % (res["read_allow_ignore_s"], res["read_allow_ignore_ratio"]))
     elif "floor" in res:
         log("floor: %s" % res["floor"])
     log("cached open, added latency:  p50 %.1f us, p99 %.1f us  "

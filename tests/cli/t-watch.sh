@@ -4,6 +4,8 @@
 # matching ELF cannot be run (EPERM), clean files open, excluded paths and
 # processes are not scanned; audit mode reports a dropped file; a slow scan
 # is answered ALLOW at the deadline; kill -9 leaves no process blocked;
+# with --gate read, writing EICAR succeeds and reading it fails (EPERM),
+# concurrent reads of a file share one scan;
 # SIGHUP loads new definitions, and so does activating a bundle in the
 # definitions store (`mdescan definitions update`), without a restart;
 # SIGTERM stops at once; --stats and --status read the stats file; bad
@@ -292,6 +294,145 @@ watch_term 1000
 [ ! -e "$W_READY" ] || fail "ready file left behind"
 expect_exit 3 "$MDEWATCH" --status --pidfile "$W_PID" --stats-file "$W_STATS"
 timeout 10 cat "$M1/eicar.txt" >/dev/null || fail "EICAR still blocked after the daemon stopped"
+
+# ------------------------------------------------------------ read gating
+
+step "--gate read: writing EICAR succeeds, reading it fails with EPERM"
+M5=$T/m5
+mount_tmpfs "$M5"
+mkdir "$M5/skip"
+rm -f "$DEFS/reload.hsb" # the block mode case's
+watch_start gate --mode block --gate read --path "$M5" -d "$DEFS" \
+	--exclude-path "$M5/skip"
+"$MDEWATCH" --status --pidfile "$W_PID" --stats-file "$W_STATS" >"$OUT" ||
+	fail "--status: not running"
+out_has_line "mode: block"
+out_has_line "gate: read"
+expect_exit 0 "$MDEWATCH" --status --json --pidfile "$W_PID" --stats-file "$W_STATS"
+json_expect 1 running=true mode=block gate=read "pid=$WPID"
+make_eicar "$M5/eicar.txt" || fail "writing EICAR failed"
+[ "$(stat -c %s "$M5/eicar.txt")" -eq 68 ] || fail "EICAR not written whole"
+must_eperm cat "$M5/eicar.txt"
+wait_json 5 type=finding action=denied event=read name=Eicar-Test-Signature \
+	"path=$M5/eicar.txt" comm=cat exe=/usr/bin/cat
+# the open itself succeeds: only read(2) is refused
+python3 - "$M5/eicar.txt" <<'PY' || fail "open of EICAR failed, or its read did not"
+import errno, os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+try:
+    os.read(fd, 68)
+    sys.exit("read succeeded")
+except OSError as e:
+    sys.exit(0 if e.errno == errno.EPERM else "read: %s" % e)
+PY
+
+step "--gate read: executing a matching ELF fails with EPERM; clean files read"
+cp "$T/blocked.elf" "$M5/blocked.elf"
+must_eperm "$M5/blocked.elf"
+wait_json 5 type=finding action=denied event=exec name=Test.Blocked.Elf "path=$M5/blocked.elf"
+cp /bin/true "$M5/true"
+timeout 10 "$M5/true" || fail "a clean ELF does not run"
+printf 'clean %s\n' 1 2 3 >"$M5/clean.txt"
+sleep 0.05
+[ "$(timeout 10 cat "$M5/clean.txt")" = "$(printf 'clean %s\n' 1 2 3)" ] ||
+	fail "clean file not readable"
+stats_now
+s0=$(counter scanned)
+for _ in 1 2 3 4 5; do timeout 10 cat "$M5/clean.txt" >/dev/null || fail "clean file not readable"; done
+stats_now
+[ "$(counter scanned)" -eq "$s0" ] || fail "reads of an unchanged file were scanned again"
+
+step "--gate read: a cached file rewritten with EICAR is scanned again"
+printf '%68s' ' ' >"$M5/changes.txt"
+sleep 0.05
+timeout 10 cat "$M5/changes.txt" >/dev/null
+make_eicar "$M5/changes.txt"
+must_eperm cat "$M5/changes.txt"
+
+step "--gate read: an excluded path is readable"
+make_eicar "$M5/skip/eicar.txt"
+[ "$(timeout 10 md5sum <"$M5/skip/eicar.txt" | cut -d' ' -f1)" = "$EICAR_MD5" ] ||
+	fail "excluded path was blocked"
+
+step "--gate read: SIGHUP forgets the verdicts of the old definitions"
+cp "$T/reload.src" "$M5/reload-cached.txt"
+sleep 0.05
+timeout 10 cat "$M5/reload-cached.txt" >/dev/null || fail "not yet a finding, but blocked"
+timeout 10 cat "$M5/reload-cached.txt" >/dev/null || fail "not yet a finding, but blocked"
+printf '%s:%d:Test.Reload.Added\n' "$(sha256sum <"$T/reload.src" | cut -c1-64)" \
+	"$(wc -c <"$T/reload.src")" >"$DEFS/reload.hsb"
+kill -HUP "$WPID"
+wait_json 10 type=reload status=ok
+tries=0
+while timeout 10 cat "$M5/reload-cached.txt" >/dev/null 2>&1; do
+	tries=$((tries + 1))
+	[ "$tries" -lt 100 ] || fail "a file named by new definitions stays readable"
+	sleep 0.05
+done
+must_eperm cat "$M5/reload-cached.txt"
+watch_term 1000
+timeout 10 cat "$M5/eicar.txt" >/dev/null || fail "EICAR still blocked after the daemon stopped"
+
+step "--gate read: reads of a file being scanned wait for that one scan"
+for i in 1 2 3 4 5; do printf 'pending %d\n' "$i" >"$M5/p$i"; done
+watch_start gateco --mode block --gate read --path "$M5" --test-delay-ms 1000 \
+	--deadline-ms 20000 --no-cache -j 2
+CATS=()
+for i in 1 2 3 4; do
+	timeout 20 cat "$M5/p1" >"$T/co$i.out" &
+	CATS+=("$!")
+done
+for c in "${CATS[@]}"; do wait "$c" || fail "a concurrent read failed"; done
+for i in 1 2 3 4; do
+	[ "$(cat "$T/co$i.out")" = "pending 1" ] || fail "a concurrent read got other bytes"
+done
+stats_now
+[ "$(counter scanned)" -eq 1 ] || fail "$(counter scanned) scans for one file read 4 times at once"
+[ "$(counter coalesced)" -eq 3 ] || fail "coalesced: $(counter coalesced), expected 3"
+watch_term 1000
+
+step "--gate read: a slow scan is answered at the deadline, ALLOW or DENY"
+watch_start gateslow --mode block --gate read --path "$M5" --test-delay-ms 3000 \
+	--deadline-ms 200 --no-cache
+t0=$(ms)
+timeout 10 cat "$M5/p2" >/dev/null || fail "read failed instead of failing open"
+el=$(($(ms) - t0))
+step "read answered in $el ms (deadline 200 ms, scan 3000 ms)"
+[ "$el" -ge 150 ] || fail "answered in $el ms: the scan delay did not apply"
+[ "$el" -lt 1000 ] || fail "answered in $el ms: the deadline was not kept"
+wait_json 5 type=fail_open action=allowed event=read "path=$M5/p2" "reason~deadline"
+watch_term 1000
+watch_start gateclosed --mode block --gate read --path "$M5" --test-delay-ms 3000 \
+	--deadline-ms 200 --no-cache --fail-closed
+must_eperm cat "$M5/p3"
+wait_json 5 type=fail_closed action=denied event=read "path=$M5/p3"
+watch_term 1000
+
+step "--gate read: kill -9 with reads pending: no process stays blocked"
+watch_start gate9 --mode block --gate read --path "$M5" --test-delay-ms 8000 \
+	--deadline-ms 30000 --no-cache -j 2
+CATS=()
+for i in 1 2 3 4 5; do
+	timeout 20 cat "$M5/p$i" >"$T/k$i.out" &
+	CATS+=("$!")
+done
+sleep 0.5
+alive=0
+for c in "${CATS[@]}"; do kill -0 "$c" 2>/dev/null && alive=$((alive + 1)); done
+[ "$alive" -eq 5 ] || fail "only $alive of 5 reads were held up by the slow daemon"
+kill -9 "$WPID"
+wait "$WPID" 2>/dev/null || true
+BGPIDS=()
+t0=$(ms)
+for c in "${CATS[@]}"; do
+	wait "$c" || fail "a cat failed after the daemon was killed (status $?)"
+done
+el=$(($(ms) - t0))
+for i in 1 2 3 4 5; do
+	[ "$(cat "$T/k$i.out")" = "pending $i" ] || fail "a read pending at kill -9 got other bytes"
+done
+step "all 5 reads returned $el ms after kill -9"
+[ "$el" -lt 3000 ] || fail "reads stayed blocked $el ms after kill -9"
 
 # ------------------------------------------------------------ the store
 
