@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Regenerates the build system (configure, Makefile.in).
 set -e
 cd "$(dirname "$0")"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # build.sh - the two quick-start commands.
 #   ./build.sh scan [PATH...]  install what is missing, build, and scan PATHs
 #                              (default /etc /usr/bin) with the built-in
@@ -50,9 +51,9 @@ scan)
 	configure_tree
 	make -j"$jobs"
 	[ $# -gt 0 ] || set -- /etc /usr/bin
-	echo "build.sh: src/mdescan -i $*" >&2
+	echo "build.sh: src/mdescan/mdescan -i $*" >&2
 	rc=0
-	src/mdescan -i "$@" || rc=$?
+	src/mdescan/mdescan -i "$@" || rc=$?
 	echo "build.sh: exit status $rc (0 clean, 1 threats found, 2 errors)" >&2
 	[ "$rc" -le 1 ]
 	;;

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Archive benchmark (python3 standard library only): mdescan vs clamscan
 with archive unpacking on, on real Debian packages plus planted samples.
 
@@ -185,7 +186,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--work", default="/var/tmp/mdescan-archive")
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--mdescan", default=os.path.join(TOP, "src", "mdescan"))
+    ap.add_argument("--mdescan", default=os.path.join(TOP, "src", "mdescan", "mdescan"))
     a = ap.parse_args()
     debs, xz, plant, sigs = (os.path.join(a.work, x)
                              for x in ("debs", "xz", "plant", "sigs"))

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """mdescan benchmark: mdescan vs clamscan vs yara vs a bare read, on the same
 corpus and the same signatures, warm page cache.  See README.md."""
 
@@ -550,8 +551,8 @@ def main():
                     "(median reported; default 3)")
     ap.add_argument("--quick-bench", action="store_true",
                     help="only 1 run for clamscan and yara")
-    ap.add_argument("--mdescan", default=os.path.join(REPO, "src", "mdescan"),
-                    help="mdescan binary (default: <repo>/src/mdescan)")
+    ap.add_argument("--mdescan", default=os.path.join(REPO, "src", "mdescan", "mdescan"),
+                    help="mdescan binary (default: <repo>/src/mdescan/mdescan)")
     ap.add_argument("--no-mdescan", action="store_true",
                     help="run without mdescan (harness self-test)")
     ap.add_argument("--only", default=",".join(TOOLS),

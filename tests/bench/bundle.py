@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Definitions-bundle load benchmark (python3 standard library only).
 
 Generates (once, cached under --work) 1,000,000 SHA-256 hash signatures
 (ClamAV .hsb) and 3,000 YARA rules (text and hex strings, Loki-style meta),
-builds a signed bundle with src/mdesig, installs it into a temporary store
+builds a signed bundle with src/mdesig/mdesig, installs it into a temporary store
 with `mdescan definitions update` (the installed copy gets its .verified
 stamp), then times, interleaved, the scan of one small file:
 
@@ -145,8 +146,8 @@ def main():
     ap.add_argument("--clam-runs", type=int, default=3)
     ap.add_argument("--hashes", type=int, default=1000000)
     ap.add_argument("--rules", type=int, default=3000)
-    ap.add_argument("--mdescan", default=os.path.join(TOP, "src", "mdescan"))
-    ap.add_argument("--mdesig", default=os.path.join(TOP, "src", "mdesig"))
+    ap.add_argument("--mdescan", default=os.path.join(TOP, "src", "mdescan", "mdescan"))
+    ap.add_argument("--mdesig", default=os.path.join(TOP, "src", "mdesig", "mdesig"))
     ap.add_argument("--json")
     ap.add_argument("--rebuild", action="store_true",
                     help="rebuild the bundle even if it is newer than its "

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Benchmark data generator for mdescan (python3 standard library only).
 
 Builds, under BENCH_DIR:

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Incremental-scan benchmark (python3 standard library only).
 
 One run, on the core benchmark's corpus (tests/bench/run builds it) and a
@@ -73,7 +74,7 @@ def main():
     ap.add_argument("--rules", type=int, default=3000)
     ap.add_argument("--seed", type=int, default=20240611)
     ap.add_argument("--work", default="/var/tmp/mdescan-incremental")
-    ap.add_argument("--mdescan", default=os.path.join(ps.TOP, "src", "mdescan"))
+    ap.add_argument("--mdescan", default=os.path.join(ps.TOP, "src", "mdescan", "mdescan"))
     ap.add_argument("--no-clamscan", action="store_true")
     a = ap.parse_args()
     if not os.path.isdir(a.corpus):

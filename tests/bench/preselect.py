@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """YARA rule pre-selection benchmark (python3 standard library only).
 
 Generates a rule set shaped like big community sets (default 3,000 rules:
@@ -6,7 +7,7 @@ Generates a rule set shaped like big community sets (default 3,000 rules:
 bounded only, ~20% plain string rules), plants a few rules that match known
 files, then times on the same file list:
 
-  mdescan               src/mdescan -d RULES -j 2 -i -z --json
+  mdescan               src/mdescan/mdescan -d RULES -j 2 -i -z --json
   mdescan-nopresel      the same with --no-preselect (when the binary has it)
   yara                  yara -p 2 -w RULES... --scan-list LIST
   load / load-nopresel  mdescan on one small file (rule loading time)
@@ -220,7 +221,7 @@ def main():
     ap.add_argument("--seed", type=int, default=20240611)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--work", default="/var/tmp/mdescan-preselect")
-    ap.add_argument("--mdescan", default=os.path.join(TOP, "src", "mdescan"))
+    ap.add_argument("--mdescan", default=os.path.join(TOP, "src", "mdescan", "mdescan"))
     a = ap.parse_args()
     corpus = a.corpus or (DEFAULT_CORPUS if os.path.isdir(DEFAULT_CORPUS) else None)
     if not corpus:

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Lean bare-read baseline: read every file named on stdin (NUL-separated)
 once, with -P worker processes and a reused 1 MiB buffer.  Used as the
 untimed cache warm-up and as a second "bare read" floor next to

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """On-access overhead benchmark of mdewatch(8) (python3 standard library).
 
 Needs root (fanotify permission events, tmpfs mounts).
@@ -473,7 +474,7 @@ def main():
     ap.add_argument("--seed", type=int, default=20240611)
     ap.add_argument("--work", default="/var/tmp/mdewatch-bench")
     ap.add_argument("--mdewatch", default=os.path.join(TOP, "src",
-                                                        "mdewatch"))
+                                                        "mdewatch", "mdewatch"))
     ap.add_argument("--no-clamav", action="store_true")
     ap.add_argument("--no-floor", action="store_true",
                     help="do not time the always-allow responder")

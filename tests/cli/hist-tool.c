@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * hist-tool - writes scan and threat history (history.h) the way mdescan's
  * scans do, for t-history.sh.  Not installed.

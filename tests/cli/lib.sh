@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 # lib.sh - helpers shared by the tests/cli/t-*.sh integration tests.
 #
@@ -10,8 +11,8 @@
 # output.  Exit status of a test: 0 pass, 77 skip (reason on stderr), 1 fail.
 #
 # Environment:
-#	MDESCAN		binary under test (default: src/mdescan of this tree,
-#			or ./src/mdescan of the build directory)
+#	MDESCAN		binary under test (default: src/mdescan/mdescan of this tree,
+#			or ./src/mdescan/mdescan of the build directory)
 #	MDS_TIMEOUT	seconds before a hung mdescan run is killed (60)
 
 umask 022
@@ -20,11 +21,11 @@ export LC_ALL=C
 TEST_NAME=${0##*/}
 TOPSRC=$(cd "$(dirname "$0")/../.." && pwd)
 if [ -z "${MDESCAN:-}" ]; then
-	MDESCAN=$TOPSRC/src/mdescan
+	MDESCAN=$TOPSRC/src/mdescan/mdescan
 	# automake runs the tests from the build directory: in a VPATH
 	# build the binary is there, not next to the sources.
-	if [ ! -x "$MDESCAN" ] && [ -n "${srcdir:-}" ] && [ -x src/mdescan ]; then
-		MDESCAN=$PWD/src/mdescan
+	if [ ! -x "$MDESCAN" ] && [ -n "${srcdir:-}" ] && [ -x src/mdescan/mdescan ]; then
+		MDESCAN=$PWD/src/mdescan/mdescan
 	fi
 fi
 MDS_TIMEOUT=${MDS_TIMEOUT:-60}

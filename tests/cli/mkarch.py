@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """mkarch.py - archive and container fixtures for tests/cli/t-archive*.sh.
 
     mkarch.py formats OUTDIR PAYLOAD_FILE

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """mkthreats.py DIR - fixtures for the project's own YARA rules (rules/*.yar).
 
 Writes harmless text and fake-ELF files that look like the threats the

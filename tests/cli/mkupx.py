@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """mkupx.py - pack a file into the on-disk format of a UPX-packed executable.
 
 Usage: mkupx.py [options] elf|pe INPUT OUTPUT

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t-actions.sh - --action quarantine|remove acts on findings only, never
 # on an error, a limit, a timeout or definitions that did not load; the
 # history records scans and threats (scan list, threat list|get) and a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # t-archive-hostile.sh - the archive stage against hostile input
 # (tests/cli/mkarch.py hostile): archive bombs (42.zip style, 10 GiB of
 # zeros) are reported as Heuristic.ArchiveBomb under --archive-bomb

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # t-archive.sh - the archive stage: EICAR inside every container format
 # (tests/cli/mkarch.py formats) is found at exactly the member chain the
 # fixture generator names, in text (`OUTER//M1//M2: NAME FOUND`) and in JSON

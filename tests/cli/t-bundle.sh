@@ -1,11 +1,12 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t-bundle.sh - mdesig (keygen, build, verify, info, list, diff, mirror),
 # scanning with a bundle, and `mdescan definitions update|rollback|status`
 # from a bundle, a delta, a mirror directory and an http mirror.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
-MDESIG=${MDESIG:-$(dirname "$MDESCAN")/mdesig}
+MDESIG=${MDESIG:-$(dirname "$MDESCAN")/../mdesig/mdesig}
 [ -x "$MDESIG" ] || fail "mdesig not found next to $MDESCAN"
 sig() { timeout -k 5 "$MDS_TIMEOUT" "$MDESIG" "$@"; }
 OUT=$T/out ERR=$T/err

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # t-cache.sh - the persistent scan cache: an unchanged tree is answered
 # from the cache without reading files; a file rewritten with the same size
 # and a restored mtime is read again (ctime moved); copies are judged once;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # t-config.sh - `mdescan exclusion add|remove|list` on configuration files
 # named by --config and by MDESCAN_CONF: appended lines, comments and
 # other lines kept byte for byte, quoting, duplicates refused (also when

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t-contrib.sh - contrib/shippers, contrib/logrotate and contrib/ansible:
 #  * the Fluent Bit and Filebeat examples parse (their own config check
 #    when the program is installed: neither is packaged in Debian 12, so
@@ -28,7 +29,7 @@ set -eu
 
 A=$TOPSRC/contrib/ansible
 SHIP=$TOPSRC/contrib/shippers
-MDESIG=${MDESIG:-$(dirname "$MDESCAN")/mdesig}
+MDESIG=${MDESIG:-$(dirname "$MDESCAN")/../mdesig/mdesig}
 
 step "log shippers: the example configurations parse"
 python3 - "$SHIP" <<'PY' || fail "contrib/shippers: bad configuration"

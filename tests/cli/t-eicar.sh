@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # t-eicar.sh - the built-in definitions (no -d) detect the EICAR test file;
 # text output lines, -i, exit status 0/1.
 set -eu

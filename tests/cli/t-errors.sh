@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # t-errors.sh - errors are reported and the scan goes on: unreadable file
 # and directory (scanned as user nobody), a missing PATH or --files-from
 # entry, unwritable stdout, bad options and exclusions, a bad -d path; a

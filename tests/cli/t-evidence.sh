@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t-evidence.sh - the evidence outputs against their real consumers, and
 # scores: --ecs validated with JSON Schema (doc/mdescan-ecs.schema.json),
 # --csv read back by Python's csv module, --hashdeep audited by hashdeep

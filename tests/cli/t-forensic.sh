@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t-forensic.sh - triage of a disk image: --forensic --root on a small ext4
 # image mounted read-only (ro,noload) from a loop device made here.
 #   - the image's SHA-256 is the same after a full scan;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # t-fp.sh - zero false positives: the built-in definitions find nothing in
 # a clean system's /usr, /etc and /var/lib/dpkg (the machine running the
 # test, meant to be a stock Debian 12).  Any finding fails the test and is

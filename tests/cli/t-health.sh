@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # t-health.sh - `mdescan health` and `mdescan diagnostic create`: the fields
 # with installed definitions, trusted keys and a recorded scan; out of date
 # definitions (--max-age 0), none installed, keys that do not verify; no
@@ -16,8 +17,8 @@ set -eu
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-MDESIG=${MDESIG:-$(dirname "$MDESCAN")/mdesig}
-MDEWATCH=${MDEWATCH:-$(dirname "$MDESCAN")/mdewatch}
+MDESIG=${MDESIG:-$(dirname "$MDESCAN")/../mdesig/mdesig}
+MDEWATCH=${MDEWATCH:-$(dirname "$MDESCAN")/../mdewatch/mdewatch}
 [ -x "$MDESIG" ] || fail "mdesig not found next to $MDESCAN"
 command -v jq >/dev/null 2>&1 || skip "jq is needed"
 sig() { timeout -k 5 "$MDS_TIMEOUT" "$MDESIG" "$@"; }

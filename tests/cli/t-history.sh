@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # t-history.sh - the scan and threat history: `mdescan scan list`,
 # `mdescan threat list|get` in text and JSON over records written by
 # hist-tool (the history API, as scans call it); the schema version and

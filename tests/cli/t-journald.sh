@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t-journald.sh - mdescan's messages in journald's native protocol.
 #
 # 1. The datagrams themselves, parsed strictly by this test (any user):

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # t-json.sh - --json: JSON Lines only on stdout (checked with jq and
 # python3), object shapes, summary last with exit_code equal to the real
 # exit status, counters consistent with the lines.

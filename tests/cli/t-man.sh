@@ -1,12 +1,13 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # t-man.sh - the man page and the tool agree: every option printed by
 # `mdescan --help` (-x and --long-option, anywhere in the text) is documented
 # with an .Fl macro in the OPTIONS section of man/mdescan.1 and vice versa,
 # and `mandoc -T lint -W warning` has nothing to say about the page.
 #
 # Environment:
-#	MDESCAN		binary under test (default: src/mdescan of this tree,
-#			or ./src/mdescan of the build directory)
+#	MDESCAN		binary under test (default: src/mdescan/mdescan of this tree,
+#			or ./src/mdescan/mdescan of the build directory)
 #	top_srcdir	source tree (default: two levels above this script)
 #	MANDOC		mandoc binary (default: found in PATH or the usual
 #			places)
@@ -33,23 +34,23 @@ if [ -z "${top_srcdir:-}" ]; then
 		fail "cannot find the source tree"
 fi
 if [ -z "${MDESCAN:-}" ]; then
-	MDESCAN=$top_srcdir/src/mdescan
+	MDESCAN=$top_srcdir/src/mdescan/mdescan
 	# automake runs the tests from the build directory: in a VPATH
 	# build the binary is there, not next to the sources.
-	if [ ! -x "$MDESCAN" ] && [ -x src/mdescan ]; then
-		MDESCAN=$PWD/src/mdescan
+	if [ ! -x "$MDESCAN" ] && [ -x src/mdescan/mdescan ]; then
+		MDESCAN=$PWD/src/mdescan/mdescan
 	fi
 fi
 # Every tool with its page: called without arguments, the script checks
 # each pair in turn (itself, with TOOL MAN arguments).
 if [ $# -eq 0 ]; then
 	sh "$0" "$MDESCAN" "$top_srcdir/man/mdescan.1" || exit $?
-	sh "$0" "$(dirname "$MDESCAN")/mdesig" "$top_srcdir/man/mdesig.1" || exit $?
+	sh "$0" "$(dirname "$MDESCAN")/../mdesig/mdesig" "$top_srcdir/man/mdesig.1" || exit $?
 	if command -v mandoc >/dev/null 2>&1; then
 		out=$(mandoc -T lint -W warning "$top_srcdir/man/mdescan-bundle.5") || true
 		[ -z "$out" ] || fail "mandoc: $out"
 	fi
-	exec sh "$0" "$(dirname "$MDESCAN")/mdewatch" "$top_srcdir/man/mdewatch.8"
+	exec sh "$0" "$(dirname "$MDESCAN")/../mdewatch/mdewatch" "$top_srcdir/man/mdewatch.8"
 fi
 MDESCAN=$1
 MAN=$2

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # t-modes.sh - --help, --version, -j 1 vs -j 2 on 200 files, the text
 # summary on stderr, --no-summary, abbreviated long options, --nice (priority
 # of every thread), --quick (EICAR planted under /dev/shm and /tmp), --full
@@ -135,7 +136,7 @@ planted+=("$Q2/quick-eicar.com")
 # not opened and big files skipped, so that a developer machine's /var/tmp
 # (benchmark corpora, archive bombs) does not make the run slow.
 QX=()
-for d in "${top_srcdir:-}" "$(dirname "$(dirname "$MDESCAN")")"; do
+for d in "${top_srcdir:-}" "$(dirname "$(dirname "$(dirname "$MDESCAN")")")"; do
 	case $d in /*) QX+=(--exclude-dir "$d") ;; esac
 done
 MDS_TIMEOUT=300 expect_exit 1 mds --quick --json --no-archive --max-filesize 1M "${QX[@]}"

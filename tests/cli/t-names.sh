@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # t-names.sh - hostile file names: newline, tab, backslash, control byte,
 # invalid UTF-8, spaces, leading dash, a path longer than PATH_MAX.  Text
 # output escapes them (also in SKIPPED and ERROR lines); JSON gives the

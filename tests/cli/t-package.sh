@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t-package.sh - `make install` and `make uninstall` of this build into a
 # DESTDIR: the files and their modes, the configuration never installed
 # over an existing one (nor removed once changed), and an uninstall
@@ -6,14 +7,14 @@
 # complete options read from --help.
 #
 # Runs `make` in the build directory ($abs_top_builddir, set by
-# `make check`; else the directory above src/mdescan).
+# `make check`; else the directory two above src/mdescan/mdescan).
 #
 # Exit status: 0 pass, 1 fail, 77 skip (no build directory with a
 # Makefile).
 set -eu
 . "$(dirname "$0")/lib.sh"
 
-B=${abs_top_builddir:-$(cd "$(dirname "$MDESCAN")/.." && pwd)}
+B=${abs_top_builddir:-$(cd "$(dirname "$MDESCAN")/../.." && pwd)}
 [ -f "$B/Makefile" ] || skip "no Makefile in $B"
 # a make of our own, not a part of the one running the tests
 unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
@@ -30,6 +31,8 @@ eval "$("$MAKE" -s -C "$B" print-install-dirs)"
 
 step "make install DESTDIR: the files and their modes"
 inst install
+# the installed programs link the installed libmdescan.so, under DESTDIR
+export LD_LIBRARY_PATH="$D$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 # the programs look where this configure said (src/paths.h): a prefixed
 # install runs with the configuration it installed
 "$D$bindir/mdescan" --help | grep -Fq "(default $sysconfdir/mdescan/mdescan.conf)" ||
@@ -61,6 +64,17 @@ done
 for m in man1/mdescan.1 man1/mdesig.1 man8/mdewatch.8 man5/mdescan-bundle.5; do
 	expect 644 "$mandir/$m"
 done
+# the library: the shared object (its links are not files), libtool's
+# .la, the public header alone and the pkg-config file
+expect 755 "$libdir/libmdescan.so.0.0.0"
+expect 755 "$libdir/libmdescan.la"
+expect 644 "$libdir/pkgconfig/libmdescan.pc"
+expect 644 "$includedir/mdescan.h"
+[ "$(grep -c "^644 $includedir/" "$T/got")" = 1 ] || fail "more than mdescan.h in $includedir"
+[ "$(readlink "$D$libdir/libmdescan.so.0")" = libmdescan.so.0.0.0 ] ||
+	fail "no libmdescan.so.0 link (the SONAME)"
+[ "$(readlink "$D$libdir/libmdescan.so")" = libmdescan.so.0.0.0 ] ||
+	fail "no libmdescan.so link (for -lmdescan)"
 if [ -n "$systemdsystemunitdir" ]; then
 	for u in mdewatch.service mdescan-scan.service mdescan-scan.timer \
 		mdescan-update.service mdescan-update.timer; do
@@ -74,7 +88,7 @@ fi
 # nothing else: every installed file is one of the above (man pages
 # and headers aside: other pages may come)
 grep -v '/$' "$T/got" | awk '{ print $2 }' >"$T/files"
-n_expected=$((3 + 1 + 3))
+n_expected=$((3 + 1 + 3 + 3))
 [ -n "$systemdsystemunitdir" ] && n_expected=$((n_expected + 5))
 n_got=$(grep -cv -e "^$includedir/" -e "^$mandir/" "$T/files" || :)
 [ "$n_got" -eq "$n_expected" ] || { cat "$T/files" >&2; fail "$n_got files installed, expected $n_expected"; }
@@ -84,6 +98,24 @@ step "the installed programs run"
 "$D$sbindir/mdewatch" --version >"$OUT" 2>&1 || { show_output; fail "installed mdewatch --version"; }
 make_eicar "$T/eicar.com"
 expect_exit 1 "$D$bindir/mdescan" --no-history --no-cache "$T/eicar.com"
+
+step "a program built with the installed header and pkg-config alone"
+if command -v pkg-config >/dev/null && command -v cc >/dev/null; then
+	# PKG_CONFIG_SYSROOT_DIR: the .pc file says $libdir and $includedir,
+	# which are under DESTDIR here
+	flags=$(PKG_CONFIG_PATH="$D$libdir/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$D" \
+		PKG_CONFIG_LIBDIR=/nonexistent pkg-config --cflags --libs libmdescan) ||
+		fail "pkg-config --cflags --libs libmdescan"
+	# shellcheck disable=SC2086
+	cc -Wall -Werror -o "$T/api-user" "$TOPSRC/tests/cli/api-user.c" $flags \
+		>"$OUT" 2>&1 || { show_output; fail "could not build api-user.c with: $flags"; }
+	expect_exit 1 "$T/api-user" "$T/eicar.com"
+	grep -q 'Eicar-Test-Signature FOUND' "$OUT" || { show_output; fail "api-user: no finding"; }
+	echo clean >"$T/clean.txt"
+	expect_exit 0 "$T/api-user" "$T/clean.txt"
+else
+	step "(no pkg-config or cc: skipped)"
+fi
 
 step "install again: a changed configuration is kept"
 echo 'threads = 1' >>"$D$sysconfdir/mdescan/mdescan.conf"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # t-preselect.sh - YARA rule pre-selection gives the same findings as
 # scanning every file with every rule, on PE-, ELF- and size-gated rules,
 # rules with a top-level `or`, rules that refer to other rules, and

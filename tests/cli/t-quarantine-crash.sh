@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # t-quarantine-crash.sh - a quarantine killed with SIGKILL at any point
 # leaves the original file intact, or a complete vault entry that
 # restores byte-identical, or both; never neither, and never a partial
@@ -21,7 +22,7 @@ set -eu
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-VAULT_TOOL=${VAULT_TOOL:-$(dirname "$MDESCAN")/../tests/cli/vault-tool}
+VAULT_TOOL=${VAULT_TOOL:-$(dirname "$MDESCAN")/../../tests/cli/vault-tool}
 [ -x "$VAULT_TOOL" ] || fail "vault-tool not built: $VAULT_TOOL (make check builds it)"
 STEP_RUNS=${MDS_CRASH_STEP_RUNS:-70}
 KILL_RUNS=${MDS_CRASH_KILL_RUNS:-120}

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # t-quarantine.sh - the quarantine vault and `mdescan threat quarantine`:
 # files go in neutralised (never matched again, never executable), list
 # (text and JSON), restore byte-identical with owner, mode, times and
@@ -13,7 +14,7 @@ set -eu
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-VAULT_TOOL=${VAULT_TOOL:-$(dirname "$MDESCAN")/../tests/cli/vault-tool}
+VAULT_TOOL=${VAULT_TOOL:-$(dirname "$MDESCAN")/../../tests/cli/vault-tool}
 [ -x "$VAULT_TOOL" ] || fail "vault-tool not built: $VAULT_TOOL (make check builds it)"
 
 V=$T/vault

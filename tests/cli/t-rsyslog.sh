@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t-rsyslog.sh - a real syslog daemon reads mdescan's RFC 5424 messages:
 # rsyslogd, in the foreground with a configuration of its own, listens on
 # a private socket that is /dev/log in the mount namespace the scan runs

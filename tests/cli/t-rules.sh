@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # t-rules.sh - the project's own YARA rules (rules/*.yar): every rule has
 # its meta (description, author "mdescan project", date, score 40-100) and
 # a fixture from mkthreats.py; the built-in definitions report each fixture

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # t-sigs.sh - custom definitions through -d: ClamAV .hdb/.hsb hash
 # signatures, plain hash lists, .ndb body signatures (offsets and hex
 # features), diagnostics for bad lines, -d replacing the built-ins, and the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t-syslog.sh - mdescan --log-target syslog sends RFC 5424 datagrams to
 # /dev/log: scan start and end at info, findings at warning, and no more
 # than 10 error lines a second, then one line counting the rest;

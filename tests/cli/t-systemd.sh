@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t-systemd.sh - the systemd units in contrib/systemd:
 #  * the options each ExecStart= passes are ones the program knows
 #    (`--help` of mdewatch, mdescan and `mdescan definitions`);
@@ -17,7 +18,7 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 
-MDEWATCH=${MDEWATCH:-$(dirname "$MDESCAN")/mdewatch}
+MDEWATCH=${MDEWATCH:-$(dirname "$MDESCAN")/../mdewatch/mdewatch}
 UNITS=$TOPSRC/contrib/systemd
 ALL="mdewatch.service mdescan-scan.service mdescan-scan.timer
 	mdescan-update.service mdescan-update.timer"

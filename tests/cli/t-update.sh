@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t-update.sh - what a definitions update must survive.  Each bad input is
 # refused and the active definitions stay as they were: the same bundle,
 # still loadable, still finding what it found.
@@ -11,7 +12,7 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 
-MDESIG=${MDESIG:-$(dirname "$MDESCAN")/mdesig}
+MDESIG=${MDESIG:-$(dirname "$MDESCAN")/../mdesig/mdesig}
 KILL_RUNS=${MDS_KILL_RUNS:-200}
 sig() { timeout -k 5 "$MDS_TIMEOUT" "$MDESIG" "$@"; }
 OUT=$T/out ERR=$T/err

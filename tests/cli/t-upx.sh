@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # t-upx.sh - UPX-packed programs: recognised (finding attribute "packer",
 # YARA filetype ELF-UPX / EXE-UPX), unpacked and scanned as the member
 # "[upx]", for ELF and PE, NRV2B/2D/2E, with and without the x86 call

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # t-walk.sh - the directory walk: special files (FIFO, socket, device),
 # symlinks and --follow-symlinks with a loop, --max-depth, --max-filesize,
 # --exclude / --exclude-dir / --exclude-ext (mdatp wildcards), --files-from

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # t-watch.sh - mdewatch(8), the fanotify real-time protection daemon, for
 # real on tmpfs mounts: in block mode an EICAR file cannot be read and a
 # matching ELF cannot be run (EPERM), clean files open, excluded paths and
@@ -22,7 +23,7 @@ set -eu
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-MDEWATCH=${MDEWATCH:-$(dirname "$MDESCAN")/mdewatch}
+MDEWATCH=${MDEWATCH:-$(dirname "$MDESCAN")/../mdewatch/mdewatch}
 [ -x "$MDEWATCH" ] || fail "mdewatch binary not found: $MDEWATCH (build it, or set MDEWATCH)"
 
 # ------------------------------------------------------------ helpers
@@ -437,7 +438,7 @@ step "all 5 reads returned $el ms after kill -9"
 # ------------------------------------------------------------ the store
 
 step "a bundle activated in the store is loaded at once, by the same daemon"
-MDESIG=${MDESIG:-$(dirname "$MDESCAN")/mdesig}
+MDESIG=${MDESIG:-$(dirname "$MDESCAN")/../mdesig/mdesig}
 [ -x "$MDESIG" ] || fail "mdesig not found next to $MDESCAN"
 ST=$T/store
 mkdir -p "$T/bsrc1" "$T/bsrc2"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # t-yara.sh - YARA rules through -d: meta in JSON, the external variables
 # (filename, filepath, extension, owner, filetype), a rule file with a
 # syntax error next to good ones, --timeout, compiled rules from yarac.

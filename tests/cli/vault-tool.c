@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * vault-tool.c - test helper for tests/cli/t-quarantine*.sh.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_bundle.c - libFuzzer harness for the bundle reader.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_container.c - the archive stage's unpacker on arbitrary bytes: any
  * input is classified, and a container is unpacked with small limits,

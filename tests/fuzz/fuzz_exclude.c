@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_exclude.c - libFuzzer harness for the exclusion matcher.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_hashsig.c - libFuzzer harness for the hash-signature parser.
  *

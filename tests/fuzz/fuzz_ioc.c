@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_ioc.c - libFuzzer harness for the Loki IOC parser and matcher.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_mime.c - libFuzzer harness for mail decoding (mime.c).
  *

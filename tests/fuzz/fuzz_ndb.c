@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_ndb.c - libFuzzer harness of the .ndb parser and matcher: the
  * input is parsed as an .ndb file, compiled, and used to scan a fixed

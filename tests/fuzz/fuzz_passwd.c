@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_passwd.c - libFuzzer harness for the reader of an image's
  * /etc/passwd and /etc/group (evidence_parse_ids in src/evidence.c):

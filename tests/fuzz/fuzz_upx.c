@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_upx.c - libFuzzer harness for the UPX detector and unpacker.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_yaralit.c - libFuzzer harness for the required-literal analysis of
  * YARA rules (yaralit.c, over yarasel.c's lexer and splitter); no libyara

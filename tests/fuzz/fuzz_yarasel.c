@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_yarasel.c - libFuzzer harness for the YARA rule splitter and
  * condition classifier (yarasel.c); no libyara needed.

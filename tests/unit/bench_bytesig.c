@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bench_bytesig.c - compile time and scan throughput of the byte-signature
  * module with random signatures shaped like real .ndb ones.

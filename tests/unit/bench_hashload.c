@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bench_hashload.c - times loading N random SHA-256 .hsb signatures.
  *

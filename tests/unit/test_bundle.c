@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_bundle.c - signed definitions bundles: every byte of a bundle is
  * covered (each single-byte flip and each truncation is refused), the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_bytesig.c - unit tests of the .ndb byte-signature module.
  */

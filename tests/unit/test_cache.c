@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_cache.c - the scan cache: verdicts round-trip, survive closing and
  * reopening, are found by file key and by content, honour the version and

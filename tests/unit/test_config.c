@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_config.c - unit tests for the configuration file (src/config.c):
  * every line form and every error, the types, drop-ins, the getters, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_container.c - the archive stage's unpacker on archives written in
  * memory by libarchive itself: kinds are recognised by their bytes,

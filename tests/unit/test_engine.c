@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_engine.c - unit tests of the engine through its public API
  * (definitions from buffers, a scan of a tree made here) and of the small

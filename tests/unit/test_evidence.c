@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_evidence.c - unit tests for src/evidence.c: findings held until
  * their file is done and given out with its total and level, in order,

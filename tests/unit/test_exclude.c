@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_exclude.c - unit tests for the exclusion matcher (exclude.c).
  */

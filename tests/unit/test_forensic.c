@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_forensic.c - the engine's forensic contract through the public
  * API: per-file info and hashes, MDE_EV_FILE and scores, newer-than,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_hashsig.c - unit tests of the hash-signature tables (hashsig.c).
  */

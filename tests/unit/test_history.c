@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_history.c - the scan and threat history: schema and settings on
  * creation, a scan's records round-trip (paths that are not UTF-8

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_ioc.c - unit tests of the Loki IOC files (ioc.c).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_mime.c - unit tests for mail decoding (mime.c).
  */

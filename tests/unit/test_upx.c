@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_upx.c - unit tests for the UPX detector and unpacker (upx.c).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_vault.c - unit tests for the quarantine vault (vault.c).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_yaralit.c - unit tests of the YARA literal prefilter: required
  * literals of each string form and modifier, condition analysis, rule

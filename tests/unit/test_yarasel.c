@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_yarasel.c - unit tests of YARA rule pre-selection: the splitter on
  * tricky sources, the condition classifier, and scans through the YARA

@@ -1,0 +1,673 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * bundle_build.c - what mdesig does with bundles: build one from
+ * definition files, diff two, apply a delta, list signature names.
+ *
+ * Building goes through the same loaders a scan uses (mde_defs), so a
+ * bundle holds exactly what the engine would load from the sources, and
+ * a problem is reported by file:line the same way.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <yara.h>
+
+#include "mde_int.h"
+#include "bundle.h"
+#include "yarastage_int.h"
+#include "ioc.h"
+#include "banned.h"
+
+static const char *const hash_part[MDE__NHASH] = { "hash/md5", "hash/sha1",
+						   "hash/sha256" };
+
+static int ends(const char *s, const char *ext)
+{
+	size_t n = strlen(s), e = strlen(ext);
+
+	return n > e && strcmp(s + n - e, ext) == 0;
+}
+
+static const char *base_of(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s ? s + 1 : p;
+}
+
+/* Writes buf to path through a fsync'd temporary and rename. */
+static int write_out(const char *path, const void *buf, size_t len,
+		     char *err, size_t errlen)
+{
+	char tmp[4200];
+	const char *p = buf;
+	ssize_t w;
+	int fd, ok = 1;
+
+	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot write '%s': %s", tmp,
+			 strerror(errno));
+		return MDE_ERR_IO;
+	}
+	while (ok && len) {
+		w = write(fd, p, len);
+		ok = w > 0;
+		p += ok ? w : 0;
+		len -= ok ? (size_t)w : 0;
+	}
+	ok = ok && fsync(fd) == 0;
+	ok = close(fd) == 0 && ok;
+	if (ok && rename(tmp, path) == 0)
+		return MDE_OK;
+	snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+	unlink(tmp);
+	return MDE_ERR_IO;
+}
+
+static int read_all(const char *path, char **out, size_t *len, char *err,
+		    size_t errlen)
+{
+	FILE *fp = fopen(path, "rb");
+	struct stat st;
+	char *b = NULL;
+
+	if (!fp || fstat(fileno(fp), &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "cannot read '%s': %s", path,
+			 fp ? "not a regular file" : strerror(errno));
+		if (fp)
+			fclose(fp);
+		return MDE_ERR_IO;
+	}
+	b = malloc((size_t)st.st_size + 1);
+	if (b && fread(b, 1, (size_t)st.st_size, fp) != (size_t)st.st_size) {
+		free(b);
+		b = NULL;
+		snprintf(err, errlen, "cannot read '%s'", path);
+	}
+	fclose(fp);
+	if (!b)
+		return MDE_ERR_IO;
+	*out = b;
+	*len = (size_t)st.st_size;
+	return MDE_OK;
+}
+
+struct lister {
+	void (*fn)(void *ctx, const char *kind, const char *name);
+	void *ctx;
+	unsigned line; /* of the name being reported, when known */
+};
+
+static void list_ndb(const char *buf, size_t len, struct lister *l);
+static void list_yara(const char *buf, size_t len, struct lister *l);
+
+/* ------------------------------------------------------------- build */
+
+/* A signature name seen while building, for the duplicate check. */
+struct seen {
+	char *name, *file;
+	unsigned line;
+};
+
+struct build {
+	const mde_build_opts *o;
+	mde_defs *defs;
+	mde__bwriter *w;
+	uint64_t problems;
+	char *err;
+	size_t errlen;
+	struct seen *seen; /* byte signature and YARA rule names */
+	size_t nseen, capseen;
+	const char *cur;   /* the file being read */
+};
+
+static void count_diag(void *ctx, const char *file, unsigned line,
+		       const char *sig, const char *msg)
+{
+	struct build *b = ctx;
+
+	b->problems++;
+	if (b->o->diag)
+		b->o->diag(b->o->ctx, file, line, sig, msg);
+}
+
+/* Kept in the bundle as written: byte signatures, YARA, Loki IOCs. */
+static int is_source(const char *name)
+{
+	return ends(name, ".ndb") || ends(name, ".yar") ||
+	       ends(name, ".yara") || mde__ioc_kind_of_name(name);
+}
+
+static uint64_t ioc_total(const mde__iocs *io)
+{
+	mde__ioc_counts c;
+
+	mde__iocs_counts(io, &c);
+	return c.hash[0] + c.hash[1] + c.hash[2] + c.fphash + c.filename;
+}
+
+static int is_hashfile(const char *name)
+{
+	static const char *const ext[] = { ".hdb", ".hsb", ".md5", ".sha1",
+					   ".sha256", ".txt" };
+	size_t i;
+
+	for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++)
+		if (ends(name, ext[i]))
+			return 1;
+	return 0;
+}
+
+/* What the name listers call back while building: the names seen. */
+struct namer {
+	struct lister l;
+	struct build *b;
+};
+
+static void seen_name(void *ctx, const char *kind, const char *name)
+{
+	struct namer *nm = ctx;
+	struct build *b = nm->b;
+	struct seen *v;
+
+	(void)kind;
+	if (mde__grow((void **)&b->seen, &b->capseen, b->nseen + 1,
+		      sizeof(*b->seen)))
+		return;
+	v = &b->seen[b->nseen];
+	v->name = strdup(name);
+	v->file = strdup(b->cur);
+	v->line = nm->l.line;
+	if (v->name && v->file) {
+		b->nseen++;
+	} else {
+		free(v->name);
+		free(v->file);
+	}
+}
+
+/* Records the byte signature and YARA rule names of a source. */
+static int note_names(struct build *b, const char *path, const char *buf,
+		      size_t len)
+{
+	struct namer nm = { { seen_name, NULL, 0 }, b };
+
+	nm.l.ctx = &nm;
+	b->cur = path;
+	if (ends(path, ".ndb"))
+		list_ndb(buf, len, &nm.l);
+	else if (ends(path, ".yar") || ends(path, ".yara"))
+		list_yara(buf, len, &nm.l); /* line 0: libyara gives none */
+	return MDE_OK;
+}
+
+static int cmp_seen(const void *x, const void *y)
+{
+	const struct seen *a = x, *b = y;
+	int c = strcmp(a->name, b->name);
+
+	if (c)
+		return c;
+	c = strcmp(a->file, b->file);
+	return c ? c : (a->line > b->line) - (a->line < b->line);
+}
+
+/* Two byte signatures or YARA rules with one name: a finding could not
+ * say which matched.  Reported as problems of the later one. */
+static void check_dups(struct build *b)
+{
+	char msg[4400];
+	size_t i;
+
+	if (b->nseen)
+		qsort(b->seen, b->nseen, sizeof(*b->seen), cmp_seen);
+	for (i = 1; i < b->nseen; i++) {
+		if (strcmp(b->seen[i - 1].name, b->seen[i].name))
+			continue;
+		snprintf(msg, sizeof(msg), "duplicate signature name (first "
+			 "in %s:%u)", b->seen[i - 1].file,
+			 b->seen[i - 1].line);
+		count_diag(b, b->seen[i].file, b->seen[i].line,
+			   b->seen[i].name, msg);
+	}
+}
+
+static void free_seen(struct build *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->nseen; i++) {
+		free(b->seen[i].name);
+		free(b->seen[i].file);
+	}
+	free(b->seen);
+}
+
+static int add_file(struct build *b, const char *path)
+{
+	char *buf = NULL, name[MDE__B_NAME + 8];
+	size_t len = 0;
+	uint64_t before = mde__bytesigs_count(b->defs->bytes) +
+			  ioc_total(b->defs->iocs);
+	int rc;
+
+	if (!is_source(path) && !is_hashfile(path)) {
+		snprintf(b->err, b->errlen, "'%s': not a definitions file this "
+			 "tool can put in a bundle (.hdb .hsb .md5 .sha1 "
+			 ".sha256 .txt .ndb .yar .yara, Loki *hash-iocs.txt "
+			 "*filename-iocs.txt *falsepositive-hashes.txt)", path);
+		return MDE_ERR_FORMAT;
+	}
+	rc = read_all(path, &buf, &len, b->err, b->errlen);
+	if (rc == MDE_OK) {
+		rc = mde_defs_load_buffer(b->defs, path, buf, len);
+		if (rc != MDE_OK)
+			snprintf(b->err, b->errlen, "%s",
+				 mde_defs_error(b->defs));
+	}
+	snprintf(name, sizeof(name), "src/%s", base_of(path));
+	if (rc == MDE_OK && is_source(path) && strlen(name) >= MDE__B_NAME) {
+		snprintf(b->err, b->errlen, "'%s': file name too long for a "
+			 "bundle part (%d bytes at most)", path,
+			 MDE__B_NAME - 5);
+		rc = MDE_ERR_ARG;
+	}
+	if (rc == MDE_OK)
+		rc = note_names(b, path, buf, len);
+	if (rc == MDE_OK && is_source(path)) {
+		rc = mde__bwriter_add(b->w, name, MDE__P_SOURCE, MDE__E_LZ4,
+				      buf, len, mde__bytesigs_count(
+						 b->defs->bytes) +
+						 ioc_total(b->defs->iocs) -
+						 before);
+		if (rc == MDE_ERR_ARG)
+			snprintf(b->err, b->errlen, "'%s': a source named '%s' "
+				 "is already in the bundle", path,
+				 base_of(path));
+	}
+	free(buf);
+	return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The definition files of a directory, in name order. */
+static int add_dir(struct build *b, const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **v = NULL, full[4200];
+	size_t n = 0, cap = 0, i;
+	int rc = MDE_OK;
+
+	if (!d) {
+		snprintf(b->err, b->errlen, "cannot open '%s': %s", dir,
+			 strerror(errno));
+		return MDE_ERR_IO;
+	}
+	while (rc == MDE_OK && (de = readdir(d))) {
+		if (de->d_name[0] == '.' ||
+		    (!is_source(de->d_name) && !is_hashfile(de->d_name)))
+			continue;
+		if (mde__grow((void **)&v, &cap, n + 1, sizeof(*v)) ||
+		    !(v[n] = strdup(de->d_name)))
+			rc = MDE_ERR_NOMEM;
+		else
+			n++;
+	}
+	closedir(d);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_str);
+	for (i = 0; i < n; i++) {
+		snprintf(full, sizeof(full), "%s/%s", dir, v[i]);
+		if (rc == MDE_OK)
+			rc = add_file(b, full);
+		free(v[i]);
+	}
+	free(v);
+	return rc;
+}
+
+static int add_tables(struct build *b)
+{
+	mde__hrec *recs;
+	uint8_t *t = NULL;
+	size_t n, tl = 0;
+	int i, rc = MDE_OK;
+
+	for (i = 0; i < MDE__NHASH && rc == MDE_OK; i++) {
+		n = (size_t)mde__hashsigs_count_type(b->defs->hash, i);
+		if (!n)
+			continue;
+		recs = malloc(n * sizeof(*recs));
+		if (!recs)
+			return MDE_ERR_NOMEM;
+		mde__hashsigs_export(b->defs->hash, i, recs);
+		rc = mde__htab_encode(i, recs, n, &t, &tl);
+		if (rc == MDE_OK)
+			rc = mde__bwriter_add(b->w, hash_part[i], MDE__P_HASHTAB,
+					      MDE__E_STORED, t, tl, n);
+		free(recs);
+		free(t);
+	}
+	return rc;
+}
+
+static int add_yarac(struct build *b)
+{
+	uint8_t *blob = NULL, *wrapped = NULL;
+	size_t bl = 0, wl = 0;
+	int rc;
+
+	if (mde__yara_nsources(b->defs->yara) == 0)
+		return MDE_OK;
+	rc = mde__yara_save_mem(b->defs->yara, &blob, &bl);
+	if (rc == MDE_OK)
+		rc = mde__yarac_wrap(blob, bl, 1, &wrapped, &wl);
+	/* stored, not LZ4: used from the mapping, and a scan reads only the
+	 * subsets its files need (decoding it all cost a third of a load) */
+	if (rc == MDE_OK)
+		rc = mde__bwriter_add(b->w, "yara/compiled", MDE__P_YARAC,
+				      MDE__E_STORED, wrapped, wl,
+				      mde__yara_count(b->defs->yara));
+	free(blob);
+	free(wrapped);
+	return rc;
+}
+
+static int build_parts(struct build *b, const char *const *paths, size_t n)
+{
+	struct stat st;
+	size_t i;
+	int rc = MDE_OK;
+
+	for (i = 0; i < n && rc == MDE_OK; i++) {
+		if (stat(paths[i], &st) < 0) {
+			snprintf(b->err, b->errlen, "cannot open '%s': %s",
+				 paths[i], strerror(errno));
+			return MDE_ERR_IO;
+		}
+		rc = S_ISDIR(st.st_mode) ? add_dir(b, paths[i])
+					 : add_file(b, paths[i]);
+	}
+	if (rc == MDE_OK && (rc = mde_defs_compile(b->defs)) != MDE_OK)
+		snprintf(b->err, b->errlen, "%s", mde_defs_error(b->defs));
+	if (rc == MDE_OK)
+		check_dups(b);
+	if (rc == MDE_OK && b->problems && !b->o->skip_bad) {
+		snprintf(b->err, b->errlen, "%llu problem(s) in the sources "
+			 "(reported above); fix them, or leave the bad items "
+			 "out with --skip-bad", (unsigned long long)b->problems);
+		return MDE_ERR_FORMAT;
+	}
+	if (rc == MDE_OK)
+		rc = add_tables(b);
+	return rc == MDE_OK ? add_yarac(b) : rc;
+}
+
+int mde_bundle_build(const char *const *paths, size_t n,
+		     const mde_build_opts *o, const char *out, char *err,
+		     size_t errlen)
+{
+	struct build b = { o, mde_defs_new(), mde__bwriter_new(), 0, err,
+			   errlen, NULL, 0, 0, NULL };
+	mde__bhdr h = { 0 };
+	uint8_t *bytes = NULL;
+	size_t len = 0;
+	int rc = MDE_ERR_NOMEM;
+
+	err[0] = '\0';
+	if (b.defs && b.w) {
+		mde_defs_set_diag(b.defs, count_diag, &b);
+		rc = build_parts(&b, paths, n);
+	}
+	h.version = o->version;
+	h.created = (uint64_t)time(NULL);
+	snprintf(h.min_engine, sizeof(h.min_engine), "%s", MDE_ENGINE_VERSION);
+	if (rc == MDE_OK)
+		rc = mde__bwriter_finish(b.w, &h, o->key, &bytes, &len, err,
+					 errlen);
+	if (rc == MDE_OK)
+		rc = write_out(out, bytes, len, err, errlen);
+	if (rc != MDE_OK && !err[0])
+		snprintf(err, errlen, "%s", mde_status_str(rc));
+	free(bytes);
+	free_seen(&b);
+	mde__bwriter_free(b.w);
+	mde_defs_free(b.defs);
+	return rc;
+}
+
+/* ------------------------------------------------------------- deltas */
+
+int mde_bundle_diff(const char *old_path, const char *new_path,
+		    const char *key, const char *out, char *err, size_t errlen)
+{
+	mde__bundle a, b;
+	uint8_t *bytes = NULL;
+	size_t len = 0;
+	int rc;
+
+	memset(&b, 0, sizeof(b));
+	rc = mde__bundle_open(&a, old_path);
+	if (rc != MDE_OK)
+		snprintf(err, errlen, "%s", a.err);
+	else if ((rc = mde__bundle_open(&b, new_path)) != MDE_OK)
+		snprintf(err, errlen, "%s", b.err);
+	if (rc == MDE_OK)
+		rc = mde__delta_make(&a, &b, key, &bytes, &len, err, errlen);
+	if (rc == MDE_OK)
+		rc = write_out(out, bytes, len, err, errlen);
+	free(bytes);
+	mde__bundle_close(&a);
+	mde__bundle_close(&b);
+	return rc;
+}
+
+/* Opens path and checks its signature with the keys at keys. */
+static int open_verified(mde__bundle *b, const char *path, const char *keys,
+			 char *err, size_t errlen)
+{
+	mde_defs *k = mde_defs_new();
+	int rc;
+
+	memset(b, 0, sizeof(*b));
+	if (!k)
+		return MDE_ERR_NOMEM;
+	rc = mde_defs_add_keys(k, keys);
+	if (rc != MDE_OK)
+		snprintf(err, errlen, "%s", mde_defs_error(k));
+	if (rc == MDE_OK && (rc = mde__bundle_open(b, path)) != MDE_OK)
+		snprintf(err, errlen, "%s", b->err);
+	if (rc == MDE_OK &&
+	    (rc = mde__bundle_verify(b, (const uint8_t(*)[32])k->keys,
+				     k->nkeys)) != MDE_OK)
+		snprintf(err, errlen, "'%.200s': %.290s", path, b->err);
+	mde_defs_free(k);
+	return rc;
+}
+
+int mde_bundle_apply(const char *base, const char *delta, const char *keys,
+		     const char *out, char *err, size_t errlen)
+{
+	mde__bundle a, d, t;
+	uint8_t *bytes = NULL;
+	size_t len = 0;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	memset(&t, 0, sizeof(t));
+	rc = open_verified(&d, delta, keys, err, errlen);
+	if (rc == MDE_OK && (rc = mde__bundle_open(&a, base)) != MDE_OK)
+		snprintf(err, errlen, "%s", a.err);
+	if (rc == MDE_OK)
+		rc = mde__delta_apply(&a, &d, &bytes, &len, err, errlen);
+	if (rc == MDE_OK && (rc = mde__bundle_parse(&t, bytes, len)) != MDE_OK)
+		snprintf(err, errlen, "'%s' applied: %s", delta, t.err);
+	if (rc == MDE_OK)
+		rc = write_out(out, bytes, len, err, errlen);
+	free(bytes);
+	mde__bundle_close(&t);
+	mde__bundle_close(&a);
+	mde__bundle_close(&d);
+	return rc;
+}
+
+/* ------------------------------------------------------------- names */
+
+static void list_table(const mde__htab *t, struct lister *l)
+{
+	size_t off = 1;
+
+	while (off < t->names_len) {
+		l->fn(l->ctx, "hash", t->names + off);
+		off += strlen(t->names + off) + 1;
+	}
+}
+
+static void list_ndb(const char *buf, size_t len, struct lister *l)
+{
+	const char *s = buf, *end = buf + len, *nl, *c;
+	char name[1024];
+
+	for (l->line = 1; s < end; s = nl ? nl + 1 : end, l->line++) {
+		nl = memchr(s, '\n', (size_t)(end - s));
+		c = memchr(s, ':', (size_t)((nl ? nl : end) - s));
+		if (!c || *s == '#' || c == s || (size_t)(c - s) >= sizeof(name))
+			continue;
+		memcpy(name, s, (size_t)(c - s));
+		name[c - s] = '\0';
+		l->fn(l->ctx, "byte", name);
+	}
+}
+
+
+/* IOC entries by what identifies them: a hash IOC's comment, a file-name
+ * IOC's regex. */
+static void list_ioc(const char *buf, size_t len, int kind, struct lister *l)
+{
+	const char *s = buf, *end = buf + len, *nl, *e, *semi;
+	char name[1024];
+	size_t n;
+
+	for (; s < end; s = nl ? nl + 1 : end) {
+		nl = memchr(s, '\n', (size_t)(end - s));
+		e = nl ? nl : end;
+		if (e > s && e[-1] == '\r')
+			e--;
+		if (s == e || *s == '#' || !(semi = memchr(s, ';', (size_t)(e - s))))
+			continue;
+		if (kind == MDE__IOC_FILENAME) {
+			n = (size_t)(semi - s);
+		} else {
+			const char *c = semi + 1, *t = memchr(c, ';', (size_t)(e - c));
+
+			if (t && t > c && strspn(c, "0123456789-+ ") >= (size_t)(t - c))
+				c = t + 1;
+			s = c;
+			n = (size_t)(e - c);
+		}
+		n = n < sizeof(name) ? n : sizeof(name) - 1;
+		memcpy(name, s, n);
+		name[n] = '\0';
+		l->fn(l->ctx, kind == MDE__IOC_FPHASH ? "ioc-fp" : "ioc", name);
+	}
+}
+
+static void yara_err(int level, const char *file, int line,
+		     const YR_RULE *rule, const char *msg, void *ctx)
+{
+	(void)level, (void)file, (void)line, (void)rule, (void)msg, (void)ctx;
+}
+
+/* Rule names: the sources compiled by libyara, which knows the syntax. */
+static void list_yara(const char *buf, size_t len, struct lister *l)
+{
+	YR_COMPILER *c = NULL;
+	YR_RULES *r = NULL;
+	const YR_RULE *rule;
+	char *text = malloc(len + 1);
+
+	if (!text || mde__yara_new_compiler(&c) != MDE_OK) {
+		free(text);
+		if (c)
+			yr_compiler_destroy(c);
+		return;
+	}
+	memcpy(text, buf, len);
+	text[len] = '\0';
+	yr_compiler_set_callback(c, yara_err, NULL);
+	if (yr_compiler_add_string(c, text, NULL) == 0 &&
+	    yr_compiler_get_rules(c, &r) == ERROR_SUCCESS) {
+		yr_rules_foreach(r, rule)
+			l->fn(l->ctx, "yara", rule->identifier);
+		yr_rules_destroy(r);
+	}
+	yr_compiler_destroy(c);
+	free(text);
+}
+
+static int list_part(mde__bundle *b, const mde__bpart *p, struct lister *l,
+		     char *err, size_t errlen)
+{
+	const uint8_t *buf;
+	void *own = NULL;
+	mde__htab t;
+	int rc = mde__bundle_part(b, p, &buf, &own);
+
+	if (rc != MDE_OK) {
+		snprintf(err, errlen, "%s", b->err);
+		return rc;
+	}
+	if (p->type == MDE__P_HASHTAB) {
+		rc = mde__htab_decode(buf, (size_t)p->size, &t, err, errlen);
+		if (rc == MDE_OK)
+			list_table(&t, l);
+	} else if (p->type == MDE__P_SOURCE && ends(p->name, ".ndb")) {
+		list_ndb((const char *)buf, (size_t)p->size, l);
+	} else if (p->type == MDE__P_SOURCE &&
+		   (ends(p->name, ".yar") || ends(p->name, ".yara"))) {
+		list_yara((const char *)buf, (size_t)p->size, l);
+	} else if (p->type == MDE__P_SOURCE && mde__ioc_kind_of_name(p->name)) {
+		list_ioc((const char *)buf, (size_t)p->size,
+			 mde__ioc_kind_of_name(p->name), l);
+	}
+	free(own);
+	return rc;
+}
+
+int mde_bundle_list(const char *path, mde_name_fn fn, void *ctx, char *err,
+		    size_t errlen)
+{
+	struct lister l = { fn, ctx, 0 };
+	mde__bundle b;
+	size_t i;
+	int rc = mde__bundle_open(&b, path), yinit = 0;
+
+	if (rc != MDE_OK)
+		snprintf(err, errlen, "%s", b.err);
+	else if (yr_initialize() != ERROR_SUCCESS)
+		rc = MDE_ERR_NOMEM;
+	else
+		yinit = 1;
+	for (i = 0; rc == MDE_OK && i < b.h.nparts; i++)
+		rc = list_part(&b, &b.parts[i], &l, err, errlen);
+	if (yinit)
+		yr_finalize();
+	mde__bundle_close(&b);
+	return rc;
+}

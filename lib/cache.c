@@ -1,0 +1,470 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cache.c - the persistent scan cache on LMDB (see cache.h).
+ *
+ * Values are a fixed header followed, per finding, by its score and five
+ * NUL-terminated strings.  Writes from all workers are queued here and
+ * committed in batches by whichever worker fills the batch, so a scan
+ * costs a few transactions, not one per file; readers renew their
+ * snapshot after each commit so copies judged minutes ago are found.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <lmdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cache.h"
+#include "banned.h"
+
+#define MAP_SIZE ((size_t)4 << 30) /* address space, not disk */
+#define BATCH 4096
+#define HDR_LEN (16 + 16 + 16 + 16 + 8 + 1 + MDE__NHASH * 32 + 4)
+
+struct pend {
+	uint8_t fkey[sizeof(mde__ckey)];
+	int has_fkey;
+	uint8_t ckey[24];
+	uint8_t *val;
+	size_t len;
+};
+
+struct mde__cache {
+	MDB_env *env;
+	MDB_dbi files, content;
+	pthread_mutex_t lock;
+	struct pend pend[BATCH];
+	size_t npend;
+	uint16_t slot[2 * BATCH]; /* content key -> pend index + 1 */
+	atomic_uint epoch; /* commits so far */
+	int broken;        /* writes failed: keep scanning without them */
+};
+
+struct mde__cache_rd {
+	mde__cache *c;
+	MDB_txn *txn;
+	unsigned epoch;
+	uint8_t *copy; /* a pending value, copied out under the lock */
+	size_t cap;
+};
+
+mde__cache *mde__cache_open(const char *dir, char *err, size_t errlen)
+{
+	mde__cache *c = calloc(1, sizeof(*c));
+	MDB_txn *txn = NULL;
+	int rc;
+
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	pthread_mutex_init(&c->lock, NULL);
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create '%s': %s", dir,
+			 strerror(errno));
+		goto fail;
+	}
+	rc = mdb_env_create(&c->env);
+	if (rc == 0)
+		rc = mdb_env_set_mapsize(c->env, MAP_SIZE);
+	if (rc == 0)
+		rc = mdb_env_set_maxdbs(c->env, 2);
+	/* NOTLS: readers live in our worker threads; NOMETASYNC keeps the
+	 * database intact after a crash and may lose only the last commit */
+	if (rc == 0)
+		rc = mdb_env_open(c->env, dir, MDB_NOTLS | MDB_NOMETASYNC, 0600);
+	if (rc == 0)
+		rc = mdb_txn_begin(c->env, NULL, 0, &txn);
+	if (rc == 0)
+		rc = mdb_dbi_open(txn, "files", MDB_CREATE, &c->files);
+	if (rc == 0)
+		rc = mdb_dbi_open(txn, "content", MDB_CREATE, &c->content);
+	if (rc == 0) {
+		rc = mdb_txn_commit(txn);
+		txn = NULL;
+	}
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot open the scan cache in '%s': %s",
+			 dir, mdb_strerror(rc));
+		goto fail;
+	}
+	return c;
+fail:
+	if (txn)
+		mdb_txn_abort(txn);
+	if (c->env)
+		mdb_env_close(c->env);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+	return NULL;
+}
+
+void mde__cache_close(mde__cache *c)
+{
+	if (!c)
+		return;
+	mde__cache_flush(c);
+	mdb_env_close(c->env);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+mde__cache_rd *mde__cache_rd_new(mde__cache *c)
+{
+	mde__cache_rd *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->c = c;
+	if (mdb_txn_begin(c->env, NULL, MDB_RDONLY, &r->txn) != 0) {
+		free(r);
+		return NULL;
+	}
+	r->epoch = atomic_load(&c->epoch);
+	return r;
+}
+
+void mde__cache_rd_free(mde__cache_rd *r)
+{
+	if (!r)
+		return;
+	mdb_txn_abort(r->txn);
+	free(r->copy);
+	free(r);
+}
+
+/* Moves the reader's snapshot forward when something was committed. */
+static void refresh(mde__cache_rd *r)
+{
+	unsigned e = atomic_load(&r->c->epoch);
+
+	if (e == r->epoch)
+		return;
+	mdb_txn_reset(r->txn);
+	if (mdb_txn_renew(r->txn) == 0)
+		r->epoch = e;
+}
+
+/* ------------------------------------------------------------ encoding */
+
+static size_t enc_str(uint8_t *out, const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (out) {
+		memcpy(out, s ? s : "", n);
+		out[n] = 0;
+	}
+	return n + 1;
+}
+
+/* Writes v to out (NULL: only measures); returns the length. */
+static size_t encode(const mde__cval *v, uint8_t *out)
+{
+	size_t n = HDR_LEN, i;
+	uint32_t nf = v->nfind;
+
+	if (out) {
+		memcpy(out, v->ver, 16);
+		memcpy(out + 16, v->ver_nohash, 16);
+		memcpy(out + 32, v->xxh, 16);
+		memcpy(out + 48, v->where, 16);
+		memcpy(out + 64, &v->size, 8);
+		out[72] = (uint8_t)v->have;
+		memcpy(out + 73, v->dig, MDE__NHASH * 32);
+		memcpy(out + 73 + MDE__NHASH * 32, &nf, 4);
+	}
+	for (i = 0; i < v->nfind; i++) {
+		const mde__cfind *f = &v->find[i];
+		int64_t sc = f->score;
+
+		if (out)
+			memcpy(out + n, &sc, 8);
+		n += 8;
+		n += enc_str(out ? out + n : NULL, f->stage);
+		n += enc_str(out ? out + n : NULL, f->name);
+		n += enc_str(out ? out + n : NULL, f->ns);
+		n += enc_str(out ? out + n : NULL, f->description);
+		n += enc_str(out ? out + n : NULL, f->author);
+		if (out) {
+			uint32_t cl = (uint32_t)f->chainlen;
+
+			out[n] = (uint8_t)f->kind;
+			memcpy(out + n + 1, &f->msize, 8);
+			memcpy(out + n + 9, &cl, 4);
+			memcpy(out + n + 13, f->chain ? f->chain : "",
+			       f->chainlen);
+		}
+		n += 13 + f->chainlen;
+		n += enc_str(out ? out + n : NULL, f->reason);
+		n += enc_str(out ? out + n : NULL, f->packer);
+	}
+	return n;
+}
+
+/* Reads one NUL-terminated string at p[*off..len); NULL if malformed.
+ * An empty string decodes as NULL for the optional fields. */
+static const char *dec_str(const uint8_t *p, size_t len, size_t *off,
+			   int *bad)
+{
+	const uint8_t *z;
+	const char *s = (const char *)p + *off;
+
+	if (*off >= len || !(z = memchr(p + *off, 0, len - *off))) {
+		*bad = 1;
+		return NULL;
+	}
+	*off = (size_t)(z - p) + 1;
+	return s;
+}
+
+static const char *opt(const char *s)
+{
+	return s && *s ? s : NULL;
+}
+
+/* Decodes a value; 0 when it is not one of ours (then ignored). */
+static int decode(const MDB_val *mv, mde__cval *v)
+{
+	const uint8_t *p = mv->mv_data;
+	size_t len = mv->mv_size, off = HDR_LEN, i;
+	uint32_t nf;
+	int bad = 0;
+
+	if (len < HDR_LEN)
+		return 0;
+	memcpy(v->ver, p, 16);
+	memcpy(v->ver_nohash, p + 16, 16);
+	memcpy(v->xxh, p + 32, 16);
+	memcpy(v->where, p + 48, 16);
+	memcpy(&v->size, p + 64, 8);
+	v->have = p[72];
+	memcpy(v->dig, p + 73, MDE__NHASH * 32);
+	memcpy(&nf, p + 73 + MDE__NHASH * 32, 4);
+	if (nf > MDE__CACHE_MAXFIND)
+		return 0;
+	v->nfind = nf;
+	for (i = 0; i < nf && !bad; i++) {
+		mde__cfind *f = &v->find[i];
+		int64_t sc;
+
+		if (off + 8 > len)
+			return 0;
+		memcpy(&sc, p + off, 8);
+		off += 8;
+		f->score = (long)sc;
+		f->stage = dec_str(p, len, &off, &bad);
+		f->name = dec_str(p, len, &off, &bad);
+		f->ns = opt(dec_str(p, len, &off, &bad));
+		f->description = opt(dec_str(p, len, &off, &bad));
+		f->author = opt(dec_str(p, len, &off, &bad));
+		if (bad || off + 13 > len)
+			return 0;
+		{
+			uint32_t cl;
+			size_t k;
+
+			f->kind = p[off];
+			memcpy(&f->msize, p + off + 1, 8);
+			memcpy(&cl, p + off + 9, 4);
+			off += 13;
+			if (f->kind > MDE__CF_AUDIT || cl > len - off ||
+			    (cl && p[off + cl - 1] != 0))
+				return 0;
+			f->chain = cl ? (const char *)p + off : NULL;
+			f->chainlen = cl;
+			f->nlayers = 0;
+			for (k = 0; k < cl; k++)
+				f->nlayers += p[off + k] == 0;
+			off += cl;
+		}
+		f->reason = opt(dec_str(p, len, &off, &bad));
+		f->packer = opt(dec_str(p, len, &off, &bad));
+	}
+	return !bad && off == len;
+}
+
+static void content_key(uint8_t out[24], const uint8_t xxh[16], uint64_t size)
+{
+	memcpy(out, xxh, 16);
+	memcpy(out + 16, &size, 8);
+}
+
+/* ------------------------------------------------------------- lookups */
+
+int mde__cache_get_file(mde__cache_rd *r, const mde__ckey *k, mde__cval *v)
+{
+	MDB_val key = { sizeof(*k), (void *)k }, val;
+
+	refresh(r);
+	if (mdb_get(r->txn, r->c->files, &key, &val) != 0)
+		return 0;
+	return decode(&val, v);
+}
+
+static size_t slot_of(const uint8_t ck[24])
+{
+	uint32_t h;
+
+	memcpy(&h, ck, 4); /* XXH3 output: already well mixed */
+	return h & (2 * BATCH - 1);
+}
+
+/* Finds content written in this batch, not yet committed.  Lock held. */
+static int pending_get(mde__cache_rd *r, const uint8_t ck[24], MDB_val *val)
+{
+	mde__cache *c = r->c;
+	size_t i = slot_of(ck);
+	struct pend *p;
+
+	for (; c->slot[i]; i = (i + 1) & (2 * BATCH - 1)) {
+		p = &c->pend[c->slot[i] - 1];
+		if (memcmp(p->ckey, ck, 24) != 0)
+			continue;
+		if (p->len > r->cap) {
+			uint8_t *n = realloc(r->copy, p->len);
+
+			if (!n)
+				return 0;
+			r->copy = n;
+			r->cap = p->len;
+		}
+		memcpy(r->copy, p->val, p->len);
+		val->mv_data = r->copy;
+		val->mv_size = p->len;
+		return 1;
+	}
+	return 0;
+}
+
+int mde__cache_get_content(mde__cache_rd *r, const uint8_t xxh[16],
+			   uint64_t size, const uint8_t ver[16],
+			   const uint8_t where[16], mde__cval *v)
+{
+	uint8_t ck[24];
+	MDB_val key = { sizeof(ck), ck }, val;
+	int found;
+
+	content_key(ck, xxh, size);
+	refresh(r);
+	found = mdb_get(r->txn, r->c->content, &key, &val) == 0;
+	if (!found) {
+		pthread_mutex_lock(&r->c->lock);
+		found = pending_get(r, ck, &val);
+		pthread_mutex_unlock(&r->c->lock);
+	}
+	return found && decode(&val, v) && memcmp(v->ver, ver, 16) == 0 &&
+	       memcmp(v->where, where, 16) == 0;
+}
+
+/* ------------------------------------------------------------- writing */
+
+static int put_all(mde__cache *c, MDB_txn *txn)
+{
+	MDB_val key, val;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < c->npend && rc == 0; i++) {
+		struct pend *p = &c->pend[i];
+
+		val.mv_data = p->val;
+		val.mv_size = p->len;
+		if (p->has_fkey) {
+			key.mv_data = p->fkey;
+			key.mv_size = sizeof(p->fkey);
+			rc = mdb_put(txn, c->files, &key, &val, 0);
+		}
+		key.mv_data = p->ckey;
+		key.mv_size = sizeof(p->ckey);
+		if (rc == 0)
+			rc = mdb_put(txn, c->content, &key, &val, 0);
+	}
+	return rc;
+}
+
+/* Commits the batch; on a full map the cache is emptied and the batch
+ * written again (a cache may always be thrown away).  Lock held. */
+static int flush_locked(mde__cache *c)
+{
+	MDB_txn *txn;
+	size_t i;
+	int rc, tries;
+
+	if (c->npend == 0)
+		return MDE_OK;
+	for (tries = 0, rc = -1; tries < 2 && rc != 0 && !c->broken;
+	     tries++) {
+		rc = mdb_txn_begin(c->env, NULL, 0, &txn);
+		if (rc != 0)
+			break;
+		if (tries == 1) {
+			mdb_drop(txn, c->files, 0);
+			mdb_drop(txn, c->content, 0);
+		}
+		rc = put_all(c, txn);
+		if (rc == 0)
+			rc = mdb_txn_commit(txn);
+		else
+			mdb_txn_abort(txn);
+		if (rc != 0 && rc != MDB_MAP_FULL)
+			break;
+	}
+	if (rc != 0)
+		c->broken = 1;
+	for (i = 0; i < c->npend; i++)
+		free(c->pend[i].val);
+	c->npend = 0;
+	memset(c->slot, 0, sizeof(c->slot));
+	atomic_fetch_add(&c->epoch, 1);
+	return rc == 0 ? MDE_OK : MDE_ERR_IO;
+}
+
+int mde__cache_flush(mde__cache *c)
+{
+	int rc;
+
+	pthread_mutex_lock(&c->lock);
+	rc = flush_locked(c);
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+int mde__cache_put(mde__cache *c, const mde__ckey *k, const mde__cval *v)
+{
+	size_t len = encode(v, NULL);
+	struct pend *p;
+	uint8_t *buf;
+	int rc = MDE_OK;
+
+	if (c->broken)
+		return MDE_ERR_IO;
+	buf = malloc(len);
+	if (!buf)
+		return MDE_ERR_NOMEM;
+	encode(v, buf);
+	pthread_mutex_lock(&c->lock);
+	p = &c->pend[c->npend++];
+	p->val = buf;
+	p->len = len;
+	p->has_fkey = k != NULL;
+	if (k)
+		memcpy(p->fkey, k, sizeof(*k));
+	content_key(p->ckey, v->xxh, v->size);
+	{
+		size_t i = slot_of(p->ckey);
+
+		while (c->slot[i])
+			i = (i + 1) & (2 * BATCH - 1);
+		c->slot[i] = (uint16_t)c->npend;
+	}
+	if (c->npend == BATCH)
+		rc = flush_locked(c);
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}

@@ -1,0 +1,971 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * hashsig.c - file hash signatures: ClamAV .hdb/.hsb lines and plain hash
+ * lists (one hash per line, or sha256sum/md5sum output).
+ *
+ * Layout.  Each hash type has one growable array of packed records
+ *	digest[len] | uint64 size (HS_WILDCARD = any size) | uint32 name
+ * where name is an offset into one string pool shared by all types.  Names
+ * are interned while parsing (a hash table, dropped by finalize), so a name
+ * used by many signatures is stored once.
+ *
+ * finalize sorts each array in place by (digest, size, name) with an MSD
+ * radix sort on the first digest bytes (see flag_sort()); lookups are then
+ * a binary search.  Records with the same digest and size are merged,
+ * keeping the lowest name offset, that is the name first interned.  The
+ * distinct sizes of each type are kept sorted, as uint32 when they all
+ * fit, for mde__hashsigs_want().
+ *
+ * Memory for 1M SHA-256 signatures: 44 bytes a record, 4 a distinct size,
+ * plus the names.  Loading is dominated by first touches of fresh pages,
+ * so growth reserves for the rest of the file at once and sorting needs
+ * no second array.
+ *
+ * Plain hash lists have no names; their signatures are named
+ * "Hash.<MD5|SHA1|SHA256>.<basename of the definitions file>", e.g.
+ * "Hash.SHA256.bad.sha256", so a finding points to the list it came from.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "mde_int.h"
+#include "bundle.h"
+#include "banned.h"
+
+#define HS_WILDCARD UINT64_MAX
+#define HS_REC_EXTRA 12        /* size (8) and name offset (4) */
+#define HS_MAX_LINE 8192       /* longer lines are malformed */
+#define HS_MAX_NAME 1024       /* longer names are malformed */
+#define HS_ISORT_MAX 24        /* larger buckets are radix sorted */
+#define HS_RADIX_BYTES 3       /* digest bytes radix sorted at most */
+#define HS_NAME_PREFIX "Hash."
+
+struct hs_table {
+	uint8_t *rec;   /* n records of rsize bytes, room for cap */
+	size_t n, cap;
+	size_t dlen;    /* digest bytes */
+	size_t rsize;   /* dlen + HS_REC_EXTRA */
+	void *sizes;    /* distinct sizes, sorted; uint32_t or uint64_t */
+	size_t nsizes;
+	unsigned sizew; /* 4 or 8: width of one entry of sizes */
+	bool wildcard;  /* some signature matches any size */
+	const char *names; /* a bundle's name pool (rec, sizes borrowed too),
+			      or NULL: names are in mde__hashsigs.pool */
+};
+
+struct hs_pool {
+	char *buf;     /* NUL-terminated names; offset 0 is "" */
+	size_t len, cap;
+	uint64_t *ht;  /* (hash << 32 | offset), 0 = empty; NULL once final */
+	size_t ht_cap, ht_n;
+};
+
+struct mde__hashsigs {
+	struct hs_table t[MDE__NHASH];
+	struct hs_pool pool;
+	bool final;
+};
+
+/* State of one mde__hashsigs_parse() call. */
+struct hs_parser {
+	mde__hashsigs *h;
+	const char *file;
+	mde__diag *d;
+	unsigned line;
+	size_t left;                /* lines not parsed yet, this one included */
+	uint32_t plain[MDE__NHASH]; /* interned plain-list names, 0 = none */
+};
+
+static const char *const type_names[MDE__NHASH] = { "MD5", "SHA1", "SHA256" };
+
+/* Hex digit value plus one; 0 for anything that is not a hex digit. */
+static const uint8_t hexv[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5,
+	['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
+	['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
+size_t mde__hash_len(int type)
+{
+	switch (type) {
+	case MDE__MD5: return 16;
+	case MDE__SHA1: return 20;
+	case MDE__SHA256: return 32;
+	}
+	return 0;
+}
+
+static int type_of_hexlen(size_t hexlen)
+{
+	switch (hexlen) {
+	case 32: return MDE__MD5;
+	case 40: return MDE__SHA1;
+	case 64: return MDE__SHA256;
+	}
+	return -1;
+}
+
+mde__hashsigs *mde__hashsigs_new(void)
+{
+	mde__hashsigs *h = calloc(1, sizeof(*h));
+	int i;
+
+	if (!h)
+		return NULL;
+	for (i = 0; i < MDE__NHASH; i++) {
+		h->t[i].dlen = mde__hash_len(i);
+		h->t[i].rsize = h->t[i].dlen + HS_REC_EXTRA;
+		h->t[i].sizew = 8;
+	}
+	return h;
+}
+
+void mde__hashsigs_free(mde__hashsigs *h)
+{
+	int i;
+
+	if (!h)
+		return;
+	for (i = 0; i < MDE__NHASH; i++) {
+		if (h->t[i].names)
+			continue;
+		free(h->t[i].rec);
+		free(h->t[i].sizes);
+	}
+	free(h->pool.buf);
+	free(h->pool.ht);
+	free(h);
+}
+
+/*
+ * Asks for transparent huge pages on the 2 MiB-aligned middle of a large
+ * block.  The tables are written once, in one go, and where page faults
+ * are slow (virtual machines) 4 KiB faults cost more than the parsing.
+ * Only advice: failure is ignored.
+ */
+static void advise_huge(void *p, size_t n)
+{
+#ifdef MADV_HUGEPAGE
+	const uintptr_t huge = (uintptr_t)2 << 20;
+	uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+	uintptr_t b = ((uintptr_t)p + n) & ~(huge - 1);
+
+	if (p && b > a)
+		madvise((void *)a, b - a, MADV_HUGEPAGE);
+#endif
+}
+
+/* ------------------------------------------------------------ name pool */
+
+static uint32_t name_hash(const char *s, size_t n)
+{
+	uint32_t x = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		x = (x ^ (unsigned char)s[i]) * 16777619u;
+	return x;
+}
+
+/*
+ * Growth below takes a hint, the number of lines left in the file being
+ * parsed, and makes room for all of them at once: copying and re-hashing
+ * a large table as it doubles costs more than reserving address space
+ * that may stay unused (untouched pages are free, finalize gives back the
+ * rest).
+ */
+static int pool_ht_grow(struct hs_pool *p, size_t hint)
+{
+	size_t ncap = p->ht_cap ? p->ht_cap * 2 : 1024, i, j;
+	uint64_t *nt;
+
+	while (ncap < 2 * (p->ht_n + hint) && ncap < ((size_t)1 << 40))
+		ncap *= 2;
+	nt = calloc(ncap, sizeof(*nt));
+
+	if (!nt)
+		return MDE_ERR_NOMEM;
+	advise_huge(nt, ncap * sizeof(*nt));
+	for (i = 0; i < p->ht_cap; i++) {
+		if (!p->ht[i])
+			continue;
+		j = (p->ht[i] >> 32) & (ncap - 1);
+		while (nt[j])
+			j = (j + 1) & (ncap - 1);
+		nt[j] = p->ht[i];
+	}
+	free(p->ht);
+	p->ht = nt;
+	p->ht_cap = ncap;
+	return MDE_OK;
+}
+
+/* Appends s[0..n) and a NUL to the pool; *off receives its offset. */
+static int pool_append(struct hs_pool *p, const char *s, size_t n,
+		       uint32_t *off, size_t hint)
+{
+	size_t need = (p->len ? p->len : 1) + n + 1, ncap, avg;
+	char *nb;
+
+	if (need > UINT32_MAX)
+		return MDE_ERR_NOMEM;
+	if (need > p->cap) {
+		ncap = p->cap ? p->cap * 2 : 4096;
+		/* names tend to grow along a file (Sig-9 .. Sig-999999) */
+		avg = p->ht_n ? p->len / p->ht_n * 5 / 4 + 1 : 0;
+		if (ncap < need + hint * avg)
+			ncap = need + hint * avg;
+		if (ncap < need)
+			ncap = need;
+		if (ncap > UINT32_MAX)
+			ncap = UINT32_MAX;
+		nb = realloc(p->buf, ncap);
+		if (!nb)
+			return MDE_ERR_NOMEM;
+		p->buf = nb;
+		p->cap = ncap;
+		advise_huge(nb, ncap);
+	}
+	if (!p->len)
+		p->buf[p->len++] = '\0';
+	memcpy(p->buf + p->len, s, n);
+	p->buf[p->len + n] = '\0';
+	*off = (uint32_t)p->len;
+	p->len += n + 1;
+	return MDE_OK;
+}
+
+/*
+ * Makes room for one more name and starts loading its slot into the
+ * cache: with a million names the table is far larger than the cache,
+ * and the caller has other work to do meanwhile.
+ */
+static int pool_prepare(struct hs_pool *p, uint32_t hv, size_t hint)
+{
+	int ret;
+
+	if ((p->ht_n + 1) * 2 > p->ht_cap && (ret = pool_ht_grow(p, hint)))
+		return ret;
+	__builtin_prefetch(&p->ht[hv & (p->ht_cap - 1)]);
+	return MDE_OK;
+}
+
+/*
+ * Interns the name s[0..n) (no NUL inside) whose name_hash() is hv;
+ * *off receives its offset.
+ */
+static int pool_intern(struct hs_pool *p, const char *s, size_t n,
+		       uint32_t hv, uint32_t *off, size_t hint)
+{
+	uint32_t o;
+	size_t j;
+	int ret = pool_prepare(p, hv, hint);
+
+	if (ret)
+		return ret;
+	for (j = hv & (p->ht_cap - 1); p->ht[j]; j = (j + 1) & (p->ht_cap - 1)) {
+		o = (uint32_t)p->ht[j];
+		if ((uint32_t)(p->ht[j] >> 32) == hv &&
+		    !memcmp(p->buf + o, s, n) && !p->buf[o + n]) {
+			*off = o;
+			return MDE_OK;
+		}
+	}
+	ret = pool_append(p, s, n, off, hint);
+	if (ret)
+		return ret;
+	p->ht[j] = (uint64_t)hv << 32 | *off;
+	p->ht_n++;
+	return MDE_OK;
+}
+
+/* -------------------------------------------------------------- parsing */
+
+/* memcpy of one record or digest, with the size known to the compiler */
+static inline void rec_copy(void *d, const void *s, size_t n)
+{
+	switch (n) {
+	case 16: memcpy(d, s, 16); break;
+	case 20: memcpy(d, s, 20); break;
+	case 32: memcpy(d, s, 32); break;
+	case 28: memcpy(d, s, 28); break;
+	case 44: memcpy(d, s, 44); break;
+	default: memcpy(d, s, n); break;
+	}
+}
+
+static int table_add(struct hs_table *t, const uint8_t *digest, uint64_t size,
+		     uint32_t name, size_t hint)
+{
+	uint8_t *r;
+	size_t ncap;
+
+	if (t->n == t->cap) {
+		ncap = t->cap ? t->cap * 2 : 256;
+		if (t->cap && ncap < t->n + hint)
+			ncap = t->n + hint;
+		r = realloc(t->rec, ncap * t->rsize);
+		if (!r)
+			return MDE_ERR_NOMEM;
+		t->rec = r;
+		t->cap = ncap;
+		advise_huge(r, ncap * t->rsize);
+	}
+	r = t->rec + t->n * t->rsize;
+	rec_copy(r, digest, t->dlen);
+	memcpy(r + t->dlen, &size, 8);
+	memcpy(r + t->dlen + 8, &name, 4);
+	t->n++;
+	return MDE_OK;
+}
+
+/* Interns "Hash.<TYPE>.<basename of file>" once per parse call. */
+static int plain_name(struct hs_parser *p, int type, uint32_t *off)
+{
+	const char *base = p->file ? p->file : "unknown", *slash;
+	char name[HS_MAX_NAME];
+	size_t tl = strlen(type_names[type]), pl = strlen(HS_NAME_PREFIX);
+	size_t bl, n;
+	int ret;
+
+	if (p->plain[type]) {
+		*off = p->plain[type];
+		return MDE_OK;
+	}
+	slash = strrchr(base, '/');
+	if (slash && slash[1])
+		base = slash + 1;
+	bl = strlen(base);
+	if (bl > sizeof(name) - pl - tl - 1)
+		bl = sizeof(name) - pl - tl - 1;
+	memcpy(name, HS_NAME_PREFIX, pl);
+	memcpy(name + pl, type_names[type], tl);
+	name[pl + tl] = '.';
+	memcpy(name + pl + tl + 1, base, bl);
+	n = pl + tl + 1 + bl;
+	ret = pool_intern(&p->h->pool, name, n, name_hash(name, n), off, 1);
+	if (!ret)
+		p->plain[type] = *off;
+	return ret;
+}
+
+static void decode_hex(const char *s, size_t n, uint8_t *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i += 2)
+		out[i / 2] = (uint8_t)((hexv[(unsigned char)s[i]] - 1) << 4 |
+				       (hexv[(unsigned char)s[i + 1]] - 1));
+}
+
+/* Parses a decimal size or '*' from s[0..n); false if malformed. */
+static bool parse_size(const char *s, size_t n, uint64_t *size)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (n == 1 && s[0] == '*') {
+		*size = HS_WILDCARD;
+		return true;
+	}
+	if (n == 0 || n > 20)
+		return false;
+	for (i = 0; i < n; i++) {
+		unsigned dg = (unsigned char)s[i] - '0';
+
+		if (dg > 9 || v > (UINT64_MAX - dg) / 10)
+			return false;
+		v = v * 10 + dg;
+	}
+	if (v == HS_WILDCARD)
+		return false;
+	*size = v;
+	return true;
+}
+
+/* Checks the name field name[0..n); false (reported) if malformed. */
+static bool check_name(struct hs_parser *p, const char *name, size_t n)
+{
+	const char *why = NULL;
+
+	if (!n)
+		why = "empty signature name";
+	else if (n > HS_MAX_NAME)
+		why = "signature name too long";
+	else if (memchr(name, '\0', n))
+		why = "NUL byte in signature name";
+	if (why)
+		mde__diagf(p->d, p->file, p->line, NULL, "%s", why);
+	return !why;
+}
+
+/*
+ * Parses a ClamAV line: hex[0..2 * dlen) is the hash, s[0..n) what follows
+ * its ':', "SIZE:NAME[:FLEVEL...]".  Fields after the name are ignored.
+ */
+static int parse_clamav(struct hs_parser *p, int type, const char *hex,
+			const char *s, size_t n)
+{
+	const char *c1 = memchr(s, ':', n), *name, *c2;
+	uint8_t digest[32];
+	uint64_t size;
+	uint32_t off, hv;
+	size_t nlen;
+	int ret;
+
+	if (!parse_size(s, c1 ? (size_t)(c1 - s) : n, &size)) {
+		mde__diagf(p->d, p->file, p->line, NULL,
+			   "bad file size: want a decimal number or '*'");
+		return MDE_OK;
+	}
+	name = c1 ? c1 + 1 : s + n;
+	c2 = memchr(name, ':', (size_t)(s + n - name));
+	nlen = (size_t)((c2 ? c2 : s + n) - name);
+	if (!check_name(p, name, nlen))
+		return MDE_OK;
+	hv = name_hash(name, nlen);
+	ret = pool_prepare(&p->h->pool, hv, p->left);
+	if (ret)
+		return ret;
+	decode_hex(hex, mde__hash_len(type) * 2, digest);
+	ret = pool_intern(&p->h->pool, name, nlen, hv, &off, p->left);
+	if (!ret)
+		ret = table_add(&p->h->t[type], digest, size, off, p->left);
+	return ret;
+}
+
+static void report_bad_hash(struct hs_parser *p, size_t hexlen, int next)
+{
+	if (hexlen <= 64 && next >= 0 && next != ':' && next != ' ' &&
+	    next != '\t')
+		mde__diagf(p->d, p->file, p->line, NULL,
+			   "bad hex digit at column %zu", hexlen + 1);
+	else
+		mde__diagf(p->d, p->file, p->line, NULL,
+			   "hash has %s%zu hex digits, want 32, 40 or 64",
+			   hexlen > 64 ? "over " : "", hexlen > 64 ? 64 : hexlen);
+}
+
+/* Adds a plain-list signature: any size, the file's list name. */
+static int add_plain(struct hs_parser *p, int type, const char *hex)
+{
+	uint8_t digest[32];
+	uint32_t off;
+	int ret = plain_name(p, type, &off);
+
+	if (ret)
+		return ret;
+	decode_hex(hex, mde__hash_len(type) * 2, digest);
+	return table_add(&p->h->t[type], digest, HS_WILDCARD, off, p->left);
+}
+
+/* Parses one line s[0..n) without its '\n'. */
+static int parse_line(struct hs_parser *p, const char *s, size_t n)
+{
+	size_t hl = 0;
+	int type, next;
+
+	if (n > HS_MAX_LINE) {
+		mde__diagf(p->d, p->file, p->line, NULL,
+			   "line too long (%zu bytes, max %d)", n, HS_MAX_LINE);
+		return MDE_OK;
+	}
+	while (n && (s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	while (n && (*s == ' ' || *s == '\t'))
+		s++, n--;
+	if (n && *s == '\\') /* sha256sum escapes odd file names this way */
+		s++, n--;
+	if (!n || *s == '#')
+		return MDE_OK;
+	while (hl < n && hl <= 64 && hexv[(unsigned char)s[hl]])
+		hl++;
+	next = hl < n ? (unsigned char)s[hl] : -1;
+	type = type_of_hexlen(hl);
+	if (type < 0 || (next >= 0 && next != ':' && next != ' ' &&
+			 next != '\t')) {
+		report_bad_hash(p, hl, next);
+		return MDE_OK;
+	}
+	if (next == ':')
+		return parse_clamav(p, type, s, s + hl + 1, n - hl - 1);
+	return add_plain(p, type, s);
+}
+
+int mde__hashsigs_parse(mde__hashsigs *h, const char *file, const char *buf,
+			size_t len, mde__diag *d)
+{
+	struct hs_parser p = { .h = h, .file = file, .d = d };
+	const char *s = buf, *end, *nl;
+	int ret = MDE_OK;
+
+	if (h->final || h->t[0].names || h->t[1].names || h->t[2].names)
+		return MDE_ERR_STATE;
+	if (!len)
+		return MDE_OK;
+	end = buf + len;
+	for (nl = s; nl < end && (nl = memchr(nl, '\n', (size_t)(end - nl)));
+	     nl++)
+		p.left++;
+	p.left++;
+	while (s < end && ret == MDE_OK) {
+		nl = memchr(s, '\n', (size_t)(end - s));
+		p.line++;
+		p.left--;
+		ret = parse_line(&p, s, (size_t)((nl ? nl : end) - s));
+		s = nl ? nl + 1 : end;
+	}
+	return ret;
+}
+
+/* ------------------------------------------------------------- finalize */
+
+static inline uint64_t rec_size(const struct hs_table *t, const uint8_t *r)
+{
+	uint64_t v;
+
+	memcpy(&v, r + t->dlen, 8);
+	return v;
+}
+
+static inline uint32_t rec_name(const struct hs_table *t, const uint8_t *r)
+{
+	uint32_t v;
+
+	memcpy(&v, r + t->dlen + 8, 4);
+	return v;
+}
+
+/* Orders records by digest, then size, then name offset. */
+static inline int rec_cmp(const uint8_t *a, const uint8_t *b, size_t dlen)
+{
+	uint64_t sa, sb;
+	uint32_t na, nb;
+	int c = memcmp(a, b, dlen);
+
+	if (c)
+		return c;
+	memcpy(&sa, a + dlen, 8);
+	memcpy(&sb, b + dlen, 8);
+	if (sa != sb)
+		return sa < sb ? -1 : 1;
+	memcpy(&na, a + dlen + 8, 4);
+	memcpy(&nb, b + dlen + 8, 4);
+	return (na > nb) - (na < nb);
+}
+
+static int cmp_md5(const void *a, const void *b) { return rec_cmp(a, b, 16); }
+static int cmp_sha1(const void *a, const void *b) { return rec_cmp(a, b, 20); }
+static int cmp_sha256(const void *a, const void *b) { return rec_cmp(a, b, 32); }
+
+static void isort(uint8_t *base, size_t k, size_t rs, size_t dlen)
+{
+	uint8_t tmp[32 + HS_REC_EXTRA];
+	size_t i, j;
+
+	for (i = 1; i < k; i++) {
+		if (rec_cmp(base + (i - 1) * rs, base + i * rs, dlen) <= 0)
+			continue;
+		rec_copy(tmp, base + i * rs, rs);
+		for (j = i - 1; j > 0; j--)
+			if (rec_cmp(base + (j - 1) * rs, tmp, dlen) <= 0)
+				break;
+		memmove(base + (j + 1) * rs, base + j * rs, (i - j) * rs);
+		rec_copy(base + j * rs, tmp, rs);
+	}
+}
+
+static void qsort_recs(const struct hs_table *t, uint8_t *base, size_t k)
+{
+	static int (*const cmp[MDE__NHASH])(const void *, const void *) = {
+		cmp_md5, cmp_sha1, cmp_sha256
+	};
+
+	qsort(base, k, t->rsize, cmp[t->dlen == 16 ? 0 : t->dlen == 20 ? 1 : 2]);
+}
+
+/* Moves every record into its bucket [next[b], end[b]) by digest byte. */
+static void permute(uint8_t *base, size_t rs, unsigned byte, size_t *next,
+		    const size_t *end)
+{
+	uint8_t tmp[32 + HS_REC_EXTRA], *r, *o;
+	size_t b;
+
+	for (b = 0; b < 256; b++) {
+		while (next[b] < end[b]) {
+			r = base + next[b] * rs;
+			if (r[byte] == b) {
+				next[b]++;
+				continue;
+			}
+			o = base + next[r[byte]]++ * rs;
+			rec_copy(tmp, o, rs);
+			rec_copy(o, r, rs);
+			rec_copy(r, tmp, rs);
+		}
+	}
+}
+
+/*
+ * In-place MSD radix sort (American flag sort) of base[0..k) on digest
+ * byte 'byte' and the next ones.  Digests are uniform, so buckets soon
+ * get small and are finished by insertion sort; crafted input that keeps
+ * them large past HS_RADIX_BYTES goes to qsort.  In place, because fresh
+ * memory is what loading mostly pays for.
+ */
+static void flag_sort(const struct hs_table *t, uint8_t *base, size_t k,
+		      unsigned byte)
+{
+	size_t cnt[256] = { 0 }, next[256], end[256], i, b, sum = 0;
+	size_t rs = t->rsize;
+
+	if (k <= HS_ISORT_MAX) {
+		isort(base, k, rs, t->dlen);
+		return;
+	}
+	if (byte >= HS_RADIX_BYTES) {
+		qsort_recs(t, base, k);
+		return;
+	}
+	for (i = 0; i < k; i++)
+		cnt[base[i * rs + byte]]++;
+	for (b = 0; b < 256; b++) {
+		next[b] = sum;
+		sum += cnt[b];
+		end[b] = sum;
+	}
+	permute(base, rs, byte, next, end);
+	for (b = 0, sum = 0; b < 256; sum += cnt[b], b++)
+		flag_sort(t, base + sum * rs, cnt[b], byte + 1);
+}
+
+/* Drops records whose digest and size equal the previous record's. */
+static void table_dedup(struct hs_table *t)
+{
+	size_t i, k = 0, rs = t->rsize;
+	uint8_t *last = NULL, *r;
+
+	for (i = 0; i < t->n; i++) {
+		r = t->rec + i * rs;
+		if (last && !memcmp(last, r, t->dlen + 8))
+			continue;
+		last = t->rec + k * rs;
+		if (last != r)
+			rec_copy(last, r, rs);
+		k++;
+	}
+	t->n = k;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* LSD radix sort of v[0..n) on its low 'bytes' bytes; tmp holds n. */
+static void radix_u32(uint32_t *v, uint32_t *tmp, size_t n, unsigned bytes)
+{
+	size_t cnt[256], i, sum, c;
+	unsigned pass, sh;
+	uint32_t *sw;
+
+	for (pass = 0; pass < bytes; pass++) {
+		sh = pass * 8;
+		memset(cnt, 0, sizeof(cnt));
+		for (i = 0; i < n; i++)
+			cnt[(v[i] >> sh) & 0xff]++;
+		for (i = 0, sum = 0; i < 256; i++) {
+			c = cnt[i];
+			cnt[i] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			tmp[cnt[(v[i] >> sh) & 0xff]++] = v[i];
+		sw = v, v = tmp, tmp = sw;
+	}
+	if (bytes & 1) /* the last pass wrote the caller's tmp */
+		memcpy(tmp, v, n * sizeof(*v));
+}
+
+/* Largest non-wildcard size in t (0 if none); sets t->wildcard. */
+static uint64_t table_max_size(struct hs_table *t, size_t *n)
+{
+	uint64_t sz, max = 0;
+	size_t i;
+
+	*n = 0;
+	for (i = 0; i < t->n; i++) {
+		sz = rec_size(t, t->rec + i * t->rsize);
+		if (sz == HS_WILDCARD) {
+			t->wildcard = true;
+			continue;
+		}
+		(*n)++;
+		if (sz > max)
+			max = sz;
+	}
+	return max;
+}
+
+/* Sorted sizes as uint32 (the common case: no file of 4 GiB or more). */
+static int sizes_u32(struct hs_table *t, size_t n, uint64_t max)
+{
+	uint32_t *v, *tmp = NULL, *nv;
+	unsigned bytes = 0;
+	size_t i, k = 0;
+	uint64_t sz;
+
+	v = malloc((n ? n : 1) * sizeof(*v));
+	if (n >= 4096 && v)
+		tmp = malloc(n * sizeof(*tmp));
+	if (!v || (n >= 4096 && !tmp)) {
+		free(v);
+		return MDE_ERR_NOMEM;
+	}
+	advise_huge(v, n * sizeof(*v));
+	advise_huge(tmp, n * sizeof(*tmp));
+	for (i = 0; i < t->n; i++)
+		if ((sz = rec_size(t, t->rec + i * t->rsize)) != HS_WILDCARD)
+			v[k++] = (uint32_t)sz;
+	while (bytes < 4 && (max >> (bytes * 8)))
+		bytes++;
+	if (tmp)
+		radix_u32(v, tmp, n, bytes);
+	else
+		qsort(v, n, sizeof(*v), cmp_u32);
+	free(tmp);
+	for (i = 0, k = 0; i < n; i++)
+		if (!k || v[i] != v[k - 1])
+			v[k++] = v[i];
+	nv = realloc(v, (k ? k : 1) * sizeof(*v));
+	t->sizes = nv ? nv : v;
+	t->nsizes = k;
+	t->sizew = 4;
+	return MDE_OK;
+}
+
+/* Sorted sizes as uint64; rare, so qsort will do. */
+static int sizes_u64(struct hs_table *t, size_t n)
+{
+	uint64_t *v, sz;
+	size_t i, k = 0;
+
+	v = malloc(n * sizeof(*v));
+	if (!v)
+		return MDE_ERR_NOMEM;
+	for (i = 0; i < t->n; i++)
+		if ((sz = rec_size(t, t->rec + i * t->rsize)) != HS_WILDCARD)
+			v[k++] = sz;
+	qsort(v, n, sizeof(*v), cmp_u64);
+	for (i = 0, k = 0; i < n; i++)
+		if (!k || v[i] != v[k - 1])
+			v[k++] = v[i];
+	t->sizes = v;
+	t->nsizes = k;
+	t->sizew = 8;
+	return MDE_OK;
+}
+
+/* Builds the sorted set of distinct sizes and the wildcard flag. */
+static int table_sizes(struct hs_table *t)
+{
+	size_t n;
+	uint64_t max = table_max_size(t, &n);
+
+	return max > UINT32_MAX ? sizes_u64(t, n) : sizes_u32(t, n, max);
+}
+
+static int table_finalize(struct hs_table *t)
+{
+	uint8_t *r;
+
+	if (t->names)
+		return MDE_OK; /* a bundle's table: already final */
+	if (t->n) {
+		flag_sort(t, t->rec, t->n, 0);
+		table_dedup(t);
+		r = realloc(t->rec, t->n * t->rsize);
+		if (r) {
+			t->rec = r;
+			t->cap = t->n;
+		}
+	}
+	return table_sizes(t);
+}
+
+int mde__hashsigs_finalize(mde__hashsigs *h)
+{
+	char *nb;
+	int i, ret;
+
+	if (h->final)
+		return MDE_OK;
+	for (i = 0; i < MDE__NHASH; i++) {
+		ret = table_finalize(&h->t[i]);
+		if (ret)
+			return ret;
+	}
+	free(h->pool.ht);
+	h->pool.ht = NULL;
+	h->pool.ht_cap = h->pool.ht_n = 0;
+	if (h->pool.len && (nb = realloc(h->pool.buf, h->pool.len))) {
+		h->pool.buf = nb;
+		h->pool.cap = h->pool.len;
+	}
+	h->final = true;
+	return MDE_OK;
+}
+
+/* --------------------------------------------------------------- queries */
+
+uint64_t mde__hashsigs_count(const mde__hashsigs *h)
+{
+	uint64_t n = 0;
+	int i;
+
+	for (i = 0; i < MDE__NHASH; i++)
+		n += h->t[i].n;
+	return n;
+}
+
+uint64_t mde__hashsigs_memory(const mde__hashsigs *h)
+{
+	uint64_t m = sizeof(*h) + h->pool.cap + h->pool.ht_cap * 8;
+	int i;
+
+	for (i = 0; i < MDE__NHASH; i++)
+		m += h->t[i].cap * h->t[i].rsize +
+		     h->t[i].nsizes * h->t[i].sizew;
+	return m;
+}
+
+static bool has_size(const struct hs_table *t, uint64_t size)
+{
+	const uint32_t *v32 = t->sizes;
+	const uint64_t *v64 = t->sizes;
+	size_t lo = 0, hi = t->nsizes, mid;
+	uint64_t v;
+
+	if (t->sizew == 4 && size > UINT32_MAX)
+		return false;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		v = t->sizew == 4 ? v32[mid] : v64[mid];
+		if (v == size)
+			return true;
+		if (v < size)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+bool mde__hashsigs_want(const mde__hashsigs *h, int type, uint64_t size)
+{
+	const struct hs_table *t;
+
+	if (!h || !h->final || type < 0 || type >= MDE__NHASH)
+		return false;
+	t = &h->t[type];
+	return t->wildcard || has_size(t, size);
+}
+
+const char *mde__hashsigs_lookup(const mde__hashsigs *h, int type,
+				 const uint8_t *digest, uint64_t size)
+{
+	const struct hs_table *t;
+	const uint8_t *r;
+	size_t lo = 0, hi, mid;
+	uint64_t rs;
+
+	if (!h || !h->final || !digest || type < 0 || type >= MDE__NHASH)
+		return NULL;
+	t = &h->t[type];
+	hi = t->n;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (memcmp(t->rec + mid * t->rsize, digest, t->dlen) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* records of one digest are ordered by size, the wildcard last */
+	for (; lo < t->n; lo++) {
+		r = t->rec + lo * t->rsize;
+		if (memcmp(r, digest, t->dlen))
+			break;
+		rs = rec_size(t, r);
+		if (rs == size || rs == HS_WILDCARD)
+			return (t->names ? t->names : h->pool.buf) +
+			       rec_name(t, r);
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------- bundles */
+
+/* Signatures in tables borrowed from a bundle. */
+static uint64_t borrowed_count(const mde__hashsigs *h)
+{
+	uint64_t n = 0;
+	int i;
+
+	for (i = 0; i < MDE__NHASH; i++)
+		n += h->t[i].names ? h->t[i].n : 0;
+	return n;
+}
+
+int mde__hashsigs_attach(mde__hashsigs *h, const mde__htab *b)
+{
+	struct hs_table *t;
+
+	if (h->final || b->type < 0 || b->type >= MDE__NHASH)
+		return MDE_ERR_STATE;
+	t = &h->t[b->type];
+	/* a bundle's tables go into an empty set only: loose hash files of
+	 * any type, before or after it, are refused alike */
+	if (t->names || mde__hashsigs_count(h) > borrowed_count(h))
+		return MDE_ERR_STATE;
+	t->rec = (uint8_t *)b->rec; /* never written: see table_finalize() */
+	t->n = t->cap = b->n;
+	t->sizes = (void *)b->sizes;
+	t->nsizes = b->nsizes;
+	t->sizew = b->sizew;
+	t->wildcard = b->wildcard;
+	t->names = b->names;
+	return MDE_OK;
+}
+
+uint64_t mde__hashsigs_count_type(const mde__hashsigs *h, int type)
+{
+	return type >= 0 && type < MDE__NHASH ? h->t[type].n : 0;
+}
+
+void mde__hashsigs_export(const mde__hashsigs *h, int type, mde__hrec *out)
+{
+	const struct hs_table *t = &h->t[type];
+	const char *pool = t->names ? t->names : h->pool.buf;
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		const uint8_t *r = t->rec + i * t->rsize;
+
+		out[i].digest = r;
+		out[i].size = rec_size(t, r);
+		out[i].name = pool + rec_name(t, r);
+	}
+}

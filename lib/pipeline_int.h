@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * pipeline_int.h - what pipeline.c (the stages) and verdict.c (the scan
+ * cache's side of a file's scan) share: the worker and the file being
+ * scanned.
+ */
+#ifndef MDE_PIPELINE_INT_H
+#define MDE_PIPELINE_INT_H
+
+#include <sys/stat.h>
+
+#include <openssl/evp.h>
+
+#include "engine_int.h"
+
+struct mde__worker {
+	mde_engine *e; /* first: worker_main reads it */
+	uint8_t *buf;
+	size_t cap;
+	mde__bytescratch *bs;
+	mde__yscan *ys;
+	EVP_MD *md[MDE__NHASH];
+	mde__cache_rd *rd; /* scan cache reader, when the engine has a cache */
+	struct mde__iocscratch *ioc_sc; /* file-name IOC matching */
+	uid_t owner_uid;
+	char owner[64];
+	int have_owner;
+	mde_event_fn fn; /* a synchronous scan's callback (else the engine's) */
+	void *ctx;
+};
+
+/* The file being scanned, as the stages see it: a file on disk (depth 0,
+ * top == itself) or a member of a container inside it. */
+struct file {
+	mde__worker *w;
+	const mde__item *it; /* the file on disk */
+	struct file *top;    /* the file on disk's struct file */
+	int depth;           /* containers around this member; 0 on disk */
+	const char *mname;   /* member name, depth > 0 */
+	const uint8_t *buf;
+	size_t len;
+	struct stat st;
+	mde__ftype ft;
+	const char *packer; /* "UPX" when packed */
+	char sha256[65];
+	int nfound;      /* top: findings in the file and its members */
+	const char *why; /* error reason set by a stage */
+	mde__cval v;     /* the verdict, as the cache will keep it */
+	int uncacheable; /* more findings than the cache keeps, or an
+			    error: judged again next time */
+	int allowed;     /* a false-positive hash IOC: no further stage */
+	/* top only: the file on disk */
+	mde_fileinfo fi; /* once stat'ed (have_fi) */
+	int have_fi;
+	long score;      /* sum of the scores of the counted findings */
+	char md5[33], sha1[41]; /* MDE_OPT_FILE_HASHES (sha256 above) */
+	/* top only: the archive stage's allowance and the member chain */
+	mde__arc_budget bud;
+	const char **layers;
+	size_t nlayers_cap;
+};
+
+/* Delivers an event of w (see mde__deliver). */
+void mde__wemit(mde__worker *w, const mde_event *ev);
+
+/* Lower-case hex of d[0..n) into out (2n + 1 bytes). */
+void mde__hex(const uint8_t *d, size_t n, char *out);
+
+/* Answers the item from the scan cache without reading it (1), or not
+ * (0); from_stat when its stat (and fi, what events show of it) is at
+ * hand.  A file left out by MDE_OPT_NEWER_THAN is answered too: counted,
+ * no event. */
+int mde__verdict_from_cache(mde__worker *w, const mde__item *it);
+int mde__verdict_from_stat(mde__worker *w, const mde__item *it,
+			   const struct stat *st, const mde_fileinfo *fi);
+
+/* MDE_OPT_FILE_EVENTS: the MDE_EV_FILE that closes the events of a file
+ * on disk (nfound counted findings, score their sum). */
+void mde__emit_file(mde__worker *w, const mde__item *it,
+		    const mde_fileinfo *fi, uint64_t size, int nfound,
+		    long score);
+
+/* A copy of content judged before: its verdict reported (1), or 0. */
+int mde__verdict_from_content(struct file *f);
+
+/* Keeps the verdict of f, just scanned. */
+void mde__verdict_keep(struct file *f);
+
+#endif

@@ -1,0 +1,967 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * yarastage.c - the YARA stage: rule sources and compiled rules, compiled
+ * once into immutable YR_RULES shared by all threads; one YR_SCANNER per
+ * rule set and thread.
+ *
+ * Each source file gets its own namespace (its base name) so rules with
+ * the same name in two files do not clash.  libyara's compiler cannot be
+ * used after an error, so a file that fails is dropped and compilation
+ * restarts with the others.
+ *
+ * Pre-selection (on by default): once the whole set has compiled, each
+ * surviving source is split into rules (yarasel.c) and one rule subset is
+ * compiled per (file class, size tier); a file is scanned only by the
+ * subset of its class and size.  Rules whose condition does not restrict
+ * the file go into every subset; so does every file of a namespace where
+ * anything depends on other rules (global or private rules, references,
+ * includes) or that the splitter cannot follow.  If a subset fails to
+ * compile, the whole set is used as without pre-selection.
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <xxhash.h>
+#include <yara.h>
+
+#include "mde_int.h"
+#include "yaralit.h"
+#include "yaraprefilter.h"
+#include "yarasel.h"
+#include "yarastage_int.h"
+#include "banned.h"
+
+/* lower bounds of the size tiers (see yarastage_int.h) */
+static const uint64_t tier_lo[NTIERS] = { 0 };
+
+
+static const char *const externals[] = {
+	"filename", "filepath", "extension", "filetype", "owner"
+};
+
+mde__yara *mde__yara_new(void)
+{
+	mde__yara *y;
+
+	if (yr_initialize() != ERROR_SUCCESS)
+		return NULL;
+	y = calloc(1, sizeof(*y));
+	if (!y)
+		yr_finalize();
+	else
+		pthread_mutex_init(&y->lazy_lock, NULL);
+	return y;
+}
+
+void mde__yara_free(mde__yara *y)
+{
+	size_t i;
+
+	if (!y)
+		return;
+	for (i = 0; i < y->nsrc; i++) {
+		free(y->src[i].file);
+		free(y->src[i].text);
+	}
+	for (i = 0; i < y->nsets; i++)
+		yr_rules_destroy(y->sets[i]);
+	for (i = 0; i < NSUB; i++)
+		if (y->sub[i])
+			yr_rules_destroy(y->sub[i]);
+	for (i = 0; i < y->ndiags; i++) {
+		free(y->diags[i].file);
+		free(y->diags[i].sig);
+		free(y->diags[i].msg);
+	}
+	free(y->diags);
+	free(y->src);
+	free(y->sets);
+	for (i = 0; i <= NSUB; i++)
+		mde__ypf_free(y->pf[i]);
+	mde__ypf_scratch_free(y->pf_proto);
+	if (y->lazy_buf)
+		mde__ylazy_release(y);
+	pthread_mutex_destroy(&y->lazy_lock);
+	free(y);
+	yr_finalize();
+}
+
+static int push_set(mde__yara *y, YR_RULES *r)
+{
+	if (y->nsets == y->capsets) {
+		size_t cap = y->capsets ? 2 * y->capsets : 4;
+		YR_RULES **p = realloc(y->sets, cap * sizeof(*p));
+
+		if (!p)
+			return MDE_ERR_NOMEM;
+		y->sets = p;
+		y->capsets = cap;
+	}
+	y->sets[y->nsets++] = r;
+	return MDE_OK;
+}
+
+int mde__yara_add_source(mde__yara *y, const char *file, const char *buf,
+			 size_t len)
+{
+	struct ysource *s;
+
+	if (y->nsrc == y->capsrc) {
+		size_t cap = y->capsrc ? 2 * y->capsrc : 8;
+		struct ysource *p = realloc(y->src, cap * sizeof(*p));
+
+		if (!p)
+			return MDE_ERR_NOMEM;
+		y->src = p;
+		y->capsrc = cap;
+	}
+	s = &y->src[y->nsrc];
+	s->file = strdup(file);
+	s->text = malloc(len + 1);
+	s->failed = 0;
+	if (!s->file || !s->text) {
+		free(s->file);
+		free(s->text);
+		return MDE_ERR_NOMEM;
+	}
+	memcpy(s->text, buf, len);
+	s->text[len] = '\0';
+	y->nsrc++;
+	return MDE_OK;
+}
+
+size_t mde__ymem_read(void *ptr, size_t size, size_t count, void *ud)
+{
+	struct memstream *m = ud;
+	size_t want, i;
+
+	if (size == 0)
+		return 0;
+	for (i = 0; i < count; i++) {
+		want = size;
+		if (m->len - m->pos < want)
+			break;
+		memcpy((char *)ptr + i * size, m->p + m->pos, want);
+		m->pos += want;
+	}
+	return i;
+}
+
+int mde__yara_add_compiled(mde__yara *y, const char *file, const void *buf,
+			   size_t len, mde__diag *d)
+{
+	struct memstream m = { buf, len, 0 };
+	YR_STREAM st = { .user_data = &m, .read = mde__ymem_read };
+	YR_RULES *r = NULL;
+	int rc;
+
+	rc = yr_rules_load_stream(&st, &r);
+	if (rc != ERROR_SUCCESS) {
+		mde__diagf(d, file, 0, NULL,
+			   "compiled YARA rules not loadable (libyara error %d)",
+			   rc);
+		return rc == ERROR_INSUFFICIENT_MEMORY ? MDE_ERR_NOMEM : MDE_OK;
+	}
+	rc = push_set(y, r);
+	if (rc != MDE_OK)
+		yr_rules_destroy(r);
+	return rc;
+}
+
+struct cctx {
+	mde__diag *d;
+	const char *file;
+	int errors;
+};
+
+static void compile_cb(int level, const char *fname, int line,
+		       const YR_RULE *rule, const char *msg, void *ud)
+{
+	struct cctx *c = ud;
+
+	if (level != YARA_ERROR_LEVEL_ERROR)
+		return;
+	c->errors++;
+	mde__diagf(c->d, c->file, line > 0 ? (unsigned)line : 0,
+		   rule ? rule->identifier : NULL, "%s", msg);
+}
+
+static const char *base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s ? s + 1 : p;
+}
+
+/* One attempt over the sources not yet failed; *bad = index that failed
+ * or -1.  On success *out holds the rules. */
+static int compile_once(mde__yara *y, mde__diag *d, YR_RULES **out,
+			long *bad)
+{
+	YR_COMPILER *c = NULL;
+	struct cctx cc = { d, NULL, 0 };
+	size_t i, k;
+	int rc = MDE_ERR_NOMEM;
+
+	*bad = -1;
+	*out = NULL;
+	if (yr_compiler_create(&c) != ERROR_SUCCESS)
+		goto out;
+	yr_compiler_set_callback(c, compile_cb, &cc);
+	for (k = 0; k < sizeof(externals) / sizeof(externals[0]); k++)
+		if (yr_compiler_define_string_variable(c, externals[k], "") !=
+		    ERROR_SUCCESS)
+			goto out;
+	for (i = 0; i < y->nsrc; i++) {
+		if (y->src[i].failed)
+			continue;
+		cc.file = y->src[i].file;
+		if (yr_compiler_add_string(c, y->src[i].text,
+					   base_name(y->src[i].file)) > 0) {
+			*bad = (long)i;
+			rc = MDE_OK;
+			goto out;
+		}
+	}
+	rc = yr_compiler_get_rules(c, out) == ERROR_SUCCESS ? MDE_OK
+							     : MDE_ERR_NOMEM;
+out:
+	if (c)
+		yr_compiler_destroy(c);
+	return rc;
+}
+
+uint64_t mde__ycount_rules(YR_RULES *r)
+{
+	const YR_RULE *rule;
+	uint64_t n = 0;
+
+	yr_rules_foreach(r, rule)
+		n++;
+	return n;
+}
+
+/* ------------------------------------------------ pre-selection */
+
+/* Appends s[0..n) and a newline to b. */
+static int put_line(mde__buf *b, const char *s, size_t n)
+{
+	int rc = mde__buf_put(b, s, n);
+
+	return rc == MDE_OK ? mde__buf_put(b, "\n", 1) : rc;
+}
+
+struct presel {
+	mde__ysrc *sp; /* one per source; whole when kept together */
+	bool *keep;    /* source goes whole into every subset */
+};
+
+static int ns_cmp(const void *a, const void *b)
+{
+	const struct ysource *const *x = a, *const *z = b;
+
+	return strcmp(base_name((*x)->file), base_name((*z)->file));
+}
+
+/* Marks keep[] for every live source in a namespace with a whole one. */
+static int mark_namespaces(const mde__yara *y, struct presel *ps)
+{
+	const struct ysource **v = malloc((y->nsrc + 1) * sizeof(*v));
+	size_t i, j, k, n = 0;
+	bool any;
+
+	if (!v)
+		return MDE_ERR_NOMEM;
+	for (i = 0; i < y->nsrc; i++)
+		if (!y->src[i].failed)
+			v[n++] = &y->src[i];
+	qsort(v, n, sizeof(*v), ns_cmp);
+	for (i = 0; i < n; i = j) {
+		any = false;
+		for (j = i; j < n && ns_cmp(&v[i], &v[j]) == 0; j++)
+			any |= ps->sp[v[j] - y->src].whole;
+		for (k = i; k < j && any; k++)
+			ps->keep[v[k] - y->src] = true;
+	}
+	free(v);
+	return MDE_OK;
+}
+
+static bool cls_restricts(const mde__ycls *c)
+{
+	return c->classes != MDE__YC_ALL || c->lo > 0 || c->hi != UINT64_MAX;
+}
+
+/* Splits every live source and marks the sources kept whole. */
+static int presel_split(const mde__yara *y, struct presel *ps)
+{
+	size_t i;
+
+	ps->sp = calloc(y->nsrc + 1, sizeof(*ps->sp));
+	ps->keep = calloc(y->nsrc + 1, sizeof(*ps->keep));
+	if (!ps->sp || !ps->keep)
+		return MDE_ERR_NOMEM;
+	for (i = 0; i < y->nsrc; i++)
+		if (!y->src[i].failed &&
+		    mde__ysrc_split(y->src[i].text, strlen(y->src[i].text),
+				    &ps->sp[i]) != 0)
+			return MDE_ERR_NOMEM;
+	return mark_namespaces(y, ps);
+}
+
+/* Splits every live source and counts the classified rules. */
+static int presel_init(mde__yara *y, struct presel *ps)
+{
+	size_t i, k;
+	int rc;
+
+	rc = presel_split(y, ps);
+	y->nclassified = 0;
+	for (i = 0; i < y->nsrc && rc == MDE_OK; i++)
+		for (k = 0; k < ps->sp[i].nrules && !ps->keep[i]; k++)
+			y->nclassified += cls_restricts(&ps->sp[i].rules[k].cls);
+	return rc;
+}
+
+static void presel_release(const mde__yara *y, struct presel *ps)
+{
+	size_t i;
+
+	for (i = 0; ps->sp && i < y->nsrc; i++)
+		mde__ysrc_release(&ps->sp[i]);
+	free(ps->sp);
+	free(ps->keep);
+}
+
+/* Whether a rule can match some file of subset k. */
+static bool in_subset(const mde__ycls *c, size_t k)
+{
+	size_t t = k % NTIERS;
+	uint64_t lo = tier_lo[t];
+	uint64_t hi = t + 1 < NTIERS ? tier_lo[t + 1] - 1 : UINT64_MAX;
+
+	return (c->classes & (1u << (k / NTIERS))) && c->lo <= hi &&
+	       c->hi >= lo;
+}
+
+/* Subset k's text of source i into b; *n = rules taken. */
+static int subset_text(const mde__yara *y, const struct presel *ps,
+		       size_t i, size_t k, mde__buf *b, size_t *n)
+{
+	const mde__ysrc *sp = &ps->sp[i];
+	const char *t = y->src[i].text;
+	size_t j;
+	int rc = MDE_OK;
+
+	b->len = 0;
+	*n = 0;
+	for (j = 0; j < sp->nimp && rc == MDE_OK; j++)
+		rc = put_line(b, t + sp->imp_off[j], sp->imp_len[j]);
+	for (j = 0; j < sp->nrules && rc == MDE_OK; j++) {
+		if (!in_subset(&sp->rules[j].cls, k))
+			continue;
+		rc = put_line(b, t + sp->rules[j].off, sp->rules[j].len);
+		(*n)++;
+	}
+	return rc;
+}
+
+static void quiet_cb(int level, const char *fname, int line,
+		     const YR_RULE *rule, const char *msg, void *ud)
+{
+	(void)level, (void)fname, (void)line, (void)rule, (void)msg, (void)ud;
+}
+
+int mde__yara_new_compiler(YR_COMPILER **c)
+{
+	size_t k;
+
+	*c = NULL;
+	if (yr_compiler_create(c) != ERROR_SUCCESS)
+		return MDE_ERR_NOMEM;
+	for (k = 0; k < sizeof(externals) / sizeof(externals[0]); k++)
+		if (yr_compiler_define_string_variable(*c, externals[k], "") !=
+		    ERROR_SUCCESS)
+			return MDE_ERR_NOMEM;
+	return MDE_OK;
+}
+
+/*
+ * Compiles subset k into y->sub[k] (NULL when it has no rule).  Returns
+ * MDE_OK, MDE_ERR_NOMEM, or MDE_ERR_STATE if libyara rejected it.
+ */
+static int compile_subset(mde__yara *y, const struct presel *ps, size_t k)
+{
+	YR_COMPILER *c = NULL;
+	mde__buf b = { 0 };
+	size_t i, n, total = 0;
+	const char *text;
+	int rc;
+
+	rc = mde__yara_new_compiler(&c);
+	if (rc != MDE_OK)
+		goto out;
+	yr_compiler_set_callback(c, quiet_cb, NULL);
+	for (i = 0; i < y->nsrc; i++) {
+		if (y->src[i].failed)
+			continue;
+		text = y->src[i].text;
+		n = 1;
+		if (!ps->keep[i]) {
+			rc = subset_text(y, ps, i, k, &b, &n);
+			text = b.p;
+		}
+		if (rc != MDE_OK)
+			goto out;
+		if (n == 0)
+			continue;
+		total += n;
+		if (yr_compiler_add_string(c, text, base_name(y->src[i].file))) {
+			rc = MDE_ERR_STATE;
+			goto out;
+		}
+	}
+	if (rc == MDE_OK && total > 0 &&
+	    yr_compiler_get_rules(c, &y->sub[k]) != ERROR_SUCCESS)
+		rc = MDE_ERR_NOMEM;
+out:
+	if (c)
+		yr_compiler_destroy(c);
+	free(b.p);
+	return rc;
+}
+
+/*
+ * Builds y->sub[].  MDE_OK with y->presel set on success; MDE_OK with it
+ * clear when a subset would not compile (the whole set is used then).
+ */
+static int build_subsets(mde__yara *y)
+{
+	struct presel ps = { 0 };
+	size_t k;
+	int rc;
+
+	rc = presel_init(y, &ps);
+	for (k = 0; k < NSUB && rc == MDE_OK; k++)
+		rc = compile_subset(y, &ps, k);
+	presel_release(y, &ps);
+	y->presel = rc == MDE_OK;
+	if (rc == MDE_OK)
+		return MDE_OK;
+	for (k = 0; k < NSUB; k++) {
+		if (y->sub[k])
+			yr_rules_destroy(y->sub[k]);
+		y->sub[k] = NULL;
+	}
+	y->nclassified = 0;
+	return rc == MDE_ERR_STATE ? MDE_OK : rc;
+}
+
+/* ------------------------------------------------ literal prefilter */
+
+/*
+ * The required literals of every rule of slot k (PF_SINGLE: every source
+ * rule) into l; *ok is false when some rule, or some source kept whole,
+ * is not filterable (the slot then gets no prefilter).  Sources that
+ * failed to compile are absent from the compiled sets; after a load they
+ * are not known and are included, which only adds literals or makes the
+ * slot not filterable.
+ */
+static int slot_lits(const mde__yara *y, const struct presel *ps, size_t k,
+		     mde__ylits *l, bool *ok)
+{
+	const mde__ysrc *sp;
+	size_t i, j;
+	int rc;
+
+	*ok = false;
+	for (i = 0; i < y->nsrc; i++) {
+		if (y->src[i].failed)
+			continue;
+		if (ps->keep[i])
+			return MDE_OK;
+		sp = &ps->sp[i];
+		for (j = 0; j < sp->nrules; j++) {
+			if (k != PF_SINGLE && !in_subset(&sp->rules[j].cls, k))
+				continue;
+			rc = mde__yrule_lits(y->src[i].text, &sp->rules[j], l);
+			if (rc <= 0)
+				return rc < 0 ? MDE_ERR_NOMEM : MDE_OK;
+		}
+	}
+	*ok = true;
+	return MDE_OK;
+}
+
+/* Compiles the prefilter of slot k when all its rules are filterable. */
+static int build_slot(mde__yara *y, const struct presel *ps, size_t k)
+{
+	mde__ylits l = { 0 };
+	bool ok;
+	int rc = slot_lits(y, ps, k, &l, &ok);
+
+	if (rc == MDE_OK && ok && l.n > 0) {
+		rc = mde__ypf_new(&l, &y->pf[k]);
+		if (rc == MDE_ERR_STATE)
+			rc = MDE_OK; /* Vectorscan refused: scan without */
+	}
+	if (rc == MDE_OK && y->pf[k])
+		rc = mde__ypf_scratch_add(y->pf[k], &y->pf_proto);
+	mde__ylits_release(&l);
+	return rc;
+}
+
+void mde__ydrop_prefilters(mde__yara *y)
+{
+	size_t k;
+
+	for (k = 0; k <= NSUB; k++) {
+		mde__ypf_free(y->pf[k]);
+		y->pf[k] = NULL;
+		if (k < NSUB)
+			y->pf_blob[k] = NULL;
+	}
+	mde__ypf_scratch_free(y->pf_proto);
+	y->pf_proto = NULL;
+	y->pf_sets = 0;
+}
+
+/*
+ * Builds the prefilters of the source rule sets (the subsets when presel,
+ * else the single set) from the source texts, so both after compiling and
+ * after loading compiled rules.  Reads only the sources, writes only the
+ * prefilter fields.  On any failure there is none: files are then scanned
+ * as without prefilter.
+ */
+void mde__ybuild_prefilters(mde__yara *y, bool presel)
+{
+	struct presel ps = { 0 };
+	size_t k;
+	int rc;
+
+	mde__ydrop_prefilters(y);
+	if (y->pf_off)
+		return;
+	rc = presel_split(y, &ps);
+	for (k = 0; k <= NSUB && rc == MDE_OK; k++)
+		if (presel ? k < NSUB : k == PF_SINGLE)
+			rc = build_slot(y, &ps, k); /* none for empty subsets */
+	presel_release(y, &ps);
+	if (rc != MDE_OK)
+		mde__ydrop_prefilters(y);
+	for (k = 0; k <= NSUB; k++)
+		y->pf_sets += y->pf[k] != NULL;
+}
+
+static void *subset_prefilters(void *y)
+{
+	mde__ybuild_prefilters(y, true);
+	return NULL;
+}
+
+/*
+ * Builds the subsets and, in a second thread meanwhile, their prefilters
+ * (each takes about half a second for 3,000 rules).  *pf_done tells
+ * whether the prefilters were built.
+ */
+static int build_subsets_pf(mde__yara *y, bool *pf_done)
+{
+	pthread_t th;
+	int rc;
+
+	*pf_done = !y->pf_off &&
+		   pthread_create(&th, NULL, subset_prefilters, y) == 0;
+	rc = build_subsets(y);
+	if (*pf_done)
+		pthread_join(th, NULL);
+	return rc;
+}
+
+/* Puts the whole source set first in y->sets. */
+int mde__yinsert_source_set(mde__yara *y, YR_RULES *r)
+{
+	int rc = push_set(y, r);
+
+	if (rc != MDE_OK)
+		return rc;
+	y->src_first = true;
+	/* sources go first so the set order does not depend on .yarc */
+	memmove(y->sets + 1, y->sets, (y->nsets - 1) * sizeof(*y->sets));
+	y->sets[0] = r;
+	return MDE_OK;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+/* Keeps a diagnostic for mde__yara_save(), then passes it on. */
+static void record_diag(void *ctx, const char *file, unsigned line,
+			const char *sig, const char *msg)
+{
+	mde__yara *y = ctx;
+	struct ydiag *p;
+
+	if (y->ndiags == y->capdiags) {
+		size_t cap = y->capdiags ? 2 * y->capdiags : 8;
+
+		p = realloc(y->diags, cap * sizeof(*p));
+		if (p) {
+			y->diags = p;
+			y->capdiags = cap;
+		}
+	}
+	if (y->ndiags < y->capdiags) {
+		p = &y->diags[y->ndiags++];
+		p->line = line;
+		p->file = dup_or_null(file);
+		p->sig = dup_or_null(sig);
+		p->msg = dup_or_null(msg);
+	}
+	if (y->fwd && y->fwd->fn)
+		y->fwd->fn(y->fwd->ctx, file, line, sig, msg);
+}
+
+int mde__yara_compile(mde__yara *y, mde__diag *dout, char *err,
+		      size_t errlen)
+{
+	YR_RULES *r = NULL;
+	mde__diag rec = { record_diag, y, 0 };
+	mde__diag *d = &rec;
+	long bad;
+	size_t i, live = y->nsrc;
+	bool pf_done = false;
+	int rc;
+
+	y->fwd = dout;
+	while (live > 0) {
+		rc = compile_once(y, d, &r, &bad);
+		if (rc != MDE_OK)
+			goto out;
+		if (bad < 0)
+			break;
+		y->src[bad].failed = 1;
+		live--;
+	}
+	if (dout)
+		__atomic_fetch_add(&dout->count, rec.count, __ATOMIC_RELAXED);
+	y->nsrc_rules = y->nrules = r ? mde__ycount_rules(r) : 0;
+	for (i = 0; i < y->nsets; i++)
+		y->nrules += mde__ycount_rules(y->sets[i]);
+	rc = MDE_OK;
+	if (r && !y->presel_off)
+		rc = build_subsets_pf(y, &pf_done);
+	if (rc == MDE_OK && y->presel) {
+		yr_rules_destroy(r);
+		r = NULL;
+	}
+	if (rc == MDE_OK && r)
+		rc = mde__yinsert_source_set(y, r);
+	if (rc == MDE_OK) {
+		r = NULL;
+		if (!pf_done || !y->presel) /* none yet, or for no subset */
+			mde__ybuild_prefilters(y, y->presel && y->nsrc_rules);
+	}
+	for (i = 0; i < y->nsrc; i++) {
+		free(y->src[i].text);
+		y->src[i].text = NULL;
+	}
+out:
+	if (r)
+		yr_rules_destroy(r);
+	if (rc != MDE_OK)
+		snprintf(err, errlen, "cannot compile YARA rules: %s",
+			 mde_status_str(rc));
+	return rc;
+}
+
+void mde__yara_set_preselect(mde__yara *y, bool on)
+{
+	y->presel_off = !on;
+}
+
+void mde__yara_set_prefilter(mde__yara *y, bool on)
+{
+	y->pf_off = !on;
+}
+
+uint64_t mde__yara_prefilter_sets(const mde__yara *y)
+{
+	if (y)
+		mde__yara_materialize((mde__yara *)y);
+	return y ? y->pf_sets : 0;
+}
+
+void mde__yara_preselect_stats(const mde__yara *y, uint64_t *subsets,
+			       uint64_t *classified_rules)
+{
+	size_t k;
+
+	if (y) /* the sets of a lazily loaded file are needed here */
+		mde__yara_materialize((mde__yara *)y);
+	*subsets = 0;
+	*classified_rules = 0;
+	if (!y || !y->presel)
+		return;
+	for (k = 0; k < NSUB; k++)
+		*subsets += y->sub[k] || y->sub_blob[k];
+	*classified_rules = y->nclassified;
+}
+
+uint64_t mde__yara_count(const mde__yara *y)
+{
+	return y ? y->nrules : 0;
+}
+
+bool mde__yara_empty(const mde__yara *y)
+{
+	return !y || y->nrules == 0;
+}
+
+/* Creates the scanners of s over the rule sets of y. */
+static int yscan_init(mde__yscan *s, const mde__yara *y)
+{
+	size_t i;
+
+	s->presel = y->presel;
+	s->src_first = y->src_first;
+	for (i = 0; i <= NSUB; i++)
+		s->pf[i] = y->pf[i];
+	if (y->pf_proto &&
+	    !(s->pf_scratch = mde__ypf_scratch_clone(y->pf_proto)))
+		goto fail;
+	/*
+	 * SCAN_FLAGS_NO_TRYCATCH: libyara's guard installs and removes
+	 * SIGBUS/SIGSEGV handlers around every scan (a dozen sigaction(2)
+	 * calls, ~70 us: more than scanning a small file).  It exists for
+	 * memory-mapped files truncated during a scan; the engine scans only
+	 * its own heap buffers (files are read, members unpacked), which
+	 * cannot raise SIGBUS.
+	 */
+	/* the subsets' scanners come with their first file (yscan_sub) */
+	s->sc = calloc(y->nsets ? y->nsets : 1, sizeof(*s->sc));
+	if (!s->sc)
+		goto fail;
+	for (i = 0; i < y->nsets; i++) {
+		if (yr_scanner_create(y->sets[i], &s->sc[i]) != ERROR_SUCCESS)
+			goto fail;
+		yr_scanner_set_flags(s->sc[i], SCAN_FLAGS_NO_TRYCATCH);
+		s->n++;
+	}
+	s->ready = true;
+	return MDE_OK;
+fail:
+	return MDE_ERR_NOMEM;
+}
+
+mde__yscan *mde__yscan_new(const mde__yara *y)
+{
+	mde__yscan *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->y = y;
+	/* rules not read yet: the scanners are made on the first scan */
+	if (!y->lazy && yscan_init(s, y) != MDE_OK) {
+		mde__yscan_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void mde__yscan_free(mde__yscan *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < s->n; i++)
+		yr_scanner_destroy(s->sc[i]);
+	for (i = 0; i < NSUB; i++)
+		if (s->sub[i])
+			yr_scanner_destroy(s->sub[i]);
+	mde__ypf_scratch_free(s->pf_scratch);
+	free(s->sc);
+	free(s);
+}
+
+struct sctx {
+	mde__ymatch_fn fn;
+	void *ctx;
+	int stop;
+};
+
+static void read_meta(const YR_RULE *rule, mde__ymatch *m)
+{
+	const YR_META *meta;
+
+	yr_rule_metas_foreach(rule, meta) {
+		if (meta->type == META_TYPE_STRING) {
+			if (strcmp(meta->identifier, "description") == 0)
+				m->description = meta->string;
+			else if (strcmp(meta->identifier, "author") == 0)
+				m->author = meta->string;
+			else if (strcmp(meta->identifier, "score") == 0)
+				m->score = strtol(meta->string, NULL, 10);
+		} else if (meta->type == META_TYPE_INTEGER &&
+			   strcmp(meta->identifier, "score") == 0) {
+			m->score = (long)meta->integer;
+		}
+	}
+}
+
+static int scan_cb(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *ud)
+{
+	struct sctx *c = ud;
+	const YR_RULE *rule = data;
+	mde__ymatch m = { 0 };
+
+	(void)ctx;
+	if (msg != CALLBACK_MSG_RULE_MATCHING)
+		return CALLBACK_CONTINUE;
+	m.rule = rule->identifier;
+	m.ns = rule->ns ? rule->ns->name : "";
+	m.score = -1;
+	read_meta(rule, &m);
+	if (c->fn(c->ctx, &m)) {
+		c->stop = 1;
+		return CALLBACK_ABORT;
+	}
+	return CALLBACK_CONTINUE;
+}
+
+static void set_externals(YR_SCANNER *sc, const mde__yext *e)
+{
+	/* rules compiled elsewhere may not declare them: errors ignored */
+	yr_scanner_define_string_variable(sc, "filename", e->filename);
+	yr_scanner_define_string_variable(sc, "filepath", e->filepath);
+	yr_scanner_define_string_variable(sc, "extension", e->extension);
+	yr_scanner_define_string_variable(sc, "filetype", e->filetype);
+	yr_scanner_define_string_variable(sc, "owner", e->owner);
+}
+
+/* The subset of a file. */
+static size_t pick_subset(const uint8_t *buf, size_t len)
+{
+	unsigned cl = mde__yclass_of(buf, len);
+	size_t k = 0, t = 0;
+
+	while (!(cl & (1u << k)))
+		k++;
+	while (t + 1 < NTIERS && (uint64_t)len >= tier_lo[t + 1])
+		t++;
+	return k * NTIERS + t;
+}
+
+/* Whether the rule set of prefilter slot k must scan buf. */
+static bool pf_pass(const mde__yscan *s, size_t k, const uint8_t *buf,
+		    size_t len)
+{
+	return !s->pf[k] || mde__ypf_hit(s->pf[k], s->pf_scratch, buf, len);
+}
+
+static int scan_one(YR_SCANNER *sc, const uint8_t *buf, size_t len,
+		    const mde__yext *ext, int timeout_s, struct sctx *c,
+		    const char **why)
+{
+	int rc;
+
+	set_externals(sc, ext);
+	yr_scanner_set_callback(sc, scan_cb, c);
+	yr_scanner_set_timeout(sc, timeout_s);
+	rc = yr_scanner_scan_mem(sc, buf, len);
+	if (rc == ERROR_SUCCESS || rc == ERROR_CALLBACK_ERROR)
+		return MDE_OK;
+	if (rc == ERROR_SCAN_TIMEOUT)
+		*why = "limit: timeout";
+	else if (rc == ERROR_INSUFFICIENT_MEMORY)
+		*why = "out of memory in YARA";
+	else
+		*why = "YARA scan failed";
+	return MDE_ERR_STATE;
+}
+
+static bool has_subset(const mde__yara *y, size_t k)
+{
+	return __atomic_load_n(&y->sub[k], __ATOMIC_ACQUIRE) ||
+	       __atomic_load_n(&y->sub_blob[k], __ATOMIC_ACQUIRE);
+}
+
+/* Takes subset k's prefilter (reading it if needed) and makes this
+ * thread's scratch big enough for it. */
+static int yscan_pf(mde__yscan *s, size_t k)
+{
+	const mde__ypf *p = mde__yara_pf((mde__yara *)s->y, k);
+
+	s->pf_tried[k] = true;
+	if (p && mde__ypf_scratch_add(p, &s->pf_scratch) != MDE_OK)
+		return MDE_ERR_NOMEM;
+	s->pf[k] = p;
+	return MDE_OK;
+}
+
+/* Makes s's scanner of subset k (reading the subset if needed). */
+static int yscan_sub(mde__yscan *s, size_t k)
+{
+	YR_RULES *r = NULL;
+	int rc = mde__yara_sub((mde__yara *)s->y, k, &r);
+
+	s->sub_tried[k] = true;
+	if (rc == MDE_OK && r) {
+		if (yr_scanner_create(r, &s->sub[k]) != ERROR_SUCCESS)
+			return MDE_ERR_NOMEM;
+		yr_scanner_set_flags(s->sub[k], SCAN_FLAGS_NO_TRYCATCH);
+	}
+	return rc;
+}
+
+int mde__yscan_scan(mde__yscan *s, const uint8_t *buf, size_t len,
+		    const mde__yext *ext, int timeout_s, mde__ymatch_fn fn,
+		    void *ctx, const char **why)
+{
+	struct sctx c = { fn, ctx, 0 };
+	bool pass = false;
+	size_t k;
+	YR_SCANNER *sc;
+	size_t i;
+	int rc = MDE_OK;
+
+	if (!s->ready && (s->failed ||
+			  mde__yara_materialize((mde__yara *)s->y) != MDE_OK ||
+			  yscan_init(s, s->y) != MDE_OK)) {
+		s->failed = true; /* reported per file, never retried */
+		*why = "YARA rules unusable";
+		return MDE_ERR_STATE;
+	}
+	k = s->presel ? pick_subset(buf, len) : PF_SINGLE;
+	/* a subset is read (prefilter, then rules) only when a file of its
+	 * class comes, and its rules only when the prefilter lets one by */
+	if (s->presel && has_subset(s->y, k)) {
+		if (!s->pf_tried[k] && yscan_pf(s, k) != MDE_OK)
+			rc = MDE_ERR_NOMEM;
+		else if ((pass = pf_pass(s, k, buf, len)) &&
+			 !s->sub_tried[k] && yscan_sub(s, k) != MDE_OK)
+			rc = MDE_ERR_STATE;
+	}
+	if (rc != MDE_OK) {
+		*why = "YARA rules unusable";
+		return rc;
+	}
+	sc = s->presel ? s->sub[k] : NULL;
+	if (sc && pass)
+		rc = scan_one(sc, buf, len, ext, timeout_s, &c, why);
+	for (i = 0; i < s->n && !c.stop && rc == MDE_OK; i++) {
+		if (i == 0 && !s->presel && s->src_first &&
+		    !pf_pass(s, PF_SINGLE, buf, len))
+			continue;
+		rc = scan_one(s->sc[i], buf, len, ext, timeout_s, &c, why);
+	}
+	return rc;
+}
+

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * defstore.h - the installed definitions (the store) and how they are
+ * updated, rolled back and reported: `mdescan definitions ...`.
+ */
+#ifndef DEFSTORE_H
+#define DEFSTORE_H
+
+#include "paths.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "mdescan.h"
+
+#define DEFSTORE_DIR MDE_STATE_DIR "/definitions"
+#define DEFSTORE_KEYS MDE_CONF_DIR "/keys"
+#define DEFSTORE_MAX_AGE_DAYS 7
+#define DEFSTORE_MAX_DOWNLOAD (UINT64_C(4) << 30) /* 4 GiB */
+#define DEFSTORE_HTTP_TIMEOUT 600 /* seconds */
+
+/* The resolved path of the active bundle into path; 0, or -1 if none. */
+int defstore_current(const char *dir, char *path, size_t n);
+
+/* What status reports about one installed bundle. */
+struct defstore_entry {
+	int have;
+	char path[4200];
+	char source[1024];
+	time_t installed;
+	mde_bundle_info bi;
+};
+
+struct defstore_status {
+	struct defstore_entry cur, prev;
+};
+
+/* Reads the store's current and previous bundles (no signature check). */
+void defstore_status(const char *dir, struct defstore_status *st);
+
+struct update_opts {
+	const char *dir, *keys, *from;
+	int allow_downgrade;
+	int quiet;
+};
+
+/*
+ * Installs the bundle, delta or mirror (directory or http(s) URL) at
+ * o->from: verified, newer, test-loaded, then switched in atomically.
+ * Returns 0 (installed, or already current: *changed says which), or 2
+ * with the reason in err; the active definitions are then unchanged.
+ */
+int defstore_update(const struct update_opts *o, int *changed, char *err,
+		    size_t errlen);
+
+/* Makes the previous bundle current again (after a test load). */
+int defstore_rollback(const char *dir, const char *keys, char *err,
+		      size_t errlen);
+
+/* Downloads url to dest (fetch.c); 0 or -1 with the reason in err. */
+int fetch_url(const char *url, const char *dest, uint64_t max_bytes,
+	      long timeout_s, char *err, size_t errlen);
+
+/* "up_to_date", "out_of_date" (created more than max_age days ago; 0:
+ * any time before now) or "unavailable" (nothing installed): the
+ * definitions_status of `definitions status` and `health`. */
+const char *definitions_state(const struct defstore_entry *e, long max_age);
+
+/* `mdescan definitions update|rollback|status` (cmd_definitions.c). */
+int cmd_definitions(int argc, char **argv);
+
+#endif

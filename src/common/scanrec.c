@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * scanrec.c - what a scan leaves besides its output: its record in the
+ * history (history.c) and the action taken on each threat (report,
+ * quarantine into the vault, remove).
+ *
+ * An action is only ever taken on a finding.  Errors, skips, limits,
+ * timeouts and audit findings never reach it, and a file whose content
+ * changed since it was scanned is left alone (the vault compares the
+ * SHA-256 the scan saw; remove hashes the file again).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "mdelog.h"
+#include "scanrec.h"
+#include "vault.h"
+#include "banned.h"
+
+struct scanrec {
+	const struct scanrec_opts *o;
+	hist *h;
+	int64_t id;
+	char scan_id[32];
+	char **done; /* files on disk already acted on (-z: one action) */
+	size_t ndone, capdone;
+};
+
+static void warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void warnx(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("mdescan: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+struct scanrec *scanrec_begin(const struct scanrec_opts *o)
+{
+	struct scanrec *r = calloc(1, sizeof(*r));
+	char err[512], *path;
+
+	if (!r)
+		return NULL;
+	r->o = o;
+	r->id = -1;
+	if (o->no_history)
+		return r;
+	path = o->db ? strdup(o->db) : hist_default_path();
+	if (path)
+		r->h = hist_open(path, 0, err, sizeof(err));
+	if (path && !r->h) /* the scan still runs: history is a record */
+		warnx("history not recorded: %s", err);
+	free(path);
+	if (r->h)
+		r->id = hist_scan_begin(r->h, o->type, o->paths, o->npaths,
+					o->defs_version);
+	if (r->h && r->id < 0)
+		warnx("history not recorded: %s", hist_error(r->h));
+	snprintf(r->scan_id, sizeof(r->scan_id), "%lld", (long long)r->id);
+	return r;
+}
+
+long long scanrec_id(const struct scanrec *r)
+{
+	return r ? (long long)r->id : -1;
+}
+
+static int acted_on(struct scanrec *r, const char *path)
+{
+	size_t i;
+	char **v;
+
+	for (i = 0; i < r->ndone; i++)
+		if (!strcmp(r->done[i], path))
+			return 1;
+	if (r->ndone == r->capdone) {
+		r->capdone = r->capdone ? 2 * r->capdone : 16;
+		v = realloc(r->done, r->capdone * sizeof(*v));
+		if (!v)
+			return 0;
+		r->done = v;
+	}
+	if ((r->done[r->ndone] = strdup(path)))
+		r->ndone++;
+	return 0;
+}
+
+/* SHA-256 of the file at path, without following a symlink. */
+static int sha256_file(const char *path, char hex[65])
+{
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	unsigned char buf[1 << 16], d[32];
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), ok = 0, i;
+	struct stat st;
+	ssize_t n = 0;
+
+	if (fd >= 0 && c && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    EVP_DigestInit_ex(c, EVP_sha256(), NULL) == 1) {
+		while ((n = read(fd, buf, sizeof(buf))) > 0)
+			EVP_DigestUpdate(c, buf, (size_t)n);
+		ok = n == 0 && EVP_DigestFinal_ex(c, d, NULL) == 1;
+	}
+	if (fd >= 0)
+		close(fd);
+	EVP_MD_CTX_free(c);
+	for (i = 0; ok && i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+	return ok ? 0 : -1;
+}
+
+/* Removes path if it still holds what was scanned (sha, when known). */
+static hist_state do_remove(const char *path, const char *sha)
+{
+	char now[65];
+
+	if (sha256_file(path, now) < 0) {
+		warnx("%s: not removed: %s", path, strerror(errno));
+		return HIST_DETECTED;
+	}
+	if (sha && strcmp(sha, now)) {
+		warnx("%s: not removed: it changed since it was scanned", path);
+		return HIST_DETECTED;
+	}
+	if (unlink(path) < 0) {
+		warnx("%s: not removed: %s", path, strerror(errno));
+		return HIST_DETECTED;
+	}
+	warnx("%s: removed", path);
+	return HIST_REMOVED;
+}
+
+static hist_state do_quarantine(struct scanrec *r, const mde_event *ev,
+				const char *sha, char *qid, size_t qlen)
+{
+	struct vault_meta m = { ev->name, r->scan_id, sha };
+	char err[512];
+	int rc = vault_put(r->o->vault, ev->path, -1, &m, qid, qlen, err,
+			   sizeof(err));
+
+	if (rc == VAULT_OK || rc == VAULT_WARN) {
+		if (rc == VAULT_WARN)
+			warnx("%s: quarantined with warnings: %s", ev->path,
+			      err);
+		warnx("%s: quarantined as %s", ev->path, qid);
+		return HIST_QUARANTINED;
+	}
+	qid[0] = '\0';
+	warnx("%s: not quarantined: %s", ev->path, err);
+	return HIST_DETECTED;
+}
+
+/* The display path: the file, then each member, joined by "//". */
+static char *chain(const mde_event *ev)
+{
+	size_t n = ev->path_len + 1, i;
+	char *s, *p;
+
+	for (i = 0; i < ev->nlayers; i++)
+		n += 2 + strlen(ev->layers[i]);
+	if (!(s = malloc(n)))
+		return NULL;
+	memcpy(s, ev->path, ev->path_len);
+	p = s + ev->path_len;
+	for (i = 0; i < ev->nlayers; i++) {
+		size_t l = strlen(ev->layers[i]);
+
+		memcpy(p, "//", 2);
+		memcpy(p + 2, ev->layers[i], l);
+		p += 2 + l;
+	}
+	*p = '\0';
+	return s;
+}
+
+void scanrec_event(struct scanrec *r, const mde_event *ev)
+{
+	hist_state state = HIST_DETECTED;
+	hist_action act = HIST_ACT_NONE;
+	char qid[VAULT_ID_LEN + 1] = "", *where;
+	/* the scanned SHA-256 names the file on disk only when the finding
+	 * is about the file itself, not a member */
+	const char *sha = ev->nlayers ? NULL : ev->sha256;
+
+	if (!r || ev->type != MDE_EV_FINDING || (ev->audit && !ev->allowed))
+		return;
+	if (ev->allowed) {
+		state = HIST_ALLOWED; /* recorded, never acted on */
+	} else if (r->o->action != SCAN_ACT_REPORT &&
+		   !acted_on(r, ev->path)) {
+		if (r->o->action == SCAN_ACT_QUARANTINE) {
+			act = HIST_ACT_QUARANTINE;
+			state = do_quarantine(r, ev, sha, qid, sizeof(qid));
+		} else {
+			act = HIST_ACT_REMOVE;
+			state = do_remove(ev->path, sha);
+		}
+		if (state == HIST_QUARANTINED || state == HIST_REMOVED)
+			mdelog_action(ev, state == HIST_REMOVED ? "removed"
+				      : "quarantined", qid[0] ? qid : NULL);
+	}
+	if (!r->h || r->id < 0)
+		return;
+	where = chain(ev);
+	if (hist_threat_add(r->h, r->id, where ? where : ev->path, ev->name,
+			    ev->sha256, act, state, qid[0] ? qid : NULL) < 0)
+		warnx("history: %s", hist_error(r->h));
+	free(where);
+}
+
+void scanrec_end(struct scanrec *r, const mde_summary *s, int failed)
+{
+	hist_counts c;
+	size_t i;
+
+	if (!r)
+		return;
+	if (r->h && r->id >= 0) {
+		c.files = s->files;
+		c.bytes = s->bytes;
+		c.findings = s->findings;
+		c.errors = s->errors;
+		if (hist_scan_end(r->h, r->id, &c,
+				  s->cancelled ? HIST_CANCELLED
+				  : failed ? HIST_FAILED
+					   : HIST_SUCCEEDED) < 0)
+			warnx("history: %s", hist_error(r->h));
+		hist_purge(r->h, r->o->retention_days);
+	}
+	/* the vault's retention, like the history's (mdatp's 90 days) */
+	if (r->o->action == SCAN_ACT_QUARANTINE && r->o->retention_days > 0 &&
+	    access(r->o->vault, F_OK) == 0) {
+		char err[512];
+		size_t n = 0;
+
+		if (vault_purge(r->o->vault, time(NULL) -
+				(time_t)r->o->retention_days * 86400, &n, err,
+				sizeof(err)) < 0)
+			warnx("quarantine retention: %s", err);
+	}
+	hist_close(r->h);
+	for (i = 0; i < r->ndone; i++)
+		free(r->done[i]);
+	free(r->done);
+	free(r);
+}
+
+struct qids {
+	const char *qid;
+	int64_t *ids;
+	size_t n, cap;
+};
+
+static int find_qid(void *ctx, const hist_threat *t)
+{
+	struct qids *q = ctx;
+	int64_t *v;
+
+	if (!t->quarantine_id || strcmp(t->quarantine_id, q->qid))
+		return 0;
+	if (q->n == q->cap) {
+		q->cap = q->cap ? 2 * q->cap : 4;
+		if (!(v = realloc(q->ids, q->cap * sizeof(*v))))
+			return 1;
+		q->ids = v;
+	}
+	q->ids[q->n++] = t->id;
+	return 0;
+}
+
+void scanrec_quarantine_state(const char *qid, int removed)
+{
+	struct qids q = { qid, NULL, 0, 0 };
+	char err[512], *path = hist_default_path();
+	hist *h = path ? hist_open(path, 0, err, sizeof(err)) : NULL;
+	size_t i;
+
+	free(path);
+	if (!h)
+		return; /* no history to follow: nothing recorded it */
+	hist_threat_list(h, 0, find_qid, &q);
+	for (i = 0; i < q.n; i++)
+		hist_threat_set_state(h, q.ids[i], removed ? HIST_REMOVED
+							   : HIST_RESTORED,
+				      NULL);
+	free(q.ids);
+	hist_close(h);
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* scanrec.h - a scan's history record and its actions on threats. */
+#ifndef SCANREC_H
+#define SCANREC_H
+
+#include <stddef.h>
+
+#include "history.h"
+#include "mdescan.h"
+
+enum scan_action { SCAN_ACT_REPORT, SCAN_ACT_QUARANTINE, SCAN_ACT_REMOVE };
+
+struct scanrec_opts {
+	const char *db;          /* history database; NULL: the default */
+	int no_history;
+	enum scan_action action;
+	const char *vault;       /* quarantine directory */
+	int retention_days;      /* history and vault entries kept */
+	hist_type type;
+	const char *const *paths;
+	size_t npaths;
+	const char *defs_version;
+};
+
+/* Starts the record (o must outlive it); history problems are warned
+ * about, never fatal.  NULL only when out of memory. */
+struct scanrec *scanrec_begin(const struct scanrec_opts *o);
+
+/* The scan's id in the history, -1 when it is not recorded. */
+long long scanrec_id(const struct scanrec *r);
+
+/* A scan event: findings (not audit ones) are acted on and recorded. */
+void scanrec_event(struct scanrec *r, const mde_event *ev);
+
+/* Ends the record: succeeded, failed (failed != 0) or cancelled. */
+void scanrec_end(struct scanrec *r, const mde_summary *s, int failed);
+
+/* After `threat quarantine restore`: the threats of entry qid in the
+ * history become restored (removed != 0: removed). */
+void scanrec_quarantine_state(const char *qid, int removed);
+
+#endif

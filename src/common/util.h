@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * util.h - small helpers every tool uses: the "prog: message" printer,
+ * hex digits, a growable buffer, the pidfile check.  One copy each here,
+ * where the tools used to carry their own.
+ */
+#ifndef MDE_TOOL_UTIL_H
+#define MDE_TOOL_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* The name messages start with ("mdescan"); set once in main(). */
+void tool_set_name(const char *prog);
+const char *tool_name(void);
+
+/* "prog: MESSAGE\n" on stderr. */
+void tool_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void tool_vwarn(const char *fmt, va_list ap)
+	__attribute__((format(printf, 1, 0)));
+
+/* tool_warn(), then returns 2: `return tool_fail(...)` from a command. */
+int tool_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* tool_warn(), then exit(2). */
+void tool_die(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
+
+/* The value of hex digit c (either case), -1 when c is none. */
+int tool_hexval(int c);
+
+/* Writes 2 * n lower-case hex digits of in, and a NUL, to out. */
+void tool_hex(const uint8_t *in, size_t n, char *out);
+
+/* Decodes 2 * n hex digits of s into out; -1 (out undefined) on a
+ * non-digit. */
+int tool_unhex(const char *s, size_t n, uint8_t *out);
+
+/* A growable byte buffer, always NUL-terminated when p is set.  Zero
+ * it to start; tool_buf_free() releases it. */
+struct tool_buf {
+	char *p;
+	size_t len, cap;
+};
+
+/* Appends n bytes; -1 when out of memory (b is unchanged). */
+int tool_buf_put(struct tool_buf *b, const void *s, size_t n);
+int tool_buf_printf(struct tool_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void tool_buf_free(struct tool_buf *b);
+
+/*
+ * The pid in pidfile while the daemon that wrote it still holds its lock
+ * (a shared flock fails) and the pid exists: 0 when no file, -1 for a
+ * stale file.
+ */
+pid_t tool_pidfile_pid(const char *pidfile);
+
+#endif

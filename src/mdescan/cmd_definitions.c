@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cmd_definitions.c - `mdescan definitions update|rollback|status`.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "defstore.h"
+#include "banned.h"
+
+static const char usage_text[] =
+	"usage: mdescan definitions update --from PATH|URL [--allow-downgrade]"
+	" [--keys PATH] [--store DIR]\n"
+	"       mdescan definitions rollback [--keys PATH] [--store DIR]\n"
+	"       mdescan definitions status [--json] [--max-age DAYS] "
+	"[--store DIR]\n";
+
+struct dopts {
+	const char *from, *keys, *dir;
+	int allow_downgrade, json;
+	long max_age;
+};
+
+static const struct option longopts[] = {
+	{ "allow-downgrade", no_argument, NULL, 'D' },
+	{ "from", required_argument, NULL, 'f' },
+	{ "json", no_argument, NULL, 'J' },
+	{ "keys", required_argument, NULL, 'k' },
+	{ "max-age", required_argument, NULL, 'a' },
+	{ "store", required_argument, NULL, 's' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static int dusage(void)
+{
+	fputs(usage_text, stderr);
+	return 2;
+}
+
+static int parse(int argc, char **argv, struct dopts *o)
+{
+	char *end;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->keys = DEFSTORE_KEYS;
+	o->dir = DEFSTORE_DIR;
+	o->max_age = DEFSTORE_MAX_AGE_DAYS;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'D': o->allow_downgrade = 1; break;
+		case 'J': o->json = 1; break;
+		case 'f': o->from = optarg; break;
+		case 'k': o->keys = optarg; break;
+		case 's': o->dir = optarg; break;
+		case 'a':
+			o->max_age = strtol(optarg, &end, 10);
+			if (*end || o->max_age < 1) {
+				fprintf(stderr, "mdescan: --max-age: a number "
+					"of days, not '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		default: return dusage();
+		}
+	}
+	return optind == argc ? 0 : dusage();
+}
+
+static int do_update(const struct dopts *o)
+{
+	struct update_opts u = { o->dir, o->keys, o->from,
+				 o->allow_downgrade, 0 };
+	struct defstore_status st;
+	char err[1024];
+	int changed = 0;
+
+	if (!o->from)
+		return dusage();
+	if (defstore_update(&u, &changed, err, sizeof(err))) {
+		fprintf(stderr, "mdescan: definitions update from '%s' "
+			"refused: %s\n", o->from, err);
+		return 2;
+	}
+	defstore_status(o->dir, &st);
+	printf("definitions %s: version %" PRIu64 " (%s)\n",
+	       changed ? "updated" : "already up to date", st.cur.bi.version,
+	       st.cur.path);
+	return 0;
+}
+
+static int do_rollback(const struct dopts *o)
+{
+	struct defstore_status st;
+	char err[1024];
+
+	if (defstore_rollback(o->dir, o->keys, err, sizeof(err))) {
+		fprintf(stderr, "mdescan: definitions rollback refused: %s\n",
+			err);
+		return 2;
+	}
+	defstore_status(o->dir, &st);
+	printf("definitions rolled back: version %" PRIu64 " (%s)\n",
+	       st.cur.bi.version, st.cur.path);
+	return 0;
+}
+
+static void iso(time_t t, char *buf, size_t n)
+{
+	struct tm tm;
+
+	if (!t || !gmtime_r(&t, &tm) ||
+	    !strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, n, "unknown");
+}
+
+/* "up_to_date", "out_of_date" or "unavailable" (mdatp's words). */
+const char *definitions_state(const struct defstore_entry *e, long max_age)
+{
+	time_t now = time(NULL);
+
+	if (!e->have)
+		return "unavailable";
+	return now - (time_t)e->bi.created > (time_t)max_age * 86400
+		       ? "out_of_date" : "up_to_date";
+}
+
+static void json_str(const char *k, const char *v, int comma)
+{
+	const unsigned char *p = (const unsigned char *)v;
+
+	printf("\"%s\":\"", k);
+	for (; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else if (*p < 0x20)
+			printf("\\u%04x", *p);
+		else
+			putchar(*p);
+	}
+	printf("\"%s", comma ? "," : "");
+}
+
+static void status_json(const struct defstore_status *st, const char *state,
+			long age_days, const char *created,
+			const char *installed)
+{
+	const struct defstore_entry *c = &st->cur;
+
+	printf("{");
+	json_str("definitions_status", state, 1);
+	if (c->have) {
+		printf("\"version\":%" PRIu64 ",", c->bi.version);
+		json_str("created", created, 1);
+		printf("\"age_days\":%ld,", age_days);
+		json_str("installed", installed, 1);
+		json_str("source", c->source, 1);
+		json_str("signer_key", c->bi.key_id, 1);
+		json_str("path", c->path, 1);
+		printf("\"hash_sigs\":%" PRIu64 ",\"byte_sigs\":%" PRIu64
+		       ",\"yara_rules\":%" PRIu64 ",\"iocs\":%" PRIu64 ",",
+		       c->bi.hash_sigs, c->bi.byte_sigs, c->bi.yara_rules,
+		       c->bi.iocs);
+		if (st->prev.have)
+			printf("\"previous_version\":%" PRIu64 ",",
+			       st->prev.bi.version);
+	}
+	printf("\"store\":\"installed\"}\n");
+}
+
+static int do_status(const struct dopts *o)
+{
+	struct defstore_status st;
+	const struct defstore_entry *c = &st.cur;
+	char created[64], installed[64];
+	const char *state;
+	long age = 0;
+
+	defstore_status(o->dir, &st);
+	state = definitions_state(c, o->max_age);
+	if (c->have)
+		age = (long)((time(NULL) - (time_t)c->bi.created) / 86400);
+	iso((time_t)c->bi.created, created, sizeof(created));
+	iso(c->installed, installed, sizeof(installed));
+	if (o->json) {
+		status_json(&st, state, age, created, installed);
+		return 0;
+	}
+	if (!c->have) {
+		printf("definitions: none installed in %s (scans use the "
+		       "built-in definitions)\nstatus:      %s\n", o->dir,
+		       state);
+		return 0;
+	}
+	printf("version:     %" PRIu64 "\nstatus:      %s (created %s, %ld "
+	       "day(s) ago)\ninstalled:   %s from %s\nsigner key:  %s\n"
+	       "signatures:  %" PRIu64 " hash, %" PRIu64 " byte, %" PRIu64
+	       " YARA, %" PRIu64 " IOC\npath:        %s\n", c->bi.version,
+	       state, created, age, installed, c->source[0] ? c->source : "?",
+	       c->bi.key_id, c->bi.hash_sigs, c->bi.byte_sigs,
+	       c->bi.yara_rules, c->bi.iocs, c->path);
+	if (st.prev.have)
+		printf("previous:    %" PRIu64 " (mdescan definitions "
+		       "rollback)\n", st.prev.bi.version);
+	return 0;
+}
+
+int cmd_definitions(int argc, char **argv)
+{
+	struct dopts o;
+	int rc;
+
+	if (argc < 2)
+		return dusage();
+	rc = parse(argc - 1, argv + 1, &o);
+	if (rc)
+		return rc;
+	if (!strcmp(argv[1], "update"))
+		return do_update(&o);
+	if (!strcmp(argv[1], "rollback"))
+		return do_rollback(&o);
+	if (!strcmp(argv[1], "status"))
+		return do_status(&o);
+	fprintf(stderr, "mdescan: unknown definitions command '%s'\n",
+		argv[1]);
+	return dusage();
+}

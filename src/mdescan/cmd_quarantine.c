@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cmd_quarantine.c - `mdescan threat quarantine VERB`: the vault (vault.c)
+ * from the command line.  One table of verbs, each with the options it
+ * takes; the options themselves are parsed once for all.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "output.h"
+#include "vault.h"
+#include "banned.h"
+
+#define DEFAULT_PASSWORD "infected"
+#define DEFAULT_DAYS 90
+
+enum {
+	O_DEST = 1, O_FORCE = 2, O_JSON = 4, O_DAYS = 8, O_OUTPUT = 16,
+	O_PASSWORD = 32, O_VAULT = 64
+};
+
+struct qopts {
+	const char *vault, *dest, *output, *password, *id;
+	long days;
+	int force, json;
+	unsigned given; /* O_* bits of the options on the command line */
+};
+
+static void usage(FILE *fp)
+{
+	fputs("usage: mdescan threat quarantine list [--json] [--vault DIR]\n"
+	      "       mdescan threat quarantine restore ID "
+	      "[--destination-path PATH] [--force]\n"
+	      "                                     [--vault DIR]\n"
+	      "       mdescan threat quarantine remove ID [--vault DIR]\n"
+	      "       mdescan threat quarantine export ID [--output FILE] "
+	      "[--password PW]\n"
+	      "                                    [--vault DIR]\n"
+	      "       mdescan threat quarantine purge [--older-than DAYS] "
+	      "[--vault DIR]\n"
+	      "\n"
+	      "      --destination-path PATH  restore to PATH (a file, or a "
+	      "directory to\n"
+	      "                          restore into) instead of the "
+	      "original path\n"
+	      "      --force             restore over an existing file\n"
+	      "  -h, --help              show this help\n"
+	      "      --json              list as JSON Lines\n"
+	      "      --older-than DAYS   purge entries older than DAYS "
+	      "(default 90)\n"
+	      "      --output FILE       export to FILE (default ID.zip)\n"
+	      "      --password PW       export with password PW "
+	      "(default infected)\n"
+	      "      --vault DIR         the vault (default "
+	      VAULT_DEFAULT_DIR ")\n",
+	      fp);
+}
+
+static int qerr(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Prints "mdescan: MESSAGE" on stderr; returns exit status 2. */
+static int qerr(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("mdescan: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 2;
+}
+
+static void iso_time(char *buf, size_t len, time_t t)
+{
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, len, "%lld", (long long)t);
+}
+
+static void list_json(const struct vault_entry *e)
+{
+	char t[32];
+
+	iso_time(t, sizeof t, e->quarantined.tv_sec);
+	printf("{\"id\":\"%s\",\"quarantined\":\"%s\",\"threat\":", e->id, t);
+	out_json_str(stdout, e->threat, strlen(e->threat));
+	fputs(",\"path\":", stdout);
+	out_json_str(stdout, e->path, strlen(e->path));
+	printf(",\"size\":%llu,\"sha256\":\"%s\",\"scan_id\":",
+	       (unsigned long long)e->size, e->sha256);
+	out_json_str(stdout, e->scan_id, strlen(e->scan_id));
+	printf(",\"uid\":%u,\"gid\":%u,\"mode\":\"%04o\",\"xattrs\":%zu}\n",
+	       (unsigned)e->uid, (unsigned)e->gid, (unsigned)e->mode,
+	       e->nxattrs);
+}
+
+/* ID  TIME  THREAT  SIZE  PATH (the path last: it may hold spaces) */
+static void list_text(const struct vault_entry *e)
+{
+	char t[32];
+
+	iso_time(t, sizeof t, e->quarantined.tv_sec);
+	printf("%s  %s  ", e->id, t);
+	out_text_path(stdout, *e->threat ? e->threat : "-",
+		      *e->threat ? strlen(e->threat) : 1);
+	printf("  %llu  ", (unsigned long long)e->size);
+	out_text_path(stdout, e->path, strlen(e->path));
+	putchar('\n');
+}
+
+static int q_list(const struct qopts *o)
+{
+	struct vault_entry *v;
+	char err[1024];
+	size_t n, i;
+	int rc;
+
+	rc = vault_list(o->vault, &v, &n, err, sizeof err);
+	if (rc == VAULT_ERR)
+		return qerr("%s", err);
+	for (i = 0; i < n; i++)
+		(o->json ? list_json : list_text)(&v[i]);
+	vault_entries_free(v, n);
+	if (rc == VAULT_WARN)
+		return qerr("%s", err);
+	return fflush(stdout) == 0 ? 0 : qerr("stdout: %s", strerror(errno));
+}
+
+void (*quarantine_state_hook)(const char *id, int removed);
+
+static int q_restore(const struct qopts *o)
+{
+	char err[4096], to[4096];
+	int rc;
+
+	rc = vault_restore(o->vault, o->id, o->dest,
+			   o->force ? VAULT_FORCE : 0, to, sizeof to, err,
+			   sizeof err);
+	if (rc == VAULT_EXISTS)
+		return qerr("%s (--force replaces it)", err);
+	if (rc != VAULT_OK && rc != VAULT_WARN)
+		return qerr("%s", err);
+	if (rc == VAULT_WARN)
+		fprintf(stderr, "mdescan: warning: %s\n", err);
+	printf("%s: restored to ", o->id);
+	out_text_path(stdout, to, strlen(to));
+	putchar('\n');
+	if (quarantine_state_hook)
+		quarantine_state_hook(o->id, 0);
+	return 0;
+}
+
+static int q_remove(const struct qopts *o)
+{
+	char err[1024];
+
+	if (vault_remove(o->vault, o->id, err, sizeof err) != VAULT_OK)
+		return qerr("%s", err);
+	printf("%s: removed\n", o->id);
+	return 0;
+}
+
+static int q_export(const struct qopts *o)
+{
+	char err[1024], def[VAULT_ID_LEN + 8];
+	const char *out = o->output;
+
+	if (!out) {
+		snprintf(def, sizeof def, "%s.zip", o->id);
+		out = def;
+	}
+	if (vault_export(o->vault, o->id, out, o->password, err, sizeof err))
+		return qerr("%s", err);
+	printf("%s: exported to ", o->id);
+	out_text_path(stdout, out, strlen(out));
+	putchar('\n');
+	return 0;
+}
+
+static int q_purge(const struct qopts *o)
+{
+	char err[4096] = "";
+	size_t n;
+	int rc;
+
+	rc = vault_purge(o->vault, time(NULL) - (time_t)o->days * 86400, &n,
+			 err, sizeof err);
+	if (rc == VAULT_ERR)
+		return qerr("%s", err);
+	printf("purged %zu entr%s older than %ld day%s\n", n,
+	       n == 1 ? "y" : "ies", o->days, o->days == 1 ? "" : "s");
+	return rc == VAULT_WARN ? qerr("%s", err) : 0;
+}
+
+static const struct verb {
+	const char *name;
+	int (*run)(const struct qopts *o);
+	unsigned opts; /* the O_* options it takes */
+	int takes_id;
+} verbs[] = {
+	{ "export", q_export, O_OUTPUT | O_PASSWORD, 1 },
+	{ "list", q_list, O_JSON, 0 },
+	{ "purge", q_purge, O_DAYS, 0 },
+	{ "remove", q_remove, 0, 1 },
+	{ "restore", q_restore, O_DEST | O_FORCE, 1 },
+};
+
+static const struct option longopts[] = {
+	{ "destination-path", required_argument, NULL, O_DEST },
+	{ "force", no_argument, NULL, O_FORCE },
+	{ "help", no_argument, NULL, 'h' },
+	{ "json", no_argument, NULL, O_JSON },
+	{ "older-than", required_argument, NULL, O_DAYS },
+	{ "output", required_argument, NULL, O_OUTPUT },
+	{ "password", required_argument, NULL, O_PASSWORD },
+	{ "vault", required_argument, NULL, O_VAULT },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Parses the options after the verb into o; -1 on a usage error, 1 for
+ * --help. */
+static int parse_opts(int argc, char **argv, struct qopts *o)
+{
+	char *end;
+	int c;
+
+	optind = 0; /* glibc: start afresh; argv[0] (the verb) is skipped */
+	opterr = 0; /* getopt would name the verb as the program */
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'h': return 1;
+		case O_DEST: o->dest = optarg; break;
+		case O_FORCE: o->force = 1; break;
+		case O_JSON: o->json = 1; break;
+		case O_OUTPUT: o->output = optarg; break;
+		case O_PASSWORD: o->password = optarg; break;
+		case O_VAULT: o->vault = optarg; break;
+		case O_DAYS:
+			errno = 0;
+			o->days = strtol(optarg, &end, 10);
+			if (*end || end == optarg || errno || o->days < 0 ||
+			    o->days > 1000000)
+				return qerr("--older-than: not a number of "
+					    "days: %s", optarg), -1;
+			break;
+		default:
+			qerr("%s: unknown option, or its value missing: %s",
+			     argv[0], argv[optind - 1]);
+			return -1;
+		}
+		o->given |= (unsigned)c;
+	}
+	return 0;
+}
+
+int cmd_quarantine(int argc, char **argv)
+{
+	struct qopts o = { .vault = VAULT_DEFAULT_DIR,
+			   .password = DEFAULT_PASSWORD, .days = DEFAULT_DAYS };
+	const struct verb *v = NULL;
+	size_t i;
+
+	for (i = 0; argc > 0 && i < sizeof verbs / sizeof *verbs; i++)
+		if (!strcmp(argv[0], verbs[i].name))
+			v = &verbs[i];
+	if (argc > 0 && (!strcmp(argv[0], "-h") ||
+			 !strcmp(argv[0], "--help"))) {
+		usage(stdout);
+		return 0;
+	}
+	if (!v) {
+		if (argc > 0)
+			qerr("unknown verb '%s'", argv[0]);
+		usage(stderr);
+		return 2;
+	}
+	switch (parse_opts(argc, argv, &o)) {
+	case 1:
+		usage(stdout);
+		return 0;
+	case -1:
+		usage(stderr);
+		return 2;
+	}
+	for (i = 0; longopts[i].name; i++)
+		if (longopts[i].val <= O_VAULT &&
+		    (o.given & ~(v->opts | O_VAULT) & (unsigned)longopts[i].val))
+			return qerr("%s does not take --%s", v->name,
+				    longopts[i].name), 2;
+	if (v->takes_id && optind < argc)
+		o.id = argv[optind++];
+	if (v->takes_id && !o.id)
+		return qerr("%s: an entry ID is needed", v->name), 2;
+	if (optind < argc)
+		return qerr("%s: unexpected argument '%s'", v->name,
+			    argv[optind]), 2;
+	return v->run(&o);
+}

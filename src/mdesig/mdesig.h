@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* mdesig.h - what mdesig's files share. */
+#ifndef MDESIG_H
+#define MDESIG_H
+
+#include <stdio.h>
+
+#include "mdescan.h"
+
+/* Prints "mdesig: " and the message to stderr; returns 2 (exit status). */
+int mdesig_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Prints what a bundle says about itself, as text or one JSON object. */
+void mdesig_print_info(FILE *fp, const mde_bundle_info *bi, int json);
+
+/* Adds a full bundle to the mirror directory dir (mdesig_mirror.c). */
+int mdesig_mirror_add(const char *dir, const char *bundle, const char *key,
+		      int keep);
+
+#endif
