@@ -31,6 +31,7 @@ TARGET_YARA = 2.0      # yara -p 2 / mdescan >= 2x
 TARGET_BARE = 3.0      # mdescan / bare read <= 3x
 TARGET_SCALE = 1.8     # mdescan -j1 / -j2 >= 1.8x
 TARGET_LOAD = 1.0      # definitions load (1M hashes + 5k byte sigs) < 1 s
+TARGET_BASE = 1.05     # mdescan / --baseline <= 1.05 (no slower than before)
 
 
 def log(msg):
@@ -280,6 +281,12 @@ class Bench:
                                       "--no-summary", "--max-filesize", "0",
                                       corpus),
                              n, parse=mpar, expect_rc=(1,))
+            if self.want("mdescan") and a.baseline:
+                self.measure("base", "baseline -j 2",
+                             [a.baseline, "--no-cache", "-d", self.sigs, "-j",
+                              "2", "-i", "--no-summary", "--max-filesize", "0",
+                              corpus],
+                             n, parse=mpar, expect_rc=(1,))
             if self.want("mdescan1"):
                 self.measure("mdescan1", "mdescan -j 1",
                              self.mde("-d", self.sigs, "-j", "1", "-i",
@@ -318,6 +325,10 @@ class Bench:
                 self.measure("load_mde", "defs load: mdescan 100k+5k",
                              self.mde("-d", self.sigs, "--no-summary",
                                       self.small), n, warm=False)
+                if a.baseline:
+                    self.measure("load_base_1m", "defs load: baseline 1M+5k",
+                                 [a.baseline, "--no-cache", "-d", self.sigs1m,
+                                  "--no-summary", self.small], n, warm=False)
             self.measure("load_clam_1m", "defs load: clamscan 1M+5k",
                          ["clamscan", "--no-summary", "-d", self.sigs1m,
                           self.small], n, warm=False)
@@ -385,16 +396,17 @@ def report(b, info, expected):
         "tool", "wall s", "CPU s", "peak RSS", "MB/s", "runs", "bg cores", "exit")
     p(hdr)
     p("-" * len(hdr))
-    order = ["bare", "lean", "mdescan", "mdescan1", "mdecache_fill", "mdecache",
-             "clamscan", "yara", "yarac",
-             "load_mde_1m", "load_clam_1m", "load_mde", "load_clam", "load_yara"]
+    order = ["bare", "lean", "mdescan", "base", "mdescan1", "mdecache_fill",
+             "mdecache", "clamscan", "yara", "yarac",
+             "load_mde_1m", "load_base_1m", "load_clam_1m", "load_mde",
+             "load_clam", "load_yara"]
     for k in order:
         if k not in res:
             continue
         e = res[k]
         mbs = "%.0f" % (nb / 1e6 / e["wall"]) if k in (
-            "bare", "lean", "mdescan", "mdescan1", "mdecache_fill", "mdecache",
-            "clamscan", "yara") else "-"
+            "bare", "lean", "mdescan", "base", "mdescan1", "mdecache_fill",
+            "mdecache", "clamscan", "yara") else "-"
         p("%-28s %9.2f %9.2f %11s %9s %5d %8.2f %5d" % (
             e["label"], e["wall"], e["cpu"], fmt_mb(e["rss_kb"]), mbs, e["n"],
             e["bg_cores"], e["rc"]))
@@ -425,6 +437,13 @@ def report(b, info, expected):
             verdict = "OK" if ok else "MISS"
         p("%-44s %9.2fx %12s  %s" % (label, v, tgt, verdict))
 
+    if b.a.baseline:
+        ratio("mdescan -j2 / baseline -j2 (wall)", "mdescan", "base",
+              TARGET_BASE, ge=False)
+        ratio("mdescan -j2 / baseline -j2 (CPU)", "mdescan", "base",
+              TARGET_BASE, ge=False, field="cpu")
+        ratio("defs load 1M: mdescan / baseline (wall)", "load_mde_1m",
+              "load_base_1m", TARGET_BASE, ge=False)
     ratio("clamscan / mdescan -j2   (wall)", "clamscan", "mdescan", TARGET_CLAM)
     ratio("clamscan / mdescan -j2   (CPU)", "clamscan", "mdescan", TARGET_CLAM,
           field="cpu", info_only=True)
@@ -474,8 +493,8 @@ def report(b, info, expected):
     nh = sum(1 for _, nm in exp_c if nm.startswith("Bench_Hash"))
     p("findings on the corpus: expected exactly the %d planted (%d hash, %d body)"
       % (len(exp_c), nh, len(exp_c) - nh))
-    for k in ("mdescan", "mdescan1", "mdecache_fill", "mdecache", "clamscan",
-              "yara"):
+    for k in ("mdescan", "base", "mdescan1", "mdecache_fill", "mdecache",
+              "clamscan", "yara"):
         if k not in b.findings:
             continue
         ok_all &= show_findings(p, res[k]["label"], b.findings[k], exp_c)
@@ -539,6 +558,41 @@ def tool_version(cmd):
 
 # ------------------------------------------------------------------- main
 
+def snapshot(path, out, name):
+    """Copies the program at path into out/name (so a rebuild during the
+    run cannot mix binaries) and returns (copy, sha256).  An in-tree build
+    is a libtool wrapper script: the ELF is .libs/NAME, and the engine
+    library it links, lib/.libs/libmdescan.so.*, is copied beside it and
+    found through LD_LIBRARY_PATH."""
+    real = path
+    with open(path, "rb") as f:
+        blob = f.read()
+    if blob[:4] != b"\x7fELF":
+        cand = os.path.join(os.path.dirname(path), ".libs",
+                            os.path.basename(path))
+        if not os.path.exists(cand):
+            return path, hashlib.sha256(blob).hexdigest()
+        real = cand
+        with open(real, "rb") as f:
+            blob = f.read()
+        libs = os.path.join(os.path.dirname(os.path.dirname(
+            os.path.dirname(path))), "lib", ".libs")
+        ldir = os.path.join(out, name + ".lib")
+        os.makedirs(ldir, exist_ok=True)
+        for so in os.listdir(libs) if os.path.isdir(libs) else []:
+            if so.startswith("libmdescan.so."):
+                shutil.copy(os.path.join(libs, so), ldir)
+        os.environ["LD_LIBRARY_PATH"] = ":".join(filter(None, [
+            ldir, os.environ.get("LD_LIBRARY_PATH")]))
+    sha = hashlib.sha256(blob).hexdigest()
+    snap = os.path.join(out, name)
+    with open(snap, "wb") as f:
+        f.write(blob)
+    os.chmod(snap, 0o755)
+    log("benchmarking a copy of %s (sha256 %s) at %s" % (real, sha[:16], snap))
+    return snap, sha
+
+
 def main():
     ap = argparse.ArgumentParser(
         prog="tests/bench/run",
@@ -553,6 +607,10 @@ def main():
                     help="only 1 run for clamscan and yara")
     ap.add_argument("--mdescan", default=os.path.join(REPO, "src", "mdescan", "mdescan"),
                     help="mdescan binary (default: <repo>/src/mdescan/mdescan)")
+    ap.add_argument("--baseline", metavar="PATH",
+                    help="a second mdescan (an earlier build) timed in the same "
+                         "run with the same options: the report gives "
+                         "new / baseline, target <= 1.05")
     ap.add_argument("--no-mdescan", action="store_true",
                     help="run without mdescan (harness self-test)")
     ap.add_argument("--only", default=",".join(TOOLS),
@@ -594,17 +652,11 @@ def main():
         b.have_mdescan = True
         # Benchmark a snapshot, so a rebuild during the run cannot mix
         # binaries; the report names its sha256.
-        with open(a.mdescan, "rb") as f:
-            blob = f.read()
-        b.mdescan_sha = hashlib.sha256(blob).hexdigest()
-        if blob[:4] == b"\x7fELF":
-            snap = os.path.join(b.out, "mdescan")
-            with open(snap, "wb") as f:
-                f.write(blob)
-            os.chmod(snap, 0o755)
-            log("benchmarking a copy of %s (sha256 %s) at %s"
-                % (a.mdescan, b.mdescan_sha[:16], snap))
-            a.mdescan_src, a.mdescan = a.mdescan, snap
+        a.mdescan_src = a.mdescan
+        a.mdescan, b.mdescan_sha = snapshot(a.mdescan, b.out, "mdescan")
+        if a.baseline:
+            a.baseline, b.baseline_sha = snapshot(
+                os.path.abspath(a.baseline), b.out, "baseline")
     b.has_cache = False
     if b.have_mdescan:
         hp = subprocess.run([a.mdescan, "--help"], capture_output=True, text=True)
