@@ -142,7 +142,7 @@ static void fd_limit(struct wopts *o)
 		o->bg_queue_size = (int64_t)(rl.rlim_cur - need);
 }
 
-/* ------------------------------------------------------------ main */
+/* ------------------------------------------------------ the daemon */
 
 static void write_stats(struct wstate *ws)
 {
