@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mdesig - make, sign, check and publish definitions bundles (sigtool's
- * counterpart).  Subcommands through one table, as git does; bundle
- * work is in libmde (mdescan.h), mirrors in mdesig_mirror.c.
+ * counterpart).  Subcommands through one table, as git does: each row
+ * says what the subcommand needs (options, operands) and its line of the
+ * usage; bundle work is in libmdescan (mdescan.h), mirrors in
+ * mdesig_mirror.c.
  */
 #include "config.h"
 
@@ -10,7 +12,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,35 +24,8 @@
 
 #include "mdescan.h"
 #include "mdesig.h"
+#include "util.h"
 #include "banned.h"
-
-static const char usage_text[] =
-	"usage: mdesig keygen [-f] -o BASENAME\n"
-	"       mdesig build --version N --key KEY.sec -o OUT.mdb [--skip-bad] PATH...\n"
-	"       mdesig verify --keys KEYS BUNDLE...\n"
-	"       mdesig info [--json] [--keys KEYS] BUNDLE\n"
-	"       mdesig diff --key KEY.sec -o OUT.mdb OLD.mdb NEW.mdb\n"
-	"       mdesig list BUNDLE\n"
-	"       mdesig mirror --key KEY.sec [--keep N] DIR BUNDLE\n"
-	"       mdesig --help | --version\n";
-
-int mdesig_fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("mdesig: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return 2;
-}
-
-static int usage_fail(void)
-{
-	fputs(usage_text, stderr);
-	return 2;
-}
 
 /* Options shared by the subcommands (each uses some). */
 struct opts {
@@ -83,6 +57,8 @@ static int parse_u64(const char *s, uint64_t *v)
 	return errno || *end ? -1 : 0;
 }
 
+/* The options of a subcommand (argv[0]); 0, 2 after a message, or -1 for
+ * an unknown option (the usage is due). */
 static int get_opts(int argc, char **argv, struct opts *o)
 {
 	int c;
@@ -101,17 +77,17 @@ static int get_opts(int argc, char **argv, struct opts *o)
 		case 'o': o->out = optarg; break;
 		case 'k':
 			if (parse_u64(optarg, &v) || v < 1 || v > 100)
-				return mdesig_fail("--keep: a number from 1 to "
-						   "100, not '%s'", optarg);
+				return tool_fail("--keep: a number from 1 to "
+						 "100, not '%s'", optarg);
 			o->keep = (int)v;
 			break;
 		case 'v':
 			if (parse_u64(optarg, &o->version))
-				return mdesig_fail("--version: not a number: "
-						   "'%s'", optarg);
+				return tool_fail("--version: not a number: "
+						 "'%s'", optarg);
 			o->have_version = 1;
 			break;
-		default: return usage_fail();
+		default: return -1;
 		}
 	}
 	return 0;
@@ -128,37 +104,31 @@ static int write_key(const char *path, EVP_PKEY *k, int secret, int force)
 				(force ? O_TRUNC : O_EXCL),
 		  secret ? 0600 : 0644);
 	if (fd < 0)
-		return mdesig_fail("cannot create '%s': %s%s", path,
-				   strerror(errno),
-				   errno == EEXIST ? " (use -f to replace)"
-						   : "");
+		return tool_fail("cannot create '%s': %s%s", path,
+				 strerror(errno),
+				 errno == EEXIST ? " (use -f to replace)" : "");
 	fp = fdopen(fd, "w");
 	ok = fp && (secret ? PEM_write_PrivateKey(fp, k, NULL, NULL, 0, NULL,
 						  NULL)
 			   : PEM_write_PUBKEY(fp, k));
 	ok = fp && fclose(fp) == 0 && ok;
-	return ok ? 0 : mdesig_fail("cannot write '%s'", path);
+	return ok ? 0 : tool_fail("cannot write '%s'", path);
 }
 
-static int cmd_keygen(int argc, char **argv)
+static int cmd_keygen(const struct opts *o, int argc, char **argv)
 {
-	struct opts o;
 	EVP_PKEY *k;
 	char sec[4200], pub[4200];
-	int rc = get_opts(argc, argv, &o);
+	int rc;
 
-	if (rc)
-		return rc;
-	if (!o.out || optind != argc)
-		return usage_fail();
-	snprintf(sec, sizeof(sec), "%s.sec", o.out);
-	snprintf(pub, sizeof(pub), "%s.pub", o.out);
+	snprintf(sec, sizeof(sec), "%s.sec", o->out);
+	snprintf(pub, sizeof(pub), "%s.pub", o->out);
 	k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
 	if (!k)
-		return mdesig_fail("cannot generate an Ed25519 key");
-	rc = write_key(sec, k, 1, o.force);
+		return tool_fail("cannot generate an Ed25519 key");
+	rc = write_key(sec, k, 1, o->force);
 	if (!rc)
-		rc = write_key(pub, k, 0, o.force);
+		rc = write_key(pub, k, 0, o->force);
 	EVP_PKEY_free(k);
 	if (!rc)
 		printf("secret key: %s (keep it offline)\npublic key: %s "
@@ -172,61 +142,48 @@ static int cmd_keygen(int argc, char **argv)
 static void print_diag(void *ctx, const char *file, unsigned line,
 		       const char *sig, const char *msg)
 {
-	int *skip = ctx;
+	const int *skip = ctx;
 
-	fprintf(stderr, "mdesig: %s%s:%u: %s%s%s%s\n",
-		*skip ? "skipped: " : "", file ? file : "(definitions)", line,
-		sig ? "'" : "", sig ? sig : "", sig ? "': " : "", msg);
+	tool_warn("%s%s:%u: %s%s%s%s", *skip ? "skipped: " : "",
+		  file ? file : "(definitions)", line, sig ? "'" : "",
+		  sig ? sig : "", sig ? "': " : "", msg);
 }
 
-static int cmd_build(int argc, char **argv)
+static int cmd_build(const struct opts *o, int argc, char **argv)
 {
-	struct opts o;
 	mde_build_opts bo = { 0 };
 	mde_bundle_info bi;
 	char err[1024];
-	int rc = get_opts(argc, argv, &o);
 
-	if (rc)
-		return rc;
-	if (!o.out || !o.key || !o.have_version || optind >= argc)
-		return usage_fail();
-	bo.version = o.version;
-	bo.key = o.key;
-	bo.skip_bad = o.skip_bad;
+	bo.version = o->version;
+	bo.key = o->key;
+	bo.skip_bad = o->skip_bad;
 	bo.diag = print_diag;
-	bo.ctx = &o.skip_bad;
-	if (mde_bundle_build((const char *const *)argv + optind,
-			     (size_t)(argc - optind), &bo, o.out, err,
-			     sizeof(err)) != MDE_OK)
-		return mdesig_fail("%s", err);
-	if (mde_bundle_check(o.out, NULL, &bi, err, sizeof(err)) != MDE_OK)
-		return mdesig_fail("%s", err);
+	bo.ctx = (void *)&o->skip_bad;
+	if (mde_bundle_build((const char *const *)argv, (size_t)argc, &bo,
+			     o->out, err, sizeof(err)) != MDE_OK)
+		return tool_fail("%s", err);
+	if (mde_bundle_check(o->out, NULL, &bi, err, sizeof(err)) != MDE_OK)
+		return tool_fail("%s", err);
 	printf("%s: version %" PRIu64 ", %" PRIu64 " hash, %" PRIu64
 	       " byte, %" PRIu64 " YARA signatures, %" PRIu64 " bytes\n",
-	       o.out, bi.version, bi.hash_sigs, bi.byte_sigs, bi.yara_rules,
+	       o->out, bi.version, bi.hash_sigs, bi.byte_sigs, bi.yara_rules,
 	       bi.size);
 	return 0;
 }
 
 /* ------------------------------------------------------------- verify, info */
 
-static int cmd_verify(int argc, char **argv)
+static int cmd_verify(const struct opts *o, int argc, char **argv)
 {
-	struct opts o;
 	mde_bundle_info bi;
 	char err[1024];
-	int rc = get_opts(argc, argv, &o), i, bad = 0;
+	int i, bad = 0;
 
-	if (rc)
-		return rc;
-	if (!o.keys || optind >= argc)
-		return usage_fail();
-	for (i = optind; i < argc; i++) {
-		if (mde_bundle_check(argv[i], o.keys, &bi, err,
+	for (i = 0; i < argc; i++) {
+		if (mde_bundle_check(argv[i], o->keys, &bi, err,
 				     sizeof(err)) != MDE_OK) {
-			fprintf(stderr, "mdesig: %s: FAILED: %s\n", argv[i],
-				err);
+			tool_warn("%s: FAILED: %s", argv[i], err);
 			bad = 1;
 			continue;
 		}
@@ -276,97 +233,123 @@ void mdesig_print_info(FILE *fp, const mde_bundle_info *bi, int json)
 		bi->hash_sigs, bi->byte_sigs, bi->yara_rules, bi->iocs);
 }
 
-static int cmd_info(int argc, char **argv)
+static int cmd_info(const struct opts *o, int argc, char **argv)
 {
-	struct opts o;
 	mde_bundle_info bi;
 	char err[1024];
-	int rc = get_opts(argc, argv, &o);
 
-	if (rc)
-		return rc;
-	if (optind != argc - 1)
-		return usage_fail();
-	if (mde_bundle_check(argv[optind], o.keys, &bi, err, sizeof(err)))
-		return mdesig_fail("%s", err);
-	mdesig_print_info(stdout, &bi, o.json);
+	if (mde_bundle_check(argv[0], o->keys, &bi, err, sizeof(err)))
+		return tool_fail("%s", err);
+	mdesig_print_info(stdout, &bi, o->json);
 	return 0;
 }
 
 /* ------------------------------------------------------------- diff, list */
 
-static int cmd_diff(int argc, char **argv)
+static int cmd_diff(const struct opts *o, int argc, char **argv)
 {
-	struct opts o;
 	mde_bundle_info bi;
 	char err[1024];
-	int rc = get_opts(argc, argv, &o);
 
-	if (rc)
-		return rc;
-	if (!o.out || !o.key || optind != argc - 2)
-		return usage_fail();
-	if (mde_bundle_diff(argv[optind], argv[optind + 1], o.key, o.out, err,
+	if (mde_bundle_diff(argv[0], argv[1], o->key, o->out, err,
 			    sizeof(err)) != MDE_OK ||
-	    mde_bundle_check(o.out, NULL, &bi, err, sizeof(err)) != MDE_OK)
-		return mdesig_fail("%s", err);
+	    mde_bundle_check(o->out, NULL, &bi, err, sizeof(err)) != MDE_OK)
+		return tool_fail("%s", err);
 	printf("%s: delta %" PRIu64 " -> %" PRIu64 ", %" PRIu64 " bytes\n",
-	       o.out, bi.base_version, bi.version, bi.size);
+	       o->out, bi.base_version, bi.version, bi.size);
 	return 0;
 }
 
 static void print_name(void *ctx, const char *kind, const char *name)
 {
-	(void)ctx;
 	printf("%s\t%s\n", kind, name);
 }
 
-static int cmd_list(int argc, char **argv)
+static int cmd_list(const struct opts *o, int argc, char **argv)
 {
-	struct opts o;
 	char err[1024];
-	int rc = get_opts(argc, argv, &o);
 
-	if (rc)
-		return rc;
-	if (optind != argc - 1)
-		return usage_fail();
-	if (mde_bundle_list(argv[optind], print_name, NULL, err, sizeof(err)))
-		return mdesig_fail("%s", err);
+	if (mde_bundle_list(argv[0], print_name, NULL, err, sizeof(err)))
+		return tool_fail("%s", err);
 	return 0;
 }
 
-static int cmd_mirror(int argc, char **argv)
+static int cmd_mirror(const struct opts *o, int argc, char **argv)
 {
-	struct opts o;
-	int rc = get_opts(argc, argv, &o);
-
-	if (rc)
-		return rc;
-	if (!o.key || optind != argc - 2)
-		return usage_fail();
-	return mdesig_mirror_add(argv[optind], argv[optind + 1], o.key,
-				 o.keep);
+	return mdesig_mirror_add(argv[0], argv[1], o->key, o->keep);
 }
 
-static const struct cmd {
+/* ------------------------------------------------------------- the verbs */
+
+/* Options a subcommand cannot do without. */
+enum { NEED_OUT = 1, NEED_KEY = 2, NEED_KEYS = 4, NEED_VERSION = 8 };
+
+/* A subcommand: its name, what it needs, its operands (at least min, at
+ * most max, -1: no limit) and its line of the usage after the name. */
+static const struct verb {
 	const char *name;
-	int (*fn)(int argc, char **argv);
-} cmds[] = {
-	{ "build", cmd_build },   { "diff", cmd_diff },
-	{ "info", cmd_info },     { "keygen", cmd_keygen },
-	{ "list", cmd_list },     { "mirror", cmd_mirror },
-	{ "verify", cmd_verify },
+	int (*fn)(const struct opts *o, int argc, char **argv);
+	unsigned need;
+	int min, max;
+	const char *usage;
+} verbs[] = {
+	{ "keygen", cmd_keygen, NEED_OUT, 0, 0, "[-f] -o BASENAME" },
+	{ "build", cmd_build, NEED_OUT | NEED_KEY | NEED_VERSION, 1, -1,
+	  "--version N --key KEY.sec -o OUT.mdb [--skip-bad] PATH..." },
+	{ "verify", cmd_verify, NEED_KEYS, 1, -1, "--keys KEYS BUNDLE..." },
+	{ "info", cmd_info, 0, 1, 1, "[--json] [--keys KEYS] BUNDLE" },
+	{ "diff", cmd_diff, NEED_OUT | NEED_KEY, 2, 2,
+	  "--key KEY.sec -o OUT.mdb OLD.mdb NEW.mdb" },
+	{ "list", cmd_list, 0, 1, 1, "BUNDLE" },
+	{ "mirror", cmd_mirror, NEED_KEY, 2, 2,
+	  "--key KEY.sec [--keep N] DIR BUNDLE" },
 };
+
+#define NVERBS (sizeof(verbs) / sizeof(verbs[0]))
+
+static void usage(FILE *fp)
+{
+	size_t i;
+
+	for (i = 0; i < NVERBS; i++)
+		fprintf(fp, "%s mdesig %s %s\n", i ? "      " : "usage:",
+			verbs[i].name, verbs[i].usage);
+	fputs("       mdesig --help | --version\n", fp);
+}
+
+static int usage_fail(void)
+{
+	usage(stderr);
+	return 2;
+}
+
+/* Runs verb v on argv (argv[0]: its name): its options, then what it
+ * needs, then its operands. */
+static int run(const struct verb *v, int argc, char **argv)
+{
+	struct opts o;
+	unsigned have;
+	int rc = get_opts(argc, argv, &o), n = argc - optind;
+
+	if (rc)
+		return rc < 0 ? usage_fail() : rc;
+	have = (o.out ? NEED_OUT : 0) | (o.key ? NEED_KEY : 0) |
+	       (o.keys ? NEED_KEYS : 0) | (o.have_version ? NEED_VERSION : 0);
+	if ((v->need & have) != v->need || n < v->min ||
+	    (v->max >= 0 && n > v->max))
+		return usage_fail();
+	return v->fn(&o, n, argv + optind);
+}
 
 int main(int argc, char **argv)
 {
 	size_t i;
 
+	tool_set_name("mdesig");
 	if (argc < 2)
 		return usage_fail();
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		fputs(usage_text, stdout);
+		usage(stdout);
 		return 0;
 	}
 	if (!strcmp(argv[1], "--version")) {
@@ -374,9 +357,9 @@ int main(int argc, char **argv)
 		       MDE_ENGINE_VERSION, mde_library_versions());
 		return 0;
 	}
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (!strcmp(argv[1], cmds[i].name))
-			return cmds[i].fn(argc - 1, argv + 1);
-	mdesig_fail("unknown command '%s'", argv[1]);
+	for (i = 0; i < NVERBS; i++)
+		if (!strcmp(argv[1], verbs[i].name))
+			return run(&verbs[i], argc - 1, argv + 1);
+	tool_warn("unknown command '%s'", argv[1]);
 	return usage_fail();
 }

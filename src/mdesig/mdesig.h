@@ -7,9 +7,6 @@
 
 #include "mdescan.h"
 
-/* Prints "mdesig: " and the message to stderr; returns 2 (exit status). */
-int mdesig_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
 /* Prints what a bundle says about itself, as text or one JSON object. */
 void mdesig_print_info(FILE *fp, const mde_bundle_info *bi, int json);
 

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "mdesig.h"
+#include "util.h"
 #include "banned.h"
 
 struct kept {
@@ -56,7 +57,7 @@ static int list_full(const char *dir, struct kept **out, size_t *n)
 	*n = 0;
 	snprintf(d, sizeof(d), "%s/full", dir);
 	if (!(dp = opendir(d)))
-		return mdesig_fail("cannot open '%s': %s", d, strerror(errno));
+		return tool_fail("cannot open '%s': %s", d, strerror(errno));
 	while ((de = readdir(dp))) {
 		size_t l = strlen(de->d_name);
 
@@ -103,8 +104,8 @@ static int copy_file(const char *from, const char *to)
 	if (ok && rename(tmp, to) == 0)
 		return 0;
 	unlink(tmp);
-	return mdesig_fail("cannot copy '%s' to '%s': %s", from, to,
-			   strerror(errno));
+	return tool_fail("cannot copy '%s' to '%s': %s", from, to,
+			 strerror(errno));
 }
 
 static int index_line(FILE *fp, const char *dir, const char *rel,
@@ -115,7 +116,7 @@ static int index_line(FILE *fp, const char *dir, const char *rel,
 
 	snprintf(path, sizeof(path), "%s/%s", dir, rel);
 	if (mde_bundle_check(path, NULL, &bi, err, sizeof(err)) != MDE_OK)
-		return mdesig_fail("%s", err);
+		return tool_fail("%s", err);
 	if (!strcmp(kind, "full"))
 		fprintf(fp, "full %" PRIu64 " %s %" PRIu64 " %s\n", bi.version,
 			rel, bi.size, bi.digest);
@@ -137,8 +138,8 @@ static int write_index(const char *dir, const struct kept *k, size_t n)
 	snprintf(tmp, sizeof(tmp), "%s/index.tmp", dir);
 	snprintf(idx, sizeof(idx), "%s/index", dir);
 	if (!(fp = fopen(tmp, "w")))
-		return mdesig_fail("cannot write '%s': %s", tmp,
-				   strerror(errno));
+		return tool_fail("cannot write '%s': %s", tmp,
+				 strerror(errno));
 	fputs("mdescan-mirror 1\n", fp);
 	for (i = 0; i < n && !rc; i++) {
 		snprintf(rel, sizeof(rel), "full/%" PRIu64 ".mdb",
@@ -153,7 +154,7 @@ static int write_index(const char *dir, const struct kept *k, size_t n)
 	rc = (fflush(fp) || fsync(fileno(fp))) ? 2 : rc;
 	if (fclose(fp) || rc || rename(tmp, idx)) {
 		unlink(tmp);
-		return rc ? rc : mdesig_fail("cannot write '%s'", idx);
+		return rc ? rc : tool_fail("cannot write '%s'", idx);
 	}
 	return 0;
 }
@@ -195,10 +196,10 @@ int mdesig_mirror_add(const char *dir, const char *bundle, const char *key,
 	int rc;
 
 	if (mde_bundle_check(bundle, NULL, &bi, err, sizeof(err)) != MDE_OK)
-		return mdesig_fail("%s", err);
+		return tool_fail("%s", err);
 	if (bi.delta)
-		return mdesig_fail("'%s' is a delta; a mirror takes full "
-				   "bundles (it makes the deltas)", bundle);
+		return tool_fail("'%s' is a delta; a mirror takes full "
+				 "bundles (it makes the deltas)", bundle);
 	snprintf(sub, sizeof(sub), "%s/full", dir);
 	mkdir(dir, 0755);
 	mkdir(sub, 0755);
@@ -207,9 +208,9 @@ int mdesig_mirror_add(const char *dir, const char *bundle, const char *key,
 	if ((rc = list_full(dir, &k, &n)))
 		return rc;
 	if (n && k[n - 1].version >= bi.version) {
-		rc = mdesig_fail("'%s' is version %" PRIu64 ", the mirror "
-				 "already has %" PRIu64, bundle, bi.version,
-				 k[n - 1].version);
+		rc = tool_fail("'%s' is version %" PRIu64 ", the mirror "
+			       "already has %" PRIu64, bundle, bi.version,
+			       k[n - 1].version);
 		free(k);
 		return rc;
 	}
@@ -221,7 +222,7 @@ int mdesig_mirror_add(const char *dir, const char *bundle, const char *key,
 			 ".mdb", dir, k[i].version, bi.version);
 		if (mde_bundle_diff(k[i].path, dst, key, sub, err,
 				    sizeof(err)) != MDE_OK)
-			rc = mdesig_fail("%s", err);
+			rc = tool_fail("%s", err);
 	}
 	free(k);
 	k = NULL;

@@ -7,17 +7,15 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "mdewatch_int.h"
 #include "output.h"
+#include "util.h"
 #include "banned.h"
 
 /* ------------------------------------------ a small JSON reader */
@@ -65,20 +63,12 @@ static void ws_skip(struct jp *j)
 static int hex4(const char *p, unsigned *out)
 {
 	unsigned v = 0;
-	int i;
+	int i, d;
 
 	for (i = 0; i < 4; i++) {
-		char c = p[i];
-
-		v <<= 4;
-		if (c >= '0' && c <= '9')
-			v |= (unsigned)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			v |= (unsigned)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			v |= (unsigned)(c - 'A' + 10);
-		else
+		if ((d = tool_hexval((unsigned char)p[i])) < 0)
 			return -1;
+		v = v << 4 | (unsigned)d;
 	}
 	*out = v;
 	return 0;
@@ -291,48 +281,44 @@ static const char *jstrv(const struct jv *o, const char *key)
 	return v && v->t == J_STR ? v->s : "";
 }
 
+/* A stats file larger than this is not one. */
+#define STATS_MAX (64u << 20)
+
 /* Reads and parses a whole file; -1 with a message on failure. */
 static int load_json(const char *path, struct jv *root)
 {
 	FILE *fp = fopen(path, "re");
-	char *buf = NULL;
-	size_t cap = 0, len = 0, r;
+	struct tool_buf b = { 0 };
+	char chunk[65536];
+	size_t r;
 	struct jp j;
 	int rc = -1;
 
 	if (!fp) {
-		fprintf(stderr, "mdewatch: cannot read the stats file '%s': "
-			"%s\n", path, strerror(errno));
+		tool_warn("cannot read the stats file '%s': %s", path,
+			  strerror(errno));
 		return -1;
 	}
-	do {
-		if (cap - len < 65536) {
-			char *nb = cap < (64u << 20) ? realloc(buf, cap + 65537)
-						     : NULL;
-
-			if (!nb) {
-				fprintf(stderr, "mdewatch: '%s' is too large "
-					"for a stats file\n", path);
-				goto out;
-			}
-			buf = nb;
-			cap += 65536;
-		}
-		r = fread(buf + len, 1, cap - len, fp);
-		len += r;
-	} while (r > 0);
-	buf[len] = '\0';
-	j.p = buf;
-	j.end = buf + len;
+	/* a NUL at the end even of an empty file: strtod stops there */
+	if (tool_buf_put(&b, "", 0) < 0)
+		goto big;
+	while ((r = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		if (b.len + r > STATS_MAX || tool_buf_put(&b, chunk, r) < 0)
+			goto big;
+	j.p = b.p;
+	j.end = b.p + b.len;
 	if (parse_val(&j, root, 0) < 0 || root->t != J_OBJ) {
 		jv_free(root);
-		fprintf(stderr, "mdewatch: '%s' is not a stats file of "
-			"mdewatch (bad JSON)\n", path);
+		tool_warn("'%s' is not a stats file of mdewatch (bad JSON)",
+			  path);
 		goto out;
 	}
 	rc = 0;
+	goto out;
+big:
+	tool_warn("'%s' is too large for a stats file", path);
 out:
-	free(buf);
+	tool_buf_free(&b);
 	fclose(fp);
 	return rc;
 }
@@ -425,8 +411,7 @@ int cmd_stats(const struct wopts *o)
 	pr = malloc((n + 1) * sizeof(*pr));
 	if (!pr) {
 		jv_free(&root);
-		fprintf(stderr, "mdewatch: out of memory\n");
-		return 2;
+		return tool_fail("out of memory");
 	}
 	for (i = 0; i < n; i++)
 		pr[i] = &procs->v[i];
@@ -450,27 +435,6 @@ int cmd_stats(const struct wopts *o)
 
 /* ------------------------------------------------------ --status */
 
-/* The pid in the pidfile when the daemon that wrote it still holds its
- * lock (and the pid exists); 0 when none runs, -1 for a stale file. */
-static pid_t running_pid(const char *pidfile)
-{
-	char buf[32];
-	pid_t pid;
-	int fd = open(pidfile, O_RDONLY | O_CLOEXEC), held;
-	ssize_t n;
-
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	buf[n > 0 ? n : 0] = '\0';
-	pid = (pid_t)strtol(buf, NULL, 10);
-	held = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
-	close(fd);
-	if (pid > 0 && held && (kill(pid, 0) == 0 || errno == EPERM))
-		return pid;
-	return -1;
-}
-
 static void jprint_str(const char *prefix, const char *s)
 {
 	fputs(prefix, stdout);
@@ -479,7 +443,7 @@ static void jprint_str(const char *prefix, const char *s)
 
 int cmd_status(const struct wopts *o)
 {
-	pid_t pid = running_pid(o->pidfile);
+	pid_t pid = tool_pidfile_pid(o->pidfile);
 	struct jv root = { 0 };
 	const struct jv *paths, *c;
 	int have = 0;

@@ -2,14 +2,17 @@
 /*
  * mdewatch_int.h - state shared by the files of mdewatch(8), the
  * real-time protection daemon:
- *   mdewatch.c        options, start-up, marks, signals, shutdown
- *   mdewatch_scan.c   the event readers, scan workers, background scans,
- *                     deadlines, the kernel cache and definitions reloads
- *   mdewatch_cache.c  the in-memory verdict cache
- *   mdewatch_log.c    log lines (stderr and JSON Lines), rate limits,
- *                     the sd_notify protocol
- *   mdewatch_stats.c  per-process statistics and the stats file
- *   mdewatch_cmd.c    --stats and --status, which read the stats file
+ *   mdewatch.c          main, the daemon's life: pidfile, signals, the
+ *                       statistics and store checks, shutdown
+ *   mdewatch_opts.c     the option table: getopt, --help, mdescan.conf
+ *   mdewatch_fs.c       the filesystems refused unless --allow-fs
+ *   mdewatch_defs.c     definitions and engines made from the options
+ *   mdewatch_cache.c    the in-memory verdict cache
+ *   mdewatch_log.c      log lines (stderr and JSON Lines), rate limits,
+ *                       the sd_notify protocol
+ *   mdewatch_stats.c    per-process statistics and the stats file
+ *   mdewatch_cmd.c      --stats and --status, which read the stats file
+ *   the watcher's threads: mdewatch_watch.h lists their files
  */
 #ifndef MDEWATCH_INT_H
 #define MDEWATCH_INT_H
@@ -32,8 +35,13 @@ enum { MODE_AUDIT, MODE_BLOCK };
 enum { GATE_OPEN, GATE_READ };
 #define GATE_NAME(g) ((g) == GATE_READ ? "read" : "open")
 enum { SORT_SCANS, SORT_TIME, SORT_DENIED };
+/* what the command line asks for besides the daemon */
+enum { CMD_STATS = 1, CMD_STATUS = 2 };
 
-/* Everything the command line sets (mdewatch.c parses it). */
+#define DEF_PIDFILE "/run/mdewatch/mdewatch.pid"
+#define DEF_STATS "/run/mdewatch/stats.json"
+
+/* Everything the command line sets (mdewatch_opts.c parses it). */
 struct wopts {
 	int mode;            /* MODE_* */
 	int gate;            /* GATE_*, block mode */
@@ -69,6 +77,7 @@ struct wopts {
 	const char *ready_file;
 	const char *stats_file;
 	/* --stats / --status */
+	int cmd;             /* CMD_*, 0: the daemon */
 	int64_t top;
 	int sort;
 	int json;
@@ -223,43 +232,72 @@ void lru_clear(void);
 /* Nanoseconds of a timespec. */
 int64_t ts_ns(const struct timespec *t);
 
-/* ---------------------------------------------------------- scanning */
+/* ----------------------------------------------------------- options */
+
+/* Sets o from mdescan.conf, then the command line; exits 0 after
+ * --help and --version, 2 (with the usage) on a bad option. */
+void opts_parse(int argc, char **argv, struct wopts *o);
+
+/* Frees what opts_parse() allocated in o. */
+void opts_free(struct wopts *o);
+
+/* Exits 2 with the reason when a --path is on a pseudo, network or FUSE
+ * filesystem that --allow-fs does not name. */
+void fs_check(const struct wopts *o);
+
+/* ------------------------------------------------------- definitions */
 
 /* Makes compiled definitions and an engine configured from o, without
  * the scan cache; in block mode also *ebg, the same without a scan cache
  * ever, for background scans (else NULL).  Returns 0, or -1 with the
  * reason logged. */
-typedef int (*build_fn)(const struct wopts *o, mde_defs **defs,
-			mde_engine **e, mde_engine **ebg);
+int defs_build(const struct wopts *o, mde_defs **defs, mde_engine **e,
+	       mde_engine **ebg);
 
 /* Gives e the scan cache of o; returns 1 if it has one now. */
-typedef int (*attach_fn)(const struct wopts *o, mde_engine *e);
+int defs_attach(const struct wopts *o, mde_engine *e);
 
-/* Starts the workers, the deadline thread and the reader on the
- * fanotify group fan, and in block mode the reader of close events on
- * the group fanw (-1: none); marks come after.  defs, e and ebg (see
- * build_fn) become the watcher's.  Returns 0, or -1 with the reason
- * logged. */
-int watch_start(const struct wopts *o, int fan, int fanw, mde_defs *defs,
-		mde_engine *e, mde_engine *ebg, build_fn build,
-		attach_fn attach);
-
-/* Tells systemd the watcher is ready (all marks are in place). */
-void watch_ready(void);
+/* Without -d: when the store's current bundle is another than the one
+ * loaded last (an update or a rollback), a reload like SIGHUP's. */
+void defs_check_store(const struct wopts *o);
 
 /* Builds new definitions in the background and swaps them in; events
  * are answered with the old ones meanwhile.  cause ("SIGHUP", ...) goes
  * to the log.  A no-op while a reload is under way: returns 0 then,
- * else 1. */
-int watch_reload(const char *cause);
+ * else 1.  (mdewatch_gen.c) */
+int gen_reload(const char *cause);
 
 /* The definitions version in use, copied to buf (33 bytes). */
-void watch_defs_version(char *buf, size_t len);
+void gen_version(char *buf, size_t len);
+
+/* ------------------------------------------------------- the watcher */
+
+/* Starts the workers, the deadline thread and the reader on the
+ * fanotify group fan, and in block mode the reader of close events on
+ * the group fanw (-1: none); marks come after.  defs, e and ebg (see
+ * defs_build) become the watcher's.  Returns 0, or -1 with the reason
+ * logged. */
+int watch_start(const struct wopts *o, int fan, int fanw, mde_defs *defs,
+		mde_engine *e, mde_engine *ebg);
+
+/* Tells systemd the watcher is ready, with what ("watching",
+ * "reloaded", ...) in its status line. */
+void watch_ready(const char *what);
 
 /* Stops reading, answers every pending permission event ALLOW, stops the
  * threads (waiting a bounded time for running scans), closes the group.
  * Returns 1 when every thread has ended and memory was freed. */
 int watch_stop(void);
+
+/* The group of the events to answer (block mode) or to scan (audit);
+ * with closes, block mode's group of close events.  Exits 2 with the
+ * reason on failure.  (mdewatch_fan.c) */
+int fan_open_group(const struct wopts *o, int closes);
+
+/* Marks every path; returns 1 if exec events are in the mask.  In
+ * block mode close events go to the group fanw.  Exits 2 with the
+ * reason on failure. */
+int fan_mark_paths(const struct wopts *o, int fan, int fanw);
 
 /* Monotonic nanoseconds. */
 uint64_t now_ns(void);

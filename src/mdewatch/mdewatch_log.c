@@ -29,6 +29,7 @@
 
 #include "mdewatch_int.h"
 #include "output.h"
+#include "util.h"
 #include "banned.h"
 
 static const char *const level_name[] = { "error", "warning", "info",
@@ -144,7 +145,7 @@ static void vline(int level, const char *suffix, const char *fmt,
 	if (L.journal)
 		n = snprintf(buf, sizeof(buf), "<%d>", level_prio[level]);
 	else
-		n = snprintf(buf, sizeof(buf), "mdewatch: %s: ",
+		n = snprintf(buf, sizeof(buf), "%s: %s: ", tool_name(),
 			     level_name[level]);
 	n += vsnprintf(buf + n, sizeof(buf) - (size_t)n, fmt, ap);
 	if ((size_t)n >= sizeof(buf) - 1)
