@@ -135,7 +135,9 @@ static int bid_tar(const uint8_t *b, size_t len)
 
 static int bid_cpio(const uint8_t *b, size_t len)
 {
-	return (at(b, len, 0, "07070", 5) && b[5] >= '1' && b[5] <= '7') ||
+	/* "07070" and the format digit: a 5-byte file has no b[5] */
+	return (at(b, len, 0, "07070", 5) && len > 5 && b[5] >= '1' &&
+		b[5] <= '7') ||
 			       (b[0] == 0xc7 && b[1] == 0x71) ||
 			       (b[0] == 0x71 && b[1] == 0xc7)
 		       ? MDE__BID_MAGIC

@@ -407,6 +407,20 @@ static void test_lzma_dictionary_limit(void **state)
 	assert_true(has_note(&r, "limit: lzma dictionary"));
 }
 
+/* "07070" with no sixth byte (found by fuzz_container): the cpio bid
+ * read b[5] past the end of a 5-byte file. */
+static void test_cpio_magic_cut_short(void **state)
+{
+	uint8_t *b = malloc(6);
+
+	(void)state;
+	assert_non_null(b);
+	memcpy(b, "070701", 6);
+	assert_int_equal(mde__arc_kind(b, 5, MDE_ARC_ALL), 0);
+	assert_int_equal(mde__arc_kind(b, 6, MDE_ARC_ALL), MDE_ARC_CPIO);
+	free(b);
+}
+
 /* The kinds are the table's rows: mdescan.h's constants, the names, and
  * bits that no kind has. */
 static void test_type_names(void **state)
@@ -506,6 +520,7 @@ int main(void)
 		cmocka_unit_test(test_names_as_stored),
 		cmocka_unit_test(test_zip_fallbacks),
 		cmocka_unit_test(test_lzma_dictionary_limit),
+		cmocka_unit_test(test_cpio_magic_cut_short),
 		cmocka_unit_test(test_type_names),
 		cmocka_unit_test(test_member_buffer),
 	};
