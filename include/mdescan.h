@@ -359,8 +359,10 @@ typedef enum mde_opt {
 				    read, to provoke races; default 0 */
 	/* The archive stage: containers are unpacked and every member runs
 	 * through all the stages.  ClamAV's defaults where it has one. */
-	MDE_OPT_ARCHIVE_TYPES,   /* MDE_ARC_* bits of the kinds opened;
-				    default MDE_ARC_ALL, 0 = stage off */
+	MDE_OPT_ARCHIVE_TYPES,   /* mask of the kinds opened (MDE_ARC_*,
+				    mde_archive_type()); default and
+				    MDE_ARC_ALL: every kind, 0 = stage
+				    off; another bit of no kind: invalid */
 	MDE_OPT_MAX_RECURSION,   /* containers within containers; default
 				    17 (ClamAV MaxRecursion) */
 	MDE_OPT_MAX_FILES,       /* members per container; default 10000
@@ -400,24 +402,43 @@ typedef enum mde_opt {
 				    across machines and runs; default 1 */
 } mde_opt;
 
-/* Container kinds of the archive stage (MDE_OPT_ARCHIVE_TYPES). */
-enum mde_arc_type {
-	MDE_ARC_TAR = 1u << 0,  MDE_ARC_CPIO = 1u << 1,
-	MDE_ARC_AR = 1u << 2,   MDE_ARC_RPM = 1u << 3,
-	MDE_ARC_7Z = 1u << 4,   MDE_ARC_RAR = 1u << 5,
-	MDE_ARC_CAB = 1u << 6,  MDE_ARC_ISO = 1u << 7,
-	MDE_ARC_XAR = 1u << 8,  MDE_ARC_LHA = 1u << 9,
-	MDE_ARC_ZIP = 1u << 10, MDE_ARC_GZIP = 1u << 11,
-	MDE_ARC_BZIP2 = 1u << 12, MDE_ARC_XZ = 1u << 13,
-	MDE_ARC_LZMA = 1u << 14, MDE_ARC_ZSTD = 1u << 15,
-	MDE_ARC_LZ4 = 1u << 16, MDE_ARC_COMPRESS = 1u << 17,
-	MDE_ARC_MAIL = 1u << 18, MDE_ARC_UPX = 1u << 19,
-	MDE_ARC_ALL = (1u << 20) - 1
-};
+/*
+ * Container kinds of the archive stage (MDE_OPT_ARCHIVE_TYPES): bit i of
+ * the mask is the i-th kind of the engine's handler table, named by
+ * mde_archive_type_name(i).  Kinds added later have no constant of their
+ * own: take their bit from mde_archive_type("name").  The constants below
+ * are those of the first twenty kinds, whose bits never change.
+ */
+#define MDE_ARC_TAR ((int64_t)1 << 0)
+#define MDE_ARC_CPIO ((int64_t)1 << 1)
+#define MDE_ARC_AR ((int64_t)1 << 2)
+#define MDE_ARC_RPM ((int64_t)1 << 3)
+#define MDE_ARC_7Z ((int64_t)1 << 4)
+#define MDE_ARC_RAR ((int64_t)1 << 5)
+#define MDE_ARC_CAB ((int64_t)1 << 6)
+#define MDE_ARC_ISO ((int64_t)1 << 7)
+#define MDE_ARC_XAR ((int64_t)1 << 8)
+#define MDE_ARC_LHA ((int64_t)1 << 9)
+#define MDE_ARC_ZIP ((int64_t)1 << 10)
+#define MDE_ARC_GZIP ((int64_t)1 << 11)
+#define MDE_ARC_BZIP2 ((int64_t)1 << 12)
+#define MDE_ARC_XZ ((int64_t)1 << 13)
+#define MDE_ARC_LZMA ((int64_t)1 << 14)
+#define MDE_ARC_ZSTD ((int64_t)1 << 15)
+#define MDE_ARC_LZ4 ((int64_t)1 << 16)
+#define MDE_ARC_COMPRESS ((int64_t)1 << 17)
+#define MDE_ARC_MAIL ((int64_t)1 << 18)
+#define MDE_ARC_UPX ((int64_t)1 << 19)
+/* Every kind this library opens, those added after this header too. */
+#define MDE_ARC_ALL INT64_MAX
 
-/* The MDE_ARC_* bit of a type name ("tar", "zip", "gzip", "mail", "upx",
+/* The bit of a container type name ("tar", "zip", "gzip", "mail", "upx",
  * ... as in mdescan(1)), or 0 when unknown. */
-unsigned mde_archive_type(const char *name);
+int64_t mde_archive_type(const char *name);
+
+/* The name of the kind of bit i (0, 1, ...: every i below the number of
+ * kinds has one), or NULL past the last.  Static storage. */
+const char *mde_archive_type_name(unsigned i);
 
 /* What to do about a heuristic finding (mdatp's threat type settings). */
 typedef enum mde_policy {

@@ -132,6 +132,7 @@ int mde_engine_set_opt(mde_engine *e, mde_opt opt, int64_t v)
 	if (e->running)
 		return MDE_ERR_STATE;
 	if (v < 0 || (opt != MDE_OPT_MAX_FILESIZE &&
+		      opt != MDE_OPT_ARCHIVE_TYPES &&
 		      opt != MDE_OPT_MAX_SCANSIZE &&
 		      opt != MDE_OPT_MAX_MEMBER_SIZE &&
 		      opt != MDE_OPT_BOMB_MIN_SIZE &&
@@ -149,9 +150,10 @@ int mde_engine_set_opt(mde_engine *e, mde_opt opt, int64_t v)
 	case MDE_OPT_ALL_MATCH: e->all_match = v != 0; break;
 	case MDE_OPT_TEST_DELAY_MS: e->test_delay_ms = (int)v; break;
 	case MDE_OPT_ARCHIVE_TYPES:
-		if (v & ~(int64_t)MDE_ARC_ALL)
+		/* MDE_ARC_ALL: every kind, also those of later versions */
+		if (v != MDE_ARC_ALL && ((uint64_t)v & ~mde__arc_all()))
 			goto bad;
-		e->arc.types = (unsigned)v;
+		e->arc.types = (uint64_t)v & mde__arc_all();
 		break;
 	case MDE_OPT_MAX_RECURSION: e->arc.max_recursion = (int)v; break;
 	case MDE_OPT_MAX_FILES: e->arc.max_files = v; break;
@@ -592,9 +594,4 @@ void mde_engine_progress(mde_engine *e, mde_summary *s, char *cur,
 		snprintf(cur, cur_len, "%s", e->cur);
 		pthread_mutex_unlock(&e->curlock);
 	}
-}
-
-unsigned mde_archive_type(const char *name)
-{
-	return name ? mde__arc_type_bit(name, strlen(name)) : 0;
 }

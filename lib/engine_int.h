@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 
 #include "cache.h"
-#include "container.h"
+#include "arc.h"
 #include "exclude.h"
 #include "mde_int.h"
 

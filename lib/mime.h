@@ -3,12 +3,13 @@
  * mime.h - mail messages and mailboxes, decoded into their parts.
  * Internal to libmde.
  *
- * The container stage asks mde__mail_detect() whether a file is mail and,
- * if so, has mde__mail_parts() hand it every part, decoded, through a
- * callback.  Nothing is written anywhere; the parts are scanned as they
- * come.  Input is taken as hostile: every walk is bounded by the limits
- * given, in time (linear in len times nesting depth) and in memory (about
- * len + max_decoded).
+ * The archive stage (arc_mail.c) asks mde__mail_detect() whether a file
+ * is mail and, if so, takes its parts, decoded, one at a time from an
+ * iterator (mde__mail_open/next/close); mde__mail_parts() hands them to a
+ * callback instead.  Nothing is written anywhere; the parts are scanned as
+ * they come, and only the part in hand is held in memory.  Input is taken
+ * as hostile: every walk is bounded by the limits given, in time (linear
+ * in len times nesting depth) and in memory (about len + max_decoded).
  */
 #ifndef MDE_MIME_H
 #define MDE_MIME_H
@@ -73,5 +74,32 @@ enum { MDE__MAIL_OK = 0, MDE__MAIL_LIMIT_PARTS = 1, MDE__MAIL_LIMIT_DEPTH = 2,
 int mde__mail_parts(const uint8_t *buf, size_t len, int kind,
 		    const mde__mail_limits *lim, mde__mail_part_fn fn,
 		    void *ctx, const char **why);
+
+/* The same walk, one part per call. */
+typedef struct mde__mail_iter mde__mail_iter;
+
+/* A part: name and data as for mde__mail_part_fn, valid until the next
+ * call of mde__mail_next() or mde__mail_close(). */
+typedef struct mde__mail_part {
+	const char *name;
+	const uint8_t *data;
+	size_t len;
+} mde__mail_part;
+
+/* Starts a walk of buf (kept, not copied: it must outlive the iterator)
+ * as mde__mail_parts() would; NULL when out of memory.  lim as there. */
+mde__mail_iter *mde__mail_open(const uint8_t *buf, size_t len, int kind,
+			       const mde__mail_limits *lim);
+
+/* The next part in *part: 1, or 0 at the end of the walk, whatever ended
+ * it (see mde__mail_status). */
+int mde__mail_next(mde__mail_iter *it, mde__mail_part *part);
+
+/* Once mde__mail_next() returned 0: MDE__MAIL_OK or the limit or problem
+ * that ended the walk, with *why (may be NULL) as for mde__mail_parts. */
+int mde__mail_status(const mde__mail_iter *it, const char **why);
+
+/* Ends the walk; NULL is fine. */
+void mde__mail_close(mde__mail_iter *it);
 
 #endif /* MDE_MIME_H */

@@ -568,7 +568,7 @@ static int stage_archive(struct file *f)
 {
 	mde_engine *e = f->w->e;
 	struct file *top = f->top;
-	unsigned kind;
+	uint64_t kind;
 
 	if (!e->arc.types || top->bud.stop)
 		return MDE_OK;

@@ -31,9 +31,13 @@ typedef struct mde__upx_info {
 int mde__upx_detect(const uint8_t *buf, size_t len, mde__upx_info *info);
 
 /* Status of mde__upx_unpack. */
-enum { MDE__UPX_OK = 0, MDE__UPX_UNSUPPORTED = 1 /* method/format we do not unpack (LZMA...) */,
-       MDE__UPX_DAMAGED = 2 /* corrupt or truncated */,
-       MDE__UPX_LIMIT = 3 /* output would exceed max_out */, MDE__UPX_NOMEM = -1 };
+enum {
+	MDE__UPX_OK = 0,
+	MDE__UPX_UNSUPPORTED = 1, /* method/format we do not unpack (LZMA) */
+	MDE__UPX_DAMAGED = 2,     /* corrupt or truncated */
+	MDE__UPX_LIMIT = 3,       /* output would exceed max_out */
+	MDE__UPX_NOMEM = -1
+};
 
 /* Unpacks into a malloc'd buffer: the decompressed blocks (ELF) or the
  * decompressed UPX1 contents (PE) concatenated in order, with the x86

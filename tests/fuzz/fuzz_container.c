@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "container.h"
+#include "arc.h"
 
 static const mde__arc_limits lim = {
 	MDE_ARC_ALL, 4, 200, 8 << 20, 4 << 20, 100, 1 << 20,

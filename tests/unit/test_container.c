@@ -20,7 +20,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-#include "container.h"
+#include "arc.h"
 
 /* ------------------------------------------------------------ builders */
 
@@ -407,6 +407,108 @@ static void test_lzma_dictionary_limit(void **state)
 	assert_true(has_note(&r, "limit: lzma dictionary"));
 }
 
+/* "07070" with no sixth byte (found by fuzz_container): the cpio bid
+ * read b[5] past the end of a 5-byte file. */
+static void test_cpio_magic_cut_short(void **state)
+{
+	uint8_t *b = malloc(6);
+
+	(void)state;
+	assert_non_null(b);
+	memcpy(b, "070701", 6);
+	assert_int_equal(mde__arc_kind(b, 5, MDE_ARC_ALL), 0);
+	assert_int_equal(mde__arc_kind(b, 6, MDE_ARC_ALL), MDE_ARC_CPIO);
+	free(b);
+}
+
+/* The kinds are the table's rows: mdescan.h's constants, the names, and
+ * bits that no kind has. */
+static void test_type_names(void **state)
+{
+	static const struct {
+		const char *name;
+		int64_t bit;
+	} t[] = {
+		{ "tar", MDE_ARC_TAR },     { "cpio", MDE_ARC_CPIO },
+		{ "ar", MDE_ARC_AR },       { "rpm", MDE_ARC_RPM },
+		{ "7z", MDE_ARC_7Z },       { "rar", MDE_ARC_RAR },
+		{ "cab", MDE_ARC_CAB },     { "iso", MDE_ARC_ISO },
+		{ "xar", MDE_ARC_XAR },     { "lha", MDE_ARC_LHA },
+		{ "zip", MDE_ARC_ZIP },     { "gzip", MDE_ARC_GZIP },
+		{ "bzip2", MDE_ARC_BZIP2 }, { "xz", MDE_ARC_XZ },
+		{ "lzma", MDE_ARC_LZMA },   { "zstd", MDE_ARC_ZSTD },
+		{ "lz4", MDE_ARC_LZ4 },     { "compress", MDE_ARC_COMPRESS },
+		{ "mail", MDE_ARC_MAIL },   { "upx", MDE_ARC_UPX },
+	};
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		assert_int_equal(mde_archive_type(t[i].name), t[i].bit);
+		assert_string_equal(mde_archive_type_name(i), t[i].name);
+	}
+	for (i = 0; mde_archive_type_name(i); i++)
+		assert_int_equal(mde_archive_type(mde_archive_type_name(i)),
+				 (int64_t)1 << i);
+	assert_int_equal(mde__arc_all(), ((uint64_t)1 << i) - 1);
+	assert_int_equal(mde_archive_type("tar,zip"), 0);
+	assert_int_equal(mde_archive_type(""), 0);
+	assert_int_equal(mde_archive_type(NULL), 0);
+}
+
+/* The member buffer every handler writes to: the member limit skips, the
+ * file's budget and the ratio stop, the data and its name come out. */
+static void test_member_buffer(void **state)
+{
+	static uint8_t big[200000];
+	static const uint8_t packed[1000];
+	mde__arc_limits l = limits();
+	mde__arc_budget b = { 0 };
+	struct rec r = { 0 };
+	mde__arc_in in = { 0 };
+	mde__arc_member m;
+
+	(void)state;
+	in.buf = packed;
+	in.len = sizeof(packed);
+	in.lim = &l;
+	in.bud = &b;
+	in.ops = &ops;
+	in.ctx = &r;
+	b.left = 1 << 20;
+	l.max_member_size = 100000;
+	assert_int_equal(mde__arc_out_begin(&in, "a", 6), MDE__ARC_OK);
+	assert_int_equal(mde__arc_out_put(&in, "hello\n", 6), MDE__ARC_OK);
+	mde__arc_out_member(&in, &m);
+	assert_string_equal(m.name, "a");
+	assert_int_equal(m.len, 6);
+	assert_memory_equal(m.data, "hello\n", 6);
+	/* declared too big: skipped before a byte is decoded */
+	assert_int_equal(mde__arc_out_begin(&in, "b", 150000), MDE__ARC_SKIP);
+	/* not declared: skipped once it passes the limit */
+	assert_int_equal(mde__arc_out_begin(&in, "c", -1), MDE__ARC_OK);
+	assert_int_equal(mde__arc_out_put(&in, big, sizeof(big)),
+			 MDE__ARC_SKIP);
+	assert_true(has_note(&r, "b: limit: max-member-size"));
+	assert_true(has_note(&r, "c: limit: max-member-size"));
+	assert_false(b.stop);
+	/* past the file's budget: the whole file stops */
+	b.left = 1000;
+	assert_int_equal(mde__arc_out_begin(&in, "d", -1), MDE__ARC_OK);
+	assert_int_equal(mde__arc_out_put(&in, big, 5000), MDE__ARC_STOP);
+	assert_true(has_note(&r, "d: limit: max-scansize"));
+	assert_true(b.stop);
+	/* 1000 bytes that unpack to 90000 and more: a bomb at 50:1 */
+	b.stop = 0;
+	b.left = 1 << 20;
+	l.max_ratio = 50;
+	l.bomb_min_size = 50000;
+	assert_int_equal(mde__arc_out_begin(&in, "e", -1), MDE__ARC_OK);
+	assert_int_equal(mde__arc_out_put(&in, big, 90000), MDE__ARC_STOP);
+	assert_int_equal(r.bombs, 1);
+	free(in.out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -418,6 +520,9 @@ int main(void)
 		cmocka_unit_test(test_names_as_stored),
 		cmocka_unit_test(test_zip_fallbacks),
 		cmocka_unit_test(test_lzma_dictionary_limit),
+		cmocka_unit_test(test_cpio_magic_cut_short),
+		cmocka_unit_test(test_type_names),
+		cmocka_unit_test(test_member_buffer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
