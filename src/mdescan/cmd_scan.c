@@ -25,14 +25,15 @@
 #include <unistd.h>
 
 #include "paths.h"
+#include "cmd.h"
 #include "defstore.h"
 #include "evidence.h"
-#include "health.h"
 #include "mdecfg.h"
 #include "mdelog.h"
 #include "mdescan.h"
 #include "output.h"
 #include "scanrec.h"
+#include "util.h"
 #include "vault.h"
 #include "banned.h"
 
@@ -290,21 +291,6 @@ static void usage(FILE *fp)
 	      fp);
 }
 
-static void die(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2), noreturn));
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("mdescan: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(2);
-}
-
 /*
  * --lock: one scan per lock file at a time (a cron job that would overlap
  * its previous run).  Held until exit; the kernel drops it even after a
@@ -315,43 +301,10 @@ static void take_lock(const char *path)
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 
 	if (fd < 0)
-		die("cannot open lock file '%s': %s", path, strerror(errno));
+		tool_die("cannot open lock file '%s': %s", path, strerror(errno));
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0)
-		die("another scan holds '%s' (%s): not starting", path,
+		tool_die("another scan holds '%s' (%s): not starting", path,
 		    errno == EWOULDBLOCK ? "locked" : strerror(errno));
-}
-
-/*
- * The verbs: `mdescan definitions ...`, `scan list`, `threat list|get`,
- * `threat quarantine ...`.  Anything else is a scan, so a directory named
- * like a verb is scanned as ./scan.  1 when argv was a verb (its exit
- * status in *status).
- */
-static int subcommand(int argc, char **argv, int *status)
-{
-	const char *v = argv[1], *w = argc > 2 ? argv[2] : "";
-
-	if (!strcmp(v, "definitions"))
-		*status = cmd_definitions(argc - 1, argv + 1);
-	else if (!strcmp(v, "threat") && !strcmp(w, "allowed"))
-		*status = cmd_allowed(argc - 2, argv + 2);
-	else if (!strcmp(v, "threat") && !strcmp(w, "quarantine")) {
-		quarantine_state_hook = scanrec_quarantine_state;
-		*status = cmd_quarantine(argc - 3, argv + 3);
-	}
-	else if ((!strcmp(v, "scan") && !strcmp(w, "list")) ||
-		 (!strcmp(v, "threat") && (!strcmp(w, "list") ||
-					   !strcmp(w, "get"))))
-		*status = cmd_history(argc - 1, argv + 1);
-	else if (!strcmp(v, "exclusion"))
-		*status = cmd_exclusion(argc - 1, argv + 1);
-	else if (!strcmp(v, "health"))
-		*status = cmd_health(argc - 1, argv + 1);
-	else if (!strcmp(v, "diagnostic"))
-		*status = cmd_diagnostic(argc - 1, argv + 1);
-	else
-		return 0;
-	return 1;
 }
 
 /* A bad option value: the reason, then the usage, exit 2. */
@@ -484,7 +437,7 @@ static void add_excl(struct opts *o, mde_excl_kind k, const char *p)
 	struct excl *n = realloc(o->excl, (o->nexcl + 1) * sizeof(*n));
 
 	if (!n)
-		die("%s", "out of memory");
+		tool_die("%s", "out of memory");
 	o->excl = n;
 	o->excl[o->nexcl].kind = k;
 	o->excl[o->nexcl++].pattern = p;
@@ -512,7 +465,7 @@ static int cfg_add(void *ctx, const struct mdecfg_val *v)
 		add_excl(o, MDE_EXCL_EXT, v->value);
 	else if (!(o->allow = realloc(o->allow, (o->nallow + 1) *
 						sizeof(*o->allow))))
-		die("%s", "out of memory");
+		tool_die("%s", "out of memory");
 	else
 		o->allow[o->nallow++] = v->value;
 	return 0;
@@ -533,7 +486,7 @@ static void apply_config(int argc, char **argv, struct opts *o)
 	cfg = mdecfg_load(path ? path : mdecfg_default_path(), !path, err,
 			  sizeof(err));
 	if (!cfg)
-		die("configuration: %s", err);
+		tool_die("configuration: %s", err);
 	if (mdecfg_get_int(cfg, "threads", &n))
 		o->threads = (int)n;
 	cfg_int("max_filesize", &o->max_filesize);
@@ -636,7 +589,7 @@ static void check_writes(const struct opts *o, int argc, char **argv)
 		if (!outs[i])
 			continue;
 		if (o->root && lies_under(outs[i], o->root))
-			die("--forensic: '%s' is inside --root %s: nothing is "
+			tool_die("--forensic: '%s' is inside --root %s: nothing is "
 			    "written into the evidence", outs[i], o->root);
 		for (a = optind; !o->root && a < argc; a++) {
 			char *top = realpath(argv[a], NULL);
@@ -644,7 +597,7 @@ static void check_writes(const struct opts *o, int argc, char **argv)
 
 			free(top);
 			if (in)
-				die("--forensic: '%s' is inside the scanned "
+				tool_die("--forensic: '%s' is inside the scanned "
 				    "%s: nothing is written into the evidence",
 				    outs[i], argv[a]);
 		}
@@ -676,7 +629,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	apply_config(argc, argv, o);
 	o->dbs = calloc((size_t)argc, sizeof(*o->dbs));
 	if (!o->dbs)
-		die("%s", "out of memory");
+		tool_die("%s", "out of memory");
 	while ((c = getopt_long(argc, argv, "d:hij:Vz", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': o->dbs[o->ndbs++] = optarg; break;
@@ -785,7 +738,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			o->allow = realloc(o->allow, (o->nallow + 1) *
 						     sizeof(*o->allow));
 			if (!o->allow)
-				die("%s", "out of memory");
+				tool_die("%s", "out of memory");
 			o->allow[o->nallow++] = optarg;
 			break;
 		case OPT_ECS: o->ev.ecs = optarg; break;
@@ -796,7 +749,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			free(o->root);
 			o->root = realpath(optarg, NULL);
 			if (!o->root)
-				die("--root '%s': %s", optarg, strerror(errno));
+				tool_die("--root '%s': %s", optarg, strerror(errno));
 			break;
 		case OPT_MIN_SCORE:
 			o->ev.min_score = parse_num(optarg, "--min-score", 0);
@@ -827,14 +780,14 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		}
 	}
 	if (o->quick + o->full > 1)
-		die("%s", "--quick and --full exclude each other");
+		tool_die("%s", "--quick and --full exclude each other");
 	/* evidence is read, never changed: no action, no cache entry, and
 	 * no symbolic link followed out of it */
 	if (o->forensic && o->action != SCAN_ACT_REPORT)
-		die("%s", "--action is refused with --forensic: evidence is "
+		tool_die("%s", "--action is refused with --forensic: evidence is "
 		    "never changed");
 	if (o->forensic && o->follow && !o->root)
-		die("%s", "--follow-symlinks is refused with --forensic "
+		tool_die("%s", "--follow-symlinks is refused with --forensic "
 		    "unless --root is given: a link could lead out of the "
 		    "evidence");
 	if (o->forensic)
@@ -842,10 +795,10 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	if (o->forensic)
 		check_writes(o, argc, argv);
 	if (o->root && o->quick)
-		die("%s", "--quick scans this machine's own locations; with "
+		tool_die("%s", "--quick scans this machine's own locations; with "
 		    "--root name the paths inside the image");
 	if (o->ev.notice > o->ev.warning || o->ev.warning > o->ev.alert)
-		die("score levels must rise: score_notice (%lld) <= "
+		tool_die("score levels must rise: score_notice (%lld) <= "
 		    "score_warning (%lld) <= score_alert (%lld)",
 		    (long long)o->ev.notice, (long long)o->ev.warning,
 		    (long long)o->ev.alert);
@@ -903,7 +856,7 @@ static mde_defs *load_defs(const struct opts *o)
 	int rc = MDE_OK;
 
 	if (!defs)
-		die("%s", "out of memory");
+		tool_die("%s", "out of memory");
 	mde_defs_set_diag(defs, diag, NULL);
 	mde_defs_set_preselect(defs, !o->no_preselect);
 	mde_defs_set_prefilter(defs, !o->no_prefilter);
@@ -919,11 +872,11 @@ static mde_defs *load_defs(const struct opts *o)
 	if (rc == MDE_OK)
 		rc = mde_defs_compile(defs);
 	if (rc != MDE_OK)
-		die("cannot load definitions: %s", *mde_defs_error(defs)
+		tool_die("cannot load definitions: %s", *mde_defs_error(defs)
 				? mde_defs_error(defs) : mde_status_str(rc));
 	mde_defs_get_stats(defs, &st);
 	if (st.hash_sigs + st.byte_sigs + st.yara_rules + st.iocs == 0)
-		die("%s", "no usable signatures in the definitions given");
+		tool_die("%s", "no usable signatures in the definitions given");
 	return defs;
 }
 
@@ -1035,7 +988,7 @@ static void configure(mde_engine *e, const struct opts *o)
 	mde_engine_set_opt(e, MDE_OPT_PUA_POLICY, o->pua);
 	for (i = 0; i < o->nallow; i++)
 		if (mde_engine_allow(e, o->allow[i]) != MDE_OK)
-			die("--allow: invalid threat name '%s'", o->allow[i]);
+			tool_die("--allow: invalid threat name '%s'", o->allow[i]);
 	mde_engine_set_opt(e, MDE_OPT_FOLLOW_SYMLINKS, o->follow);
 	mde_engine_set_opt(e, MDE_OPT_ONE_FS, o->one_fs);
 	mde_engine_set_opt(e, MDE_OPT_SKIP_SPECIAL_FS, o->full && !o->all_fs);
@@ -1050,10 +1003,10 @@ static void configure(mde_engine *e, const struct opts *o)
 	if (o->shard_n &&
 	    (mde_engine_set_opt(e, MDE_OPT_SHARD_COUNT, o->shard_n) != MDE_OK ||
 	     mde_engine_set_opt(e, MDE_OPT_SHARD_INDEX, o->shard_k) != MDE_OK))
-		die("--shard %lld/%lld: %s", (long long)o->shard_k,
+		tool_die("--shard %lld/%lld: %s", (long long)o->shard_k,
 		    (long long)o->shard_n, mde_engine_error(e));
 	if (o->root && mde_engine_set_root(e, o->root) != MDE_OK)
-		die("--root %s: %s", o->root, mde_engine_error(e));
+		tool_die("--root %s: %s", o->root, mde_engine_error(e));
 	if (getenv("MDESCAN_TEST_DELAY_MS"))
 		mde_engine_set_opt(e, MDE_OPT_TEST_DELAY_MS,
 				   strtol(getenv("MDESCAN_TEST_DELAY_MS"),
@@ -1061,7 +1014,7 @@ static void configure(mde_engine *e, const struct opts *o)
 	for (i = 0; i < o->nexcl; i++)
 		if (mde_engine_add_exclude(e, o->excl[i].kind,
 					   o->excl[i].pattern) != MDE_OK)
-			die("%s", mde_engine_error(e));
+			tool_die("%s", mde_engine_error(e));
 }
 
 /*
@@ -1149,7 +1102,7 @@ static void raise_fd_limit(void)
 	}
 }
 
-int main(int argc, char **argv)
+int cmd_scan(int argc, char **argv)
 {
 	struct opts o = { .keys = DEFSTORE_KEYS, .store = DEFSTORE_DIR,
 			  .qdir = VAULT_DEFAULT_DIR };
@@ -1161,8 +1114,6 @@ int main(int argc, char **argv)
 	pthread_t prog;
 	int rc, have_prog = 0, status;
 
-	if (argc > 1 && subcommand(argc, argv, &status))
-		return status;
 	parse_args(argc, argv, &o);
 	if (o.lock)
 		take_lock(o.lock);
@@ -1176,7 +1127,7 @@ int main(int argc, char **argv)
 	defs = load_defs(&o);
 	e = mde_engine_new(defs);
 	if (!e)
-		die("%s", "out of memory");
+		tool_die("%s", "out of memory");
 	configure(e, &o);
 	use_cache(e, &o);
 	r.fmt = out_find(o.json ? "json" : "text");
@@ -1196,7 +1147,7 @@ int main(int argc, char **argv)
 
 		r.x = evidence_open(&o.ev, on_scored, &r, err, sizeof(err));
 		if (!r.x)
-			die("%s", err);
+			tool_die("%s", err);
 	}
 	ro.db = o.history_db;
 	ro.no_history = o.no_history;
@@ -1218,7 +1169,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (mde_engine_begin(e, on_event, &r) != MDE_OK)
-		die("%s", mde_engine_error(e));
+		tool_die("%s", mde_engine_error(e));
 	if (isatty(STDERR_FILENO) &&
 	    pthread_create(&prog, NULL, progress_main, &r) == 0)
 		have_prog = 1;
