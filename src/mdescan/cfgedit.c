@@ -316,8 +316,8 @@ int cfgedit_edit(const struct cfgedit *o, const char *path)
 		return tool_fail("out of memory");
 	if (lock_config(&l, add) < 0) {
 		if (errno == ENOENT && !add)
-			rc = tool_fail("'%s' is not excluded (%s: no such file)",
-				       o->value, path);
+			rc = tool_fail("'%s' is not excluded (%s: no such "
+				       "file)", o->value, path);
 		else
 			rc = tool_fail("%s: %s", path, strerror(errno));
 		goto out;

@@ -101,7 +101,8 @@ static int read_tail(const char *path, struct buf *b)
 		lseek(fd, st.st_size - (off_t)MEMBER_CAP, SEEK_SET);
 		b->cut = 1;
 	}
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0 && b->b.len < MEMBER_CAP)
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0 &&
+	       b->b.len < MEMBER_CAP)
 		buf_add(b, chunk, (size_t)n);
 	close(fd);
 	return n < 0 ? -1 : 0;
@@ -264,8 +265,9 @@ static void add_command(struct diag *d, const char *name, char *const argv[])
 			strerror(errno));
 	} else {
 		if (rc != 0)
-			fprintf(d->notes, "%s: %s exited with status %d: %.*s\n",
-				name, argv[0], rc, (int)strcspn(why, "\n"), why);
+			fprintf(d->notes, "%s: %s exited with status %d: "
+				"%.*s\n", name, argv[0], rc,
+				(int)strcspn(why, "\n"), why);
 		add_mem(d, name, out.b.p ? out.b.p : "", out.b.len);
 	}
 	if (out.cut)

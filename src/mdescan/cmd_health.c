@@ -611,8 +611,8 @@ static int parse_days(const char *s, const char *opt, long *out)
 	errno = 0;
 	*out = strtol(s, &end, 10);
 	if (errno || end == s || *end || *out < 0 || *out > MAX_DAYS)
-		return tool_fail("%s: a number of days (0 to %ld), not '%s'", opt,
-				 MAX_DAYS, s);
+		return tool_fail("%s: a number of days (0 to %ld), not '%s'",
+				 opt, MAX_DAYS, s);
 	return 0;
 }
 
@@ -665,7 +665,8 @@ int health_parse(int argc, char **argv, struct health_opts *o, int diag)
 	if (rc == 1)
 		fputs(usage_text, stdout);
 	else if (!rc && optind != argc)
-		rc = tool_fail("%s: unexpected argument '%s'", verb, argv[optind]);
+		rc = tool_fail("%s: unexpected argument '%s'", verb,
+			       argv[optind]);
 	return rc;
 }
 

@@ -491,7 +491,8 @@ static int parse_loop(int argc, char **argv, const struct verb *v,
 			break;
 		case OPT_SCAN:
 			if (!v->is_list || strcmp(v->noun, "threat") != 0)
-				return tool_fail("--scan: only for threat list");
+				return tool_fail("--scan: only for threat "
+						 "list");
 			if (parse_id(optarg, 1, &o->scan) < 0)
 				return tool_fail("--scan: not a scan id");
 			break;

@@ -242,8 +242,8 @@ static int parse_opts(int argc, char **argv, struct qopts *o)
 			}
 			break;
 		default:
-			tool_warn("%s: unknown option, or its value missing: %s",
-				  argv[0], argv[optind - 1]);
+			tool_warn("%s: unknown option, or its value "
+				  "missing: %s", argv[0], argv[optind - 1]);
 			return -1;
 		}
 		o->given |= (unsigned)c;
