@@ -346,8 +346,8 @@ static int list_cb(void *ctx, const struct mdecfg_val *v)
 	struct lister *ls = ctx;
 
 	if (ls->json) {
-		fprintf(stdout, "%s{\"type\":\"%s\",\"key\":\"%s\",\"pattern\":",
-			ls->n++ ? ",\n" : "[\n", ls->kind->type, v->key->name);
+		printf("%s{\"type\":\"%s\",\"key\":\"%s\",\"pattern\":",
+		       ls->n++ ? ",\n" : "[\n", ls->kind->type, v->key->name);
 		out_json_str(stdout, v->value, strlen(v->value));
 		fputs(",\"file\":", stdout);
 		out_json_str(stdout, v->file, strlen(v->file));

@@ -295,7 +295,8 @@ static void add_health(struct diag *d, const struct health_opts *o)
 }
 
 /* This mdescan's own subcommands, their JSON kept as they print it. */
-static void add_self(struct diag *d, const struct health_opts *o, const char *self)
+static void add_self(struct diag *d, const struct health_opts *o,
+		     const char *self)
 {
 	char age[32], *def = NULL;
 	const char *db = o->history_db;
@@ -386,7 +387,8 @@ static void add_logs(struct diag *d)
 	globfree(&g);
 }
 
-static void collect(struct diag *d, const struct health_opts *o, const char *self)
+static void collect(struct diag *d, const struct health_opts *o,
+		    const char *self)
 {
 	char *notes = NULL;
 	size_t n = 0;

@@ -462,7 +462,8 @@ static void check_watch(const struct health_opts *o, struct report *r)
 
 /* ------------------------------------------------------------ history */
 
-static void scan_age(const struct health_opts *o, struct report *r, int64_t ok_ms)
+static void scan_age(const struct health_opts *o, struct report *r,
+		     int64_t ok_ms)
 {
 	int64_t age_ms = (int64_t)time(NULL) * 1000 - ok_ms;
 
@@ -658,7 +659,8 @@ int health_parse(int argc, char **argv, struct health_opts *o, int diag)
 	o->max_age = DEFSTORE_MAX_AGE_DAYS;
 	o->max_scan_age = HEALTH_MAX_SCAN_AGE_DAYS;
 	argv[0] = (char *)"mdescan"; /* getopt's messages start with it */
-	optind = 0; /* glibc: start afresh, mdescan's own options may have run */
+	/* glibc: start afresh, mdescan's own options may have run */
+	optind = 0;
 	while (!rc && (c = getopt_long(argc, argv, "h", longopts, NULL)) != -1)
 		rc = c == 'h' ? 1 : set_opt(o, c, diag);
 	argv[0] = verb;

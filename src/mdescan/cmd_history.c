@@ -512,7 +512,8 @@ static int parse_opts(int argc, char **argv, const struct verb *v,
 	int c;
 
 	argv[0] = (char *)"mdescan"; /* getopt's messages start with it */
-	optind = 0; /* glibc: start afresh, mdescan's own options may have run */
+	/* glibc: start afresh, mdescan's own options may have run */
+	optind = 0;
 	c = parse_loop(argc, argv, v, o);
 	argv[0] = verb;
 	if (c != 0)

@@ -68,7 +68,8 @@ static void iso_time(char *buf, size_t len, time_t t)
 {
 	struct tm tm;
 
-	if (!gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
+	if (!gmtime_r(&t, &tm) ||
+	    !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
 		snprintf(buf, len, "%lld", (long long)t);
 }
 
@@ -282,7 +283,8 @@ int cmd_quarantine(int argc, char **argv)
 	}
 	for (i = 0; longopts[i].name; i++)
 		if (longopts[i].val <= O_VAULT &&
-		    (o.given & ~(v->opts | O_VAULT) & (unsigned)longopts[i].val))
+		    (o.given & ~(v->opts | O_VAULT) &
+		     (unsigned)longopts[i].val))
 			return tool_fail("%s does not take --%s", v->name,
 					 longopts[i].name);
 	if (v->takes_id && optind < argc)
