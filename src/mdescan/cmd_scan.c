@@ -32,14 +32,13 @@
 /* State shared by the event callback and the progress thread. */
 struct run {
 	struct opts o;
-	const struct out_format *fmt;
-	struct out_opts oo;
 	pthread_mutex_t lock;
 	int progress_shown;
 	int progress_stop;
 	mde_engine *e;
 	struct scanrec *rec; /* history and actions */
-	struct evidence *x;  /* scores, levels, evidence outputs */
+	struct evidence *x;  /* scores, levels, the outputs */
+	const char *defs_version;
 };
 
 static mde_engine *volatile cancel_engine;
@@ -52,21 +51,17 @@ static void clear_progress(struct run *r)
 	}
 }
 
-/* An event to the screen, the history (and actions) and the log. */
-static void show(struct run *r, const mde_event *ev, long file_score,
-		 const char *level)
+/* An event the outputs had, to the history (and actions) and the log. */
+static void record(struct run *r, const mde_event *ev)
 {
-	r->oo.file_score = file_score;
-	r->oo.level = level;
-	r->fmt->event(stdout, &r->oo, ev);
 	scanrec_event(r->rec, ev);
 	mdelog_event(ev);
 }
 
 /* A finding evidence.c gives out once its file's total is known. */
-static void on_scored(void *ctx, const struct ev_scored *sf)
+static void on_scored(void *ctx, const struct out_event *e)
 {
-	show(ctx, sf->ev, sf->file_score, sf->level);
+	record(ctx, e->ev);
 }
 
 static void on_event(void *ctx, const mde_event *ev)
@@ -76,7 +71,7 @@ static void on_event(void *ctx, const mde_event *ev)
 	pthread_mutex_lock(&r->lock);
 	clear_progress(r);
 	if (evidence_event(r->x, ev))
-		show(r, ev, -1, NULL);
+		record(r, ev);
 	pthread_mutex_unlock(&r->lock);
 }
 
@@ -152,24 +147,23 @@ static const char *scan_type(const struct opts *o)
 	return o->quick ? "quick" : o->full ? "full" : "custom";
 }
 
-/* The screen's format and the evidence outputs. */
+/* The output files of the options, and the screen's format. */
 static void open_outputs(struct run *r, const mde_defs *defs)
 {
-	struct opts *o = &r->o;
+	struct ev_opts *ev = &r->o.ev;
 	char err[600];
 
-	r->fmt = out_find(o->json ? "json" : "text");
-	r->oo.infected_only = o->infected;
-	r->oo.summary = !o->no_summary;
-	r->oo.defs_version = mde_defs_version(defs);
-	r->oo.threads = o->threads > 0 ? (int)o->threads
+	r->defs_version = mde_defs_version(defs);
+	ev->infected_only = r->o.infected;
+	ev->summary = !r->o.no_summary;
+	ev->threads = r->o.threads > 0 ? (int)r->o.threads
 				       : (int)sysconf(_SC_NPROCESSORS_ONLN);
-	r->oo.file_score = -1;
-	r->oo.show_scores = o->forensic || o->ev.min_score > 0;
-	o->ev.defs_version = r->oo.defs_version;
-	o->ev.scan_type = scan_type(o);
-	o->ev.root = o->root;
-	r->x = evidence_open(&o->ev, on_scored, r, err, sizeof(err));
+	ev->show_scores = r->o.forensic || ev->min_score > 0;
+	ev->defs_version = r->defs_version;
+	ev->scan_type = scan_type(&r->o);
+	ev->root = r->o.root;
+	evidence_add_output(ev, r->o.json ? "json" : "text", NULL);
+	r->x = evidence_open(ev, on_scored, r, err, sizeof(err));
 	if (!r->x)
 		tool_die("%s", err);
 }
@@ -189,11 +183,10 @@ static void begin_records(struct run *r, char **paths, size_t n)
 	ro.type = o->quick ? HIST_QUICK : o->full ? HIST_FULL : HIST_CUSTOM;
 	ro.paths = (const char *const *)paths;
 	ro.npaths = n;
-	ro.defs_version = r->oo.defs_version;
+	ro.defs_version = r->defs_version;
 	r->rec = scanrec_begin(&ro);
 	mdelog_open((int)o->log_level, (int)o->log_target);
-	mdelog_scan_start(scan_type(o), r->oo.defs_version,
-			  scanrec_id(r->rec));
+	mdelog_scan_start(scan_type(o), r->defs_version, scanrec_id(r->rec));
 }
 
 /* Every start path: the PATHs, --files-from, --quick's, --full's "/"
@@ -258,14 +251,11 @@ static int finish(struct run *r, const mde_summary *s, int rc)
 	status = (r->o.ev.min_score ? evidence_reported(r->x) : s->findings)
 			 ? 1
 		 : (s->errors || s->cancelled || rc != MDE_OK) ? 2 : 0;
-	r->oo.below_min_score = evidence_below(r->x);
-	evidence_level_counts(r->x, r->oo.levels);
-	evidence_summary(r->x, s, status);
+	status = evidence_summary(r->x, s, status);
 	if (evidence_close(r->x, err, sizeof(err)) != 0) {
 		tool_warn("%s", err);
 		status = 2;
 	}
-	r->fmt->summary(stdout, &r->oo, s, status);
 	if (fflush(stdout) != 0 || ferror(stdout))
 		status = status ? status : 2;
 	scanrec_end(r->rec, s, rc != MDE_OK);

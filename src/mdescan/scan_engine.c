@@ -164,8 +164,8 @@ static void configure(mde_engine *e, const struct opts *o)
 	/* a total score is a sum: forensic triage wants every match */
 	mde_engine_set_opt(e, MDE_OPT_ALL_MATCH, o->allmatch || o->forensic);
 	mde_engine_set_opt(e, MDE_OPT_FILE_EVENTS, 1);
-	mde_engine_set_opt(e, MDE_OPT_FILE_HASHES, o->forensic ||
-				   o->ev.hashdeep || o->ev.bodyfile);
+	mde_engine_set_opt(e, MDE_OPT_FILE_HASHES,
+			   o->forensic || evidence_wants_hashes(&o->ev));
 	if (o->newer_than)
 		mde_engine_set_opt(e, MDE_OPT_NEWER_THAN, o->newer_than);
 	if (o->shard_n &&

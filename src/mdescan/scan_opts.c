@@ -295,6 +295,13 @@ static void set_shard(struct opts *o, const struct opt *r, const char *s)
 	o->shard_n = n;
 }
 
+/* --ecs FILE and the other outputs, named as their format (out.h) */
+static void set_output(struct opts *o, const struct opt *r, const char *s)
+{
+	if (evidence_add_output(&o->ev, r->name, s) < 0)
+		tool_die("--%s: no such output", r->name);
+}
+
 /* --config is read first, by apply_config() */
 static void no_op(struct opts *o, const struct opt *r, const char *s)
 {
@@ -344,8 +351,8 @@ static const struct opt opts_table[] = {
 	  .eopt = MDE_OPT_ARCHIVE_TYPES, .fn = set_types,
 	  .help = "containers to open: tar,cpio,ar,rpm,7z,rar,cab,iso,\n"
 		  "xar,lha,zip,gzip,bzip2,xz,lzma,zstd,lz4,compress,mail,upx" },
-	{ .name = "bodyfile", .arg = "FILE", .kind = OPT_STR,
-	  .off = AT(ev.bodyfile),
+	{ .name = "bodyfile", .arg = "FILE", .kind = OPT_FN,
+	  .fn = set_output,
 	  .help = "write a Sleuth Kit bodyfile of every file scanned" },
 	{ .name = "bomb-min-size", .arg = "SIZE", .kind = OPT_SIZE,
 	  .off = AT(bomb_min), .key = "bomb_min_size",
@@ -360,13 +367,13 @@ static const struct opt opts_table[] = {
 	{ .name = "cache-dir", .arg = "DIR", .kind = OPT_STR,
 	  .off = AT(cache_dir), .key = "cache_dir",
 	  .help = "scan cache location (default " MDE_CACHE_DIR " as root)" },
-	{ .name = "csv", .arg = "FILE", .kind = OPT_STR, .off = AT(ev.csv),
+	{ .name = "csv", .arg = "FILE", .kind = OPT_FN, .fn = set_output,
 	  .help = "write findings as CSV (RFC 4180)" },
 	{ .name = "database", .letter = 'd', .arg = "PATH", .kind = OPT_FN,
 	  .fn = add_db,
 	  .help = "definitions file or directory (repeatable; replaces "
 		  "built-ins)" },
-	{ .name = "ecs", .arg = "FILE", .kind = OPT_STR, .off = AT(ev.ecs),
+	{ .name = "ecs", .arg = "FILE", .kind = OPT_FN, .fn = set_output,
 	  .help = "append findings and the summary as ECS JSON Lines" },
 	{ .name = "exclude", .arg = "PATTERN", .kind = OPT_FN,
 	  .key = "exclude_path", .fn = excl_path,
@@ -388,8 +395,8 @@ static const struct opt opts_table[] = {
 		  "followed (but inside --root)" },
 	{ .name = "full", .kind = OPT_FLAG, .off = AT(full),
 	  .help = "scan / (skips /proc, /sys, /dev, network and FUSE)" },
-	{ .name = "hashdeep", .arg = "FILE", .kind = OPT_STR,
-	  .off = AT(ev.hashdeep),
+	{ .name = "hashdeep", .arg = "FILE", .kind = OPT_FN,
+	  .fn = set_output,
 	  .help = "write a hashdeep manifest of every file scanned" },
 	{ .name = "help", .letter = 'h', .kind = OPT_FN, .fn = show_help,
 	  .help = "show this help" },
@@ -692,13 +699,15 @@ static int lies_under(const char *path, const char *top)
 static void check_writes(const struct opts *o, int argc, char **argv,
 			 int first)
 {
-	const char *outs[] = { o->ev.ecs, o->ev.csv, o->ev.hashdeep,
-			       o->ev.bodyfile, o->lock,
-			       o->no_history ? NULL : o->history_db };
-	size_t i;
+	const char *outs[EV_MAX_OUTPUTS + 2];
+	size_t i, n = 0;
 	int a;
 
-	for (i = 0; i < sizeof(outs) / sizeof(outs[0]); i++) {
+	for (i = 0; i < o->ev.nout; i++)
+		outs[n++] = o->ev.out[i].path;
+	outs[n++] = o->lock;
+	outs[n++] = o->no_history ? NULL : o->history_db;
+	for (i = 0; i < n; i++) {
 		if (!outs[i])
 			continue;
 		if (o->root && lies_under(outs[i], o->root))
