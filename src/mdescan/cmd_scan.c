@@ -4,10 +4,10 @@
  * the exit status.
  *
  * The engine calls back on its workers, one event at a time; the events
- * go to the evidence (scores, held findings, the output files), the
- * screen, the history and the log under one lock, which the progress line
- * (a thread of its own, on a terminal) takes too.  Everything about
- * scanning itself lives in libmdescan (mdescan.h).
+ * go to the evidence (scores, held findings, every output: the screen's
+ * and the files), the history and the log under one lock, which the
+ * progress line (a thread of its own, on a terminal) takes too.
+ * Everything about scanning itself lives in libmdescan (mdescan.h).
  */
 #include "config.h"
 
@@ -270,7 +270,7 @@ int cmd_scan(int argc, char **argv)
 	mde_summary s;
 	mde_defs *defs;
 	size_t n;
-	int first, status;
+	int first, rc, status;
 
 	opts_parse(argc, argv, &r.o, &first);
 	n = (size_t)(argc - first);
@@ -279,7 +279,8 @@ int cmd_scan(int argc, char **argv)
 	r.e = scan_engine(defs, &r.o);
 	open_outputs(&r, defs);
 	begin_records(&r, argv + first, n);
-	status = finish(&r, &s, run(&r, argv + first, n, &s));
+	rc = run(&r, argv + first, n, &s);
+	status = finish(&r, &s, rc);
 	mde_engine_free(r.e);
 	mde_defs_free(defs);
 	opts_free(&r.o);

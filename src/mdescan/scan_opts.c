@@ -16,7 +16,7 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +24,6 @@
 
 #include "defstore.h"
 #include "mdecfg.h"
-#include "mdelog.h"
 #include "paths.h"
 #include "scan_opts.h"
 #include "scanrec.h"
