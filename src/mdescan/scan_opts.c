@@ -402,7 +402,7 @@ static const struct opt opts_table[] = {
 	{ .name = "history-db", .arg = "PATH", .kind = OPT_STR,
 	  .off = AT(history_db), .key = "history_db",
 	  .help = "scan and threat history (default " MDE_STATE_DIR
-		"/history.db)" },
+		  "/history.db)" },
 	{ .name = "infected", .letter = 'i', .kind = OPT_FLAG,
 	  .off = AT(infected),
 	  .help = "print only findings" },
