@@ -67,7 +67,4 @@ int fetch_url(const char *url, const char *dest, uint64_t max_bytes,
  * definitions_status of `definitions status` and `health`. */
 const char *definitions_state(const struct defstore_entry *e, long max_age);
 
-/* `mdescan definitions update|rollback|status` (cmd_definitions.c). */
-int cmd_definitions(int argc, char **argv);
-
 #endif

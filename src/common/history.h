@@ -189,8 +189,4 @@ int hist_last_scan(hist *h, int type, int status, hist_scan *out);
  */
 int64_t hist_purge(hist *h, int days);
 
-/* `mdescan scan list`, `threat list|get` (cmd_history.c): argv[0] is
- * "scan" or "threat", argv[1] the verb.  The exit status. */
-int cmd_history(int argc, char **argv);
-
 #endif

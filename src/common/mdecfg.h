@@ -148,15 +148,8 @@ char *mdecfg_format(const struct mdecfg_key *key, const char *value);
  * compared with repeated '/' collapsed, extensions without "*." or ".". */
 int mdecfg_same(const struct mdecfg_key *key, const char *a, const char *b);
 
-/* `mdescan exclusion add|remove|list` (cmd_exclusion.c): argv[0] is
- * "exclusion".  Returns the exit status, 0 or 2. */
 /* The FILE of a --config FILE (or --config=FILE) in argv, read before
  * the tool's getopt runs; NULL when none. */
 const char *mdecfg_path_from_args(int argc, char **argv);
-
-int cmd_exclusion(int argc, char **argv);
-
-/* `mdescan threat allowed add|remove|list` (cmd_exclusion.c). */
-int cmd_allowed(int argc, char **argv);
 
 #endif

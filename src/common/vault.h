@@ -171,15 +171,4 @@ int vault_export(const char *vault_dir, const char *id, const char *zip_path,
 int vault_purge(const char *vault_dir, time_t cutoff, size_t *removed,
 		char *err, size_t errlen);
 
-/*
- * The mdescan verb `threat quarantine list|restore|remove|export|purge`
- * (cmd_quarantine.c): argv[0] is the verb, options follow.  Returns the
- * exit status: 0 done, 2 error (a message on stderr).
- */
-int cmd_quarantine(int argc, char **argv);
-
-/* Called by cmd_quarantine() after a restore (removed 0), for the
- * history to follow; NULL (the default) for none. */
-extern void (*quarantine_state_hook)(const char *id, int removed);
-
 #endif

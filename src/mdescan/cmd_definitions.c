@@ -11,7 +11,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "cmd.h"
 #include "defstore.h"
+#include "output.h"
+#include "util.h"
 #include "banned.h"
 
 static const char usage_text[] =
@@ -62,11 +65,9 @@ static int parse(int argc, char **argv, struct dopts *o)
 		case 's': o->dir = optarg; break;
 		case 'a':
 			o->max_age = strtol(optarg, &end, 10);
-			if (*end || o->max_age < 1) {
-				fprintf(stderr, "mdescan: --max-age: a number "
-					"of days, not '%s'\n", optarg);
-				return 2;
-			}
+			if (*end || o->max_age < 1)
+				return tool_fail("--max-age: a number of "
+						 "days, not '%s'", optarg);
 			break;
 		default: return dusage();
 		}
@@ -84,11 +85,9 @@ static int do_update(const struct dopts *o)
 
 	if (!o->from)
 		return dusage();
-	if (defstore_update(&u, &changed, err, sizeof(err))) {
-		fprintf(stderr, "mdescan: definitions update from '%s' "
-			"refused: %s\n", o->from, err);
-		return 2;
-	}
+	if (defstore_update(&u, &changed, err, sizeof(err)))
+		return tool_fail("definitions update from '%s' refused: %s",
+				 o->from, err);
 	defstore_status(o->dir, &st);
 	printf("definitions %s: version %" PRIu64 " (%s)\n",
 	       changed ? "updated" : "already up to date", st.cur.bi.version,
@@ -101,11 +100,8 @@ static int do_rollback(const struct dopts *o)
 	struct defstore_status st;
 	char err[1024];
 
-	if (defstore_rollback(o->dir, o->keys, err, sizeof(err))) {
-		fprintf(stderr, "mdescan: definitions rollback refused: %s\n",
-			err);
-		return 2;
-	}
+	if (defstore_rollback(o->dir, o->keys, err, sizeof(err)))
+		return tool_fail("definitions rollback refused: %s", err);
 	defstore_status(o->dir, &st);
 	printf("definitions rolled back: version %" PRIu64 " (%s)\n",
 	       st.cur.bi.version, st.cur.path);
@@ -134,18 +130,10 @@ const char *definitions_state(const struct defstore_entry *e, long max_age)
 
 static void json_str(const char *k, const char *v, int comma)
 {
-	const unsigned char *p = (const unsigned char *)v;
-
-	printf("\"%s\":\"", k);
-	for (; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			printf("\\%c", *p);
-		else if (*p < 0x20)
-			printf("\\u%04x", *p);
-		else
-			putchar(*p);
-	}
-	printf("\"%s", comma ? "," : "");
+	printf("\"%s\":", k);
+	out_json_str(stdout, v, strlen(v));
+	if (comma)
+		putchar(',');
 }
 
 static void status_json(const struct defstore_status *st, const char *state,
@@ -212,9 +200,20 @@ static int do_status(const struct dopts *o)
 	return 0;
 }
 
+/* The verbs, sorted by name; each takes every option (parse()). */
+static const struct verb {
+	const char *name;
+	int (*run)(const struct dopts *o);
+} verbs[] = {
+	{ "rollback", do_rollback },
+	{ "status", do_status },
+	{ "update", do_update },
+};
+
 int cmd_definitions(int argc, char **argv)
 {
 	struct dopts o;
+	size_t i;
 	int rc;
 
 	if (argc < 2)
@@ -222,13 +221,9 @@ int cmd_definitions(int argc, char **argv)
 	rc = parse(argc - 1, argv + 1, &o);
 	if (rc)
 		return rc;
-	if (!strcmp(argv[1], "update"))
-		return do_update(&o);
-	if (!strcmp(argv[1], "rollback"))
-		return do_rollback(&o);
-	if (!strcmp(argv[1], "status"))
-		return do_status(&o);
-	fprintf(stderr, "mdescan: unknown definitions command '%s'\n",
-		argv[1]);
+	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (!strcmp(argv[1], verbs[i].name))
+			return verbs[i].run(&o);
+	tool_warn("unknown definitions command '%s'", argv[1]);
 	return dusage();
 }

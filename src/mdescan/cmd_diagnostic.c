@@ -27,8 +27,10 @@
 #include <unistd.h>
 
 #include "paths.h"
+#include "cmd.h"
 #include "health.h"
 #include "history.h"
+#include "util.h"
 #include "banned.h"
 
 extern char **environ;
@@ -36,26 +38,22 @@ extern char **environ;
 #define MEMBER_CAP (16u << 20)   /* bytes kept of one file or command */
 #define RUN_TIMEOUT_MS 30000
 
+/* A member's bytes, at most MEMBER_CAP of them. */
 struct buf {
-	char *p;
-	size_t n;
+	struct tool_buf b;
 	int cut; /* more than MEMBER_CAP came: the rest was dropped */
 };
 
+/* Out of memory drops the bytes: the member says less, the archive is
+ * still made. */
 static void buf_add(struct buf *b, const char *s, size_t n)
 {
-	char *p;
-
-	if (b->n + n > MEMBER_CAP) {
-		n = MEMBER_CAP - b->n;
+	if (b->b.len + n > MEMBER_CAP) {
+		n = MEMBER_CAP - b->b.len;
 		b->cut = 1;
 	}
-	if (!n || !(p = realloc(b->p, b->n + n + 1)))
-		return;
-	memcpy(p + b->n, s, n);
-	b->p = p;
-	b->n += n;
-	b->p[b->n] = '\0';
+	if (n)
+		tool_buf_put(&b->b, s, n);
 }
 
 struct diag {
@@ -103,7 +101,8 @@ static int read_tail(const char *path, struct buf *b)
 		lseek(fd, st.st_size - (off_t)MEMBER_CAP, SEEK_SET);
 		b->cut = 1;
 	}
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0 && b->n < MEMBER_CAP)
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0 &&
+	       b->b.len < MEMBER_CAP)
 		buf_add(b, chunk, (size_t)n);
 	close(fd);
 	return n < 0 ? -1 : 0;
@@ -117,14 +116,14 @@ static void add_file(struct diag *d, const char *name, const char *path)
 	if (read_tail(path, &b) < 0)
 		fprintf(d->notes, "%s: not collected: %s\n", path,
 			strerror(errno));
-	else if (b.p && strstr(b.p, "PRIVATE KEY-----"))
+	else if (b.b.p && strstr(b.b.p, "PRIVATE KEY-----"))
 		fprintf(d->notes, "%s: not collected: a private key\n", path);
 	else
-		add_mem(d, name, b.p ? b.p : "", b.n);
+		add_mem(d, name, b.b.p ? b.b.p : "", b.b.len);
 	if (b.cut)
 		fprintf(d->notes, "%s: only its last %u bytes\n", path,
 			MEMBER_CAP);
-	free(b.p);
+	tool_buf_free(&b.b);
 }
 
 static int ends_with(const char *s, const char *suffix)
@@ -259,22 +258,22 @@ static void add_command(struct diag *d, const char *name, char *const argv[])
 {
 	struct buf out = { 0 }, err = { 0 };
 	int rc = run_capture(argv, &out, &err);
+	const char *why = err.b.p ? err.b.p : "";
 
 	if (rc < 0) {
 		fprintf(d->notes, "%s: not collected: %s: %s\n", name, argv[0],
 			strerror(errno));
 	} else {
 		if (rc != 0)
-			fprintf(d->notes, "%s: %s exited with status %d: %.*s\n",
-				name, argv[0], rc, (int)strcspn(err.p ? err.p : "",
-								"\n"),
-				err.p ? err.p : "");
-		add_mem(d, name, out.p ? out.p : "", out.n);
+			fprintf(d->notes, "%s: %s exited with status %d: "
+				"%.*s\n", name, argv[0], rc,
+				(int)strcspn(why, "\n"), why);
+		add_mem(d, name, out.b.p ? out.b.p : "", out.b.len);
 	}
 	if (out.cut)
 		fprintf(d->notes, "%s: cut at %u bytes\n", name, MEMBER_CAP);
-	free(out.p);
-	free(err.p);
+	tool_buf_free(&out.b);
+	tool_buf_free(&err.b);
 }
 
 static void add_health(struct diag *d, const struct health_opts *o)
@@ -296,7 +295,8 @@ static void add_health(struct diag *d, const struct health_opts *o)
 }
 
 /* This mdescan's own subcommands, their JSON kept as they print it. */
-static void add_self(struct diag *d, const struct health_opts *o, const char *self)
+static void add_self(struct diag *d, const struct health_opts *o,
+		     const char *self)
 {
 	char age[32], *def = NULL;
 	const char *db = o->history_db;
@@ -387,7 +387,8 @@ static void add_logs(struct diag *d)
 	globfree(&g);
 }
 
-static void collect(struct diag *d, const struct health_opts *o, const char *self)
+static void collect(struct diag *d, const struct health_opts *o,
+		    const char *self)
 {
 	char *notes = NULL;
 	size_t n = 0;
@@ -418,7 +419,7 @@ static int default_output(const char *stamp, char *out, size_t n)
 		return 0;
 	}
 	if (!getcwd(cwd, sizeof(cwd)))
-		return health_err("current directory: %s", strerror(errno));
+		return tool_fail("current directory: %s", strerror(errno));
 	snprintf(out, n, "%s/diagnostic-%s.tar.gz", cwd, stamp);
 	return 0;
 }
@@ -430,8 +431,9 @@ static int write_archive(const char *path, const struct health_opts *o,
 			    O_NOFOLLOW, 0600), rc = 0;
 
 	if (fd < 0)
-		return health_err("%s: %s%s", path, strerror(errno), errno == EEXIST
-			    ? " (a diagnostic archive is never replaced)" : "");
+		return tool_fail("%s: %s%s", path, strerror(errno),
+				 errno == EEXIST ? " (a diagnostic archive is "
+						   "never replaced)" : "");
 	if (!(d->a = archive_write_new()) ||
 	    archive_write_add_filter_gzip(d->a) != ARCHIVE_OK ||
 	    archive_write_set_format_pax_restricted(d->a) != ARCHIVE_OK ||
@@ -442,15 +444,15 @@ static int write_archive(const char *path, const struct health_opts *o,
 	if (d->a && archive_write_close(d->a) != ARCHIVE_OK)
 		d->failed = 1;
 	if (d->failed)
-		rc = health_err("%s: cannot write the archive: %s", path,
-			  d->a && archive_error_string(d->a)
-				  ? archive_error_string(d->a)
-				  : strerror(errno ? errno : EIO));
+		rc = tool_fail("%s: cannot write the archive: %s", path,
+			       d->a && archive_error_string(d->a)
+				       ? archive_error_string(d->a)
+				       : strerror(errno ? errno : EIO));
 	archive_write_free(d->a);
 	if (!rc && fsync(fd) != 0)
-		rc = health_err("%s: %s", path, strerror(errno));
+		rc = tool_fail("%s: %s", path, strerror(errno));
 	if (close(fd) != 0 && !rc)
-		rc = health_err("%s: %s", path, strerror(errno));
+		rc = tool_fail("%s: %s", path, strerror(errno));
 	if (rc)
 		unlink(path);
 	return rc;
@@ -473,7 +475,7 @@ int cmd_diagnostic(int argc, char **argv)
 	if ((rc = health_parse(argc - 1, argv + 1, &o, 1)))
 		return rc == 1 ? 0 : rc;
 	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) <= 0)
-		return health_err("/proc/self/exe: %s", strerror(errno));
+		return tool_fail("/proc/self/exe: %s", strerror(errno));
 	self[n] = '\0';
 	d.now = time(NULL);
 	gmtime_r(&d.now, &tm);

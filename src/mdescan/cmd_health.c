@@ -15,20 +15,20 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "cmd.h"
 #include "defstore.h"
 #include "health.h"
 #include "history.h"
 #include "output.h"
+#include "util.h"
 #include "vault.h"
 #include "banned.h"
 
@@ -387,27 +387,6 @@ static void find_conflicts(pid_t skip, struct strs *out)
 
 /* ------------------------------------------------------------ mdewatch */
 
-/* The pid in the pidfile while the daemon that wrote it holds its lock
- * (as `mdewatch --status` decides); 0 none, -1 a stale file. */
-static pid_t watch_pid(const char *pidfile)
-{
-	char buf[32];
-	pid_t pid;
-	int fd = open(pidfile, O_RDONLY | O_CLOEXEC), held;
-	ssize_t n;
-
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	buf[n > 0 ? n : 0] = '\0';
-	pid = (pid_t)strtol(buf, NULL, 10);
-	held = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
-	close(fd);
-	if (pid > 0 && held && (kill(pid, 0) == 0 || errno == EPERM))
-		return pid;
-	return -1;
-}
-
 /* Whether pid runs mdewatch: its executable when it can be read (root),
  * else its command name. */
 static int is_mdewatch(pid_t pid)
@@ -456,7 +435,7 @@ static const char *stats_mode(const char *file, pid_t pid)
 
 static void check_watch(const struct health_opts *o, struct report *r)
 {
-	pid_t pid = watch_pid(o->pidfile);
+	pid_t pid = tool_pidfile_pid(o->pidfile);
 	struct fan_info fi = { 0 };
 	const char *mode;
 
@@ -483,7 +462,8 @@ static void check_watch(const struct health_opts *o, struct report *r)
 
 /* ------------------------------------------------------------ history */
 
-static void scan_age(const struct health_opts *o, struct report *r, int64_t ok_ms)
+static void scan_age(const struct health_opts *o, struct report *r,
+		     int64_t ok_ms)
 {
 	int64_t age_ms = (int64_t)time(NULL) * 1000 - ok_ms;
 
@@ -624,18 +604,6 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-int health_err(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("mdescan: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	putc('\n', stderr);
-	return 2;
-}
-
 /* 0 to MAX_DAYS days: 0 makes anything older than now count. */
 static int parse_days(const char *s, const char *opt, long *out)
 {
@@ -644,19 +612,19 @@ static int parse_days(const char *s, const char *opt, long *out)
 	errno = 0;
 	*out = strtol(s, &end, 10);
 	if (errno || end == s || *end || *out < 0 || *out > MAX_DAYS)
-		return health_err("%s: a number of days (0 to %ld), not '%s'", opt,
-			    MAX_DAYS, s);
+		return tool_fail("%s: a number of days (0 to %ld), not '%s'",
+				 opt, MAX_DAYS, s);
 	return 0;
 }
 
 static int set_opt(struct health_opts *o, int c, int diag)
 {
 	if (diag && (c == OPT_FIELD || c == OPT_JSON))
-		return health_err("--%s: only for health",
-			    c == OPT_FIELD ? "field" : "json");
+		return tool_fail("--%s: only for health",
+				 c == OPT_FIELD ? "field" : "json");
 	if (!diag && (c == OPT_OUTPUT || c == OPT_CONFIG))
-		return health_err("--%s: only for diagnostic create",
-			    c == OPT_OUTPUT ? "output" : "config-dir");
+		return tool_fail("--%s: only for diagnostic create",
+				 c == OPT_OUTPUT ? "output" : "config-dir");
 	switch (c) {
 	case OPT_CONFIG: o->config_dir = optarg; break;
 	case OPT_FIELD: o->field = optarg; break;
@@ -691,14 +659,16 @@ int health_parse(int argc, char **argv, struct health_opts *o, int diag)
 	o->max_age = DEFSTORE_MAX_AGE_DAYS;
 	o->max_scan_age = HEALTH_MAX_SCAN_AGE_DAYS;
 	argv[0] = (char *)"mdescan"; /* getopt's messages start with it */
-	optind = 0; /* glibc: start afresh, mdescan's own options may have run */
+	/* glibc: start afresh, mdescan's own options may have run */
+	optind = 0;
 	while (!rc && (c = getopt_long(argc, argv, "h", longopts, NULL)) != -1)
 		rc = c == 'h' ? 1 : set_opt(o, c, diag);
 	argv[0] = verb;
 	if (rc == 1)
 		fputs(usage_text, stdout);
 	else if (!rc && optind != argc)
-		rc = health_err("%s: unexpected argument '%s'", verb, argv[optind]);
+		rc = tool_fail("%s: unexpected argument '%s'", verb,
+			       argv[optind]);
 	return rc;
 }
 
@@ -706,8 +676,8 @@ int health_flush_stdout(void)
 {
 	errno = 0;
 	if (fflush(stdout) != 0 || ferror(stdout))
-		return health_err("standard output: %s",
-			    strerror(errno ? errno : EIO));
+		return tool_fail("standard output: %s",
+				 strerror(errno ? errno : EIO));
 	return 0;
 }
 
@@ -715,8 +685,8 @@ static int unknown_field(const char *name)
 {
 	size_t i;
 
-	fprintf(stderr, "mdescan: --field: unknown field '%s'; the fields "
-		"are:", name);
+	fprintf(stderr, "%s: --field: unknown field '%s'; the fields are:",
+		tool_name(), name);
 	for (i = 0; i < NFIELDS; i++)
 		fprintf(stderr, " %s", fields[i].name);
 	putc('\n', stderr);

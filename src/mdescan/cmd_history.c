@@ -33,10 +33,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "cmd.h"
 #include "history.h"
 #include "output.h"
+#include "util.h"
 #include "banned.h"
-
 
 struct hopts {
 	const char *db;
@@ -50,19 +51,6 @@ static const char usage_text[] =
 	"usage: mdescan scan list [--db PATH] [--json] [--limit N]\n"
 	"       mdescan threat list [--db PATH] [--json] [--scan ID]\n"
 	"       mdescan threat get ID [--db PATH] [--json]\n";
-
-static int fail(const char *what, const char *why)
-{
-	fprintf(stderr, "mdescan: %s: %s\n", what, why);
-	return 2;
-}
-
-/* A history error: its text names the database file already. */
-static int fail_db(const char *msg)
-{
-	fprintf(stderr, "mdescan: %s\n", msg);
-	return 2;
-}
 
 /* ------------------------------------------------------------ text table */
 
@@ -446,21 +434,22 @@ static int do_threat_get(hist *h, const struct hopts *o, struct lister *l)
 	int rc = h ? hist_threat_get(h, o->id, on_threat_get, l) : 0;
 
 	if (rc == 0) {
-		fprintf(stderr, "mdescan: threat %lld: no such threat\n", o->id);
+		tool_warn("threat %lld: no such threat", o->id);
 		return -2;
 	}
 	return rc < 0 ? -1 : 0;
 }
 
-static const struct verb {
+struct verb {
 	const char *noun, *verb;
 	int (*run)(hist *h, const struct hopts *o, struct lister *l);
 	int takes_id, is_list;
-} verbs[] = {
-	{ "scan", "list", do_scan_list, 0, 1 },
-	{ "threat", "get", do_threat_get, 1, 0 },
-	{ "threat", "list", do_threat_list, 0, 1 },
 };
+
+static const struct verb scan_list = { "scan", "list", do_scan_list, 0, 1 };
+static const struct verb threat_get = { "threat", "get", do_threat_get, 1, 0 };
+static const struct verb threat_list = { "threat", "list", do_threat_list,
+					 0, 1 };
 
 /* ------------------------------------------------------------ options */
 
@@ -496,15 +485,16 @@ static int parse_loop(int argc, char **argv, const struct verb *v,
 		case OPT_JSON: o->json = 1; break;
 		case OPT_LIMIT:
 			if (!v->is_list || strcmp(v->noun, "scan") != 0)
-				return fail("--limit", "only for scan list");
+				return tool_fail("--limit: only for scan list");
 			if (parse_id(optarg, 0, &o->limit) < 0)
-				return fail("--limit", "not a count");
+				return tool_fail("--limit: not a count");
 			break;
 		case OPT_SCAN:
 			if (!v->is_list || strcmp(v->noun, "threat") != 0)
-				return fail("--scan", "only for threat list");
+				return tool_fail("--scan: only for threat "
+						 "list");
 			if (parse_id(optarg, 1, &o->scan) < 0)
-				return fail("--scan", "not a scan id");
+				return tool_fail("--scan: not a scan id");
 			break;
 		default:
 			fputs(usage_text, stderr);
@@ -522,7 +512,8 @@ static int parse_opts(int argc, char **argv, const struct verb *v,
 	int c;
 
 	argv[0] = (char *)"mdescan"; /* getopt's messages start with it */
-	optind = 0; /* glibc: start afresh, mdescan's own options may have run */
+	/* glibc: start afresh, mdescan's own options may have run */
+	optind = 0;
 	c = parse_loop(argc, argv, v, o);
 	argv[0] = verb;
 	if (c != 0)
@@ -532,19 +523,8 @@ static int parse_opts(int argc, char **argv, const struct verb *v,
 		return 2;
 	}
 	if (v->takes_id && parse_id(argv[optind], 1, &o->id) < 0)
-		return fail(argv[optind], "not a threat id");
+		return tool_fail("%s: not a threat id", argv[optind]);
 	return 0;
-}
-
-static const struct verb *find_verb(int argc, char **argv)
-{
-	size_t i;
-
-	for (i = 0; argc >= 2 && i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		if (strcmp(verbs[i].noun, argv[0]) == 0 &&
-		    strcmp(verbs[i].verb, argv[1]) == 0)
-			return &verbs[i];
-	return NULL;
 }
 
 /*
@@ -559,13 +539,13 @@ static int open_history(const struct hopts *o, hist **h)
 
 	*h = NULL;
 	if (!path && !(path = def = hist_default_path()))
-		return fail("history", "no database path (set HOME or use --db)");
+		return tool_fail("history: no database path (set HOME or use "
+				 "--db)");
 	if (!(*h = hist_open(path, HIST_READONLY, err, sizeof(err)))) {
 		if (errno == ENOENT)
-			fprintf(stderr, "mdescan: %s: no scan recorded yet\n",
-				path);
+			tool_warn("%s: no scan recorded yet", path);
 		else
-			rc = fail_db(err);
+			rc = tool_fail("%s", err);
 	}
 	free(def);
 	return rc;
@@ -578,26 +558,23 @@ static int finish(struct lister *l, const struct verb *v)
 	else if (!l->json && l->tab.nrows > 1) /* a header alone: nothing */
 		table_print(&l->tab, l->fp);
 	if (l->tab.oom)
-		return fail("history", strerror(ENOMEM));
+		return tool_fail("history: %s", strerror(ENOMEM));
 	errno = 0;
 	if (fflush(l->fp) != 0 || ferror(l->fp))
-		return fail("standard output", strerror(errno ? errno : EIO));
+		return tool_fail("standard output: %s",
+				 strerror(errno ? errno : EIO));
 	return 0;
 }
 
-int cmd_history(int argc, char **argv)
+/* Runs v; argv[0] is the verb, its options follow. */
+static int run(const struct verb *v, int argc, char **argv)
 {
-	const struct verb *v = find_verb(argc, argv);
 	struct hopts o = { 0 };
 	struct lister l = { .fp = stdout };
 	hist *h = NULL;
 	int rc;
 
-	if (!v) {
-		fputs(usage_text, stderr);
-		return 2;
-	}
-	if ((rc = parse_opts(argc - 1, argv + 1, v, &o)) != 0) {
+	if ((rc = parse_opts(argc, argv, v, &o)) != 0) {
 		if (rc == 1)
 			fputs(usage_text, stdout);
 		return rc == 1 ? 0 : rc;
@@ -608,7 +585,7 @@ int cmd_history(int argc, char **argv)
 	l.ja.fp = stdout;
 	rc = v->run(h, &o, &l);
 	if (rc == -1)
-		rc = fail_db(hist_error(h));
+		rc = tool_fail("%s", hist_error(h));
 	else if (rc == -2)
 		rc = 2;
 	else
@@ -616,4 +593,19 @@ int cmd_history(int argc, char **argv)
 	table_free(&l.tab);
 	hist_close(h);
 	return rc;
+}
+
+int cmd_scan_list(int argc, char **argv)
+{
+	return run(&scan_list, argc, argv);
+}
+
+int cmd_threat_get(int argc, char **argv)
+{
+	return run(&threat_get, argc, argv);
+}
+
+int cmd_threat_list(int argc, char **argv)
+{
+	return run(&threat_list, argc, argv);
 }

@@ -8,13 +8,14 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "cmd.h"
 #include "output.h"
+#include "util.h"
 #include "vault.h"
 #include "banned.h"
 
@@ -63,26 +64,12 @@ static void usage(FILE *fp)
 	      fp);
 }
 
-static int qerr(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* Prints "mdescan: MESSAGE" on stderr; returns exit status 2. */
-static int qerr(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("mdescan: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return 2;
-}
-
 static void iso_time(char *buf, size_t len, time_t t)
 {
 	struct tm tm;
 
-	if (!gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
+	if (!gmtime_r(&t, &tm) ||
+	    !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
 		snprintf(buf, len, "%lld", (long long)t);
 }
 
@@ -126,13 +113,14 @@ static int q_list(const struct qopts *o)
 
 	rc = vault_list(o->vault, &v, &n, err, sizeof err);
 	if (rc == VAULT_ERR)
-		return qerr("%s", err);
+		return tool_fail("%s", err);
 	for (i = 0; i < n; i++)
 		(o->json ? list_json : list_text)(&v[i]);
 	vault_entries_free(v, n);
 	if (rc == VAULT_WARN)
-		return qerr("%s", err);
-	return fflush(stdout) == 0 ? 0 : qerr("stdout: %s", strerror(errno));
+		return tool_fail("%s", err);
+	return fflush(stdout) == 0 ? 0
+				   : tool_fail("stdout: %s", strerror(errno));
 }
 
 void (*quarantine_state_hook)(const char *id, int removed);
@@ -146,11 +134,11 @@ static int q_restore(const struct qopts *o)
 			   o->force ? VAULT_FORCE : 0, to, sizeof to, err,
 			   sizeof err);
 	if (rc == VAULT_EXISTS)
-		return qerr("%s (--force replaces it)", err);
+		return tool_fail("%s (--force replaces it)", err);
 	if (rc != VAULT_OK && rc != VAULT_WARN)
-		return qerr("%s", err);
+		return tool_fail("%s", err);
 	if (rc == VAULT_WARN)
-		fprintf(stderr, "mdescan: warning: %s\n", err);
+		tool_warn("warning: %s", err);
 	printf("%s: restored to ", o->id);
 	out_text_path(stdout, to, strlen(to));
 	putchar('\n');
@@ -164,7 +152,7 @@ static int q_remove(const struct qopts *o)
 	char err[1024];
 
 	if (vault_remove(o->vault, o->id, err, sizeof err) != VAULT_OK)
-		return qerr("%s", err);
+		return tool_fail("%s", err);
 	printf("%s: removed\n", o->id);
 	return 0;
 }
@@ -179,7 +167,7 @@ static int q_export(const struct qopts *o)
 		out = def;
 	}
 	if (vault_export(o->vault, o->id, out, o->password, err, sizeof err))
-		return qerr("%s", err);
+		return tool_fail("%s", err);
 	printf("%s: exported to ", o->id);
 	out_text_path(stdout, out, strlen(out));
 	putchar('\n');
@@ -195,10 +183,10 @@ static int q_purge(const struct qopts *o)
 	rc = vault_purge(o->vault, time(NULL) - (time_t)o->days * 86400, &n,
 			 err, sizeof err);
 	if (rc == VAULT_ERR)
-		return qerr("%s", err);
+		return tool_fail("%s", err);
 	printf("purged %zu entr%s older than %ld day%s\n", n,
 	       n == 1 ? "y" : "ies", o->days, o->days == 1 ? "" : "s");
-	return rc == VAULT_WARN ? qerr("%s", err) : 0;
+	return rc == VAULT_WARN ? tool_fail("%s", err) : 0;
 }
 
 static const struct verb {
@@ -248,13 +236,15 @@ static int parse_opts(int argc, char **argv, struct qopts *o)
 			errno = 0;
 			o->days = strtol(optarg, &end, 10);
 			if (*end || end == optarg || errno || o->days < 0 ||
-			    o->days > 1000000)
-				return qerr("--older-than: not a number of "
-					    "days: %s", optarg), -1;
+			    o->days > 1000000) {
+				tool_warn("--older-than: not a number of "
+					  "days: %s", optarg);
+				return -1;
+			}
 			break;
 		default:
-			qerr("%s: unknown option, or its value missing: %s",
-			     argv[0], argv[optind - 1]);
+			tool_warn("%s: unknown option, or its value "
+				  "missing: %s", argv[0], argv[optind - 1]);
 			return -1;
 		}
 		o->given |= (unsigned)c;
@@ -279,7 +269,7 @@ int cmd_quarantine(int argc, char **argv)
 	}
 	if (!v) {
 		if (argc > 0)
-			qerr("unknown verb '%s'", argv[0]);
+			tool_warn("unknown verb '%s'", argv[0]);
 		usage(stderr);
 		return 2;
 	}
@@ -293,15 +283,16 @@ int cmd_quarantine(int argc, char **argv)
 	}
 	for (i = 0; longopts[i].name; i++)
 		if (longopts[i].val <= O_VAULT &&
-		    (o.given & ~(v->opts | O_VAULT) & (unsigned)longopts[i].val))
-			return qerr("%s does not take --%s", v->name,
-				    longopts[i].name), 2;
+		    (o.given & ~(v->opts | O_VAULT) &
+		     (unsigned)longopts[i].val))
+			return tool_fail("%s does not take --%s", v->name,
+					 longopts[i].name);
 	if (v->takes_id && optind < argc)
 		o.id = argv[optind++];
 	if (v->takes_id && !o.id)
-		return qerr("%s: an entry ID is needed", v->name), 2;
+		return tool_fail("%s: an entry ID is needed", v->name);
 	if (optind < argc)
-		return qerr("%s: unexpected argument '%s'", v->name,
-			    argv[optind]), 2;
+		return tool_fail("%s: unexpected argument '%s'", v->name,
+				 argv[optind]);
 	return v->run(&o);
 }

@@ -37,25 +37,7 @@ int health_parse(int argc, char **argv, struct health_opts *o, int diag);
 /* Writes the report as one JSON object to fp; returns 1 when healthy. */
 int health_json(FILE *fp, const struct health_opts *o);
 
-/* Prints "mdescan: MESSAGE" on stderr; returns exit status 2. */
-int health_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
 /* Flushes stdout: 0, or 2 with a message when it could not be written. */
 int health_flush_stdout(void);
-
-/*
- * `mdescan health [--field NAME] [--json] [options]`: argv[0] is
- * "health".  Prints the report; returns the exit status: 0 healthy,
- * 1 not healthy, 2 error (a message on stderr).
- */
-int cmd_health(int argc, char **argv);
-
-/*
- * `mdescan diagnostic create [--output FILE] [options]` (cmd_diagnostic.c):
- * argv[0] is "diagnostic".  Writes one .tar.gz with what support needs (never a
- * private key, never a quarantined file) and prints its path; returns 0,
- * or 2 with a message on stderr.
- */
-int cmd_diagnostic(int argc, char **argv);
 
 #endif

@@ -78,7 +78,8 @@ static int submit_proc_exes(mde_engine *e)
 		if (stat(p, &st) < 0)
 			continue; /* kernel thread, gone, or not ours */
 		for (i = 0; i < nseen; i++)
-			if (seen[i].dev == st.st_dev && seen[i].ino == st.st_ino)
+			if (seen[i].dev == st.st_dev &&
+			    seen[i].ino == st.st_ino)
 				break;
 		if (i < nseen)
 			continue;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_passwd.c - libFuzzer harness for the reader of an image's
- * /etc/passwd and /etc/group (evidence_parse_ids in src/evidence.c):
+ * /etc/passwd and /etc/group (owners_parse_ids in src/mdescan/owners.c):
  * the files of evidence under --root are untrusted input.
  *
  * Checks what holds for any input: every name given out is 1 to 256
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "evidence.h"
+#include "owners.h"
 
 struct ctx {
 	const char *buf;
@@ -38,7 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ctx c = { (const char *)data, size, 0 };
 
-	if (evidence_parse_ids((const char *)data, size, check, &c) != c.calls)
+	if (owners_parse_ids((const char *)data, size, check, &c) != c.calls)
 		abort();
 	return 0;
 }

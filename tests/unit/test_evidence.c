@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * test_evidence.c - unit tests for src/evidence.c: findings held until
- * their file is done and given out with its total and level, in order,
- * with files interleaving; --min-score; levels; CSV quoting; the
- * hashdeep and bodyfile lines; a write that fails.  The real consumers
- * (jsonschema, csv, hashdeep, mactime) are driven by t-evidence.sh.
+ * test_evidence.c - unit tests for src/mdescan/evidence.c and its
+ * outputs (out_*.c): findings held until their file is done and given
+ * out with its total and level, in order, with files interleaving;
+ * --min-score; levels; CSV quoting; the hashdeep and bodyfile lines; a
+ * write that fails.  The real consumers (jsonschema, csv, hashdeep,
+ * mactime) are driven by t-evidence.sh.
  */
 #include "config.h"
 
@@ -29,7 +30,7 @@ struct got {
 	int n;
 };
 
-static void emit(void *ctx, const struct ev_scored *sf)
+static void emit(void *ctx, const struct out_event *sf)
 {
 	struct got *g = ctx;
 
@@ -45,9 +46,9 @@ static struct ev_opts opts(void)
 {
 	struct ev_opts o = { 0 };
 
-	o.alert = EV_DEFAULT_ALERT;
-	o.warning = EV_DEFAULT_WARNING;
-	o.notice = EV_DEFAULT_NOTICE;
+	o.alert = 100; /* the default levels (score_alert...) */
+	o.warning = 60;
+	o.notice = 40;
 	o.defs_version = "test";
 	o.scan_type = "custom";
 	return o;
@@ -198,9 +199,9 @@ static void test_files(void **state)
 	snprintf(csv, sizeof(csv), "%s/f.csv", dir);
 	snprintf(hd, sizeof(hd), "%s/m.hd", dir);
 	snprintf(body, sizeof(body), "%s/body", dir);
-	o.csv = csv;
-	o.hashdeep = hd;
-	o.bodyfile = body;
+	assert_int_equal(evidence_add_output(&o, "csv", csv), 0);
+	assert_int_equal(evidence_add_output(&o, "hashdeep", hd), 0);
+	assert_int_equal(evidence_add_output(&o, "bodyfile", body), 0);
 	x = evidence_open(&o, NULL, NULL, err, sizeof(err));
 	assert_non_null(x);
 	fi.ino = 12;
@@ -261,7 +262,7 @@ static void test_write_error(void **state)
 	(void)state;
 	if (access("/dev/full", W_OK) != 0)
 		skip();
-	o.csv = "/dev/full";
+	assert_int_equal(evidence_add_output(&o, "csv", "/dev/full"), 0);
 	x = evidence_open(&o, NULL, NULL, err, sizeof(err));
 	assert_non_null(x);
 	ev = finding("/a", "R", 100);
@@ -270,7 +271,8 @@ static void test_write_error(void **state)
 	evidence_event(x, &ev);
 	assert_int_equal(evidence_close(x, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "/dev/full"));
-	o.csv = "/nonexistent/dir/f.csv";
+	assert_int_equal(evidence_add_output(&o, "csv",
+					     "/nonexistent/dir/f.csv"), 0);
 	assert_null(evidence_open(&o, NULL, NULL, err, sizeof(err)));
 	assert_non_null(strstr(err, "/nonexistent/dir/f.csv"));
 }
