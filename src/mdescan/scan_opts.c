@@ -195,7 +195,7 @@ static void set_types(struct opts *o, const struct opt *r, const char *s)
 	while (*p) {
 		size_t n = strcspn(p, ",");
 		char name[16];
-		unsigned b = 0;
+		int64_t b = 0;
 
 		if (n && n < sizeof(name)) {
 			memcpy(name, p, n);
