@@ -179,7 +179,6 @@ static void finish_version(mde_defs *defs)
 {
 	XXH128_canonical_t h, o;
 	XXH3_state_t *all = XXH3_createState();
-	size_t i;
 
 	XXH128_canonicalFromHash(&h, XXH3_128bits_digest(defs->xs_hash));
 	XXH128_canonicalFromHash(&o, XXH3_128bits_digest(defs->xs_other));
@@ -199,8 +198,7 @@ static void finish_version(mde_defs *defs)
 		memcpy(defs->ver, o.digest, 16);
 		defs->ver[0] ^= 0xff; /* never equal to ver_nohash */
 	}
-	for (i = 0; i < 16; i++)
-		snprintf(defs->ver_hex + 2 * i, 3, "%02x", defs->ver[i]);
+	mde__hex(defs->ver, 16, defs->ver_hex);
 }
 
 const char *mde_defs_version(const mde_defs *defs)
@@ -238,7 +236,7 @@ static int yara_compile_cached(mde_defs *defs, char *err, size_t errlen)
 	XXH128_hash_t h;
 	char path[4200], key[33];
 	uint8_t in[16 + 1 + sizeof(YR_VERSION) + sizeof(MDE_ENGINE_VERSION)];
-	size_t i, n = 0;
+	size_t n = 0;
 	int rc;
 
 	if (!defs->cache_dir || mde__yara_nsources(defs->yara) == 0)
@@ -253,8 +251,7 @@ static int yara_compile_cached(mde_defs *defs, char *err, size_t errlen)
 	n += sizeof(MDE_ENGINE_VERSION);
 	h = XXH3_128bits(in, n);
 	XXH128_canonicalFromHash(&c, h);
-	for (i = 0; i < 16; i++)
-		snprintf(key + 2 * i, 3, "%02x", c.digest[i]);
+	mde__hex(c.digest, 16, key);
 	snprintf(path, sizeof(path), "%s/yara-%s.rules", defs->cache_dir, key);
 	if (mde__yara_load(defs->yara, path, &defs->diag) == MDE_OK)
 		return MDE_OK;

@@ -111,14 +111,6 @@ static int is_yara_src(const char *name)
 	return is_ext(name, ".yar") || is_ext(name, ".yara");
 }
 
-static void hex(const uint8_t *p, size_t n, char *out)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		snprintf(out + 2 * i, 3, "%02x", p[i]);
-}
-
 static void fill_info(const mde__bundle *b, mde_bundle_info *bi)
 {
 	const mde__bpart *p;
@@ -132,8 +124,8 @@ static void fill_info(const mde__bundle *b, mde_bundle_info *bi)
 	bi->size = b->len;
 	bi->delta = (b->h.flags & MDE__B_FLAG_DELTA) != 0;
 	bi->parts = b->h.nparts;
-	hex(b->h.key_id, 8, bi->key_id);
-	hex(b->digest, 32, bi->digest);
+	mde__hex(b->h.key_id, 8, bi->key_id);
+	mde__hex(b->digest, 32, bi->digest);
 	snprintf(bi->min_engine, sizeof(bi->min_engine), "%s",
 		 b->h.min_engine);
 	for (i = 0; i < b->h.nparts; i++) {

@@ -126,44 +126,6 @@ static const char *trim(const char *s, size_t *n)
 	return s;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int type_of_hexlen(size_t n)
-{
-	switch (n) {
-	case 32: return MDE__MD5;
-	case 40: return MDE__SHA1;
-	case 64: return MDE__SHA256;
-	}
-	return -1;
-}
-
-/* Decodes 2 * dlen hex digits; the 0-based index of a bad one, or -1. */
-static long unhex(const char *h, size_t dlen, uint8_t *out)
-{
-	size_t i;
-
-	for (i = 0; i < dlen; i++) {
-		int hi = hexval(h[2 * i]), lo = hexval(h[2 * i + 1]);
-
-		if (hi < 0)
-			return (long)(2 * i);
-		if (lo < 0)
-			return (long)(2 * i + 1);
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return -1;
-}
-
 static bool trivial_hash(const char *h, size_t n)
 {
 	size_t i;
@@ -343,7 +305,7 @@ static int hash_add(struct ioc_parser *p, int type, const uint8_t *dg,
 static int hash_field(struct ioc_parser *p, const char *h, size_t n,
 		      uint8_t *dg)
 {
-	int type = type_of_hexlen(n);
+	int type = mde__hash_type_of_hexlen(n);
 	long bad;
 
 	if (type < 0) {
@@ -352,7 +314,7 @@ static int hash_field(struct ioc_parser *p, const char *h, size_t n,
 			   n > 64 ? "over " : "", n > 64 ? (size_t)64 : n);
 		return -1;
 	}
-	bad = unhex(h, mde__hash_len(type), dg);
+	bad = mde__unhex(h, mde__hash_len(type), dg);
 	if (bad >= 0) {
 		mde__diagf(p->d, p->file, p->line, NULL,
 			   "bad hex digit at column %ld of the hash", bad + 1);

@@ -20,7 +20,10 @@ typedef struct mde__diag {
 	uint64_t count; /* items reported so far */
 } mde__diag;
 
-/* A growable byte string, always NUL terminated after len bytes. */
+/* ------------------------------------------------ shared helpers (util.c) */
+
+/* A growable byte string, always NUL terminated after len bytes (once
+ * something was put); zero-initialised is empty.  The owner frees p. */
 typedef struct mde__buf {
 	char *p;
 	size_t len, cap;
@@ -30,8 +33,38 @@ typedef struct mde__buf {
 int mde__buf_put(mde__buf *b, const char *s, size_t n);
 
 /* Grows the array *p (*cap elements of elem bytes) to hold need
- * elements, doubling; 0, or -1 when out of memory (*p unchanged). */
+ * elements, doubling from 16; 0, or -1 when out of memory or the size
+ * overflows (*p and *cap unchanged). */
 int mde__grow(void **p, size_t *cap, size_t need, size_t elem);
+
+/* Value + 1 of each hex digit (either case), 0 for any other byte: a
+ * table, so the hash-list parsers pay one load per digit. */
+extern const uint8_t mde__hexdig1[256];
+
+/* The value of hex digit c, or -1. */
+static inline int mde__hexval(int c)
+{
+	return (int)mde__hexdig1[(unsigned char)c] - 1;
+}
+
+/* Decodes the 2 * n hex digits at h into out[0..n).  -1 when all are hex
+ * digits, else the index in h of the first that is not (out is then
+ * partly written). */
+long mde__unhex(const char *h, size_t n, uint8_t *out);
+
+/* The same for digits already known to be hex: no checks, for the hash
+ * lists' parser, which has just scanned them (a million lines a second). */
+static inline void mde__unhex_valid(const char *h, size_t n, uint8_t *out)
+{
+	const uint8_t *t = mde__hexdig1;
+
+	for (size_t i = 0; i < n; i++)
+		out[i] = (uint8_t)((t[(unsigned char)h[2 * i]] - 1) << 4 |
+				   (t[(unsigned char)h[2 * i + 1]] - 1));
+}
+
+/* Lower-case hex of d[0..n) into out (2 * n + 1 bytes, NUL terminated). */
+void mde__hex(const uint8_t *d, size_t n, char *out);
 
 /* Reports one diagnostic: formats msg with printf-style arguments. */
 void mde__diagf(mde__diag *d, const char *file, unsigned line,
@@ -44,6 +77,10 @@ enum mde__hash_type { MDE__MD5 = 0, MDE__SHA1 = 1, MDE__SHA256 = 2, MDE__NHASH }
 
 /* Digest length in bytes of a hash type. */
 size_t mde__hash_len(int type);
+
+/* The hash type of a digest written in hexlen hex digits (32, 40, 64),
+ * or -1. */
+int mde__hash_type_of_hexlen(size_t hexlen);
 
 typedef struct mde__hashsigs mde__hashsigs;
 
