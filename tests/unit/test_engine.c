@@ -379,6 +379,100 @@ static void test_status_strings(void **state)
 	assert_non_null(strstr(mde_library_versions(), "libyara"));
 }
 
+/* Every option: its default is accepted, -1 is refused by name, and the
+ * ranges the engine has always checked still hold. */
+static void test_options(void **state)
+{
+	mde_defs *d = mde_defs_new();
+	mde_engine *e;
+	int o;
+
+	assert_int_equal(mde_defs_compile(d), MDE_OK);
+	e = mde_engine_new(d);
+	assert_non_null(e);
+	for (o = MDE_OPT_THREADS; o <= MDE_OPT_SHARD_COUNT; o++) {
+		int64_t def = mde_opt_default((mde_opt)o);
+
+		assert_true(def >= 0);
+		assert_int_equal(mde_engine_set_opt(e, (mde_opt)o, def),
+				 MDE_OK);
+		assert_int_equal(mde_engine_set_opt(e, (mde_opt)o, -1),
+				 MDE_ERR_ARG);
+		assert_non_null(strstr(mde_engine_error(e),
+				       "invalid value -1 for option "));
+	}
+	assert_int_equal(mde_engine_set_opt(e, MDE_OPT_MAX_FILESIZE, -1),
+			 MDE_ERR_ARG);
+	assert_string_equal(mde_engine_error(e),
+			    "invalid value -1 for option max-filesize");
+	assert_int_equal(mde_opt_default(MDE_OPT_MAX_FILESIZE), 100 << 20);
+	assert_int_equal(mde_opt_default((mde_opt)0), -1);
+	assert_int_equal(mde_opt_default((mde_opt)9999), -1);
+	assert_int_equal(mde_engine_set_opt(e, (mde_opt)0, 1), MDE_ERR_ARG);
+	assert_int_equal(mde_engine_set_opt(e, (mde_opt)9999, 1), MDE_ERR_ARG);
+	assert_int_equal(mde_engine_set_opt(e, MDE_OPT_MAX_FILESIZE,
+					    (int64_t)1 << 40), MDE_OK);
+	assert_int_equal(mde_engine_set_opt(e, MDE_OPT_NEWER_THAN,
+					    (int64_t)1 << 40), MDE_OK);
+	assert_int_equal(mde_engine_set_opt(e, MDE_OPT_TIMEOUT_MS,
+					    (int64_t)INT32_MAX + 1),
+			 MDE_ERR_ARG);
+	assert_int_equal(mde_engine_set_opt(e, MDE_OPT_MAX_FILES,
+					    (int64_t)INT32_MAX + 1),
+			 MDE_ERR_ARG);
+	assert_int_equal(mde_engine_set_opt(e, MDE_OPT_FOLLOW_SYMLINKS, 7),
+			 MDE_OK);
+	assert_int_equal(mde_engine_set_opt(e, MDE_OPT_BOMB_POLICY,
+					    MDE_POLICY_BLOCK), MDE_OK);
+	assert_int_equal(mde_engine_set_opt(e, MDE_OPT_PUA_POLICY,
+					    MDE_POLICY_BLOCK + 1), MDE_ERR_ARG);
+	assert_int_equal(mde_engine_set_opt(e, MDE_OPT_SHARD_INDEX, 0),
+			 MDE_ERR_ARG);
+	assert_int_equal(mde_engine_set_opt(e, MDE_OPT_ARCHIVE_TYPES, 0),
+			 MDE_OK);
+	assert_int_equal(mde_engine_set_opt(e, MDE_OPT_ARCHIVE_TYPES,
+					    (int64_t)MDE_ARC_ALL + 1),
+			 MDE_ERR_ARG);
+	mde_engine_free(e);
+	mde_defs_free(d);
+}
+
+/* The shared helpers of util.c. */
+static void test_util_helpers(void **state)
+{
+	const uint8_t d[3] = { 0x00, 0xab, 0xff };
+	uint8_t out[3];
+	char hex[7];
+	mde__buf b = { 0 };
+	int *v = NULL;
+	size_t cap = 0;
+
+	mde__hex(d, 3, hex);
+	assert_string_equal(hex, "00abff");
+	assert_int_equal(mde__unhex("00ABff", 3, out), -1);
+	assert_memory_equal(out, d, 3);
+	assert_int_equal(mde__unhex("00aXff", 3, out), 3);
+	assert_int_equal(mde__unhex("g0", 1, out), 0);
+	mde__unhex_valid("00abff", 3, out);
+	assert_memory_equal(out, d, 3);
+	assert_int_equal(mde__hexval('F'), 15);
+	assert_int_equal(mde__hexval('g'), -1);
+	assert_int_equal(mde__hexval(0x80 | 'a'), -1);
+	assert_int_equal(mde__buf_put(&b, "ab", 2), MDE_OK);
+	assert_int_equal(mde__buf_put(&b, NULL, 0), MDE_OK);
+	assert_int_equal(mde__buf_put(&b, "c", 1), MDE_OK);
+	assert_string_equal(b.p, "abc");
+	assert_int_equal(b.len, 3);
+	free(b.p);
+	assert_int_equal(mde__grow((void **)&v, &cap, 100, sizeof(*v)), 0);
+	assert_true(cap >= 100);
+	v[99] = 1;
+	assert_int_equal(mde__grow((void **)&v, &cap, SIZE_MAX / 2,
+				   sizeof(*v)), -1);
+	assert_true(cap >= 100 && v[99] == 1);
+	free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -392,6 +486,8 @@ int main(void)
 		cmocka_unit_test(test_scanner_fd),
 		cmocka_unit_test(test_filetype),
 		cmocka_unit_test(test_status_strings),
+		cmocka_unit_test(test_options),
+		cmocka_unit_test(test_util_helpers),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tree, teardown_tree);
