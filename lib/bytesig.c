@@ -566,6 +566,25 @@ int mde__bytesigs_parse(mde__bytesigs *b, const char *file, const char *buf,
 	return MDE_OK;
 }
 
+void mde__bytesigs_names(const char *buf, size_t len, mde__names_fn fn,
+			 void *ctx)
+{
+	const char *s = buf, *end = buf + len, *nl, *c;
+	char name[1024];
+	unsigned line;
+
+	for (line = 1; s < end; s = nl ? nl + 1 : end, line++) {
+		nl = memchr(s, '\n', (size_t)(end - s));
+		c = memchr(s, ':', (size_t)((nl ? nl : end) - s));
+		if (!c || *s == '#' || c == s ||
+		    (size_t)(c - s) >= sizeof(name))
+			continue;
+		memcpy(name, s, (size_t)(c - s));
+		name[c - s] = '\0';
+		fn(ctx, line, name);
+	}
+}
+
 static int cmp_anch(const void *pa, const void *pb)
 {
 	const struct bs_sig *a = *(struct bs_sig *const *)pa;

@@ -23,6 +23,7 @@
 
 #include "mde_int.h"
 #include "bundle.h"
+#include "defs_format.h"
 #include "banned.h"
 
 /* ------------------------------------------------------------- keys */
@@ -99,22 +100,25 @@ int mde_defs_add_keys(mde_defs *defs, const char *path)
 
 /* ------------------------------------------------------------- info */
 
-static int is_ext(const char *name, const char *ext)
+/* Where the signatures of a source part count in bi (ysrc: YARA rules,
+ * counted only when the bundle has no compiled ones). */
+static uint64_t *source_count(mde_bundle_info *bi, const mde__bpart *p,
+			      uint64_t *ysrc)
 {
-	size_t n = strlen(name), e = strlen(ext);
+	const mde__defs_fmt *f = mde__defs_fmt_source(p->name);
 
-	return n > e && strcmp(name + n - e, ext) == 0;
-}
-
-static int is_yara_src(const char *name)
-{
-	return is_ext(name, ".yar") || is_ext(name, ".yara");
+	switch (f ? f->kind : 0) {
+	case MDE__DK_BYTES: return &bi->byte_sigs;
+	case MDE__DK_YARA: return ysrc;
+	case MDE__DK_IOC: return &bi->iocs;
+	}
+	return NULL;
 }
 
 static void fill_info(const mde__bundle *b, mde_bundle_info *bi)
 {
 	const mde__bpart *p;
-	uint64_t ysrc = 0, ybin = 0;
+	uint64_t ysrc = 0, ybin = 0, *n;
 	size_t i;
 
 	memset(bi, 0, sizeof(*bi));
@@ -134,12 +138,9 @@ static void fill_info(const mde__bundle *b, mde_bundle_info *bi)
 			bi->hash_sigs += p->count;
 		else if (p->type == MDE__P_YARAC)
 			ybin += p->count;
-		else if (p->type == MDE__P_SOURCE && is_yara_src(p->name))
-			ysrc += p->count;
-		else if (p->type == MDE__P_SOURCE && is_ext(p->name, ".ndb"))
-			bi->byte_sigs += p->count;
-		else if (p->type == MDE__P_SOURCE)
-			bi->iocs += p->count;
+		else if (p->type == MDE__P_SOURCE &&
+			 (n = source_count(bi, p, &ysrc)))
+			*n += p->count;
 	}
 	bi->yara_rules = ybin ? ybin : ysrc;
 }
@@ -270,9 +271,26 @@ static int load_table(mde_defs *defs, const uint8_t *buf, const mde__bpart *p,
 	return rc;
 }
 
+/* Keeps a source that the bundle also holds compiled (YARA rules) for
+ * mde__defs_bundle_yara(), which compiles it only when those do not fit
+ * this engine.  Whether its rules read the file's path is known now. */
+static int defer_source(mde_defs *defs, const mde__bpart *p,
+			const uint8_t *buf)
+{
+	defs->path_externals |=
+		mde__names_path_external((const char *)buf, (size_t)p->size);
+	version_add(defs->xs_other, p);
+	if (mde__grow((void **)&defs->ysrc, &defs->ysrc_cap, defs->nysrc + 1,
+		      sizeof(*defs->ysrc)))
+		return MDE_ERR_NOMEM;
+	defs->ysrc[defs->nysrc++] = p;
+	return MDE_OK;
+}
+
 static int load_part(mde_defs *defs, mde__bundle *b, const mde__bpart *p,
 		     int trusted)
 {
+	const mde__defs_fmt *f;
 	const uint8_t *buf;
 	void *own = NULL;
 	int rc = mde__bundle_part(b, p, &buf, &own);
@@ -289,18 +307,13 @@ static int load_part(mde_defs *defs, mde__bundle *b, const mde__bpart *p,
 		defs->yarac_own = own;
 		version_add(defs->xs_other, p);
 		return MDE_OK;
-	} else if (p->type == MDE__P_SOURCE && is_yara_src(p->name)) {
-		defs->path_externals |=
-			mde__names_path_external((const char *)buf,
-						 (size_t)p->size);
-		if (mde__grow((void **)&defs->ysrc, &defs->ysrc_cap,
-			      defs->nysrc + 1, sizeof(*defs->ysrc)))
-			rc = MDE_ERR_NOMEM;
-		else
-			defs->ysrc[defs->nysrc++] = p;
-		version_add(defs->xs_other, p);
 	} else if (p->type == MDE__P_SOURCE) {
-		rc = mde_defs_load_buffer(defs, p->name, buf, (size_t)p->size);
+		f = mde__defs_fmt_source(p->name);
+		if (f && (f->flags & MDE__DF_PRECOMPILED))
+			rc = defer_source(defs, p, buf);
+		else
+			rc = mde__defs_load_as(defs, f, p->name, buf,
+					       (size_t)p->size);
 	}
 	return rc == MDE_OK ? hold(defs, own) : (free(own), rc);
 }
@@ -434,21 +447,23 @@ static int yarac_usable(const mde_defs *defs)
 	return presel == (uint32_t)!defs->presel_off;
 }
 
-/* Hands the bundle's YARA sources to the YARA stage. */
+/* Loads the bundle's deferred sources (defer_source) by their rows. */
 static int add_sources(mde_defs *defs)
 {
+	const mde__bpart *p;
+	const mde__defs_fmt *f;
 	const uint8_t *buf;
 	void *own;
 	size_t i;
 	int rc = MDE_OK;
 
 	for (i = 0; i < defs->nysrc && rc == MDE_OK; i++) {
-		rc = mde__bundle_part(defs->bundle, defs->ysrc[i], &buf, &own);
+		p = defs->ysrc[i];
+		f = mde__defs_fmt_source(p->name);
+		rc = mde__bundle_part(defs->bundle, p, &buf, &own);
 		if (rc == MDE_OK)
-			rc = mde__yara_add_source(defs->yara,
-						  defs->ysrc[i]->name,
-						  (const char *)buf,
-						  (size_t)defs->ysrc[i]->size);
+			rc = f->load(defs, f, p->name, (const char *)buf,
+				     (size_t)p->size);
 		free(own);
 	}
 	return rc;

@@ -98,15 +98,6 @@ static const char *const trivial_hashes[] = {
 	"7eb70257593da06f682a3ddda54a9d260d4fc514f645237f5ca74b08f8da61a6",
 };
 
-static const struct {
-	const char *suffix;
-	int kind;
-} kind_names[] = {
-	{ "filename-iocs.txt", MDE__IOC_FILENAME },
-	{ "falsepositive-hashes.txt", MDE__IOC_FPHASH },
-	{ "hash-iocs.txt", MDE__IOC_HASH },
-};
-
 /* ------------------------------------------------------------ small helpers */
 
 static bool is_space(char c)
@@ -199,23 +190,6 @@ static const char *pool_str(const mde__iocs *s, uint32_t off)
 }
 
 /* ---------------------------------------------------------------- lifecycle */
-
-int mde__ioc_kind_of_name(const char *name)
-{
-	const char *base = name ? strrchr(name, '/') : NULL;
-	size_t i, n, k;
-
-	if (!name)
-		return 0;
-	base = base ? base + 1 : name;
-	n = strlen(base);
-	for (i = 0; i < sizeof(kind_names) / sizeof(kind_names[0]); i++) {
-		k = strlen(kind_names[i].suffix);
-		if (n >= k && strcasecmp(base + n - k, kind_names[i].suffix) == 0)
-			return kind_names[i].kind;
-	}
-	return 0;
-}
 
 mde__iocs *mde__iocs_new(void)
 {
@@ -627,6 +601,43 @@ int mde__iocs_parse(mde__iocs *s, int kind, const char *file,
 	}
 	free(p);
 	return rc;
+}
+
+/* ------------------------------------------------------------------- names */
+
+/* The line's name: a file-name IOC's regex, a hash line's comment (after
+ * the score when there is one); lines are taken as they come, unchecked. */
+void mde__iocs_names(int kind, const char *buf, size_t len,
+		     mde__names_fn fn, void *ctx)
+{
+	const char *s = buf, *end = buf + len, *nl, *e, *semi, *c, *t;
+	char name[1024];
+	size_t n;
+
+	for (; s < end; s = nl ? nl + 1 : end) {
+		nl = memchr(s, '\n', (size_t)(end - s));
+		e = nl ? nl : end;
+		if (e > s && e[-1] == '\r')
+			e--;
+		if (s == e || *s == '#' ||
+		    !(semi = memchr(s, ';', (size_t)(e - s))))
+			continue;
+		if (kind == MDE__IOC_FILENAME) {
+			n = (size_t)(semi - s);
+		} else {
+			c = semi + 1;
+			t = memchr(c, ';', (size_t)(e - c));
+			if (t && t > c &&
+			    strspn(c, "0123456789-+ ") >= (size_t)(t - c))
+				c = t + 1;
+			s = c;
+			n = (size_t)(e - c);
+		}
+		n = n < sizeof(name) ? n : sizeof(name) - 1;
+		memcpy(name, s, n);
+		name[n] = '\0';
+		fn(ctx, 0, name);
+	}
 }
 
 /* ---------------------------------------------------------------- finalize */

@@ -66,6 +66,11 @@ static inline void mde__unhex_valid(const char *h, size_t n, uint8_t *out)
 /* Lower-case hex of d[0..n) into out (2 * n + 1 bytes, NUL terminated). */
 void mde__hex(const uint8_t *d, size_t n, char *out);
 
+/* What a names lister (mdesig list, the bundle build's duplicate check)
+ * calls for each signature name of a source file, with its line there (0
+ * when the lister cannot tell); name is valid during the call only. */
+typedef void (*mde__names_fn)(void *ctx, unsigned line, const char *name);
+
 /* Reports one diagnostic: formats msg with printf-style arguments. */
 void mde__diagf(mde__diag *d, const char *file, unsigned line,
 		const char *signame, const char *fmt, ...)
@@ -158,6 +163,12 @@ void mde__bytesigs_free(mde__bytesigs *b); /* NULL allowed */
 int mde__bytesigs_parse(mde__bytesigs *b, const char *file, const char *buf,
 			size_t len, mde__diag *d);
 
+/* Calls fn with the name of each signature line of an .ndb file in
+ * buf[0..len): the text before the first ':' of lines not starting with
+ * '#' (names of 1024 bytes or more are left out).  No checks beyond. */
+void mde__bytesigs_names(const char *buf, size_t len, mde__names_fn fn,
+			 void *ctx);
+
 /* Compiles the signatures for scanning; once, after parsing.  A signature
  * the matcher cannot compile is reported through d and dropped.
  * Returns MDE_OK, MDE_ERR_NOMEM or MDE_ERR_COMPILE (msg in err). */
@@ -235,6 +246,12 @@ int mde__yara_add_compiled(mde__yara *y, const char *file, const void *buf,
  * d (file, line, message) and left out; the others still load.
  */
 int mde__yara_compile(mde__yara *y, mde__diag *d, char *err, size_t errlen);
+
+/* Calls fn with the identifier of each rule of the YARA source
+ * buf[0..len), as libyara compiles it (nothing when it does not; line
+ * 0).  libyara must be initialised (mde__yara_new() or yr_initialize()). */
+void mde__yara_names(const char *buf, size_t len, mde__names_fn fn,
+		     void *ctx);
 
 uint64_t mde__yara_count(const mde__yara *y);
 bool mde__yara_empty(const mde__yara *y);

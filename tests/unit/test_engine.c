@@ -20,6 +20,8 @@
 #include <cmocka.h>
 
 #include "mde_int.h"
+#include "defs_format.h"
+#include "ioc.h"
 
 struct seen {
 	int findings, errors, skipped, clean;
@@ -379,6 +381,92 @@ static void test_status_strings(void **state)
 	assert_non_null(strstr(mde_library_versions(), "libyara"));
 }
 
+static void name_count(void *ctx, unsigned line, const char *name)
+{
+	(void)line, (void)name;
+	(*(int *)ctx)++;
+}
+
+/* The definitions-format table: names, sniffs, what a bundle holds. */
+static void test_defs_formats(void **state)
+{
+	static const char magic[] = "MDESCANB and the rest of a bundle";
+	const mde__defs_fmt *f;
+	char list[600];
+	int n = 0;
+
+	assert_int_equal(mde__defs_fmt_of("d/x.hdb", "", 0)->kind,
+			 MDE__DK_HASH);
+	assert_true(mde__defs_fmt_of("x.sha256", "", 0)->flags &
+		    MDE__DF_HASHES);
+	assert_null(mde__defs_fmt_of("x.HDB", "", 0));
+	assert_null(mde__defs_fmt_of("x.hdb.d/y", "", 0));
+	f = mde__defs_fmt_of("/iocs/OTX-Hash-IOCs.txt", "", 0);
+	assert_int_equal(f->kind, MDE__DK_IOC);
+	assert_int_equal(f->arg, MDE__IOC_HASH);
+	assert_int_equal(mde__defs_fmt_of("hashes.txt", "", 0)->kind,
+			 MDE__DK_HASH);
+	f = mde__defs_fmt_of("x.mdb", magic, sizeof(magic) - 1);
+	assert_int_equal(f->kind, MDE__DK_BUNDLE);
+	assert_int_equal(f->part, 0);
+	assert_null(mde__defs_fmt_of("x.mdb", "MDESCAN", 7));
+	assert_non_null(mde__defs_fmt_next(NULL, "x.mdb"));
+	assert_null(mde__defs_fmt_next(NULL, NULL));
+	assert_true(mde__defs_fmt_source("src/r.yara")->flags &
+		    MDE__DF_PRECOMPILED);
+	assert_null(mde__defs_fmt_source("src/r.yarc"));
+	assert_null(mde__defs_fmt_source("hash/md5"));
+	f = mde__defs_fmt_source("src/a.ndb");
+	f->names(f, "A:0:*:41\n#B:0:*:42\nC:0:*:43", 26, name_count, &n);
+	assert_int_equal(n, 2);
+	mde__defs_fmt_bundled(list, sizeof(list));
+	assert_non_null(strstr(list, "ClamAV byte signatures .ndb, "));
+	assert_non_null(strstr(list, "YARA rules .yar .yara"));
+	assert_null(strstr(list, ".yarc"));
+	assert_null(strstr(list, ".mdb"));
+	mde__defs_fmt_bundled(list, 10);
+	assert_int_equal(strlen(list), 9);
+}
+
+/* Loading by the table: a bundle only by path, never in a directory scan,
+ * a ".mdb" without the magic refused by what it is named like. */
+static void test_defs_load_formats(void **state)
+{
+	char dir[64] = "/tmp/mde-fmt-XXXXXX", p[128];
+	mde_defs *d = mde_defs_new();
+	mde_defs_stats st;
+	FILE *fp;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(p, sizeof(p), "%s/a.ndb", dir);
+	fp = fopen(p, "w");
+	fputs(ndb, fp);
+	fclose(fp);
+	snprintf(p, sizeof(p), "%s/b.mdb", dir);
+	fp = fopen(p, "w");
+	fputs("MDESCANB but nothing else", fp);
+	fclose(fp);
+	assert_int_equal(mde_defs_load_path(d, dir), MDE_OK);
+	mde_defs_get_stats(d, &st);
+	assert_int_equal(st.byte_sigs, 1);
+	assert_int_equal(mde_defs_load_buffer(d, "x.mdb", "MDESCANB", 8),
+			 MDE_ERR_FORMAT);
+	assert_non_null(strstr(mde_defs_error(d), "from its file"));
+	assert_int_equal(mde_defs_load_buffer(d, "x.mdb", "junk", 4),
+			 MDE_ERR_FORMAT);
+	assert_non_null(strstr(mde_defs_error(d), "named like a signed"));
+	snprintf(p, sizeof(p), "%s/b.mdb", dir);
+	assert_int_equal(mde_defs_load_path(d, p), MDE_ERR_SIG); /* no keys */
+	assert_int_equal(mde_defs_load_path(d, "/nonexistent.doc"),
+			 MDE_ERR_IO);
+	snprintf(p, sizeof(p), "%s/a.ndb", dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/b.mdb", dir);
+	unlink(p);
+	rmdir(dir);
+	mde_defs_free(d);
+}
+
 /* Every option: its default is accepted, -1 is refused by name, and the
  * ranges the engine has always checked still hold. */
 static void test_options(void **state)
@@ -486,6 +574,8 @@ int main(void)
 		cmocka_unit_test(test_scanner_fd),
 		cmocka_unit_test(test_filetype),
 		cmocka_unit_test(test_status_strings),
+		cmocka_unit_test(test_defs_formats),
+		cmocka_unit_test(test_defs_load_formats),
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_util_helpers),
 	};
