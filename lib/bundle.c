@@ -123,8 +123,8 @@ static int parse_entry(mde__bundle *b, const uint8_t *e, mde__bpart *p,
 		return bad(b, "part '%s': unknown type %u", p->name, p->type);
 	if (p->enc > MDE__E_LZ4)
 		return bad(b, "part '%s': unknown encoding %u", p->name, p->enc);
-	if (p->off % MDE__B_ALIGN || p->off < data_start ||
-	    p->off > b->len - MDE__B_SIG || p->stored > b->len - p->off)
+	if (p->off % MDE__B_ALIGN || p->off < data_start || p->off > b->len ||
+	    p->stored > b->len - p->off)
 		return bad(b, "part '%s': outside the file (offset %llu, %llu "
 			   "bytes)", p->name, (unsigned long long)p->off,
 			   (unsigned long long)p->stored);
