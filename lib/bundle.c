@@ -365,24 +365,14 @@ static void stamp_line(const mde__bundle *b, char *out, size_t n)
 
 int mde__stamp_write(const mde__bundle *b, const char *path)
 {
-	char p[4200], tmp[4300], line[256];
-	int fd, ok;
+	char p[4200], line[256];
 
 	if (!b->parts_checked || !b->map)
 		return MDE_ERR_STATE;
 	snprintf(p, sizeof(p), "%s.verified", path);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", p);
 	stamp_line(b, line, sizeof(line));
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return MDE_ERR_IO;
-	ok = write(fd, line, strlen(line)) == (ssize_t)strlen(line);
-	ok = fsync(fd) == 0 && ok;
-	ok = close(fd) == 0 && ok;
-	if (ok && rename(tmp, p) == 0)
-		return MDE_OK;
-	unlink(tmp);
-	return MDE_ERR_IO;
+	return mde__write_atomic(p, line, strlen(line)) == 0 ? MDE_OK
+							     : MDE_ERR_IO;
 }
 
 int mde__stamp_ok(const mde__bundle *b, const char *path)

@@ -9,15 +9,12 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <yara.h>
 
@@ -36,34 +33,13 @@ static const char *base_of(const char *p)
 	return s ? s + 1 : p;
 }
 
-/* Writes buf to path through a fsync'd temporary and rename. */
+/* Writes buf to path, whole or not at all (mde__write_atomic). */
 static int write_out(const char *path, const void *buf, size_t len,
 		     char *err, size_t errlen)
 {
-	char tmp[4200];
-	const char *p = buf;
-	ssize_t w;
-	int fd, ok = 1;
-
-	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot write '%s': %s", tmp,
-			 strerror(errno));
-		return MDE_ERR_IO;
-	}
-	while (ok && len) {
-		w = write(fd, p, len);
-		ok = w > 0;
-		p += ok ? w : 0;
-		len -= ok ? (size_t)w : 0;
-	}
-	ok = ok && fsync(fd) == 0;
-	ok = close(fd) == 0 && ok;
-	if (ok && rename(tmp, path) == 0)
+	if (mde__write_atomic(path, buf, len) == 0)
 		return MDE_OK;
 	snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
-	unlink(tmp);
 	return MDE_ERR_IO;
 }
 
@@ -272,44 +248,21 @@ out:
 	return rc;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* The definition files of a directory, in name order. */
 static int add_dir(struct build *b, const char *dir)
 {
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char **v = NULL, full[4200];
-	size_t n = 0, cap = 0, i;
-	int rc = MDE_OK;
+	char **v, full[4200];
+	size_t n, i;
+	int rc = mde__list_dir(dir, bundled, &v, &n);
 
-	if (!d) {
+	if (rc == MDE_ERR_IO)
 		snprintf(b->err, b->errlen, "cannot open '%s': %s", dir,
 			 strerror(errno));
-		return MDE_ERR_IO;
-	}
-	while (rc == MDE_OK && (de = readdir(d))) {
-		if (de->d_name[0] == '.' || !bundled(de->d_name))
-			continue;
-		if (mde__grow((void **)&v, &cap, n + 1, sizeof(*v)) ||
-		    !(v[n] = strdup(de->d_name)))
-			rc = MDE_ERR_NOMEM;
-		else
-			n++;
-	}
-	closedir(d);
-	if (n)
-		qsort(v, n, sizeof(*v), cmp_str);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && rc == MDE_OK; i++) {
 		snprintf(full, sizeof(full), "%s/%s", dir, v[i]);
-		if (rc == MDE_OK)
-			rc = add_file(b, full, 1);
-		free(v[i]);
+		rc = add_file(b, full, 1);
 	}
-	free(v);
+	mde__names_free(v, n);
 	return rc;
 }
 

@@ -9,7 +9,6 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -299,12 +298,11 @@ static int map_file(mde_defs *defs, int fd, const char *path, size_t len,
 }
 
 /*
- * Loads the file name (relative to dirfd; path names it in messages) by
- * the format its name and first bytes give.  In a directory scan
- * (in_dir), a format loaded only when named is passed over.
+ * Loads the file at path by the format its name and first bytes give.  In
+ * a directory scan (in_dir), a format loaded only when named is passed
+ * over.
  */
-static int load_file_at(mde_defs *defs, int dirfd, const char *name,
-			const char *path, int in_dir)
+static int load_file(mde_defs *defs, const char *path, int in_dir)
 {
 	const mde__defs_fmt *f;
 	char head[MDE__DEFS_HEAD];
@@ -313,7 +311,7 @@ static int load_file_at(mde_defs *defs, int dirfd, const char *name,
 	ssize_t hl;
 	int fd, rc;
 
-	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		snprintf(defs->err, sizeof(defs->err), "cannot open '%s': %s",
 			 path, strerror(errno));
@@ -323,7 +321,7 @@ static int load_file_at(mde_defs *defs, int dirfd, const char *name,
 	if (rc != MDE_OK)
 		goto out;
 	hl = pread(fd, head, sizeof(head), 0);
-	f = mde__defs_fmt_of(name, head, hl > 0 ? (size_t)hl : 0);
+	f = mde__defs_fmt_of(path, head, hl > 0 ? (size_t)hl : 0);
 	if (f && in_dir && (f->flags & MDE__DF_NAMED))
 		goto out;
 	if (f && f->load_path) {
@@ -340,19 +338,12 @@ out:
 	return rc;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* True if a directory scan loads a file of this name (by name alone: the
  * content can still send it elsewhere). */
 static int scanned(const char *name)
 {
 	const mde__defs_fmt *f = NULL;
 
-	if (name[0] == '.')
-		return 0;
 	while ((f = mde__defs_fmt_next(f, name)))
 		if (!(f->flags & MDE__DF_NAMED))
 			return 1;
@@ -362,42 +353,24 @@ static int scanned(const char *name)
 /* Loads the known files of a directory in name order (deterministic). */
 static int load_dir(mde_defs *defs, const char *path)
 {
-	DIR *d = opendir(path);
-	struct dirent *de;
-	char **names = NULL, *full;
-	size_t n = 0, cap = 0, i, l;
-	int rc = MDE_OK;
+	char **names, full[4200];
+	size_t n, i;
+	int rc = mde__list_dir(path, scanned, &names, &n);
 
-	if (!d) {
+	if (rc == MDE_ERR_IO)
 		snprintf(defs->err, sizeof(defs->err), "cannot open '%s': %s",
 			 path, strerror(errno));
-		return MDE_ERR_IO;
-	}
-	while (rc == MDE_OK && (de = readdir(d))) {
-		if (!scanned(de->d_name))
-			continue;
-		if (mde__grow((void **)&names, &cap, n + 1, sizeof(*names)) ||
-		    !(names[n] = strdup(de->d_name)))
-			rc = MDE_ERR_NOMEM;
-		else
-			n++;
-	}
-	if (n)
-		qsort(names, n, sizeof(*names), cmp_str);
 	for (i = 0; i < n && rc == MDE_OK; i++) {
-		l = strlen(path) + strlen(names[i]) + 2;
-		if (!(full = malloc(l))) {
-			rc = MDE_ERR_NOMEM;
-			break;
+		if ((size_t)snprintf(full, sizeof(full), "%s/%s", path,
+				     names[i]) >= sizeof(full)) {
+			snprintf(defs->err, sizeof(defs->err),
+				 "'%s/%s': path too long", path, names[i]);
+			rc = MDE_ERR_IO;
+		} else {
+			rc = load_file(defs, full, 1);
 		}
-		snprintf(full, l, "%s/%s", path, names[i]);
-		rc = load_file_at(defs, dirfd(d), names[i], full, 1);
-		free(full);
 	}
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	closedir(d);
+	mde__names_free(names, n);
 	return rc;
 }
 
@@ -414,7 +387,7 @@ int mde_defs_load_path(mde_defs *defs, const char *path)
 		return load_dir(defs, path);
 	if (!mde__defs_fmt_next(NULL, path))
 		return unknown_format(defs, path, " (extension)");
-	return load_file_at(defs, AT_FDCWD, path, path, 0);
+	return load_file(defs, path, 0);
 }
 
 int mde_defs_compile(mde_defs *defs)

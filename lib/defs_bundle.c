@@ -11,7 +11,6 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,16 +46,21 @@ static int key_add_file(struct keys *ks, const char *path, char *err,
 	return MDE_OK;
 }
 
+static int is_pub(const char *name)
+{
+	size_t l = strlen(name);
+
+	return l >= 5 && strcmp(name + l - 4, ".pub") == 0;
+}
+
 /* A key file, or every *.pub file of a directory (none is an error). */
 static int keys_load(struct keys *ks, const char *path, char *err,
 		     size_t errlen)
 {
 	struct stat st;
-	struct dirent *de;
-	char full[4200];
-	DIR *d;
-	size_t l, before = ks->n;
-	int rc = MDE_OK;
+	char **v = NULL, full[4200];
+	size_t n = 0, i;
+	int rc;
 
 	if (stat(path, &st) < 0) {
 		snprintf(err, errlen, "trusted keys '%s': %s", path,
@@ -65,25 +69,20 @@ static int keys_load(struct keys *ks, const char *path, char *err,
 	}
 	if (!S_ISDIR(st.st_mode))
 		return key_add_file(ks, path, err, errlen);
-	if (!(d = opendir(path))) {
+	rc = mde__list_dir(path, is_pub, &v, &n);
+	if (rc == MDE_ERR_IO)
 		snprintf(err, errlen, "trusted keys '%s': %s", path,
 			 strerror(errno));
-		return MDE_ERR_IO;
-	}
-	while (rc == MDE_OK && (de = readdir(d))) {
-		l = strlen(de->d_name);
-		if (de->d_name[0] == '.' || l < 5 ||
-		    strcmp(de->d_name + l - 4, ".pub"))
-			continue;
-		snprintf(full, sizeof(full), "%s/%s", path, de->d_name);
+	for (i = 0; i < n && rc == MDE_OK; i++) {
+		snprintf(full, sizeof(full), "%s/%s", path, v[i]);
 		rc = key_add_file(ks, full, err, errlen);
 	}
-	closedir(d);
-	if (rc == MDE_OK && ks->n == before) {
+	if (rc == MDE_OK && n == 0) {
 		snprintf(err, errlen, "trusted keys '%s': no *.pub key in it",
 			 path);
 		rc = MDE_ERR_IO;
 	}
+	mde__names_free(v, n);
 	return rc;
 }
 

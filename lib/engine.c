@@ -243,11 +243,6 @@ int mde_engine_set_cache(mde_engine *e, const char *dir)
 	return e->cache ? MDE_OK : MDE_ERR_IO;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int is_sha256(const char *s)
 {
 	return strlen(s) == 64 && strspn(s, "0123456789abcdefABCDEF") == 64;
@@ -269,7 +264,7 @@ int mde_engine_allow(mde_engine *e, const char *name)
 		e->allow_sha = 1;
 	}
 	e->allowed[e->nallowed++] = c;
-	qsort(e->allowed, e->nallowed, sizeof(*e->allowed), cmp_str);
+	qsort(e->allowed, e->nallowed, sizeof(*e->allowed), mde__cmp_str);
 	return MDE_OK;
 }
 
@@ -281,7 +276,7 @@ int mde__engine_allowed(const mde_engine *e, const char *name,
 
 	for (i = 0; i < 2 && e->nallowed; i++)
 		if (k[i] && bsearch(&k[i], e->allowed, e->nallowed,
-				    sizeof(*e->allowed), cmp_str))
+				    sizeof(*e->allowed), mde__cmp_str))
 			return 1;
 	return 0;
 }

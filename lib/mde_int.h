@@ -66,6 +66,26 @@ static inline void mde__unhex_valid(const char *h, size_t n, uint8_t *out)
 /* Lower-case hex of d[0..n) into out (2 * n + 1 bytes, NUL terminated). */
 void mde__hex(const uint8_t *d, size_t n, char *out);
 
+/* strcmp() of two char * array elements, for qsort() and bsearch(). */
+int mde__cmp_str(const void *a, const void *b);
+
+/*
+ * The names in directory dir, in strcmp() order: all but those starting
+ * with '.', and only those keep() takes (keep NULL: all).  *out is a
+ * malloc'd array of *n malloc'd names (mde__names_free()).  MDE_OK,
+ * MDE_ERR_IO (errno set: dir cannot be opened) or MDE_ERR_NOMEM.
+ * Sorted, so that what is loaded from a directory does not depend on
+ * the order the filesystem lists it in.
+ */
+int mde__list_dir(const char *dir, int (*keep)(const char *name),
+		  char ***out, size_t *n);
+void mde__names_free(char **v, size_t n); /* v NULL allowed */
+
+/* Replaces path with buf[0..len) through a fsync'd temporary beside it
+ * (path.PID.tmp, created anew: never a file planted there) and rename:
+ * readers see the old file or the new one whole.  0, or -1 with errno. */
+int mde__write_atomic(const char *path, const void *buf, size_t len);
+
 /* What a names lister (mdesig list, the bundle build's duplicate check)
  * calls for each signature name of a source file, with its line there (0
  * when the lister cannot tell); name is valid during the call only. */

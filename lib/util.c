@@ -2,16 +2,21 @@
 /*
  * util.c - the small helpers every part of the engine shares: status
  * strings, the parsers' diagnostics, hex digits, growable arrays and
- * byte strings.  One copy each, so that a fix (an overflow check, a
- * digit table) reaches every caller.
+ * byte strings, sorted directory listings and atomic file writes.  One
+ * copy each, so that a fix (an overflow check, a digit table, a
+ * planted temporary file) reaches every caller.
  */
 #include "config.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mde_int.h"
 #include "banned.h"
@@ -110,4 +115,82 @@ int mde__buf_put(mde__buf *b, const char *s, size_t n)
 	b->len += n;
 	b->p[b->len] = '\0';
 	return MDE_OK;
+}
+
+int mde__cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void mde__names_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+int mde__list_dir(const char *dir, int (*keep)(const char *name),
+		  char ***out, size_t *nout)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **v = NULL;
+	size_t n = 0, cap = 0;
+	int rc = MDE_OK;
+
+	*out = NULL;
+	*nout = 0;
+	if (!d)
+		return MDE_ERR_IO;
+	while (rc == MDE_OK && (de = readdir(d))) {
+		if (de->d_name[0] == '.' || (keep && !keep(de->d_name)))
+			continue;
+		if (mde__grow((void **)&v, &cap, n + 1, sizeof(*v)) ||
+		    !(v[n] = strdup(de->d_name)))
+			rc = MDE_ERR_NOMEM;
+		else
+			n++;
+	}
+	closedir(d);
+	if (rc != MDE_OK) {
+		mde__names_free(v, n);
+		return rc;
+	}
+	if (n)
+		qsort(v, n, sizeof(*v), mde__cmp_str);
+	*out = v;
+	*nout = n;
+	return MDE_OK;
+}
+
+int mde__write_atomic(const char *path, const void *buf, size_t len)
+{
+	char tmp[4200];
+	const char *p = buf;
+	ssize_t w = 0;
+	int fd, ok = 1, e;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path,
+			     (long)getpid()) >= sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	unlink(tmp); /* a stale one, or something planted: never followed */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	while (ok && len) {
+		w = write(fd, p, len);
+		ok = w > 0 || (w < 0 && errno == EINTR);
+		p += w > 0 ? (size_t)w : 0;
+		len -= w > 0 ? (size_t)w : 0;
+	}
+	ok = ok && fsync(fd) == 0;
+	ok = close(fd) == 0 && ok;
+	if (ok && rename(tmp, path) == 0)
+		return 0;
+	e = errno;
+	unlink(tmp);
+	errno = e;
+	return -1;
 }

@@ -103,25 +103,6 @@ static void wpf(struct wbuf *b, int32_t slot, const mde__ypf *p)
 	free(bytes);
 }
 
-static int write_atomic(const char *path, const uint8_t *p, size_t n)
-{
-	char tmp[4200];
-	FILE *fp;
-	int ok;
-
-	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
-	fp = fopen(tmp, "wbx");
-	if (!fp)
-		return MDE_ERR_IO;
-	ok = fwrite(p, 1, n, fp) == n;
-	ok &= fflush(fp) == 0 && fsync(fileno(fp)) == 0;
-	ok &= fclose(fp) == 0;
-	if (ok && rename(tmp, path) == 0)
-		return MDE_OK;
-	unlink(tmp);
-	return MDE_ERR_IO;
-}
-
 int mde__yara_save(const mde__yara *y, const char *path)
 {
 	uint8_t *p = NULL;
@@ -129,7 +110,7 @@ int mde__yara_save(const mde__yara *y, const char *path)
 	int rc = mde__yara_save_mem(y, &p, &n);
 
 	if (rc == MDE_OK)
-		rc = write_atomic(path, p, n);
+		rc = mde__write_atomic(path, p, n) == 0 ? MDE_OK : MDE_ERR_IO;
 	free(p);
 	return rc;
 }

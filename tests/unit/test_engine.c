@@ -561,6 +561,55 @@ static void test_util_helpers(void **state)
 	free(v);
 }
 
+static int not_c(const char *name)
+{
+	return strcmp(name, "c") != 0;
+}
+
+/* mde__list_dir and mde__write_atomic (util.c). */
+static void test_util_files(void **state)
+{
+	char dir[64] = "/tmp/mde-util-XXXXXX", p[128], lnk[128];
+	const char *const names[] = { "b", "a", "c", ".hidden" };
+	char **v, got[8] = "";
+	size_t n, i;
+	FILE *fp;
+
+	assert_non_null(mkdtemp(dir));
+	for (i = 0; i < 4; i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
+		assert_int_equal(mde__write_atomic(p, "x", 1), 0);
+	}
+	assert_int_equal(mde__list_dir(dir, not_c, &v, &n), MDE_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0], "a");
+	assert_string_equal(v[1], "b");
+	mde__names_free(v, n);
+	assert_int_equal(mde__list_dir("/nonexistent", NULL, &v, &n),
+			 MDE_ERR_IO);
+	assert_int_equal(n, 0);
+	/* a planted temporary is replaced, not written through */
+	snprintf(p, sizeof(p), "%s/a", dir);
+	snprintf(lnk, sizeof(lnk), "%s/a.%ld.tmp", dir, (long)getpid());
+	assert_int_equal(symlink("b", lnk), 0);
+	assert_int_equal(mde__write_atomic(p, "new", 3), 0);
+	fp = fopen(p, "r");
+	assert_non_null(fgets(got, sizeof(got), fp));
+	fclose(fp);
+	assert_string_equal(got, "new");
+	snprintf(p, sizeof(p), "%s/b", dir);
+	fp = fopen(p, "r");
+	assert_non_null(fgets(got, sizeof(got), fp));
+	fclose(fp);
+	assert_string_equal(got, "x");
+	assert_int_equal(access(lnk, F_OK), -1);
+	for (i = 0; i < 4; i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
+		unlink(p);
+	}
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -578,6 +627,7 @@ int main(void)
 		cmocka_unit_test(test_defs_load_formats),
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_util_helpers),
+		cmocka_unit_test(test_util_files),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tree, teardown_tree);
