@@ -78,16 +78,20 @@ void mde_defs_set_diag(mde_defs *defs, mde_diag_fn fn, void *ctx);
 
 /*
  * Loads a definitions file, or every known file in a directory (not
- * recursive).  Known extensions: .hdb .hsb (ClamAV hash), .ndb (ClamAV
+ * recursive).  Known formats: .hdb .hsb (ClamAV hash), .ndb (ClamAV
  * body), .yar .yara (YARA source), .yarc (compiled YARA), .sha256 .sha1
- * .md5 .txt (plain hash lists); a file ending in .mdb is a signed bundle
- * (mde_defs_load_bundle()).  Returns MDE_ERR_IO when the path cannot be
- * read; the reason is in mde_defs_error().
+ * .md5 .txt (plain hash lists), Loki's *hash-iocs.txt *filename-iocs.txt
+ * *falsepositive-hashes.txt; a .mdb file starting with the bundle magic
+ * is a signed bundle (mde_defs_load_bundle()), loaded only when named,
+ * never from a directory.  Returns MDE_ERR_IO when the path cannot be
+ * read, MDE_ERR_FORMAT for a file of no known format; the reason is in
+ * mde_defs_error().
  */
 int mde_defs_load_path(mde_defs *defs, const char *path);
 
-/* Loads one in-memory definitions file; name's extension picks the format.
- * (A bundle, .mdb, only through mde_defs_load_path/_bundle.) */
+/* Loads one in-memory definitions file; its name (and, where formats
+ * share a name, its first bytes) picks the format.  (A bundle, .mdb,
+ * only through mde_defs_load_path/_bundle.) */
 int mde_defs_load_buffer(mde_defs *defs, const char *name, const void *buf,
 			 size_t len);
 

@@ -123,8 +123,8 @@ static int parse_entry(mde__bundle *b, const uint8_t *e, mde__bpart *p,
 		return bad(b, "part '%s': unknown type %u", p->name, p->type);
 	if (p->enc > MDE__E_LZ4)
 		return bad(b, "part '%s': unknown encoding %u", p->name, p->enc);
-	if (p->off % MDE__B_ALIGN || p->off < data_start ||
-	    p->off > b->len - MDE__B_SIG || p->stored > b->len - p->off)
+	if (p->off % MDE__B_ALIGN || p->off < data_start || p->off > b->len ||
+	    p->stored > b->len - p->off)
 		return bad(b, "part '%s': outside the file (offset %llu, %llu "
 			   "bytes)", p->name, (unsigned long long)p->off,
 			   (unsigned long long)p->stored);
@@ -355,10 +355,8 @@ int mde__bundle_open_head(mde__bundle *b, const char *path)
 static void stamp_line(const mde__bundle *b, char *out, size_t n)
 {
 	char hexd[65];
-	size_t i;
 
-	for (i = 0; i < 32; i++)
-		snprintf(hexd + 2 * i, 3, "%02x", b->digest[i]);
+	mde__hex(b->digest, 32, hexd);
 	snprintf(out, n, "mdescan-verified 1 %s %llu %llu %llu %llu %llu\n",
 		 hexd, (unsigned long long)b->id[0],
 		 (unsigned long long)b->id[1], (unsigned long long)b->id[2],
@@ -367,24 +365,14 @@ static void stamp_line(const mde__bundle *b, char *out, size_t n)
 
 int mde__stamp_write(const mde__bundle *b, const char *path)
 {
-	char p[4200], tmp[4300], line[256];
-	int fd, ok;
+	char p[4200], line[256];
 
 	if (!b->parts_checked || !b->map)
 		return MDE_ERR_STATE;
 	snprintf(p, sizeof(p), "%s.verified", path);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", p);
 	stamp_line(b, line, sizeof(line));
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return MDE_ERR_IO;
-	ok = write(fd, line, strlen(line)) == (ssize_t)strlen(line);
-	ok = fsync(fd) == 0 && ok;
-	ok = close(fd) == 0 && ok;
-	if (ok && rename(tmp, p) == 0)
-		return MDE_OK;
-	unlink(tmp);
-	return MDE_ERR_IO;
+	return mde__write_atomic(p, line, strlen(line)) == 0 ? MDE_OK
+							     : MDE_ERR_IO;
 }
 
 int mde__stamp_ok(const mde__bundle *b, const char *path)
@@ -427,11 +415,11 @@ int mde__bundle_verify(mde__bundle *b, const uint8_t (*pubs)[32], size_t n)
 			break;
 	}
 	if (i == n) {
-		snprintf(b->err, sizeof(b->err), "signed by key %02x%02x%02x"
-			 "%02x%02x%02x%02x%02x, which is not a trusted key",
-			 b->h.key_id[0], b->h.key_id[1], b->h.key_id[2],
-			 b->h.key_id[3], b->h.key_id[4], b->h.key_id[5],
-			 b->h.key_id[6], b->h.key_id[7]);
+		char kid[17];
+
+		mde__hex(b->h.key_id, 8, kid);
+		snprintf(b->err, sizeof(b->err), "signed by key %s, which is "
+			 "not a trusted key", kid);
 		return MDE_ERR_SIG;
 	}
 	msg = malloc(MDE__B_HDR + mlen);
@@ -511,27 +499,42 @@ int mde__bundle_part(mde__bundle *b, const mde__bpart *p, const uint8_t **out,
 	return MDE_OK;
 }
 
-int mde__key_read_pub(const char *path, uint8_t pub[32], char *err,
-		      size_t errlen)
+/* Reads the Ed25519 key (private when priv, else public) of the PEM file
+ * at path into *out, and its raw public key into pub.  MDE_OK, or
+ * MDE_ERR_IO or MDE_ERR_FORMAT with the reason in err. */
+static int read_key(const char *path, int priv, EVP_PKEY **out,
+		    uint8_t pub[32], char *err, size_t errlen)
 {
 	FILE *fp = fopen(path, "r");
-	EVP_PKEY *k = NULL;
+	EVP_PKEY *k;
 	size_t n = 32;
-	int rc = MDE_ERR_FORMAT;
 
+	*out = NULL;
 	if (!fp) {
 		snprintf(err, errlen, "cannot open '%s': %s", path,
 			 strerror(errno));
 		return MDE_ERR_IO;
 	}
-	k = PEM_read_PUBKEY(fp, NULL, NULL, NULL);
+	k = priv ? PEM_read_PrivateKey(fp, NULL, NULL, NULL)
+		 : PEM_read_PUBKEY(fp, NULL, NULL, NULL);
 	fclose(fp);
 	if (k && EVP_PKEY_get_id(k) == EVP_PKEY_ED25519 &&
-	    EVP_PKEY_get_raw_public_key(k, pub, &n) == 1 && n == 32)
-		rc = MDE_OK;
-	else
-		snprintf(err, errlen, "'%s': not an Ed25519 public key (PEM)",
-			 path);
+	    EVP_PKEY_get_raw_public_key(k, pub, &n) == 1 && n == 32) {
+		*out = k;
+		return MDE_OK;
+	}
+	snprintf(err, errlen, "'%s': not an Ed25519 %s key (PEM)", path,
+		 priv ? "private" : "public");
+	EVP_PKEY_free(k);
+	return MDE_ERR_FORMAT;
+}
+
+int mde__key_read_pub(const char *path, uint8_t pub[32], char *err,
+		      size_t errlen)
+{
+	EVP_PKEY *k;
+	int rc = read_key(path, 0, &k, pub, err, errlen);
+
 	EVP_PKEY_free(k);
 	return rc;
 }
@@ -678,26 +681,15 @@ static void put_header(uint8_t *o, const mde__bhdr *h, size_t nparts,
 static int sign(const char *path, const uint8_t *msg, size_t len,
 		uint8_t sig[64], uint8_t key_id[8], char *err, size_t errlen)
 {
-	FILE *fp = fopen(path, "r");
-	EVP_PKEY *k = NULL;
+	EVP_PKEY *k;
 	EVP_MD_CTX *c = NULL;
 	uint8_t pub[32];
-	size_t n = 32, slen = 64;
-	int rc = MDE_ERR_FORMAT;
+	size_t slen = 64;
+	int rc = read_key(path, 1, &k, pub, err, errlen);
 
-	if (!fp) {
-		snprintf(err, errlen, "cannot open '%s': %s", path,
-			 strerror(errno));
-		return MDE_ERR_IO;
-	}
-	k = PEM_read_PrivateKey(fp, NULL, NULL, NULL);
-	fclose(fp);
-	if (!k || EVP_PKEY_get_id(k) != EVP_PKEY_ED25519 ||
-	    EVP_PKEY_get_raw_public_key(k, pub, &n) != 1) {
-		snprintf(err, errlen, "'%s': not an Ed25519 private key (PEM)",
-			 path);
-		goto out;
-	}
+	if (rc != MDE_OK)
+		return rc;
+	rc = MDE_ERR_FORMAT;
 	mde__key_id(pub, key_id);
 	memcpy((uint8_t *)msg + 40, key_id, 8); /* the key id is signed */
 	c = EVP_MD_CTX_new();
@@ -706,7 +698,6 @@ static int sign(const char *path, const uint8_t *msg, size_t len,
 		rc = MDE_OK;
 	else
 		snprintf(err, errlen, "'%s': signing failed", path);
-out:
 	EVP_MD_CTX_free(c);
 	EVP_PKEY_free(k);
 	return rc;

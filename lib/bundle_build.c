@@ -9,33 +9,22 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <yara.h>
 
 #include "mde_int.h"
 #include "bundle.h"
-#include "yarastage_int.h"
-#include "ioc.h"
+#include "defs_format.h"
 #include "banned.h"
 
 static const char *const hash_part[MDE__NHASH] = { "hash/md5", "hash/sha1",
 						   "hash/sha256" };
-
-static int ends(const char *s, const char *ext)
-{
-	size_t n = strlen(s), e = strlen(ext);
-
-	return n > e && strcmp(s + n - e, ext) == 0;
-}
 
 static const char *base_of(const char *p)
 {
@@ -44,34 +33,13 @@ static const char *base_of(const char *p)
 	return s ? s + 1 : p;
 }
 
-/* Writes buf to path through a fsync'd temporary and rename. */
+/* Writes buf to path, whole or not at all (mde__write_atomic). */
 static int write_out(const char *path, const void *buf, size_t len,
 		     char *err, size_t errlen)
 {
-	char tmp[4200];
-	const char *p = buf;
-	ssize_t w;
-	int fd, ok = 1;
-
-	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot write '%s': %s", tmp,
-			 strerror(errno));
-		return MDE_ERR_IO;
-	}
-	while (ok && len) {
-		w = write(fd, p, len);
-		ok = w > 0;
-		p += ok ? w : 0;
-		len -= ok ? (size_t)w : 0;
-	}
-	ok = ok && fsync(fd) == 0;
-	ok = close(fd) == 0 && ok;
-	if (ok && rename(tmp, path) == 0)
+	if (mde__write_atomic(path, buf, len) == 0)
 		return MDE_OK;
 	snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
-	unlink(tmp);
 	return MDE_ERR_IO;
 }
 
@@ -103,15 +71,6 @@ static int read_all(const char *path, char **out, size_t *len, char *err,
 	return MDE_OK;
 }
 
-struct lister {
-	void (*fn)(void *ctx, const char *kind, const char *name);
-	void *ctx;
-	unsigned line; /* of the name being reported, when known */
-};
-
-static void list_ndb(const char *buf, size_t len, struct lister *l);
-static void list_yara(const char *buf, size_t len, struct lister *l);
-
 /* ------------------------------------------------------------- build */
 
 /* A signature name seen while building, for the duplicate check. */
@@ -127,7 +86,7 @@ struct build {
 	uint64_t problems;
 	char *err;
 	size_t errlen;
-	struct seen *seen; /* byte signature and YARA rule names */
+	struct seen *seen; /* names of MDE__DF_UNIQUE formats */
 	size_t nseen, capseen;
 	const char *cur;   /* the file being read */
 };
@@ -142,74 +101,24 @@ static void count_diag(void *ctx, const char *file, unsigned line,
 		b->o->diag(b->o->ctx, file, line, sig, msg);
 }
 
-/* Kept in the bundle as written: byte signatures, YARA, Loki IOCs. */
-static int is_source(const char *name)
+static void seen_name(void *ctx, unsigned line, const char *name)
 {
-	return ends(name, ".ndb") || ends(name, ".yar") ||
-	       ends(name, ".yara") || mde__ioc_kind_of_name(name);
-}
-
-static uint64_t ioc_total(const mde__iocs *io)
-{
-	mde__ioc_counts c;
-
-	mde__iocs_counts(io, &c);
-	return c.hash[0] + c.hash[1] + c.hash[2] + c.fphash + c.filename;
-}
-
-static int is_hashfile(const char *name)
-{
-	static const char *const ext[] = { ".hdb", ".hsb", ".md5", ".sha1",
-					   ".sha256", ".txt" };
-	size_t i;
-
-	for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++)
-		if (ends(name, ext[i]))
-			return 1;
-	return 0;
-}
-
-/* What the name listers call back while building: the names seen. */
-struct namer {
-	struct lister l;
-	struct build *b;
-};
-
-static void seen_name(void *ctx, const char *kind, const char *name)
-{
-	struct namer *nm = ctx;
-	struct build *b = nm->b;
+	struct build *b = ctx;
 	struct seen *v;
 
-	(void)kind;
 	if (mde__grow((void **)&b->seen, &b->capseen, b->nseen + 1,
 		      sizeof(*b->seen)))
 		return;
 	v = &b->seen[b->nseen];
 	v->name = strdup(name);
 	v->file = strdup(b->cur);
-	v->line = nm->l.line;
+	v->line = line;
 	if (v->name && v->file) {
 		b->nseen++;
 	} else {
 		free(v->name);
 		free(v->file);
 	}
-}
-
-/* Records the byte signature and YARA rule names of a source. */
-static int note_names(struct build *b, const char *path, const char *buf,
-		      size_t len)
-{
-	struct namer nm = { { seen_name, NULL, 0 }, b };
-
-	nm.l.ctx = &nm;
-	b->cur = path;
-	if (ends(path, ".ndb"))
-		list_ndb(buf, len, &nm.l);
-	else if (ends(path, ".yar") || ends(path, ".yara"))
-		list_yara(buf, len, &nm.l); /* line 0: libyara gives none */
-	return MDE_OK;
 }
 
 static int cmp_seen(const void *x, const void *y)
@@ -254,91 +163,106 @@ static void free_seen(struct build *b)
 	free(b->seen);
 }
 
-static int add_file(struct build *b, const char *path)
+/* True if a bundle can hold a file of this name (by name alone: its
+ * content can still say it is something else). */
+static int bundled(const char *name)
 {
-	char *buf = NULL, name[MDE__B_NAME + 8];
-	size_t len = 0;
-	uint64_t before = mde__bytesigs_count(b->defs->bytes) +
-			  ioc_total(b->defs->iocs);
+	const mde__defs_fmt *f = NULL;
+
+	while ((f = mde__defs_fmt_next(f, name)))
+		if (f->part)
+			return 1;
+	return 0;
+}
+
+static int not_bundled(struct build *b, const char *path)
+{
+	char list[600];
+
+	mde__defs_fmt_bundled(list, sizeof(list));
+	snprintf(b->err, b->errlen, "'%s': not a definitions file this tool "
+		 "can put in a bundle (%s)", path, list);
+	return MDE_ERR_FORMAT;
+}
+
+/* Stores a source file as written, with the signatures it added. */
+static int add_source(struct build *b, const char *path, const char *buf,
+		      size_t len, uint64_t count)
+{
+	char name[MDE__B_NAME + 8];
 	int rc;
 
-	if (!is_source(path) && !is_hashfile(path)) {
-		snprintf(b->err, b->errlen, "'%s': not a definitions file this "
-			 "tool can put in a bundle (.hdb .hsb .md5 .sha1 "
-			 ".sha256 .txt .ndb .yar .yara, Loki *hash-iocs.txt "
-			 "*filename-iocs.txt *falsepositive-hashes.txt)", path);
-		return MDE_ERR_FORMAT;
-	}
-	rc = read_all(path, &buf, &len, b->err, b->errlen);
-	if (rc == MDE_OK) {
-		rc = mde_defs_load_buffer(b->defs, path, buf, len);
-		if (rc != MDE_OK)
-			snprintf(b->err, b->errlen, "%s",
-				 mde_defs_error(b->defs));
-	}
 	snprintf(name, sizeof(name), "src/%s", base_of(path));
-	if (rc == MDE_OK && is_source(path) && strlen(name) >= MDE__B_NAME) {
+	if (strlen(name) >= MDE__B_NAME) {
 		snprintf(b->err, b->errlen, "'%s': file name too long for a "
 			 "bundle part (%d bytes at most)", path,
 			 MDE__B_NAME - 5);
-		rc = MDE_ERR_ARG;
+		return MDE_ERR_ARG;
 	}
-	if (rc == MDE_OK)
-		rc = note_names(b, path, buf, len);
-	if (rc == MDE_OK && is_source(path)) {
-		rc = mde__bwriter_add(b->w, name, MDE__P_SOURCE, MDE__E_LZ4,
-				      buf, len, mde__bytesigs_count(
-						 b->defs->bytes) +
-						 ioc_total(b->defs->iocs) -
-						 before);
-		if (rc == MDE_ERR_ARG)
-			snprintf(b->err, b->errlen, "'%s': a source named '%s' "
-				 "is already in the bundle", path,
-				 base_of(path));
-	}
-	free(buf);
+	rc = mde__bwriter_add(b->w, name, MDE__P_SOURCE, MDE__E_LZ4, buf, len,
+			      count);
+	if (rc == MDE_ERR_ARG)
+		snprintf(b->err, b->errlen, "'%s': a source named '%s' is "
+			 "already in the bundle", path, base_of(path));
 	return rc;
 }
 
-static int cmp_str(const void *a, const void *b)
+/*
+ * Loads a file as a scan would, notes its signature names when they must
+ * be unique, and stores it as its format says (sources as written; hash
+ * lists go to the tables, add_tables()).  In a directory (in_dir), a file
+ * whose content makes it a format no bundle holds is passed over.
+ */
+static int add_file(struct build *b, const char *path, int in_dir)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	const mde__defs_fmt *f;
+	char *buf = NULL;
+	size_t len = 0;
+	uint64_t before = mde__defs_nsigs(b->defs);
+	int rc;
+
+	if (!bundled(path))
+		return not_bundled(b, path);
+	rc = read_all(path, &buf, &len, b->err, b->errlen);
+	if (rc != MDE_OK)
+		return rc;
+	f = mde__defs_fmt_of(path, buf, len);
+	if (!f || !f->part) {
+		rc = in_dir ? MDE_OK : not_bundled(b, path);
+		goto out;
+	}
+	rc = mde__defs_load_as(b->defs, f, path, buf, len);
+	if (rc != MDE_OK) {
+		snprintf(b->err, b->errlen, "%s", mde_defs_error(b->defs));
+		goto out;
+	}
+	if ((f->flags & MDE__DF_UNIQUE) && f->names) {
+		b->cur = path;
+		f->names(f, buf, len, seen_name, b);
+	}
+	if (f->part == MDE__P_SOURCE)
+		rc = add_source(b, path, buf, len,
+				mde__defs_nsigs(b->defs) - before);
+out:
+	free(buf);
+	return rc;
 }
 
 /* The definition files of a directory, in name order. */
 static int add_dir(struct build *b, const char *dir)
 {
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char **v = NULL, full[4200];
-	size_t n = 0, cap = 0, i;
-	int rc = MDE_OK;
+	char **v, full[4200];
+	size_t n, i;
+	int rc = mde__list_dir(dir, bundled, &v, &n);
 
-	if (!d) {
+	if (rc == MDE_ERR_IO)
 		snprintf(b->err, b->errlen, "cannot open '%s': %s", dir,
 			 strerror(errno));
-		return MDE_ERR_IO;
-	}
-	while (rc == MDE_OK && (de = readdir(d))) {
-		if (de->d_name[0] == '.' ||
-		    (!is_source(de->d_name) && !is_hashfile(de->d_name)))
-			continue;
-		if (mde__grow((void **)&v, &cap, n + 1, sizeof(*v)) ||
-		    !(v[n] = strdup(de->d_name)))
-			rc = MDE_ERR_NOMEM;
-		else
-			n++;
-	}
-	closedir(d);
-	if (n)
-		qsort(v, n, sizeof(*v), cmp_str);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && rc == MDE_OK; i++) {
 		snprintf(full, sizeof(full), "%s/%s", dir, v[i]);
-		if (rc == MDE_OK)
-			rc = add_file(b, full);
-		free(v[i]);
+		rc = add_file(b, full, 1);
 	}
-	free(v);
+	mde__names_free(v, n);
 	return rc;
 }
 
@@ -402,7 +326,7 @@ static int build_parts(struct build *b, const char *const *paths, size_t n)
 			return MDE_ERR_IO;
 		}
 		rc = S_ISDIR(st.st_mode) ? add_dir(b, paths[i])
-					 : add_file(b, paths[i]);
+					 : add_file(b, paths[i], 0);
 	}
 	if (rc == MDE_OK && (rc = mde_defs_compile(b->defs)) != MDE_OK)
 		snprintf(b->err, b->errlen, "%s", mde_defs_error(b->defs));
@@ -529,6 +453,20 @@ int mde_bundle_apply(const char *base, const char *delta, const char *keys,
 
 /* ------------------------------------------------------------- names */
 
+struct lister {
+	mde_name_fn fn;
+	void *ctx;
+	const char *kind; /* of the names being listed */
+};
+
+static void list_name(void *ctx, unsigned line, const char *name)
+{
+	struct lister *l = ctx;
+
+	(void)line;
+	l->fn(l->ctx, l->kind, name);
+}
+
 static void list_table(const mde__htab *t, struct lister *l)
 {
 	size_t off = 1;
@@ -539,91 +477,10 @@ static void list_table(const mde__htab *t, struct lister *l)
 	}
 }
 
-static void list_ndb(const char *buf, size_t len, struct lister *l)
-{
-	const char *s = buf, *end = buf + len, *nl, *c;
-	char name[1024];
-
-	for (l->line = 1; s < end; s = nl ? nl + 1 : end, l->line++) {
-		nl = memchr(s, '\n', (size_t)(end - s));
-		c = memchr(s, ':', (size_t)((nl ? nl : end) - s));
-		if (!c || *s == '#' || c == s || (size_t)(c - s) >= sizeof(name))
-			continue;
-		memcpy(name, s, (size_t)(c - s));
-		name[c - s] = '\0';
-		l->fn(l->ctx, "byte", name);
-	}
-}
-
-
-/* IOC entries by what identifies them: a hash IOC's comment, a file-name
- * IOC's regex. */
-static void list_ioc(const char *buf, size_t len, int kind, struct lister *l)
-{
-	const char *s = buf, *end = buf + len, *nl, *e, *semi;
-	char name[1024];
-	size_t n;
-
-	for (; s < end; s = nl ? nl + 1 : end) {
-		nl = memchr(s, '\n', (size_t)(end - s));
-		e = nl ? nl : end;
-		if (e > s && e[-1] == '\r')
-			e--;
-		if (s == e || *s == '#' || !(semi = memchr(s, ';', (size_t)(e - s))))
-			continue;
-		if (kind == MDE__IOC_FILENAME) {
-			n = (size_t)(semi - s);
-		} else {
-			const char *c = semi + 1, *t = memchr(c, ';', (size_t)(e - c));
-
-			if (t && t > c && strspn(c, "0123456789-+ ") >= (size_t)(t - c))
-				c = t + 1;
-			s = c;
-			n = (size_t)(e - c);
-		}
-		n = n < sizeof(name) ? n : sizeof(name) - 1;
-		memcpy(name, s, n);
-		name[n] = '\0';
-		l->fn(l->ctx, kind == MDE__IOC_FPHASH ? "ioc-fp" : "ioc", name);
-	}
-}
-
-static void yara_err(int level, const char *file, int line,
-		     const YR_RULE *rule, const char *msg, void *ctx)
-{
-	(void)level, (void)file, (void)line, (void)rule, (void)msg, (void)ctx;
-}
-
-/* Rule names: the sources compiled by libyara, which knows the syntax. */
-static void list_yara(const char *buf, size_t len, struct lister *l)
-{
-	YR_COMPILER *c = NULL;
-	YR_RULES *r = NULL;
-	const YR_RULE *rule;
-	char *text = malloc(len + 1);
-
-	if (!text || mde__yara_new_compiler(&c) != MDE_OK) {
-		free(text);
-		if (c)
-			yr_compiler_destroy(c);
-		return;
-	}
-	memcpy(text, buf, len);
-	text[len] = '\0';
-	yr_compiler_set_callback(c, yara_err, NULL);
-	if (yr_compiler_add_string(c, text, NULL) == 0 &&
-	    yr_compiler_get_rules(c, &r) == ERROR_SUCCESS) {
-		yr_rules_foreach(r, rule)
-			l->fn(l->ctx, "yara", rule->identifier);
-		yr_rules_destroy(r);
-	}
-	yr_compiler_destroy(c);
-	free(text);
-}
-
 static int list_part(mde__bundle *b, const mde__bpart *p, struct lister *l,
 		     char *err, size_t errlen)
 {
+	const mde__defs_fmt *f = NULL;
 	const uint8_t *buf;
 	void *own = NULL;
 	mde__htab t;
@@ -633,18 +490,15 @@ static int list_part(mde__bundle *b, const mde__bpart *p, struct lister *l,
 		snprintf(err, errlen, "%s", b->err);
 		return rc;
 	}
+	if (p->type == MDE__P_SOURCE)
+		f = mde__defs_fmt_source(p->name);
 	if (p->type == MDE__P_HASHTAB) {
 		rc = mde__htab_decode(buf, (size_t)p->size, &t, err, errlen);
 		if (rc == MDE_OK)
 			list_table(&t, l);
-	} else if (p->type == MDE__P_SOURCE && ends(p->name, ".ndb")) {
-		list_ndb((const char *)buf, (size_t)p->size, l);
-	} else if (p->type == MDE__P_SOURCE &&
-		   (ends(p->name, ".yar") || ends(p->name, ".yara"))) {
-		list_yara((const char *)buf, (size_t)p->size, l);
-	} else if (p->type == MDE__P_SOURCE && mde__ioc_kind_of_name(p->name)) {
-		list_ioc((const char *)buf, (size_t)p->size,
-			 mde__ioc_kind_of_name(p->name), l);
+	} else if (f && f->names) {
+		l->kind = f->list_as;
+		f->names(f, (const char *)buf, (size_t)p->size, list_name, l);
 	}
 	free(own);
 	return rc;
@@ -653,7 +507,7 @@ static int list_part(mde__bundle *b, const mde__bpart *p, struct lister *l,
 int mde_bundle_list(const char *path, mde_name_fn fn, void *ctx, char *err,
 		    size_t errlen)
 {
-	struct lister l = { fn, ctx, 0 };
+	struct lister l = { fn, ctx, NULL };
 	mde__bundle b;
 	size_t i;
 	int rc = mde__bundle_open(&b, path), yinit = 0;

@@ -43,17 +43,6 @@ struct bs_build {
 
 /* ------------------------------------------------------------ helpers */
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Parses a decimal number at *pp up to lim; advances *pp. */
 static int parse_u64(const char **pp, uint64_t lim, uint64_t *out)
 {
@@ -119,11 +108,11 @@ static int add_byte(struct bs_build *bb, uint8_t val, uint8_t mask)
 /* Parses one byte item (hex pair or nibble wildcard) at p[0..1]. */
 static int parse_pair(struct bs_build *bb, const char *p)
 {
-	int hi = hexval((unsigned char)p[0]), lo;
+	int hi = mde__hexval((unsigned char)p[0]), lo;
 
 	if (p[0] == '\0' || p[1] == '\0')
 		return reject(bb, "odd number of hex digits", 0);
-	lo = hexval((unsigned char)p[1]);
+	lo = mde__hexval((unsigned char)p[1]);
 	if ((hi < 0 && p[0] != '?') || (lo < 0 && p[1] != '?'))
 		return reject(bb, "bad hex character",
 			      hi < 0 && p[0] != '?' ? p[0] : p[1]);
@@ -575,6 +564,25 @@ int mde__bytesigs_parse(mde__bytesigs *b, const char *file, const char *buf,
 		buf = nl ? nl + 1 : end;
 	}
 	return MDE_OK;
+}
+
+void mde__bytesigs_names(const char *buf, size_t len, mde__names_fn fn,
+			 void *ctx)
+{
+	const char *s = buf, *end = buf + len, *nl, *c;
+	char name[1024];
+	unsigned line;
+
+	for (line = 1; s < end; s = nl ? nl + 1 : end, line++) {
+		nl = memchr(s, '\n', (size_t)(end - s));
+		c = memchr(s, ':', (size_t)((nl ? nl : end) - s));
+		if (!c || *s == '#' || c == s ||
+		    (size_t)(c - s) >= sizeof(name))
+			continue;
+		memcpy(name, s, (size_t)(c - s));
+		name[c - s] = '\0';
+		fn(ctx, line, name);
+	}
 }
 
 static int cmp_anch(const void *pa, const void *pb)

@@ -18,41 +18,23 @@
 #include "bytesig_int.h"
 #include "banned.h"
 
-/* Growable string holding all expressions, NUL separated. */
-struct bs_str {
-	char *p;
-	size_t n, cap;
-};
-
-static int str_add(struct bs_str *s, const char *t, size_t n)
+/* Appends t[0..n) to the expressions' text; 0, or -1 out of memory. */
+static int str_add(mde__buf *s, const char *t, size_t n)
 {
-	size_t ncap = s->cap ? s->cap : 4096;
-	char *np;
-
-	if (s->n + n > s->cap) {
-		while (ncap < s->n + n)
-			ncap *= 2;
-		np = realloc(s->p, ncap);
-		if (!np)
-			return -1;
-		s->p = np;
-		s->cap = ncap;
-	}
-	memcpy(s->p + s->n, t, n);
-	s->n += n;
-	return 0;
+	return mde__buf_put(s, t, n) == MDE_OK ? 0 : -1;
 }
 
-static int put_hex(struct bs_str *s, unsigned v)
+static int put_hex(mde__buf *s, unsigned v)
 {
-	static const char digits[] = "0123456789abcdef";
-	char t[4] = { '\\', 'x', digits[(v >> 4) & 15], digits[v & 15] };
+	uint8_t b = (uint8_t)v;
+	char t[5] = "\\x";
 
-	return str_add(s, t, sizeof(t));
+	mde__hex(&b, 1, t + 2);
+	return str_add(s, t, 4);
 }
 
 /* One byte item: literal, any byte, or a nibble class. */
-static int put_byte(struct bs_str *s, uint8_t val, uint8_t mask)
+static int put_byte(mde__buf *s, uint8_t val, uint8_t mask)
 {
 	int rc = 0;
 
@@ -72,7 +54,7 @@ static int put_byte(struct bs_str *s, uint8_t val, uint8_t mask)
 	return rc | str_add(s, "]", 1);
 }
 
-static int put_bytes(struct bs_str *s, const struct bs_sig *sig,
+static int put_bytes(mde__buf *s, const struct bs_sig *sig,
 		     uint32_t off, uint32_t len)
 {
 	int rc = 0;
@@ -85,7 +67,7 @@ static int put_bytes(struct bs_str *s, const struct bs_sig *sig,
 /* Gaps above this become '.*' in a relaxed (prefilter) expression. */
 #define BS_RELAX_GAP 256
 
-static int put_gap(struct bs_str *s, uint32_t min, uint32_t max, bool relax)
+static int put_gap(mde__buf *s, uint32_t min, uint32_t max, bool relax)
 {
 	char tmp[40];
 	int n;
@@ -106,7 +88,7 @@ static int put_gap(struct bs_str *s, uint32_t min, uint32_t max, bool relax)
 	return n < 0 ? -1 : str_add(s, tmp, (size_t)n);
 }
 
-static int put_alt(struct bs_str *s, const struct bs_sig *sig,
+static int put_alt(mde__buf *s, const struct bs_sig *sig,
 		   const struct bs_node *nd)
 {
 	int rc = str_add(s, "(?:", 3);
@@ -125,7 +107,7 @@ static int put_alt(struct bs_str *s, const struct bs_sig *sig,
  * Appends the NUL-terminated expression of sig to s.  relax turns large
  * gaps into '.*': a superset, for signatures verified after a match.
  */
-static int put_regex(struct bs_str *s, const struct bs_sig *sig, bool relax)
+static int put_regex(mde__buf *s, const struct bs_sig *sig, bool relax)
 {
 	int rc = 0;
 
@@ -225,7 +207,7 @@ static void choose_atom(struct bs_sig *sig)
 /* ------------------------------------------------------------- compile */
 
 struct bs_exprs {
-	struct bs_str text;
+	mde__buf text;          /* all expressions, NUL separated */
 	size_t *offs;           /* start of expression i in text */
 	const char **ptrs;
 	unsigned *flags;
@@ -275,7 +257,7 @@ static int exprs_build(struct bs_exprs *e, const mde__bytesigs *b)
 		int rc;
 
 		choose_atom(sig);
-		e->offs[i] = e->text.n;
+		e->offs[i] = e->text.len;
 		if (sig->use_atom) {
 			rc = put_bytes(&e->text, sig, sig->atom_off,
 				       sig->atom_len) | str_add(&e->text, "", 1);
@@ -330,7 +312,7 @@ static int refuse_expr(mde__bytesigs *b, struct bs_exprs *e, size_t i,
 
 	if (!sig->prefilter) {
 		sig->prefilter = true;
-		e->offs[i] = e->text.n;
+		e->offs[i] = e->text.len;
 		return put_regex(&e->text, sig, true);
 	}
 	mde__diagf(d, sig->file, sig->line, sig->name,

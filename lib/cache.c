@@ -326,14 +326,8 @@ static int pending_get(mde__cache_rd *r, const uint8_t ck[24], MDB_val *val)
 		p = &c->pend[c->slot[i] - 1];
 		if (memcmp(p->ckey, ck, 24) != 0)
 			continue;
-		if (p->len > r->cap) {
-			uint8_t *n = realloc(r->copy, p->len);
-
-			if (!n)
-				return 0;
-			r->copy = n;
-			r->cap = p->len;
-		}
+		if (mde__grow((void **)&r->copy, &r->cap, p->len, 1))
+			return 0;
 		memcpy(r->copy, p->val, p->len);
 		val->mv_data = r->copy;
 		val->mv_size = p->len;

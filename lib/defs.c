@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * defs.c - the definitions container: loads signature files by format
- * (a table keyed by file extension), then compiles them once.
+ * (the table of defs_format.c), then compiles them once.
  *
  * Compilation runs the three independent jobs (sorting hash tables,
  * compiling byte signatures, compiling YARA rules) as OpenMP sections,
@@ -9,7 +9,6 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -24,23 +23,9 @@
 #include <yara.h>
 
 #include "mde_int.h"
+#include "defs_format.h"
 #include "ioc.h"
 #include "banned.h"
-
-typedef int (*load_fn)(mde_defs *defs, const char *file, const char *buf,
-		       size_t len);
-
-static int load_hash(mde_defs *defs, const char *file, const char *buf,
-		     size_t len)
-{
-	return mde__hashsigs_parse(defs->hash, file, buf, len, &defs->diag);
-}
-
-static int load_ndb(mde_defs *defs, const char *file, const char *buf,
-		    size_t len)
-{
-	return mde__bytesigs_parse(defs->bytes, file, buf, len, &defs->diag);
-}
 
 /* True if text names an external that depends on where a file is or who
  * owns it.  A plain search: a false hit only costs cache reuse. */
@@ -54,46 +39,6 @@ int mde__names_path_external(const char *buf, size_t len)
 		if (memmem(buf, len, words[i], strlen(words[i])))
 			return 1;
 	return 0;
-}
-
-static int load_yar(mde_defs *defs, const char *file, const char *buf,
-		    size_t len)
-{
-	defs->path_externals |= mde__names_path_external(buf, len);
-	return mde__yara_add_source(defs->yara, file, buf, len);
-}
-
-static int load_yarc(mde_defs *defs, const char *file, const char *buf,
-		     size_t len)
-{
-	defs->path_externals = 1; /* cannot tell: assume they do */
-	return mde__yara_add_compiled(defs->yara, file, buf, len, &defs->diag);
-}
-
-/* The formats, one row each. */
-static const struct format {
-	const char *ext;
-	load_fn load;
-	int hashes; /* only hash signatures (see mde_defs_version) */
-} formats[] = {
-	{ ".hdb", load_hash, 1 },    { ".hsb", load_hash, 1 },
-	{ ".md5", load_hash, 1 },    { ".sha1", load_hash, 1 },
-	{ ".sha256", load_hash, 1 }, { ".txt", load_hash, 1 },
-	{ ".ndb", load_ndb, 0 },     { ".yar", load_yar, 0 },
-	{ ".yara", load_yar, 0 },    { ".yarc", load_yarc, 0 },
-};
-
-static const struct format *format_of(const char *name)
-{
-	const char *dot = strrchr(name, '.');
-	size_t i;
-
-	if (!dot)
-		return NULL;
-	for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
-		if (strcmp(dot, formats[i].ext) == 0)
-			return &formats[i];
-	return NULL;
 }
 
 static pthread_mutex_t diag_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -179,7 +124,6 @@ static void finish_version(mde_defs *defs)
 {
 	XXH128_canonical_t h, o;
 	XXH3_state_t *all = XXH3_createState();
-	size_t i;
 
 	XXH128_canonicalFromHash(&h, XXH3_128bits_digest(defs->xs_hash));
 	XXH128_canonicalFromHash(&o, XXH3_128bits_digest(defs->xs_other));
@@ -199,8 +143,7 @@ static void finish_version(mde_defs *defs)
 		memcpy(defs->ver, o.digest, 16);
 		defs->ver[0] ^= 0xff; /* never equal to ver_nohash */
 	}
-	for (i = 0; i < 16; i++)
-		snprintf(defs->ver_hex + 2 * i, 3, "%02x", defs->ver[i]);
+	mde__hex(defs->ver, 16, defs->ver_hex);
 }
 
 const char *mde_defs_version(const mde_defs *defs)
@@ -238,7 +181,7 @@ static int yara_compile_cached(mde_defs *defs, char *err, size_t errlen)
 	XXH128_hash_t h;
 	char path[4200], key[33];
 	uint8_t in[16 + 1 + sizeof(YR_VERSION) + sizeof(MDE_ENGINE_VERSION)];
-	size_t i, n = 0;
+	size_t n = 0;
 	int rc;
 
 	if (!defs->cache_dir || mde__yara_nsources(defs->yara) == 0)
@@ -253,8 +196,7 @@ static int yara_compile_cached(mde_defs *defs, char *err, size_t errlen)
 	n += sizeof(MDE_ENGINE_VERSION);
 	h = XXH3_128bits(in, n);
 	XXH128_canonicalFromHash(&c, h);
-	for (i = 0; i < 16; i++)
-		snprintf(key + 2 * i, 3, "%02x", c.digest[i]);
+	mde__hex(c.digest, 16, key);
 	snprintf(path, sizeof(path), "%s/yara-%s.rules", defs->cache_dir, key);
 	if (mde__yara_load(defs->yara, path, &defs->diag) == MDE_OK)
 		return MDE_OK;
@@ -264,47 +206,56 @@ static int yara_compile_cached(mde_defs *defs, char *err, size_t errlen)
 	return rc;
 }
 
-int mde_defs_load_buffer(mde_defs *defs, const char *name, const void *buf,
-			 size_t len)
+/* The error for a file no row takes: named like one whose content it
+ * lacks (a ".mdb" that is no bundle), or like none. */
+static int unknown_format(mde_defs *defs, const char *name, const char *why)
 {
-	const struct format *f;
-	int k;
+	const mde__defs_fmt *f = mde__defs_fmt_next(NULL, name);
 
+	if (f)
+		snprintf(defs->err, sizeof(defs->err), "'%s': unknown "
+			 "definitions format (named like a %s, but its "
+			 "content is not one)", name, f->what);
+	else
+		snprintf(defs->err, sizeof(defs->err),
+			 "'%s': unknown definitions format%s", name, why);
+	return MDE_ERR_FORMAT;
+}
+
+int mde__defs_load_as(mde_defs *defs, const mde__defs_fmt *f,
+		      const char *name, const void *buf, size_t len)
+{
 	if (defs->compiled) {
 		snprintf(defs->err, sizeof(defs->err),
 			 "definitions already compiled");
 		return MDE_ERR_STATE;
 	}
-	if ((k = mde__ioc_kind_of_name(name)) != 0) {
-		/* file-name IOCs judge the path: verdicts depend on it */
-		defs->path_externals |= k == MDE__IOC_FILENAME;
-		add_to_version(defs->xs_other, name, buf, len);
-		return mde__iocs_parse(defs->iocs, k, name, buf, len,
-				       &defs->diag);
-	}
-	f = format_of(name);
-	if (!f) {
-		snprintf(defs->err, sizeof(defs->err),
-			 "'%s': unknown definitions format", name);
+	if (!f)
+		return unknown_format(defs, name, "");
+	if (!f->load) {
+		snprintf(defs->err, sizeof(defs->err), "'%s': a %s is loaded "
+			 "from its file, not from memory", name, f->what);
 		return MDE_ERR_FORMAT;
 	}
-	add_to_version(f->hashes ? defs->xs_hash : defs->xs_other, name, buf,
-		       len);
-	return f->load(defs, name, buf, len);
+	add_to_version(f->flags & MDE__DF_HASHES ? defs->xs_hash
+						 : defs->xs_other,
+		       name, buf, len);
+	return f->load(defs, f, name, buf, len);
 }
 
-/*
- * Maps a definitions file read-only.  Mapping, not reading: a 100 MB hash
- * list is then parsed straight from the page cache, without first faulting
- * in 100 MB of fresh memory (the larger part of the load time).
- * Definition files belong to the administrator; one truncated by another
- * process while it loads is the one case this does not survive.
- */
-static int map_file(mde_defs *defs, int fd, const char *path, void **out,
-		    size_t *outlen)
+int mde_defs_load_buffer(mde_defs *defs, const char *name, const void *buf,
+			 size_t len)
+{
+	return mde__defs_load_as(defs, mde__defs_fmt_of(name, buf, len), name,
+				 buf, len);
+}
+
+/* The size of the regular file open at fd; MDE_ERR_IO for anything else
+ * (a FIFO would block the load). */
+static int regular_size(mde_defs *defs, int fd, const char *path,
+			size_t *len)
 {
 	struct stat st;
-	void *p;
 
 	if (fstat(fd, &st) < 0) {
 		snprintf(defs->err, sizeof(defs->err), "'%s': %s", path,
@@ -316,102 +267,110 @@ static int map_file(mde_defs *defs, int fd, const char *path, void **out,
 			 "'%s': not a regular file", path);
 		return MDE_ERR_IO;
 	}
-	*outlen = (size_t)st.st_size;
-	if (st.st_size == 0) {
-		*out = NULL;
+	*len = (size_t)st.st_size;
+	return MDE_OK;
+}
+
+/*
+ * Maps len bytes of a definitions file read-only.  Mapping, not reading:
+ * a 100 MB hash list is then parsed straight from the page cache, without
+ * first faulting in 100 MB of fresh memory (the larger part of the load
+ * time).  Definition files belong to the administrator; one truncated by
+ * another process while it loads is the one case this does not survive.
+ */
+static int map_file(mde_defs *defs, int fd, const char *path, size_t len,
+		    void **out)
+{
+	void *p;
+
+	*out = NULL;
+	if (len == 0)
 		return MDE_OK;
-	}
-	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE,
-		 fd, 0);
+	p = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
 	if (p == MAP_FAILED) {
 		snprintf(defs->err, sizeof(defs->err), "'%s': %s", path,
 			 strerror(errno));
 		return MDE_ERR_IO;
 	}
-	madvise(p, (size_t)st.st_size, MADV_SEQUENTIAL);
+	madvise(p, len, MADV_SEQUENTIAL);
 	*out = p;
 	return MDE_OK;
 }
 
-static int load_file_at(mde_defs *defs, int dirfd, const char *name,
-			const char *path)
+/*
+ * Loads the file at path by the format its name and first bytes give.  In
+ * a directory scan (in_dir), a format loaded only when named is passed
+ * over.
+ */
+static int load_file(mde_defs *defs, const char *path, int in_dir)
 {
+	const mde__defs_fmt *f;
+	char head[MDE__DEFS_HEAD];
 	void *buf = NULL;
 	size_t len = 0;
+	ssize_t hl;
 	int fd, rc;
 
-	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		snprintf(defs->err, sizeof(defs->err), "cannot open '%s': %s",
 			 path, strerror(errno));
 		return MDE_ERR_IO;
 	}
-	rc = map_file(defs, fd, path, &buf, &len);
-	close(fd);
+	rc = regular_size(defs, fd, path, &len);
+	if (rc != MDE_OK)
+		goto out;
+	hl = pread(fd, head, sizeof(head), 0);
+	f = mde__defs_fmt_of(path, head, hl > 0 ? (size_t)hl : 0);
+	if (f && in_dir && (f->flags & MDE__DF_NAMED))
+		goto out;
+	if (f && f->load_path) {
+		close(fd);
+		return f->load_path(defs, path);
+	}
+	rc = map_file(defs, fd, path, len, &buf);
 	if (rc == MDE_OK)
-		rc = mde_defs_load_buffer(defs, path, buf ? buf : "", len);
+		rc = mde__defs_load_as(defs, f, path, buf ? buf : "", len);
 	if (buf)
 		munmap(buf, len);
+out:
+	close(fd);
 	return rc;
 }
 
-static int cmp_str(const void *a, const void *b)
+/* True if a directory scan loads a file of this name (by name alone: the
+ * content can still send it elsewhere). */
+static int scanned(const char *name)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	const mde__defs_fmt *f = NULL;
+
+	while ((f = mde__defs_fmt_next(f, name)))
+		if (!(f->flags & MDE__DF_NAMED))
+			return 1;
+	return 0;
 }
 
 /* Loads the known files of a directory in name order (deterministic). */
 static int load_dir(mde_defs *defs, const char *path)
 {
-	DIR *d = opendir(path);
-	struct dirent *de;
-	char **names = NULL, *full;
-	size_t n = 0, cap = 0, i;
-	int rc = MDE_OK;
+	char **names, full[4200];
+	size_t n, i;
+	int rc = mde__list_dir(path, scanned, &names, &n);
 
-	if (!d) {
+	if (rc == MDE_ERR_IO)
 		snprintf(defs->err, sizeof(defs->err), "cannot open '%s': %s",
 			 path, strerror(errno));
-		return MDE_ERR_IO;
-	}
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.' || (!format_of(de->d_name) &&
-					     !mde__ioc_kind_of_name(de->d_name)))
-			continue;
-		if (n == cap) {
-			char **p = realloc(names, (cap = cap ? 2 * cap : 16) *
-							  sizeof(*p));
-			if (!p) {
-				rc = MDE_ERR_NOMEM;
-				goto out;
-			}
-			names = p;
-		}
-		if (!(names[n] = strdup(de->d_name))) {
-			rc = MDE_ERR_NOMEM;
-			goto out;
-		}
-		n++;
-	}
-	if (n)
-		qsort(names, n, sizeof(*names), cmp_str);
 	for (i = 0; i < n && rc == MDE_OK; i++) {
-		size_t l = strlen(path) + strlen(names[i]) + 2;
-
-		full = malloc(l);
-		if (!full) {
-			rc = MDE_ERR_NOMEM;
-			break;
+		if ((size_t)snprintf(full, sizeof(full), "%s/%s", path,
+				     names[i]) >= sizeof(full)) {
+			snprintf(defs->err, sizeof(defs->err),
+				 "'%s/%s': path too long", path, names[i]);
+			rc = MDE_ERR_IO;
+		} else {
+			rc = load_file(defs, full, 1);
 		}
-		snprintf(full, l, "%s/%s", path, names[i]);
-		rc = load_file_at(defs, dirfd(d), names[i], full);
-		free(full);
 	}
-out:
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	closedir(d);
+	mde__names_free(names, n);
 	return rc;
 }
 
@@ -426,14 +385,9 @@ int mde_defs_load_path(mde_defs *defs, const char *path)
 	}
 	if (S_ISDIR(st.st_mode))
 		return load_dir(defs, path);
-	if (strlen(path) > 4 && !strcmp(path + strlen(path) - 4, ".mdb"))
-		return mde_defs_load_bundle(defs, path);
-	if (!format_of(path) && !mde__ioc_kind_of_name(path)) {
-		snprintf(defs->err, sizeof(defs->err),
-			 "'%s': unknown definitions format (extension)", path);
-		return MDE_ERR_FORMAT;
-	}
-	return load_file_at(defs, AT_FDCWD, path, path);
+	if (!mde__defs_fmt_next(NULL, path))
+		return unknown_format(defs, path, " (extension)");
+	return load_file(defs, path, 0);
 }
 
 int mde_defs_compile(mde_defs *defs)
@@ -473,18 +427,23 @@ int mde_defs_compile(mde_defs *defs)
 
 void mde_defs_get_stats(const mde_defs *defs, mde_defs_stats *st)
 {
+	mde__ioc_counts c;
+
 	memset(st, 0, sizeof(*st));
+	mde__iocs_counts(defs->iocs, &c);
 	st->hash_sigs = mde__hashsigs_count(defs->hash);
 	st->byte_sigs = mde__bytesigs_count(defs->bytes);
 	st->yara_rules = mde__yara_count(defs->yara);
-	{
-		mde__ioc_counts c;
-
-		mde__iocs_counts(defs->iocs, &c);
-		st->iocs = c.hash[0] + c.hash[1] + c.hash[2] + c.fphash +
-			   c.filename;
-	}
+	st->iocs = c.hash[0] + c.hash[1] + c.hash[2] + c.fphash + c.filename;
 	st->skipped = defs->diag.count;
 	st->memory_bytes = mde__hashsigs_memory(defs->hash) +
 			   mde__bytesigs_memory(defs->bytes);
+}
+
+uint64_t mde__defs_nsigs(const mde_defs *defs)
+{
+	mde_defs_stats st;
+
+	mde_defs_get_stats(defs, &st);
+	return st.hash_sigs + st.byte_sigs + st.yara_rules + st.iocs;
 }

@@ -11,7 +11,6 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +22,7 @@
 
 #include "mde_int.h"
 #include "bundle.h"
+#include "defs_format.h"
 #include "banned.h"
 
 /* ------------------------------------------------------------- keys */
@@ -46,16 +46,21 @@ static int key_add_file(struct keys *ks, const char *path, char *err,
 	return MDE_OK;
 }
 
+static int is_pub(const char *name)
+{
+	size_t l = strlen(name);
+
+	return l >= 5 && strcmp(name + l - 4, ".pub") == 0;
+}
+
 /* A key file, or every *.pub file of a directory (none is an error). */
 static int keys_load(struct keys *ks, const char *path, char *err,
 		     size_t errlen)
 {
 	struct stat st;
-	struct dirent *de;
-	char full[4200];
-	DIR *d;
-	size_t l, before = ks->n;
-	int rc = MDE_OK;
+	char **v = NULL, full[4200];
+	size_t n = 0, i;
+	int rc;
 
 	if (stat(path, &st) < 0) {
 		snprintf(err, errlen, "trusted keys '%s': %s", path,
@@ -64,25 +69,20 @@ static int keys_load(struct keys *ks, const char *path, char *err,
 	}
 	if (!S_ISDIR(st.st_mode))
 		return key_add_file(ks, path, err, errlen);
-	if (!(d = opendir(path))) {
+	rc = mde__list_dir(path, is_pub, &v, &n);
+	if (rc == MDE_ERR_IO)
 		snprintf(err, errlen, "trusted keys '%s': %s", path,
 			 strerror(errno));
-		return MDE_ERR_IO;
-	}
-	while (rc == MDE_OK && (de = readdir(d))) {
-		l = strlen(de->d_name);
-		if (de->d_name[0] == '.' || l < 5 ||
-		    strcmp(de->d_name + l - 4, ".pub"))
-			continue;
-		snprintf(full, sizeof(full), "%s/%s", path, de->d_name);
+	for (i = 0; i < n && rc == MDE_OK; i++) {
+		snprintf(full, sizeof(full), "%s/%s", path, v[i]);
 		rc = key_add_file(ks, full, err, errlen);
 	}
-	closedir(d);
-	if (rc == MDE_OK && ks->n == before) {
+	if (rc == MDE_OK && n == 0) {
 		snprintf(err, errlen, "trusted keys '%s': no *.pub key in it",
 			 path);
 		rc = MDE_ERR_IO;
 	}
+	mde__names_free(v, n);
 	return rc;
 }
 
@@ -99,30 +99,25 @@ int mde_defs_add_keys(mde_defs *defs, const char *path)
 
 /* ------------------------------------------------------------- info */
 
-static int is_ext(const char *name, const char *ext)
+/* Where the signatures of a source part count in bi (ysrc: YARA rules,
+ * counted only when the bundle has no compiled ones). */
+static uint64_t *source_count(mde_bundle_info *bi, const mde__bpart *p,
+			      uint64_t *ysrc)
 {
-	size_t n = strlen(name), e = strlen(ext);
+	const mde__defs_fmt *f = mde__defs_fmt_source(p->name);
 
-	return n > e && strcmp(name + n - e, ext) == 0;
-}
-
-static int is_yara_src(const char *name)
-{
-	return is_ext(name, ".yar") || is_ext(name, ".yara");
-}
-
-static void hex(const uint8_t *p, size_t n, char *out)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		snprintf(out + 2 * i, 3, "%02x", p[i]);
+	switch (f ? f->kind : 0) {
+	case MDE__DK_BYTES: return &bi->byte_sigs;
+	case MDE__DK_YARA: return ysrc;
+	case MDE__DK_IOC: return &bi->iocs;
+	}
+	return NULL;
 }
 
 static void fill_info(const mde__bundle *b, mde_bundle_info *bi)
 {
 	const mde__bpart *p;
-	uint64_t ysrc = 0, ybin = 0;
+	uint64_t ysrc = 0, ybin = 0, *n;
 	size_t i;
 
 	memset(bi, 0, sizeof(*bi));
@@ -132,8 +127,8 @@ static void fill_info(const mde__bundle *b, mde_bundle_info *bi)
 	bi->size = b->len;
 	bi->delta = (b->h.flags & MDE__B_FLAG_DELTA) != 0;
 	bi->parts = b->h.nparts;
-	hex(b->h.key_id, 8, bi->key_id);
-	hex(b->digest, 32, bi->digest);
+	mde__hex(b->h.key_id, 8, bi->key_id);
+	mde__hex(b->digest, 32, bi->digest);
 	snprintf(bi->min_engine, sizeof(bi->min_engine), "%s",
 		 b->h.min_engine);
 	for (i = 0; i < b->h.nparts; i++) {
@@ -142,12 +137,9 @@ static void fill_info(const mde__bundle *b, mde_bundle_info *bi)
 			bi->hash_sigs += p->count;
 		else if (p->type == MDE__P_YARAC)
 			ybin += p->count;
-		else if (p->type == MDE__P_SOURCE && is_yara_src(p->name))
-			ysrc += p->count;
-		else if (p->type == MDE__P_SOURCE && is_ext(p->name, ".ndb"))
-			bi->byte_sigs += p->count;
-		else if (p->type == MDE__P_SOURCE)
-			bi->iocs += p->count;
+		else if (p->type == MDE__P_SOURCE &&
+			 (n = source_count(bi, p, &ysrc)))
+			*n += p->count;
 	}
 	bi->yara_rules = ybin ? ybin : ysrc;
 }
@@ -278,9 +270,26 @@ static int load_table(mde_defs *defs, const uint8_t *buf, const mde__bpart *p,
 	return rc;
 }
 
+/* Keeps a source that the bundle also holds compiled (YARA rules) for
+ * mde__defs_bundle_yara(), which compiles it only when those do not fit
+ * this engine.  Whether its rules read the file's path is known now. */
+static int defer_source(mde_defs *defs, const mde__bpart *p,
+			const uint8_t *buf)
+{
+	defs->path_externals |=
+		mde__names_path_external((const char *)buf, (size_t)p->size);
+	version_add(defs->xs_other, p);
+	if (mde__grow((void **)&defs->ysrc, &defs->ysrc_cap, defs->nysrc + 1,
+		      sizeof(*defs->ysrc)))
+		return MDE_ERR_NOMEM;
+	defs->ysrc[defs->nysrc++] = p;
+	return MDE_OK;
+}
+
 static int load_part(mde_defs *defs, mde__bundle *b, const mde__bpart *p,
 		     int trusted)
 {
+	const mde__defs_fmt *f;
 	const uint8_t *buf;
 	void *own = NULL;
 	int rc = mde__bundle_part(b, p, &buf, &own);
@@ -297,18 +306,13 @@ static int load_part(mde_defs *defs, mde__bundle *b, const mde__bpart *p,
 		defs->yarac_own = own;
 		version_add(defs->xs_other, p);
 		return MDE_OK;
-	} else if (p->type == MDE__P_SOURCE && is_yara_src(p->name)) {
-		defs->path_externals |=
-			mde__names_path_external((const char *)buf,
-						 (size_t)p->size);
-		if (mde__grow((void **)&defs->ysrc, &defs->ysrc_cap,
-			      defs->nysrc + 1, sizeof(*defs->ysrc)))
-			rc = MDE_ERR_NOMEM;
-		else
-			defs->ysrc[defs->nysrc++] = p;
-		version_add(defs->xs_other, p);
 	} else if (p->type == MDE__P_SOURCE) {
-		rc = mde_defs_load_buffer(defs, p->name, buf, (size_t)p->size);
+		f = mde__defs_fmt_source(p->name);
+		if (f && (f->flags & MDE__DF_PRECOMPILED))
+			rc = defer_source(defs, p, buf);
+		else
+			rc = mde__defs_load_as(defs, f, p->name, buf,
+					       (size_t)p->size);
 	}
 	return rc == MDE_OK ? hold(defs, own) : (free(own), rc);
 }
@@ -442,21 +446,23 @@ static int yarac_usable(const mde_defs *defs)
 	return presel == (uint32_t)!defs->presel_off;
 }
 
-/* Hands the bundle's YARA sources to the YARA stage. */
+/* Loads the bundle's deferred sources (defer_source) by their rows. */
 static int add_sources(mde_defs *defs)
 {
+	const mde__bpart *p;
+	const mde__defs_fmt *f;
 	const uint8_t *buf;
 	void *own;
 	size_t i;
 	int rc = MDE_OK;
 
 	for (i = 0; i < defs->nysrc && rc == MDE_OK; i++) {
-		rc = mde__bundle_part(defs->bundle, defs->ysrc[i], &buf, &own);
+		p = defs->ysrc[i];
+		f = mde__defs_fmt_source(p->name);
+		rc = mde__bundle_part(defs->bundle, p, &buf, &own);
 		if (rc == MDE_OK)
-			rc = mde__yara_add_source(defs->yara,
-						  defs->ysrc[i]->name,
-						  (const char *)buf,
-						  (size_t)defs->ysrc[i]->size);
+			rc = f->load(defs, f, p->name, (const char *)buf,
+				     (size_t)p->size);
 		free(own);
 	}
 	return rc;

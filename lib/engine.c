@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,45 +34,130 @@ uint64_t mde__now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Every option's default: mde_engine_new() sets these, the tools start
- * from them (mde_opt_default()).  ClamAV's defaults where it has one. */
-static const struct {
-	mde_opt opt;
-	int64_t value;
-} opt_defaults[] = {
-	{ MDE_OPT_THREADS, 0 },
-	{ MDE_OPT_MAX_FILESIZE, (int64_t)100 << 20 },
-	{ MDE_OPT_TIMEOUT_MS, 60000 },
-	{ MDE_OPT_MAX_DEPTH, 64 },
-	{ MDE_OPT_FOLLOW_SYMLINKS, 0 },
-	{ MDE_OPT_ONE_FS, 0 },
-	{ MDE_OPT_SKIP_SPECIAL_FS, 0 },
-	{ MDE_OPT_REPORT_CLEAN, 0 },
-	{ MDE_OPT_ALL_MATCH, 0 },
-	{ MDE_OPT_TEST_DELAY_MS, 0 },
-	{ MDE_OPT_ARCHIVE_TYPES, MDE_ARC_ALL },
-	{ MDE_OPT_MAX_RECURSION, 17 },      /* ClamAV MaxRecursion */
-	{ MDE_OPT_MAX_FILES, 10000 },       /* ClamAV MaxFiles */
-	{ MDE_OPT_MAX_SCANSIZE, (int64_t)400 << 20 }, /* MaxScanSize */
-	{ MDE_OPT_MAX_MEMBER_SIZE, (int64_t)100 << 20 }, /* MaxFileSize */
-	{ MDE_OPT_MAX_RATIO, 250 },
-	{ MDE_OPT_BOMB_MIN_SIZE, (int64_t)16 << 20 },
-	{ MDE_OPT_BOMB_POLICY, MDE_POLICY_AUDIT },
-	{ MDE_OPT_PUA_POLICY, MDE_POLICY_AUDIT },
-	{ MDE_OPT_FILE_EVENTS, 0 },
-	{ MDE_OPT_FILE_HASHES, 0 },
-	{ MDE_OPT_NEWER_THAN, 0 },
-	{ MDE_OPT_SHARD_INDEX, 1 },
-	{ MDE_OPT_SHARD_COUNT, 1 },
+/*
+ * The options, one row each, indexed by mde_opt: the name mdescan(1) gives
+ * it (for messages), its default (mde_engine_new() sets it, the tools start
+ * from it through mde_opt_default(); ClamAV's where it has one), the range
+ * mde_engine_set_opt() accepts and the engine field it is kept in.  The
+ * field's type comes from the field itself (FIELD), so a row cannot store
+ * an int64_t into an int.  A 0/1 option (BOOL) takes any value in range
+ * and keeps whether it is nonzero.  The shard's K <= N is checked by
+ * mde_engine_begin(): either may be set first.
+ */
+enum opt_type { T_INT, T_UNSIGNED, T_INT64, T_UINT64 };
+
+#define FIELD(f) offsetof(struct mde_engine, f),			\
+	_Generic(((struct mde_engine *)0)->f, int: T_INT,		\
+		 unsigned: T_UNSIGNED, int64_t: T_INT64, uint64_t: T_UINT64)
+#define MiB(n) ((int64_t)(n) << 20)
+#define I32 INT32_MAX /* what an int field holds */
+#define I64 INT64_MAX
+#define BOOL 1
+
+static int archive_types_ok(int64_t v);
+
+static const struct opt {
+	const char *name;
+	int64_t def, min, max;
+	int (*ok)(int64_t v); /* a check beyond the range, or NULL */
+	size_t off;
+	enum opt_type type;
+	int flags;
+} opts[] = {
+	[MDE_OPT_THREADS] =
+		{ "threads", 0, 0, I32, NULL, FIELD(nthreads) },
+	[MDE_OPT_MAX_FILESIZE] =
+		{ "max-filesize", MiB(100), 0, I64, NULL, FIELD(max_filesize) },
+	[MDE_OPT_TIMEOUT_MS] =
+		{ "timeout", 60000, 0, I32, NULL, FIELD(timeout_ms) },
+	[MDE_OPT_MAX_DEPTH] =
+		{ "max-depth", 64, 0, I32, NULL, FIELD(max_depth) },
+	[MDE_OPT_FOLLOW_SYMLINKS] =
+		{ "follow-symlinks", 0, 0, I32, NULL, FIELD(follow), BOOL },
+	[MDE_OPT_ONE_FS] =
+		{ "one-file-system", 0, 0, I32, NULL, FIELD(one_fs), BOOL },
+	[MDE_OPT_SKIP_SPECIAL_FS] =
+		{ "skip-special-fs", 0, 0, I32, NULL, FIELD(skip_special),
+		  BOOL },
+	[MDE_OPT_REPORT_CLEAN] =
+		{ "report-clean", 0, 0, I32, NULL, FIELD(report_clean), BOOL },
+	[MDE_OPT_ALL_MATCH] =
+		{ "allmatch", 0, 0, I32, NULL, FIELD(all_match), BOOL },
+	[MDE_OPT_TEST_DELAY_MS] =
+		{ "test-delay-ms", 0, 0, I32, NULL, FIELD(test_delay_ms) },
+	[MDE_OPT_ARCHIVE_TYPES] =
+		{ "archive-types", MDE_ARC_ALL, 0, I64, archive_types_ok,
+		  FIELD(arc.types) },
+	[MDE_OPT_MAX_RECURSION] = /* ClamAV MaxRecursion */
+		{ "max-recursion", 17, 0, I32, NULL, FIELD(arc.max_recursion) },
+	[MDE_OPT_MAX_FILES] = /* ClamAV MaxFiles */
+		{ "max-files", 10000, 0, I32, NULL, FIELD(arc.max_files) },
+	[MDE_OPT_MAX_SCANSIZE] = /* ClamAV MaxScanSize */
+		{ "max-scansize", MiB(400), 0, I64, NULL,
+		  FIELD(arc.max_scansize) },
+	[MDE_OPT_MAX_MEMBER_SIZE] = /* ClamAV MaxFileSize */
+		{ "max-member-size", MiB(100), 0, I64, NULL,
+		  FIELD(arc.max_member_size) },
+	[MDE_OPT_MAX_RATIO] =
+		{ "max-ratio", 250, 0, I32, NULL, FIELD(arc.max_ratio) },
+	[MDE_OPT_BOMB_MIN_SIZE] =
+		{ "bomb-min-size", MiB(16), 0, I64, NULL,
+		  FIELD(arc.bomb_min_size) },
+	[MDE_OPT_BOMB_POLICY] =
+		{ "archive-bomb", MDE_POLICY_AUDIT, 0, MDE_POLICY_BLOCK, NULL,
+		  FIELD(bomb_policy) },
+	[MDE_OPT_PUA_POLICY] =
+		{ "pua", MDE_POLICY_AUDIT, 0, MDE_POLICY_BLOCK, NULL,
+		  FIELD(pua_policy) },
+	[MDE_OPT_FILE_EVENTS] =
+		{ "file-events", 0, 0, I32, NULL, FIELD(file_events), BOOL },
+	[MDE_OPT_FILE_HASHES] =
+		{ "file-hashes", 0, 0, I32, NULL, FIELD(file_hashes), BOOL },
+	[MDE_OPT_NEWER_THAN] =
+		{ "newer-than", 0, 0, I64, NULL, FIELD(newer_than) },
+	[MDE_OPT_SHARD_INDEX] = /* K <= N: mde_engine_begin() */
+		{ "shard-index", 1, 1, I32, NULL, FIELD(shard_k) },
+	[MDE_OPT_SHARD_COUNT] =
+		{ "shard-count", 1, 1, I32, NULL, FIELD(shard_n) },
 };
+
+#define NOPTS (sizeof(opts) / sizeof(opts[0]))
+
+/* MDE_OPT_ARCHIVE_TYPES: bits of the handler table's kinds only, or
+ * MDE_ARC_ALL: every kind, also those of later versions. */
+static int archive_types_ok(int64_t v)
+{
+	return v == MDE_ARC_ALL || !((uint64_t)v & ~mde__arc_all());
+}
+
+/* The row of opt, or NULL when there is no such option. */
+static const struct opt *opt_row(mde_opt opt)
+{
+	if ((unsigned)opt >= NOPTS || !opts[opt].name)
+		return NULL;
+	return &opts[opt];
+}
+
+/* Stores v (in the row's range) into the row's field of e. */
+static void opt_store(mde_engine *e, const struct opt *o, int64_t v)
+{
+	char *f = (char *)e + o->off;
+
+	if (o->flags & BOOL)
+		v = v != 0;
+	switch (o->type) {
+	case T_INT: *(int *)f = (int)v; break;
+	case T_UNSIGNED: *(unsigned *)f = (unsigned)v; break;
+	case T_INT64: *(int64_t *)f = v; break;
+	case T_UINT64: *(uint64_t *)f = (uint64_t)v; break;
+	}
+}
 
 int64_t mde_opt_default(mde_opt opt)
 {
-	for (size_t i = 0; i < sizeof(opt_defaults) / sizeof(opt_defaults[0]);
-	     i++)
-		if (opt_defaults[i].opt == opt)
-			return opt_defaults[i].value;
-	return -1;
+	const struct opt *o = opt_row(opt);
+
+	return o ? o->def : -1;
 }
 
 mde_engine *mde_engine_new(const mde_defs *defs)
@@ -84,10 +170,9 @@ mde_engine *mde_engine_new(const mde_defs *defs)
 	if (!e)
 		return NULL;
 	e->defs = defs;
-	for (size_t i = 0; i < sizeof(opt_defaults) / sizeof(opt_defaults[0]);
-	     i++)
-		(void)mde_engine_set_opt(e, opt_defaults[i].opt,
-					 opt_defaults[i].value);
+	for (size_t i = 0; i < NOPTS; i++)
+		if (opts[i].name)
+			opt_store(e, &opts[i], opts[i].def);
 	e->rootfd = -1;
 	e->excl = mde__excl_new();
 	if (!e->excl) {
@@ -129,69 +214,22 @@ const char *mde_engine_error(const mde_engine *e)
 
 int mde_engine_set_opt(mde_engine *e, mde_opt opt, int64_t v)
 {
+	const struct opt *o = opt_row(opt);
+
 	if (e->running)
 		return MDE_ERR_STATE;
-	if (v < 0 || (opt != MDE_OPT_MAX_FILESIZE &&
-		      opt != MDE_OPT_ARCHIVE_TYPES &&
-		      opt != MDE_OPT_MAX_SCANSIZE &&
-		      opt != MDE_OPT_MAX_MEMBER_SIZE &&
-		      opt != MDE_OPT_BOMB_MIN_SIZE &&
-		      opt != MDE_OPT_NEWER_THAN && v > INT32_MAX))
-		goto bad;
-	switch (opt) {
-	case MDE_OPT_THREADS: e->nthreads = (int)v; break;
-	case MDE_OPT_MAX_FILESIZE: e->max_filesize = v; break;
-	case MDE_OPT_TIMEOUT_MS: e->timeout_ms = (int)v; break;
-	case MDE_OPT_MAX_DEPTH: e->max_depth = (int)v; break;
-	case MDE_OPT_FOLLOW_SYMLINKS: e->follow = v != 0; break;
-	case MDE_OPT_ONE_FS: e->one_fs = v != 0; break;
-	case MDE_OPT_SKIP_SPECIAL_FS: e->skip_special = v != 0; break;
-	case MDE_OPT_REPORT_CLEAN: e->report_clean = v != 0; break;
-	case MDE_OPT_ALL_MATCH: e->all_match = v != 0; break;
-	case MDE_OPT_TEST_DELAY_MS: e->test_delay_ms = (int)v; break;
-	case MDE_OPT_ARCHIVE_TYPES:
-		/* MDE_ARC_ALL: every kind, also those of later versions */
-		if (v != MDE_ARC_ALL && ((uint64_t)v & ~mde__arc_all()))
-			goto bad;
-		e->arc.types = (uint64_t)v & mde__arc_all();
-		break;
-	case MDE_OPT_MAX_RECURSION: e->arc.max_recursion = (int)v; break;
-	case MDE_OPT_MAX_FILES: e->arc.max_files = v; break;
-	case MDE_OPT_MAX_SCANSIZE: e->arc.max_scansize = v; break;
-	case MDE_OPT_MAX_MEMBER_SIZE: e->arc.max_member_size = v; break;
-	case MDE_OPT_MAX_RATIO: e->arc.max_ratio = v; break;
-	case MDE_OPT_BOMB_MIN_SIZE: e->arc.bomb_min_size = v; break;
-	case MDE_OPT_BOMB_POLICY:
-		if (v > MDE_POLICY_BLOCK)
-			goto bad;
-		e->bomb_policy = (int)v;
-		break;
-	case MDE_OPT_PUA_POLICY:
-		if (v > MDE_POLICY_BLOCK)
-			goto bad;
-		e->pua_policy = (int)v;
-		break;
-	case MDE_OPT_FILE_EVENTS: e->file_events = v != 0; break;
-	case MDE_OPT_FILE_HASHES: e->file_hashes = v != 0; break;
-	case MDE_OPT_NEWER_THAN: e->newer_than = v; break;
-	/* K <= N is checked by mde_engine_begin(): either may be set first */
-	case MDE_OPT_SHARD_INDEX:
-		if (v < 1)
-			goto bad;
-		e->shard_k = v;
-		break;
-	case MDE_OPT_SHARD_COUNT:
-		if (v < 1)
-			goto bad;
-		e->shard_n = v;
-		break;
-	default: goto bad;
+	if (!o) {
+		snprintf(e->err, sizeof(e->err), "unknown option %d", (int)opt);
+		return MDE_ERR_ARG;
 	}
+	if (v < o->min || v > o->max || (o->ok && !o->ok(v))) {
+		snprintf(e->err, sizeof(e->err),
+			 "invalid value %lld for option %s", (long long)v,
+			 o->name);
+		return MDE_ERR_ARG;
+	}
+	opt_store(e, o, v);
 	return MDE_OK;
-bad:
-	snprintf(e->err, sizeof(e->err), "invalid value %lld for option %d",
-		 (long long)v, (int)opt);
-	return MDE_ERR_ARG;
 }
 
 int mde_engine_set_cache(mde_engine *e, const char *dir)
@@ -204,11 +242,6 @@ int mde_engine_set_cache(mde_engine *e, const char *dir)
 		return MDE_OK;
 	e->cache = mde__cache_open(dir, e->err, sizeof(e->err));
 	return e->cache ? MDE_OK : MDE_ERR_IO;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 static int is_sha256(const char *s)
@@ -232,7 +265,7 @@ int mde_engine_allow(mde_engine *e, const char *name)
 		e->allow_sha = 1;
 	}
 	e->allowed[e->nallowed++] = c;
-	qsort(e->allowed, e->nallowed, sizeof(*e->allowed), cmp_str);
+	qsort(e->allowed, e->nallowed, sizeof(*e->allowed), mde__cmp_str);
 	return MDE_OK;
 }
 
@@ -244,7 +277,7 @@ int mde__engine_allowed(const mde_engine *e, const char *name,
 
 	for (i = 0; i < 2 && e->nallowed; i++)
 		if (k[i] && bsearch(&k[i], e->allowed, e->nallowed,
-				    sizeof(*e->allowed), cmp_str))
+				    sizeof(*e->allowed), mde__cmp_str))
 			return 1;
 	return 0;
 }

@@ -82,13 +82,6 @@ struct hs_parser {
 static const char *const type_names[MDE__NHASH] = { "MD5", "SHA1", "SHA256" };
 
 /* Hex digit value plus one; 0 for anything that is not a hex digit. */
-static const uint8_t hexv[256] = {
-	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5,
-	['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
-	['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
-	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
-};
-
 size_t mde__hash_len(int type)
 {
 	switch (type) {
@@ -99,7 +92,7 @@ size_t mde__hash_len(int type)
 	return 0;
 }
 
-static int type_of_hexlen(size_t hexlen)
+int mde__hash_type_of_hexlen(size_t hexlen)
 {
 	switch (hexlen) {
 	case 32: return MDE__MD5;
@@ -353,15 +346,6 @@ static int plain_name(struct hs_parser *p, int type, uint32_t *off)
 	return ret;
 }
 
-static void decode_hex(const char *s, size_t n, uint8_t *out)
-{
-	size_t i;
-
-	for (i = 0; i < n; i += 2)
-		out[i / 2] = (uint8_t)((hexv[(unsigned char)s[i]] - 1) << 4 |
-				       (hexv[(unsigned char)s[i + 1]] - 1));
-}
-
 /* Parses a decimal size or '*' from s[0..n); false if malformed. */
 static bool parse_size(const char *s, size_t n, uint64_t *size)
 {
@@ -431,7 +415,7 @@ static int parse_clamav(struct hs_parser *p, int type, const char *hex,
 	ret = pool_prepare(&p->h->pool, hv, p->left);
 	if (ret)
 		return ret;
-	decode_hex(hex, mde__hash_len(type) * 2, digest);
+	mde__unhex_valid(hex, mde__hash_len(type), digest);
 	ret = pool_intern(&p->h->pool, name, nlen, hv, &off, p->left);
 	if (!ret)
 		ret = table_add(&p->h->t[type], digest, size, off, p->left);
@@ -459,7 +443,7 @@ static int add_plain(struct hs_parser *p, int type, const char *hex)
 
 	if (ret)
 		return ret;
-	decode_hex(hex, mde__hash_len(type) * 2, digest);
+	mde__unhex_valid(hex, mde__hash_len(type), digest);
 	return table_add(&p->h->t[type], digest, HS_WILDCARD, off, p->left);
 }
 
@@ -482,10 +466,10 @@ static int parse_line(struct hs_parser *p, const char *s, size_t n)
 		s++, n--;
 	if (!n || *s == '#')
 		return MDE_OK;
-	while (hl < n && hl <= 64 && hexv[(unsigned char)s[hl]])
+	while (hl < n && hl <= 64 && mde__hexdig1[(unsigned char)s[hl]])
 		hl++;
 	next = hl < n ? (unsigned char)s[hl] : -1;
-	type = type_of_hexlen(hl);
+	type = mde__hash_type_of_hexlen(hl);
 	if (type < 0 || (next >= 0 && next != ':' && next != ' ' &&
 			 next != '\t')) {
 		report_bad_hash(p, hl, next);

@@ -98,15 +98,6 @@ static const char *const trivial_hashes[] = {
 	"7eb70257593da06f682a3ddda54a9d260d4fc514f645237f5ca74b08f8da61a6",
 };
 
-static const struct {
-	const char *suffix;
-	int kind;
-} kind_names[] = {
-	{ "filename-iocs.txt", MDE__IOC_FILENAME },
-	{ "falsepositive-hashes.txt", MDE__IOC_FPHASH },
-	{ "hash-iocs.txt", MDE__IOC_HASH },
-};
-
 /* ------------------------------------------------------------ small helpers */
 
 static bool is_space(char c)
@@ -124,44 +115,6 @@ static const char *trim(const char *s, size_t *n)
 	while (*n && is_space(s[*n - 1]))
 		(*n)--;
 	return s;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int type_of_hexlen(size_t n)
-{
-	switch (n) {
-	case 32: return MDE__MD5;
-	case 40: return MDE__SHA1;
-	case 64: return MDE__SHA256;
-	}
-	return -1;
-}
-
-/* Decodes 2 * dlen hex digits; the 0-based index of a bad one, or -1. */
-static long unhex(const char *h, size_t dlen, uint8_t *out)
-{
-	size_t i;
-
-	for (i = 0; i < dlen; i++) {
-		int hi = hexval(h[2 * i]), lo = hexval(h[2 * i + 1]);
-
-		if (hi < 0)
-			return (long)(2 * i);
-		if (lo < 0)
-			return (long)(2 * i + 1);
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return -1;
 }
 
 static bool trivial_hash(const char *h, size_t n)
@@ -237,23 +190,6 @@ static const char *pool_str(const mde__iocs *s, uint32_t off)
 }
 
 /* ---------------------------------------------------------------- lifecycle */
-
-int mde__ioc_kind_of_name(const char *name)
-{
-	const char *base = name ? strrchr(name, '/') : NULL;
-	size_t i, n, k;
-
-	if (!name)
-		return 0;
-	base = base ? base + 1 : name;
-	n = strlen(base);
-	for (i = 0; i < sizeof(kind_names) / sizeof(kind_names[0]); i++) {
-		k = strlen(kind_names[i].suffix);
-		if (n >= k && strcasecmp(base + n - k, kind_names[i].suffix) == 0)
-			return kind_names[i].kind;
-	}
-	return 0;
-}
 
 mde__iocs *mde__iocs_new(void)
 {
@@ -343,7 +279,7 @@ static int hash_add(struct ioc_parser *p, int type, const uint8_t *dg,
 static int hash_field(struct ioc_parser *p, const char *h, size_t n,
 		      uint8_t *dg)
 {
-	int type = type_of_hexlen(n);
+	int type = mde__hash_type_of_hexlen(n);
 	long bad;
 
 	if (type < 0) {
@@ -352,7 +288,7 @@ static int hash_field(struct ioc_parser *p, const char *h, size_t n,
 			   n > 64 ? "over " : "", n > 64 ? (size_t)64 : n);
 		return -1;
 	}
-	bad = unhex(h, mde__hash_len(type), dg);
+	bad = mde__unhex(h, mde__hash_len(type), dg);
 	if (bad >= 0) {
 		mde__diagf(p->d, p->file, p->line, NULL,
 			   "bad hex digit at column %ld of the hash", bad + 1);
@@ -665,6 +601,43 @@ int mde__iocs_parse(mde__iocs *s, int kind, const char *file,
 	}
 	free(p);
 	return rc;
+}
+
+/* ------------------------------------------------------------------- names */
+
+/* The line's name: a file-name IOC's regex, a hash line's comment (after
+ * the score when there is one); lines are taken as they come, unchecked. */
+void mde__iocs_names(int kind, const char *buf, size_t len,
+		     mde__names_fn fn, void *ctx)
+{
+	const char *s = buf, *end = buf + len, *nl, *e, *semi, *c, *t;
+	char name[1024];
+	size_t n;
+
+	for (; s < end; s = nl ? nl + 1 : end) {
+		nl = memchr(s, '\n', (size_t)(end - s));
+		e = nl ? nl : end;
+		if (e > s && e[-1] == '\r')
+			e--;
+		if (s == e || *s == '#' ||
+		    !(semi = memchr(s, ';', (size_t)(e - s))))
+			continue;
+		if (kind == MDE__IOC_FILENAME) {
+			n = (size_t)(semi - s);
+		} else {
+			c = semi + 1;
+			t = memchr(c, ';', (size_t)(e - c));
+			if (t && t > c &&
+			    strspn(c, "0123456789-+ ") >= (size_t)(t - c))
+				c = t + 1;
+			s = c;
+			n = (size_t)(e - c);
+		}
+		n = n < sizeof(name) ? n : sizeof(name) - 1;
+		memcpy(name, s, n);
+		name[n] = '\0';
+		fn(ctx, 0, name);
+	}
 }
 
 /* ---------------------------------------------------------------- finalize */

@@ -3,8 +3,8 @@
  * ioc.h - Loki / signature-base IOC files: hash IOCs, false-positive
  * hashes and file-name regexes.  Internal to libmde.
  *
- * File kinds, told apart by name (mde__ioc_kind_of_name(); the basename,
- * ASCII case ignored):
+ * File kinds, told apart by name (rows of the definitions-format table,
+ * defs_format.c; the end of the base name, ASCII case ignored):
  *   *filename-iocs.txt         MDE__IOC_FILENAME  filename-iocs.txt,
  *                                                 otx-filename-iocs.txt
  *   *falsepositive-hashes.txt  MDE__IOC_FPHASH    falsepositive-hashes.txt
@@ -101,8 +101,15 @@ typedef struct mde__iocs mde__iocs;
 typedef struct mde__iocscratch mde__iocscratch;
 
 /* Kind of an IOC file from its name (a path or a basename; see the
- * naming rule above), or 0 when the name is none of them. */
+ * naming rule above), or 0 when the name is none of them.  The names are
+ * rows of the definitions-format table (defs_format.c), which answers. */
 int mde__ioc_kind_of_name(const char *name);
+
+/* Calls fn with what identifies each entry of an IOC file of kind in
+ * buf[0..len): a hash IOC's or false-positive hash's comment, a file-name
+ * IOC's regex (the names mdesig list shows; line 0). */
+void mde__iocs_names(int kind, const char *buf, size_t len,
+		     mde__names_fn fn, void *ctx);
 
 /* Returns a new, empty set, or NULL when out of memory. */
 mde__iocs *mde__iocs_new(void);

@@ -20,7 +20,10 @@ typedef struct mde__diag {
 	uint64_t count; /* items reported so far */
 } mde__diag;
 
-/* A growable byte string, always NUL terminated after len bytes. */
+/* ------------------------------------------------ shared helpers (util.c) */
+
+/* A growable byte string, always NUL terminated after len bytes (once
+ * something was put); zero-initialised is empty.  The owner frees p. */
 typedef struct mde__buf {
 	char *p;
 	size_t len, cap;
@@ -30,8 +33,63 @@ typedef struct mde__buf {
 int mde__buf_put(mde__buf *b, const char *s, size_t n);
 
 /* Grows the array *p (*cap elements of elem bytes) to hold need
- * elements, doubling; 0, or -1 when out of memory (*p unchanged). */
+ * elements, doubling from 16; 0, or -1 when out of memory or the size
+ * overflows (*p and *cap unchanged). */
 int mde__grow(void **p, size_t *cap, size_t need, size_t elem);
+
+/* Value + 1 of each hex digit (either case), 0 for any other byte: a
+ * table, so the hash-list parsers pay one load per digit. */
+extern const uint8_t mde__hexdig1[256];
+
+/* The value of hex digit c, or -1. */
+static inline int mde__hexval(int c)
+{
+	return (int)mde__hexdig1[(unsigned char)c] - 1;
+}
+
+/* Decodes the 2 * n hex digits at h into out[0..n).  -1 when all are hex
+ * digits, else the index in h of the first that is not (out is then
+ * partly written). */
+long mde__unhex(const char *h, size_t n, uint8_t *out);
+
+/* The same for digits already known to be hex: no checks, for the hash
+ * lists' parser, which has just scanned them (a million lines a second). */
+static inline void mde__unhex_valid(const char *h, size_t n, uint8_t *out)
+{
+	const uint8_t *t = mde__hexdig1;
+
+	for (size_t i = 0; i < n; i++)
+		out[i] = (uint8_t)((t[(unsigned char)h[2 * i]] - 1) << 4 |
+				   (t[(unsigned char)h[2 * i + 1]] - 1));
+}
+
+/* Lower-case hex of d[0..n) into out (2 * n + 1 bytes, NUL terminated). */
+void mde__hex(const uint8_t *d, size_t n, char *out);
+
+/* strcmp() of two char * array elements, for qsort() and bsearch(). */
+int mde__cmp_str(const void *a, const void *b);
+
+/*
+ * The names in directory dir, in strcmp() order: all but those starting
+ * with '.', and only those keep() takes (keep NULL: all).  *out is a
+ * malloc'd array of *n malloc'd names (mde__names_free()).  MDE_OK,
+ * MDE_ERR_IO (errno set: dir cannot be opened) or MDE_ERR_NOMEM.
+ * Sorted, so that what is loaded from a directory does not depend on
+ * the order the filesystem lists it in.
+ */
+int mde__list_dir(const char *dir, int (*keep)(const char *name),
+		  char ***out, size_t *n);
+void mde__names_free(char **v, size_t n); /* v NULL allowed */
+
+/* Replaces path with buf[0..len) through a fsync'd temporary beside it
+ * (path.PID.tmp, created anew: never a file planted there) and rename:
+ * readers see the old file or the new one whole.  0, or -1 with errno. */
+int mde__write_atomic(const char *path, const void *buf, size_t len);
+
+/* What a names lister (mdesig list, the bundle build's duplicate check)
+ * calls for each signature name of a source file, with its line there (0
+ * when the lister cannot tell); name is valid during the call only. */
+typedef void (*mde__names_fn)(void *ctx, unsigned line, const char *name);
 
 /* Reports one diagnostic: formats msg with printf-style arguments. */
 void mde__diagf(mde__diag *d, const char *file, unsigned line,
@@ -44,6 +102,10 @@ enum mde__hash_type { MDE__MD5 = 0, MDE__SHA1 = 1, MDE__SHA256 = 2, MDE__NHASH }
 
 /* Digest length in bytes of a hash type. */
 size_t mde__hash_len(int type);
+
+/* The hash type of a digest written in hexlen hex digits (32, 40, 64),
+ * or -1. */
+int mde__hash_type_of_hexlen(size_t hexlen);
 
 typedef struct mde__hashsigs mde__hashsigs;
 
@@ -120,6 +182,12 @@ void mde__bytesigs_free(mde__bytesigs *b); /* NULL allowed */
  */
 int mde__bytesigs_parse(mde__bytesigs *b, const char *file, const char *buf,
 			size_t len, mde__diag *d);
+
+/* Calls fn with the name of each signature line of an .ndb file in
+ * buf[0..len): the text before the first ':' of lines not starting with
+ * '#' (names of 1024 bytes or more are left out).  No checks beyond. */
+void mde__bytesigs_names(const char *buf, size_t len, mde__names_fn fn,
+			 void *ctx);
 
 /* Compiles the signatures for scanning; once, after parsing.  A signature
  * the matcher cannot compile is reported through d and dropped.
@@ -198,6 +266,12 @@ int mde__yara_add_compiled(mde__yara *y, const char *file, const void *buf,
  * d (file, line, message) and left out; the others still load.
  */
 int mde__yara_compile(mde__yara *y, mde__diag *d, char *err, size_t errlen);
+
+/* Calls fn with the identifier of each rule of the YARA source
+ * buf[0..len), as libyara compiles it (nothing when it does not; line
+ * 0).  libyara must be initialised (mde__yara_new() or yr_initialize()). */
+void mde__yara_names(const char *buf, size_t len, mde__names_fn fn,
+		     void *ctx);
 
 uint64_t mde__yara_count(const mde__yara *y);
 bool mde__yara_empty(const mde__yara *y);

@@ -292,18 +292,6 @@ static int done(const struct file *f)
 	return f->top->nfound && !f->w->e->all_match;
 }
 
-void mde__hex(const uint8_t *d, size_t n, char *out)
-{
-	static const char x[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = x[d[i] >> 4];
-		out[2 * i + 1] = x[d[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 /* Hashes only with the types whose signatures could match this size;
  * with a scan cache SHA-256 always, so that hash signatures added later
  * can be checked against the cache without reading the file again. */

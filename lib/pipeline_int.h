@@ -63,9 +63,6 @@ struct file {
 /* Delivers an event of w (see mde__deliver). */
 void mde__wemit(mde__worker *w, const mde_event *ev);
 
-/* Lower-case hex of d[0..n) into out (2n + 1 bytes). */
-void mde__hex(const uint8_t *d, size_t n, char *out);
-
 /* Answers the item from the scan cache without reading it (1), or not
  * (0); from_stat when its stat (and fi, what events show of it) is at
  * hand.  A file left out by MDE_OPT_NEWER_THAN is answered too: counted,

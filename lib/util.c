@@ -1,13 +1,22 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * util.c - status strings and the diagnostic helper shared by the parsers.
+ * util.c - the small helpers every part of the engine shares: status
+ * strings, the parsers' diagnostics, hex digits, growable arrays and
+ * byte strings, sorted directory listings and atomic file writes.  One
+ * copy each, so that a fix (an overflow check, a digit table, a
+ * planted temporary file) reaches every caller.
  */
 #include "config.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mde_int.h"
 #include "banned.h"
@@ -39,27 +48,41 @@ void mde__diagf(mde__diag *d, const char *file, unsigned line,
 	d->fn(d->ctx, file, line, signame, msg);
 }
 
-int mde__buf_put(mde__buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		char *p;
+/* Value + 1 of each hex digit, 0 for any other byte. */
+const uint8_t mde__hexdig1[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5,
+	['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
+	['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
 
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (!p)
-			return MDE_ERR_NOMEM;
-		b->p = p;
-		b->cap = cap;
+long mde__unhex(const char *h, size_t n, uint8_t *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned hi = mde__hexdig1[(unsigned char)h[2 * i]];
+		unsigned lo = mde__hexdig1[(unsigned char)h[2 * i + 1]];
+
+		if (!hi || !lo) /* one test per byte: hash lists are long */
+			return (long)(2 * i + (hi != 0));
+		out[i] = (uint8_t)((hi - 1) << 4 | (lo - 1));
 	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-	return MDE_OK;
+	return -1;
 }
 
-/* Grows *p (cap elements of elem bytes) to hold need; -1 on no memory. */
+void mde__hex(const uint8_t *d, size_t n, char *out)
+{
+	static const char x[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = x[d[i] >> 4];
+		out[2 * i + 1] = x[d[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
 int mde__grow(void **p, size_t *cap, size_t need, size_t elem)
 {
 	size_t ncap = *cap ? *cap : 16;
@@ -67,12 +90,107 @@ int mde__grow(void **p, size_t *cap, size_t need, size_t elem)
 
 	if (need <= *cap)
 		return 0;
-	while (ncap < need)
+	while (ncap < need) {
+		if (ncap > SIZE_MAX / 2)
+			return -1;
 		ncap *= 2;
+	}
+	if (elem && ncap > SIZE_MAX / elem)
+		return -1;
 	np = realloc(*p, ncap * elem);
 	if (!np)
 		return -1;
 	*p = np;
 	*cap = ncap;
 	return 0;
+}
+
+int mde__buf_put(mde__buf *b, const char *s, size_t n)
+{
+	if (n > SIZE_MAX - b->len - 1 ||
+	    mde__grow((void **)&b->p, &b->cap, b->len + n + 1, 1))
+		return MDE_ERR_NOMEM;
+	if (n)
+		memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+	return MDE_OK;
+}
+
+int mde__cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void mde__names_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+int mde__list_dir(const char *dir, int (*keep)(const char *name),
+		  char ***out, size_t *nout)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **v = NULL;
+	size_t n = 0, cap = 0;
+	int rc = MDE_OK;
+
+	*out = NULL;
+	*nout = 0;
+	if (!d)
+		return MDE_ERR_IO;
+	while (rc == MDE_OK && (de = readdir(d))) {
+		if (de->d_name[0] == '.' || (keep && !keep(de->d_name)))
+			continue;
+		if (mde__grow((void **)&v, &cap, n + 1, sizeof(*v)) ||
+		    !(v[n] = strdup(de->d_name)))
+			rc = MDE_ERR_NOMEM;
+		else
+			n++;
+	}
+	closedir(d);
+	if (rc != MDE_OK) {
+		mde__names_free(v, n);
+		return rc;
+	}
+	if (n)
+		qsort(v, n, sizeof(*v), mde__cmp_str);
+	*out = v;
+	*nout = n;
+	return MDE_OK;
+}
+
+int mde__write_atomic(const char *path, const void *buf, size_t len)
+{
+	char tmp[4200];
+	const char *p = buf;
+	ssize_t w = 0;
+	int fd, ok = 1, e;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path,
+			     (long)getpid()) >= sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	unlink(tmp); /* a stale one, or something planted: never followed */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	while (ok && len) {
+		w = write(fd, p, len);
+		ok = w > 0 || (w < 0 && errno == EINTR);
+		p += w > 0 ? (size_t)w : 0;
+		len -= w > 0 ? (size_t)w : 0;
+	}
+	ok = ok && fsync(fd) == 0;
+	ok = close(fd) == 0 && ok;
+	if (ok && rename(tmp, path) == 0)
+		return 0;
+	e = errno;
+	unlink(tmp);
+	errno = e;
+	return -1;
 }

@@ -38,32 +38,16 @@
  */
 #define YC_MAGIC "MDEYARA2"
 
+/* The bytes written so far; fail sticks once memory ran out. */
 struct wbuf {
-	uint8_t *p;
-	size_t len, cap;
+	mde__buf b;
 	int fail;
 };
 
 static void wput(struct wbuf *b, const void *s, size_t n)
 {
-	if (b->fail)
-		return;
-	if (b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap : 1 << 16;
-		uint8_t *q;
-
-		while (cap < b->len + n)
-			cap *= 2;
-		q = realloc(b->p, cap);
-		if (!q) {
-			b->fail = 1;
-			return;
-		}
-		b->p = q;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
+	if (!b->fail && mde__buf_put(&b->b, s, n) != MDE_OK)
+		b->fail = 1;
 }
 
 static void wu32(struct wbuf *b, uint32_t v)
@@ -84,58 +68,39 @@ static size_t wstream(const void *ptr, size_t size, size_t count, void *ud)
 	return ((struct wbuf *)ud)->fail ? 0 : count;
 }
 
+/* One saved rule set or prefilter: its slot, length and bytes. */
+static void wblob(struct wbuf *b, int32_t slot, const void *p, size_t len)
+{
+	uint64_t n = len;
+
+	wput(b, &slot, 4);
+	wput(b, &n, 8);
+	wput(b, p, len);
+}
+
 static void wset(struct wbuf *b, int32_t slot, YR_RULES *r)
 {
 	struct wbuf blob = { 0 };
 	YR_STREAM st = { .user_data = &blob, .write = wstream };
-	uint64_t n;
 
-	if (yr_rules_save_stream(r, &st) != ERROR_SUCCESS || blob.fail) {
+	if (yr_rules_save_stream(r, &st) != ERROR_SUCCESS || blob.fail)
 		b->fail = 1;
-		free(blob.p);
-		return;
-	}
-	n = blob.len;
-	wput(b, &slot, 4);
-	wput(b, &n, 8);
-	wput(b, blob.p, blob.len);
-	free(blob.p);
+	else
+		wblob(b, slot, blob.b.p, blob.b.len);
+	free(blob.b.p);
 }
 
 static void wpf(struct wbuf *b, int32_t slot, const mde__ypf *p)
 {
 	char *bytes = NULL;
 	size_t len = 0;
-	uint64_t n;
 
 	if (mde__ypf_save(p, &bytes, &len) != MDE_OK) {
 		b->fail = 1;
 		return;
 	}
-	n = len;
-	wput(b, &slot, 4);
-	wput(b, &n, 8);
-	wput(b, bytes, len);
+	wblob(b, slot, bytes, len);
 	free(bytes);
-}
-
-static int write_atomic(const char *path, const uint8_t *p, size_t n)
-{
-	char tmp[4200];
-	FILE *fp;
-	int ok;
-
-	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
-	fp = fopen(tmp, "wbx");
-	if (!fp)
-		return MDE_ERR_IO;
-	ok = fwrite(p, 1, n, fp) == n;
-	ok &= fflush(fp) == 0 && fsync(fileno(fp)) == 0;
-	ok &= fclose(fp) == 0;
-	if (ok && rename(tmp, path) == 0)
-		return MDE_OK;
-	unlink(tmp);
-	return MDE_ERR_IO;
 }
 
 int mde__yara_save(const mde__yara *y, const char *path)
@@ -145,7 +110,7 @@ int mde__yara_save(const mde__yara *y, const char *path)
 	int rc = mde__yara_save_mem(y, &p, &n);
 
 	if (rc == MDE_OK)
-		rc = write_atomic(path, p, n);
+		rc = mde__write_atomic(path, p, n) == 0 ? MDE_OK : MDE_ERR_IO;
 	free(p);
 	return rc;
 }
@@ -174,40 +139,28 @@ int mde__yara_save_mem(const mde__yara *y, uint8_t **out, size_t *outlen)
 		nsets = 1;
 	wu32(&b, nsets);
 	for (i = 0; i < NSUB; i++) {
-		if (y->presel && y->sub[i]) {
+		if (y->presel && y->sub[i])
 			wset(&b, (int32_t)i, y->sub[i]);
-		} else if (y->presel && y->sub_blob[i]) {
-			uint64_t n = y->sub_len[i];
-			int32_t slot = (int32_t)i;
-
-			wput(&b, &slot, 4);
-			wput(&b, &n, 8);
-			wput(&b, y->sub_blob[i], y->sub_len[i]);
-		}
+		else if (y->presel && y->sub_blob[i])
+			wblob(&b, (int32_t)i, y->sub_blob[i], y->sub_len[i]);
 	}
 	if (!y->presel && y->nsrc_rules)
 		wset(&b, -1, y->sets[0]);
 	wu32(&b, (uint32_t)y->pf_sets);
 	for (i = 0; i <= NSUB; i++) {
-		if (y->pf[i]) {
+		if (y->pf[i])
 			wpf(&b, (int32_t)i, y->pf[i]);
-		} else if (i < NSUB && y->pf_blob[i]) {
-			uint64_t n = y->pf_len[i];
-			int32_t slot = (int32_t)i;
-
-			wput(&b, &slot, 4);
-			wput(&b, &n, 8);
-			wput(&b, y->pf_blob[i], y->pf_len[i]);
-		}
+		else if (i < NSUB && y->pf_blob[i])
+			wblob(&b, (int32_t)i, y->pf_blob[i], y->pf_len[i]);
 	}
-	h = b.fail ? 0 : XXH3_64bits(b.p, b.len);
+	h = b.fail ? 0 : XXH3_64bits(b.b.p, b.b.len);
 	wput(&b, &h, 8);
 	if (b.fail) {
-		free(b.p);
+		free(b.b.p);
 		return MDE_ERR_NOMEM;
 	}
-	*out = b.p;
-	*outlen = b.len;
+	*out = (uint8_t *)b.b.p;
+	*outlen = b.b.len;
 	return MDE_OK;
 }
 

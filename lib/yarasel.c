@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mde_int.h"
 #include "yarasel.h"
 #include "banned.h"
 
@@ -649,15 +650,9 @@ enum { S_NONE, S_META, S_STRINGS, S_COND };
 
 static int push_rule(mde__ysrc *s, const mde__yrule *r)
 {
-	if (s->nrules == s->caprules) {
-		size_t cap = s->caprules ? 2 * s->caprules : 16;
-		mde__yrule *p = realloc(s->rules, cap * sizeof(*p));
-
-		if (!p)
-			return -1;
-		s->rules = p;
-		s->caprules = cap;
-	}
+	if (mde__grow((void **)&s->rules, &s->caprules, s->nrules + 1,
+		      sizeof(*s->rules)))
+		return -1;
 	s->rules[s->nrules++] = *r;
 	return 0;
 }

@@ -93,15 +93,9 @@ void mde__yara_free(mde__yara *y)
 
 static int push_set(mde__yara *y, YR_RULES *r)
 {
-	if (y->nsets == y->capsets) {
-		size_t cap = y->capsets ? 2 * y->capsets : 4;
-		YR_RULES **p = realloc(y->sets, cap * sizeof(*p));
-
-		if (!p)
-			return MDE_ERR_NOMEM;
-		y->sets = p;
-		y->capsets = cap;
-	}
+	if (mde__grow((void **)&y->sets, &y->capsets, y->nsets + 1,
+		      sizeof(*y->sets)))
+		return MDE_ERR_NOMEM;
 	y->sets[y->nsets++] = r;
 	return MDE_OK;
 }
@@ -111,15 +105,9 @@ int mde__yara_add_source(mde__yara *y, const char *file, const char *buf,
 {
 	struct ysource *s;
 
-	if (y->nsrc == y->capsrc) {
-		size_t cap = y->capsrc ? 2 * y->capsrc : 8;
-		struct ysource *p = realloc(y->src, cap * sizeof(*p));
-
-		if (!p)
-			return MDE_ERR_NOMEM;
-		y->src = p;
-		y->capsrc = cap;
-	}
+	if (mde__grow((void **)&y->src, &y->capsrc, y->nsrc + 1,
+		      sizeof(*y->src)))
+		return MDE_ERR_NOMEM;
 	s = &y->src[y->nsrc];
 	s->file = strdup(file);
 	s->text = malloc(len + 1);
@@ -608,16 +596,8 @@ static void record_diag(void *ctx, const char *file, unsigned line,
 	mde__yara *y = ctx;
 	struct ydiag *p;
 
-	if (y->ndiags == y->capdiags) {
-		size_t cap = y->capdiags ? 2 * y->capdiags : 8;
-
-		p = realloc(y->diags, cap * sizeof(*p));
-		if (p) {
-			y->diags = p;
-			y->capdiags = cap;
-		}
-	}
-	if (y->ndiags < y->capdiags) {
+	if (!mde__grow((void **)&y->diags, &y->capdiags, y->ndiags + 1,
+		       sizeof(*y->diags))) {
 		p = &y->diags[y->ndiags++];
 		p->line = line;
 		p->file = dup_or_null(file);

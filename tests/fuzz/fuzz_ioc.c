@@ -12,7 +12,9 @@
  *     hash IOC file, nor an IOC in one loaded from a false-positive list;
  *     what it finds has a comment and a score in range;
  *   - every match has a pattern, a description, a line and a score in
- *     range.
+ *     range;
+ *   - the names mdesig list shows are no more than the lines and hold no
+ *     line break.
  */
 #include "config.h"
 
@@ -120,11 +122,20 @@ static uint64_t lines(const uint8_t *data, size_t size)
 	return n;
 }
 
+static void on_name(void *ctx, unsigned line, const char *name)
+{
+	(void)line;
+	if (strchr(name, '\n'))
+		__builtin_trap();
+	(*(size_t *)ctx)++;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	mde__iocs *s;
 	mde__diag d = { 0 };
 	mde__ioc_counts c;
+	size_t nnames = 0;
 	int kind;
 
 	if (size < 1)
@@ -136,6 +147,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mde__iocs_set_caseless(s, data[0] & 4);
 	data++;
 	size--;
+	mde__iocs_names(kind, (const char *)data, size, on_name, &nnames);
+	if (nnames > lines(data, size))
+		__builtin_trap();
 	if (mde__iocs_parse(s, kind, "fuzz", (const char *)data, size, &d) !=
 		    MDE_OK ||
 	    mde__iocs_finalize(s) != MDE_OK)

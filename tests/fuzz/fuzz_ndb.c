@@ -2,7 +2,9 @@
 /*
  * fuzz_ndb.c - libFuzzer harness of the .ndb parser and matcher: the
  * input is parsed as an .ndb file, compiled, and used to scan a fixed
- * buffer and the input itself, as every target type.
+ * buffer and the input itself, as every target type.  Its signature
+ * names are listed too (mdesig list): none holds ':' or '\n', their
+ * lines only grow, and there are no more of them than lines.
  */
 #include "config.h"
 
@@ -31,6 +33,34 @@ static void scan_all(const mde__bytesigs *b, mde__bytescratch *s,
 			__builtin_trap();
 }
 
+struct names {
+	size_t n;
+	unsigned last;
+};
+
+static void on_name(void *ctx, unsigned line, const char *name)
+{
+	struct names *nm = ctx;
+
+	if (strchr(name, ':') || strchr(name, '\n') ||
+	    line <= nm->last)
+		__builtin_trap();
+	nm->last = line;
+	nm->n++;
+}
+
+static void check_names(const uint8_t *data, size_t size)
+{
+	struct names nm = { 0, 0 };
+	size_t lines = 1;
+
+	for (size_t i = 0; i < size; i++)
+		lines += data[i] == '\n';
+	mde__bytesigs_names((const char *)data, size, on_name, &nm);
+	if (nm.n > lines)
+		__builtin_trap();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char fixed[] =
@@ -42,6 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mde__bytescratch *s = NULL;
 	char err[256];
 
+	check_names(data, size);
 	if (!b)
 		return 0;
 	if (mde__bytesigs_parse(b, "fuzz.ndb", (const char *)data, size,

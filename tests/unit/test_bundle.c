@@ -995,6 +995,26 @@ static void resign(const char *out, const char *min_engine, uint32_t flags)
 	mde__bundle_close(&b);
 }
 
+/* A bundle whose last part is shorter than 64 bytes (one short byte
+ * signature) loads: the part bounds are the file's, nothing more. */
+static void test_tiny_part(void **state)
+{
+	static const char *const src[] = { "tiny/t.ndb" };
+	char p[600];
+	mde_bundle_info bi;
+	char err[512];
+
+	(void)state;
+	snprintf(p, sizeof(p), "%s/tiny", dir);
+	mkdir(p, 0755);
+	put_text("tiny/t.ndb", "Sig.A:0:*:41424344\n");
+	build("tiny.mdb", 1, at("k.sec"), src, 1);
+	assert_int_equal(mde_bundle_check(at("tiny.mdb"), at("k.pub"), &bi,
+					  err, sizeof(err)), MDE_OK);
+	assert_int_equal(bi.byte_sigs, 1);
+	assert_int_equal(load_status(at("tiny.mdb"), NULL, 0), MDE_OK);
+}
+
 static void test_min_engine(void **state)
 {
 	static const struct {
@@ -1214,6 +1234,7 @@ int main(void)
 		cmocka_unit_test(test_load_and_scan),
 		cmocka_unit_test(test_load_refusals),
 		cmocka_unit_test(test_loose_other_type_then_bundle),
+		cmocka_unit_test(test_tiny_part),
 		cmocka_unit_test(test_min_engine),
 		cmocka_unit_test(test_signed_bad_table),
 		cmocka_unit_test(test_stamp),

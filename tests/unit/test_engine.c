@@ -20,6 +20,8 @@
 #include <cmocka.h>
 
 #include "mde_int.h"
+#include "defs_format.h"
+#include "ioc.h"
 
 struct seen {
 	int findings, errors, skipped, clean;
@@ -379,6 +381,235 @@ static void test_status_strings(void **state)
 	assert_non_null(strstr(mde_library_versions(), "libyara"));
 }
 
+static void name_count(void *ctx, unsigned line, const char *name)
+{
+	(void)line, (void)name;
+	(*(int *)ctx)++;
+}
+
+/* The definitions-format table: names, sniffs, what a bundle holds. */
+static void test_defs_formats(void **state)
+{
+	static const char magic[] = "MDESCANB and the rest of a bundle";
+	const mde__defs_fmt *f;
+	char list[600];
+	int n = 0;
+
+	assert_int_equal(mde__defs_fmt_of("d/x.hdb", "", 0)->kind,
+			 MDE__DK_HASH);
+	assert_true(mde__defs_fmt_of("x.sha256", "", 0)->flags &
+		    MDE__DF_HASHES);
+	assert_null(mde__defs_fmt_of("x.HDB", "", 0));
+	assert_null(mde__defs_fmt_of("x.hdb.d/y", "", 0));
+	f = mde__defs_fmt_of("/iocs/OTX-Hash-IOCs.txt", "", 0);
+	assert_int_equal(f->kind, MDE__DK_IOC);
+	assert_int_equal(f->arg, MDE__IOC_HASH);
+	assert_int_equal(mde__defs_fmt_of("hashes.txt", "", 0)->kind,
+			 MDE__DK_HASH);
+	f = mde__defs_fmt_of("x.mdb", magic, sizeof(magic) - 1);
+	assert_int_equal(f->kind, MDE__DK_BUNDLE);
+	assert_int_equal(f->part, 0);
+	assert_null(mde__defs_fmt_of("x.mdb", "MDESCAN", 7));
+	assert_non_null(mde__defs_fmt_next(NULL, "x.mdb"));
+	assert_null(mde__defs_fmt_next(NULL, NULL));
+	assert_true(mde__defs_fmt_source("src/r.yara")->flags &
+		    MDE__DF_PRECOMPILED);
+	assert_null(mde__defs_fmt_source("src/r.yarc"));
+	assert_null(mde__defs_fmt_source("hash/md5"));
+	f = mde__defs_fmt_source("src/a.ndb");
+	f->names(f, "A:0:*:41\n#B:0:*:42\nC:0:*:43", 26, name_count, &n);
+	assert_int_equal(n, 2);
+	mde__defs_fmt_bundled(list, sizeof(list));
+	assert_non_null(strstr(list, "ClamAV byte signatures .ndb, "));
+	assert_non_null(strstr(list, "YARA rules .yar .yara"));
+	assert_null(strstr(list, ".yarc"));
+	assert_null(strstr(list, ".mdb"));
+	mde__defs_fmt_bundled(list, 10);
+	assert_int_equal(strlen(list), 9);
+}
+
+/* Loading by the table: a bundle only by path, never in a directory scan,
+ * a ".mdb" without the magic refused by what it is named like. */
+static void test_defs_load_formats(void **state)
+{
+	char dir[64] = "/tmp/mde-fmt-XXXXXX", p[128];
+	mde_defs *d = mde_defs_new();
+	mde_defs_stats st;
+	FILE *fp;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(p, sizeof(p), "%s/a.ndb", dir);
+	fp = fopen(p, "w");
+	fputs(ndb, fp);
+	fclose(fp);
+	snprintf(p, sizeof(p), "%s/b.mdb", dir);
+	fp = fopen(p, "w");
+	fputs("MDESCANB but nothing else", fp);
+	fclose(fp);
+	assert_int_equal(mde_defs_load_path(d, dir), MDE_OK);
+	mde_defs_get_stats(d, &st);
+	assert_int_equal(st.byte_sigs, 1);
+	assert_int_equal(mde_defs_load_buffer(d, "x.mdb", "MDESCANB", 8),
+			 MDE_ERR_FORMAT);
+	assert_non_null(strstr(mde_defs_error(d), "from its file"));
+	assert_int_equal(mde_defs_load_buffer(d, "x.mdb", "junk", 4),
+			 MDE_ERR_FORMAT);
+	assert_non_null(strstr(mde_defs_error(d), "named like a signed"));
+	snprintf(p, sizeof(p), "%s/b.mdb", dir);
+	assert_int_equal(mde_defs_load_path(d, p), MDE_ERR_SIG); /* no keys */
+	assert_int_equal(mde_defs_load_path(d, "/nonexistent.doc"),
+			 MDE_ERR_IO);
+	snprintf(p, sizeof(p), "%s/a.ndb", dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/b.mdb", dir);
+	unlink(p);
+	rmdir(dir);
+	mde_defs_free(d);
+}
+
+/* Every option: its default is accepted, -1 is refused by name, and the
+ * ranges the engine has always checked still hold. */
+static void test_options(void **state)
+{
+	mde_defs *d = mde_defs_new();
+	mde_engine *e;
+	int o;
+
+	assert_int_equal(mde_defs_compile(d), MDE_OK);
+	e = mde_engine_new(d);
+	assert_non_null(e);
+	for (o = MDE_OPT_THREADS; o <= MDE_OPT_SHARD_COUNT; o++) {
+		int64_t def = mde_opt_default((mde_opt)o);
+
+		assert_true(def >= 0);
+		assert_int_equal(mde_engine_set_opt(e, (mde_opt)o, def),
+				 MDE_OK);
+		assert_int_equal(mde_engine_set_opt(e, (mde_opt)o, -1),
+				 MDE_ERR_ARG);
+		assert_non_null(strstr(mde_engine_error(e),
+				       "invalid value -1 for option "));
+	}
+	assert_int_equal(mde_engine_set_opt(e, MDE_OPT_MAX_FILESIZE, -1),
+			 MDE_ERR_ARG);
+	assert_string_equal(mde_engine_error(e),
+			    "invalid value -1 for option max-filesize");
+	assert_int_equal(mde_opt_default(MDE_OPT_MAX_FILESIZE), 100 << 20);
+	assert_int_equal(mde_opt_default((mde_opt)0), -1);
+	assert_int_equal(mde_opt_default((mde_opt)9999), -1);
+	assert_int_equal(mde_engine_set_opt(e, (mde_opt)0, 1), MDE_ERR_ARG);
+	assert_int_equal(mde_engine_set_opt(e, (mde_opt)9999, 1), MDE_ERR_ARG);
+	assert_int_equal(mde_engine_set_opt(e, MDE_OPT_MAX_FILESIZE,
+					    (int64_t)1 << 40), MDE_OK);
+	assert_int_equal(mde_engine_set_opt(e, MDE_OPT_NEWER_THAN,
+					    (int64_t)1 << 40), MDE_OK);
+	assert_int_equal(mde_engine_set_opt(e, MDE_OPT_TIMEOUT_MS,
+					    (int64_t)INT32_MAX + 1),
+			 MDE_ERR_ARG);
+	assert_int_equal(mde_engine_set_opt(e, MDE_OPT_MAX_FILES,
+					    (int64_t)INT32_MAX + 1),
+			 MDE_ERR_ARG);
+	assert_int_equal(mde_engine_set_opt(e, MDE_OPT_FOLLOW_SYMLINKS, 7),
+			 MDE_OK);
+	assert_int_equal(mde_engine_set_opt(e, MDE_OPT_BOMB_POLICY,
+					    MDE_POLICY_BLOCK), MDE_OK);
+	assert_int_equal(mde_engine_set_opt(e, MDE_OPT_PUA_POLICY,
+					    MDE_POLICY_BLOCK + 1), MDE_ERR_ARG);
+	assert_int_equal(mde_engine_set_opt(e, MDE_OPT_SHARD_INDEX, 0),
+			 MDE_ERR_ARG);
+	assert_int_equal(mde_engine_set_opt(e, MDE_OPT_ARCHIVE_TYPES, 0),
+			 MDE_OK);
+	assert_int_equal(mde_engine_set_opt(e, MDE_OPT_ARCHIVE_TYPES,
+					    (int64_t)MDE_ARC_ALL + 1),
+			 MDE_ERR_ARG);
+	mde_engine_free(e);
+	mde_defs_free(d);
+}
+
+/* The shared helpers of util.c. */
+static void test_util_helpers(void **state)
+{
+	const uint8_t d[3] = { 0x00, 0xab, 0xff };
+	uint8_t out[3];
+	char hex[7];
+	mde__buf b = { 0 };
+	int *v = NULL;
+	size_t cap = 0;
+
+	mde__hex(d, 3, hex);
+	assert_string_equal(hex, "00abff");
+	assert_int_equal(mde__unhex("00ABff", 3, out), -1);
+	assert_memory_equal(out, d, 3);
+	assert_int_equal(mde__unhex("00aXff", 3, out), 3);
+	assert_int_equal(mde__unhex("g0", 1, out), 0);
+	mde__unhex_valid("00abff", 3, out);
+	assert_memory_equal(out, d, 3);
+	assert_int_equal(mde__hexval('F'), 15);
+	assert_int_equal(mde__hexval('g'), -1);
+	assert_int_equal(mde__hexval(0x80 | 'a'), -1);
+	assert_int_equal(mde__buf_put(&b, "ab", 2), MDE_OK);
+	assert_int_equal(mde__buf_put(&b, NULL, 0), MDE_OK);
+	assert_int_equal(mde__buf_put(&b, "c", 1), MDE_OK);
+	assert_string_equal(b.p, "abc");
+	assert_int_equal(b.len, 3);
+	free(b.p);
+	assert_int_equal(mde__grow((void **)&v, &cap, 100, sizeof(*v)), 0);
+	assert_true(cap >= 100);
+	v[99] = 1;
+	assert_int_equal(mde__grow((void **)&v, &cap, SIZE_MAX / 2,
+				   sizeof(*v)), -1);
+	assert_true(cap >= 100 && v[99] == 1);
+	free(v);
+}
+
+static int not_c(const char *name)
+{
+	return strcmp(name, "c") != 0;
+}
+
+/* mde__list_dir and mde__write_atomic (util.c). */
+static void test_util_files(void **state)
+{
+	char dir[64] = "/tmp/mde-util-XXXXXX", p[128], lnk[128];
+	const char *const names[] = { "b", "a", "c", ".hidden" };
+	char **v, got[8] = "";
+	size_t n, i;
+	FILE *fp;
+
+	assert_non_null(mkdtemp(dir));
+	for (i = 0; i < 4; i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
+		assert_int_equal(mde__write_atomic(p, "x", 1), 0);
+	}
+	assert_int_equal(mde__list_dir(dir, not_c, &v, &n), MDE_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0], "a");
+	assert_string_equal(v[1], "b");
+	mde__names_free(v, n);
+	assert_int_equal(mde__list_dir("/nonexistent", NULL, &v, &n),
+			 MDE_ERR_IO);
+	assert_int_equal(n, 0);
+	/* a planted temporary is replaced, not written through */
+	snprintf(p, sizeof(p), "%s/a", dir);
+	snprintf(lnk, sizeof(lnk), "%s/a.%ld.tmp", dir, (long)getpid());
+	assert_int_equal(symlink("b", lnk), 0);
+	assert_int_equal(mde__write_atomic(p, "new", 3), 0);
+	fp = fopen(p, "r");
+	assert_non_null(fgets(got, sizeof(got), fp));
+	fclose(fp);
+	assert_string_equal(got, "new");
+	snprintf(p, sizeof(p), "%s/b", dir);
+	fp = fopen(p, "r");
+	assert_non_null(fgets(got, sizeof(got), fp));
+	fclose(fp);
+	assert_string_equal(got, "x");
+	assert_int_equal(access(lnk, F_OK), -1);
+	for (i = 0; i < 4; i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
+		unlink(p);
+	}
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -392,6 +623,11 @@ int main(void)
 		cmocka_unit_test(test_scanner_fd),
 		cmocka_unit_test(test_filetype),
 		cmocka_unit_test(test_status_strings),
+		cmocka_unit_test(test_defs_formats),
+		cmocka_unit_test(test_defs_load_formats),
+		cmocka_unit_test(test_options),
+		cmocka_unit_test(test_util_helpers),
+		cmocka_unit_test(test_util_files),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tree, teardown_tree);

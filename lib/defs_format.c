@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * defs_format.c - the definitions formats, one row each, and how a file
+ * is matched to its row.  defs_format.h says what the columns mean and
+ * how to add a format.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "mde_int.h"
+#include "defs_format.h"
+#include "bundle.h"
+#include "ioc.h"
+#include "banned.h"
+
+/* ------------------------------------------------------------- loading */
+
+static int load_hash(mde_defs *defs, const mde__defs_fmt *f,
+		     const char *file, const char *buf, size_t len)
+{
+	(void)f;
+	return mde__hashsigs_parse(defs->hash, file, buf, len, &defs->diag);
+}
+
+static int load_ndb(mde_defs *defs, const mde__defs_fmt *f, const char *file,
+		    const char *buf, size_t len)
+{
+	(void)f;
+	return mde__bytesigs_parse(defs->bytes, file, buf, len, &defs->diag);
+}
+
+static int load_yar(mde_defs *defs, const mde__defs_fmt *f, const char *file,
+		    const char *buf, size_t len)
+{
+	(void)f;
+	defs->path_externals |= mde__names_path_external(buf, len);
+	return mde__yara_add_source(defs->yara, file, buf, len);
+}
+
+static int load_yarc(mde_defs *defs, const mde__defs_fmt *f,
+		     const char *file, const char *buf, size_t len)
+{
+	(void)f;
+	defs->path_externals = 1; /* cannot tell: assume they do */
+	return mde__yara_add_compiled(defs->yara, file, buf, len, &defs->diag);
+}
+
+static int load_ioc(mde_defs *defs, const mde__defs_fmt *f, const char *file,
+		    const char *buf, size_t len)
+{
+	/* file-name IOCs judge the path: verdicts depend on it */
+	defs->path_externals |= f->arg == MDE__IOC_FILENAME;
+	return mde__iocs_parse(defs->iocs, f->arg, file, buf, len,
+			       &defs->diag);
+}
+
+/* ------------------------------------------------------------- names */
+
+static void names_ndb(const mde__defs_fmt *f, const char *buf, size_t len,
+		      mde__names_fn fn, void *ctx)
+{
+	(void)f;
+	mde__bytesigs_names(buf, len, fn, ctx);
+}
+
+static void names_yara(const mde__defs_fmt *f, const char *buf, size_t len,
+		       mde__names_fn fn, void *ctx)
+{
+	(void)f;
+	mde__yara_names(buf, len, fn, ctx);
+}
+
+static void names_ioc(const mde__defs_fmt *f, const char *buf, size_t len,
+		      mde__names_fn fn, void *ctx)
+{
+	mde__iocs_names(f->arg, buf, len, fn, ctx);
+}
+
+/* ------------------------------------------------------------- sniffs */
+
+static int is_bundle(const void *head, size_t len)
+{
+	return len >= 8 && memcmp(head, MDE__B_MAGIC, 8) == 0;
+}
+
+/* ------------------------------------------------------------- the table */
+
+#define HASHLIST .kind = MDE__DK_HASH, .load = load_hash,		\
+	.part = MDE__P_HASHTAB, .flags = MDE__DF_HASHES
+#define LOKI(k, as) .kind = MDE__DK_IOC, .arg = (k), .load = load_ioc,	\
+	.part = MDE__P_SOURCE, .names = names_ioc, .list_as = (as)
+#define YARA .kind = MDE__DK_YARA, .load = load_yar,			\
+	.part = MDE__P_SOURCE, .names = names_yara, .list_as = "yara",	\
+	.flags = MDE__DF_UNIQUE | MDE__DF_PRECOMPILED
+
+/* In the order they are tried: the Loki names end in ".txt". */
+static const mde__defs_fmt formats[] = {
+	{ "*filename-iocs.txt", "Loki file-name IOCs",
+	  LOKI(MDE__IOC_FILENAME, "ioc") },
+	{ "*falsepositive-hashes.txt", "Loki false-positive hashes",
+	  LOKI(MDE__IOC_FPHASH, "ioc-fp") },
+	{ "*hash-iocs.txt", "Loki hash IOCs", LOKI(MDE__IOC_HASH, "ioc") },
+	{ ".mdb", "signed bundle", is_bundle, .kind = MDE__DK_BUNDLE,
+	  .load_path = mde_defs_load_bundle, .flags = MDE__DF_NAMED },
+	{ ".hdb", "ClamAV hash signatures", HASHLIST },
+	{ ".hsb", "ClamAV hash signatures", HASHLIST },
+	{ ".md5", "hash lists", HASHLIST },
+	{ ".sha1", "hash lists", HASHLIST },
+	{ ".sha256", "hash lists", HASHLIST },
+	{ ".txt", "hash lists", HASHLIST },
+	{ ".ndb", "ClamAV byte signatures", .kind = MDE__DK_BYTES,
+	  .load = load_ndb, .part = MDE__P_SOURCE, .names = names_ndb,
+	  .list_as = "byte", .flags = MDE__DF_UNIQUE },
+	{ ".yar", "YARA rules", YARA },
+	{ ".yara", "YARA rules", YARA },
+	{ ".yarc", "compiled YARA rules", .kind = MDE__DK_YARA,
+	  .load = load_yarc },
+};
+
+#define NFORMATS (sizeof(formats) / sizeof(formats[0]))
+
+/* ------------------------------------------------------------- lookups */
+
+static int fits(const char *pattern, const char *name)
+{
+	const char *base, *dot;
+	size_t n, k;
+
+	if (pattern[0] == '.') {
+		dot = strrchr(name, '.');
+		return dot && strcmp(dot, pattern) == 0;
+	}
+	base = strrchr(name, '/');
+	base = base ? base + 1 : name;
+	n = strlen(base);
+	k = strlen(pattern + 1);
+	return n >= k && strcasecmp(base + n - k, pattern + 1) == 0;
+}
+
+const mde__defs_fmt *mde__defs_fmt_next(const mde__defs_fmt *prev,
+					const char *name)
+{
+	size_t i = prev ? (size_t)(prev - formats) + 1 : 0;
+
+	for (; name && i < NFORMATS; i++)
+		if (fits(formats[i].pattern, name))
+			return &formats[i];
+	return NULL;
+}
+
+const mde__defs_fmt *mde__defs_fmt_of(const char *name, const void *buf,
+				      size_t len)
+{
+	const mde__defs_fmt *f = NULL;
+
+	while ((f = mde__defs_fmt_next(f, name)))
+		if (!f->sniff || f->sniff(buf, len))
+			return f;
+	return NULL;
+}
+
+const mde__defs_fmt *mde__defs_fmt_source(const char *name)
+{
+	const mde__defs_fmt *f = NULL;
+
+	while ((f = mde__defs_fmt_next(f, name)))
+		if (f->part == MDE__P_SOURCE)
+			return f;
+	return NULL;
+}
+
+void mde__defs_fmt_bundled(char *out, size_t n)
+{
+	const char *last = NULL;
+	size_t i, at = 0;
+	int w;
+
+	out[0] = '\0';
+	for (i = 0; i < NFORMATS && at < n; i++) {
+		if (!formats[i].part)
+			continue;
+		if (last && strcmp(last, formats[i].what) == 0)
+			w = snprintf(out + at, n - at, " %s",
+				     formats[i].pattern);
+		else
+			w = snprintf(out + at, n - at, "%s%s %s",
+				     last ? ", " : "", formats[i].what,
+				     formats[i].pattern);
+		at += w > 0 ? (size_t)w : 0;
+		last = formats[i].what;
+	}
+}
+
+int mde__ioc_kind_of_name(const char *name)
+{
+	const mde__defs_fmt *f = mde__defs_fmt_next(NULL, name);
+
+	return f && f->kind == MDE__DK_IOC ? f->arg : 0;
+}
