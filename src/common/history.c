@@ -57,14 +57,13 @@ struct hist {
 
 /* ------------------------------------------------------------ names */
 
-static const char *const type_names[] = { "quick", "full", "custom", "watch" };
-static const char *const status_names[] = {
-	"running", "succeeded", "failed", "cancelled", "interrupted"
-};
-static const char *const action_names[] = { "none", "quarantine", "remove" };
-static const char *const state_names[] = {
-	"detected", "quarantined", "removed", "restored", "allowed"
-};
+/* The names, from the lists of history.h, by enum value. */
+#define HIST_NAME_(name, text) [name] = text,
+static const char *const type_names[] = { HIST_TYPE_LIST(HIST_NAME_) };
+static const char *const status_names[] = { HIST_STATUS_LIST(HIST_NAME_) };
+static const char *const action_names[] = { HIST_ACTION_LIST(HIST_NAME_) };
+static const char *const state_names[] = { HIST_STATE_LIST(HIST_NAME_) };
+#undef HIST_NAME_
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *name_of(const char *const *t, size_t n, int v)
