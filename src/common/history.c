@@ -37,6 +37,7 @@
 
 #include "paths.h"
 #include "history.h"
+#include "util.h"
 #include "banned.h"
 
 #define APP_ID 0x4d444548 /* "MDEH" */
@@ -50,8 +51,7 @@ struct hist {
 	int open_errno;          /* why hist_open() failed, for its caller */
 	pthread_mutex_t lock;
 	char err[1024];
-	char **last_paths;       /* hist_last_scan()'s strings */
-	size_t last_npaths;
+	struct tool_strv last_paths; /* hist_last_scan()'s strings */
 	char *last_defs;
 };
 
@@ -351,14 +351,11 @@ char *hist_default_path(void)
 /* mkdir -p of path's directory (0755). */
 static void make_parents(const char *path)
 {
-	char *d = strdup(path), *s;
+	char *d = strdup(path), *s = d ? strrchr(d, '/') : NULL;
 
-	if (!d)
-		return;
-	for (s = strchr(d + 1, '/'); s; s = strchr(s + 1, '/')) {
+	if (s && s != d) {
 		*s = '\0';
-		mkdir(d, 0755);
-		*s = '/';
+		tool_mkdirs(d, 0755);
 	}
 	free(d);
 }
@@ -519,14 +516,8 @@ hist *hist_open(const char *path, int flags, char *err, size_t errlen)
 
 static void free_last(hist *h)
 {
-	size_t i;
-
-	for (i = 0; i < h->last_npaths; i++)
-		free(h->last_paths[i]);
-	free(h->last_paths);
+	tool_strv_free(&h->last_paths);
 	free(h->last_defs);
-	h->last_paths = NULL;
-	h->last_npaths = 0;
 	h->last_defs = NULL;
 }
 
@@ -736,12 +727,9 @@ static int dead_scans(hist *h, int64_t **ids, size_t *n)
 				(unsigned long long)sqlite3_column_int64(st, 2),
 				col_text(st, 3)) != 0)
 			continue;
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 8;
-			if (!(nv = realloc(v, cap * sizeof(*v))))
-				break;
-			v = nv;
-		}
+		if (!(nv = tool_grow(v, &cap, *n + 1, sizeof(*v))))
+			break;
+		v = nv;
 		v[(*n)++] = sqlite3_column_int64(st, 0);
 	}
 	rc = rc == SQLITE_DONE ? 0 : (rc == SQLITE_ROW ? -1 : db_err(h, "cannot read the scans"));
@@ -803,42 +791,22 @@ int hist_mark_interrupted(hist *h)
 	" (SELECT count(*) FROM threats t WHERE t.scan_id = s.id)" \
 	" FROM scans s "
 
-static void free_strv(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-/* The scan's paths, in order, into a malloc'd array of malloc'd strings. */
-static int scan_paths(hist *h, int64_t id, char ***out, size_t *n)
+/* The scan's paths, in order, into paths (zeroed; the caller frees it
+ * with tool_strv_free, also on error). */
+static int scan_paths(hist *h, int64_t id, struct tool_strv *paths)
 {
 	sqlite3_stmt *st = prep(h, "SELECT path FROM scan_paths WHERE"
 			       " scan_id = ? ORDER BY seq", "cannot read the scans");
-	char **v = NULL, **nv;
-	size_t cap = 0;
 	int rc;
 
-	*out = NULL;
-	*n = 0;
+	memset(paths, 0, sizeof(*paths));
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 4;
-			if (!(nv = realloc(v, cap * sizeof(*v))))
-				break;
-			v = nv;
-		}
-		if (!(v[*n] = strdup(col_text(st, 0))))
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (tool_strv_push(paths, col_text(st, 0)) < 0)
 			break;
-		(*n)++;
-	}
 	sqlite3_finalize(st);
-	*out = v;
 	if (rc == SQLITE_DONE)
 		return 0;
 	if (rc == SQLITE_ROW)
@@ -890,8 +858,8 @@ static int scan_list(hist *h, size_t limit,
 {
 	sqlite3_stmt *st = prep(h, SCAN_COLS "ORDER BY s.id DESC LIMIT ?",
 			       "cannot read the scans");
+	struct tool_strv paths;
 	hist_scan s;
-	char **paths;
 	int rc, stop = 0;
 
 	if (!st)
@@ -899,13 +867,15 @@ static int scan_list(hist *h, size_t limit,
 	sqlite3_bind_int64(st, 1, limit ? (int64_t)limit : -1);
 	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		scan_row(h, st, &s);
-		if (scan_paths(h, s.id, &paths, &s.npaths) < 0) {
+		if (scan_paths(h, s.id, &paths) < 0) {
+			tool_strv_free(&paths);
 			sqlite3_finalize(st);
 			return -1;
 		}
-		s.paths = (const char *const *)paths;
+		s.paths = (const char *const *)paths.v;
+		s.npaths = paths.n;
 		stop = fn(ctx, &s);
-		free_strv(paths, s.npaths);
+		tool_strv_free(&paths);
 	}
 	rc = stop || rc == SQLITE_DONE ? 0 : db_err(h, "cannot read the scans");
 	sqlite3_finalize(st);
@@ -946,10 +916,9 @@ static int last_scan(hist *h, int type, int status, hist_scan *out)
 			rc = SQLITE_NOMEM;
 		out->defs_version = h->last_defs;
 	}
-	if (rc == SQLITE_ROW &&
-	    scan_paths(h, out->id, &h->last_paths, &h->last_npaths) == 0) {
-		out->paths = (const char *const *)h->last_paths;
-		out->npaths = h->last_npaths;
+	if (rc == SQLITE_ROW && scan_paths(h, out->id, &h->last_paths) == 0) {
+		out->paths = (const char *const *)h->last_paths.v;
+		out->npaths = h->last_paths.n;
 		rc = 1;
 	} else if (rc == SQLITE_DONE) {
 		rc = 0;
