@@ -135,8 +135,9 @@ int hist_scan_end(hist *h, int64_t id, const hist_counts *c,
  * (NULL if none).  Returns the threat id.
  */
 int64_t hist_threat_add(hist *h, int64_t scan_id, const char *path,
-			const char *name, const char *sha256, hist_action action,
-			hist_state state, const char *quarantine_id);
+			const char *name, const char *sha256,
+			hist_action action, hist_state state,
+			const char *quarantine_id);
 
 /* Changes threat id's state (restored, allowed, ...); quarantine_id, when
  * not NULL, replaces the stored one.  Unknown id: -1, errno ENOENT. */
@@ -156,7 +157,8 @@ int hist_mark_interrupted(hist *h);
 typedef struct {
 	int64_t id;
 	hist_type type;
-	hist_status status;      /* running scans of dead processes: interrupted */
+	hist_status status;      /* running scans of dead processes:
+				  * interrupted */
 	int64_t started_ms;      /* Unix time, milliseconds */
 	int64_t ended_ms;        /* 0 while running or when interrupted */
 	int64_t pid;
