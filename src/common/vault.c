@@ -31,6 +31,7 @@
 #include <openssl/evp.h>
 #include <zip.h>
 
+#include "util.h"
 #include "vault.h"
 #include "banned.h"
 
@@ -48,22 +49,6 @@ const unsigned char vault_xor_key[32] = {
 };
 
 /* ------------------------------------------------------------ helpers */
-
-static int fail(char *err, size_t len, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-/* Formats the reason into err and returns rc. */
-static int fail(char *err, size_t len, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && len) {
-		va_start(ap, fmt);
-		vsnprintf(err, len, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
 
 /* Appends "; reason" (or the reason) to err: warnings accumulate. */
 static void warn(char *err, size_t len, const char *fmt, ...)
@@ -105,23 +90,6 @@ static void crash_point(int *step)
 		raise(SIGKILL);
 }
 
-static int write_all(int fd, const void *buf, size_t n)
-{
-	const char *p = buf;
-
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static ssize_t read_some(int fd, void *buf, size_t n)
 {
 	ssize_t r;
@@ -142,29 +110,6 @@ static int valid_id(const char *id)
 	return id[i] == '\0';
 }
 
-static void to_hex(char *out, const unsigned char *p, size_t n)
-{
-	static const char hx[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = hx[p[i] >> 4];
-		out[2 * i + 1] = hx[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Splits path into a new directory string and a pointer to its base. */
 static char *split_path(const char *path, const char **base)
 {
@@ -180,18 +125,6 @@ static char *split_path(const char *path, const char **base)
 	return strndup(path, (size_t)(slash - path));
 }
 
-/* "dir/base" in a new string ("/base" when dir is "/"). */
-static char *path_join(const char *dir, const char *base)
-{
-	size_t n = strlen(dir) + strlen(base) + 2;
-	char *p = malloc(n);
-
-	if (p)
-		snprintf(p, n, "%s%s%s", dir,
-			 *dir && dir[strlen(dir) - 1] == '/' ? "" : "/", base);
-	return p;
-}
-
 static int xor_write(int fd, unsigned char *buf, size_t n, uint64_t *pos)
 {
 	size_t i;
@@ -199,103 +132,43 @@ static int xor_write(int fd, unsigned char *buf, size_t n, uint64_t *pos)
 	for (i = 0; i < n; i++)
 		buf[i] ^= vault_xor_key[(*pos + i) % sizeof vault_xor_key];
 	*pos += n;
-	return write_all(fd, buf, n);
+	return tool_write_all(fd, buf, n);
 }
 
-/* ------------------------------------------------ a growable string */
+/* ------------------------------------------- meta text, escaped */
 
-struct sbuf {
-	char *p;
-	size_t n, cap;
-	int oom;
-};
-
-static void sb_add(struct sbuf *b, const void *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = (b->cap ? b->cap * 2 : 1024) + n;
-		char *p = realloc(b->p, cap);
-
-		if (!p) {
-			b->oom = 1;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-	b->p[b->n] = '\0';
-}
-
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-	char tmp[128];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		sb_add(b, tmp, (size_t)n < sizeof tmp ? (size_t)n
-						       : sizeof tmp - 1);
-}
-
-/* Appends s with the bytes 0x00-0x20, 0x7f and '%' written %XX. */
-static void sb_escaped(struct sbuf *b, const char *s, size_t n)
+/* Appends s[0..n) with the bytes 0x00-0x20, 0x7f and '%' written %XX:
+ * 0, or -1 when out of memory. */
+static int buf_escaped(struct tool_buf *b, const char *s, size_t n)
 {
 	size_t i;
+	int rc = 0;
 
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
 		if (c <= 0x20 || c == 0x7f || c == '%')
-			sb_printf(b, "%%%02X", c);
+			rc |= tool_buf_printf(b, "%%%02X", c);
 		else
-			sb_add(b, &c, 1);
+			rc |= tool_buf_put(b, &c, 1);
 	}
+	return rc;
 }
 
-static void sb_hex(struct sbuf *b, const unsigned char *p, size_t n)
+static int buf_hex(struct tool_buf *b, const unsigned char *p, size_t n)
 {
 	char h[3];
 	size_t i;
+	int rc = 0;
 
 	for (i = 0; i < n; i++) {
-		to_hex(h, p + i, 1);
-		sb_add(b, h, 2);
+		tool_hex(p + i, 1, h);
+		rc |= tool_buf_put(b, h, 2);
 	}
+	return rc;
 }
 
 /* ---------------------------------------------------- the vault dir */
-
-/* mkdir -p: the parents 0755, the last component 0700. */
-static int make_dirs(const char *dir)
-{
-	char *p = strdup(dir), *s;
-	int rc = 0;
-
-	if (!p)
-		return -1;
-	for (s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0755) < 0 && errno != EEXIST)
-			rc = -1;
-		*s = '/';
-	}
-	if (mkdir(p, 0700) < 0 && errno != EEXIST)
-		rc = -1;
-	free(p);
-	return rc;
-}
 
 /*
  * Opens the vault directory; create: make it if missing and tighten its
@@ -308,26 +181,26 @@ static int vault_open(const char *dir, int create, char *err, size_t errlen)
 	int fd;
 
 	if (!dir || !*dir)
-		return fail(err, errlen, -1, "no vault directory given");
-	if (create && make_dirs(dir) < 0)
-		return fail(err, errlen, -1, "cannot make vault '%s': %s",
-			    dir, strerror(errno));
+		return tool_errf(err, errlen, -1, "no vault directory given");
+	if (create && tool_mkdirs(dir, 0700) < 0)
+		return tool_errf(err, errlen, -1, "cannot make vault '%s': %s",
+				 dir, strerror(errno));
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT && !create)
 		return -2;
 	if (fd < 0)
-		return fail(err, errlen, -1, "cannot open vault '%s': %s", dir,
-			    strerror(errno));
+		return tool_errf(err, errlen, -1, "cannot open vault '%s': %s",
+				 dir, strerror(errno));
 	if (fstat(fd, &st) < 0 || st.st_uid != geteuid()) {
 		close(fd);
-		return fail(err, errlen, -1,
-			    "vault '%s' is not owned by uid %u", dir,
-			    (unsigned)geteuid());
+		return tool_errf(err, errlen, -1,
+				 "vault '%s' is not owned by uid %u", dir,
+				 (unsigned)geteuid());
 	}
 	if (create && (st.st_mode & 077) && fchmod(fd, 0700) < 0) {
 		close(fd);
-		return fail(err, errlen, -1, "cannot chmod vault '%s': %s",
-			    dir, strerror(errno));
+		return tool_errf(err, errlen, -1, "cannot chmod vault '%s': %s",
+				 dir, strerror(errno));
 	}
 	return fd;
 }
@@ -337,18 +210,19 @@ static int entry_open(int vfd, const char *vdir, const char *id, int *efd,
 		      char *err, size_t errlen)
 {
 	if (!id || !valid_id(id))
-		return fail(err, errlen, VAULT_NOTFOUND,
-			    "no entry '%s' in vault '%s' (an id is %d hex "
-			    "digits)", id ? id : "", vdir, VAULT_ID_LEN);
+		return tool_errf(err, errlen, VAULT_NOTFOUND,
+				 "no entry '%s' in vault '%s' (an id is %d hex "
+				 "digits)", id ? id : "", vdir, VAULT_ID_LEN);
 	*efd = openat(vfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 			       O_CLOEXEC);
 	if (*efd >= 0)
 		return VAULT_OK;
 	if (errno == ENOENT)
-		return fail(err, errlen, VAULT_NOTFOUND,
-			    "no entry '%s' in vault '%s'", id, vdir);
-	return fail(err, errlen, VAULT_ERR, "cannot open entry '%s/%s': %s",
-		    vdir, id, strerror(errno));
+		return tool_errf(err, errlen, VAULT_NOTFOUND,
+				 "no entry '%s' in vault '%s'", id, vdir);
+	return tool_errf(err, errlen, VAULT_ERR,
+			 "cannot open entry '%s/%s': %s", vdir, id,
+			 strerror(errno));
 }
 
 /* Removes the files in temporary directory name and the directory;
@@ -397,12 +271,12 @@ static int entry_delete(int vfd, const char *vdir, const char *id,
 	snprintf(tmp, sizeof tmp, TMP_PREFIX "rm-%s", id);
 	r = renameat(vfd, id, vfd, tmp);
 	if (r < 0 && errno == ENOENT)
-		return fail(err, errlen, VAULT_NOTFOUND,
-			    "no entry '%s' in vault '%s'", id, vdir);
+		return tool_errf(err, errlen, VAULT_NOTFOUND,
+				 "no entry '%s' in vault '%s'", id, vdir);
 	if (r < 0 || fsync(vfd) < 0 || tmp_remove(vfd, tmp, 0) < 0)
-		return fail(err, errlen, VAULT_ERR,
-			    "cannot remove entry '%s/%s': %s", vdir, id,
-			    strerror(errno));
+		return tool_errf(err, errlen, VAULT_ERR,
+				 "cannot remove entry '%s/%s': %s", vdir, id,
+				 strerror(errno));
 	return VAULT_OK;
 }
 
@@ -483,42 +357,45 @@ out:
 
 /* -------------------------------------------------------- meta file */
 
-static void sb_time(struct sbuf *b, const char *key, struct timespec t)
+static int buf_time(struct tool_buf *b, const char *key, struct timespec t)
 {
-	sb_printf(b, "%s %lld.%09ld\n", key, (long long)t.tv_sec,
-		  (long)t.tv_nsec);
+	return tool_buf_printf(b, "%s %lld.%09ld\n", key, (long long)t.tv_sec,
+			       (long)t.tv_nsec);
 }
 
-static void sb_field(struct sbuf *b, const char *key, const char *v)
+static int buf_field(struct tool_buf *b, const char *key, const char *v)
 {
-	sb_printf(b, "%s ", key);
-	sb_escaped(b, v ? v : "", v ? strlen(v) : 0);
-	sb_add(b, "\n", 1);
+	int rc = tool_buf_printf(b, "%s ", key);
+
+	rc |= buf_escaped(b, v ? v : "", v ? strlen(v) : 0);
+	return rc | tool_buf_put(b, "\n", 1);
 }
 
-/* The meta file's text for e. */
-static void meta_format(struct sbuf *b, const struct vault_entry *e)
+/* The meta file's text for e, into b: 0, or -1 when out of memory. */
+static int meta_format(struct tool_buf *b, const struct vault_entry *e)
 {
-	size_t i;
+	const struct vault_xattr *x;
+	int rc;
 
-	sb_printf(b, "mdescan-quarantine 1\nid %s\n", e->id);
-	sb_field(b, "path", e->path);
-	sb_printf(b, "size %llu\nuid %u\ngid %u\nmode %04o\n",
-		  (unsigned long long)e->size, (unsigned)e->uid,
-		  (unsigned)e->gid, (unsigned)e->mode);
-	sb_time(b, "atime", e->atime);
-	sb_time(b, "mtime", e->mtime);
-	sb_printf(b, "sha256 %s\n", e->sha256);
-	sb_field(b, "threat", e->threat);
-	sb_field(b, "scan-id", e->scan_id);
-	sb_time(b, "quarantined", e->quarantined);
-	for (i = 0; i < e->nxattrs; i++) {
-		sb_add(b, "xattr ", 6);
-		sb_escaped(b, e->xattrs[i].name, strlen(e->xattrs[i].name));
-		sb_add(b, " ", 1);
-		sb_hex(b, e->xattrs[i].value, e->xattrs[i].len);
-		sb_add(b, "\n", 1);
+	rc = tool_buf_printf(b, "mdescan-quarantine 1\nid %s\n", e->id);
+	rc |= buf_field(b, "path", e->path);
+	rc |= tool_buf_printf(b, "size %llu\nuid %u\ngid %u\nmode %04o\n",
+			      (unsigned long long)e->size, (unsigned)e->uid,
+			      (unsigned)e->gid, (unsigned)e->mode);
+	rc |= buf_time(b, "atime", e->atime);
+	rc |= buf_time(b, "mtime", e->mtime);
+	rc |= tool_buf_printf(b, "sha256 %s\n", e->sha256);
+	rc |= buf_field(b, "threat", e->threat);
+	rc |= buf_field(b, "scan-id", e->scan_id);
+	rc |= buf_time(b, "quarantined", e->quarantined);
+	for (x = e->xattrs; x < e->xattrs + e->nxattrs; x++) {
+		rc |= tool_buf_put(b, "xattr ", 6);
+		rc |= buf_escaped(b, x->name, strlen(x->name));
+		rc |= tool_buf_put(b, " ", 1);
+		rc |= buf_hex(b, x->value, x->len);
+		rc |= tool_buf_put(b, "\n", 1);
 	}
+	return rc;
 }
 
 /* Decodes %XX escapes of s[0..n) into a new string. */
@@ -530,9 +407,11 @@ static char *unescape(const char *s, size_t n)
 	if (!out)
 		return NULL;
 	for (i = 0; i < n; i++) {
-		if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 &&
-		    hexval(s[i + 2]) >= 0) {
-			*o++ = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+		uint8_t c;
+
+		if (s[i] == '%' && i + 2 < n &&
+		    tool_unhex(s + i + 1, 1, &c) == 0) {
+			*o++ = (char)c;
 			i += 2;
 		} else {
 			*o++ = s[i];
@@ -563,7 +442,7 @@ static int parse_xattr(struct vault_entry *e, const char *v, size_t n)
 	const char *sp = memchr(v, ' ', n);
 	unsigned char *val;
 	char *name;
-	size_t i, hl;
+	size_t hl;
 	int rc = -1;
 
 	if (!sp)
@@ -571,15 +450,8 @@ static int parse_xattr(struct vault_entry *e, const char *v, size_t n)
 	hl = n - (size_t)(sp + 1 - v);
 	name = unescape(v, (size_t)(sp - v));
 	val = malloc(hl / 2 + 1);
-	if (!name || !val || hl % 2)
+	if (!name || !val || hl % 2 || tool_unhex(sp + 1, hl / 2, val) < 0)
 		goto out;
-	for (i = 0; i < hl / 2; i++) {
-		int hi = hexval(sp[1 + 2 * i]), lo = hexval(sp[2 + 2 * i]);
-
-		if (hi < 0 || lo < 0)
-			goto out;
-		val[i] = (unsigned char)(hi * 16 + lo);
-	}
 	rc = xattr_push(e, name, strlen(name), val, hl / 2);
 out:
 	free(name);
@@ -677,41 +549,43 @@ static int meta_parse(struct vault_entry *e, const char *text, size_t n)
 	return seen == M_ALL && e->threat && e->scan_id ? 0 : -1;
 }
 
-/* Reads the meta file of the entry in directory efd into b. */
-static int meta_slurp(int efd, struct sbuf *b)
+/* Reads the meta file of the entry in directory efd into b: 0, or -1
+ * with errno. */
+static int meta_slurp(int efd, struct tool_buf *b)
 {
 	char buf[8192];
 	ssize_t r = 0;
-	int fd, e;
+	int fd, e, oom = 0;
 
 	fd = openat(efd, "meta", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	while (fd >= 0 && (r = read_some(fd, buf, sizeof buf)) > 0 &&
-	       b->n <= META_MAX)
-		sb_add(b, buf, (size_t)r);
+	while (fd >= 0 && !oom && (r = read_some(fd, buf, sizeof buf)) > 0 &&
+	       b->len <= META_MAX)
+		oom = tool_buf_put(b, buf, (size_t)r) < 0;
 	e = errno;
 	if (fd >= 0)
 		close(fd);
-	errno = fd < 0 || r < 0 ? e : b->oom ? ENOMEM : EFBIG;
-	return fd < 0 || r < 0 || b->oom || b->n > META_MAX ? -1 : 0;
+	errno = fd < 0 || r < 0 ? e : oom ? ENOMEM : EFBIG;
+	return fd < 0 || r < 0 || oom || b->len > META_MAX ? -1 : 0;
 }
 
 /* Reads the meta file of the entry in directory efd into e (zeroed). */
 static int meta_read(int efd, const char *vdir, const char *id,
 		     struct vault_entry *e, char *err, size_t errlen)
 {
-	struct sbuf b = { 0 };
+	struct tool_buf b = { 0 };
 	int rc = VAULT_OK;
 
 	memset(e, 0, sizeof *e);
 	if (meta_slurp(efd, &b) < 0)
-		rc = fail(err, errlen, VAULT_ERR, "cannot read '%s/%s/meta': %s",
-			  vdir, id, strerror(errno));
-	else if (!b.p || meta_parse(e, b.p, b.n) < 0 || strcmp(e->id, id))
-		rc = fail(err, errlen, VAULT_ERR,
-			  "damaged metadata in '%s/%s/meta'", vdir, id);
+		rc = tool_errf(err, errlen, VAULT_ERR,
+			       "cannot read '%s/%s/meta': %s", vdir, id,
+			       strerror(errno));
+	else if (!b.p || meta_parse(e, b.p, b.len) < 0 || strcmp(e->id, id))
+		rc = tool_errf(err, errlen, VAULT_ERR,
+			       "damaged metadata in '%s/%s/meta'", vdir, id);
 	if (rc != VAULT_OK)
 		vault_entry_release(e);
-	free(b.p);
+	tool_buf_free(&b);
 	return rc;
 }
 
@@ -774,8 +648,9 @@ static int dec_open(struct dec *d, int efd, const char *what, char *err,
 		int e = errno;
 
 		dec_close(d);
-		return fail(err, errlen, VAULT_ERR, "cannot read '%s/data': %s",
-			    what, e ? strerror(e) : "not a vault data file");
+		return tool_errf(err, errlen, VAULT_ERR,
+				 "cannot read '%s/data': %s", what,
+				 e ? strerror(e) : "not a vault data file");
 	}
 	d->in = malloc(CHUNK);
 	d->md = EVP_MD_CTX_new();
@@ -784,7 +659,7 @@ static int dec_open(struct dec *d, int efd, const char *what, char *err,
 							 LZ4F_VERSION)) ||
 	    !EVP_DigestInit_ex(d->md, EVP_sha256(), NULL)) {
 		dec_close(d);
-		return fail(err, errlen, VAULT_ERR, "out of memory");
+		return tool_errf(err, errlen, VAULT_ERR, "out of memory");
 	}
 	return VAULT_OK;
 }
@@ -817,14 +692,16 @@ static ssize_t dec_read(struct dec *d, void *buf, size_t len, char *err,
 		size_t r;
 
 		if (d->in_off == d->in_len && dec_fill(d) < 0)
-			return fail(err, errlen, -1, "cannot read '%s/data': %s",
-				    what, errno ? strerror(errno) : "truncated");
+			return tool_errf(err, errlen, -1,
+					 "cannot read '%s/data': %s", what,
+					 errno ? strerror(errno) : "truncated");
 		src = d->in_len - d->in_off;
 		r = LZ4F_decompress(d->ctx, buf, &dst, d->in + d->in_off, &src,
 				    NULL);
 		if (LZ4F_isError(r))
-			return fail(err, errlen, -1, "damaged '%s/data': %s",
-				    what, LZ4F_getErrorName(r));
+			return tool_errf(err, errlen, -1,
+					 "damaged '%s/data': %s", what,
+					 LZ4F_getErrorName(r));
 		d->in_off += src;
 		d->done = r == 0;
 		got = dst;
@@ -842,11 +719,11 @@ static int dec_check(struct dec *d, const struct vault_entry *e, char *err,
 	char hex[65];
 
 	EVP_DigestFinal_ex(d->md, md, NULL);
-	to_hex(hex, md, 32);
+	tool_hex(md, 32, hex);
 	if (d->out != e->size || strcmp(hex, e->sha256))
-		return fail(err, errlen, VAULT_ERR,
-			    "damaged '%s/data': content does not match its "
-			    "SHA-256", what);
+		return tool_errf(err, errlen, VAULT_ERR,
+				 "damaged '%s/data': content does not match "
+				 "its SHA-256", what);
 	return VAULT_OK;
 }
 
@@ -860,15 +737,15 @@ static int dec_all(int efd, const struct vault_entry *e, int fd,
 	int rc;
 
 	if (!buf)
-		return fail(err, errlen, VAULT_ERR, "out of memory");
+		return tool_errf(err, errlen, VAULT_ERR, "out of memory");
 	rc = dec_open(&d, efd, what, err, errlen);
 	while (rc == VAULT_OK &&
 	       (n = dec_read(&d, buf, CHUNK, err, errlen, what)) != 0) {
 		if (n < 0)
 			rc = VAULT_ERR;
-		else if (fd >= 0 && write_all(fd, buf, (size_t)n) < 0)
-			rc = fail(err, errlen, VAULT_ERR, "cannot write: %s",
-				  strerror(errno));
+		else if (fd >= 0 && tool_write_all(fd, buf, (size_t)n) < 0)
+			rc = tool_errf(err, errlen, VAULT_ERR,
+				       "cannot write: %s", strerror(errno));
 	}
 	if (rc == VAULT_OK)
 		rc = dec_check(&d, e, err, errlen, what);
@@ -908,12 +785,12 @@ static int put_data(struct put *p)
 
 	if (!in || !out || !mctx || !EVP_DigestInit_ex(mctx, EVP_sha256(), 0) ||
 	    LZ4F_isError(LZ4F_createCompressionContext(&cc, LZ4F_VERSION))) {
-		fail(p->err, p->errlen, rc, "out of memory");
+		tool_errf(p->err, p->errlen, rc, "out of memory");
 		goto out;
 	}
 	dfd = openat(p->tfd, "data", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 		     0600);
-	if (dfd < 0 || write_all(dfd, MAGIC, MAGIC_LEN) < 0)
+	if (dfd < 0 || tool_write_all(dfd, MAGIC, MAGIC_LEN) < 0)
 		goto werr;
 	r = LZ4F_compressBegin(cc, out, cap, &prefs);
 	if (LZ4F_isError(r) || xor_write(dfd, out, r, &pos) < 0)
@@ -923,8 +800,8 @@ static int put_data(struct put *p)
 			n = pread(p->fd, in, CHUNK, off);
 		while (n < 0 && errno == EINTR);
 		if (n < 0) {
-			fail(p->err, p->errlen, rc, "cannot read '%s': %s",
-			     p->path, strerror(errno));
+			tool_errf(p->err, p->errlen, rc, "cannot read '%s': %s",
+				  p->path, strerror(errno));
 			goto out;
 		}
 		off += n;
@@ -945,13 +822,14 @@ static int put_data(struct put *p)
 		goto werr;
 	crash_point(&p->step);
 	EVP_DigestFinal_ex(mctx, md, NULL);
-	to_hex(p->e.sha256, md, 32);
+	tool_hex(md, 32, p->e.sha256);
 	p->e.size = (uint64_t)off;
 	rc = VAULT_OK;
 	goto out;
 werr:
-	fail(p->err, p->errlen, rc, "cannot write '%s/%s/data': %s", p->vdir,
-	     p->tmp, errno ? strerror(errno) : "compression failed");
+	tool_errf(p->err, p->errlen, rc, "cannot write '%s/%s/data': %s",
+		  p->vdir, p->tmp,
+		  errno ? strerror(errno) : "compression failed");
 out:
 	if (dfd >= 0)
 		close(dfd);
@@ -964,27 +842,27 @@ out:
 
 static int put_meta(struct put *p)
 {
-	struct sbuf b = { 0 };
+	struct tool_buf b = { 0 };
 	int fd, rc = VAULT_OK;
 
-	meta_format(&b, &p->e);
-	if (b.oom) {
-		free(b.p);
-		return fail(p->err, p->errlen, VAULT_ERR, "out of memory");
+	if (meta_format(&b, &p->e) < 0) {
+		tool_buf_free(&b);
+		return tool_errf(p->err, p->errlen, VAULT_ERR, "out of memory");
 	}
 	fd = openat(p->tfd, "meta", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 		    0600);
-	if (fd < 0 || write_all(fd, b.p, b.n) < 0)
+	if (fd < 0 || tool_write_all(fd, b.p, b.len) < 0)
 		rc = VAULT_ERR;
 	crash_point(&p->step);
 	if (rc == VAULT_OK && fsync(fd) < 0)
 		rc = VAULT_ERR;
 	if (rc != VAULT_OK)
-		fail(p->err, p->errlen, rc, "cannot write '%s/%s/meta': %s",
-		     p->vdir, p->tmp, strerror(errno));
+		tool_errf(p->err, p->errlen, rc,
+			  "cannot write '%s/%s/meta': %s", p->vdir, p->tmp,
+			  strerror(errno));
 	if (fd >= 0)
 		close(fd);
-	free(b.p);
+	tool_buf_free(&b);
 	crash_point(&p->step);
 	return rc;
 }
@@ -992,6 +870,14 @@ static int put_meta(struct put *p)
 static int same_time(struct timespec a, struct timespec b)
 {
 	return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
+/* VAULT_CHANGED, with the reason: the original changed under us. */
+static int put_changed(struct put *p)
+{
+	return tool_errf(p->err, p->errlen, VAULT_CHANGED,
+			 "'%s' changed while being quarantined; left in "
+			 "place", p->path);
 }
 
 /* Is the original still the file we copied, unchanged, at its path? */
@@ -1018,29 +904,32 @@ static int put_open(struct put *p, int fd)
 	const char *what = "not a regular file";
 
 	if (!(dir = split_path(p->path, &p->base)))
-		return fail(p->err, p->errlen, VAULT_ERR, "out of memory");
+		return tool_errf(p->err, p->errlen, VAULT_ERR, "out of memory");
 	canon = realpath(dir, NULL);
 	p->pfd = canon ? open(canon, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 	free(dir);
 	if (p->pfd < 0) {
 		free(canon);
-		return fail(p->err, p->errlen, VAULT_ERR, "cannot open '%s': %s",
-			    p->path, strerror(errno));
+		return tool_errf(p->err, p->errlen, VAULT_ERR,
+				 "cannot open '%s': %s", p->path,
+				 strerror(errno));
 	}
 	if (fstatat(p->pfd, p->base, &at, AT_SYMLINK_NOFOLLOW) < 0) {
 		free(canon);
-		return fail(p->err, p->errlen, VAULT_ERR, "cannot open '%s': %s",
-			    p->path, strerror(errno));
+		return tool_errf(p->err, p->errlen, VAULT_ERR,
+				 "cannot open '%s': %s", p->path,
+				 strerror(errno));
 	}
-	p->e.path = path_join(canon, p->base);
+	p->e.path = tool_path_join(canon, p->base);
 	free(canon);
 	if (S_ISLNK(at.st_mode))
 		what = "a symbolic link";
 	if (!S_ISREG(at.st_mode) || !*p->base)
-		return fail(p->err, p->errlen, VAULT_REFUSED,
-			    "refusing to quarantine '%s': %s", p->path, what);
+		return tool_errf(p->err, p->errlen, VAULT_REFUSED,
+				 "refusing to quarantine '%s': %s", p->path,
+				 what);
 	if (!p->e.path)
-		return fail(p->err, p->errlen, VAULT_ERR, "out of memory");
+		return tool_errf(p->err, p->errlen, VAULT_ERR, "out of memory");
 	p->fd = fd;
 	if (fd < 0) {
 		p->fd = openat(p->pfd, p->base, O_RDONLY | O_NOFOLLOW |
@@ -1048,22 +937,21 @@ static int put_open(struct put *p, int fd)
 		p->own_fd = 1;
 	}
 	if (p->fd < 0 || fstat(p->fd, &p->st) < 0)
-		return fail(p->err, p->errlen, VAULT_ERR, "cannot open '%s': %s",
-			    p->path, strerror(errno));
+		return tool_errf(p->err, p->errlen, VAULT_ERR,
+				 "cannot open '%s': %s", p->path,
+				 strerror(errno));
 	if (!S_ISREG(p->st.st_mode) || p->st.st_dev != at.st_dev ||
 	    p->st.st_ino != at.st_ino)
-		return fail(p->err, p->errlen, VAULT_CHANGED,
-			    "'%s' changed while being quarantined; left in "
-			    "place", p->path);
+		return put_changed(p);
 	p->e.uid = p->st.st_uid;
 	p->e.gid = p->st.st_gid;
 	p->e.mode = p->st.st_mode & 07777;
 	p->e.atime = p->st.st_atim;
 	p->e.mtime = p->st.st_mtim;
 	if (read_xattrs(p->fd, &p->e) < 0)
-		return fail(p->err, p->errlen, VAULT_ERR,
-			    "cannot read the extended attributes of '%s': %s",
-			    p->path, strerror(errno));
+		return tool_errf(p->err, p->errlen, VAULT_ERR,
+				 "cannot read the extended attributes of "
+				 "'%s': %s", p->path, strerror(errno));
 	return VAULT_OK;
 }
 
@@ -1076,7 +964,7 @@ static int put_tmpdir(struct put *p)
 	for (tries = 0; tries < 10; tries++) {
 		if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
 			break;
-		to_hex(p->e.id, rnd, sizeof rnd);
+		tool_hex(rnd, sizeof rnd, p->e.id);
 		snprintf(p->tmp, sizeof p->tmp, TMP_PREFIX "%s", p->e.id);
 		if (faccessat(p->vfd, p->e.id, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 			continue;
@@ -1092,9 +980,9 @@ static int put_tmpdir(struct put *p)
 		if (errno != EEXIST)
 			break;
 	}
-	return fail(p->err, p->errlen, VAULT_ERR,
-		    "cannot make an entry in vault '%s': %s", p->vdir,
-		    strerror(errno));
+	return tool_errf(p->err, p->errlen, VAULT_ERR,
+			 "cannot make an entry in vault '%s': %s", p->vdir,
+			 strerror(errno));
 }
 
 /* The entry is in place: unlink the original if it is still the same. */
@@ -1103,16 +991,14 @@ static int put_unlink(struct put *p)
 	int rc;
 
 	if (!put_unchanged(p)) {
-		rc = fail(p->err, p->errlen, VAULT_CHANGED,
-			  "'%s' changed while being quarantined; left in "
-			  "place", p->path);
+		rc = put_changed(p);
 	} else {
 		crash_point(&p->step);
 		rc = VAULT_OK;
 		if (unlinkat(p->pfd, p->base, 0) < 0)
-			rc = fail(p->err, p->errlen, VAULT_ERR,
-				  "cannot remove '%s': %s; left in place",
-				  p->path, strerror(errno));
+			rc = tool_errf(p->err, p->errlen, VAULT_ERR,
+				       "cannot remove '%s': %s; left in place",
+				       p->path, strerror(errno));
 	}
 	if (rc != VAULT_OK) {
 		entry_delete(p->vfd, p->vdir, p->e.id, NULL, 0);
@@ -1134,33 +1020,32 @@ static int put_entry(struct put *p, const struct vault_meta *m)
 		return rc;
 	snprintf(what, sizeof what, "%s/%s", p->vdir, p->tmp);
 	if (m && m->sha256 && *m->sha256 && strcasecmp(m->sha256, p->e.sha256))
-		return fail(p->err, p->errlen, VAULT_CHANGED,
-			    "'%s' changed since it was scanned; left in place",
-			    p->path);
+		return tool_errf(p->err, p->errlen, VAULT_CHANGED,
+				 "'%s' changed since it was scanned; left in "
+				 "place", p->path);
 	clock_gettime(CLOCK_REALTIME, &p->e.quarantined);
 	if ((rc = put_meta(p)) != VAULT_OK)
 		return rc;
 	if (fsync(p->tfd) < 0)
-		return fail(p->err, p->errlen, VAULT_ERR, "cannot sync '%s': %s",
-			    what, strerror(errno));
+		return tool_errf(p->err, p->errlen, VAULT_ERR,
+				 "cannot sync '%s': %s", what, strerror(errno));
 	crash_point(&p->step);
 	if ((rc = dec_all(p->tfd, &p->e, -1, what, p->err, p->errlen)))
 		return rc;
 	crash_point(&p->step);
 	if (!put_unchanged(p))
-		return fail(p->err, p->errlen, VAULT_CHANGED,
-			    "'%s' changed while being quarantined; left in "
-			    "place", p->path);
+		return put_changed(p);
 	if (renameat(p->vfd, p->tmp, p->vfd, p->e.id) < 0)
-		return fail(p->err, p->errlen, VAULT_ERR,
-			    "cannot rename '%s' into place: %s", what,
-			    strerror(errno));
+		return tool_errf(p->err, p->errlen, VAULT_ERR,
+				 "cannot rename '%s' into place: %s", what,
+				 strerror(errno));
 	close(p->tfd); /* its lock guarded the .tmp- name only */
 	p->tfd = -1;
 	crash_point(&p->step);
 	if (fsync(p->vfd) < 0) {
-		rc = fail(p->err, p->errlen, VAULT_ERR, "cannot sync '%s': %s",
-			  p->vdir, strerror(errno));
+		rc = tool_errf(p->err, p->errlen, VAULT_ERR,
+			       "cannot sync '%s': %s", p->vdir,
+			       strerror(errno));
 		entry_delete(p->vfd, p->vdir, p->e.id, NULL, 0);
 		return rc;
 	}
@@ -1178,7 +1063,7 @@ int vault_put(const char *vault_dir, const char *path, int fd,
 	int rc = VAULT_ERR;
 
 	if (!path || !*path || !id_out || idlen < VAULT_ID_LEN + 1)
-		return fail(err, errlen, VAULT_ERR, "bad arguments");
+		return tool_errf(err, errlen, VAULT_ERR, "bad arguments");
 	if (m) {
 		p.e.threat = m->threat ? strdup(m->threat) : NULL;
 		p.e.scan_id = m->scan_id ? strdup(m->scan_id) : NULL;
@@ -1216,8 +1101,9 @@ static int entry_load(const char *vdir, const char *id, int *vfd, int *efd,
 	*efd = -1;
 	*vfd = vault_open(vdir, 0, err, errlen);
 	if (*vfd == -2)
-		return fail(err, errlen, VAULT_NOTFOUND,
-			    "no entry '%s' in vault '%s'", id ? id : "", vdir);
+		return tool_errf(err, errlen, VAULT_NOTFOUND,
+				 "no entry '%s' in vault '%s'", id ? id : "",
+				 vdir);
 	if (*vfd < 0)
 		return VAULT_ERR;
 	rc = entry_open(*vfd, vdir, id, efd, err, errlen);
@@ -1244,46 +1130,45 @@ int vault_get(const char *vault_dir, const char *id, struct vault_entry *e,
 	return rc;
 }
 
-/* The names in directory vfd (a NULL-terminated array, free with
- * names_free), so that the caller may change the directory. */
-static char **names_read(int vfd)
+/* The names in directory vfd, into names (zeroed first; empty again
+ * on error), so that the caller may change the directory: 0, or -1
+ * with errno. */
+static int names_read(int vfd, struct tool_strv *names)
 {
-	char **v = NULL, **nv;
-	size_t n = 0;
 	struct dirent *de;
-	int dfd = dup(vfd);
+	int dfd = dup(vfd), rc = 0;
 	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
 
+	memset(names, 0, sizeof(*names));
 	if (!d) {
 		if (dfd >= 0)
 			close(dfd);
-		return NULL;
+		return -1;
 	}
 	rewinddir(d);
-	v = calloc(1, sizeof *v);
-	while (v && (de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		nv = realloc(v, (n + 2) * sizeof *v);
-		if (!nv || !(nv[n] = strdup(de->d_name))) {
-			free(nv ? nv : v);
-			v = NULL;
-			break;
-		}
-		v = nv;
-		v[++n] = NULL;
-	}
+	while (rc == 0 && (de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			rc = tool_strv_push(names, de->d_name);
 	closedir(d);
-	return v;
+	if (rc < 0)
+		tool_strv_free(names);
+	return rc;
 }
 
-static void names_free(char **v)
+/* Opens vault vdir (*vfd; -1 when it does not exist) and reads its
+ * names: VAULT_OK (a missing vault has none) or VAULT_ERR. */
+static int names_open(const char *vdir, int *vfd, struct tool_strv *names,
+		      char *err, size_t errlen)
 {
-	size_t i;
-
-	for (i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
+	memset(names, 0, sizeof(*names));
+	*vfd = vault_open(vdir, 0, err, errlen);
+	if (*vfd < 0)
+		return *vfd == -2 ? VAULT_OK : VAULT_ERR;
+	if (names_read(*vfd, names) < 0)
+		return tool_errf(err, errlen, VAULT_ERR,
+				 "cannot read vault '%s': %s", vdir,
+				 strerror(errno));
+	return VAULT_OK;
 }
 
 static int by_time(const void *a, const void *b)
@@ -1297,12 +1182,14 @@ static int by_time(const void *a, const void *b)
 	return strcmp(x->id, y->id);
 }
 
-/* Reads entry name of vfd into e; a vanished entry is VAULT_NOTFOUND. */
+/* Reads entry name of vfd into e (zeroed first); a vanished entry is
+ * VAULT_NOTFOUND. */
 static int list_one(int vfd, const char *vdir, const char *name,
 		    struct vault_entry *e, char *err, size_t errlen)
 {
 	int efd, rc;
 
+	memset(e, 0, sizeof(*e));
 	rc = entry_open(vfd, vdir, name, &efd, err, errlen);
 	if (rc != VAULT_OK)
 		return rc;
@@ -1315,41 +1202,37 @@ int vault_list(const char *vault_dir, struct vault_entry **out, size_t *n,
 	       char *err, size_t errlen)
 {
 	struct vault_entry *v = NULL, *nv, e;
-	char **names, why[1024];
-	int vfd, rc = VAULT_OK, r;
-	size_t i;
+	struct tool_strv names;
+	char why[1024];
+	int vfd, rc, r;
+	size_t i, cap = 0;
 
 	*out = NULL;
 	*n = 0;
-	vfd = vault_open(vault_dir, 0, err, errlen);
-	if (vfd < 0)
-		return vfd == -2 ? VAULT_OK : VAULT_ERR;
-	names = names_read(vfd);
-	if (!names)
-		rc = fail(err, errlen, VAULT_ERR, "cannot read vault '%s': %s",
-			  vault_dir, strerror(errno));
-	for (i = 0; names && names[i] && rc != VAULT_ERR; i++) {
-		if (!valid_id(names[i]))
+	rc = names_open(vault_dir, &vfd, &names, err, errlen);
+	for (i = 0; i < names.n && rc != VAULT_ERR; i++) {
+		if (!valid_id(names.v[i]))
 			continue; /* .tmp-*: not finished, or being removed */
-		r = list_one(vfd, vault_dir, names[i], &e, why, sizeof why);
+		r = list_one(vfd, vault_dir, names.v[i], &e, why, sizeof why);
 		if (r == VAULT_NOTFOUND)
 			continue; /* removed meanwhile */
 		if (r != VAULT_OK) {
 			if (rc == VAULT_OK)
-				fail(err, errlen, 0, "%s", why);
+				tool_errf(err, errlen, 0, "%s", why);
 			rc = VAULT_WARN;
 			continue;
 		}
-		if (!(nv = realloc(v, (*n + 1) * sizeof *v))) {
+		if (!(nv = tool_grow(v, &cap, *n + 1, sizeof *v))) {
 			vault_entry_release(&e);
-			rc = fail(err, errlen, VAULT_ERR, "out of memory");
+			rc = tool_errf(err, errlen, VAULT_ERR, "out of memory");
 			break;
 		}
 		v = nv;
 		v[(*n)++] = e;
 	}
-	names_free(names);
-	close(vfd);
+	tool_strv_free(&names);
+	if (vfd >= 0)
+		close(vfd);
 	if (rc == VAULT_ERR) {
 		vault_entries_free(v, *n);
 		*n = 0;
@@ -1368,9 +1251,9 @@ int vault_remove(const char *vault_dir, const char *id, char *err,
 
 	vfd = vault_open(vault_dir, 0, err, errlen);
 	if (vfd == -2 || (vfd >= 0 && (!id || !valid_id(id))))
-		rc = fail(err, errlen, VAULT_NOTFOUND,
-			  "no entry '%s' in vault '%s'", id ? id : "",
-			  vault_dir);
+		rc = tool_errf(err, errlen, VAULT_NOTFOUND,
+			       "no entry '%s' in vault '%s'", id ? id : "",
+			       vault_dir);
 	else if (vfd < 0)
 		rc = VAULT_ERR;
 	else
@@ -1384,33 +1267,30 @@ int vault_purge(const char *vault_dir, time_t cutoff, size_t *removed,
 		char *err, size_t errlen)
 {
 	struct vault_entry e;
-	char **names, why[1024];
-	int vfd, rc = VAULT_OK, r;
+	struct tool_strv names;
+	char why[1024];
+	int vfd, rc, r;
 	size_t i, count = 0;
 
-	vfd = vault_open(vault_dir, 0, err, errlen);
 	if (removed)
 		*removed = 0;
-	if (vfd < 0)
-		return vfd == -2 ? VAULT_OK : VAULT_ERR;
-	names = names_read(vfd);
-	if (!names)
-		rc = fail(err, errlen, VAULT_ERR, "cannot read vault '%s': %s",
-			  vault_dir, strerror(errno));
-	for (i = 0; names && names[i]; i++) {
-		if (!strncmp(names[i], TMP_PREFIX, strlen(TMP_PREFIX))) {
-			r = tmp_remove(vfd, names[i], 1);
+	rc = names_open(vault_dir, &vfd, &names, err, errlen);
+	for (i = 0; i < names.n; i++) {
+		const char *name = names.v[i];
+
+		if (!strncmp(name, TMP_PREFIX, strlen(TMP_PREFIX))) {
+			r = tmp_remove(vfd, name, 1);
 			if (r < 0)
 				warn(err, errlen, "cannot remove '%s/%s': %s",
-				     vault_dir, names[i], strerror(errno));
+				     vault_dir, name, strerror(errno));
 			rc = r < 0 ? VAULT_WARN : rc;
 			continue;
 		}
-		if (!valid_id(names[i]))
+		if (!valid_id(name))
 			continue;
-		r = list_one(vfd, vault_dir, names[i], &e, why, sizeof why);
+		r = list_one(vfd, vault_dir, name, &e, why, sizeof why);
 		if (r == VAULT_OK && e.quarantined.tv_sec <= cutoff)
-			r = entry_delete(vfd, vault_dir, names[i], why,
+			r = entry_delete(vfd, vault_dir, name, why,
 					 sizeof why);
 		else if (r == VAULT_OK)
 			r = VAULT_NOTFOUND; /* kept */
@@ -1422,8 +1302,9 @@ int vault_purge(const char *vault_dir, time_t cutoff, size_t *removed,
 		}
 		vault_entry_release(&e);
 	}
-	names_free(names);
-	close(vfd);
+	tool_strv_free(&names);
+	if (vfd >= 0)
+		close(vfd);
 	if (removed)
 		*removed = count;
 	return rc;
@@ -1441,7 +1322,7 @@ static char *restore_target(const char *dest, const struct vault_entry *e)
 		return strdup(e->path);
 	if (lstat(dest, &st) < 0 || !S_ISDIR(st.st_mode))
 		return strdup(dest);
-	return path_join(dest, base ? base + 1 : e->path);
+	return tool_path_join(dest, base ? base + 1 : e->path);
 }
 
 /* Owner, mode, xattrs, times of e onto fd; what fails is a warning. */
@@ -1498,27 +1379,29 @@ static int restore_open(const char *target, unsigned flags, int *ddir,
 	int fd;
 
 	if (!(dir = split_path(target, base)))
-		return fail(err, errlen, -1, "out of memory");
+		return tool_errf(err, errlen, -1, "out of memory");
 	*ddir = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	free(dir);
 	if (*ddir < 0)
-		return fail(err, errlen, -1, "cannot restore to '%s': %s",
-			    target, strerror(errno));
+		return tool_errf(err, errlen, -1, "cannot restore to '%s': %s",
+				 target, strerror(errno));
 	if (!**base || !strcmp(*base, ".") || !strcmp(*base, ".."))
-		return fail(err, errlen, -1, "cannot restore to '%s': %s",
-			    target, "not a file name");
+		return tool_errf(err, errlen, -1, "cannot restore to '%s': %s",
+				 target, "not a file name");
 	if (!(flags & VAULT_FORCE) &&
 	    faccessat(*ddir, *base, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-		return fail(err, errlen, -2, "'%s' already exists", target);
+		return tool_errf(err, errlen, -2, "'%s' already exists",
+				 target);
 	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
-		return fail(err, errlen, -1, "getrandom: %s", strerror(errno));
-	to_hex(hex, rnd, sizeof rnd);
+		return tool_errf(err, errlen, -1, "getrandom: %s",
+				 strerror(errno));
+	tool_hex(rnd, sizeof rnd, hex);
 	snprintf(tmp, tmplen, ".mdescan-restore-%s", hex);
 	fd = openat(*ddir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 				O_CLOEXEC, 0600);
 	if (fd < 0)
-		return fail(err, errlen, -1, "cannot create a file beside "
-			    "'%s': %s", target, strerror(errno));
+		return tool_errf(err, errlen, -1, "cannot create a file beside "
+				 "'%s': %s", target, strerror(errno));
 	return fd;
 }
 
@@ -1541,19 +1424,22 @@ static int restore_write(int efd, const struct vault_entry *e,
 	if (rc == VAULT_OK) {
 		restore_attrs(fd, e, target, w, sizeof w);
 		if (fsync(fd) < 0 ||
-		    restore_place(ddir, tmp, base, flags & VAULT_FORCE) < 0)
-			rc = fail(err, errlen, errno == EEXIST ? VAULT_EXISTS
-							       : VAULT_ERR,
-				  "cannot restore to '%s': %s", target,
-				  errno == EEXIST ? "it already exists"
-						  : strerror(errno));
+		    restore_place(ddir, tmp, base, flags & VAULT_FORCE) < 0) {
+			int exists = errno == EEXIST;
+
+			rc = tool_errf(err, errlen,
+				       exists ? VAULT_EXISTS : VAULT_ERR,
+				       "cannot restore to '%s': %s", target,
+				       exists ? "it already exists"
+					      : strerror(errno));
+		}
 	}
 	if (rc != VAULT_OK) {
 		unlinkat(ddir, tmp, 0);
 	} else {
 		fsync(ddir);
 		if (*w)
-			rc = fail(err, errlen, VAULT_WARN, "%s", w);
+			rc = tool_errf(err, errlen, VAULT_WARN, "%s", w);
 	}
 	close_fds(fd, ddir);
 	return rc;
@@ -1571,7 +1457,7 @@ int vault_restore(const char *vault_dir, const char *id, const char *dest,
 		*err = '\0';
 	rc = entry_load(vault_dir, id, &vfd, &efd, &e, err, errlen);
 	if (rc == VAULT_OK && !(target = restore_target(dest, &e)))
-		rc = fail(err, errlen, VAULT_ERR, "out of memory");
+		rc = tool_errf(err, errlen, VAULT_ERR, "out of memory");
 	if (rc == VAULT_OK) {
 		snprintf(what, sizeof what, "%s/%s", vault_dir, id);
 		rc = restore_write(efd, &e, what, target, flags, err, errlen);
@@ -1581,8 +1467,8 @@ int vault_restore(const char *vault_dir, const char *id, const char *dest,
 			snprintf(restored, restoredlen, "%s", target);
 		/* a crash before this leaves both: never neither */
 		if (entry_delete(vfd, vault_dir, id, what, sizeof what))
-			rc = fail(err, errlen, VAULT_WARN, "restored, but %s",
-				  what);
+			rc = tool_errf(err, errlen, VAULT_WARN,
+				       "restored, but %s", what);
 	}
 	free(target);
 	vault_entry_release(&e);
@@ -1670,7 +1556,7 @@ static int zip_add_enc(zip_t *za, const char *name, zip_source_t *src,
 				       password);
 }
 
-static int zip_fill(zip_t *za, struct zsrc *z, const struct sbuf *meta,
+static int zip_fill(zip_t *za, struct zsrc *z, const struct tool_buf *meta,
 		    const char *password)
 {
 	const char *base = strrchr(z->e->path, '/');
@@ -1680,7 +1566,7 @@ static int zip_fill(zip_t *za, struct zsrc *z, const struct sbuf *meta,
 	snprintf(mname, sizeof mname, "%s.meta", z->e->id);
 	if (zip_add_enc(za, base, zip_source_function(za, zsrc_cb, z),
 			password) < 0 ||
-	    zip_add_enc(za, mname, zip_source_buffer(za, meta->p, meta->n, 0),
+	    zip_add_enc(za, mname, zip_source_buffer(za, meta->p, meta->len, 0),
 			password) < 0)
 		return -1;
 	return 0;
@@ -1692,36 +1578,37 @@ static int export_zip(int efd, const struct vault_entry *e, const char *what,
 		      size_t errlen)
 {
 	struct zsrc z = { .efd = efd, .e = e, .what = what, .d = { .fd = -1 } };
-	struct sbuf meta = { 0 };
+	struct tool_buf meta = { 0 };
 	zip_error_t ze;
 	zip_t *za;
 	int code, rc = VAULT_OK;
 
 	if (meta_slurp(efd, &meta) < 0 || !meta.p) {
-		free(meta.p);
-		return fail(err, errlen, VAULT_ERR, "cannot read '%s/meta': %s",
-			    what, strerror(errno));
+		tool_buf_free(&meta);
+		return tool_errf(err, errlen, VAULT_ERR,
+				 "cannot read '%s/meta': %s", what,
+				 strerror(errno));
 	}
 	zip_error_init(&z.ze);
 	za = zip_open(zip_path, ZIP_CREATE | ZIP_EXCL, &code);
 	if (!za) {
 		zip_error_init_with_code(&ze, code);
-		rc = fail(err, errlen, VAULT_ERR, "cannot create '%s': %s",
-			  zip_path, zip_error_strerror(&ze));
+		rc = tool_errf(err, errlen, VAULT_ERR, "cannot create '%s': %s",
+			       zip_path, zip_error_strerror(&ze));
 		zip_error_fini(&ze);
 	} else if (zip_fill(za, &z, &meta, password) < 0) {
-		rc = fail(err, errlen, VAULT_ERR, "cannot write '%s': %s",
-			  zip_path, zip_strerror(za));
+		rc = tool_errf(err, errlen, VAULT_ERR, "cannot write '%s': %s",
+			       zip_path, zip_strerror(za));
 		zip_discard(za);
 	} else if (zip_close(za) < 0) {
-		rc = fail(err, errlen, VAULT_ERR, "cannot write '%s': %s",
-			  zip_path, z.err[0] ? z.err : zip_strerror(za));
+		rc = tool_errf(err, errlen, VAULT_ERR, "cannot write '%s': %s",
+			       zip_path, z.err[0] ? z.err : zip_strerror(za));
 		zip_discard(za);
 	}
 	if (z.d.fd >= 0 || z.d.ctx)
 		dec_close(&z.d);
 	zip_error_fini(&z.ze);
-	free(meta.p);
+	tool_buf_free(&meta);
 	return rc;
 }
 
@@ -1733,11 +1620,11 @@ int vault_export(const char *vault_dir, const char *id, const char *zip_path,
 	int vfd, efd, rc;
 
 	if (!zip_path || !*zip_path || !password || !*password)
-		return fail(err, errlen, VAULT_ERR,
-			    "export needs an output file and a password");
+		return tool_errf(err, errlen, VAULT_ERR,
+				 "export needs an output file and a password");
 	if (!zip_encryption_method_supported(ZIP_EM_AES_256, 1))
-		return fail(err, errlen, VAULT_ERR,
-			    "this libzip cannot write AES-256 encryption");
+		return tool_errf(err, errlen, VAULT_ERR,
+				 "this libzip cannot write AES-256 encryption");
 	rc = entry_load(vault_dir, id, &vfd, &efd, &e, err, errlen);
 	if (rc == VAULT_OK) {
 		snprintf(what, sizeof what, "%s/%s", vault_dir, id);
