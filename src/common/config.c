@@ -24,6 +24,7 @@
 
 #include "paths.h"
 #include "mdecfg.h"
+#include "util.h"
 #include "banned.h"
 
 #define KB(n) ((int64_t)(n) << 10)
@@ -142,26 +143,11 @@ const size_t mdecfg_nkeys = sizeof(mdecfg_keys) / sizeof(mdecfg_keys[0]);
 struct mdecfg {
 	struct mdecfg_val *v;
 	size_t n, cap;
-	char **files; /* names of the files read, owned */
-	size_t nfiles;
+	struct tool_strv files; /* names of the files read */
 	size_t *last; /* per key: 1 + index in v of its last value, or 0 */
 };
 
 /* ------------------------------------------------------------ helpers */
-
-static void say(char *buf, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void say(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!buf || !len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-}
 
 /* s[0..n) for a message: at most 60 bytes, odd bytes as '?'. */
 static void shown(char *out, size_t outlen, const char *s, size_t n)
@@ -375,8 +361,8 @@ static int check_list(const struct mdecfg_key *k, const char *s, char *why,
 		if (word_index(k->words, p, n) < 0) {
 			word_list(ws, sizeof(ws), k->words);
 			shown(sh, sizeof(sh), p, n);
-			say(why, whylen, "'%s' is not one of %s", sh, ws);
-			return -1;
+			return tool_errf(why, whylen, -1,
+					 "'%s' is not one of %s", sh, ws);
 		}
 		if (!p[n])
 			return 0;
@@ -408,20 +394,18 @@ static int check_num(const struct mdecfg_key *k, const char *s,
 	}
 	}
 	shown(sh, sizeof(sh), s, strlen(s));
-	if (rc < 0) {
-		say(why, whylen, "'%s' is not %s", sh,
-		    k->type == MDECFG_SIZE      ? "a size (N, NK, NM or NG)"
-		    : k->type == MDECFG_SECONDS ? "a time (N, Ns, Nm, Nh or Nd)"
-						: "a number");
-		return -1;
-	}
-	if (*num < k->min || *num > k->max) {
-		say(why, whylen, "'%s' is out of range (%lld..%lld%s)", sh,
-		    (long long)k->min, (long long)k->max,
-		    k->type == MDECFG_SIZE      ? " bytes"
-		    : k->type == MDECFG_SECONDS ? " seconds" : "");
-		return -1;
-	}
+	if (rc < 0)
+		return tool_errf(why, whylen, -1, "'%s' is not %s", sh,
+				 k->type == MDECFG_SIZE
+				 ? "a size (N, NK, NM or NG)"
+				 : k->type == MDECFG_SECONDS
+				 ? "a time (N, Ns, Nm, Nh or Nd)" : "a number");
+	if (*num < k->min || *num > k->max)
+		return tool_errf(why, whylen, -1,
+				 "'%s' is out of range (%lld..%lld%s)", sh,
+				 (long long)k->min, (long long)k->max,
+				 k->type == MDECFG_SIZE ? " bytes"
+				 : k->type == MDECFG_SECONDS ? " seconds" : "");
 	return 0;
 }
 
@@ -439,9 +423,9 @@ static int check(const struct mdecfg_key *k, const char *s, int64_t *num,
 	case MDECFG_BOOL:
 		if (parse_bool(s, num) == 0)
 			return 0;
-		say(why, whylen, "'%s' is not yes, no, true, false, 1 or 0",
-		    sh);
-		return -1;
+		return tool_errf(why, whylen, -1,
+				 "'%s' is not yes, no, true, false, 1 or 0",
+				 sh);
 	case MDECFG_INT:
 	case MDECFG_SIZE:
 	case MDECFG_SECONDS:
@@ -451,8 +435,8 @@ static int check(const struct mdecfg_key *k, const char *s, int64_t *num,
 		if (*num >= 0)
 			return 0;
 		word_list(ws, sizeof(ws), k->words);
-		say(why, whylen, "'%s' is not one of %s", sh, ws);
-		return -1;
+		return tool_errf(why, whylen, -1, "'%s' is not one of %s", sh,
+				 ws);
 	case MDECFG_LIST:
 		return check_list(k, s, why, whylen);
 	case MDECFG_PATH:
@@ -478,7 +462,7 @@ static int check(const struct mdecfg_key *k, const char *s, int64_t *num,
 		break;
 	}
 	if (!ok)
-		say(why, whylen, "'%s' is not %s", sh, what);
+		tool_errf(why, whylen, -1, "'%s' is not %s", sh, what);
 	return ok ? 0 : -1;
 }
 
@@ -489,15 +473,12 @@ int mdecfg_check(const struct mdecfg_key *key, const char *value, char *why,
 	const unsigned char *p;
 
 	for (p = (const unsigned char *)value; *p; p++) {
-		if ((*p < 0x20 && *p != '\t') || *p == 0x7f) {
-			say(why, whylen, "a control character in the value");
-			return -1;
-		}
+		if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+			return tool_errf(why, whylen, -1,
+					 "a control character in the value");
 	}
-	if (!*value) {
-		say(why, whylen, "an empty value");
-		return -1;
-	}
+	if (!*value)
+		return tool_errf(why, whylen, -1, "an empty value");
 	return check(key, value, &num, why, whylen);
 }
 
@@ -523,14 +504,13 @@ static int unquote(const char *s, size_t n, size_t *i, char *out,
 				out[o++] = s[++*i];
 				continue;
 			}
-			say(why, whylen, "unknown escape in a quoted value "
-			    "(only \\\" and \\\\)");
-			return -1;
+			return tool_errf(why, whylen, -1,
+					 "unknown escape in a quoted value "
+					 "(only \\\" and \\\\)");
 		}
 		out[o++] = c;
 	}
-	say(why, whylen, "unterminated quote");
-	return -1;
+	return tool_errf(why, whylen, -1, "unterminated quote");
 }
 
 /* The value at s[i..n): quoted, or up to '#' with blanks trimmed. */
@@ -545,10 +525,9 @@ static int value_of(const char *s, size_t n, size_t i, char *out,
 			return -1;
 		while (i < n && is_ws(s[i]))
 			i++;
-		if (i < n && s[i] != '#') {
-			say(why, whylen, "text after the closing quote");
-			return -1;
-		}
+		if (i < n && s[i] != '#')
+			return tool_errf(why, whylen, -1,
+					 "text after the closing quote");
 		return 0;
 	}
 	for (e = i; e < n && s[e] != '#'; e++)
@@ -568,14 +547,11 @@ int mdecfg_parse_line(const char *s, size_t n, const struct mdecfg_key **key,
 
 	*key = NULL;
 	*value = NULL;
-	if (n > MDECFG_LINE_MAX) {
-		say(why, whylen, "line longer than %d bytes", MDECFG_LINE_MAX);
-		return -1;
-	}
-	if (memchr(s, '\0', n)) {
-		say(why, whylen, "a NUL byte");
-		return -1;
-	}
+	if (n > MDECFG_LINE_MAX)
+		return tool_errf(why, whylen, -1, "line longer than %d bytes",
+				 MDECFG_LINE_MAX);
+	if (memchr(s, '\0', n))
+		return tool_errf(why, whylen, -1, "a NUL byte");
 	while (i < n && is_ws(s[i]))
 		i++;
 	if (i == n || s[i] == '#')
@@ -585,23 +561,19 @@ int mdecfg_parse_line(const char *s, size_t n, const struct mdecfg_key **key,
 	*key = mdecfg_find_key(s + ks, i - ks);
 	if (!*key) {
 		shown(sh, sizeof(sh), s + ks, i - ks);
-		say(why, whylen, "unknown key '%s'", sh);
-		return -1;
+		return tool_errf(why, whylen, -1, "unknown key '%s'", sh);
 	}
 	while (i < n && is_ws(s[i]))
 		i++;
-	if (i == n || s[i] != '=') {
-		say(why, whylen, "missing '=' after '%s'", (*key)->name);
-		return -1;
-	}
+	if (i == n || s[i] != '=')
+		return tool_errf(why, whylen, -1, "missing '=' after '%s'",
+				 (*key)->name);
 	i++;
 	while (i < n && is_ws(s[i]))
 		i++;
 	*value = malloc(n - i + 1);
-	if (!*value) {
-		say(why, whylen, "out of memory");
-		return -1;
-	}
+	if (!*value)
+		return tool_errf(why, whylen, -1, "out of memory");
 	if (value_of(s, n, i, *value, why, whylen) < 0) {
 		free(*value);
 		*value = NULL;
@@ -634,10 +606,8 @@ void mdecfg_free(struct mdecfg *cfg)
 		return;
 	for (i = 0; i < cfg->n; i++)
 		free((char *)cfg->v[i].value);
-	for (i = 0; i < cfg->nfiles; i++)
-		free(cfg->files[i]);
 	free(cfg->v);
-	free(cfg->files);
+	tool_strv_free(&cfg->files);
 	free(cfg->last);
 	free(cfg);
 }
@@ -645,29 +615,22 @@ void mdecfg_free(struct mdecfg *cfg)
 /* Interns a file name; NULL on no memory. */
 static const char *add_file(struct mdecfg *c, const char *file)
 {
-	char **nf = realloc(c->files, (c->nfiles + 1) * sizeof(*nf));
-
-	if (!nf)
+	if (tool_strv_push(&c->files, file) < 0)
 		return NULL;
-	c->files = nf;
-	nf[c->nfiles] = strdup(file);
-	return nf[c->nfiles] ? nf[c->nfiles++] : NULL;
+	return c->files.v[c->files.n - 1];
 }
 
 /* Appends a value (taking value); -1 on no memory (value freed). */
 static int push(struct mdecfg *c, const struct mdecfg_val *v)
 {
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 32;
-		struct mdecfg_val *nv = realloc(c->v, cap * sizeof(*nv));
+	struct mdecfg_val *nv = tool_grow(c->v, &c->cap, c->n + 1,
+					  sizeof(*nv));
 
-		if (!nv) {
-			free((char *)v->value);
-			return -1;
-		}
-		c->v = nv;
-		c->cap = cap;
+	if (!nv) {
+		free((char *)v->value);
+		return -1;
 	}
+	c->v = nv;
 	c->v[c->n++] = *v;
 	c->last[v->key - mdecfg_keys] = c->n;
 	return 0;
@@ -697,8 +660,9 @@ static int one_line(struct mdecfg *c, const char *file, unsigned line,
 	}
 	prev = c->last[k - mdecfg_keys];
 	if (!k->repeatable && prev > base) {
-		say(why, sizeof(why), "'%s' set again (first at line %u)",
-		    k->name, c->v[prev - 1].line);
+		tool_errf(why, sizeof(why), -1,
+			  "'%s' set again (first at line %u)", k->name,
+			  c->v[prev - 1].line);
 		goto out;
 	}
 	v.key = k;
@@ -708,14 +672,14 @@ static int one_line(struct mdecfg *c, const char *file, unsigned line,
 	check(k, val, &v.num, NULL, 0);
 	val = NULL;
 	if (push(c, &v) < 0) {
-		say(why, sizeof(why), "out of memory");
+		tool_errf(why, sizeof(why), -1, "out of memory");
 		goto out;
 	}
 	rc = 0;
 out:
 	free(val);
 	if (rc < 0)
-		say(err, errlen, "%s:%u: %s", file, line, why);
+		tool_errf(err, errlen, -1, "%s:%u: %s", file, line, why);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -726,10 +690,8 @@ int mdecfg_parse(struct mdecfg *cfg, const char *file, const char *buf,
 	size_t pos = 0, base = cfg->n;
 	unsigned line = 0;
 
-	if (!name) {
-		say(err, errlen, "%s: out of memory", file);
-		return -1;
-	}
+	if (!name)
+		return tool_errf(err, errlen, -1, "%s: out of memory", file);
 	while (pos < len) {
 		const char *nl = memchr(buf + pos, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - (buf + pos)) : len - pos;
@@ -758,32 +720,38 @@ static int slurp(const char *file, char **buf, size_t *len, char *err,
 	int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY), rc = -1;
 
 	*buf = NULL;
+	*len = 0;
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 1;
-		say(err, errlen, "%s: %s", file, strerror(errno));
-		return -1;
+		return tool_errf(err, errlen, -1, "%s: %s", file,
+				 strerror(errno));
 	}
 	if (fstat(fd, &st) < 0) {
-		say(err, errlen, "%s: %s", file, strerror(errno));
+		tool_errf(err, errlen, -1, "%s: %s", file, strerror(errno));
 	} else if (!S_ISREG(st.st_mode)) {
-		say(err, errlen, "%s: not a regular file", file);
+		tool_errf(err, errlen, -1, "%s: not a regular file", file);
 	} else if (st.st_mode & S_IWOTH) {
-		say(err, errlen, "%s: writable by others; not used", file);
+		tool_errf(err, errlen, -1, "%s: writable by others; not used",
+			  file);
 	} else if ((uint64_t)st.st_size > MDECFG_FILE_MAX) {
-		say(err, errlen, "%s: larger than %u bytes", file,
-		    MDECFG_FILE_MAX);
+		tool_errf(err, errlen, -1, "%s: larger than %u bytes", file,
+			  MDECFG_FILE_MAX);
 	} else if (!(*buf = malloc((size_t)st.st_size + 1))) {
-		say(err, errlen, "%s: out of memory", file);
+		tool_errf(err, errlen, -1, "%s: out of memory", file);
 	} else {
 		/* read to EOF, at most the limit: the file may grow */
-		while ((r = read(fd, *buf + got, (size_t)st.st_size + 1 - got)) > 0 &&
-		       (got += (size_t)r) <= (size_t)st.st_size)
+		size_t want = (size_t)st.st_size + 1;
+
+		while ((r = read(fd, *buf + got, want - got)) > 0 &&
+		       (got += (size_t)r) < want)
 			;
 		if (r < 0)
-			say(err, errlen, "%s: %s", file, strerror(errno));
+			tool_errf(err, errlen, -1, "%s: %s", file,
+				  strerror(errno));
 		else if (got > (size_t)st.st_size)
-			say(err, errlen, "%s: changed while read", file);
+			tool_errf(err, errlen, -1, "%s: changed while read",
+				  file);
 		else
 			rc = 0;
 	}
@@ -804,7 +772,7 @@ static int load_file(struct mdecfg *c, const char *file, int missing_ok,
 	int rc = slurp(file, &buf, &len, err, errlen);
 
 	if (rc == 1 && !missing_ok)
-		say(err, errlen, "%s: %s", file, strerror(ENOENT));
+		tool_errf(err, errlen, -1, "%s: %s", file, strerror(ENOENT));
 	if (rc == 1)
 		return missing_ok ? 0 : -1;
 	if (rc == 0)
@@ -826,88 +794,61 @@ static int dropin_name(const char *name)
 	return name[0] != '.' && n > 5 && strcmp(name + n - 5, ".conf") == 0;
 }
 
-/* The drop-in names of dir, sorted, into *names; count or -1. */
-static long list_dropins(const char *dir, char ***names, char *err,
-			 size_t errlen)
+/* The drop-in names of dir, sorted, into names (zeroed first; none when
+ * dir does not exist): 0, or -1 with the reason in err. */
+static int list_dropins(const char *dir, struct tool_strv *names, char *err,
+			size_t errlen)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
 	struct stat st;
-	size_t n = 0, cap = 0;
-	char **v = NULL, **nv;
+	int rc = 0;
 
-	*names = NULL;
-	if (!d) {
-		if (errno == ENOENT)
-			return 0;
-		say(err, errlen, "%s: %s", dir, strerror(errno));
-		return -1;
-	}
+	memset(names, 0, sizeof(*names));
+	if (!d && errno == ENOENT)
+		return 0;
+	if (!d)
+		return tool_errf(err, errlen, -1, "%s: %s", dir,
+				 strerror(errno));
 	if (fstat(dirfd(d), &st) == 0 && (st.st_mode & S_IWOTH) &&
-	    !(st.st_mode & S_ISVTX)) {
-		say(err, errlen, "%s: writable by others; not used", dir);
-		goto fail;
-	}
-	while ((de = readdir(d))) {
-		if (!dropin_name(de->d_name))
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			if (!(nv = realloc(v, cap * sizeof(*v))))
-				goto nomem;
-			v = nv;
-		}
-		if (!(v[n] = strdup(de->d_name)))
-			goto nomem;
-		n++;
-	}
+	    !(st.st_mode & S_ISVTX))
+		rc = tool_errf(err, errlen, -1,
+			       "%s: writable by others; not used", dir);
+	while (rc == 0 && (de = readdir(d)))
+		if (dropin_name(de->d_name) &&
+		    tool_strv_push(names, de->d_name) < 0)
+			rc = tool_errf(err, errlen, -1, "%s: out of memory",
+				       dir);
 	closedir(d);
-	if (n)
-		qsort(v, n, sizeof(*v), by_name);
-	*names = v;
-	return (long)n;
-nomem:
-	say(err, errlen, "%s: out of memory", dir);
-fail:
-	while (n)
-		free(v[--n]);
-	free(v);
-	closedir(d);
-	return -1;
+	if (rc < 0)
+		tool_strv_free(names);
+	else if (names->n)
+		qsort(names->v, names->n, sizeof(*names->v), by_name);
+	return rc;
 }
 
 int mdecfg_load_dropins(struct mdecfg *cfg, const char *path, char *err,
 			size_t errlen)
 {
 	size_t dl = strlen(path) + 3, i;
-	char *dir = malloc(dl), *file = NULL;
-	char **names = NULL;
-	long n = 0;
-	int rc = -1;
+	char *dir = malloc(dl), *file;
+	struct tool_strv names;
+	int rc;
 
-	if (!dir) {
-		say(err, errlen, "%s: out of memory", path);
-		return -1;
-	}
+	if (!dir)
+		return tool_errf(err, errlen, -1, "%s: out of memory", path);
 	snprintf(dir, dl, "%s.d", path);
-	n = list_dropins(dir, &names, err, errlen);
-	rc = n < 0 ? -1 : 0;
-	for (i = 0; rc == 0 && i < (size_t)n; i++) {
-		size_t fl = dl + strlen(names[i]) + 1;
-
+	rc = list_dropins(dir, &names, err, errlen);
+	for (i = 0; rc == 0 && i < names.n; i++) {
+		file = tool_path_join(dir, names.v[i]);
+		if (!file)
+			rc = tool_errf(err, errlen, -1, "%s: out of memory",
+				       dir);
+		else
+			rc = load_file(cfg, file, 1, err, errlen);
 		free(file);
-		if (!(file = malloc(fl))) {
-			say(err, errlen, "%s: out of memory", dir);
-			rc = -1;
-			break;
-		}
-		snprintf(file, fl, "%s/%s", dir, names[i]);
-		rc = load_file(cfg, file, 1, err, errlen);
 	}
-	for (i = 0; n > 0 && i < (size_t)n; i++)
-		free(names[i]);
-	free(names);
-	free(file);
+	tool_strv_free(&names);
 	free(dir);
 	return rc;
 }
@@ -918,7 +859,7 @@ struct mdecfg *mdecfg_load(const char *path, int missing_ok, char *err,
 	struct mdecfg *c = mdecfg_new();
 
 	if (!c) {
-		say(err, errlen, "%s: out of memory", path);
+		tool_errf(err, errlen, -1, "%s: out of memory", path);
 		return NULL;
 	}
 	if (load_file(c, path, missing_ok, err, errlen) < 0 ||
