@@ -191,6 +191,13 @@ static int put_unchanged(struct put *p)
 	       at.st_dev == now.st_dev && at.st_ino == now.st_ino;
 }
 
+/* VAULT_ERR, with errno's reason for not opening the original. */
+static int put_cannot_open(struct put *p)
+{
+	return tool_errf(p->err, p->errlen, VAULT_ERR, "cannot open '%s': %s",
+			 p->path, strerror(errno));
+}
+
 /* Opens the original (or checks the caller's fd) and fills p->e. */
 static int put_open(struct put *p, int fd)
 {
@@ -203,17 +210,10 @@ static int put_open(struct put *p, int fd)
 	canon = realpath(dir, NULL);
 	p->pfd = canon ? open(canon, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 	free(dir);
-	if (p->pfd < 0) {
+	if (p->pfd < 0 ||
+	    fstatat(p->pfd, p->base, &at, AT_SYMLINK_NOFOLLOW) < 0) {
 		free(canon);
-		return tool_errf(p->err, p->errlen, VAULT_ERR,
-				 "cannot open '%s': %s", p->path,
-				 strerror(errno));
-	}
-	if (fstatat(p->pfd, p->base, &at, AT_SYMLINK_NOFOLLOW) < 0) {
-		free(canon);
-		return tool_errf(p->err, p->errlen, VAULT_ERR,
-				 "cannot open '%s': %s", p->path,
-				 strerror(errno));
+		return put_cannot_open(p);
 	}
 	p->e.path = tool_path_join(canon, p->base);
 	free(canon);
@@ -232,9 +232,7 @@ static int put_open(struct put *p, int fd)
 		p->own_fd = 1;
 	}
 	if (p->fd < 0 || fstat(p->fd, &p->st) < 0)
-		return tool_errf(p->err, p->errlen, VAULT_ERR,
-				 "cannot open '%s': %s", p->path,
-				 strerror(errno));
+		return put_cannot_open(p);
 	if (!S_ISREG(p->st.st_mode) || p->st.st_dev != at.st_dev ||
 	    p->st.st_ino != at.st_ino)
 		return put_changed(p);
