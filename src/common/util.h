@@ -56,8 +56,10 @@ struct tool_buf {
 
 /* Appends n bytes; -1 when out of memory (b is unchanged). */
 int tool_buf_put(struct tool_buf *b, const void *s, size_t n);
+/* Appends the formatted text (any length); -1 when out of memory. */
 int tool_buf_printf(struct tool_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Frees the bytes and zeroes b (ready to use again). */
 void tool_buf_free(struct tool_buf *b);
 
 /*
