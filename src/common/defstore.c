@@ -59,7 +59,8 @@ static void read_info(struct defstore_entry *e)
 	while (fgets(line, sizeof(line), fp)) {
 		line[strcspn(line, "\n")] = '\0';
 		if (!strncmp(line, "source=", 7))
-			snprintf(e->source, sizeof(e->source), "%.1000s", line + 7);
+			snprintf(e->source, sizeof(e->source), "%.1000s",
+				 line + 7);
 		else if (!strncmp(line, "installed=", 10))
 			e->installed = (time_t)strtoll(line + 10, NULL, 10);
 	}
@@ -208,8 +209,8 @@ static int mirror_pick(const char *index, char *rel, size_t n,
 			return ERR("the mirror index is not an mdescan mirror "
 				   "index (version 1)");
 		}
-		if (sscanf(line, "%7s %" SCNu64 " %4199s", kind, &a, path) == 3 &&
-		    !strcmp(kind, "full") && a > *latest) {
+		if (sscanf(line, "%7s %" SCNu64 " %4199s", kind, &a,
+			   path) == 3 && !strcmp(kind, "full") && a > *latest) {
 			*latest = a;
 			snprintf(rel, n, "%s", path);
 		}
@@ -462,8 +463,9 @@ static int update_locked(const struct update_opts *o, int *changed, char *err,
 		return 2;
 	if (bi.delta) {
 		if (!cur)
-			return ERR("'%s' is a delta, and there are no installed "
-				   "definitions to apply it to", o->from);
+			return ERR("'%s' is a delta, and there are no "
+				   "installed definitions to apply it to",
+				   o->from);
 		if (mde_bundle_apply(st.cur.path, get, o->keys, full, err,
 				     errlen) != MDE_OK)
 			return 2;
