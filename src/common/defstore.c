@@ -24,7 +24,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,23 +32,11 @@
 #include <unistd.h>
 
 #include "defstore.h"
+#include "util.h"
 #include "banned.h"
 
-/* Formats the reason into err; returns 2, the exit status of a refusal. */
-static int errf(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int errf(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return 2;
-}
-
-#define ERR(...) errf(err, errlen, __VA_ARGS__)
+/* The reason into err; 2, the exit status of a refusal. */
+#define ERR(...) tool_errf(err, errlen, 2, __VA_ARGS__)
 
 static void fsync_dir(const char *dir)
 {
@@ -72,7 +59,8 @@ static void read_info(struct defstore_entry *e)
 	while (fgets(line, sizeof(line), fp)) {
 		line[strcspn(line, "\n")] = '\0';
 		if (!strncmp(line, "source=", 7))
-			snprintf(e->source, sizeof(e->source), "%.1000s", line + 7);
+			snprintf(e->source, sizeof(e->source), "%.1000s",
+				 line + 7);
 		else if (!strncmp(line, "installed=", 10))
 			e->installed = (time_t)strtoll(line + 10, NULL, 10);
 	}
@@ -157,22 +145,6 @@ static void clean_staging(const char *dir)
 	closedir(dp);
 }
 
-/* write(2) until done; false with errno set (a short write is retried,
- * so a full disk reports ENOSPC) */
-static int write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n) {
-		w = write(fd, p, n);
-		if (w < 0)
-			return 0;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 1;
-}
-
 static int copy_to(const char *from, const char *to, char *err, size_t errlen)
 {
 	char buf[1 << 16];
@@ -184,7 +156,7 @@ static int copy_to(const char *from, const char *to, char *err, size_t errlen)
 	out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	ok = out >= 0;
 	while (ok && (r = read(in, buf, sizeof(buf))) > 0)
-		ok = write_all(out, buf, (size_t)r);
+		ok = tool_write_all(out, buf, (size_t)r) == 0;
 	ok = ok && r == 0 && fsync(out) == 0;
 	e = errno;
 	if (out >= 0 && close(out) != 0 && ok) {
@@ -237,8 +209,8 @@ static int mirror_pick(const char *index, char *rel, size_t n,
 			return ERR("the mirror index is not an mdescan mirror "
 				   "index (version 1)");
 		}
-		if (sscanf(line, "%7s %" SCNu64 " %4199s", kind, &a, path) == 3 &&
-		    !strcmp(kind, "full") && a > *latest) {
+		if (sscanf(line, "%7s %" SCNu64 " %4199s", kind, &a,
+			   path) == 3 && !strcmp(kind, "full") && a > *latest) {
 			*latest = a;
 			snprintf(rel, n, "%s", path);
 		}
@@ -491,8 +463,9 @@ static int update_locked(const struct update_opts *o, int *changed, char *err,
 		return 2;
 	if (bi.delta) {
 		if (!cur)
-			return ERR("'%s' is a delta, and there are no installed "
-				   "definitions to apply it to", o->from);
+			return ERR("'%s' is a delta, and there are no "
+				   "installed definitions to apply it to",
+				   o->from);
 		if (mde_bundle_apply(st.cur.path, get, o->keys, full, err,
 				     errlen) != MDE_OK)
 			return 2;

@@ -61,7 +61,8 @@ int fetch_url(const char *url, const char *dest, uint64_t max_bytes,
 		curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout_s);
 		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
 		curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-		curl_easy_setopt(c, CURLOPT_USERAGENT, "mdescan/" PACKAGE_VERSION);
+		curl_easy_setopt(c, CURLOPT_USERAGENT,
+				 "mdescan/" PACKAGE_VERSION);
 		curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
 		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
 		curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);

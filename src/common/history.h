@@ -24,24 +24,44 @@ typedef struct hist hist;
 #define HIST_RETENTION_DAYS 90   /* hist_purge()'s default */
 #define HIST_SCHEMA_VERSION 1    /* PRAGMA user_version this code writes */
 
-/* Each enum is stored as its name (the TEXT columns of the schema). */
-typedef enum {
-	HIST_QUICK, HIST_FULL, HIST_CUSTOM, HIST_WATCH
-} hist_type;
+/*
+ * Each enum is one X-macro list, X(NAME, "name"), that makes both the
+ * enum and its names (as lz4's error list).  The names are what the
+ * database stores: a name, once released, never changes, and a new one
+ * needs a migration (the schema's CHECK lists spell them out too).
+ */
+#define HIST_TYPE_LIST(X)                                                  \
+	X(HIST_QUICK, "quick")                                             \
+	X(HIST_FULL, "full")                                               \
+	X(HIST_CUSTOM, "custom")                                           \
+	X(HIST_WATCH, "watch")
 
-typedef enum {
-	HIST_RUNNING, HIST_SUCCEEDED, HIST_FAILED, HIST_CANCELLED,
-	HIST_INTERRUPTED /* its process died before hist_scan_end() */
-} hist_status;
+#define HIST_STATUS_LIST(X)                                                \
+	X(HIST_RUNNING, "running")                                         \
+	X(HIST_SUCCEEDED, "succeeded")                                     \
+	X(HIST_FAILED, "failed")                                           \
+	X(HIST_CANCELLED, "cancelled")                                     \
+	/* its process died before hist_scan_end() */                      \
+	X(HIST_INTERRUPTED, "interrupted")
 
-typedef enum {
-	HIST_ACT_NONE, HIST_ACT_QUARANTINE, HIST_ACT_REMOVE
-} hist_action;
+#define HIST_ACTION_LIST(X)                                                \
+	X(HIST_ACT_NONE, "none")                                           \
+	X(HIST_ACT_QUARANTINE, "quarantine")                               \
+	X(HIST_ACT_REMOVE, "remove")
 
-typedef enum {
-	HIST_DETECTED, HIST_QUARANTINED, HIST_REMOVED, HIST_RESTORED,
-	HIST_ALLOWED
-} hist_state;
+#define HIST_STATE_LIST(X)                                                 \
+	X(HIST_DETECTED, "detected")                                       \
+	X(HIST_QUARANTINED, "quarantined")                                 \
+	X(HIST_REMOVED, "removed")                                         \
+	X(HIST_RESTORED, "restored")                                       \
+	X(HIST_ALLOWED, "allowed")
+
+#define HIST_ENUM_(name, text) name,
+typedef enum { HIST_TYPE_LIST(HIST_ENUM_) } hist_type;
+typedef enum { HIST_STATUS_LIST(HIST_ENUM_) } hist_status;
+typedef enum { HIST_ACTION_LIST(HIST_ENUM_) } hist_action;
+typedef enum { HIST_STATE_LIST(HIST_ENUM_) } hist_state;
+#undef HIST_ENUM_
 
 /* Names ("quick", "running", "quarantine", "detected", ...), and back:
  * the parsers return -1 for an unknown name. */
@@ -115,8 +135,9 @@ int hist_scan_end(hist *h, int64_t id, const hist_counts *c,
  * (NULL if none).  Returns the threat id.
  */
 int64_t hist_threat_add(hist *h, int64_t scan_id, const char *path,
-			const char *name, const char *sha256, hist_action action,
-			hist_state state, const char *quarantine_id);
+			const char *name, const char *sha256,
+			hist_action action, hist_state state,
+			const char *quarantine_id);
 
 /* Changes threat id's state (restored, allowed, ...); quarantine_id, when
  * not NULL, replaces the stored one.  Unknown id: -1, errno ENOENT. */
@@ -136,7 +157,8 @@ int hist_mark_interrupted(hist *h);
 typedef struct {
 	int64_t id;
 	hist_type type;
-	hist_status status;      /* running scans of dead processes: interrupted */
+	hist_status status;      /* running scans of dead processes:
+				  * interrupted */
 	int64_t started_ms;      /* Unix time, milliseconds */
 	int64_t ended_ms;        /* 0 while running or when interrupted */
 	int64_t pid;

@@ -64,7 +64,8 @@ const struct mdecfg_key *mdecfg_find_key(const char *name, size_t n);
 struct mdecfg_val {
 	const struct mdecfg_key *key;
 	const char *value; /* unquoted text */
-	int64_t num;       /* BOOL 0/1, INT, SIZE (bytes), SECONDS, ENUM index */
+	int64_t num;       /* BOOL 0/1, INT, SIZE (bytes), SECONDS, ENUM
+			    * index */
 	const char *file;
 	unsigned line;
 };

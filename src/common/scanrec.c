@@ -13,7 +13,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +24,7 @@
 
 #include "mdelog.h"
 #include "scanrec.h"
+#include "util.h"
 #include "vault.h"
 #include "banned.h"
 
@@ -33,22 +33,9 @@ struct scanrec {
 	hist *h;
 	int64_t id;
 	char scan_id[32];
-	char **done; /* files on disk already acted on (-z: one action) */
-	size_t ndone, capdone;
+	/* files on disk already acted on (-z: one action each) */
+	struct tool_strv done;
 };
-
-static void warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void warnx(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("mdescan: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 struct scanrec *scanrec_begin(const struct scanrec_opts *o)
 {
@@ -65,13 +52,13 @@ struct scanrec *scanrec_begin(const struct scanrec_opts *o)
 	if (path)
 		r->h = hist_open(path, 0, err, sizeof(err));
 	if (path && !r->h) /* the scan still runs: history is a record */
-		warnx("history not recorded: %s", err);
+		tool_warn("history not recorded: %s", err);
 	free(path);
 	if (r->h)
 		r->id = hist_scan_begin(r->h, o->type, o->paths, o->npaths,
 					o->defs_version);
 	if (r->h && r->id < 0)
-		warnx("history not recorded: %s", hist_error(r->h));
+		tool_warn("history not recorded: %s", hist_error(r->h));
 	snprintf(r->scan_id, sizeof(r->scan_id), "%lld", (long long)r->id);
 	return r;
 }
@@ -81,23 +68,15 @@ long long scanrec_id(const struct scanrec *r)
 	return r ? (long long)r->id : -1;
 }
 
+/* Has path been acted on already?  If not, it is now. */
 static int acted_on(struct scanrec *r, const char *path)
 {
 	size_t i;
-	char **v;
 
-	for (i = 0; i < r->ndone; i++)
-		if (!strcmp(r->done[i], path))
+	for (i = 0; i < r->done.n; i++)
+		if (!strcmp(r->done.v[i], path))
 			return 1;
-	if (r->ndone == r->capdone) {
-		r->capdone = r->capdone ? 2 * r->capdone : 16;
-		v = realloc(r->done, r->capdone * sizeof(*v));
-		if (!v)
-			return 0;
-		r->done = v;
-	}
-	if ((r->done[r->ndone] = strdup(path)))
-		r->ndone++;
+	tool_strv_push(&r->done, path); /* no memory: acted on again */
 	return 0;
 }
 
@@ -106,7 +85,7 @@ static int sha256_file(const char *path, char hex[65])
 {
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
 	unsigned char buf[1 << 16], d[32];
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), ok = 0, i;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), ok = 0;
 	struct stat st;
 	ssize_t n = 0;
 
@@ -119,8 +98,8 @@ static int sha256_file(const char *path, char hex[65])
 	if (fd >= 0)
 		close(fd);
 	EVP_MD_CTX_free(c);
-	for (i = 0; ok && i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+	if (ok)
+		tool_hex(d, 32, hex);
 	return ok ? 0 : -1;
 }
 
@@ -130,18 +109,19 @@ static hist_state do_remove(const char *path, const char *sha)
 	char now[65];
 
 	if (sha256_file(path, now) < 0) {
-		warnx("%s: not removed: %s", path, strerror(errno));
+		tool_warn("%s: not removed: %s", path, strerror(errno));
 		return HIST_DETECTED;
 	}
 	if (sha && strcmp(sha, now)) {
-		warnx("%s: not removed: it changed since it was scanned", path);
+		tool_warn("%s: not removed: it changed since it was scanned",
+			  path);
 		return HIST_DETECTED;
 	}
 	if (unlink(path) < 0) {
-		warnx("%s: not removed: %s", path, strerror(errno));
+		tool_warn("%s: not removed: %s", path, strerror(errno));
 		return HIST_DETECTED;
 	}
-	warnx("%s: removed", path);
+	tool_warn("%s: removed", path);
 	return HIST_REMOVED;
 }
 
@@ -155,13 +135,13 @@ static hist_state do_quarantine(struct scanrec *r, const mde_event *ev,
 
 	if (rc == VAULT_OK || rc == VAULT_WARN) {
 		if (rc == VAULT_WARN)
-			warnx("%s: quarantined with warnings: %s", ev->path,
-			      err);
-		warnx("%s: quarantined as %s", ev->path, qid);
+			tool_warn("%s: quarantined with warnings: %s", ev->path,
+				  err);
+		tool_warn("%s: quarantined as %s", ev->path, qid);
 		return HIST_QUARANTINED;
 	}
 	qid[0] = '\0';
-	warnx("%s: not quarantined: %s", ev->path, err);
+	tool_warn("%s: not quarantined: %s", ev->path, err);
 	return HIST_DETECTED;
 }
 
@@ -219,14 +199,13 @@ void scanrec_event(struct scanrec *r, const mde_event *ev)
 	where = chain(ev);
 	if (hist_threat_add(r->h, r->id, where ? where : ev->path, ev->name,
 			    ev->sha256, act, state, qid[0] ? qid : NULL) < 0)
-		warnx("history: %s", hist_error(r->h));
+		tool_warn("history: %s", hist_error(r->h));
 	free(where);
 }
 
 void scanrec_end(struct scanrec *r, const mde_summary *s, int failed)
 {
 	hist_counts c;
-	size_t i;
 
 	if (!r)
 		return;
@@ -239,7 +218,7 @@ void scanrec_end(struct scanrec *r, const mde_summary *s, int failed)
 				  s->cancelled ? HIST_CANCELLED
 				  : failed ? HIST_FAILED
 					   : HIST_SUCCEEDED) < 0)
-			warnx("history: %s", hist_error(r->h));
+			tool_warn("history: %s", hist_error(r->h));
 		hist_purge(r->h, r->o->retention_days);
 	}
 	/* the vault's retention, like the history's (mdatp's 90 days) */
@@ -251,12 +230,10 @@ void scanrec_end(struct scanrec *r, const mde_summary *s, int failed)
 		if (vault_purge(r->o->vault, time(NULL) -
 				(time_t)r->o->retention_days * 86400, &n, err,
 				sizeof(err)) < 0)
-			warnx("quarantine retention: %s", err);
+			tool_warn("quarantine retention: %s", err);
 	}
 	hist_close(r->h);
-	for (i = 0; i < r->ndone; i++)
-		free(r->done[i]);
-	free(r->done);
+	tool_strv_free(&r->done);
 	free(r);
 }
 
@@ -273,12 +250,9 @@ static int find_qid(void *ctx, const hist_threat *t)
 
 	if (!t->quarantine_id || strcmp(t->quarantine_id, q->qid))
 		return 0;
-	if (q->n == q->cap) {
-		q->cap = q->cap ? 2 * q->cap : 4;
-		if (!(v = realloc(q->ids, q->cap * sizeof(*v))))
-			return 1;
-		q->ids = v;
-	}
+	if (!(v = tool_grow(q->ids, &q->cap, q->n + 1, sizeof(*v))))
+		return 1;
+	q->ids = v;
 	q->ids[q->n++] = t->id;
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -62,6 +63,18 @@ void tool_die(const char *fmt, ...)
 	tool_vwarn(fmt, ap);
 	va_end(ap);
 	exit(2);
+}
+
+int tool_errf(char *err, size_t errlen, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
 }
 
 int tool_hexval(int c)
@@ -155,6 +168,103 @@ void tool_buf_free(struct tool_buf *b)
 	free(b->p);
 	b->p = NULL;
 	b->len = b->cap = 0;
+}
+
+void *tool_grow(void *p, size_t *cap, size_t want, size_t size)
+{
+	size_t n = *cap ? *cap : 8;
+
+	if (want <= *cap)
+		return p;
+	while (n < want && n <= SIZE_MAX / 2)
+		n *= 2;
+	if (n < want || n > SIZE_MAX / size)
+		return NULL;
+	p = realloc(p, n * size);
+	if (p)
+		*cap = n;
+	return p;
+}
+
+int tool_strv_push(struct tool_strv *sv, const char *s)
+{
+	char **v = tool_grow(sv->v, &sv->cap, sv->n + 2, sizeof(*v));
+	char *copy = strdup(s);
+
+	if (v)
+		sv->v = v;
+	if (!v || !copy) {
+		free(copy);
+		return -1;
+	}
+	v[sv->n++] = copy;
+	v[sv->n] = NULL;
+	return 0;
+}
+
+void tool_strv_free(struct tool_strv *sv)
+{
+	size_t i;
+
+	for (i = 0; i < sv->n; i++)
+		free(sv->v[i]);
+	free(sv->v);
+	sv->v = NULL;
+	sv->n = sv->cap = 0;
+}
+
+int tool_write_all(int fd, const void *buf, size_t n)
+{
+	const char *p = buf;
+	ssize_t w;
+
+	while (n) {
+		w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO; /* no progress: never loop on it */
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+char *tool_path_join(const char *dir, const char *base)
+{
+	size_t dl = strlen(dir), n = dl + strlen(base) + 2;
+	char *p = malloc(n);
+
+	if (p)
+		snprintf(p, n, "%s%s%s", dir,
+			 dl && dir[dl - 1] == '/' ? "" : "/", base);
+	return p;
+}
+
+int tool_mkdirs(const char *dir, mode_t mode)
+{
+	char *p = strdup(dir), *s;
+	int rc = -1;
+
+	if (!p)
+		return -1;
+	for (s = *p ? p + 1 : p; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			goto out;
+		*s = '/';
+	}
+	if (mkdir(p, mode) < 0 && errno != EEXIST)
+		goto out;
+	rc = 0;
+out:
+	free(p);
+	return rc;
 }
 
 pid_t tool_pidfile_pid(const char *pidfile)

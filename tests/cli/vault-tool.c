@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cmd.h" /* cmd_quarantine() */
 #include "vault.h"
 
 static int put(int argc, char **argv)
