@@ -110,7 +110,13 @@ mkdir -p "$T/slow"
 for i in 1 2 3 4 5 6; do printf 'file %s\n' "$i" > "$T/slow/f$i"; done
 MDESCAN_TEST_DELAY_MS=2000 "$MDESCAN" --no-cache -j1 --history-db "$DB" "$T/slow" >/dev/null 2>&1 &
 pid=$!
-sleep 1
+# killed once its scan is recorded as running (a fixed sleep lost that
+# race on a loaded machine), and while it is still in its first files
+for _ in $(seq 1 300); do
+	"$MDESCAN" scan list --json --db "$DB" 2>/dev/null |
+		jq -e '.[0].status == "running"' >/dev/null 2>&1 && break
+	sleep 0.1
+done
 kill -9 "$pid"
 wait "$pid" 2>/dev/null || true
 expect_exit 0 mds scan list --json --db "$DB"
