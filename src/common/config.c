@@ -12,6 +12,8 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -64,6 +68,32 @@ const struct mdecfg_key mdecfg_keys[] = {
 	  "unpacked bytes before the bomb ratio is judged"),
 	K("cache_dir", PATH, 0, 0, 0, NULL, MDE_CACHE_DIR,
 	  "the scan cache directory"),
+	K("daemon_command_timeout", SECONDS, 0, 1, 3600, NULL, "30",
+	  "mdescand: seconds a client has to send a whole command"),
+	K("daemon_idle_timeout", SECONDS, 0, 1, 86400, NULL, "120",
+	  "mdescand: seconds without data from a client in a stream or session"),
+	K("daemon_max_connections", INT, 0, 1, 65536, NULL, "256",
+	  "mdescand: clients connected at once"),
+	K("daemon_max_stream", SIZE, 0, 1, (int64_t)UINT32_MAX, NULL, "100M",
+	  "mdescand: longest INSTREAM accepted"),
+	K("daemon_queue", INT, 0, 1, 65536, NULL, "128",
+	  "mdescand: requests waiting for a worker"),
+	K("daemon_scan_root", PATH, 1, 0, 0, NULL, "none",
+	  "mdescand: path commands only below these directories"),
+	K("daemon_socket", PATH, 0, 0, 0, NULL, "/run/mdescand/mdescand.sock",
+	  "mdescand: the Unix socket"),
+	K("daemon_socket_group", NAME, 0, 0, 0, NULL, "mdescand",
+	  "mdescand: the socket's group"),
+	K("daemon_socket_mode", MODE, 0, 0, 0777, NULL, "0660",
+	  "mdescand: the socket's permissions"),
+	K("daemon_socket_owner", NAME, 0, 0, 0, NULL, "root",
+	  "mdescand: the socket's owner"),
+	K("daemon_tcp_addr", ADDR, 1, 0, 0, NULL, "127.0.0.1",
+	  "mdescand: an address the TCP socket listens on"),
+	K("daemon_tcp_port", INT, 0, 0, 65535, NULL, "0",
+	  "mdescand: the TCP port; 0 = no TCP socket"),
+	K("daemon_threads", INT, 0, 1, 1024, NULL, "online CPUs",
+	  "mdescand: scan worker threads"),
 	K("definitions_max_age_days", INT, 0, 0, 3650, NULL, "7",
 	  "definitions older than this are reported as out of date; 0 = never"),
 	K("exclude_dir", PATTERN, 1, 0, 0, NULL, "none",
@@ -384,6 +414,47 @@ static int check_list(const struct mdecfg_key *k, const char *s, char *why,
 	}
 }
 
+/* A user or group: a POSIX portable name (a trailing '$' allowed, as
+ * useradd does) or a decimal id. */
+static int name_ok(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n == 0 || n > 32 || s[0] == '-')
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("._-", s[i]) &&
+		    !(s[i] == '$' && i == n - 1))
+			return 0;
+	return 1;
+}
+
+static int addr_ok(const char *s)
+{
+	unsigned char a[sizeof(struct in6_addr)];
+
+	return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
+}
+
+/* Permission bits in octal ("0660", "660"); *num is their value. */
+static int check_mode(const struct mdecfg_key *k, const char *s,
+		      int64_t *num, char *why, size_t whylen)
+{
+	size_t n = strspn(s, "01234567");
+	char sh[80];
+
+	*num = 0;
+	if (n > 0 && n <= 4 && !s[n])
+		*num = strtol(s, NULL, 8);
+	if (n == 0 || n > 4 || s[n] || *num > k->max) {
+		shown(sh, sizeof(sh), s, strlen(s));
+		say(why, whylen, "'%s' is not a mode (octal, at most %llo)",
+		    sh, (unsigned long long)k->max);
+		return -1;
+	}
+	return 0;
+}
+
 /* Checks s against the number types; *num is the value. */
 static int check_num(const struct mdecfg_key *k, const char *s,
 		     int64_t *num, char *why, size_t whylen)
@@ -475,6 +546,16 @@ static int check(const struct mdecfg_key *k, const char *s, int64_t *num,
 	case MDECFG_SOURCE:
 		ok = source_ok(s);
 		what = "an absolute path or an http(s) URL";
+		break;
+	case MDECFG_MODE:
+		return check_mode(k, s, num, why, whylen);
+	case MDECFG_NAME:
+		ok = name_ok(s);
+		what = "a user or group name or number";
+		break;
+	case MDECFG_ADDR:
+		ok = addr_ok(s);
+		what = "an IPv4 or IPv6 address";
 		break;
 	}
 	if (!ok)
@@ -973,7 +1054,7 @@ int mdecfg_get_int(const struct mdecfg *cfg, const char *key, int64_t *out)
 
 	if (k->type != MDECFG_BOOL && k->type != MDECFG_INT &&
 	    k->type != MDECFG_SIZE && k->type != MDECFG_SECONDS &&
-	    k->type != MDECFG_ENUM)
+	    k->type != MDECFG_ENUM && k->type != MDECFG_MODE)
 		wrong_type(key, "mdecfg_get_int");
 	v = mdecfg_get(cfg, key);
 	if (v)
