@@ -220,6 +220,21 @@ static void queued(struct proto_state *st, int stream)
 		st->mode = stream ? PROTO_M_DONE : PROTO_M_WAITREPLY;
 }
 
+/*
+ * More input after a request served alone, in the same read: clamd's
+ * "garbage".  Its recv thread answers it while a worker starts on the
+ * request, so the error comes first: it is sent before the request is
+ * queued.  Later reads are never looked at.  Returns 1 when said.
+ */
+static int garbage_first(struct proto_state *st, const struct proto_ops *ops,
+			 void *ctx, unsigned id, char term)
+{
+	if (st->session || !st->more)
+		return 0;
+	say(st, ops, ctx, id, "Error processing command. ERROR", term);
+	return 1;
+}
+
 /* "[N: ]TEXT TERM" of a reply built here: VERSION, VERSIONCOMMANDS,
  * STATS. */
 static void say_text(struct proto_state *st, const struct proto_ops *ops,
@@ -266,11 +281,14 @@ static void path_command(struct proto_state *st, enum proto_cmd c,
 {
 	struct proto_req r = { c, st->session ? st->id : 0, st->term, arg,
 			       arglen, -1 };
+	int garbage = garbage_first(st, ops, ctx, st->id, st->term);
 
 	if (ops->submit(ctx, &r) < 0)
 		dispatch_failed(st, ops, ctx, st->id, st->term);
 	else
 		queued(st, 0);
+	if (garbage)
+		st->mode = PROTO_M_DONE;
 }
 
 /* Commands a session accepts (clamd's execute_or_dispatch_command). */
@@ -398,6 +416,7 @@ static void fildes(struct proto_state *st, const struct proto_ops *ops,
 {
 	struct proto_req r = { PROTO_FILDES, st->session ? st->stream_id : 0,
 			       st->stream_term, NULL, 0, -1 };
+	int garbage;
 
 	r.fd = ops->take_fd(ctx);
 	if (r.fd < 0) {
@@ -406,11 +425,14 @@ static void fildes(struct proto_state *st, const struct proto_ops *ops,
 		st->mode = PROTO_M_DONE;
 		return;
 	}
+	garbage = garbage_first(st, ops, ctx, st->stream_id, st->stream_term);
 	if (ops->submit(ctx, &r) < 0) {
 		dispatch_failed(st, ops, ctx, st->stream_id, st->stream_term);
 		return;
 	}
 	queued(st, 0);
+	if (garbage)
+		st->mode = PROTO_M_DONE;
 	if (st->mode == PROTO_M_COMMAND)
 		st->id++;
 }
@@ -479,16 +501,12 @@ size_t proto_feed(struct proto_state *st, char *buf, size_t len,
 		case PROTO_M_DONE:
 			return len;
 		case PROTO_M_WAITREPLY:
-			/* more after a command served alone, in the same
-			 * read: clamd's "garbage"; later reads are not its */
-			if (pos > 0)
-				say(st, ops, ctx, st->id,
-				    "Error processing command. ERROR",
-				    st->term);
+			/* later reads are not looked at (garbage_first) */
 			st->mode = PROTO_M_DONE;
 			return len;
 		case PROTO_M_FILDES:
 			pos++; /* the byte carrying the descriptor */
+			st->more = pos < len;
 			fildes(st, ops, ctx);
 			continue;
 		case PROTO_M_STREAM:
@@ -514,6 +532,7 @@ size_t proto_feed(struct proto_state *st, char *buf, size_t len,
 		if (f.term == '\n' && !f.oldstyle)
 			buf[pos + f.end] = '\0'; /* as clamd's buffer */
 		pos += f.used;
+		st->more = pos < len;
 		st->commands++;
 		command(st, &f, ops, ctx);
 	}

@@ -168,6 +168,7 @@ struct proto_state {
 	const char *version;  /* VERSION's reply, "mdescan 0.1.0..." */
 	unsigned requests;    /* requests submitted */
 	unsigned commands;    /* commands read */
+	int more;             /* input follows the command being served */
 };
 
 /* A fresh connection; version is borrowed (must outlive st). */
