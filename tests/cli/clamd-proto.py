@@ -3,6 +3,8 @@
 
     clamd-proto.py cases DIR                 list the case names
     clamd-proto.py run SOCKET DIR [CASE...]  print each case's reply
+    clamd-proto.py say SOCKET COMMAND        send zCOMMAND, print the reply
+                                             (its NULs as newlines)
     clamd-proto.py compare OURS CLAMD DIR [CASE...]
                                              the replies of mdescand (OURS)
                                              and of a real clamd, normalised,
@@ -198,6 +200,10 @@ def normalise(name, raw):
 def main(argv):
     if argv[1] == 'cases':
         print('\n'.join(list(cases(argv[2])) + list(SLOW)))
+        return 0
+    if argv[1] == 'say':
+        r = conv(argv[2], [b'z' + os.fsencode(argv[3]) + b'\0'])
+        sys.stdout.buffer.write(r.replace(b'\0', b'\n'))
         return 0
     if argv[1] == 'run':
         sock, d, sel = argv[2], argv[3], argv[4:]
