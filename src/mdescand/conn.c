@@ -90,6 +90,9 @@ static struct {
 	int ep;
 	struct conn *all;
 	size_t nconns;
+	/* closed in this round of events: the loop's references are
+	 * dropped after it, as later events of the round may name them */
+	struct conn *closed;
 } L = { .ep = -1 };
 
 static __thread int io_thread;
@@ -479,7 +482,19 @@ static void conn_close(struct conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	L.nconns--;
-	conn_unref(c);
+	c->next = L.closed;
+	L.closed = c;
+}
+
+/* Drops the loop's references to the connections closed this round. */
+static void bury(void)
+{
+	struct conn *c;
+
+	while ((c = L.closed)) {
+		L.closed = c->next;
+		conn_unref(c);
+	}
 }
 
 /* What c waits for now: its read timeout, what epoll watches; closes it
@@ -599,6 +614,8 @@ static void on_conn(struct conn *c, uint32_t ev)
 {
 	int i;
 
+	if (c->closed)
+		return;
 	if (ev & EPOLLOUT)
 		flush_out(c);
 	if (ev & (EPOLLIN | EPOLLRDHUP)) {
@@ -857,6 +874,7 @@ static int io_once(struct listener *ls, size_t n, int sfd)
 		else
 			on_conn(p, evs[i].events);
 	}
+	bury();
 	return sig;
 }
 
@@ -887,6 +905,7 @@ int io_run(struct listener *ls, size_t n)
 		io_once(ls, 0, sfd);
 	while ((c = L.all))
 		conn_close(c);
+	bury();
 	close(sfd);
 	return sig;
 }
