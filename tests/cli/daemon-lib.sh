@@ -53,10 +53,12 @@ wait_sock() {
 	return 1
 }
 
-# daemon_start ARGS...: mdescand on $SOCK (no history, no syslog) with
-# ARGS; its stderr in $T/md.log; DPID its pid.
+# daemon_start ARGS...: mdescand on $SOCK (no syslog; no history unless
+# ARGS name one) with ARGS; its stderr in $T/md.log; DPID its pid.
 daemon_start() {
-	"$MDESCAND" --socket "$SOCK" --no-history --no-syslog "$@" \
+	local nohist=--no-history
+	case " $* " in *" --history-db "*) nohist= ;; esac
+	"$MDESCAND" --socket "$SOCK" $nohist --no-syslog "$@" \
 		>>"$T/md.log" 2>&1 &
 	DPID=$!
 	BGPIDS+=("$DPID")
