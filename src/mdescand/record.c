@@ -123,7 +123,7 @@ void record_finding(const mde_event *ev, const char *where)
 	mdelog_event(ev);
 	if (ev->audit)
 		return;
-	dlog(1, "%s: %s FOUND", where, ev->name);
+	dlog(2, "%s: %s FOUND", where, ev->name);
 	if (!R.have_thread)
 		return;
 	r = calloc(1, sizeof(*r));
