@@ -66,6 +66,32 @@ const struct mdecfg_key mdecfg_keys[] = {
 	  "unpacked bytes before the bomb ratio is judged"),
 	K("cache_dir", PATH, 0, 0, 0, NULL, MDE_CACHE_DIR,
 	  "the scan cache directory"),
+	K("daemon_command_timeout", SECONDS, 0, 1, 3600, NULL, "30",
+	  "mdescand: seconds a client has to send a whole command"),
+	K("daemon_idle_timeout", SECONDS, 0, 1, 86400, NULL, "120",
+	  "mdescand: seconds without data from a client in a stream or session"),
+	K("daemon_max_connections", INT, 0, 1, 65536, NULL, "256",
+	  "mdescand: clients connected at once"),
+	K("daemon_max_stream", SIZE, 0, 1, (int64_t)UINT32_MAX, NULL, "100M",
+	  "mdescand: longest INSTREAM accepted"),
+	K("daemon_queue", INT, 0, 1, 65536, NULL, "128",
+	  "mdescand: requests waiting for a worker"),
+	K("daemon_scan_root", PATH, 1, 0, 0, NULL, "none",
+	  "mdescand: path commands only below these directories"),
+	K("daemon_socket", PATH, 0, 0, 0, NULL, "/run/mdescand/mdescand.sock",
+	  "mdescand: the Unix socket"),
+	K("daemon_socket_group", NAME, 0, 0, 0, NULL, "mdescand",
+	  "mdescand: the socket's group"),
+	K("daemon_socket_mode", MODE, 0, 0, 0777, NULL, "0660",
+	  "mdescand: the socket's permissions"),
+	K("daemon_socket_owner", NAME, 0, 0, 0, NULL, "root",
+	  "mdescand: the socket's owner"),
+	K("daemon_tcp_addr", ADDR, 1, 0, 0, NULL, "127.0.0.1",
+	  "mdescand: an address the TCP socket listens on"),
+	K("daemon_tcp_port", INT, 0, 0, 65535, NULL, "0",
+	  "mdescand: the TCP port; 0 = no TCP socket"),
+	K("daemon_threads", INT, 0, 1, 1024, NULL, "online CPUs",
+	  "mdescand: scan worker threads"),
 	K("definitions_max_age_days", INT, 0, 0, 3650, NULL, "7",
 	  "definitions older than this are reported as out of date; 0 = never"),
 	K("exclude_dir", PATTERN, 1, 0, 0, NULL, "none",
@@ -243,7 +269,7 @@ int mdecfg_get_int(const struct mdecfg *cfg, const char *key, int64_t *out)
 
 	if (k->type != MDECFG_BOOL && k->type != MDECFG_INT &&
 	    k->type != MDECFG_SIZE && k->type != MDECFG_SECONDS &&
-	    k->type != MDECFG_ENUM)
+	    k->type != MDECFG_ENUM && k->type != MDECFG_MODE)
 		wrong_type(key, "mdecfg_get_int");
 	v = mdecfg_get(cfg, key);
 	if (v)

@@ -11,9 +11,14 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "config_int.h"
 #include "banned.h"
@@ -210,6 +215,47 @@ static int check_list(const struct mdecfg_key *k, const char *s, char *why,
 	}
 }
 
+/* A user or group: a POSIX portable name (a trailing '$' allowed, as
+ * useradd does) or a decimal id. */
+static int name_ok(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n == 0 || n > 32 || s[0] == '-')
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("._-", s[i]) &&
+		    !(s[i] == '$' && i == n - 1))
+			return 0;
+	return 1;
+}
+
+static int addr_ok(const char *s)
+{
+	unsigned char a[sizeof(struct in6_addr)];
+
+	return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
+}
+
+/* Permission bits in octal ("0660", "660"); *num is their value. */
+static int check_mode(const struct mdecfg_key *k, const char *s,
+		      int64_t *num, char *why, size_t whylen)
+{
+	size_t n = strspn(s, "01234567");
+	char sh[80];
+
+	*num = 0;
+	if (n > 0 && n <= 4 && !s[n])
+		*num = strtol(s, NULL, 8);
+	if (n == 0 || n > 4 || s[n] || *num > k->max) {
+		mdecfg__shown(sh, sizeof(sh), s, strlen(s));
+		return tool_errf(why, whylen, -1,
+				 "'%s' is not a mode (octal, at most %llo)",
+				 sh, (unsigned long long)k->max);
+	}
+	return 0;
+}
+
 /* Checks s against the number types; *num is the value. */
 static int check_num(const struct mdecfg_key *k, const char *s,
 		     int64_t *num, char *why, size_t whylen)
@@ -299,6 +345,16 @@ int mdecfg__check(const struct mdecfg_key *k, const char *s, int64_t *num,
 	case MDECFG_SOURCE:
 		ok = source_ok(s);
 		what = "an absolute path or an http(s) URL";
+		break;
+	case MDECFG_MODE:
+		return check_mode(k, s, num, why, whylen);
+	case MDECFG_NAME:
+		ok = name_ok(s);
+		what = "a user or group name or number";
+		break;
+	case MDECFG_ADDR:
+		ok = addr_ok(s);
+		what = "an IPv4 or IPv6 address";
 		break;
 	}
 	if (!ok)

@@ -39,7 +39,10 @@ enum mdecfg_type {
 	MDECFG_PATTERN, /* an exclusion path pattern (mdescan(1) EXCLUSIONS) */
 	MDECFG_EXT,     /* a file extension: log, .log or *.log */
 	MDECFG_THREAT,  /* a threat name or a SHA-256 (64 hex digits) */
-	MDECFG_SOURCE   /* an absolute path or an http(s) URL */
+	MDECFG_SOURCE,  /* an absolute path or an http(s) URL */
+	MDECFG_MODE,    /* permission bits in octal, at most max */
+	MDECFG_NAME,    /* a user or group name, or a number */
+	MDECFG_ADDR     /* an IPv4 or IPv6 address */
 };
 
 /* One row of the key table. */

@@ -50,6 +50,7 @@ if [ $# -eq 0 ]; then
 		out=$(mandoc -T lint -W warning "$top_srcdir/man/mdescan-bundle.5") || true
 		[ -z "$out" ] || fail "mandoc: $out"
 	fi
+	sh "$0" "$(dirname "$MDESCAN")/../mdescand/mdescand" "$top_srcdir/man/mdescand.8" || exit $?
 	exec sh "$0" "$(dirname "$MDESCAN")/../mdewatch/mdewatch" "$top_srcdir/man/mdewatch.8"
 fi
 MDESCAN=$1

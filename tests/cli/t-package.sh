@@ -53,6 +53,7 @@ expect() {
 expect 755 "$bindir/mdescan"
 expect 755 "$bindir/mdesig"
 expect 755 "$sbindir/mdewatch"
+expect 755 "$sbindir/mdescand"
 expect 644 "$sysconfdir/mdescan/mdescan.conf"
 expect 755 "$sysconfdir/mdescan/keys/"
 expect 755 "$localstatedir/lib/mdescan/"
@@ -61,7 +62,8 @@ expect 700 "$localstatedir/lib/mdescan/quarantine/"
 for c in mdescan mdesig mdewatch; do
 	expect 644 "$bashcompletiondir/$c"
 done
-for m in man1/mdescan.1 man1/mdesig.1 man8/mdewatch.8 man5/mdescan-bundle.5; do
+for m in man1/mdescan.1 man1/mdesig.1 man8/mdewatch.8 man5/mdescan-bundle.5 \
+	man8/mdescand.8; do
 	expect 644 "$mandir/$m"
 done
 # the library: the shared object (its links are not files), libtool's
@@ -77,25 +79,29 @@ expect 644 "$includedir/mdescan.h"
 	fail "no libmdescan.so link (for -lmdescan)"
 if [ -n "$systemdsystemunitdir" ]; then
 	for u in mdewatch.service mdescan-scan.service mdescan-scan.timer \
-		mdescan-update.service mdescan-update.timer; do
+		mdescan-update.service mdescan-update.timer \
+		mdescand.service mdescand.socket; do
 		expect 644 "$systemdsystemunitdir/$u"
 	done
 	grep -q "^ExecStart=$sbindir/mdewatch " "$D$systemdsystemunitdir/mdewatch.service" ||
 		fail "mdewatch.service does not start $sbindir/mdewatch"
 	grep -q "^ExecStart=$bindir/mdescan " "$D$systemdsystemunitdir/mdescan-scan.service" ||
 		fail "mdescan-scan.service does not start $bindir/mdescan"
+	grep -q "^ExecStart=$sbindir/mdescand " "$D$systemdsystemunitdir/mdescand.service" ||
+		fail "mdescand.service does not start $sbindir/mdescand"
 fi
 # nothing else: every installed file is one of the above (man pages
 # and headers aside: other pages may come)
 grep -v '/$' "$T/got" | awk '{ print $2 }' >"$T/files"
-n_expected=$((3 + 1 + 3 + 3))
-[ -n "$systemdsystemunitdir" ] && n_expected=$((n_expected + 5))
+n_expected=$((4 + 1 + 3 + 3))
+[ -n "$systemdsystemunitdir" ] && n_expected=$((n_expected + 7))
 n_got=$(grep -cv -e "^$includedir/" -e "^$mandir/" "$T/files" || :)
 [ "$n_got" -eq "$n_expected" ] || { cat "$T/files" >&2; fail "$n_got files installed, expected $n_expected"; }
 
 step "the installed programs run"
 "$D$bindir/mdescan" --version >"$OUT" 2>&1 || { show_output; fail "installed mdescan --version"; }
 "$D$sbindir/mdewatch" --version >"$OUT" 2>&1 || { show_output; fail "installed mdewatch --version"; }
+"$D$sbindir/mdescand" --version >"$OUT" 2>&1 || { show_output; fail "installed mdescand --version"; }
 make_eicar "$T/eicar.com"
 expect_exit 1 "$D$bindir/mdescan" --no-history --no-cache "$T/eicar.com"
 
