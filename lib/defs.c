@@ -24,6 +24,8 @@
 #include <yara.h>
 
 #include "mde_int.h"
+#include "bundle.h"
+#include "clamav.h"
 #include "ioc.h"
 #include "banned.h"
 
@@ -36,10 +38,20 @@ static int load_hash(mde_defs *defs, const char *file, const char *buf,
 	return mde__hashsigs_parse(defs->hash, file, buf, len, &defs->diag);
 }
 
-static int load_ndb(mde_defs *defs, const char *file, const char *buf,
-		    size_t len)
+/* The ClamAV languages (clamav.h); a signed bundle, which also ends in
+ * .mdb, is loaded by path only (mde_defs_load_path tells it by magic). */
+static int load_clam(mde_defs *defs, const char *file, const char *buf,
+		     size_t len)
 {
-	return mde__bytesigs_parse(defs->bytes, file, buf, len, &defs->diag);
+	int pua, kind = mde__clam_kind(file, &pua);
+
+	if (len >= 8 && !memcmp(buf, MDE__B_MAGIC, 8)) {
+		snprintf(defs->err, sizeof(defs->err), "'%s': a definitions "
+			 "bundle: load it by its path", file);
+		return MDE_ERR_FORMAT;
+	}
+	return mde__clam_parse(defs->clam, kind, pua, file, buf, len,
+			       &defs->diag);
 }
 
 /* True if text names an external that depends on where a file is or who
@@ -79,7 +91,19 @@ static const struct format {
 	{ ".hdb", load_hash, 1 },    { ".hsb", load_hash, 1 },
 	{ ".md5", load_hash, 1 },    { ".sha1", load_hash, 1 },
 	{ ".sha256", load_hash, 1 }, { ".txt", load_hash, 1 },
-	{ ".ndb", load_ndb, 0 },     { ".yar", load_yar, 0 },
+	{ ".hdu", load_hash, 1 },    { ".hsu", load_hash, 1 },
+	{ ".ndb", load_clam, 0 },    { ".ndu", load_clam, 0 },
+	{ ".ldb", load_clam, 0 },    { ".ldu", load_clam, 0 },
+	{ ".mdb", load_clam, 0 },    { ".mdu", load_clam, 0 },
+	{ ".msb", load_clam, 0 },    { ".msu", load_clam, 0 },
+	{ ".imp", load_clam, 0 },    { ".fp", load_clam, 0 },
+	{ ".sfp", load_clam, 0 },    { ".ign", load_clam, 0 },
+	{ ".ign2", load_clam, 0 },   { ".cdb", load_clam, 0 },
+	{ ".ftm", load_clam, 0 },    { ".cfg", load_clam, 0 },
+	{ ".cbc", load_clam, 0 },    { ".idb", load_clam, 0 },
+	{ ".crb", load_clam, 0 },    { ".cat", load_clam, 0 },
+	{ ".pdb", load_clam, 0 },    { ".gdb", load_clam, 0 },
+	{ ".wdb", load_clam, 0 },    { ".yar", load_yar, 0 },
 	{ ".yara", load_yar, 0 },    { ".yarc", load_yarc, 0 },
 };
 
@@ -121,9 +145,11 @@ mde_defs *mde_defs_new(void)
 	defs->bytes = mde__bytesigs_new();
 	defs->yara = mde__yara_new();
 	defs->iocs = mde__iocs_new();
+	defs->clam = mde__clam_new();
 	defs->xs_hash = XXH3_createState();
 	defs->xs_other = XXH3_createState();
 	if (!defs->hash || !defs->bytes || !defs->yara || !defs->iocs ||
+	    !defs->clam ||
 	    !defs->xs_hash ||
 	    !defs->xs_other) {
 		mde_defs_free(defs);
@@ -144,6 +170,7 @@ void mde_defs_free(mde_defs *defs)
 	mde__bytesigs_free(defs->bytes);
 	mde__yara_free(defs->yara);
 	mde__iocs_free(defs->iocs);
+	mde__clam_free(defs->clam);
 	mde__defs_bundle_free(defs); /* after the tables and rules using it */
 	XXH3_freeState(defs->xs_hash);
 	XXH3_freeState(defs->xs_other);
@@ -415,6 +442,20 @@ out:
 	return rc;
 }
 
+/* True if the file at path starts like a signed bundle. */
+static int is_bundle(const char *path)
+{
+	char magic[8];
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ok;
+
+	if (fd < 0)
+		return 1; /* the bundle loader reports why */
+	ok = read(fd, magic, sizeof(magic)) != (ssize_t)sizeof(magic) ||
+	     !memcmp(magic, MDE__B_MAGIC, sizeof(magic));
+	close(fd);
+	return ok;
+}
+
 int mde_defs_load_path(mde_defs *defs, const char *path)
 {
 	struct stat st;
@@ -426,7 +467,8 @@ int mde_defs_load_path(mde_defs *defs, const char *path)
 	}
 	if (S_ISDIR(st.st_mode))
 		return load_dir(defs, path);
-	if (strlen(path) > 4 && !strcmp(path + strlen(path) - 4, ".mdb"))
+	if (strlen(path) > 4 && !strcmp(path + strlen(path) - 4, ".mdb") &&
+	    is_bundle(path))
 		return mde_defs_load_bundle(defs, path);
 	if (!format_of(path) && !mde__ioc_kind_of_name(path)) {
 		snprintf(defs->err, sizeof(defs->err),
@@ -453,8 +495,14 @@ int mde_defs_compile(mde_defs *defs)
 				rc_h = mde__iocs_finalize(defs->iocs);
 		}
 #pragma omp section
-		rc_b = mde__bytesigs_compile(defs->bytes, &defs->diag, err_b,
-					     sizeof(err_b));
+		{
+			rc_b = mde__bytesigs_compile(defs->bytes, &defs->diag,
+						     err_b, sizeof(err_b));
+			if (rc_b == MDE_OK)
+				rc_b = mde__clam_compile(defs->clam,
+							 &defs->diag, err_b,
+							 sizeof(err_b));
+		}
 #pragma omp section
 		if (rc_y == MDE_OK && !yc)
 			rc_y = yara_compile_cached(defs, err_y, sizeof(err_y));
@@ -471,11 +519,22 @@ int mde_defs_compile(mde_defs *defs)
 	return MDE_OK;
 }
 
+void mde_defs_unsupported(const mde_defs *defs, mde_unsup_fn fn, void *ctx)
+{
+	mde__clam_unsupported(defs->clam, fn, ctx);
+}
+
+void mde_defs_set_unofficial(mde_defs *defs, int on)
+{
+	mde__clam_set_unofficial(defs->clam, on != 0);
+}
+
 void mde_defs_get_stats(const mde_defs *defs, mde_defs_stats *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->hash_sigs = mde__hashsigs_count(defs->hash);
-	st->byte_sigs = mde__bytesigs_count(defs->bytes);
+	st->byte_sigs = mde__bytesigs_count(defs->bytes) +
+			mde__clam_count(defs->clam);
 	st->yara_rules = mde__yara_count(defs->yara);
 	{
 		mde__ioc_counts c;
@@ -486,5 +545,6 @@ void mde_defs_get_stats(const mde_defs *defs, mde_defs_stats *st)
 	}
 	st->skipped = defs->diag.count;
 	st->memory_bytes = mde__hashsigs_memory(defs->hash) +
-			   mde__bytesigs_memory(defs->bytes);
+			   mde__bytesigs_memory(defs->bytes) +
+			   mde__clam_memory(defs->clam);
 }
