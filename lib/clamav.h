@@ -118,6 +118,10 @@ bool mde__clam_allowed(const mde__clam *c, const uint8_t *md5,
 /* Digests the allow lists need for a file of this size (1 << type). */
 unsigned mde__clam_fp_want(const mde__clam *c, uint64_t size);
 
+/* True when name is on an ignore list (.ign .ign2): its detections, by
+ * any signature of any format, are dropped. */
+bool mde__clam_ignored(const mde__clam *c, const char *name);
+
 /* Adds ".UNOFFICIAL" to every name, as clamscan does for databases that
  * are not Cisco's (default off).  Before compile. */
 void mde__clam_set_unofficial(mde__clam *c, bool on);

@@ -359,6 +359,12 @@ int cl_bcomp_parse(struct cl_sub *sub, const char *s, unsigned idx,
 int cl_pcre_parse(struct cl_sub *sub, char *s, unsigned idx, char *err,
 		  size_t elen);
 
+/* Macro subsignature i (clamav_macro.c): sets cnt[i], and corrects
+ * cnt[i - 1], as clamscan counts them.  0, or -1 on failure. */
+int cl_macro_eval(const mde__clam *c, mde__clamscratch *s,
+		  const struct cl_sig *sig, unsigned i, const struct cl_fctx *f,
+		  uint32_t *cnt);
+
 /* Byte compare and PCRE subsignatures: their match counts. */
 uint32_t cl_bcomp_eval(const struct cl_bcomp *bc, mde__clamscratch *s,
 		       const struct cl_fctx *f);
@@ -388,6 +394,9 @@ int cl_misc_finalize(mde__clam *c);
  * approximation (target 3): out gets at most len bytes; returns them. */
 size_t cl_norm_text(const uint8_t *in, size_t len, uint8_t *out);
 size_t cl_norm_html(const uint8_t *in, size_t len, uint8_t *out);
+
+/* A type of no target: UTF-16 text, scanned raw with target 0 only. */
+#define CL__UTF16 15
 
 /* The ClamAV target type of a buffer (0 any, 1 PE, 3 HTML, 6 ELF,
  * 7 text, 9 Mach-O, 10 PDF, ...). */

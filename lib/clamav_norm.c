@@ -81,22 +81,70 @@ size_t cl_norm_html(const uint8_t *in, size_t len, uint8_t *out)
 	return o;
 }
 
-static int is_text(const uint8_t *buf, size_t len)
+/* Bytes that plain text has (1), that it never has (0, as file(1)
+ * defines them), and others (2: Latin-1 or extended ASCII). */
+static int tclass(uint8_t c)
 {
-	size_t n = len < 4096 ? len : 4096;
+	if ((c >= 0x07 && c <= 0x0a) || c == 0x0c || c == 0x0d ||
+	    c == 0x1b || (c >= 0x20 && c < 0x7f) || c == 0x85)
+		return 1;
+	return c < 0x80 ? 0 : 2;
+}
 
-	if (!len)
-		return 0;
+static int is_utf8(const uint8_t *b, size_t n)
+{
+	int got = 0;
+
 	for (size_t i = 0; i < n; i++) {
-		uint8_t c = buf[i];
+		unsigned follow = 0;
 
-		if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' &&
-		    c != '\f' && c != '\v' && c != 0x1b && c != '\b')
+		if (!(b[i] & 0x80)) {
+			if (tclass(b[i]) != 1)
+				return 0;
+			continue;
+		}
+		if (!(b[i] & 0x40))
 			return 0;
-		if (c >= 0x7f)
+		while (follow < 6 && (b[i] & (0x20 >> follow)))
+			follow++;
+		if (follow >= 5)
+			return 0;
+		for (unsigned j = 0; j <= follow; j++)
+			if (++i >= n)
+				return got;
+			else if ((b[i] & 0xc0) != 0x80)
+				return 0;
+		got = 1;
+	}
+	return got;
+}
+
+/* UTF-16 as clamscan decides it: every 16-bit word below 128 (after the
+ * first) is a text character; without a byte-order mark, big endian. */
+static int is_utf16(const uint8_t *b, size_t n)
+{
+	int le = n >= 2 && b[0] == 0xff && b[1] == 0xfe;
+
+	for (size_t i = 2; i + 1 < n; i += 2) {
+		unsigned c = le ? b[i] | b[i + 1] << 8 : b[i] << 8 | b[i + 1];
+
+		if (c < 128 && tclass((uint8_t)c) != 1)
 			return 0;
 	}
-	return 1;
+	return n >= 2;
+}
+
+/* clamscan's text types, from the first 1024 bytes: 7 ASCII or UTF-8,
+ * CL__UTF16 UTF-16 (scanned raw only), 0 binary. */
+static int texttype(const uint8_t *buf, size_t len)
+{
+	size_t n = len < 1024 ? len : 1024, i;
+
+	for (i = 0; i < n && tclass(buf[i]); i++)
+		;
+	if (i == n || is_utf8(buf, n))
+		return 7;
+	return is_utf16(buf, n) ? CL__UTF16 : 0;
 }
 
 static int is_html(const uint8_t *buf, size_t len)
@@ -121,6 +169,8 @@ static int is_html(const uint8_t *buf, size_t len)
 
 int cl_ftype(const uint8_t *buf, size_t len, const mde__exe *exe)
 {
+	int t;
+
 	if (exe)
 		return exe->kind;
 	if (len >= 2 && buf[0] == 'M' && buf[1] == 'Z')
@@ -139,7 +189,8 @@ int cl_ftype(const uint8_t *buf, size_t len, const mde__exe *exe)
 		return 5;
 	if (len >= 5 && !strncasecmp((const char *)buf, "<html", 5))
 		return 3;
-	if (!is_text(buf, len))
+	t = len ? texttype(buf, len) : 0;
+	if (!t)
 		return 14; /* "other": none of the types 1 to 13 */
-	return is_html(buf, len) ? 3 : 7;
+	return t == 7 && is_html(buf, len) ? 3 : t;
 }

@@ -4,8 +4,9 @@
  * parsed once (exe.c), section and import hashes for PE files, then the
  * passes of the body and logical signatures: the raw bytes with the
  * signatures of target 0 and of the file's own type, and, as clamscan
- * does, text files once more normalised (target 7 and 0) and HTML files
- * normalised (target 3 and 0).  A signature is reported once per buffer.
+ * does, text files once more normalised (target 7 and 0); HTML files
+ * only normalised (target 3 and 0): clamscan never matches their raw
+ * bytes.  A signature is reported once per buffer.
  */
 #include "config.h"
 
@@ -80,7 +81,7 @@ static void reset_pass(mde__clamscratch *s)
 	s->nptouch = s->nstouch = s->nhits = 0;
 }
 
-static int ignored(const mde__clam *c, const char *name)
+bool mde__clam_ignored(const mde__clam *c, const char *name)
 {
 	size_t lo = 0, hi = c->nign;
 
@@ -89,13 +90,13 @@ static int ignored(const mde__clam *c, const char *name)
 		int d = strcmp(c->ign[mid], name);
 
 		if (!d)
-			return 1;
+			return true;
 		if (d < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return 0;
+	return false;
 }
 
 /* Reports name unless ignored; returns nonzero when fn asks to stop. */
@@ -104,7 +105,7 @@ int cl_report(const mde__clam *c, mde__clamscratch *s, const char *name,
 {
 	size_t n = strlen(name);
 
-	if (ignored(c, name))
+	if (mde__clam_ignored(c, name))
 		return 0;
 	if (!c->unofficial)
 		return fn(ctx, name, pua);
@@ -189,7 +190,8 @@ int mde__clam_scan(const mde__clam *c, mde__clamscratch *s,
 	f.ftype = cl_ftype(f.buf, f.len, f.exe);
 	if (f.exe && exe.kind == MDE__T_PE)
 		rc = cl_hash_scan(c, s, &f, fn, ctx);
-	if (rc == 0)
+	/* HTML is scanned normalised only, as clamscan does */
+	if (rc == 0 && f.ftype != 3)
 		rc = pass(c, s, &f, 1 | (f.ftype != 7 ? 1 << f.ftype : 0), fn,
 			  ctx);
 	if (rc == 0 && (f.ftype == 7 || f.ftype == 3)) {

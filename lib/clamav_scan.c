@@ -137,33 +137,6 @@ static int pat_starts(mde__clamscratch *s, const struct cl_pat *p,
 	return by_search(s, p, i, f, lo, hi, want);
 }
 
-/* Macro subsignature i: members of its group starting within
- * [mmin, mmax] of a start of subsignature i - 1. */
-static int macro_starts(const mde__clam *c, mde__clamscratch *s,
-			const struct cl_sub *sub, unsigned i,
-			const struct cl_fctx *f)
-{
-	uint32_t g = sub->off.sect;
-
-	for (size_t k = 0; k < s->noffs[i - 1]; k++) {
-		uint64_t a = s->offs[i - 1][k];
-
-		for (size_t m = 0; m < c->nmacro[g]; m++) {
-			const struct cl_sig *ms = c->sigs[c->macro[g][m]];
-			size_t tf = SIZE_MAX, st;
-			int rc = cl_pat_find(ms->sub[0].pat[0], &s->m, f->buf,
-					     f->len, (size_t)(a + sub->mmin),
-					     (size_t)(a + sub->mmax), &st, &tf);
-
-			if (rc < 0 || (rc > 0 && add_off(s, i, st)))
-				return -1;
-			if (rc > 0)
-				break;
-		}
-	}
-	return 0;
-}
-
 int cl_sub_matches(const mde__clam *c, mde__clamscratch *s,
 		   const struct cl_sig *sig, unsigned i,
 		   const struct cl_fctx *f, size_t want)
@@ -171,8 +144,6 @@ int cl_sub_matches(const mde__clam *c, mde__clamscratch *s,
 	const struct cl_sub *sub = &sig->sub[i];
 
 	s->noffs[i] = 0;
-	if (sub->kind == CS_MACRO)
-		return macro_starts(c, s, sub, i, f);
 	for (unsigned v = 0; v < sub->npat; v++)
 		if (pat_starts(s, sub->pat[v], &sub->off, i, f, want))
 			return -1;
@@ -218,12 +189,16 @@ static int eval_logical(const mde__clam *c, mde__clamscratch *s,
 	for (i = 0; i < sig->nsub; i++) {
 		const struct cl_sub *sub = &sig->sub[i];
 
-		if (sub->kind != CS_HEX && sub->kind != CS_MACRO)
+		if (sub->kind != CS_HEX)
 			continue;
 		if (cl_sub_matches(c, s, sig, i, f, 0))
 			return -1;
 		cnt[i] = (uint32_t)s->noffs[i];
 	}
+	for (i = 1; i < sig->nsub; i++)
+		if (sig->sub[i].kind == CS_MACRO &&
+		    cl_macro_eval(c, s, sig, i, f, cnt))
+			return -1;
 	for (i = 0; i < sig->nsub; i++)
 		if (sig->sub[i].kind == CS_BCOMP)
 			cnt[i] = cl_bcomp_eval(sig->sub[i].bc, s, f);

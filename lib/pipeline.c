@@ -414,7 +414,7 @@ static int stage_hash(struct file *f)
 		if (!mde__hashsigs_want(h, t, f->len))
 			continue;
 		name = mde__hashsigs_lookup(h, t, f->v.dig[t], f->len);
-		if (name)
+		if (name && !mde__clam_ignored(f->w->e->defs->clam, name))
 			emit_finding(f, "hash", name, NULL,
 				     MDE_SCORE_SIGNATURE);
 	}

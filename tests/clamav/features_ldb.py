@@ -147,26 +147,28 @@ def tdb_sig(rng, name):
 
 
 def macro_sig(rng, name, group=[0]):
-    """${min-max}G$ with its .ndb group members in the same line list."""
-    grp = group[0] % 32
+    """${min-max}G$ with its .ndb group members in the same line list.
+    Groups 24 and up can crash clamscan 1.4 (defect 1): 0 to 23 here."""
+    grp = group[0] % 24
     group[0] += 1
     t0 = g.pattern(rng, ('nib',), ())
     members = [g.pattern(rng, (), ()) for _ in range(2)]
-    lo = rng.randint(0, 10)
+    d0 = g.instantiate(rng, t0)
+    lo = len(d0) + rng.randint(0, 6)
     hi = lo + rng.randint(0, 10)
     line = '%s;Engine:51-255,Target:0;0&1;%s;${%d-%d}%d$' % (
         name, g.to_hex(t0), lo, hi, grp)
     ndb = ['%s_m%d:0:$%d:%s' % (name, i, grp, g.to_hex(m))
            for i, m in enumerate(members)]
-    d0 = g.instantiate(rng, t0)
-    dm = g.instantiate(rng, rng.choice(members))
-    dist = rng.randint(lo, hi)
-    pad = bytes(rng.randrange(1, 9) for _ in range(max(0, dist - len(d0))))
-    if dist < len(d0):
-        pad = b''
-    hit = d0 + pad + dm
-    near = d0 + pad + b'\x07' * 15 + dm
-    return 'ldb+ndb', [line] + ndb, [
-        (g.build_bin(rng, [(('abs', 80), hit)])[0], 'hit'),
-        (g.build_bin(rng, [(('abs', 80), near)])[0], 'near'),
-        (g.build_bin(rng, [])[0], 'miss')]
+    files = []
+    for label in ('hit', 'near', 'miss'):
+        pay, at = [], 60
+        for _ in range(rng.choice([1, 2, 2, 3]) if label != 'miss' else 0):
+            dm = g.instantiate(rng, rng.choice(members))
+            dist = rng.randint(lo, hi) + (0 if label == 'hit' else 12)
+            pad = bytes(rng.randrange(1, 9) for _ in range(dist - len(d0)))
+            chunk = d0 + pad + dm
+            pay.append((('abs', at), chunk))
+            at += len(chunk) + rng.randint(0, 20)
+        files.append((g.build_bin(rng, pay, at + 100)[0], label))
+    return 'ldb+ndb', [line] + ndb, files
