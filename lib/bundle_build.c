@@ -23,6 +23,7 @@
 
 #include "mde_int.h"
 #include "bundle.h"
+#include "clamav.h"
 #include "yarastage_int.h"
 #include "ioc.h"
 #include "banned.h"
@@ -259,6 +260,7 @@ static int add_file(struct build *b, const char *path)
 	char *buf = NULL, name[MDE__B_NAME + 8];
 	size_t len = 0;
 	uint64_t before = mde__bytesigs_count(b->defs->bytes) +
+			  mde__clam_count(b->defs->clam) +
 			  ioc_total(b->defs->iocs);
 	int rc;
 
@@ -289,6 +291,7 @@ static int add_file(struct build *b, const char *path)
 		rc = mde__bwriter_add(b->w, name, MDE__P_SOURCE, MDE__E_LZ4,
 				      buf, len, mde__bytesigs_count(
 						 b->defs->bytes) +
+						 mde__clam_count(b->defs->clam) +
 						 ioc_total(b->defs->iocs) -
 						 before);
 		if (rc == MDE_ERR_ARG)

@@ -48,7 +48,7 @@ enum {
 	OPT_MAX_RATIO, OPT_BOMB_MIN, OPT_BOMB, OPT_KEYS, OPT_STORE,
 	OPT_ACTION, OPT_QDIR, OPT_HISTORY_DB, OPT_NO_HISTORY, OPT_LOCK,
 	OPT_PUA, OPT_ALLOW, OPT_FORENSIC, OPT_CONFIG, OPT_LOG_LEVEL,
-	OPT_NO_SYSLOG, OPT_ECS, OPT_CSV, OPT_HASHDEEP, OPT_BODYFILE, OPT_ROOT,
+	OPT_NO_SYSLOG, OPT_UNOFFICIAL, OPT_ECS, OPT_CSV, OPT_HASHDEEP, OPT_BODYFILE, OPT_ROOT,
 	OPT_MIN_SCORE, OPT_NEWER_THAN, OPT_CHANGED_SINCE, OPT_SHARD,
 	OPT_LOG_TARGET
 };
@@ -108,6 +108,7 @@ static const struct option longopts[] = {
 	{ "scan-all-fs", no_argument, NULL, OPT_SCAN_ALL_FS },
 	{ "shard", required_argument, NULL, OPT_SHARD },
 	{ "store", required_argument, NULL, OPT_STORE },
+	{ "unofficial-names", no_argument, NULL, OPT_UNOFFICIAL },
 	{ "threads", required_argument, NULL, 'j' },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "version", no_argument, NULL, 'V' },
@@ -133,7 +134,7 @@ struct opts {
 	int64_t log_level; /* enum mdelog_level, -1: no syslog */
 	int64_t log_target; /* enum mdelog_target */
 	enum scan_action action;
-	int no_cache, no_preselect, no_prefilter;
+	int no_cache, no_preselect, no_prefilter, unofficial;
 	int follow, full, quick, json, nice, summary, null, one_fs, all_fs;
 	int infected, threads, allmatch;
 	int64_t max_depth, max_filesize, timeout;
@@ -282,9 +283,20 @@ static void usage(FILE *fp)
 	      MDE_STATE_DIR "/definitions)\n"
 	      "      --timeout SECONDS   per-file scan time limit "
 	      "(default 60)\n"
+	      "      --unofficial-names  name ClamAV detections NAME.UNOFFICIAL, "
+	      "as clamscan does\n"
 	      "  -V, --version           show versions\n"
 	      "  -z, --allmatch          report every match of a file, not "
 	      "just the first\n"
+	      "\n"
+	      "Definitions (-d): ClamAV .hdb .hsb .hdu .hsu .ndb .ndu .ldb "
+	      ".ldu .mdb .msb .mdu\n"
+	      ".msu .imp .fp .sfp .ign .ign2 (functionality level 216); "
+	      "read and counted as\n"
+	      "unsupported: .cbc .idb .crb .cat .pdb .gdb .wdb .cdb .ftm "
+	      ".cfg; YARA .yar .yara\n"
+	      ".yarc; hash lists .md5 .sha1 .sha256 .txt; Loki IOC files; "
+	      "signed bundles .mdb.\n"
 	      "\n"
 	      "Exit status: 0 clean, 1 threats found, 2 errors.\n",
 	      fp);
@@ -699,6 +711,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case OPT_FOLLOW: o->follow = 1; break;
 		case OPT_FORENSIC: o->forensic = 1; break;
 		case OPT_NO_SYSLOG: o->log_level = -1; break;
+		case OPT_UNOFFICIAL: o->unofficial = 1; break;
 		case OPT_LOG_LEVEL:
 			o->log_level = !strcmp(optarg, "error") ? MDELOG_ERROR
 				: !strcmp(optarg, "warning") ? MDELOG_WARNING
@@ -863,6 +876,14 @@ static void diag(void *ctx, const char *file, unsigned line,
 		line, signame ? signame : "", signame ? ": " : "", msg);
 }
 
+/* ClamAV definitions read but not run, one line per kind. */
+static void unsupported(void *ctx, const char *what, uint64_t n)
+{
+	(void)ctx;
+	fprintf(stderr, "mdescan: unsupported: %llu %s\n",
+		(unsigned long long)n, what);
+}
+
 static char *cache_dir(const struct opts *o);
 
 /* Trusted keys, if any are there: only a bundle needs them, and it
@@ -907,6 +928,7 @@ static mde_defs *load_defs(const struct opts *o)
 	mde_defs_set_diag(defs, diag, NULL);
 	mde_defs_set_preselect(defs, !o->no_preselect);
 	mde_defs_set_prefilter(defs, !o->no_prefilter);
+	mde_defs_set_unofficial(defs, o->unofficial);
 	if (!o->no_cache) {
 		char *dir = cache_dir(o);
 
@@ -921,6 +943,7 @@ static mde_defs *load_defs(const struct opts *o)
 	if (rc != MDE_OK)
 		die("cannot load definitions: %s", *mde_defs_error(defs)
 				? mde_defs_error(defs) : mde_status_str(rc));
+	mde_defs_unsupported(defs, unsupported, NULL);
 	mde_defs_get_stats(defs, &st);
 	if (st.hash_sigs + st.byte_sigs + st.yara_rules + st.iocs == 0)
 		die("%s", "no usable signatures in the definitions given");
