@@ -81,10 +81,13 @@ static int lookup(const mde__clam *c, mde__clamscratch *s,
 		for (size_t k = find(v, n, t, dig[t]);
 		     k < n && v[k].type == t && !memcmp(v[k].dig, dig[t], dl);
 		     k++)
-			if ((v[k].size == size || v[k].size == UINT64_MAX) &&
-			    cl_report(c, s, c->names.p + v[k].name, v[k].pua,
-				      fn, ctx))
-				return 1;
+			if (v[k].size == size || v[k].size == UINT64_MAX) {
+				/* one name per digest: the first loaded */
+				if (cl_report(c, s, c->names.p + v[k].name,
+					      v[k].pua, fn, ctx))
+					return 1;
+				break;
+			}
 	}
 	return 0;
 }

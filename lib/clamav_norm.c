@@ -8,8 +8,9 @@
  * space, other control characters and bytes above 0x7f dropped (a
  * dropped byte does not end a run of white space).
  *
- * HTML (target 3): the same, with comments removed; an approximation of
- * ClamAV's HTML normaliser (doc/clamav-signatures.md says where it
+ * HTML (target 3): ASCII letters to lower case, runs of white space to
+ * one space, comments removed, every other byte kept; an approximation
+ * of ClamAV's HTML normaliser (doc/clamav-signatures.md says where it
  * differs).
  */
 #include "config.h"
@@ -65,18 +66,15 @@ size_t cl_norm_html(const uint8_t *in, size_t len, uint8_t *out)
 			i = e ? (size_t)(e - in) + 2 : len;
 			continue;
 		}
-		switch (action(in[i])) {
-		case 1:
+		if (action(in[i]) == 1) {
 			if (!space)
 				out[o++] = ' ';
 			space = 1;
-			break;
-		case 2:
-		case 3:
-			out[o++] = action(in[i]) == 3 ? in[i] + 32 : in[i];
-			space = 0;
-			break;
+			continue;
 		}
+		/* unlike text, HTML keeps every other byte */
+		out[o++] = in[i] >= 'A' && in[i] <= 'Z' ? in[i] + 32 : in[i];
+		space = 0;
 	}
 	return o;
 }

@@ -146,8 +146,10 @@ def imp_sig(rng, name):
     """.imp: the import hash of a PE and its size."""
     imps = []
     for dll in rng.sample(DLLS, rng.randint(1, 3)):
+        # a unique function in each: one import hash, one name
         fns = [rng.choice(FUNCS) if rng.random() < 0.85
                else rng.randint(1, 300) for _ in range(rng.randint(1, 4))]
+        fns.append('Fn%d' % rng.randrange(10 ** 9))
         imps.append((dll, fns))
     s = g.imp_string(imps)
     line = '%s:%d:%s' % (g.md5(s), len(s), name)
