@@ -303,6 +303,31 @@ static int compile_loop(mde__clam *c, struct exprs *e, mde__diag *d,
 	return rc;
 }
 
+/* Leaves out of the database the patterns outside their signature's
+ * trigger set; a signature without one is evaluated on every file. */
+static int mark_triggers(mde__clam *c)
+{
+	for (size_t i = 0; i < c->nsigs; i++) {
+		const struct cl_sig *sig = c->sigs[i];
+		uint64_t set;
+
+		if (sig->macro_member || !sig->logic.n || sig->always)
+			continue;
+		set = cl_trigger_set(sig);
+		if (set == UINT64_MAX) {
+			if (mde__grow((void **)&c->always, &c->capalways,
+				      c->nalways + 1, sizeof(*c->always)))
+				return -1;
+			c->always[c->nalways++] = (uint32_t)i;
+		}
+		for (unsigned k = 0; k < sig->nsub; k++)
+			for (unsigned v = 0; v < sig->sub[k].npat; v++)
+				sig->sub[k].pat[v]->untrig = !(set >> k & 1) ||
+							     set == UINT64_MAX;
+	}
+	return 0;
+}
+
 int cl_hs_compile(mde__clam *c, mde__diag *d, char *err, size_t errlen)
 {
 	struct exprs e = { 0 };
@@ -316,11 +341,13 @@ int cl_hs_compile(mde__clam *c, mde__diag *d, char *err, size_t errlen)
 	e.pat = calloc(n, sizeof(*e.pat));
 	if (!e.offs || !e.ptrs || !e.flags || !e.ids || !e.pat)
 		goto out;
-	for (size_t i = 0; i < c->npats; i++) {
+	for (size_t i = 0; i < c->npats; i++)
 		choose_atom(c->pats[i]);
-		if (add_expr(&e, c->pats[i], (uint32_t)i))
+	if (mark_triggers(c))
+		goto out;
+	for (size_t i = 0; i < c->npats; i++)
+		if (!c->pats[i]->untrig && add_expr(&e, c->pats[i], (uint32_t)i))
 			goto out;
-	}
 	rc = compile_loop(c, &e, d, err, errlen);
 	if (rc == MDE_OK) {
 		c->expr_pat = e.pat;

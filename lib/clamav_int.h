@@ -65,6 +65,8 @@ struct cl_pat {
 	uint16_t sub;         /* owner's subsignature */
 	uint8_t target;       /* owner's target type */
 	uint8_t dropped;      /* not in the database: always searched */
+	uint8_t untrig;       /* not in the database: the signature's
+				 trigger set is elsewhere (clamav_trig.c) */
 	uint32_t id;          /* index in mde__clam.pats */
 };
 
@@ -128,6 +130,11 @@ struct cl_off {
  * "SE1", "VI", "$12", each with ",shift" where ClamAV allows it).
  * 0, or -1 with the reason in err. */
 int cl_off_parse(const char *s, struct cl_off *o, char *err, size_t errlen);
+
+/* 0 if offset o may be used with target (EP, sections: 1 6 9; VI: 1),
+ * as clamscan checks; else -1 with the reason in err. */
+int cl_off_target(const struct cl_off *o, int target, char *err,
+		  size_t errlen);
 
 /* What a file's offsets are computed from. */
 struct cl_fctx {
@@ -302,6 +309,11 @@ int cl_flevel_skip(const char *min, const char *max);
 /* -------------------------------------------------- Vectorscan and scan */
 
 int cl_hs_compile(mde__clam *c, mde__diag *d, char *err, size_t errlen);
+
+/* The subsignatures of sig (bit i: subsignature i) one of which matches
+ * whenever it does (clamav_trig.c), UINT64_MAX when there is no such
+ * set.  Atoms must be chosen first (their presence weighs). */
+uint64_t cl_trigger_set(const struct cl_sig *sig);
 
 struct cl_hit {
 	uint32_t pat;

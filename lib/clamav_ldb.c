@@ -221,7 +221,9 @@ static int parse_sub(mde__clam *c, struct cl_sig *sig, unsigned i, char *s,
 	if (colon) {
 		*colon = '\0';
 		if (cl_off_parse(s, &sub->off, err, elen) ||
-		    sub->off.type == CO_MACRO)
+		    sub->off.type == CO_MACRO || cl_off_target(&sub->off,
+							       sig->target,
+							       err, elen))
 			return LDB_BAD;
 		s = colon + 1;
 	}

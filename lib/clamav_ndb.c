@@ -129,6 +129,24 @@ static int exe_section(const struct cl_fctx *f, uint32_t i,
 	return 0;
 }
 
+int cl_off_target(const struct cl_off *o, int target, char *err,
+		  size_t errlen)
+{
+	int t = o->type;
+
+	if ((t == CO_EP || t == CO_SX || t == CO_SL || t == CO_SE) &&
+	    target != 1 && target != 6 && target != 9) {
+		snprintf(err, errlen, "an EP or section offset needs target "
+			 "1, 6 or 9");
+		return -1;
+	}
+	if (t == CO_VI && target != 1) {
+		snprintf(err, errlen, "offset VI needs target 1");
+		return -1;
+	}
+	return 0;
+}
+
 int cl_off_range(const struct cl_off *o, const struct cl_fctx *f,
 		 uint64_t *lo, uint64_t *hi)
 {
@@ -280,7 +298,6 @@ static int ndb_fields(mde__clam *c, struct cl_sig *sig, char **f, size_t n,
 {
 	char *end;
 	unsigned long t;
-	int rc;
 
 	if (n < 4 || n > 6 || !f[0][0]) {
 		snprintf(err, elen, "expected Name:Target:Offset:HexSignature"
@@ -300,17 +317,9 @@ static int ndb_fields(mde__clam *c, struct cl_sig *sig, char **f, size_t n,
 	sig->target = (uint8_t)t;
 	if (cl_off_parse(f[2], &sig->sub[0].off, err, elen))
 		return -1;
-	rc = sig->sub[0].off.type;
-	if ((rc == CO_EP || rc == CO_SX || rc == CO_SL || rc == CO_SE) &&
-	    t != 1 && t != 6 && t != 9) {
-		snprintf(err, elen, "offset '%s' needs target 1, 6 or 9", f[2]);
+	if (cl_off_target(&sig->sub[0].off, (int)t, err, elen))
 		return -1;
-	}
-	if (rc == CO_VI && t != 1) {
-		snprintf(err, elen, "offset VI needs target 1");
-		return -1;
-	}
-	sig->macro_member = rc == CO_MACRO;
+	sig->macro_member = sig->sub[0].off.type == CO_MACRO;
 	(void)c;
 	return cl_sub_hex(&sig->sub[0], f[3], 0, err, elen);
 }

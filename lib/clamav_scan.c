@@ -130,9 +130,10 @@ static int pat_starts(mde__clamscratch *s, const struct cl_pat *p,
 	}
 	if (cl_off_range(off, f, &lo, &hi))
 		return 0;
-	if (!p->dropped && s->patn[p->id] == 0)
+	if (!p->dropped && !p->untrig && s->patn[p->id] == 0)
 		return 0; /* the database saw no trace of it */
-	if (p->use_atom && !p->dropped && cl_hits_complete(s, p->id))
+	if (p->use_atom && !p->dropped && !p->untrig &&
+	    cl_hits_complete(s, p->id))
 		return by_atoms(s, p, i, f, lo, hi, want);
 	return by_search(s, p, i, f, lo, hi, want);
 }
