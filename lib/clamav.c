@@ -188,6 +188,9 @@ int mde__clam_compile(mde__clam *c, mde__diag *d, char *err, size_t errlen)
 	if (c->compiled)
 		return MDE_ERR_STATE;
 	c->compiled = true;
+	/* counted once: every file asks mde__clam_empty() */
+	c->nrun = mde__clam_count(c) + (c->fp ? mde__hashsigs_count(c->fp) : 0) +
+		  c->nign;
 	rc = cl_misc_finalize(c);
 	if (rc == MDE_OK)
 		rc = cl_hs_compile(c, d, err, errlen);
@@ -222,7 +225,7 @@ uint64_t mde__clam_memory(const mde__clam *c)
 
 bool mde__clam_empty(const mde__clam *c)
 {
-	return !c || mde__clam_count(c) == 0;
+	return !c || !c->compiled || c->nrun == 0;
 }
 
 void mde__clam_set_unofficial(mde__clam *c, bool on)

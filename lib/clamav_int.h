@@ -269,6 +269,7 @@ struct mde__clam {
 	hs_database_t *db;
 	hs_scratch_t *proto;
 	bool compiled, unofficial;
+	uint64_t nrun;              /* anything that runs (set by compile) */
 	size_t maxname;
 };
 

@@ -76,10 +76,6 @@ static size_t split(char *line, char **f, size_t max)
 	return n;
 }
 
-struct hctx {
-	int kind; /* MDE__CK_MDB or MDE__CK_IMP */
-};
-
 static int add_shash(mde__clam *c, int kind, const struct cl_shash *h)
 {
 	struct cl_shash **v = kind == MDE__CK_MDB ? &c->sect : &c->imp;
