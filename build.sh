@@ -17,7 +17,7 @@ liblz4-dev libzip-dev libssl-dev libvectorscan-dev liblmdb-dev libsqlite3-dev \
 libcmocka-dev libcurl4-openssl-dev"
 TEST_DEPS="clang libclang-rt-14-dev jq python3 yara util-linux time mandoc systemd \
 	hashdeep sleuthkit python3-jsonschema e2fsprogs rsyslog \
-	ansible-core python3-yaml logrotate \
+	ansible-core python3-yaml logrotate clamav \
 	clamav-daemon clamdscan exim4-daemon-heavy iproute2"
 
 as_root() {

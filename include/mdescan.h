@@ -233,6 +233,22 @@ typedef struct mde_defs_stats {
 
 void mde_defs_get_stats(const mde_defs *defs, mde_defs_stats *st);
 
+/*
+ * ClamAV definitions that are read but not run (bytecode, icons,
+ * Authenticode, phishing, fuzzy image hashes) or skipped by their
+ * functionality level (this engine implements ClamAV level
+ * MDE_CLAMAV_FLEVEL): fn is called once per kind with its count,
+ * ("bytecode signatures (.cbc)", 84).  Never a load failure.
+ */
+#define MDE_CLAMAV_FLEVEL 216
+typedef void (*mde_unsup_fn)(void *ctx, const char *what, uint64_t n);
+void mde_defs_unsupported(const mde_defs *defs, mde_unsup_fn fn, void *ctx);
+
+/* Appends ".UNOFFICIAL" to the names of ClamAV body, logical and section
+ * hash signatures, as clamscan names detections from databases that are
+ * not Cisco's (default off).  Call before compile. */
+void mde_defs_set_unofficial(mde_defs *defs, int on);
+
 /* -------------------------------------------------------------- engine */
 
 typedef struct mde_engine mde_engine;

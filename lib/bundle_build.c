@@ -177,7 +177,7 @@ static int bundled(const char *name)
 
 static int not_bundled(struct build *b, const char *path)
 {
-	char list[600];
+	char list[1024];
 
 	mde__defs_fmt_bundled(list, sizeof(list));
 	snprintf(b->err, b->errlen, "'%s': not a definitions file this tool "

@@ -23,6 +23,7 @@
 #include <yara.h>
 
 #include "mde_int.h"
+#include "clamav.h"
 #include "defs_format.h"
 #include "ioc.h"
 #include "banned.h"
@@ -66,11 +67,11 @@ mde_defs *mde_defs_new(void)
 	defs->bytes = mde__bytesigs_new();
 	defs->yara = mde__yara_new();
 	defs->iocs = mde__iocs_new();
+	defs->clam = mde__clam_new();
 	defs->xs_hash = XXH3_createState();
 	defs->xs_other = XXH3_createState();
 	if (!defs->hash || !defs->bytes || !defs->yara || !defs->iocs ||
-	    !defs->xs_hash ||
-	    !defs->xs_other) {
+	    !defs->clam || !defs->xs_hash || !defs->xs_other) {
 		mde_defs_free(defs);
 		return NULL;
 	}
@@ -89,6 +90,7 @@ void mde_defs_free(mde_defs *defs)
 	mde__bytesigs_free(defs->bytes);
 	mde__yara_free(defs->yara);
 	mde__iocs_free(defs->iocs);
+	mde__clam_free(defs->clam);
 	mde__defs_bundle_free(defs); /* after the tables and rules using it */
 	XXH3_freeState(defs->xs_hash);
 	XXH3_freeState(defs->xs_other);
@@ -407,8 +409,14 @@ int mde_defs_compile(mde_defs *defs)
 				rc_h = mde__iocs_finalize(defs->iocs);
 		}
 #pragma omp section
-		rc_b = mde__bytesigs_compile(defs->bytes, &defs->diag, err_b,
-					     sizeof(err_b));
+		{
+			rc_b = mde__bytesigs_compile(defs->bytes, &defs->diag,
+						     err_b, sizeof(err_b));
+			if (rc_b == MDE_OK)
+				rc_b = mde__clam_compile(defs->clam,
+							 &defs->diag, err_b,
+							 sizeof(err_b));
+		}
 #pragma omp section
 		if (rc_y == MDE_OK && !yc)
 			rc_y = yara_compile_cached(defs, err_y, sizeof(err_y));
@@ -425,6 +433,16 @@ int mde_defs_compile(mde_defs *defs)
 	return MDE_OK;
 }
 
+void mde_defs_unsupported(const mde_defs *defs, mde_unsup_fn fn, void *ctx)
+{
+	mde__clam_unsupported(defs->clam, fn, ctx);
+}
+
+void mde_defs_set_unofficial(mde_defs *defs, int on)
+{
+	mde__clam_set_unofficial(defs->clam, on != 0);
+}
+
 void mde_defs_get_stats(const mde_defs *defs, mde_defs_stats *st)
 {
 	mde__ioc_counts c;
@@ -432,12 +450,14 @@ void mde_defs_get_stats(const mde_defs *defs, mde_defs_stats *st)
 	memset(st, 0, sizeof(*st));
 	mde__iocs_counts(defs->iocs, &c);
 	st->hash_sigs = mde__hashsigs_count(defs->hash);
-	st->byte_sigs = mde__bytesigs_count(defs->bytes);
+	st->byte_sigs = mde__bytesigs_count(defs->bytes) +
+			mde__clam_count(defs->clam);
 	st->yara_rules = mde__yara_count(defs->yara);
 	st->iocs = c.hash[0] + c.hash[1] + c.hash[2] + c.fphash + c.filename;
 	st->skipped = defs->diag.count;
 	st->memory_bytes = mde__hashsigs_memory(defs->hash) +
-			   mde__bytesigs_memory(defs->bytes);
+			   mde__bytesigs_memory(defs->bytes) +
+			   mde__clam_memory(defs->clam);
 }
 
 uint64_t mde__defs_nsigs(const mde_defs *defs)

@@ -13,6 +13,7 @@
 #include "mde_int.h"
 #include "defs_format.h"
 #include "bundle.h"
+#include "clamav.h"
 #include "ioc.h"
 #include "banned.h"
 
@@ -25,11 +26,14 @@ static int load_hash(mde_defs *defs, const mde__defs_fmt *f,
 	return mde__hashsigs_parse(defs->hash, file, buf, len, &defs->diag);
 }
 
-static int load_ndb(mde_defs *defs, const mde__defs_fmt *f, const char *file,
-		    const char *buf, size_t len)
+/* ClamAV's languages: the row's arg is the kind, with MDE__CLAM_PUA for
+ * the "u" variants. */
+static int load_clam(mde_defs *defs, const mde__defs_fmt *f,
+		     const char *file, const char *buf, size_t len)
 {
-	(void)f;
-	return mde__bytesigs_parse(defs->bytes, file, buf, len, &defs->diag);
+	return mde__clam_parse(defs->clam, f->arg & ~MDE__CLAM_PUA,
+			       (f->arg & MDE__CLAM_PUA) != 0, file, buf, len,
+			       &defs->diag);
 }
 
 static int load_yar(mde_defs *defs, const mde__defs_fmt *f, const char *file,
@@ -92,11 +96,17 @@ static int is_bundle(const void *head, size_t len)
 	.part = MDE__P_HASHTAB, .flags = MDE__DF_HASHES
 #define LOKI(k, as) .kind = MDE__DK_IOC, .arg = (k), .load = load_ioc,	\
 	.part = MDE__P_SOURCE, .names = names_ioc, .list_as = (as)
+#define CLAM(k) .kind = MDE__DK_BYTES, .arg = (k), .load = load_clam,	\
+	.part = MDE__P_SOURCE
+#define CLAM_NAMED(k) CLAM(k), .names = names_ndb, .list_as = "byte",	\
+	.flags = MDE__DF_UNIQUE
+#define PUA MDE__CLAM_PUA
 #define YARA .kind = MDE__DK_YARA, .load = load_yar,			\
 	.part = MDE__P_SOURCE, .names = names_yara, .list_as = "yara",	\
 	.flags = MDE__DF_UNIQUE | MDE__DF_PRECOMPILED
 
-/* In the order they are tried: the Loki names end in ".txt". */
+/* In the order they are tried: the Loki names end in ".txt"; the signed
+ * bundle's ".mdb" (told by its magic) before ClamAV's. */
 static const mde__defs_fmt formats[] = {
 	{ "*filename-iocs.txt", "Loki file-name IOCs",
 	  LOKI(MDE__IOC_FILENAME, "ioc") },
@@ -107,13 +117,36 @@ static const mde__defs_fmt formats[] = {
 	  .load_path = mde_defs_load_bundle, .flags = MDE__DF_NAMED },
 	{ ".hdb", "ClamAV hash signatures", HASHLIST },
 	{ ".hsb", "ClamAV hash signatures", HASHLIST },
+	{ ".hdu", "ClamAV PUA hash signatures", HASHLIST },
+	{ ".hsu", "ClamAV PUA hash signatures", HASHLIST },
 	{ ".md5", "hash lists", HASHLIST },
 	{ ".sha1", "hash lists", HASHLIST },
 	{ ".sha256", "hash lists", HASHLIST },
 	{ ".txt", "hash lists", HASHLIST },
-	{ ".ndb", "ClamAV byte signatures", .kind = MDE__DK_BYTES,
-	  .load = load_ndb, .part = MDE__P_SOURCE, .names = names_ndb,
-	  .list_as = "byte", .flags = MDE__DF_UNIQUE },
+	{ ".ndb", "ClamAV byte signatures", CLAM_NAMED(MDE__CK_NDB) },
+	{ ".ndu", "ClamAV PUA byte signatures", CLAM_NAMED(MDE__CK_NDB | PUA) },
+	{ ".ldb", "ClamAV logical signatures", CLAM(MDE__CK_LDB) },
+	{ ".ldu", "ClamAV PUA logical signatures", CLAM(MDE__CK_LDB | PUA) },
+	{ ".mdb", "ClamAV PE section hashes", CLAM(MDE__CK_MDB) },
+	{ ".msb", "ClamAV PE section hashes", CLAM(MDE__CK_MDB) },
+	{ ".mdu", "ClamAV PUA PE section hashes", CLAM(MDE__CK_MDB | PUA) },
+	{ ".msu", "ClamAV PUA PE section hashes", CLAM(MDE__CK_MDB | PUA) },
+	{ ".imp", "ClamAV import hashes", CLAM(MDE__CK_IMP) },
+	{ ".fp", "ClamAV allow lists", CLAM(MDE__CK_FP) },
+	{ ".sfp", "ClamAV allow lists", CLAM(MDE__CK_FP) },
+	{ ".ign", "ClamAV ignore lists", CLAM(MDE__CK_IGN) },
+	{ ".ign2", "ClamAV ignore lists", CLAM(MDE__CK_IGN) },
+	/* read and counted, not run (mde_defs_unsupported()) */
+	{ ".cdb", "ClamAV formats not run", CLAM(MDE__CK_CDB) },
+	{ ".ftm", "ClamAV formats not run", CLAM(MDE__CK_FTM) },
+	{ ".cfg", "ClamAV formats not run", CLAM(MDE__CK_CFG) },
+	{ ".cbc", "ClamAV formats not run", CLAM(MDE__CK_CBC) },
+	{ ".idb", "ClamAV formats not run", CLAM(MDE__CK_IDB) },
+	{ ".crb", "ClamAV formats not run", CLAM(MDE__CK_AUTH) },
+	{ ".cat", "ClamAV formats not run", CLAM(MDE__CK_AUTH) },
+	{ ".pdb", "ClamAV formats not run", CLAM(MDE__CK_PHISH) },
+	{ ".gdb", "ClamAV formats not run", CLAM(MDE__CK_PHISH) },
+	{ ".wdb", "ClamAV formats not run", CLAM(MDE__CK_PHISH) },
 	{ ".yar", "YARA rules", YARA },
 	{ ".yara", "YARA rules", YARA },
 	{ ".yarc", "compiled YARA rules", .kind = MDE__DK_YARA,

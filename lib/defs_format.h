@@ -25,14 +25,13 @@
  * A bundle knows its source parts by name alone ("src/<file>"; no
  * sniff): among rows stored as MDE__P_SOURCE, patterns must not overlap.
  *
- * How to add a format (ClamAV's .hdu .hsu .mdb .msb .mdu .msu .imp .ndu
- * .ldb .ldu .fp .sfp .ign .ign2 .cdb .ftm .cfg, ...):
- *   1. A parser in its own file (lib/clam_ldb.c, ...) with its unit test
+ * How to add a format:
+ *   1. A parser in its own file (lib/clamav_ldb.c, ...) with its unit test
  *      and fuzz harness (tests/fuzz/run), reporting bad lines through
  *      mde__diag as the others do, and without per-line allocations.
  *   2. One row in formats[] (defs_format.c), next to its relatives: the
  *      same `what` on adjacent rows reads as one group in messages
- *      ("ClamAV hash signatures .hdb .hsb .hdu .hsu").
+ *      ("ClamAV hash signatures .hdb .hsb").
  *        load     int fn(mde_defs *, const mde__defs_fmt *, file, buf,
  *                 len): the parser's entry point when it has this shape,
  *                 else a three-line adapter in defs_format.c.  f->arg is
@@ -51,9 +50,10 @@
  *                 keeps them apart), MDE__DF_UNIQUE when two signatures
  *                 of one name must be refused by the build.
  *   3. Formats the engine counts but does not use yet (ClamAV's .cbc .idb
- *      .crb .cat .pdb .gdb .wdb) are rows too: their load counts the
- *      entries it leaves out (one mde__diagf per file saying how many and
- *      why), so that nothing is silently ignored and nothing refused.
+ *      .crb .cat .pdb .gdb .wdb .cdb .ftm .cfg) are rows too: their load
+ *      counts the entries it leaves out, which mde_defs_unsupported()
+ *      reports by kind, so that nothing is silently ignored and nothing
+ *      refused.
  * Nothing else changes: loading, bundling, listing and the messages
  * follow the table.
  */
@@ -69,7 +69,7 @@
 /* What a format's signatures are. */
 enum mde__defs_kind {
 	MDE__DK_HASH = 1, /* hash signatures (hashsig.c) */
-	MDE__DK_BYTES,    /* byte signatures (bytesig.c) */
+	MDE__DK_BYTES,    /* ClamAV's signature languages (clamav.h) */
 	MDE__DK_YARA,     /* YARA rules, source or compiled */
 	MDE__DK_IOC,      /* Loki IOCs (ioc.c) */
 	MDE__DK_BUNDLE    /* a signed bundle of the others (bundle.h) */

@@ -342,6 +342,7 @@ struct mde_defs {
 	mde__bytesigs *bytes;
 	mde__yara *yara;
 	struct mde__iocs *iocs; /* Loki IOC lists */
+	struct mde__clam *clam; /* ClamAV signature languages (clamav.h) */
 	mde__diag diag;      /* forwards to the user's callback */
 	mde_diag_fn user_fn;
 	void *user_ctx;

@@ -25,6 +25,7 @@
 #include "upx.h"
 
 #include "pipeline_int.h"
+#include "clamav.h"
 #include "ioc.h"
 #include "banned.h"
 
@@ -32,6 +33,7 @@ typedef int (*stage_fn)(struct file *f);
 
 static int stage_hash(struct file *f);
 static int stage_bytes(struct file *f);
+static int stage_clamav(struct file *f);
 static int stage_yara(struct file *f);
 static int stage_archive(struct file *f);
 static int run_stages(struct file *f);
@@ -44,6 +46,7 @@ static const struct stage {
 } stages[] = {
 	{ "hash", stage_hash },
 	{ "bytes", stage_bytes },
+	{ "clamav", stage_clamav },
 	{ "yara", stage_yara },
 	{ "archive", stage_archive },
 };
@@ -59,6 +62,7 @@ mde__worker *mde__worker_new(mde_engine *e)
 		return NULL;
 	w->e = e;
 	w->bs = mde__bytescratch_new(e->defs->bytes);
+	w->cs = mde__clamscratch_new(e->defs->clam);
 	w->ys = mde__yscan_new(e->defs->yara);
 	for (i = 0; i < MDE__NHASH; i++)
 		w->md[i] = EVP_MD_fetch(NULL, names[i], NULL);
@@ -71,7 +75,7 @@ mde__worker *mde__worker_new(mde_engine *e)
 		if (ic.filename) /* else no scratch: nothing to match */
 			w->ioc_sc = mde__iocscratch_new(e->defs->iocs);
 	}
-	if (!w->bs || !w->ys || !w->md[0] || !w->md[1] || !w->md[2] ||
+	if (!w->bs || !w->cs || !w->ys || !w->md[0] || !w->md[1] || !w->md[2] ||
 	    (e->cache && !w->rd)) {
 		mde__worker_free(w);
 		return NULL;
@@ -86,6 +90,7 @@ void mde__worker_free(mde__worker *w)
 	if (!w)
 		return;
 	mde__bytescratch_free(w->bs);
+	mde__clamscratch_free(w->cs);
 	mde__yscan_free(w->ys);
 	mde__cache_rd_free(w->rd);
 	mde__iocscratch_free(w->ioc_sc);
@@ -337,42 +342,69 @@ static void stage_iocs(struct file *f)
 				     ioc_name_hit, f);
 }
 
+/* The digest of type t of f, into f->v unless there already. */
+static int digest_of(struct file *f, int t)
+{
+	uint8_t dig[64];
+	unsigned int dl;
+
+	/* MDE_OPT_FILE_HASHES computed it already */
+	if (f->v.have & (1u << t))
+		return 0;
+	if (!EVP_Digest(f->buf, f->len, dig, &dl, f->w->md[t], NULL)) {
+		f->why = "hashing failed";
+		return -1;
+	}
+	if (t == MDE__SHA256)
+		mde__hex(dig, dl, f->sha256);
+	memcpy(f->v.dig[t], dig, dl);
+	f->v.have |= 1u << t;
+	return 0;
+}
+
+/* On a ClamAV allow list (.fp .sfp): no stage judges f, nor, since the
+ * archive stage does not run, anything inside it. */
+static int clam_allowed(struct file *f, unsigned fpw)
+{
+	const uint8_t *d[MDE__NHASH];
+	int t;
+
+	if (!fpw)
+		return 0;
+	for (t = 0; t < MDE__NHASH; t++)
+		d[t] = f->v.have & (1u << t) ? f->v.dig[t] : NULL;
+	return mde__clam_allowed(f->w->e->defs->clam, d[0], d[1], d[2],
+				 f->len);
+}
+
 static int stage_hash(struct file *f)
 {
 	const mde__hashsigs *h = f->w->e->defs->hash;
 	const mde__iocs *io = f->w->e->defs->iocs;
-	uint8_t dig[64];
-	unsigned int dl;
+	unsigned fpw = mde__clam_fp_want(f->w->e->defs->clam, f->len);
 	const char *name;
 	int t;
 
 	for (t = 0; t < MDE__NHASH; t++) {
-		int want = mde__hashsigs_want(h, t, f->len);
-
-		if (!want && !mde__iocs_want_hash(io, t) &&
+		if (!mde__hashsigs_want(h, t, f->len) &&
+		    !mde__iocs_want_hash(io, t) && !(fpw & (1u << t)) &&
 		    !(t == MDE__SHA256 && !f->depth &&
 		      (f->w->e->cache || f->w->e->allow_sha)))
 			continue;
-		/* MDE_OPT_FILE_HASHES computed it already */
-		if (!(f->v.have & (1u << t))) {
-			if (!EVP_Digest(f->buf, f->len, dig, &dl, f->w->md[t],
-					NULL)) {
-				f->why = "hashing failed";
-				return MDE_ERR_STATE;
-			}
-			if (t == MDE__SHA256)
-				mde__hex(dig, dl, f->sha256);
-			memcpy(f->v.dig[t], dig, dl);
-			f->v.have |= 1u << t;
-		}
-		if (!want)
+		if (digest_of(f, t))
+			return MDE_ERR_STATE;
+	}
+	if (clam_allowed(f, fpw)) {
+		f->allowed = 1;
+		return MDE_OK;
+	}
+	for (t = 0; t < MDE__NHASH && !done(f); t++) {
+		if (!mde__hashsigs_want(h, t, f->len))
 			continue;
 		name = mde__hashsigs_lookup(h, t, f->v.dig[t], f->len);
-		if (name)
+		if (name && !mde__clam_ignored(f->w->e->defs->clam, name))
 			emit_finding(f, "hash", name, NULL,
 				     MDE_SCORE_SIGNATURE);
-		if (done(f))
-			break;
 	}
 	if (!done(f))
 		stage_iocs(f);
@@ -392,6 +424,36 @@ static int stage_bytes(struct file *f)
 
 	if (rc != MDE_OK)
 		f->why = "byte signature matcher failed";
+	return rc;
+}
+
+/* A ClamAV detection; from a PUA file (.ndu .ldu .mdu .msu) under the
+ * PUA policy whatever its name. */
+static int clam_hit(void *ctx, const char *name, int pua)
+{
+	struct file *f = ctx;
+	int policy = f->w->e->pua_policy;
+
+	if (!pua || is_pua(name))
+		emit_finding(f, "bytes", name, NULL, MDE_SCORE_SIGNATURE);
+	else if (policy != MDE_POLICY_OFF)
+		finding(f, "bytes", name, NULL, MDE_SCORE_SIGNATURE,
+			policy == MDE_POLICY_AUDIT ?
+			"policy: potentially unwanted application" : NULL);
+	return done(f);
+}
+
+static int stage_clamav(struct file *f)
+{
+	const mde__clam *c = f->w->e->defs->clam;
+	mde__clamfile cf = { f->buf, f->len, f->depth, NULL };
+	int rc;
+
+	if (mde__clam_empty(c))
+		return MDE_OK;
+	rc = mde__clam_scan(c, f->w->cs, &cf, clam_hit, f);
+	if (rc != MDE_OK)
+		f->why = "ClamAV signature matcher failed";
 	return rc;
 }
 

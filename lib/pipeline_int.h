@@ -18,6 +18,7 @@ struct mde__worker {
 	uint8_t *buf;
 	size_t cap;
 	mde__bytescratch *bs;
+	struct mde__clamscratch *cs; /* the ClamAV languages (clamav.h) */
 	mde__yscan *ys;
 	EVP_MD *md[MDE__NHASH];
 	mde__cache_rd *rd; /* scan cache reader, when the engine has a cache */

@@ -73,6 +73,13 @@ static void diag(void *ctx, const char *file, unsigned line,
 		  signame ? signame : "", signame ? ": " : "", msg);
 }
 
+/* ClamAV definitions read but not run, one line per kind. */
+static void unsupported(void *ctx, const char *what, uint64_t n)
+{
+	(void)ctx;
+	tool_warn("unsupported: %llu %s", (unsigned long long)n, what);
+}
+
 /* Trusted keys, if any are there: only a bundle needs them, and it
  * says so when none is trusted. */
 static void add_keys(mde_defs *defs, const struct opts *o)
@@ -115,6 +122,7 @@ mde_defs *scan_defs(const struct opts *o)
 	mde_defs_set_diag(defs, diag, NULL);
 	mde_defs_set_preselect(defs, !o->no_preselect);
 	mde_defs_set_prefilter(defs, !o->no_prefilter);
+	mde_defs_set_unofficial(defs, o->unofficial);
 	if (!o->no_cache) {
 		char *dir = cache_dir(o);
 
@@ -130,6 +138,7 @@ mde_defs *scan_defs(const struct opts *o)
 		tool_die("cannot load definitions: %s",
 			 *mde_defs_error(defs) ? mde_defs_error(defs)
 					       : mde_status_str(rc));
+	mde_defs_unsupported(defs, unsupported, NULL);
 	mde_defs_get_stats(defs, &st);
 	if (st.hash_sigs + st.byte_sigs + st.yara_rules + st.iocs == 0)
 		tool_die("no usable signatures in the definitions given");

@@ -502,6 +502,9 @@ static const struct opt opts_table[] = {
 	  .off = AT(timeout), .key = "timeout", .eopt = MDE_OPT_TIMEOUT_MS,
 	  .scale = 1000,
 	  .help = "per-file scan time limit (default %D)" },
+	{ .name = "unofficial-names", .kind = OPT_FLAG, .off = AT(unofficial),
+	  .help = "name ClamAV detections NAME.UNOFFICIAL, as\n"
+		  "clamscan does" },
 	{ .name = "version", .letter = 'V', .kind = OPT_FN, .fn = show_version,
 	  .help = "show versions" },
 	{ .name = "allmatch", .letter = 'z', .kind = OPT_FLAG,
@@ -586,7 +589,16 @@ static void usage(FILE *fp)
 		fprintf(fp, "%*s", n < 26 ? 26 - n : 2, "");
 		help_text(fp, r);
 	}
-	fputs("\nExit status: 0 clean, 1 threats found, 2 errors.\n", fp);
+	fputs("\n"
+	      "Definitions (-d): ClamAV .hdb .hsb .hdu .hsu .ndb .ndu .ldb "
+	      ".ldu .mdb .msb .mdu\n"
+	      ".msu .imp .fp .sfp .ign .ign2 (functionality level 216); "
+	      "read and counted as\n"
+	      "unsupported: .cbc .idb .crb .cat .pdb .gdb .wdb .cdb .ftm "
+	      ".cfg; YARA .yar .yara\n"
+	      ".yarc; hash lists .md5 .sha1 .sha256 .txt; Loki IOC files; "
+	      "signed bundles .mdb.\n"
+	      "\nExit status: 0 clean, 1 threats found, 2 errors.\n", fp);
 }
 
 /* ------------------------------------------------------------ defaults */

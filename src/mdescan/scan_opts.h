@@ -35,6 +35,7 @@ struct opts {
 	int no_cache, no_preselect, no_prefilter, no_summary;
 	int follow, full, quick, json, nice, null, one_fs, all_fs;
 	int infected, allmatch;
+	int unofficial;            /* --unofficial-names */
 	int64_t threads, max_depth, max_filesize, timeout;
 	int64_t arc_types, max_recursion, max_files, max_scansize, max_member,
 		max_ratio, bomb_min, bomb, pua;

@@ -21,10 +21,11 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 sys.dont_write_bytecode = True
 sys.path.insert(0, HERE)
 import gen  # noqa: E402
+import clamldb  # noqa: E402
 
 GNU_TIME = "/usr/bin/time"
 TOOLS = ["bare", "lean", "mdescan", "mdescan1", "mdecache", "clamscan", "yara",
-         "load", "equiv"]
+         "load", "equiv", "clamldb"]
 
 TARGET_CLAM = 10.0     # clamscan / mdescan >= 10x
 TARGET_YARA = 2.0      # yara -p 2 / mdescan >= 2x
@@ -356,7 +357,29 @@ class Bench:
             self.measure("eq_yara", "equiv: yara",
                          ["yara", "-C", "-p", "2", "-r", self.yarc, self.equiv],
                          1, warm=False, parse=lambda o: parse_yara(o, self.equiv))
+        if self.want("clamldb"):
+            self.run_clamldb(nslow)
         self.resid_after = self.residency()
+
+    def run_clamldb(self, nslow):
+        """The bench signatures plus 100k 8-subsignature .ldb signatures
+        (clamldb.py): mdescan and clamscan, same corpus, same findings."""
+        d = clamldb.prepare(self.bd)
+        corpus = self.corpus
+        if self.have_mdescan:
+            self.measure("ldb_mdescan", "ldb 100k: mdescan -j 2",
+                         self.mde("-d", d, "-j", "2", "-i", "--no-summary",
+                                  "--max-filesize", "0", corpus),
+                         self.a.runs,
+                         parse=lambda o: parse_found_lines(o, corpus),
+                         expect_rc=(1,))
+        self.measure("ldb_clamscan", "ldb 100k: clamscan",
+                     ["clamscan", "-r", "-i", "--no-summary", "-d", d,
+                      "--scan-archive=no", "--max-filesize=60M",
+                      "--max-scansize=60M", corpus],
+                     nslow, parse=lambda o: parse_found_lines(o, corpus,
+                                                              clam=True),
+                     expect_rc=(1,))
 
 
 # ----------------------------------------------------------------- report
@@ -447,6 +470,8 @@ def report(b, info, expected):
     ratio("clamscan / mdescan -j2   (wall)", "clamscan", "mdescan", TARGET_CLAM)
     ratio("clamscan / mdescan -j2   (CPU)", "clamscan", "mdescan", TARGET_CLAM,
           field="cpu", info_only=True)
+    ratio("ldb 100k: clamscan / mdescan (wall)", "ldb_clamscan",
+          "ldb_mdescan", TARGET_CLAM)
     ratio("yara -p2 / mdescan -j2   (wall)", "yara", "mdescan", TARGET_YARA)
     ratio("yara -p2 / mdescan -j2   (CPU)", "yara", "mdescan", TARGET_YARA,
           field="cpu", info_only=True)
@@ -494,7 +519,7 @@ def report(b, info, expected):
     p("findings on the corpus: expected exactly the %d planted (%d hash, %d body)"
       % (len(exp_c), nh, len(exp_c) - nh))
     for k in ("mdescan", "base", "mdescan1", "mdecache_fill", "mdecache",
-              "clamscan", "yara"):
+              "clamscan", "yara", "ldb_mdescan", "ldb_clamscan"):
         if k not in b.findings:
             continue
         ok_all &= show_findings(p, res[k]["label"], b.findings[k], exp_c)

@@ -275,32 +275,33 @@ grep -Eq '^mdescan: .*bad\.hdb:3: ' "$ERR" ||
 out_has_line "$F/d-ok1: Test.Bad.Ok1 FOUND"
 out_has_line "$F/d-ok2: Test.Bad.Ok2 FOUND"
 
-step "unsupported .ndb signature (EP+0): reported by name, the rest works"
+step "bad .ndb lines: reported by name, the rest works (EP+0 and target 3 load)"
 U=$T/unsup
 mkdir -p "$U"
 {
 	printf 'Test.Ndb.UnsupOk1:0:*:%s\n' "$(hex QZUNSUPOKA)"
-	printf 'Test.Ndb.EntryPoint:1:EP+0:4d5a90000300\n'
+	printf 'Test.Ndb.BadTarget:15:*:4d5a90000300\n'
 	printf 'Test.Ndb.UnsupOk2:0:*:%s\n' "$(hex QZUNSUPOKB)"
 	printf 'Test.Ndb.LeadingStar:0:*:*%s\n' "$(hex QZLEADSTAR)"
 	printf 'Test.Ndb.HtmlTarget:3:*:%s\n' "$(hex QZHTMLTGT)"
+	printf 'Test.Ndb.EntryPoint:1:EP+0:4d5a90000300\n'
 } >"$U/unsup.ndb"
 put u-ok1 "$(fill 5)QZUNSUPOKA$(fill 5)"
 put u-ok2 "$(fill 5)QZUNSUPOKB$(fill 5)"
 expect_exit 1 mds -d "$U" "$F/u-ok1" "$F/u-ok2"
-grep -Eq '^mdescan: .*unsup\.ndb:2: Test\.Ndb\.EntryPoint: .+' "$ERR" ||
-	{ show_output; fail "no 'mdescan: .../unsup.ndb:2: Test.Ndb.EntryPoint: ...' warning"; }
+grep -Eq '^mdescan: .*unsup\.ndb:2: Test\.Ndb\.BadTarget: .+' "$ERR" ||
+	{ show_output; fail "no 'mdescan: .../unsup.ndb:2: Test.Ndb.BadTarget: ...' warning"; }
 grep -Eq '^mdescan: .*unsup\.ndb:4: Test\.Ndb\.LeadingStar: .+' "$ERR" ||
 	{ show_output; fail "no warning for a signature starting with a wildcard (unsup.ndb:4)"; }
-grep -Eq '^mdescan: .*unsup\.ndb:5: Test\.Ndb\.HtmlTarget: .+' "$ERR" ||
-	{ show_output; fail "no warning for an unsupported target type (unsup.ndb:5)"; }
+grep -Eq 'unsup\.ndb:(5|6): ' "$ERR" &&
+	{ show_output; fail "target 3 and EP+0 are ClamAV features now: no warning"; }
 out_has_line "$F/u-ok1: Test.Ndb.UnsupOk1 FOUND"
 out_has_line "$F/u-ok2: Test.Ndb.UnsupOk2 FOUND"
 
 step "definition warnings do not change the exit status"
 expect_exit 0 mds -d "$U" -d "$B/bad.hdb" "$F/clean.txt"
 out_has_line "$F/clean.txt: OK"
-grep -Eq '^mdescan: .*unsup\.ndb:2: Test\.Ndb\.EntryPoint: ' "$ERR" || { show_output; fail "warning missing"; }
+grep -Eq '^mdescan: .*unsup\.ndb:2: Test\.Ndb\.BadTarget: ' "$ERR" || { show_output; fail "warning missing"; }
 grep -Eq '^mdescan: .*bad\.hdb:3: ' "$ERR" || { show_output; fail "warning missing"; }
 
 # ---------------------------------------------------------- -d replaces built-ins

@@ -20,6 +20,8 @@
 #include <cmocka.h>
 
 #include "mde_int.h"
+#include "bundle.h"
+#include "clamav.h"
 #include "defs_format.h"
 #include "ioc.h"
 
@@ -392,7 +394,7 @@ static void test_defs_formats(void **state)
 {
 	static const char magic[] = "MDESCANB and the rest of a bundle";
 	const mde__defs_fmt *f;
-	char list[600];
+	char list[1024];
 	int n = 0;
 
 	assert_int_equal(mde__defs_fmt_of("d/x.hdb", "", 0)->kind,
@@ -409,7 +411,13 @@ static void test_defs_formats(void **state)
 	f = mde__defs_fmt_of("x.mdb", magic, sizeof(magic) - 1);
 	assert_int_equal(f->kind, MDE__DK_BUNDLE);
 	assert_int_equal(f->part, 0);
-	assert_null(mde__defs_fmt_of("x.mdb", "MDESCAN", 7));
+	/* without the bundle's magic, ClamAV's PE section hashes */
+	f = mde__defs_fmt_of("x.mdb", "MDESCAN", 7);
+	assert_int_equal(f->kind, MDE__DK_BYTES);
+	assert_int_equal(f->arg, MDE__CK_MDB);
+	assert_int_equal(f->part, MDE__P_SOURCE);
+	assert_int_equal(mde__defs_fmt_of("x.ldu", "", 0)->arg,
+			 MDE__CK_LDB | MDE__CLAM_PUA);
 	assert_non_null(mde__defs_fmt_next(NULL, "x.mdb"));
 	assert_null(mde__defs_fmt_next(NULL, NULL));
 	assert_true(mde__defs_fmt_source("src/r.yara")->flags &
@@ -423,13 +431,14 @@ static void test_defs_formats(void **state)
 	assert_non_null(strstr(list, "ClamAV byte signatures .ndb, "));
 	assert_non_null(strstr(list, "YARA rules .yar .yara"));
 	assert_null(strstr(list, ".yarc"));
-	assert_null(strstr(list, ".mdb"));
+	assert_null(strstr(list, "signed bundle"));
+	assert_non_null(strstr(list, "ClamAV PE section hashes .mdb .msb, "));
 	mde__defs_fmt_bundled(list, 10);
 	assert_int_equal(strlen(list), 9);
 }
 
 /* Loading by the table: a bundle only by path, never in a directory scan,
- * a ".mdb" without the magic refused by what it is named like. */
+ * a ".mdb" without the magic loaded as ClamAV's PE section hashes. */
 static void test_defs_load_formats(void **state)
 {
 	char dir[64] = "/tmp/mde-fmt-XXXXXX", p[128];
@@ -452,9 +461,9 @@ static void test_defs_load_formats(void **state)
 	assert_int_equal(mde_defs_load_buffer(d, "x.mdb", "MDESCANB", 8),
 			 MDE_ERR_FORMAT);
 	assert_non_null(strstr(mde_defs_error(d), "from its file"));
-	assert_int_equal(mde_defs_load_buffer(d, "x.mdb", "junk", 4),
-			 MDE_ERR_FORMAT);
-	assert_non_null(strstr(mde_defs_error(d), "named like a signed"));
+	assert_int_equal(mde_defs_load_buffer(d, "x.mdb", "junk", 4), MDE_OK);
+	mde_defs_get_stats(d, &st);
+	assert_int_equal(st.skipped, 1); /* a bad section-hash line */
 	snprintf(p, sizeof(p), "%s/b.mdb", dir);
 	assert_int_equal(mde_defs_load_path(d, p), MDE_ERR_SIG); /* no keys */
 	assert_int_equal(mde_defs_load_path(d, "/nonexistent.doc"),

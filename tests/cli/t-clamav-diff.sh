@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# t-clamav-diff.sh - the differential test against the real clamscan: a
+# fixed-seed run of tests/clamav/difftest.py (3,600 signature/file pairs,
+# every .ndb/.ldb feature and hash format at least 50 times) must give
+# mdescan and clamscan the same verdict on every file.  Long runs:
+#	tests/clamav/difftest.py --seed N --count PAIRS
+set -eu
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+command -v clamscan >/dev/null || skip "clamscan not installed (Debian clamav)"
+command -v python3 >/dev/null || skip "python3 not installed"
+
+step "seed 17, 3600 pairs: the same verdict as clamscan on every file"
+if ! python3 "$TOPSRC/tests/clamav/difftest.py" --seed 17 --count 3600 \
+	--mdescan "$MDESCAN" >"$T/out" 2>&1; then
+	tail -60 "$T/out" >&2
+	fail "mdescan and clamscan disagree (above)"
+fi
+grep -q ' 0 differences' "$T/out" || { cat "$T/out" >&2; fail "no summary"; }
+tail -1 "$T/out"

@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test_clamav.c - unit tests of the ClamAV signature module: ClamAV's
+ * logic precedence and counting, hex forms and classes, offsets from
+ * executable headers, bad lines, unsupported kinds, trigger sets.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "clamav_int.h"
+
+static int logic(const char *expr, const uint32_t *cnt)
+{
+	struct cl_logic lg;
+	char err[128];
+	int r;
+
+	if (cl_logic_parse(expr, strlen(expr), &lg, err, sizeof(err)))
+		return -1;
+	r = cl_logic_eval(&lg, cnt);
+	cl_logic_free(&lg);
+	return r;
+}
+
+/* The first operator splits: 0&1|2 is 0&(1|2), 0|1&2 is 0|(1&2). */
+static void test_precedence(void **state)
+{
+	uint32_t c[CL_MAXSUB] = { 1, 0, 1 };
+
+	(void)state;
+	assert_int_equal(logic("0&1|2", c), 1);
+	c[0] = 0;
+	assert_int_equal(logic("0&1|2", c), 0);
+	assert_int_equal(logic("0|1&2", c), 0);
+	c[1] = 1;
+	assert_int_equal(logic("0|1&2", c), 1);
+}
+
+static void test_counts(void **state)
+{
+	uint32_t c[CL_MAXSUB] = { 2, 3, 0 };
+
+	(void)state;
+	assert_int_equal(logic("0=2", c), 1);
+	assert_int_equal(logic("0>2", c), 0);
+	assert_int_equal(logic("1<4", c), 1);
+	assert_int_equal(logic("2=0", c), 1);
+	assert_int_equal(logic("(0|1)>4", c), 1);
+	assert_int_equal(logic("(0|1|2)>4,3", c), 0);
+	assert_int_equal(logic("(0|1|2)>4,2", c), 1);
+	assert_int_equal(logic("(0)=1", c), -1); /* malformed, as clamscan */
+	assert_int_equal(logic("0&", c), -1);
+	assert_int_equal(logic("(0&1", c), -1);
+}
+
+static int matchn(const char *hex, unsigned opts, const char *buf,
+		  size_t len, size_t at);
+
+static int match(const char *hex, unsigned opts, const char *buf, size_t at)
+{
+	return matchn(hex, opts, buf, strlen(buf), at);
+}
+
+static int matchn(const char *hex, unsigned opts, const char *buf,
+		  size_t len, size_t at)
+{
+	struct cl_pat p;
+	struct cl_mstate m = { 0 };
+	char err[128];
+	int r;
+
+	if (cl_hex_compile(hex, opts, &p, err, sizeof(err)))
+		return -1;
+	r = cl_pat_match_at(&p, &m, (const uint8_t *)buf, len, at);
+	free(p.nodes);
+	free(p.alts);
+	free(p.val);
+	free(p.mask);
+	cl_mstate_free(&m);
+	return r;
+}
+
+static void test_hex(void **state)
+{
+	(void)state;
+	assert_int_equal(match("414243", 0, "xABCx", 1), 1);
+	assert_int_equal(match("41??43", 0, "xAZCx", 1), 1);
+	assert_int_equal(match("4?42", 0, "xOBx", 1), 1);
+	assert_int_equal(match("41{1-3}44", 0, "xAbcDx", 1), 1);
+	assert_int_equal(match("41{1-2}44", 0, "xAbcdDx", 1), 0);
+	assert_int_equal(match("41*44", 0, "xAbcdefDx", 1), 1);
+	assert_int_equal(match("41(42|4343)44", 0, "xACCDx", 1), 1);
+	assert_int_equal(match("41!(42|43)44", 0, "xACDx", 1), 0);
+	assert_int_equal(match("41!(42|43)44", 0, "xAZDx", 1), 1);
+	assert_int_equal(match("6162", CL_OPT_NOCASE, "xABx", 1), 1);
+	assert_int_equal(match("6162", 0, "xABx", 1), 0);
+	/* ::w: a NUL after every literal byte */
+	assert_int_equal(matchn("6162", CL_OPT_WIDE, "xa\0b\0", 5, 1), 1);
+	assert_int_equal(matchn("6162", CL_OPT_WIDE, "xab\0\0", 5, 1), 0);
+	/* edges: (W) at the end, (B) at the start, (L) inside */
+	assert_int_equal(match("616263(W)", 0, "abc!", 0), 1);
+	assert_int_equal(match("616263(W)", 0, "abcd", 0), 0);
+	assert_int_equal(match("(B)616263", 0, "-abc", 1), 1);
+	assert_int_equal(match("(B)616263", 0, "zabc", 1), 0);
+	assert_int_equal(match("6162(L)6364", 0, "ab\r\ncd", 0), 1);
+	assert_int_equal(match("*4142", 0, "AB", 0), -1);
+	assert_int_equal(match("41(42", 0, "AB", 0), -1);
+}
+
+static void test_offsets(void **state)
+{
+	struct cl_off o;
+	char err[128];
+	mde__exe x = { 0 };
+	uint8_t buf[64] = { 0 };
+	struct cl_fctx f = { buf, sizeof(buf), &x, 1, 0, NULL };
+	uint64_t lo, hi;
+
+	(void)state;
+	x.has_ep = 1;
+	x.ep = 20;
+	x.nsect = 2;
+	x.sect[1].raw = 40;
+	x.sect[1].rsz = 8;
+	assert_int_equal(cl_off_parse("EP-4,2", &o, err, sizeof(err)), 0);
+	assert_int_equal(cl_off_range(&o, &f, &lo, &hi), 0);
+	assert_int_equal(lo, 16);
+	assert_int_equal(hi, 18);
+	assert_int_equal(cl_off_parse("SL+3", &o, err, sizeof(err)), 0);
+	assert_int_equal(cl_off_range(&o, &f, &lo, &hi), 0);
+	assert_int_equal(lo, 43);
+	assert_int_equal(cl_off_parse("SE1", &o, err, sizeof(err)), 0);
+	assert_int_equal(cl_off_range(&o, &f, &lo, &hi), 0);
+	assert_int_equal(hi, 48);
+	assert_int_equal(cl_off_parse("EOF-70", &o, err, sizeof(err)), 0);
+	assert_int_equal(cl_off_range(&o, &f, &lo, &hi), -1);
+	assert_int_equal(cl_off_parse("S9+1", &o, err, sizeof(err)), 0);
+	assert_int_equal(cl_off_range(&o, &f, &lo, &hi), -1);
+	assert_int_equal(cl_off_parse("EP+", &o, err, sizeof(err)), -1);
+	assert_int_equal(cl_off_parse("SL-1", &o, err, sizeof(err)), -1);
+}
+
+struct rec {
+	unsigned ndiag, nfound;
+	char found[8][64];
+};
+
+static void on_diag(void *ctx, const char *file, unsigned line,
+		    const char *signame, const char *msg)
+{
+	(void)file, (void)line, (void)signame, (void)msg;
+	((struct rec *)ctx)->ndiag++;
+}
+
+static int on_found(void *ctx, const char *name, int pua)
+{
+	struct rec *r = ctx;
+
+	(void)pua;
+	if (r->nfound < 8)
+		snprintf(r->found[r->nfound++], 64, "%s", name);
+	return 0;
+}
+
+/* Bad lines are reported and skipped; unsupported kinds are counted. */
+static void test_load_scan(void **state)
+{
+	static const char ndb[] = "Good:0:*:414243444546\n"
+				  "BadTarget:15:*:414243\n"
+				  "BadOff:0:EP+1:414243\n"
+				  "Future:0:*:414243:250\n";
+	static const char ldb[] = "L;Engine:81-255,Target:0;0&1>1;"
+				  "41424344;4546\n"
+				  "Bad;Target:0;0&3;4142\n";
+	static const char buf[] = "xxABCDEF EF yy";
+	struct rec r = { 0 };
+	mde__diag d = { on_diag, &r, 0 };
+	mde__clam *c = mde__clam_new();
+	mde__clamscratch *s;
+	mde__clamfile f = { (const uint8_t *)buf, sizeof(buf) - 1, 0, NULL };
+	char err[128];
+
+	(void)state;
+	assert_int_equal(mde__clam_parse(c, MDE__CK_NDB, 0, "t.ndb", ndb,
+					 sizeof(ndb) - 1, &d), MDE_OK);
+	assert_int_equal(mde__clam_parse(c, MDE__CK_LDB, 0, "t.ldb", ldb,
+					 sizeof(ldb) - 1, &d), MDE_OK);
+	assert_int_equal(mde__clam_parse(c, MDE__CK_CBC, 0, "x.cbc", "x", 1,
+					 &d), MDE_OK);
+	assert_int_equal(mde__clam_parse(c, MDE__CK_NONE, 0, "x.y", "x", 1,
+					 &d), MDE_ERR_ARG);
+	assert_int_equal(r.ndiag, 3);
+	assert_int_equal(c->unsup[CU_FLEVEL], 1);
+	assert_int_equal(c->unsup[CU_BYTECODE], 1);
+	assert_int_equal(mde__clam_compile(c, &d, err, sizeof(err)), MDE_OK);
+	assert_int_equal(mde__clam_count(c), 2);
+	s = mde__clamscratch_new(c);
+	assert_non_null(s);
+	assert_int_equal(mde__clam_scan(c, s, &f, on_found, &r), MDE_OK);
+	assert_int_equal(r.nfound, 2);
+	mde__clamscratch_free(s);
+	mde__clam_free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_precedence),
+		cmocka_unit_test(test_counts),
+		cmocka_unit_test(test_hex),
+		cmocka_unit_test(test_offsets),
+		cmocka_unit_test(test_load_scan),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
