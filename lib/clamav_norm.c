@@ -61,8 +61,8 @@ size_t cl_norm_html(const uint8_t *in, size_t len, uint8_t *out)
 	for (size_t i = 0; i < len; i++) {
 		if (in[i] == '<' && i + 3 < len &&
 		    !memcmp(in + i, "<!--", 4)) {
-			const uint8_t *e = memmem(in + i + 4, len - i - 4, "-->",
-						  3);
+			const uint8_t *e = memmem(in + i + 4, len - i - 4,
+						  "-->", 3);
 
 			i = e ? (size_t)(e - in) + 2 : len;
 			continue;
