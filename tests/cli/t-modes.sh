@@ -137,6 +137,8 @@ planted+=("$Q2/quick-eicar.com")
 # (benchmark corpora, archive bombs) does not make the run slow.
 QX=()
 for d in "${top_srcdir:-}" "$(dirname "$(dirname "$(dirname "$MDESCAN")")")"; do
+	# canonical: a VPATH build's top_srcdir may read /x/_build/sub/../..
+	d=$(cd "$d" 2>/dev/null && pwd -P) || continue
 	case $d in /*) QX+=(--exclude-dir "$d") ;; esac
 done
 MDS_TIMEOUT=300 expect_exit 1 mds --quick --json --no-archive --max-filesize 1M "${QX[@]}"

@@ -23,6 +23,7 @@
 #include "exclude.h"
 #include "mdecfg.h"
 #include "mdescan.h"
+#include "paths.h"
 
 static char err[1024];
 
@@ -530,10 +531,11 @@ static void test_man_page(void **state)
 static void test_default_path(void **state)
 {
 	(void)state;
+	/* configure's sysconfdir: /etc, or PREFIX/etc for --prefix (distcheck) */
 	unsetenv("MDESCAN_CONF");
-	assert_string_equal(mdecfg_default_path(), "/etc/mdescan/mdescan.conf");
+	assert_string_equal(mdecfg_default_path(), MDE_CONF_DIR "/mdescan.conf");
 	setenv("MDESCAN_CONF", "", 1);
-	assert_string_equal(mdecfg_default_path(), "/etc/mdescan/mdescan.conf");
+	assert_string_equal(mdecfg_default_path(), MDE_CONF_DIR "/mdescan.conf");
 	setenv("MDESCAN_CONF", "/tmp/x.conf", 1);
 	assert_string_equal(mdecfg_default_path(), "/tmp/x.conf");
 	unsetenv("MDESCAN_CONF");
