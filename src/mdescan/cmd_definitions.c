@@ -33,6 +33,7 @@ struct dopts {
 static const struct option longopts[] = {
 	{ "allow-downgrade", no_argument, NULL, 'D' },
 	{ "from", required_argument, NULL, 'f' },
+	{ "help", no_argument, NULL, 'h' },
 	{ "json", no_argument, NULL, 'J' },
 	{ "keys", required_argument, NULL, 'k' },
 	{ "max-age", required_argument, NULL, 'a' },
@@ -46,6 +47,7 @@ static int dusage(void)
 	return 2;
 }
 
+/* 0, 1 for --help (the usage on stdout), or 2 (a message on stderr). */
 static int parse(int argc, char **argv, struct dopts *o)
 {
 	char *end;
@@ -56,8 +58,9 @@ static int parse(int argc, char **argv, struct dopts *o)
 	o->dir = DEFSTORE_DIR;
 	o->max_age = DEFSTORE_MAX_AGE_DAYS;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'h': fputs(usage_text, stdout); return 1;
 		case 'D': o->allow_downgrade = 1; break;
 		case 'J': o->json = 1; break;
 		case 'f': o->from = optarg; break;
@@ -218,9 +221,13 @@ int cmd_definitions(int argc, char **argv)
 
 	if (argc < 2)
 		return dusage();
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
 	rc = parse(argc - 1, argv + 1, &o);
 	if (rc)
-		return rc;
+		return rc == 1 ? 0 : rc;
 	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		if (!strcmp(argv[1], verbs[i].name))
 			return verbs[i].run(&o);

@@ -41,12 +41,14 @@ const struct cmd threat_verbs[] = {
 static const struct cfgedit_kind allowed = { "threat", "allowed_threat",
 					     "threat", "allowed" };
 
+static const char allowed_text[] =
+	"usage: mdescan threat allowed add|remove NAME|SHA256 "
+	"[--config FILE]\n"
+	"       mdescan threat allowed list [--json] [--config FILE]\n";
+
 static int allowed_usage(void)
 {
-	fputs("usage: mdescan threat allowed add|remove NAME|SHA256 "
-	      "[--config FILE]\n"
-	      "       mdescan threat allowed list [--json] [--config FILE]\n",
-	      stderr);
+	fputs(allowed_text, stderr);
 	return 2;
 }
 
@@ -58,6 +60,7 @@ int cmd_threat_allowed(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
 		{ "json", no_argument, NULL, 'J' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -66,7 +69,9 @@ int cmd_threat_allowed(int argc, char **argv)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		if (c == 'h')
+			return fputs(allowed_text, stdout) < 0 ? 2 : 0;
 		if (c == 'c')
 			o.config = optarg;
 		else if (c == 'J')
