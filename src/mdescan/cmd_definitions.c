@@ -11,18 +11,24 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli.h"
 #include "cmd.h"
 #include "defstore.h"
+#include "mdecfg.h"
 #include "output.h"
 #include "util.h"
 #include "banned.h"
 
 static const char usage_text[] =
-	"usage: mdescan definitions update --from PATH|URL [--allow-downgrade]"
+	"usage: mdescan definitions update [--from PATH|URL] [--allow-downgrade]"
 	" [--keys PATH] [--store DIR]\n"
 	"       mdescan definitions rollback [--keys PATH] [--store DIR]\n"
 	"       mdescan definitions status [--json] [--max-age DAYS] "
-	"[--store DIR]\n";
+	"[--store DIR]\n"
+	"Every verb takes --config FILE (default $MDESCAN_CONF, else "
+	MDECFG_DEFAULT_PATH "):\n"
+	"its store, keys, update_mirror (update's default --from) and "
+	"definitions_max_age_days.\n";
 
 struct dopts {
 	const char *from, *keys, *dir;
@@ -32,6 +38,7 @@ struct dopts {
 
 static const struct option longopts[] = {
 	{ "allow-downgrade", no_argument, NULL, 'D' },
+	{ "config", required_argument, NULL, 'c' },
 	{ "from", required_argument, NULL, 'f' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "json", no_argument, NULL, 'J' },
@@ -50,17 +57,23 @@ static int dusage(void)
 /* 0, 1 for --help (the usage on stdout), or 2 (a message on stderr). */
 static int parse(int argc, char **argv, struct dopts *o)
 {
+	struct cli_conf cf;
 	char *end;
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	o->keys = DEFSTORE_KEYS;
-	o->dir = DEFSTORE_DIR;
-	o->max_age = DEFSTORE_MAX_AGE_DAYS;
+	if (cli_conf_read(argc, argv, &cf) ||
+	    cli_exact_options(argc, argv, longopts, "definitions"))
+		return 2;
+	o->keys = cf.keys;
+	o->dir = cf.store;
+	o->max_age = cf.max_age;
+	o->from = cf.mirror;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h': fputs(usage_text, stdout); return 1;
+		case 'c': break; /* read above */
 		case 'D': o->allow_downgrade = 1; break;
 		case 'J': o->json = 1; break;
 		case 'f': o->from = optarg; break;

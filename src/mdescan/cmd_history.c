@@ -33,8 +33,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli.h"
 #include "cmd.h"
 #include "history.h"
+#include "mdecfg.h"
 #include "output.h"
 #include "util.h"
 #include "banned.h"
@@ -50,7 +52,9 @@ struct hopts {
 static const char usage_text[] =
 	"usage: mdescan scan list [--db PATH] [--json] [--limit N]\n"
 	"       mdescan threat list [--db PATH] [--json] [--scan ID]\n"
-	"       mdescan threat get ID [--db PATH] [--json]\n";
+	"       mdescan threat get ID [--db PATH] [--json]\n"
+	"Each takes --config FILE (default $MDESCAN_CONF, else "
+	MDECFG_DEFAULT_PATH "): its history_db\nis the default --db.\n";
 
 /* ------------------------------------------------------------ text table */
 
@@ -462,9 +466,10 @@ static int parse_id(const char *s, long long min, long long *out)
 	return errno || end == s || *end || *out < min ? -1 : 0;
 }
 
-enum { OPT_DB = 256, OPT_JSON, OPT_LIMIT, OPT_SCAN };
+enum { OPT_DB = 256, OPT_CONF, OPT_JSON, OPT_LIMIT, OPT_SCAN };
 
 static const struct option longopts[] = {
+	{ "config", required_argument, NULL, OPT_CONF },
 	{ "db", required_argument, NULL, OPT_DB },
 	{ "help", no_argument, NULL, 'h' },
 	{ "json", no_argument, NULL, OPT_JSON },
@@ -481,6 +486,7 @@ static int parse_loop(int argc, char **argv, const struct verb *v,
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h': return 1;
+		case OPT_CONF: break; /* read before, by parse_opts() */
 		case OPT_DB: o->db = optarg; break;
 		case OPT_JSON: o->json = 1; break;
 		case OPT_LIMIT:
@@ -509,8 +515,13 @@ static int parse_opts(int argc, char **argv, const struct verb *v,
 		      struct hopts *o)
 {
 	char *verb = argv[0];
+	struct cli_conf cf;
 	int c;
 
+	if (cli_conf_read(argc, argv, &cf) ||
+	    cli_exact_options(argc, argv, longopts, v->noun))
+		return 2;
+	o->db = cf.history_db;
 	argv[0] = (char *)"mdescan"; /* getopt's messages start with it */
 	/* glibc: start afresh, mdescan's own options may have run */
 	optind = 0;

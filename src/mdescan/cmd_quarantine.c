@@ -24,8 +24,10 @@
 
 enum {
 	O_DEST = 1, O_FORCE = 2, O_JSON = 4, O_DAYS = 8, O_OUTPUT = 16,
-	O_PASSWORD = 32, O_VAULT = 64
+	O_PASSWORD = 32, O_VAULT = 64, O_CONFIG = 128
 };
+
+const char *quarantine_default_vault = VAULT_DEFAULT_DIR;
 
 struct qopts {
 	const char *vault, *dest, *output, *password, *id;
@@ -59,8 +61,12 @@ static void usage(FILE *fp)
 	      "      --output FILE       export to FILE (default ID.zip)\n"
 	      "      --password PW       export with password PW "
 	      "(default infected)\n"
-	      "      --vault DIR         the vault (default "
-	      VAULT_DEFAULT_DIR ")\n",
+	      "      --vault DIR         the vault (default the "
+	      "configuration's quarantine_dir,\n"
+	      "                          else " VAULT_DEFAULT_DIR ")\n"
+	      "      --config FILE       the configuration (default "
+	      "$MDESCAN_CONF, else\n"
+	      "                          /etc/mdescan/mdescan.conf)\n",
 	      fp);
 }
 
@@ -203,6 +209,7 @@ static const struct verb {
 };
 
 static const struct option longopts[] = {
+	{ "config", required_argument, NULL, O_CONFIG },
 	{ "destination-path", required_argument, NULL, O_DEST },
 	{ "force", no_argument, NULL, O_FORCE },
 	{ "help", no_argument, NULL, 'h' },
@@ -226,6 +233,7 @@ static int parse_opts(int argc, char **argv, struct qopts *o)
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h': return 1;
+		case O_CONFIG: break; /* read by the caller */
 		case O_DEST: o->dest = optarg; break;
 		case O_FORCE: o->force = 1; break;
 		case O_JSON: o->json = 1; break;
@@ -254,7 +262,7 @@ static int parse_opts(int argc, char **argv, struct qopts *o)
 
 int cmd_quarantine(int argc, char **argv)
 {
-	struct qopts o = { .vault = VAULT_DEFAULT_DIR,
+	struct qopts o = { .vault = quarantine_default_vault,
 			   .password = DEFAULT_PASSWORD, .days = DEFAULT_DAYS };
 	const struct verb *v = NULL;
 	size_t i;

@@ -11,16 +11,31 @@
 #include <string.h>
 
 #include "cfgedit.h"
+#include "cli.h"
 #include "cmd.h"
 #include "mdecfg.h"
 #include "scanrec.h"
 #include "banned.h"
 
+/* the configuration's history_db, for quarantine_state() */
+static const char *history_db;
+
+static void quarantine_state(const char *id, int removed)
+{
+	scanrec_quarantine_state_in(history_db, id, removed);
+}
+
 /* argv[0] is "quarantine": the vault's verb follows. */
 static int cmd_threat_quarantine(int argc, char **argv)
 {
+	struct cli_conf cf;
+
+	if (cli_conf_read(argc, argv, &cf))
+		return 2;
+	quarantine_default_vault = cf.qdir;
+	history_db = cf.history_db;
 	/* a restored file is a threat again: the history follows */
-	quarantine_state_hook = scanrec_quarantine_state;
+	quarantine_state_hook = quarantine_state;
 	return cmd_quarantine(argc - 1, argv + 1);
 }
 
