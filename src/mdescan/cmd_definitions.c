@@ -133,13 +133,14 @@ static void iso(time_t t, char *buf, size_t n)
 		snprintf(buf, n, "unknown");
 }
 
-/* "up_to_date", "out_of_date" or "unavailable" (mdatp's words). */
+/* "up_to_date", "out_of_date" or "unavailable" (mdatp's words), or
+ * "damaged": installed but unreadable, every scan fails. */
 const char *definitions_state(const struct defstore_entry *e, long max_age)
 {
 	time_t now = time(NULL);
 
 	if (!e->have)
-		return "unavailable";
+		return e->damaged ? "damaged" : "unavailable";
 	return now - (time_t)e->bi.created > (time_t)max_age * 86400
 		       ? "out_of_date" : "up_to_date";
 }
@@ -160,6 +161,8 @@ static void status_json(const struct defstore_status *st, const char *state,
 
 	printf("{");
 	json_str("definitions_status", state, 1);
+	if (c->damaged)
+		json_str("error", c->why, 1);
 	if (c->have) {
 		printf("\"version\":%" PRIu64 ",", c->bi.version);
 		json_str("created", created, 1);
@@ -195,7 +198,13 @@ static int do_status(const struct dopts *o)
 	iso(c->installed, installed, sizeof(installed));
 	if (o->json) {
 		status_json(&st, state, age, created, installed);
-		return 0;
+		return c->damaged ? 1 : 0;
+	}
+	if (c->damaged) {
+		printf("definitions: DAMAGED in %s: %s\nstatus:      damaged "
+		       "(scans fail until 'mdescan definitions update' or "
+		       "'rollback')\n", o->dir, c->why);
+		return 1;
 	}
 	if (!c->have) {
 		printf("definitions: none installed in %s (scans use the "

@@ -87,7 +87,7 @@ static void iso_time(time_t t, char *buf, size_t n)
 
 struct report {
 	struct strs issues;
-	const char *defs_status;      /* up_to_date, out_of_date, unavailable */
+	const char *defs_status;      /* definitions_state()'s word */
 	char defs_version[32];        /* the bundle's version, or "builtin" */
 	time_t defs_updated;          /* install time; 0 when unknown */
 	int rtp;                      /* mdewatch runs with its marks */
@@ -266,6 +266,13 @@ static void check_definitions(const struct health_opts *o, struct report *r)
 
 	defstore_status(o->store, &st);
 	r->defs_status = definitions_state(&st.cur, o->max_age);
+	if (st.cur.damaged) {
+		snprintf(r->defs_version, sizeof(r->defs_version), "damaged");
+		strs_add(&r->issues, "installed definitions damaged in %s: %s: "
+			 "scans fail until 'mdescan definitions update' or "
+			 "'rollback'", o->store, st.cur.why);
+		return;
+	}
 	if (!st.cur.have) {
 		snprintf(r->defs_version, sizeof(r->defs_version), "builtin");
 		strs_add(&r->issues, "no definitions installed in %s: scans "
