@@ -54,8 +54,9 @@ int cmd_quarantine(int argc, char **argv);
  * quarantine_dir (set by the caller), else VAULT_DEFAULT_DIR. */
 extern const char *quarantine_default_vault;
 
-/* Called by cmd_quarantine() after a restore (removed 0), for the
- * history to follow; NULL (the default) for none. */
+/* Called by cmd_quarantine() after a restore (removed 0), a remove and
+ * for every entry a purge removed (removed 1), for the history to follow;
+ * NULL (the default) for none. */
 extern void (*quarantine_state_hook)(const char *id, int removed);
 
 /* `mdescan definitions update|rollback|status` (cmd_definitions.c):

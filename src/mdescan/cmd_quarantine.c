@@ -160,6 +160,8 @@ static int q_remove(const struct qopts *o)
 	if (vault_remove(o->vault, o->id, err, sizeof err) != VAULT_OK)
 		return tool_fail("%s", err);
 	printf("%s: removed\n", o->id);
+	if (quarantine_state_hook)
+		quarantine_state_hook(o->id, 1);
 	return 0;
 }
 
@@ -180,14 +182,40 @@ static int q_export(const struct qopts *o)
 	return 0;
 }
 
+/* The entries of before[0..n) the vault no longer holds are removed
+ * threats: the history follows. */
+static void follow_purged(const char *vault, const struct vault_entry *before,
+			  size_t n)
+{
+	struct vault_entry *after = NULL;
+	char err[1024];
+	size_t i, j, m = 0;
+
+	if (!quarantine_state_hook ||
+	    vault_list(vault, &after, &m, err, sizeof err) == VAULT_ERR)
+		return;
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < m && strcmp(before[i].id, after[j].id); j++)
+			;
+		if (j == m)
+			quarantine_state_hook(before[i].id, 1);
+	}
+	vault_entries_free(after, m);
+}
+
 static int q_purge(const struct qopts *o)
 {
+	struct vault_entry *before = NULL;
 	char err[4096] = "";
-	size_t n;
+	size_t n, nb = 0;
 	int rc;
 
+	if (vault_list(o->vault, &before, &nb, err, sizeof err) == VAULT_ERR)
+		nb = 0; /* vault_purge() says why */
 	rc = vault_purge(o->vault, time(NULL) - (time_t)o->days * 86400, &n,
 			 err, sizeof err);
+	follow_purged(o->vault, before, nb);
+	vault_entries_free(before, nb);
 	if (rc == VAULT_ERR)
 		return tool_fail("%s", err);
 	printf("purged %zu entr%s older than %ld day%s\n", n,

@@ -258,7 +258,9 @@ static int finish(struct run *r, const mde_summary *s, int rc)
 	}
 	if (fflush(stdout) != 0 || ferror(stdout))
 		status = status ? status : 2;
-	scanrec_end(r->rec, s, rc != MDE_OK);
+	/* the history follows the exit status: a scan that ends in an
+	 * error (a PATH that does not exist, nothing scanned) failed */
+	scanrec_end(r->rec, s, rc != MDE_OK || status == 2);
 	mdelog_scan_end(s, status);
 	mdelog_close();
 	return status;
