@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -225,6 +226,16 @@ static int do_status(const struct dopts *o)
 	return 0;
 }
 
+/* rc, or 2 with a message when stdout could not be written. */
+static int flushed(int rc)
+{
+	errno = 0;
+	if (fflush(stdout) != 0 || ferror(stdout))
+		return tool_fail("standard output: %s",
+				 strerror(errno ? errno : EIO));
+	return rc;
+}
+
 /* The verbs, sorted by name; each takes every option (parse()). */
 static const struct verb {
 	const char *name;
@@ -252,7 +263,7 @@ int cmd_definitions(int argc, char **argv)
 		return rc == 1 ? 0 : rc;
 	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		if (!strcmp(argv[1], verbs[i].name))
-			return verbs[i].run(&o);
+			return flushed(verbs[i].run(&o));
 	tool_warn("unknown definitions command '%s'", argv[1]);
 	return dusage();
 }

@@ -256,8 +256,13 @@ static int finish(struct run *r, const mde_summary *s, int rc)
 		tool_warn("%s", err);
 		status = 2;
 	}
-	if (fflush(stdout) != 0 || ferror(stdout))
+	errno = 0;
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		/* the report is lost: say so, the summary could not */
+		tool_warn("standard output: %s",
+			  strerror(errno ? errno : EIO));
 		status = status ? status : 2;
+	}
 	/* the history follows the exit status: a scan that ends in an
 	 * error (a PATH that does not exist, nothing scanned) failed */
 	scanrec_end(r->rec, s, rc != MDE_OK || status == 2);
