@@ -69,6 +69,13 @@ void cli_conf_free(struct cli_conf *c)
 	c->cfg = NULL;
 }
 
+int cli_see_help(const char *what)
+{
+	fprintf(stderr, "See 'mdescan%s%s --help' for the usage.\n",
+		what ? " " : "", what ? what : "");
+	return 2;
+}
+
 int cli_bad_option(const char *what, const char *fmt, ...)
 {
 	va_list ap;
@@ -76,9 +83,7 @@ int cli_bad_option(const char *what, const char *fmt, ...)
 	va_start(ap, fmt);
 	tool_vwarn(fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "See 'mdescan%s%s --help' for the usage.\n",
-		what ? " " : "", what ? what : "");
-	return 2;
+	return cli_see_help(what);
 }
 
 /* The row of lo named name[0..n) exactly, or NULL. */

@@ -50,4 +50,8 @@ int cli_exact_options(int argc, char **argv, const struct option *lo,
 int cli_bad_option(const char *what, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* "See 'mdescan WHAT --help' for the usage." on stderr, after getopt's
+ * own message.  Returns 2. */
+int cli_see_help(const char *what);
+
 #endif

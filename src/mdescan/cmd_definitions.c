@@ -86,7 +86,7 @@ static int parse(int argc, char **argv, struct dopts *o)
 				return tool_fail("--max-age: a number of "
 						 "days, not '%s'", optarg);
 			break;
-		default: return dusage();
+		default: return cli_see_help("definitions");
 		}
 	}
 	return optind == argc ? 0 : dusage();

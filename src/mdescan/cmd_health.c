@@ -655,7 +655,7 @@ static int set_opt(struct health_opts *o, int c, int diag)
 	case OPT_QDIR: o->qdir = optarg; break;
 	case OPT_STATS: o->stats_file = optarg; break;
 	case OPT_STORE: o->store = optarg; break;
-	default: fputs(usage_text, stderr); return 2;
+	default: return cli_see_help(diag ? "diagnostic" : "health");
 	}
 	return 0;
 }

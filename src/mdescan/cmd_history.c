@@ -503,8 +503,7 @@ static int parse_loop(int argc, char **argv, const struct verb *v,
 				return tool_fail("--scan: not a scan id");
 			break;
 		default:
-			fputs(usage_text, stderr);
-			return 2;
+			return cli_see_help(v->noun);
 		}
 	}
 	return 0;
