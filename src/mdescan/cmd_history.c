@@ -50,11 +50,13 @@ struct hopts {
 };
 
 static const char usage_text[] =
-	"usage: mdescan scan list [--db PATH] [--json] [--limit N]\n"
-	"       mdescan threat list [--db PATH] [--json] [--scan ID]\n"
-	"       mdescan threat get ID [--db PATH] [--json]\n"
+	"usage: mdescan scan list [--history-db PATH] [--json] [--limit N]\n"
+	"       mdescan threat list [--history-db PATH] [--json] [--scan ID]\n"
+	"       mdescan threat get ID [--history-db PATH] [--json]\n"
+	"--history-db is the scans' own name; --db, the old one, is the "
+	"same.\n"
 	"Each takes --config FILE (default $MDESCAN_CONF, else "
-	MDECFG_DEFAULT_PATH "): its history_db\nis the default --db.\n";
+	MDECFG_DEFAULT_PATH "): its history_db\nis the default --history-db.\n";
 
 /* ------------------------------------------------------------ text table */
 
@@ -472,6 +474,7 @@ static const struct option longopts[] = {
 	{ "config", required_argument, NULL, OPT_CONF },
 	{ "db", required_argument, NULL, OPT_DB },
 	{ "help", no_argument, NULL, 'h' },
+	{ "history-db", required_argument, NULL, OPT_DB },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "limit", required_argument, NULL, OPT_LIMIT },
 	{ "scan", required_argument, NULL, OPT_SCAN },

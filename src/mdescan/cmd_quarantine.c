@@ -61,7 +61,8 @@ static void usage(FILE *fp)
 	      "      --output FILE       export to FILE (default ID.zip)\n"
 	      "      --password PW       export with password PW "
 	      "(default infected)\n"
-	      "      --vault DIR         the vault (default the "
+	      "      --quarantine-dir DIR, --vault DIR\n"
+	      "                          the vault (default the "
 	      "configuration's quarantine_dir,\n"
 	      "                          else " VAULT_DEFAULT_DIR ")\n"
 	      "      --config FILE       the configuration (default "
@@ -245,6 +246,8 @@ static const struct option longopts[] = {
 	{ "older-than", required_argument, NULL, O_DAYS },
 	{ "output", required_argument, NULL, O_OUTPUT },
 	{ "password", required_argument, NULL, O_PASSWORD },
+	/* the scans' name for it; --vault, the old one, stays */
+	{ "quarantine-dir", required_argument, NULL, O_VAULT },
 	{ "vault", required_argument, NULL, O_VAULT },
 	{ NULL, 0, NULL, 0 },
 };
