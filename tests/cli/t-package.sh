@@ -150,7 +150,7 @@ if [ -r /usr/share/bash-completion/bash_completion ]; then
 	complete_line() {
 		bash -c '
 . /usr/share/bash-completion/bash_completion
-PATH=$2:$PATH
+PATH=$2:$2/../mdesig:$2/../mdewatch:$PATH
 for f in mdescan mdesig mdewatch; do . "$3/$f"; done
 line=$1
 read -ra COMP_WORDS <<<"$line"
