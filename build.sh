@@ -18,7 +18,7 @@ libcmocka-dev libcurl4-openssl-dev"
 TEST_DEPS="clang libclang-rt-14-dev jq python3 yara util-linux time mandoc systemd \
 	hashdeep sleuthkit python3-jsonschema e2fsprogs rsyslog \
 	ansible-core python3-yaml logrotate clamav \
-	clamav-daemon clamdscan exim4-daemon-heavy iproute2"
+	clamav-daemon clamdscan exim4-daemon-heavy iproute2 tmux"
 
 as_root() {
 	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi

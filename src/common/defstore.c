@@ -69,16 +69,24 @@ static void read_info(struct defstore_entry *e)
 
 static void entry(const char *dir, const char *name, struct defstore_entry *e)
 {
-	char link[4200], err[512], *rp;
+	char link[4200], *rp;
+	struct stat sb;
 
 	memset(e, 0, sizeof(*e));
 	snprintf(link, sizeof(link), "%s/%s", dir, name);
-	if (!(rp = realpath(link, NULL)))
+	if (!(rp = realpath(link, NULL))) {
+		/* a link to nothing is a store broken, not an empty one */
+		e->damaged = lstat(link, &sb) == 0;
+		if (e->damaged)
+			snprintf(e->why, sizeof(e->why), "'%.400s' leads to "
+				 "no bundle", link);
 		return;
+	}
 	snprintf(e->path, sizeof(e->path), "%s", rp);
 	free(rp);
-	e->have = mde_bundle_check(e->path, NULL, &e->bi, err,
-				   sizeof(err)) == MDE_OK;
+	e->have = mde_bundle_check(e->path, NULL, &e->bi, e->why,
+				   sizeof(e->why)) == MDE_OK;
+	e->damaged = !e->have;
 	if (e->have)
 		read_info(e);
 }

@@ -26,6 +26,10 @@ int defstore_current(const char *dir, char *path, size_t n);
 /* What status reports about one installed bundle. */
 struct defstore_entry {
 	int have;
+	/* a bundle is installed but does not read back (have is 0): scans
+	 * fail until an update or a rollback; why says what is wrong */
+	int damaged;
+	char why[512];
 	char path[4200];
 	char source[1024];
 	time_t installed;

@@ -259,8 +259,14 @@ static int find_qid(void *ctx, const hist_threat *t)
 
 void scanrec_quarantine_state(const char *qid, int removed)
 {
+	scanrec_quarantine_state_in(NULL, qid, removed);
+}
+
+void scanrec_quarantine_state_in(const char *db, const char *qid,
+				 int removed)
+{
 	struct qids q = { qid, NULL, 0, 0 };
-	char err[512], *path = hist_default_path();
+	char err[512], *path = db ? strdup(db) : hist_default_path();
 	hist *h = path ? hist_open(path, 0, err, sizeof(err)) : NULL;
 	size_t i;
 

@@ -39,4 +39,9 @@ void scanrec_end(struct scanrec *r, const mde_summary *s, int failed);
  * history become restored (removed != 0: removed). */
 void scanrec_quarantine_state(const char *qid, int removed);
 
+/* The same in the history db (NULL: hist_default_path()), the one the
+ * configuration names. */
+void scanrec_quarantine_state_in(const char *db, const char *qid,
+				 int removed);
+
 #endif

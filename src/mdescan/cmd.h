@@ -50,8 +50,13 @@ int cmd_threat_allowed(int argc, char **argv);
  */
 int cmd_quarantine(int argc, char **argv);
 
-/* Called by cmd_quarantine() after a restore (removed 0), for the
- * history to follow; NULL (the default) for none. */
+/* The vault when --vault is not given: the configuration's
+ * quarantine_dir (set by the caller), else VAULT_DEFAULT_DIR. */
+extern const char *quarantine_default_vault;
+
+/* Called by cmd_quarantine() after a restore (removed 0), a remove and
+ * for every entry a purge removed (removed 1), for the history to follow;
+ * NULL (the default) for none. */
 extern void (*quarantine_state_hook)(const char *id, int removed);
 
 /* `mdescan definitions update|rollback|status` (cmd_definitions.c):

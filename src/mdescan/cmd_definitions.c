@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -11,18 +12,24 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli.h"
 #include "cmd.h"
 #include "defstore.h"
+#include "mdecfg.h"
 #include "output.h"
 #include "util.h"
 #include "banned.h"
 
 static const char usage_text[] =
-	"usage: mdescan definitions update --from PATH|URL [--allow-downgrade]"
+	"usage: mdescan definitions update [--from PATH|URL] [--allow-downgrade]"
 	" [--keys PATH] [--store DIR]\n"
 	"       mdescan definitions rollback [--keys PATH] [--store DIR]\n"
 	"       mdescan definitions status [--json] [--max-age DAYS] "
-	"[--store DIR]\n";
+	"[--store DIR]\n"
+	"Every verb takes --config FILE (default $MDESCAN_CONF, else "
+	MDECFG_DEFAULT_PATH "):\n"
+	"its store, keys, update_mirror (update's default --from) and "
+	"definitions_max_age_days.\n";
 
 struct dopts {
 	const char *from, *keys, *dir;
@@ -32,7 +39,9 @@ struct dopts {
 
 static const struct option longopts[] = {
 	{ "allow-downgrade", no_argument, NULL, 'D' },
+	{ "config", required_argument, NULL, 'c' },
 	{ "from", required_argument, NULL, 'f' },
+	{ "help", no_argument, NULL, 'h' },
 	{ "json", no_argument, NULL, 'J' },
 	{ "keys", required_argument, NULL, 'k' },
 	{ "max-age", required_argument, NULL, 'a' },
@@ -46,18 +55,26 @@ static int dusage(void)
 	return 2;
 }
 
+/* 0, 1 for --help (the usage on stdout), or 2 (a message on stderr). */
 static int parse(int argc, char **argv, struct dopts *o)
 {
+	struct cli_conf cf;
 	char *end;
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	o->keys = DEFSTORE_KEYS;
-	o->dir = DEFSTORE_DIR;
-	o->max_age = DEFSTORE_MAX_AGE_DAYS;
+	if (cli_conf_read(argc, argv, &cf) ||
+	    cli_exact_options(argc, argv, longopts, "definitions"))
+		return 2;
+	o->keys = cf.keys;
+	o->dir = cf.store;
+	o->max_age = cf.max_age;
+	o->from = cf.mirror;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'h': fputs(usage_text, stdout); return 1;
+		case 'c': break; /* read above */
 		case 'D': o->allow_downgrade = 1; break;
 		case 'J': o->json = 1; break;
 		case 'f': o->from = optarg; break;
@@ -69,7 +86,7 @@ static int parse(int argc, char **argv, struct dopts *o)
 				return tool_fail("--max-age: a number of "
 						 "days, not '%s'", optarg);
 			break;
-		default: return dusage();
+		default: return cli_see_help("definitions");
 		}
 	}
 	return optind == argc ? 0 : dusage();
@@ -117,13 +134,14 @@ static void iso(time_t t, char *buf, size_t n)
 		snprintf(buf, n, "unknown");
 }
 
-/* "up_to_date", "out_of_date" or "unavailable" (mdatp's words). */
+/* "up_to_date", "out_of_date" or "unavailable" (mdatp's words), or
+ * "damaged": installed but unreadable, every scan fails. */
 const char *definitions_state(const struct defstore_entry *e, long max_age)
 {
 	time_t now = time(NULL);
 
 	if (!e->have)
-		return "unavailable";
+		return e->damaged ? "damaged" : "unavailable";
 	return now - (time_t)e->bi.created > (time_t)max_age * 86400
 		       ? "out_of_date" : "up_to_date";
 }
@@ -144,6 +162,8 @@ static void status_json(const struct defstore_status *st, const char *state,
 
 	printf("{");
 	json_str("definitions_status", state, 1);
+	if (c->damaged)
+		json_str("error", c->why, 1);
 	if (c->have) {
 		printf("\"version\":%" PRIu64 ",", c->bi.version);
 		json_str("created", created, 1);
@@ -179,7 +199,13 @@ static int do_status(const struct dopts *o)
 	iso(c->installed, installed, sizeof(installed));
 	if (o->json) {
 		status_json(&st, state, age, created, installed);
-		return 0;
+		return c->damaged ? 1 : 0;
+	}
+	if (c->damaged) {
+		printf("definitions: DAMAGED in %s: %s\nstatus:      damaged "
+		       "(scans fail until 'mdescan definitions update' or "
+		       "'rollback')\n", o->dir, c->why);
+		return 1;
 	}
 	if (!c->have) {
 		printf("definitions: none installed in %s (scans use the "
@@ -200,6 +226,16 @@ static int do_status(const struct dopts *o)
 	return 0;
 }
 
+/* rc, or 2 with a message when stdout could not be written. */
+static int flushed(int rc)
+{
+	errno = 0;
+	if (fflush(stdout) != 0 || ferror(stdout))
+		return tool_fail("standard output: %s",
+				 strerror(errno ? errno : EIO));
+	return rc;
+}
+
 /* The verbs, sorted by name; each takes every option (parse()). */
 static const struct verb {
 	const char *name;
@@ -218,12 +254,16 @@ int cmd_definitions(int argc, char **argv)
 
 	if (argc < 2)
 		return dusage();
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
 	rc = parse(argc - 1, argv + 1, &o);
 	if (rc)
-		return rc;
+		return rc == 1 ? 0 : rc;
 	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		if (!strcmp(argv[1], verbs[i].name))
-			return verbs[i].run(&o);
+			return flushed(verbs[i].run(&o));
 	tool_warn("unknown definitions command '%s'", argv[1]);
 	return dusage();
 }

@@ -467,6 +467,10 @@ int cmd_diagnostic(int argc, char **argv)
 	ssize_t n;
 	int rc;
 
+	/* `diagnostic --help`: health_parse() prints the options */
+	if (argc > 1 && (!strcmp(argv[1], "--help") ||
+			 !strcmp(argv[1], "-h")))
+		return health_parse(argc, argv, &o, 1) == 1 ? 0 : 2;
 	if (argc < 2 || strcmp(argv[1], "create") != 0) {
 		fputs("usage: mdescan diagnostic create [--output FILE] "
 		      "[--config-dir DIR] [options]\n", stderr);

@@ -23,9 +23,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "cmd.h"
 #include "defstore.h"
 #include "health.h"
+#include "mdecfg.h"
 #include "history.h"
 #include "output.h"
 #include "util.h"
@@ -85,7 +87,7 @@ static void iso_time(time_t t, char *buf, size_t n)
 
 struct report {
 	struct strs issues;
-	const char *defs_status;      /* up_to_date, out_of_date, unavailable */
+	const char *defs_status;      /* definitions_state()'s word */
 	char defs_version[32];        /* the bundle's version, or "builtin" */
 	time_t defs_updated;          /* install time; 0 when unknown */
 	int rtp;                      /* mdewatch runs with its marks */
@@ -264,6 +266,13 @@ static void check_definitions(const struct health_opts *o, struct report *r)
 
 	defstore_status(o->store, &st);
 	r->defs_status = definitions_state(&st.cur, o->max_age);
+	if (st.cur.damaged) {
+		snprintf(r->defs_version, sizeof(r->defs_version), "damaged");
+		strs_add(&r->issues, "installed definitions damaged in %s: %s: "
+			 "scans fail until 'mdescan definitions update' or "
+			 "'rollback'", o->store, st.cur.why);
+		return;
+	}
 	if (!st.cur.have) {
 		snprintf(r->defs_version, sizeof(r->defs_version), "builtin");
 		strs_add(&r->issues, "no definitions installed in %s: scans "
@@ -531,6 +540,9 @@ static void check_quarantine(const struct health_opts *o, struct report *r)
 static void report_build(const struct health_opts *o, struct report *r)
 {
 	memset(r, 0, sizeof(*r));
+	if (o->conf_err[0])
+		strs_add(&r->issues, "configuration unusable: %s: every scan "
+			 "exits 2", o->conf_err);
 	check_definitions(o, r);
 	check_watch(o, r);
 	check_history(o, r);
@@ -562,6 +574,8 @@ static const char usage_text[] =
 	"       mdescan diagnostic create [--output FILE] "
 	"[--config-dir DIR] [options]\n"
 	"\n"
+	"      --config FILE       configuration (default "
+	MDECFG_DEFAULT_PATH ")\n"
 	"      --config-dir DIR    configuration to collect (default "
 	HEALTH_CONFIG_DIR ")\n"
 	"      --field NAME        print only this field's value\n"
@@ -582,12 +596,13 @@ static const char usage_text[] =
 	DEFSTORE_DIR ")\n";
 
 enum {
-	OPT_CONFIG = 256, OPT_FIELD, OPT_HISTORY, OPT_JSON, OPT_KEYS,
+	OPT_CONFIG = 256, OPT_CONF, OPT_FIELD, OPT_HISTORY, OPT_JSON, OPT_KEYS,
 	OPT_MAX_AGE, OPT_SCAN_AGE, OPT_OUTPUT, OPT_PIDFILE, OPT_QDIR,
 	OPT_STATS, OPT_STORE
 };
 
 static const struct option longopts[] = {
+	{ "config", required_argument, NULL, OPT_CONF },
 	{ "config-dir", required_argument, NULL, OPT_CONFIG },
 	{ "field", required_argument, NULL, OPT_FIELD },
 	{ "help", no_argument, NULL, 'h' },
@@ -626,6 +641,7 @@ static int set_opt(struct health_opts *o, int c, int diag)
 		return tool_fail("--%s: only for diagnostic create",
 				 c == OPT_OUTPUT ? "output" : "config-dir");
 	switch (c) {
+	case OPT_CONF: break; /* read before, by conf_defaults() */
 	case OPT_CONFIG: o->config_dir = optarg; break;
 	case OPT_FIELD: o->field = optarg; break;
 	case OPT_HISTORY: o->history_db = optarg; break;
@@ -639,25 +655,39 @@ static int set_opt(struct health_opts *o, int c, int diag)
 	case OPT_QDIR: o->qdir = optarg; break;
 	case OPT_STATS: o->stats_file = optarg; break;
 	case OPT_STORE: o->store = optarg; break;
-	default: fputs(usage_text, stderr); return 2;
+	default: return cli_see_help(diag ? "diagnostic" : "health");
 	}
 	return 0;
+}
+
+/* The defaults, then mdescan.conf's (a configuration that cannot be read
+ * is reported, not fatal: health is where one looks for it). */
+static void conf_defaults(int argc, char **argv, struct health_opts *o)
+{
+	struct cli_conf c;
+
+	memset(o, 0, sizeof(*o));
+	cli_conf_load(argc, argv, &c, o->conf_err, sizeof(o->conf_err));
+	o->store = c.store;
+	o->keys = c.keys;
+	o->qdir = c.qdir;
+	o->history_db = c.history_db;
+	o->max_age = c.max_age;
+	o->pidfile = HEALTH_WATCH_PIDFILE;
+	o->stats_file = HEALTH_WATCH_STATS;
+	o->config_dir = HEALTH_CONFIG_DIR;
+	o->max_scan_age = HEALTH_MAX_SCAN_AGE_DAYS;
 }
 
 int health_parse(int argc, char **argv, struct health_opts *o, int diag)
 {
 	char *verb = argv[0];
-	int c, rc = 0;
+	int c, rc;
 
-	memset(o, 0, sizeof(*o));
-	o->store = DEFSTORE_DIR;
-	o->keys = DEFSTORE_KEYS;
-	o->qdir = VAULT_DEFAULT_DIR;
-	o->pidfile = HEALTH_WATCH_PIDFILE;
-	o->stats_file = HEALTH_WATCH_STATS;
-	o->config_dir = HEALTH_CONFIG_DIR;
-	o->max_age = DEFSTORE_MAX_AGE_DAYS;
-	o->max_scan_age = HEALTH_MAX_SCAN_AGE_DAYS;
+	conf_defaults(argc, argv, o);
+	if ((rc = cli_exact_options(argc, argv, longopts,
+				    diag ? "diagnostic" : "health")))
+		return rc;
 	argv[0] = (char *)"mdescan"; /* getopt's messages start with it */
 	/* glibc: start afresh, mdescan's own options may have run */
 	optind = 0;

@@ -33,8 +33,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli.h"
 #include "cmd.h"
 #include "history.h"
+#include "mdecfg.h"
 #include "output.h"
 #include "util.h"
 #include "banned.h"
@@ -48,9 +50,13 @@ struct hopts {
 };
 
 static const char usage_text[] =
-	"usage: mdescan scan list [--db PATH] [--json] [--limit N]\n"
-	"       mdescan threat list [--db PATH] [--json] [--scan ID]\n"
-	"       mdescan threat get ID [--db PATH] [--json]\n";
+	"usage: mdescan scan list [--history-db PATH] [--json] [--limit N]\n"
+	"       mdescan threat list [--history-db PATH] [--json] [--scan ID]\n"
+	"       mdescan threat get ID [--history-db PATH] [--json]\n"
+	"--history-db is the scans' own name; --db, the old one, is the "
+	"same.\n"
+	"Each takes --config FILE (default $MDESCAN_CONF, else "
+	MDECFG_DEFAULT_PATH "): its history_db\nis the default --history-db.\n";
 
 /* ------------------------------------------------------------ text table */
 
@@ -462,11 +468,13 @@ static int parse_id(const char *s, long long min, long long *out)
 	return errno || end == s || *end || *out < min ? -1 : 0;
 }
 
-enum { OPT_DB = 256, OPT_JSON, OPT_LIMIT, OPT_SCAN };
+enum { OPT_DB = 256, OPT_CONF, OPT_JSON, OPT_LIMIT, OPT_SCAN };
 
 static const struct option longopts[] = {
+	{ "config", required_argument, NULL, OPT_CONF },
 	{ "db", required_argument, NULL, OPT_DB },
 	{ "help", no_argument, NULL, 'h' },
+	{ "history-db", required_argument, NULL, OPT_DB },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "limit", required_argument, NULL, OPT_LIMIT },
 	{ "scan", required_argument, NULL, OPT_SCAN },
@@ -481,6 +489,7 @@ static int parse_loop(int argc, char **argv, const struct verb *v,
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h': return 1;
+		case OPT_CONF: break; /* read before, by parse_opts() */
 		case OPT_DB: o->db = optarg; break;
 		case OPT_JSON: o->json = 1; break;
 		case OPT_LIMIT:
@@ -497,8 +506,7 @@ static int parse_loop(int argc, char **argv, const struct verb *v,
 				return tool_fail("--scan: not a scan id");
 			break;
 		default:
-			fputs(usage_text, stderr);
-			return 2;
+			return cli_see_help(v->noun);
 		}
 	}
 	return 0;
@@ -509,8 +517,13 @@ static int parse_opts(int argc, char **argv, const struct verb *v,
 		      struct hopts *o)
 {
 	char *verb = argv[0];
+	struct cli_conf cf;
 	int c;
 
+	if (cli_conf_read(argc, argv, &cf) ||
+	    cli_exact_options(argc, argv, longopts, v->noun))
+		return 2;
+	o->db = cf.history_db;
 	argv[0] = (char *)"mdescan"; /* getopt's messages start with it */
 	/* glibc: start afresh, mdescan's own options may have run */
 	optind = 0;

@@ -24,8 +24,10 @@
 
 enum {
 	O_DEST = 1, O_FORCE = 2, O_JSON = 4, O_DAYS = 8, O_OUTPUT = 16,
-	O_PASSWORD = 32, O_VAULT = 64
+	O_PASSWORD = 32, O_VAULT = 64, O_CONFIG = 128
 };
+
+const char *quarantine_default_vault = VAULT_DEFAULT_DIR;
 
 struct qopts {
 	const char *vault, *dest, *output, *password, *id;
@@ -59,8 +61,13 @@ static void usage(FILE *fp)
 	      "      --output FILE       export to FILE (default ID.zip)\n"
 	      "      --password PW       export with password PW "
 	      "(default infected)\n"
-	      "      --vault DIR         the vault (default "
-	      VAULT_DEFAULT_DIR ")\n",
+	      "      --quarantine-dir DIR, --vault DIR\n"
+	      "                          the vault (default the "
+	      "configuration's quarantine_dir,\n"
+	      "                          else " VAULT_DEFAULT_DIR ")\n"
+	      "      --config FILE       the configuration (default "
+	      "$MDESCAN_CONF, else\n"
+	      "                          /etc/mdescan/mdescan.conf)\n",
 	      fp);
 }
 
@@ -154,6 +161,8 @@ static int q_remove(const struct qopts *o)
 	if (vault_remove(o->vault, o->id, err, sizeof err) != VAULT_OK)
 		return tool_fail("%s", err);
 	printf("%s: removed\n", o->id);
+	if (quarantine_state_hook)
+		quarantine_state_hook(o->id, 1);
 	return 0;
 }
 
@@ -174,14 +183,40 @@ static int q_export(const struct qopts *o)
 	return 0;
 }
 
+/* The entries of before[0..n) the vault no longer holds are removed
+ * threats: the history follows. */
+static void follow_purged(const char *vault, const struct vault_entry *before,
+			  size_t n)
+{
+	struct vault_entry *after = NULL;
+	char err[1024];
+	size_t i, j, m = 0;
+
+	if (!quarantine_state_hook ||
+	    vault_list(vault, &after, &m, err, sizeof err) == VAULT_ERR)
+		return;
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < m && strcmp(before[i].id, after[j].id); j++)
+			;
+		if (j == m)
+			quarantine_state_hook(before[i].id, 1);
+	}
+	vault_entries_free(after, m);
+}
+
 static int q_purge(const struct qopts *o)
 {
+	struct vault_entry *before = NULL;
 	char err[4096] = "";
-	size_t n;
+	size_t n, nb = 0;
 	int rc;
 
+	if (vault_list(o->vault, &before, &nb, err, sizeof err) == VAULT_ERR)
+		nb = 0; /* vault_purge() says why */
 	rc = vault_purge(o->vault, time(NULL) - (time_t)o->days * 86400, &n,
 			 err, sizeof err);
+	follow_purged(o->vault, before, nb);
+	vault_entries_free(before, nb);
 	if (rc == VAULT_ERR)
 		return tool_fail("%s", err);
 	printf("purged %zu entr%s older than %ld day%s\n", n,
@@ -203,6 +238,7 @@ static const struct verb {
 };
 
 static const struct option longopts[] = {
+	{ "config", required_argument, NULL, O_CONFIG },
 	{ "destination-path", required_argument, NULL, O_DEST },
 	{ "force", no_argument, NULL, O_FORCE },
 	{ "help", no_argument, NULL, 'h' },
@@ -210,6 +246,8 @@ static const struct option longopts[] = {
 	{ "older-than", required_argument, NULL, O_DAYS },
 	{ "output", required_argument, NULL, O_OUTPUT },
 	{ "password", required_argument, NULL, O_PASSWORD },
+	/* the scans' name for it; --vault, the old one, stays */
+	{ "quarantine-dir", required_argument, NULL, O_VAULT },
 	{ "vault", required_argument, NULL, O_VAULT },
 	{ NULL, 0, NULL, 0 },
 };
@@ -226,6 +264,7 @@ static int parse_opts(int argc, char **argv, struct qopts *o)
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h': return 1;
+		case O_CONFIG: break; /* read by the caller */
 		case O_DEST: o->dest = optarg; break;
 		case O_FORCE: o->force = 1; break;
 		case O_JSON: o->json = 1; break;
@@ -254,7 +293,7 @@ static int parse_opts(int argc, char **argv, struct qopts *o)
 
 int cmd_quarantine(int argc, char **argv)
 {
-	struct qopts o = { .vault = VAULT_DEFAULT_DIR,
+	struct qopts o = { .vault = quarantine_default_vault,
 			   .password = DEFAULT_PASSWORD, .days = DEFAULT_DAYS };
 	const struct verb *v = NULL;
 	size_t i;

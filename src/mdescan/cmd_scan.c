@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -75,14 +76,72 @@ static void on_event(void *ctx, const mde_event *ev)
 	pthread_mutex_unlock(&r->lock);
 }
 
+/* Set by SIGWINCH (and at the start): the width is to be read again. */
+static volatile sig_atomic_t winch = 1;
+
+static void on_winch(int sig)
+{
+	(void)sig;
+	winch = 1;
+}
+
+/* The columns of the terminal on stderr; 80 when it does not say. */
+static size_t term_cols(void)
+{
+	struct winsize ws;
+
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	return 80;
+}
+
+/*
+ * The progress line in at most cols - 1 columns: a line that reaches the
+ * last column wraps, and the next "\r\033[K" clears only its second row,
+ * leaving a staircase of stale lines.  The counts, then as much of the
+ * end of the current path as fits (the end says most).
+ */
+static void progress_line(const mde_summary *s, const char *cur, size_t cols)
+{
+	double secs = (double)s->elapsed_ns / 1e9;
+	size_t room = cols > 1 ? cols - 1 : 0, hl, plen = 0;
+	char head[160], *path = NULL, *p;
+	FILE *m = open_memstream(&path, &plen);
+	int n;
+
+	n = snprintf(head, sizeof(head), "%llu files, %.1f MB, %.1f MB/s, "
+		     "%llu found: ", (unsigned long long)s->files,
+		     (double)s->bytes / 1e6,
+		     secs > 0 ? (double)s->bytes / 1e6 / secs : 0.0,
+		     (unsigned long long)s->findings);
+	hl = n < 0 ? 0 : (size_t)n >= sizeof(head) ? sizeof(head) - 1
+						     : (size_t)n;
+	hl = hl < room ? hl : room;
+	fprintf(stderr, "\r\033[K%.*s", (int)hl, head);
+	room -= hl;
+	if (m) { /* the path as the text output writes it (escaped) */
+		out_text_path(m, cur, strlen(cur));
+		fclose(m);
+	}
+	if (path && plen <= room) {
+		fputs(path, stderr);
+	} else if (path && room > 3) {
+		p = path + plen - (room - 3);
+		while ((*p & 0xc0) == 0x80) /* not inside a UTF-8 character */
+			p++;
+		fprintf(stderr, "...%s", p);
+	}
+	free(path);
+	fflush(stderr);
+}
+
 static void *progress_main(void *arg)
 {
 	struct run *r = arg;
 	struct timespec ts = { 0, 250000000L };
 	char cur[512];
 	mde_summary s;
-	double secs;
-	size_t n;
+	size_t cols = 80;
 
 	for (;;) {
 		nanosleep(&ts, NULL);
@@ -92,19 +151,12 @@ static void *progress_main(void *arg)
 			pthread_mutex_unlock(&r->lock);
 			return NULL;
 		}
+		if (winch) {
+			winch = 0;
+			cols = term_cols();
+		}
 		mde_engine_progress(r->e, &s, cur, sizeof(cur));
-		secs = (double)s.elapsed_ns / 1e9;
-		fprintf(stderr, "\r\033[K%llu files, %.1f MB, %.1f MB/s, "
-			"%llu found: ", (unsigned long long)s.files,
-			(double)s.bytes / 1e6,
-			secs > 0 ? (double)s.bytes / 1e6 / secs : 0.0,
-			(unsigned long long)s.findings);
-		n = strlen(cur);
-		if (n > 60) /* the end of a path says most */
-			fputs("...", stderr);
-		out_text_path(stderr, n > 60 ? cur + n - 57 : cur,
-			      n > 60 ? 57 : n);
-		fflush(stderr);
+		progress_line(&s, cur, cols);
 		r->progress_shown = 1;
 		pthread_mutex_unlock(&r->lock);
 	}
@@ -220,6 +272,7 @@ static int run(struct run *r, char **paths, size_t n, mde_summary *s)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGWINCH, on_winch);
 	if (mde_engine_begin(r->e, on_event, r) != MDE_OK)
 		tool_die("%s", mde_engine_error(r->e));
 	if (isatty(STDERR_FILENO) &&
@@ -256,9 +309,16 @@ static int finish(struct run *r, const mde_summary *s, int rc)
 		tool_warn("%s", err);
 		status = 2;
 	}
-	if (fflush(stdout) != 0 || ferror(stdout))
+	errno = 0;
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		/* the report is lost: say so, the summary could not */
+		tool_warn("standard output: %s",
+			  strerror(errno ? errno : EIO));
 		status = status ? status : 2;
-	scanrec_end(r->rec, s, rc != MDE_OK);
+	}
+	/* the history follows the exit status: a scan that ends in an
+	 * error (a PATH that does not exist, nothing scanned) failed */
+	scanrec_end(r->rec, s, rc != MDE_OK || status == 2);
 	mdelog_scan_end(s, status);
 	mdelog_close();
 	return status;

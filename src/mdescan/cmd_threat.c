@@ -11,16 +11,31 @@
 #include <string.h>
 
 #include "cfgedit.h"
+#include "cli.h"
 #include "cmd.h"
 #include "mdecfg.h"
 #include "scanrec.h"
 #include "banned.h"
 
+/* the configuration's history_db, for quarantine_state() */
+static const char *history_db;
+
+static void quarantine_state(const char *id, int removed)
+{
+	scanrec_quarantine_state_in(history_db, id, removed);
+}
+
 /* argv[0] is "quarantine": the vault's verb follows. */
 static int cmd_threat_quarantine(int argc, char **argv)
 {
+	struct cli_conf cf;
+
+	if (cli_conf_read(argc, argv, &cf))
+		return 2;
+	quarantine_default_vault = cf.qdir;
+	history_db = cf.history_db;
 	/* a restored file is a threat again: the history follows */
-	quarantine_state_hook = scanrec_quarantine_state;
+	quarantine_state_hook = quarantine_state;
 	return cmd_quarantine(argc - 1, argv + 1);
 }
 
@@ -41,12 +56,14 @@ const struct cmd threat_verbs[] = {
 static const struct cfgedit_kind allowed = { "threat", "allowed_threat",
 					     "threat", "allowed" };
 
+static const char allowed_text[] =
+	"usage: mdescan threat allowed add|remove NAME|SHA256 "
+	"[--config FILE]\n"
+	"       mdescan threat allowed list [--json] [--config FILE]\n";
+
 static int allowed_usage(void)
 {
-	fputs("usage: mdescan threat allowed add|remove NAME|SHA256 "
-	      "[--config FILE]\n"
-	      "       mdescan threat allowed list [--json] [--config FILE]\n",
-	      stderr);
+	fputs(allowed_text, stderr);
 	return 2;
 }
 
@@ -58,6 +75,7 @@ int cmd_threat_allowed(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
 		{ "json", no_argument, NULL, 'J' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -66,7 +84,9 @@ int cmd_threat_allowed(int argc, char **argv)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		if (c == 'h')
+			return fputs(allowed_text, stdout) < 0 ? 2 : 0;
 		if (c == 'c')
 			o.config = optarg;
 		else if (c == 'J')

@@ -25,11 +25,14 @@ struct health_opts {
 	const char *field, *output, *config_dir;
 	long max_age, max_scan_age;
 	int json;
+	/* mdescan.conf could not be read: why ("" when it could); health
+	 * reports it, the defaults standing in for it */
+	char conf_err[1024];
 };
 
 /*
- * Parses argv (argv[0] the verb) into o, with the defaults; diag: for
- * diagnostic create.  Returns 0, 1 for --help (usage printed on stdout),
+ * Parses argv (argv[0] the verb) into o, with the defaults and then the
+ * configuration every verb reads (cli.h); diag: for diagnostic create.  Returns 0, 1 for --help (usage printed on stdout),
  * or 2 (message printed on stderr).
  */
 int health_parse(int argc, char **argv, struct health_opts *o, int diag);

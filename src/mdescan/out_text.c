@@ -82,8 +82,12 @@ static void text_summary(struct out_writer *w, const struct out_totals *t)
 
 	if (!w->ctx->summary)
 		return;
+	fprintf(stderr, "\n----------- SCAN SUMMARY -----------\n");
+	/* the counts below are of part of what was asked for */
+	if (s->cancelled)
+		fprintf(stderr, "Scan cancelled: the counts are of the files "
+			"scanned before\n");
 	fprintf(stderr,
-		"\n----------- SCAN SUMMARY -----------\n"
 		"Scanned files: %llu\nScanned bytes: %llu\nFindings: %llu\n"
 		"Infected files: %llu\nErrors: %llu\nSkipped: %llu\n"
 		"Excluded: %llu\nFrom cache: %llu (copies: %llu)\n"

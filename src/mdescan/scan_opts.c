@@ -60,12 +60,22 @@ static void usage(FILE *fp);
 
 /* ------------------------------------------------------------ values */
 
-/* A bad option value: the reason, then the usage, exit 2. */
+/* The value set_value() parses, for bad_value() to repeat. */
+static const char *cur_value;
+
+/* Where the usage is, after a short error: a bad option's answer. */
+static void see_help(void)
+{
+	fputs("See 'mdescan --help' for the usage.\n", stderr);
+	exit(2);
+}
+
+/* A bad option value: the reason and the value, one line, exit 2. */
 static void bad_value(const char *what, const struct opt *r)
 {
-	tool_warn("invalid %s for --%s", what, r->name);
-	usage(stderr);
-	exit(2);
+	tool_warn("invalid %s for --%s: '%s'", what, r->name,
+		  cur_value ? cur_value : "");
+	see_help();
 }
 
 /*
@@ -124,6 +134,7 @@ static int64_t *num_at(struct opts *o, const struct opt *r)
 /* Parses s as r says and stores it. */
 static void set_value(struct opts *o, const struct opt *r, const char *s)
 {
+	cur_value = s;
 	switch (r->kind) {
 	case OPT_FLAG: *(int *)((char *)o + r->off) = 1; break;
 	case OPT_NUM: *num_at(o, r) = parse_num(s, r, 0); break;
@@ -820,10 +831,8 @@ void opts_parse(int argc, char **argv, struct opts *o, int *first)
 	apply_config(argc, argv, o);
 	getopt_arrays(lo, shorts);
 	while ((c = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
-		if (!(r = row_of(c))) {
-			usage(stderr);
-			exit(2);
-		}
+		if (!(r = row_of(c)))
+			see_help(); /* getopt named the option */
 		set_value(o, r, optarg);
 	}
 	*first = optind;
