@@ -82,15 +82,13 @@ struct rec {
 	int stop_after; /* member() returns nonzero after this many */
 };
 
-static int on_member(void *ctx, const char *name, const uint8_t *data,
-		     size_t len)
+static int on_member(void *ctx, const mde__arc_member *m)
 {
 	struct rec *r = ctx;
 
-	(void)data;
 	if (r->n < 64) {
-		snprintf(r->names[r->n], sizeof(r->names[0]), "%s", name);
-		r->lens[r->n] = len;
+		snprintf(r->names[r->n], sizeof(r->names[0]), "%s", m->name);
+		r->lens[r->n] = m->len;
 	}
 	r->n++;
 	return r->stop_after && r->n >= r->stop_after;
@@ -120,7 +118,7 @@ static mde__arc_limits limits(void)
 static void run(const uint8_t *buf, size_t len, const char *name,
 		const mde__arc_limits *l, struct rec *r, mde__arc_budget *b)
 {
-	unsigned kind = mde__arc_kind(buf, len, l->types);
+	uint64_t kind = mde__arc_kind(buf, len, l->types);
 
 	assert_int_not_equal(kind, 0);
 	b->left = l->max_scansize;
@@ -144,7 +142,7 @@ static void test_kinds(void **state)
 	static const struct member m[] = { { "a.txt", "hello\n", 6 } };
 	static const struct {
 		int format, filter;
-		unsigned kind;
+		uint64_t kind;
 	} k[] = {
 		{ ARCHIVE_FORMAT_TAR_USTAR, ARCHIVE_FILTER_NONE, MDE_ARC_TAR },
 		{ ARCHIVE_FORMAT_TAR_USTAR, ARCHIVE_FILTER_GZIP, MDE_ARC_GZIP },
