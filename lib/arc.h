@@ -286,7 +286,8 @@ struct mde__arc_handler {
 	X(compress)           \
 	X(mail)               \
 	X(upx)                \
-	X(ole2)
+	X(ole2)               \
+	X(rtf)
 
 #define MDE__ARC_DECLARE(n) extern const struct mde__arc_handler mde__arc_##n;
 MDE__ARC_HANDLERS(MDE__ARC_DECLARE)
