@@ -11,7 +11,10 @@
  *  - an "\x01Ole10Native" stream, unwrapped: the embedded file, named by
  *    its own file name (olenative.c); as stored when it holds none;
  *  - an Outlook attachment's data stream, named by the attachment's file
- *    name (its __substg1.0_3707 property, or the 3704 short one).
+ *    name (its __substg1.0_3707 property, or the 3704 short one);
+ *  - the objects a PowerPoint presentation keeps in its "PowerPoint
+ *    Document" stream (ppt.c: OLE2 storages, inflated), named
+ *    "PowerPoint Document/object-N", which the stage opens in turn.
  * Members say what they are (arc.h's enum mde__arc_mtype).
  *
  * Limits: the streams are parts of the file, handed over in place when
@@ -30,6 +33,7 @@
 #include "ole2.h"
 #include "olenative.h"
 #include "ovba.h"
+#include "ppt.h"
 #include "banned.h"
 
 /* A dir stream is a few kilobytes; one past this is not read further. */
@@ -46,6 +50,11 @@ struct ole {
 	size_t nmods, imod;
 	uint8_t *tmp;              /* a stream read whole */
 	size_t tmpcap, tmplen;
+	uint32_t ppt_doc;          /* a PowerPoint Document stream to read */
+	uint8_t *pbuf;             /* ... read whole: its objects in it */
+	size_t pcap, plen;
+	mde__ppt ppt;
+	unsigned nppt;
 	int st;                    /* the member buffer's last answer */
 	char name[NAME_MAX_];      /* the member's */
 };
@@ -77,6 +86,7 @@ static void ole_close(void *state)
 	mde__ole2_close(s->o);
 	free(s->mods);
 	free(s->tmp);
+	free(s->pbuf);
 	free(s);
 }
 
@@ -252,6 +262,8 @@ static int stream_member(struct ole *s, uint32_t id,
 			m->type = MDE__MT_EMBEDDED;
 		return rc;
 	}
+	if (e->parent == 0 && ieq(e->name, "PowerPoint Document", SIZE_MAX))
+		s->ppt_doc = id;
 	return stream(s, id, m);
 }
 
@@ -356,6 +368,42 @@ static int vba_module(struct ole *s, mde__arc_member *m)
 	return 1;
 }
 
+/* ------------------------------------------------------------ PowerPoint */
+
+/* The next object of the PowerPoint Document stream s->ppt_doc (read
+ * whole first): 1 its storage in *m, 0 none left (s->ppt_doc cleared),
+ * -1 stop. */
+static int ppt_object(struct ole *s, mde__arc_member *m)
+{
+	mde__ppt_obj obj;
+
+	if (!s->pbuf || s->ppt.buf != s->pbuf) {
+		if (mde__ole2_load(s->o, s->ppt_doc, cap_of(s), &s->pbuf,
+				   &s->pcap, &s->plen) != MDE__OLE2_OK)
+			s->plen = 0;
+		mde__ppt_init(&s->ppt, s->pbuf, s->plen);
+	}
+	while (mde__ppt_next(&s->ppt, &obj)) {
+		snprintf(s->name, sizeof(s->name),
+			 "PowerPoint Document/object-%u", ++s->nppt);
+		if (mde__arc_entry(s->in, s->name) != MDE__ARC_OK)
+			return -1;
+		s->st = mde__arc_out_begin(s->in, s->name, -1);
+		if (s->st == MDE__ARC_OK)
+			mde__ppt_read(&obj, put, s);
+		if (s->st == MDE__ARC_STOP)
+			return -1;
+		if (s->st != MDE__ARC_OK || !mde__arc_out_len(s->in))
+			continue;
+		mde__arc_out_member(s->in, m);
+		m->type = MDE__MT_EMBEDDED;
+		return 1;
+	}
+	s->ppt_doc = 0;
+	s->ppt.buf = NULL;
+	return 0;
+}
+
 /* ------------------------------------------------------------ the walk */
 
 static int ole_next(void *state, mde__arc_member *m)
@@ -368,6 +416,10 @@ static int ole_next(void *state, mde__arc_member *m)
 	while (!rc) {
 		if (s->imod < s->nmods) {
 			rc = vba_module(s, m);
+			continue;
+		}
+		if (s->ppt_doc) {
+			rc = ppt_object(s, m);
 			continue;
 		}
 		if (s->pos >= mde__ole2_count(s->o))
