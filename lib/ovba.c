@@ -83,8 +83,16 @@ static int chunk(const uint8_t *src, size_t len, uint8_t *out, size_t *n)
 				*n = dp;
 				return -1;
 			}
-			for (i = 0; i < cnt && dp < MDE__OVBA_CHUNK; i++, dp++)
-				out[dp] = out[dp - off];
+			if (cnt > MDE__OVBA_CHUNK - dp)
+				cnt = MDE__OVBA_CHUNK - dp;
+			if (off == 1) /* a run of one byte */
+				memset(out + dp, out[dp - 1], cnt);
+			else if (off >= cnt)
+				memcpy(out + dp, out + dp - off, cnt);
+			else
+				for (i = 0; i < cnt; i++)
+					out[dp + i] = out[dp + i - off];
+			dp += cnt;
 		}
 	}
 	*n = dp;
