@@ -143,12 +143,14 @@ enum mde__arc_note {
 	MDE__NOTE_BOMB      /* the ratio limit: an archive bomb */
 };
 
+struct mde__arc_member;
+
 typedef struct mde__arc_ops {
-	/* A member's content; data is valid during the call only.  name is
-	 * the member's name as stored (never used as a file name).  Returns
-	 * nonzero to stop unpacking (first finding wins). */
-	int (*member)(void *ctx, const char *name, const uint8_t *data,
-		      size_t len);
+	/* A member (see mde__arc_member below: name, content, type); valid
+	 * during the call only.  The name is the member's name as stored
+	 * (never used as a file name).  Returns nonzero to stop unpacking
+	 * (first finding wins). */
+	int (*member)(void *ctx, const struct mde__arc_member *m);
 	/* A note about member name, or about the container itself when
 	 * name is NULL. */
 	void (*note)(void *ctx, const char *name, int what,
@@ -175,11 +177,30 @@ uint64_t mde__arc_all(void);
 
 /* ------------------------------------------------- for the handlers */
 
+/*
+ * What a member is, when its container knows more than its bytes say:
+ * for signatures that target a kind of content (ClamAV's target type 2,
+ * "OLE2", matches the streams of compound files and the VBA macros
+ * decompressed from them).  The pipeline keeps it in struct file's mtype
+ * for the member's stages; a handler that says nothing leaves
+ * MDE__MT_NONE (the driver clears every member before next()).  Append
+ * only: the values may be stored.
+ */
+enum mde__arc_mtype {
+	MDE__MT_NONE = 0,  /* nothing said: judge the bytes */
+	MDE__MT_OLE2 = 1,  /* a stream of an OLE2 compound file, as stored */
+	MDE__MT_VBA = 2,   /* VBA source decompressed from an OLE2 project */
+	MDE__MT_EMBEDDED = 3 /* a file unwrapped from an embedding (an
+				Ole10Native package, an Outlook attachment,
+				an RTF object) */
+};
+
 /* One member, as next() hands it over. */
 typedef struct mde__arc_member {
 	const char *name;
 	const uint8_t *data;
 	size_t len;
+	int type; /* enum mde__arc_mtype */
 } mde__arc_member;
 
 /* A container being unpacked: what open() gets.  Handlers read the first
@@ -264,7 +285,9 @@ struct mde__arc_handler {
 	X(lz4)                \
 	X(compress)           \
 	X(mail)               \
-	X(upx)
+	X(upx)                \
+	X(ole2)               \
+	X(rtf)
 
 #define MDE__ARC_DECLARE(n) extern const struct mde__arc_handler mde__arc_##n;
 MDE__ARC_HANDLERS(MDE__ARC_DECLARE)
