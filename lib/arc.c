@@ -137,7 +137,7 @@ static int deliver(mde__arc_in *in, const mde__arc_member *m)
 		return st == MDE__ARC_STOP;
 	in->bud->left -= (int64_t)m->len;
 	in->bud->members++;
-	if (in->ops->member(in->ctx, m->name, m->data, m->len)) {
+	if (in->ops->member(in->ctx, m)) {
 		in->stopped = 1;
 		return 1;
 	}
@@ -173,8 +173,11 @@ void mde__arc_unpack(uint64_t kind, const uint8_t *buf, size_t len,
 			mde__arc_skip(&in, NULL, "archive damaged");
 		goto out;
 	}
-	while (h->next(st, &m) && !deliver(&in, &m))
-		;
+	for (;;) {
+		m.type = MDE__MT_ANY;
+		if (!h->next(st, &m) || deliver(&in, &m))
+			break;
+	}
 	h->close(st);
 out:
 	free(in.out);

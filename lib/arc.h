@@ -143,12 +143,36 @@ enum mde__arc_note {
 	MDE__NOTE_BOMB      /* the ratio limit: an archive bomb */
 };
 
+/*
+ * What a member is, when the container knows better than its bytes: a
+ * signature language with targets (ClamAV's) matches a member of a type
+ * as that target.  Most members are MDE__MT_ANY: their content says what
+ * they are.
+ */
+enum mde__arc_mtype {
+	MDE__MT_ANY = 0,  /* whatever the bytes are */
+	MDE__MT_HTML,     /* HTML normalised as ClamAV's target 3 is
+			     (lower case, white space collapsed, comments
+			     out, character references decoded) */
+	MDE__MT_SCRIPT,   /* script text taken out of a document
+			     (JavaScript of a PDF or an HTML page) */
+	MDE__MT_PDF,      /* a PDF stream, decoded (what ClamAV scans
+			     of a PDF besides the file: target 10) */
+};
+
+/* One member, as next() hands it over and ops->member gets it. */
+typedef struct mde__arc_member {
+	const char *name;
+	const uint8_t *data;
+	size_t len;
+	unsigned type;    /* MDE__MT_*; the driver sets 0 before next() */
+} mde__arc_member;
+
 typedef struct mde__arc_ops {
-	/* A member's content; data is valid during the call only.  name is
+	/* A member: m->data is valid during the call only.  m->name is
 	 * the member's name as stored (never used as a file name).  Returns
 	 * nonzero to stop unpacking (first finding wins). */
-	int (*member)(void *ctx, const char *name, const uint8_t *data,
-		      size_t len);
+	int (*member)(void *ctx, const mde__arc_member *m);
 	/* A note about member name, or about the container itself when
 	 * name is NULL. */
 	void (*note)(void *ctx, const char *name, int what,
@@ -174,13 +198,6 @@ void mde__arc_unpack(uint64_t kind, const uint8_t *buf, size_t len,
 uint64_t mde__arc_all(void);
 
 /* ------------------------------------------------- for the handlers */
-
-/* One member, as next() hands it over. */
-typedef struct mde__arc_member {
-	const char *name;
-	const uint8_t *data;
-	size_t len;
-} mde__arc_member;
 
 /* A container being unpacked: what open() gets.  Handlers read the first
  * fields; the rest is the driver's, used through the helpers below. */

@@ -514,11 +514,12 @@ static int set_layer(struct file *top, int d, const char *name)
 	return 0;
 }
 
-static int arc_member(void *ctx, const char *name, const uint8_t *data,
-		      size_t len)
+static int arc_member(void *ctx, const mde__arc_member *m)
 {
 	struct file *p = ctx, c;
 	mde_engine *e = p->w->e;
+	const char *name = m->name;
+	size_t len = m->len;
 
 	memset(&c, 0, sizeof(c));
 	c.w = p->w;
@@ -526,7 +527,8 @@ static int arc_member(void *ctx, const char *name, const uint8_t *data,
 	c.top = p->top;
 	c.depth = p->depth + 1;
 	c.mname = name;
-	c.buf = data;
+	c.mtype = m->type;
+	c.buf = m->data;
 	c.len = len;
 	c.st = p->top->st;
 	if (p->packer && strcmp(name, "[upx]") == 0)

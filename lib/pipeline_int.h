@@ -37,6 +37,7 @@ struct file {
 	struct file *top;    /* the file on disk's struct file */
 	int depth;           /* containers around this member; 0 on disk */
 	const char *mname;   /* member name, depth > 0 */
+	unsigned mtype;      /* what the container says it is (MDE__MT_*) */
 	const uint8_t *buf;
 	size_t len;
 	struct stat st;

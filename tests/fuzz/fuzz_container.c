@@ -30,13 +30,15 @@ static void note(void *c, const char *name, int what, const char *reason)
 	(void)strlen(reason);
 }
 
-static int member(void *c, const char *name, const uint8_t *data,
-		  size_t len);
+static int member(void *c, const mde__arc_member *m);
 
 static const mde__arc_ops ops = { member, note };
 
-static int member(void *c, const char *name, const uint8_t *data, size_t len)
+static int member(void *c, const mde__arc_member *m)
 {
+	const char *name = m->name;
+	const uint8_t *data = m->data;
+	size_t len = m->len;
 	struct ctx *p = c, child = *p;
 	unsigned kind;
 	size_t i;

@@ -82,15 +82,13 @@ struct rec {
 	int stop_after; /* member() returns nonzero after this many */
 };
 
-static int on_member(void *ctx, const char *name, const uint8_t *data,
-		     size_t len)
+static int on_member(void *ctx, const mde__arc_member *m)
 {
 	struct rec *r = ctx;
 
-	(void)data;
 	if (r->n < 64) {
-		snprintf(r->names[r->n], sizeof(r->names[0]), "%s", name);
-		r->lens[r->n] = len;
+		snprintf(r->names[r->n], sizeof(r->names[0]), "%s", m->name);
+		r->lens[r->n] = m->len;
 	}
 	r->n++;
 	return r->stop_after && r->n >= r->stop_after;
