@@ -197,6 +197,11 @@ void mde__arc_unpack(uint64_t kind, const uint8_t *buf, size_t len,
 /* The bits of every kind of the table. */
 uint64_t mde__arc_all(void);
 
+/* The kinds a member of type mtype (MDE__MT_*) may be opened as: all but
+ * the one that made it when that would loop (a normalised page is HTML
+ * again).  For mde__arc_kind()'s types. */
+uint64_t mde__arc_mask(unsigned mtype);
+
 /* ------------------------------------------------- for the handlers */
 
 /* A container being unpacked: what open() gets.  Handlers read the first
@@ -242,6 +247,8 @@ enum {
  * message, a mail message before a ZIP found by its trailer. */
 enum {
 	MDE__GUESS_TRAILER = 30, /* a trailer at the end (ZIP with a prefix) */
+	MDE__GUESS_MARKUP = 35,  /* markup near the start (HTML): below a
+				    mail message, which may carry HTML */
 	MDE__GUESS_TEXT = 40,    /* text with the shape of the format */
 	MDE__GUESS_PACKER = 50,  /* a program's headers say it is packed */
 };
@@ -282,7 +289,8 @@ struct mde__arc_handler {
 	X(compress)           \
 	X(mail)               \
 	X(upx)                \
-	X(pdf)
+	X(pdf)                \
+	X(html)
 
 #define MDE__ARC_DECLARE(n) extern const struct mde__arc_handler mde__arc_##n;
 MDE__ARC_HANDLERS(MDE__ARC_DECLARE)
