@@ -290,7 +290,8 @@ struct mde__arc_handler {
 	X(mail)               \
 	X(upx)                \
 	X(pdf)                \
-	X(html)
+	X(html)               \
+	X(onenote)
 
 #define MDE__ARC_DECLARE(n) extern const struct mde__arc_handler mde__arc_##n;
 MDE__ARC_HANDLERS(MDE__ARC_DECLARE)
