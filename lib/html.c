@@ -13,6 +13,7 @@
  */
 #include "config.h"
 
+#define _GNU_SOURCE 1
 #include <string.h>
 #include <strings.h>
 
