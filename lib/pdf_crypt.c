@@ -27,6 +27,7 @@ struct pcrypt {
 	uint8_t key[32];
 	size_t keylen;
 	int stm, str;  /* methods of streams and strings */
+	int eff;       /* of embedded files (/EFF, else /StmF) */
 };
 
 static const uint8_t pad[32] = {
@@ -269,8 +270,11 @@ struct pcrypt *pdf_crypt_new(const pobj *enc, const pobj *id0)
 	if (v >= 4) {
 		c->stm = cf_method(enc, pdf_dget(enc, "StmF"), r);
 		c->str = cf_method(enc, pdf_dget(enc, "StrF"), r);
+		c->eff = pdf_dget(enc, "EFF")
+				 ? cf_method(enc, pdf_dget(enc, "EFF"), r)
+				 : c->stm;
 	} else {
-		c->stm = c->str = M_RC4;
+		c->stm = c->str = c->eff = M_RC4;
 	}
 	return c;
 }
@@ -318,7 +322,7 @@ int pdf_decrypt(const struct pcrypt *c, uint32_t num, uint32_t gen,
 		int stream, const uint8_t *in, size_t len, uint8_t **out,
 		size_t *outlen)
 {
-	int m = stream ? c->stm : c->str;
+	int m = stream == 2 ? c->eff : stream ? c->stm : c->str;
 	uint8_t k[16], *o = malloc(len ? len : 1);
 	size_t kl;
 	int rc = 0;

@@ -279,7 +279,8 @@ int mde__pdf_decode(mde__pdf *d, const mde__pdf_item *it, mde__pdf_sink fn,
 	len = o->slen;
 	if (d->crypt && !(o->flags & O_PLAIN) &&
 	    !((o->flags & O_META) && d->meta_plain)) {
-		if (pdf_decrypt(d->crypt, o->num, o->gen, 1, data, len,
+		if (pdf_decrypt(d->crypt, o->num, o->gen,
+				(o->flags & O_EMBED) ? 2 : 1, data, len,
 				&plain, &len) < 0) {
 			pa_reset(&d->a);
 			return MDE__PDF_NOMEM;

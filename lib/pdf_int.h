@@ -98,7 +98,8 @@ void pdf_crypt_free(struct pcrypt *c);
 
 /* Decrypts a string or stream of object num/gen into a new buffer
  * (*out, *outlen; the caller frees): 0, or -1 when out of memory.  Which
- * method: streams (stream nonzero) use /StmF, strings /StrF. */
+ * method: strings (stream 0) use /StrF, streams (1) /StmF, embedded
+ * files (2) /EFF (an attachment may be encrypted alone). */
 int pdf_decrypt(const struct pcrypt *c, uint32_t num, uint32_t gen,
 		int stream, const uint8_t *in, size_t len, uint8_t **out,
 		size_t *outlen);
