@@ -18,9 +18,9 @@ libcmocka-dev libcurl4-openssl-dev zlib1g-dev"
 TEST_DEPS="clang libclang-rt-14-dev jq python3 yara util-linux time mandoc systemd \
 	hashdeep sleuthkit python3-jsonschema e2fsprogs rsyslog \
 	ansible-core python3-yaml logrotate \
-	clamav-daemon clamdscan exim4-daemon-heavy iproute2 \
+	clamav-daemon clamdscan exim4-daemon-heavy iproute2 clamav \
 	libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui \
-	python3-olefile msitools gcab libgsf-bin"
+	python3-olefile msitools gcab libgsf-bin qpdf ghostscript"
 
 as_root() {
 	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi

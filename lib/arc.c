@@ -87,6 +87,11 @@ uint64_t mde__arc_all(void)
 	return bit(NKINDS) - 1;
 }
 
+uint64_t mde__arc_mask(unsigned mtype)
+{
+	return mtype == MDE__MT_HTML ? ~bit(KIND_html) : ~(uint64_t)0;
+}
+
 /* ------------------------------------------------------------ detection */
 
 uint64_t mde__arc_kind(const uint8_t *buf, size_t len, uint64_t types)

@@ -565,7 +565,8 @@ static int stage_archive(struct file *f)
 	/* run_stages already asked upx.c about every ELF and PE */
 	kind = f->packer ? e->arc.types & MDE_ARC_UPX
 			 : mde__arc_kind(f->buf, f->len,
-					 e->arc.types & ~MDE_ARC_UPX);
+					 e->arc.types & ~MDE_ARC_UPX &
+						 mde__arc_mask(f->mtype));
 	if (!kind)
 		return MDE_OK;
 	if (f->depth >= e->arc.max_recursion) {

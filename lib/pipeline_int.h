@@ -37,7 +37,7 @@ struct file {
 	struct file *top;    /* the file on disk's struct file */
 	int depth;           /* containers around this member; 0 on disk */
 	const char *mname;   /* member name, depth > 0 */
-	int mtype;           /* what its container says it is (enum
+	unsigned mtype;      /* what its container says it is (enum
 				mde__arc_mtype), depth > 0 */
 	const uint8_t *buf;
 	size_t len;

@@ -36,6 +36,9 @@ static const mde__arc_ops ops = { member, note };
 
 static int member(void *c, const mde__arc_member *m)
 {
+	const char *name = m->name;
+	const uint8_t *data = m->data;
+	size_t len = m->len;
 	struct ctx *p = c, child = *p;
 	const char *name = m->name;
 	const uint8_t *data = m->data;
