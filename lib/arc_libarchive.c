@@ -586,6 +586,29 @@ static int rescan_raw(struct la *s)
 	return la_start(s, OPEN_RAW) == 0;
 }
 
+/*
+ * A file with data: a regular file, or an entry without a file type.
+ * GNU ar writes only the permissions into its mode field ("644") when it
+ * makes deterministic archives, Debian's default, and libarchive's ar
+ * reader passes that on as it is; dpkg-deb writes "100644", which is why
+ * only .deb files were opened.  Whatever has no type is taken as data,
+ * but for an ar's own tables (symbols "/", "/SYM64/", "__.SYMDEF"; long
+ * names "//"), which libarchive hands out as files and which are not
+ * members (their bytes are scanned with the archive's).
+ */
+static int has_data(struct la *s, const char *name)
+{
+	unsigned ft = (unsigned)archive_entry_filetype(s->e);
+
+	if (ft != AE_IFREG && ft != 0)
+		return 0;
+	if ((archive_format(s->a) & ARCHIVE_FORMAT_BASE_MASK) !=
+	    ARCHIVE_FORMAT_AR)
+		return 1;
+	return strcmp(name, "/") && strcmp(name, "//") &&
+	       strcmp(name, "/SYM64/") && strncmp(name, "__.SYMDEF", 9);
+}
+
 static int la_next(void *state, mde__arc_member *m)
 {
 	struct la *s = state;
@@ -609,7 +632,7 @@ static int la_next(void *state, mde__arc_member *m)
 		name = member_name(s, raw);
 		if (mde__arc_entry(in, name) != MDE__ARC_OK)
 			return 0;
-		if (archive_entry_filetype(s->e) != AE_IFREG)
+		if (!has_data(s, name))
 			continue;
 		if (archive_entry_is_data_encrypted(s->e)) {
 			mde__arc_skip(in, name, "encrypted");
