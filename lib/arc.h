@@ -266,7 +266,10 @@ struct mde__arc_handler {
 	X(mail)               \
 	X(upx)                \
 	X(tnef)               \
-	X(binhex)
+	X(binhex)             \
+	X(chm)                \
+	X(szdd)               \
+	X(kwaj)
 
 #define MDE__ARC_DECLARE(n) extern const struct mde__arc_handler mde__arc_##n;
 MDE__ARC_HANDLERS(MDE__ARC_DECLARE)
