@@ -269,7 +269,8 @@ struct mde__arc_handler {
 	X(binhex)             \
 	X(chm)                \
 	X(szdd)               \
-	X(kwaj)
+	X(kwaj)               \
+	X(arj)
 
 #define MDE__ARC_DECLARE(n) extern const struct mde__arc_handler mde__arc_##n;
 MDE__ARC_HANDLERS(MDE__ARC_DECLARE)
