@@ -17,7 +17,8 @@ liblz4-dev libzip-dev libssl-dev libvectorscan-dev liblmdb-dev libsqlite3-dev \
 libcmocka-dev libcurl4-openssl-dev libmspack-dev"
 TEST_DEPS="clang libclang-rt-14-dev jq python3 yara util-linux time mandoc systemd \
 	hashdeep sleuthkit python3-jsonschema e2fsprogs rsyslog \
-	ansible-core python3-yaml logrotate"
+	ansible-core python3-yaml logrotate \
+	arj mscompress fp-utils p7zip-full binutils clamav"
 
 as_root() {
 	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
