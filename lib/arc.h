@@ -303,7 +303,13 @@ struct mde__arc_handler {
 	X(rtf)                \
 	X(pdf)                \
 	X(html)               \
-	X(onenote)
+	X(onenote)            \
+	X(tnef)               \
+	X(binhex)             \
+	X(chm)                \
+	X(szdd)               \
+	X(kwaj)               \
+	X(arj)
 
 #define MDE__ARC_DECLARE(n) extern const struct mde__arc_handler mde__arc_##n;
 MDE__ARC_HANDLERS(MDE__ARC_DECLARE)

@@ -40,9 +40,6 @@ static int member(void *c, const mde__arc_member *m)
 	const uint8_t *data = m->data;
 	size_t len = m->len;
 	struct ctx *p = c, child = *p;
-	const char *name = m->name;
-	const uint8_t *data = m->data;
-	size_t len = m->len;
 	uint64_t kind;
 	size_t i;
 

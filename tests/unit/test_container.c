@@ -549,6 +549,55 @@ static void test_rtf_objects(void **state)
 	assert_true(has_note(&r, "bin-1: limit: max-member-size"));
 }
 
+/* One ar member header: name, mode (octal text) and size. */
+static size_t ar_header(char *out, const char *name, const char *mode,
+			size_t size)
+{
+	return (size_t)sprintf(out, "%-16s%-12s%-6s%-6s%-8s%-10zu`\n", name,
+			       "0", "0", "0", mode, size);
+}
+
+/* GNU ar's deterministic archives (Debian's default: `ar rc a.ar x`)
+ * write the permissions alone as the mode ("644"), so libarchive gives
+ * the members no file type; a GNU long name ("//" table) and a BSD one
+ * ("#1/NN", the name in front of the data) come through as stored. */
+static void test_ar_members_without_type(void **state)
+{
+	static const char *const want[] = { "eicar.com", "//",
+		"a_member_name_longer_than_sixteen.bin" };
+	char buf[1024], *p = buf;
+	const char *lname = "a_member_name_longer_than_sixteen.bin/\n";
+	mde__arc_limits l = limits();
+	mde__arc_budget b = { 0 };
+	struct rec r = { 0 };
+	int i;
+
+	(void)state;
+	p += sprintf(p, "!<arch>\n");
+	p += ar_header(p, "//", "0", strlen(lname) + 1);
+	p += sprintf(p, "%s\n", lname); /* even sizes: padded */
+	p += ar_header(p, "eicar.com/", "644", 4);
+	p += sprintf(p, "data");
+	p += ar_header(p, "/0", "644", 6);
+	p += sprintf(p, "data2\n");
+	run((uint8_t *)buf, (size_t)(p - buf), "a.ar", &l, &r, &b);
+	assert_int_equal(r.n, 2);
+	assert_string_equal(r.names[0], want[0]);
+	assert_string_equal(r.names[1], want[2]);
+	assert_int_equal(r.lens[1], 6);
+	/* BSD: "#1/37" and the name before the data */
+	memset(&r, 0, sizeof(r));
+	p = buf + sprintf(buf, "!<arch>\n");
+	p += ar_header(p, "#1/37", "644", 37 + 3);
+	p += sprintf(p, "%sabc", want[2]);
+	run((uint8_t *)buf, (size_t)(p - buf), "b.ar", &l, &r, &b);
+	assert_int_equal(r.n, 1);
+	assert_string_equal(r.names[0], want[2]);
+	assert_int_equal(r.lens[0], 3);
+	for (i = 0; i < r.nnotes; i++)
+		fail_msg("note %s", r.notes[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -564,6 +613,7 @@ int main(void)
 		cmocka_unit_test(test_type_names),
 		cmocka_unit_test(test_member_buffer),
 		cmocka_unit_test(test_rtf_objects),
+		cmocka_unit_test(test_ar_members_without_type),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
