@@ -264,7 +264,8 @@ struct mde__arc_handler {
 	X(lz4)                \
 	X(compress)           \
 	X(mail)               \
-	X(upx)
+	X(upx)                \
+	X(pe)
 
 #define MDE__ARC_DECLARE(n) extern const struct mde__arc_handler mde__arc_##n;
 MDE__ARC_HANDLERS(MDE__ARC_DECLARE)
