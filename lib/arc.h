@@ -265,7 +265,8 @@ struct mde__arc_handler {
 	X(compress)           \
 	X(mail)               \
 	X(upx)                \
-	X(pe)
+	X(pe)                 \
+	X(nsis)
 
 #define MDE__ARC_DECLARE(n) extern const struct mde__arc_handler mde__arc_##n;
 MDE__ARC_HANDLERS(MDE__ARC_DECLARE)
