@@ -279,13 +279,7 @@ static bool read_block(struct nsis_bz *z)
 
 struct nsis_bz *mde__nsis_bz_new(void)
 {
-	struct nsis_bz *z = calloc(1, sizeof(*z));
-
-	if (z && !(z->tt = malloc(BLOCK_MAX * sizeof(*z->tt)))) {
-		free(z);
-		z = NULL;
-	}
-	return z;
+	return calloc(1, sizeof(struct nsis_bz));
 }
 
 void mde__nsis_bz_start(struct nsis_bz *z, const uint8_t *in, size_t len)
@@ -345,6 +339,12 @@ size_t mde__nsis_bz_read(struct nsis_bz *z, uint8_t *dst, size_t cap,
 		}
 		switch (getbits(z, 8)) {
 		case 0x31:
+			/* the block vector, at the first block only */
+			if (!z->tt && !(z->tt = malloc(BLOCK_MAX *
+						      sizeof(*z->tt)))) {
+				z->state = -2;
+				break;
+			}
 			z->state = read_block(z) ? 1 : -1;
 			break;
 		case 0x17:
@@ -354,7 +354,8 @@ size_t mde__nsis_bz_read(struct nsis_bz *z, uint8_t *dst, size_t cap,
 			z->state = -1;
 		}
 	}
-	*st = z->state == 2 ? 1 : z->state < 0 ? -1 : 0;
+	/* inside a block or between two is "more to come" */
+	*st = z->state == 2 ? 1 : z->state < 0 ? z->state : 0;
 	return n;
 }
 

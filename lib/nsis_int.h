@@ -17,14 +17,15 @@
 
 struct nsis_bz;
 
-/* A decoder with its 3.6 MB block vector, or NULL (out of memory). */
+/* A decoder (its 3.6 MB block vector comes with the first block), or
+ * NULL (out of memory). */
 struct nsis_bz *mde__nsis_bz_new(void);
 
 /* Starts on a new stream in[0..len) (the caller keeps it). */
 void mde__nsis_bz_start(struct nsis_bz *z, const uint8_t *in, size_t len);
 
 /* Up to cap bytes of output into dst; returns how many.  *st: 0 more to
- * come, 1 the stream ended, -1 it is damaged. */
+ * come, 1 the stream ended, -1 it is damaged, -2 out of memory. */
 size_t mde__nsis_bz_read(struct nsis_bz *z, uint8_t *dst, size_t cap,
 			 int *st);
 
