@@ -26,7 +26,6 @@ Options:
   --ph-in-section     the PackHeader at the start of UPX1's raw data
   --claim-ulen N      a hostile PackHeader: this unpacked size
 """
-import lzma
 import os
 import struct
 import sys
@@ -34,7 +33,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mkupx  # noqa: E402
 
-M_LZMA = 14
+M_LZMA = mkupx.M_LZMA
 F_W32PE, F_W64PEP = 9, 36
 
 
@@ -79,15 +78,6 @@ def image(d, off, hsize, secs):
     return bytes(u), rvamin
 
 
-def compress(u, method):
-    if method != M_LZMA:
-        return mkupx.compress(u, method)
-    props = bytes((((3 + 0) << 3) | 2, (0 << 4) | 3))
-    return props + lzma.compress(u, format=lzma.FORMAT_RAW, filters=[
-        {"id": lzma.FILTER_LZMA1, "dict_size": 1 << 20, "lc": 3, "lp": 0,
-         "pb": 2}])
-
-
 def pack(d, opt):
     off, hsize, secs = parse(d)
     pe64 = hsize == 264
@@ -102,7 +92,7 @@ def pack(d, opt):
             sys.exit("mkupx_pe: filter 0x%x refused this input" % fid)
         u = u[:lo] + r[0] + u[lo + codesize:]
         cto = r[1]
-    comp = compress(u, opt["method"])
+    comp = mkupx.compress(u, opt["method"])
     ulen = opt["claim_ulen"] or len(u)
     ph = mkupx.pack_header(14, F_W64PEP if pe64 else F_W32PE, opt["method"],
                            mkupx.adler32(u), mkupx.adler32(comp), ulen,
