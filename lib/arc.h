@@ -309,7 +309,9 @@ struct mde__arc_handler {
 	X(chm)                \
 	X(szdd)               \
 	X(kwaj)               \
-	X(arj)
+	X(arj)                \
+	X(pe)                 \
+	X(nsis)
 
 #define MDE__ARC_DECLARE(n) extern const struct mde__arc_handler mde__arc_##n;
 MDE__ARC_HANDLERS(MDE__ARC_DECLARE)

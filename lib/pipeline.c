@@ -562,8 +562,9 @@ static int stage_archive(struct file *f)
 
 	if (!e->arc.types || top->bud.stop)
 		return MDE_OK;
-	/* run_stages already asked upx.c about every ELF and PE */
-	kind = f->packer ? e->arc.types & MDE_ARC_UPX
+	/* run_stages already asked upx.c about every ELF and PE; the
+	 * program unpacked from one keeps its packer's name, not its kind */
+	kind = f->upx ? e->arc.types & MDE_ARC_UPX
 			 : mde__arc_kind(f->buf, f->len,
 					 e->arc.types & ~MDE_ARC_UPX &
 						 mde__arc_mask(f->mtype));
@@ -662,6 +663,7 @@ static int run_stages(struct file *f)
 	if ((f->ft.target == MDE__T_ELF || f->ft.target == MDE__T_PE) &&
 	    mde__upx_detect(f->buf, f->len, NULL)) {
 		f->packer = "UPX";
+		f->upx = 1;
 		f->ft.name = f->ft.target == MDE__T_ELF ? "ELF-UPX" : "EXE-UPX";
 	}
 	for (i = 0; i < sizeof(stages) / sizeof(stages[0]) && !done(f) &&

@@ -43,7 +43,8 @@ struct file {
 	size_t len;
 	struct stat st;
 	mde__ftype ft;
-	const char *packer; /* "UPX" when packed */
+	const char *packer; /* "UPX" when packed, or unpacked from UPX */
+	int upx;         /* this very buffer is UPX-packed */
 	char sha256[65];
 	int nfound;      /* top: findings in the file and its members */
 	const char *why; /* error reason set by a stage */
