@@ -150,7 +150,7 @@ if [ -r /usr/share/bash-completion/bash_completion ]; then
 	complete_line() {
 		bash -c '
 . /usr/share/bash-completion/bash_completion
-PATH=$2:$PATH
+PATH=$2/mdescan:$2/mdesig:$2/mdewatch:$PATH
 for f in mdescan mdesig mdewatch; do . "$3/$f"; done
 line=$1
 read -ra COMP_WORDS <<<"$line"
@@ -159,7 +159,8 @@ COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
 COMP_LINE=$line COMP_POINT=${#line}
 f=$(complete -p "${COMP_WORDS[0]}" | sed "s/.*-F \([^ ]*\).*/\1/")
 $f "${COMP_WORDS[0]}" "${COMP_WORDS[-1]}" "${COMP_WORDS[-2]}"
-printf "%s\n" "${COMPREPLY[@]}"' - "$1" "$(dirname "$MDESCAN")" "$TOPSRC/contrib/bash-completion" |
+printf "%s\n" "${COMPREPLY[@]}"' - "$1" "$(dirname "$(dirname "$MDESCAN")")" \
+			"$TOPSRC/contrib/bash-completion" |
 			sort | tr '\n' ' '
 	}
 	ck() {
