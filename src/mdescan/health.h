@@ -11,7 +11,7 @@
 #include "paths.h"
 
 /* Where mdewatch(8) keeps its pid and statistics unless told otherwise:
- * the defaults of its --pidfile and --stats-file (src/mdewatch.c). */
+ * the defaults of its --pidfile and --stats-file (src/mdewatch/). */
 #define HEALTH_WATCH_PIDFILE "/run/mdewatch/mdewatch.pid"
 #define HEALTH_WATCH_STATS "/run/mdewatch/stats.json"
 #define HEALTH_CONFIG_DIR MDE_CONF_DIR

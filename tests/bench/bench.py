@@ -245,7 +245,7 @@ class Bench:
         nslow = 1 if a.quick_bench else n
         corpus = self.corpus
 
-        if self.want("yara") or self.want("equiv"):
+        if self.want("yara") or self.want("equiv") or self.want("load"):
             r = run_timed(["yarac", self.yar, self.yarc],
                           os.path.join(self.out, "yarac.out"),
                           os.path.join(self.out, "yarac.err"))

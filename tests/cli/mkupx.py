@@ -4,7 +4,7 @@
 
 Usage: mkupx.py [options] elf|pe INPUT OUTPUT
 
-Test fixture generator for mdescan's UPX unpacker (src/lib/upx.c); there is
+Test fixture generator for mdescan's UPX unpacker (lib/upx*.c); there is
 no upx(1) on the build machines.  The output is laid out the way UPX 4
 lays out its files, with real NRV2B/NRV2D/NRV2E bit streams, but the
 loader is a few int3/ud2 bytes and the UPX ident strings: it does not run.

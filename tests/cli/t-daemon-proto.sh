@@ -57,6 +57,8 @@ reply zFILDES-pipe | grep -Eq "^b'fd\[[0-9]+\]: Not a regular file ERROR" ||
 reply zIDSESSION | grep -Fq "3: $T/f/scan/eicar.com: Eicar-Test-Signature FOUND" ||
 	fail "IDSESSION replies: $(reply zIDSESSION)"
 
+# the upper bound leaves room for the Python client starting on a loaded
+# machine; the defaults (command 30 s, idle 120 s) are far above it
 step "timeouts: COMMAND READ TIMED OUT after 2 s (command) and 3 s (stream)"
 for c in idle-nothing:2 partial-command:2 stream-stalls:3; do
 	s=$(date +%s.%N)
@@ -64,7 +66,7 @@ for c in idle-nothing:2 partial-command:2 stream-stalls:3; do
 	e=$(date +%s.%N)
 	[ "$got" = "b'COMMAND READ TIMED OUT\\n'" ] || fail "${c%%:*}: $got"
 	awk -v s="$s" -v e="$e" -v t="${c#*:}" \
-		'BEGIN { exit !(e - s >= t - 0.1 && e - s < t + 2) }' ||
+		'BEGIN { exit !(e - s >= t - 0.1 && e - s < t + 5) }' ||
 		fail "${c%%:*}: timed out after $(awk -v s="$s" -v e="$e" 'BEGIN{print e-s}') s"
 done
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_config.c - libFuzzer harness for the configuration parser
- * (src/config.c).
+ * (src/common/config*.c).
  *
  * The input is a configuration file.  Besides parsing it, checks what
  * holds for any input:

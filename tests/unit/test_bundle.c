@@ -936,12 +936,9 @@ static void test_load_refusals(void **state)
 }
 
 /*
- * KNOWN BUG (src/lib/hashsig.c, mde__hashsigs_attach): loose hash
- * signatures of another type (an .hdb of MD5s) loaded before a bundle
- * whose only table is SHA-256 are combined with it, while the same file
- * loaded after the bundle is refused (MDE_ERR_STATE), as mdescan.h says
- * ("not together with loose hash files").  Skipped while the bug is there;
- * passes once both orders are refused.
+ * Loose hash signatures of another type (an .hdb of MD5s) loaded before a
+ * bundle whose only table is SHA-256 are refused, as they are after it
+ * (mdescan.h: "not together with loose hash files").
  */
 static void test_loose_other_type_then_bundle(void **state)
 {
@@ -956,11 +953,6 @@ static void test_loose_other_type_then_bundle(void **state)
 					      strlen(md5)), MDE_OK);
 	rc = mde_defs_load_bundle(d, at("small.mdb"));
 	mde_defs_free(d);
-	if (rc == MDE_OK) {
-		print_message("known bug: loose MD5 signatures, then a "
-			      "bundle: combined, not refused\n");
-		skip();
-	}
 	assert_int_equal(rc, MDE_ERR_STATE);
 }
 

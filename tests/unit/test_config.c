@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * test_config.c - unit tests for the configuration file (src/config.c):
+ * test_config.c - unit tests for the configuration file (src/common/config*.c):
  * every line form and every error, the types, drop-ins, the getters, the
  * editor helpers; the pattern checks against the engine's own
  * (mde__excl_add), the archive type names against mde_archive_type(),
