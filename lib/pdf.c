@@ -328,7 +328,8 @@ static void sort_objects(mde__pdf *d)
 {
 	size_t i, n = 0;
 
-	qsort(d->occ, d->nocc, sizeof(*d->occ), by_start);
+	if (d->nocc) /* qsort's base must not be NULL (UBSan) */
+		qsort(d->occ, d->nocc, sizeof(*d->occ), by_start);
 	for (i = 0; i < d->nocc; i++)
 		if (!n || d->occ[n - 1].start != d->occ[i].start)
 			d->occ[n++] = d->occ[i];

@@ -175,8 +175,11 @@ static int by_num(const void *a, const void *b)
  * when the object streams have all been read. */
 static void sort_refs(mde__pdf *d)
 {
-	qsort(d->names, d->nnames, sizeof(*d->names), by_name);
-	qsort(d->jsstm, d->njsstm, sizeof(*d->jsstm), by_num);
+	/* qsort's base must not be NULL, even for 0 elements (UBSan) */
+	if (d->nnames)
+		qsort(d->names, d->nnames, sizeof(*d->names), by_name);
+	if (d->njsstm)
+		qsort(d->jsstm, d->njsstm, sizeof(*d->jsstm), by_num);
 	d->sorted = 1;
 }
 
