@@ -87,6 +87,11 @@ uint64_t mde__arc_all(void)
 	return bit(NKINDS) - 1;
 }
 
+uint64_t mde__arc_mask(unsigned mtype)
+{
+	return mtype == MDE__MT_HTML ? ~bit(KIND_html) : ~(uint64_t)0;
+}
+
 /* ------------------------------------------------------------ detection */
 
 uint64_t mde__arc_kind(const uint8_t *buf, size_t len, uint64_t types)
@@ -137,7 +142,7 @@ static int deliver(mde__arc_in *in, const mde__arc_member *m)
 		return st == MDE__ARC_STOP;
 	in->bud->left -= (int64_t)m->len;
 	in->bud->members++;
-	if (in->ops->member(in->ctx, m->name, m->data, m->len)) {
+	if (in->ops->member(in->ctx, m)) {
 		in->stopped = 1;
 		return 1;
 	}
@@ -173,8 +178,9 @@ void mde__arc_unpack(uint64_t kind, const uint8_t *buf, size_t len,
 			mde__arc_skip(&in, NULL, "archive damaged");
 		goto out;
 	}
-	while (h->next(st, &m) && !deliver(&in, &m))
-		;
+	do
+		memset(&m, 0, sizeof(m)); /* what the handler does not say */
+	while (h->next(st, &m) && !deliver(&in, &m));
 	h->close(st);
 out:
 	free(in.out);

@@ -143,12 +143,46 @@ enum mde__arc_note {
 	MDE__NOTE_BOMB      /* the ratio limit: an archive bomb */
 };
 
+/*
+ * What a member is, when its container knows more than its bytes say:
+ * for signatures that target a kind of content (ClamAV's target types:
+ * 2 "OLE2" matches the streams of compound files and the VBA macros
+ * decompressed from them, 3 "HTML" the normalised page, 10 "PDF" the
+ * decoded streams), and so that a member made by a handler is not opened
+ * by the same handler again (mde__arc_mask).  The pipeline keeps it in
+ * struct file's mtype for the member's stages; a handler that says
+ * nothing leaves MDE__MT_NONE (the driver clears every member before
+ * next()).  Append only: the values may be stored.
+ */
+enum mde__arc_mtype {
+	MDE__MT_NONE = 0,    /* nothing said: judge the bytes */
+	MDE__MT_OLE2 = 1,    /* a stream of an OLE2 compound file, as stored */
+	MDE__MT_VBA = 2,     /* VBA source decompressed from an OLE2 project */
+	MDE__MT_EMBEDDED = 3, /* a file unwrapped from an embedding (an
+				Ole10Native package, an Outlook attachment,
+				an RTF object, a PDF's /EmbeddedFile) */
+	MDE__MT_HTML = 4,    /* HTML normalised as ClamAV's target 3 is
+				(lower case, white space collapsed, comments
+				out, character references decoded) */
+	MDE__MT_SCRIPT = 5,  /* script text taken out of a document
+				(JavaScript of a PDF or an HTML page) */
+	MDE__MT_PDF = 6      /* a PDF stream, decoded (what ClamAV scans of
+				a PDF besides the file: target 10) */
+};
+
+/* One member, as next() hands it over and ops->member gets it. */
+typedef struct mde__arc_member {
+	const char *name;
+	const uint8_t *data;
+	size_t len;
+	unsigned type;    /* enum mde__arc_mtype; the driver clears it */
+} mde__arc_member;
+
 typedef struct mde__arc_ops {
-	/* A member's content; data is valid during the call only.  name is
+	/* A member: m->data is valid during the call only.  m->name is
 	 * the member's name as stored (never used as a file name).  Returns
 	 * nonzero to stop unpacking (first finding wins). */
-	int (*member)(void *ctx, const char *name, const uint8_t *data,
-		      size_t len);
+	int (*member)(void *ctx, const mde__arc_member *m);
 	/* A note about member name, or about the container itself when
 	 * name is NULL. */
 	void (*note)(void *ctx, const char *name, int what,
@@ -173,14 +207,12 @@ void mde__arc_unpack(uint64_t kind, const uint8_t *buf, size_t len,
 /* The bits of every kind of the table. */
 uint64_t mde__arc_all(void);
 
-/* ------------------------------------------------- for the handlers */
+/* The kinds a member of type mtype (MDE__MT_*) may be opened as: all but
+ * the one that made it when that would loop (a normalised page is HTML
+ * again).  For mde__arc_kind()'s types. */
+uint64_t mde__arc_mask(unsigned mtype);
 
-/* One member, as next() hands it over. */
-typedef struct mde__arc_member {
-	const char *name;
-	const uint8_t *data;
-	size_t len;
-} mde__arc_member;
+/* ------------------------------------------------- for the handlers */
 
 /* A container being unpacked: what open() gets.  Handlers read the first
  * fields; the rest is the driver's, used through the helpers below. */
@@ -225,6 +257,8 @@ enum {
  * message, a mail message before a ZIP found by its trailer. */
 enum {
 	MDE__GUESS_TRAILER = 30, /* a trailer at the end (ZIP with a prefix) */
+	MDE__GUESS_MARKUP = 35,  /* markup near the start (HTML): below a
+				    mail message, which may carry HTML */
 	MDE__GUESS_TEXT = 40,    /* text with the shape of the format */
 	MDE__GUESS_PACKER = 50,  /* a program's headers say it is packed */
 };
@@ -264,7 +298,20 @@ struct mde__arc_handler {
 	X(lz4)                \
 	X(compress)           \
 	X(mail)               \
-	X(upx)
+	X(upx)                \
+	X(ole2)               \
+	X(rtf)                \
+	X(pdf)                \
+	X(html)               \
+	X(onenote)            \
+	X(tnef)               \
+	X(binhex)             \
+	X(chm)                \
+	X(szdd)               \
+	X(kwaj)               \
+	X(arj)                \
+	X(pe)                 \
+	X(nsis)
 
 #define MDE__ARC_DECLARE(n) extern const struct mde__arc_handler mde__arc_##n;
 MDE__ARC_HANDLERS(MDE__ARC_DECLARE)

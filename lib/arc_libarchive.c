@@ -21,7 +21,9 @@
  * archive as in self-extractors is fine); when there is no central
  * directory (a truncated download) the streaming reader takes the local
  * headers instead.  libzip, on the design card, is not needed: it has no
- * streaming fallback, and libarchive does both.
+ * streaming fallback, and libarchive does both.  Members stored with the
+ * methods libarchive does not decompress, Implode (6) and Deflate64 (9),
+ * are decoded by zipx.c from the archive's own bytes.
  */
 #include "config.h"
 
@@ -38,6 +40,7 @@
 #include <archive_entry.h>
 
 #include "arc.h"
+#include "zipx.h"
 #include "banned.h"
 
 /* ------------------------------------------------------------------ bids */
@@ -245,6 +248,8 @@ struct la {
 	int pending;     /* a header read by la_start is not yet used */
 	int first_rc;    /* ... and what reading it returned */
 	int64_t entries; /* headers read */
+	uint64_t zipx;   /* zipx.c looks for members from this offset on */
+	int st;          /* what the member buffer said last (zipx) */
 	char tmp[512];   /* a stream member's name */
 };
 
@@ -522,13 +527,55 @@ static const char *member_name(struct la *s, int raw)
 	return n && *n ? n : "?";
 }
 
-/* A failed read of member name: MDE__ARC_SKIP, MDE__ARC_STOP, or
+#define ZIPX 100 /* read_error(): decode it with zipx.c */
+
+static int zipx_sink(void *ctx, const uint8_t *data, size_t n)
+{
+	struct la *s = ctx;
+
+	s->st = mde__arc_out_put(s->in, data, n);
+	return s->st != MDE__ARC_OK;
+}
+
+/* Decodes member name, which libarchive called unsupported, with zipx.c
+ * into the member buffer (started again): MDE__ARC_OK, SKIP or STOP. */
+static int zipx_member(struct la *s, const char *name)
+{
+	mde__arc_in *in = s->in;
+	mde__zipx_member zm;
+	int rc;
+
+	if (!mde__zipx_find(in->buf, in->len, name, s->zipx, &zm)) {
+		mde__arc_skip(in, name, "unsupported compression method");
+		return MDE__ARC_SKIP;
+	}
+	s->zipx = zm.offset + 1;
+	s->st = mde__arc_out_begin(in, name, (int64_t)zm.size);
+	if (s->st != MDE__ARC_OK)
+		return s->st;
+	mde__arc_consumed(in, (uint64_t)(zm.data - in->buf) + zm.len);
+	rc = mde__zipx_decode(&zm, zipx_sink, s);
+	if (s->st != MDE__ARC_OK)
+		return s->st;
+	if (rc == MDE__ZIPX_OK || rc == MDE__ZIPX_STOPPED)
+		return MDE__ARC_OK;
+	mde__arc_skip(in, name, rc == MDE__ZIPX_NOMEM ? "out of memory"
+				: rc == MDE__ZIPX_UNSUPPORTED ? "encrypted"
+							      : "archive damaged");
+	return mde__arc_out_len(in) ? MDE__ARC_OK : MDE__ARC_SKIP;
+}
+
+/* A failed read of member name: MDE__ARC_SKIP, MDE__ARC_STOP, ZIPX, or
  * MDE__ARC_OK to go on reading (a warning) or to hand over what was read
  * before the damage (rc is then 1). */
 static int read_error(struct la *s, const char *name, la_ssize_t n, int *rc)
 {
 	const char *msg = archive_error_string(s->a);
 
+	if (s->k->how == LA_ZIP && msg &&
+	    strstr(msg, "Unsupported ZIP compression method") &&
+	    mde__arc_out_len(s->in) == 0)
+		return ZIPX;
 	if (msg && (strstr(msg, "assphrase") || strstr(msg, "ncrypt"))) {
 		mde__arc_skip(s->in, name, "encrypted");
 		return MDE__ARC_SKIP;
@@ -562,6 +609,8 @@ static int read_member(struct la *s, const char *name, la_int64_t declared)
 			break;
 		if (n < 0) {
 			st = read_error(s, name, n, &done);
+			if (st == ZIPX)
+				return zipx_member(s, name);
 			continue;
 		}
 		mde__arc_consumed(in, (uint64_t)archive_filter_bytes(s->a, -1));
@@ -584,6 +633,29 @@ static int rescan_raw(struct la *s)
 	archive_read_free(s->a);
 	s->a = NULL;
 	return la_start(s, OPEN_RAW) == 0;
+}
+
+/*
+ * A file with data: a regular file, or an entry without a file type.
+ * GNU ar writes only the permissions into its mode field ("644") when it
+ * makes deterministic archives, Debian's default, and libarchive's ar
+ * reader passes that on as it is; dpkg-deb writes "100644", which is why
+ * only .deb files were opened.  Whatever has no type is taken as data,
+ * but for an ar's own tables (symbols "/", "/SYM64/", "__.SYMDEF"; long
+ * names "//"), which libarchive hands out as files and which are not
+ * members (their bytes are scanned with the archive's).
+ */
+static int has_data(struct la *s, const char *name)
+{
+	unsigned ft = (unsigned)archive_entry_filetype(s->e);
+
+	if (ft != AE_IFREG && ft != 0)
+		return 0;
+	if ((archive_format(s->a) & ARCHIVE_FORMAT_BASE_MASK) !=
+	    ARCHIVE_FORMAT_AR)
+		return 1;
+	return strcmp(name, "/") && strcmp(name, "//") &&
+	       strcmp(name, "/SYM64/") && strncmp(name, "__.SYMDEF", 9);
 }
 
 static int la_next(void *state, mde__arc_member *m)
@@ -609,7 +681,7 @@ static int la_next(void *state, mde__arc_member *m)
 		name = member_name(s, raw);
 		if (mde__arc_entry(in, name) != MDE__ARC_OK)
 			return 0;
-		if (archive_entry_filetype(s->e) != AE_IFREG)
+		if (!has_data(s, name))
 			continue;
 		if (archive_entry_is_data_encrypted(s->e)) {
 			mde__arc_skip(in, name, "encrypted");

@@ -419,6 +419,23 @@ static int push(struct mde__mail_iter *w, const struct frame *f)
 	return MDE__MAIL_OK;
 }
 
+/* The first delimiter line of f, as find_delim(); a boundary in single
+ * quotes (boundary='b'), which is no quoting in MIME, is tried without
+ * them too when it is not there as it is. */
+static const uint8_t *first_delim(struct frame *f, const uint8_t **next,
+				  bool *close)
+{
+	const uint8_t *d = find_delim(f, f->p, next, close);
+	char *b = f->delim + 3;
+	size_t n = f->dlen - 3;
+
+	if (d || n < 3 || b[0] != '\'' || b[n - 1] != '\'')
+		return d;
+	memmove(b, b + 1, n - 2);
+	f->dlen -= 2;
+	return find_delim(f, f->p, next, close);
+}
+
 /* Opens multipart e as a frame, taking over e->own; NOT_MULTI when it
  * has no boundary or its boundary never appears. */
 static int open_multipart(struct mde__mail_iter *w, struct ent *e,
@@ -454,7 +471,7 @@ static int open_multipart(struct mde__mail_iter *w, struct ent *e,
 	}
 	f.depth = e->depth + 1;
 	f.digest = ct == CT_DIGEST;
-	if (!find_delim(&f, f.p, &next, &close))
+	if (!first_delim(&f, &next, &close))
 		goto out;
 	f.pos = next;
 	f.done = close;
@@ -475,6 +492,49 @@ out:
 	free(f.delim);
 	free(dec);
 	return rc;
+}
+
+/*
+ * Opens e as the first multipart of its Content-Type fields whose
+ * boundary is there (h->ct is then that field); NOT_MULTI when none is.
+ * A message with several Content-Type fields is read as the one that
+ * shows its parts: mail clients differ on which field counts (ClamAV
+ * takes the last, Python's email package the first), and a scanner must
+ * see what any of them would show.
+ */
+static int open_any_multipart(struct mde__mail_iter *w, struct ent *e,
+			      struct hdrs *h, int cte)
+{
+	size_t i;
+	int ct, rc = NOT_MULTI;
+
+	for (i = 0; i < h->nct && rc == NOT_MULTI; i++) {
+		h->ct = h->cts[i];
+		ct = mde__mime_content_type(h, e->in_digest);
+		if (ct == CT_MULTI || ct == CT_DIGEST)
+			rc = open_multipart(w, e, h, ct, cte);
+	}
+	h->ct = h->nct ? h->cts[0] : h->ct;
+	return rc;
+}
+
+/* The type of an entity that is no multipart (or none that opens): a
+ * message when any of its Content-Type fields says so (its header and
+ * body are then read, and nothing is lost if it is none), else what the
+ * first says, a failed multipart being text. */
+static int pick_type(struct hdrs *h, bool in_digest)
+{
+	size_t i;
+	int ct;
+
+	for (i = 1; i < h->nct; i++) {
+		h->ct = h->cts[i];
+		if (mde__mime_content_type(h, in_digest) == CT_RFC822)
+			return CT_RFC822;
+	}
+	h->ct = h->nct ? h->cts[0] : h->ct;
+	ct = mde__mime_content_type(h, in_digest);
+	return ct == CT_MULTI || ct == CT_DIGEST ? CT_TEXT : ct;
 }
 
 /* Replaces e by the message it holds, decoded when need be. */
@@ -516,14 +576,11 @@ static int process(struct mde__mail_iter *w, struct ent *e,
 		int ct, cte;
 
 		mde__mime_parse_headers(e->p, e->p + e->n, &h);
-		ct = mde__mime_content_type(&h, e->in_digest);
 		cte = mde__mime_encoding(&h);
-		if (ct == CT_MULTI || ct == CT_DIGEST) {
-			rc = open_multipart(w, e, &h, ct, cte);
-			if (rc != NOT_MULTI)
-				break;
-			ct = CT_TEXT;
-		}
+		rc = open_any_multipart(w, e, &h, cte);
+		if (rc != NOT_MULTI)
+			break;
+		ct = pick_type(&h, e->in_digest);
 		if (ct != CT_RFC822) {
 			rc = leaf(w, e, &h, ct, cte, pt);
 			break;
@@ -712,36 +769,40 @@ static bool text_line(const uint8_t *s, const uint8_t *ce)
 
 /* Do p..end start with header lines, one of them well known, and then a
  * blank line?  cut: the window ends before the data, so headers that run
- * to its end count. */
+ * to its end count.  A few lines of text that are no fields may come
+ * between fields, as mime_header.c reads them, once two well-known
+ * fields make mail of it. */
 static bool headers_ahead(const uint8_t *p, const uint8_t *end, bool cut)
 {
-	bool known = false, any = false;
+	int known = 0, junk = 0;
+	bool any = false;
 
 	while (p < end) {
 		const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
-		const uint8_t *ce, *colon;
+		const uint8_t *ce, *colon, *name;
+		uint8_t nb[FIELD_CAP];
 		size_t fl;
 
 		if (!nl)
 			break;
 		ce = nl > p && nl[-1] == '\r' ? nl - 1 : nl;
 		if (ce == p)
-			return known;
+			return known > (junk ? 1 : 0);
+		if (!text_line(p, ce))
+			return false;
 		if (*p == ' ' || *p == '\t') {
 			if (!any)
 				return false;
-		} else {
-			fl = mde__mime_field_name(p, ce, false, &colon);
-			if (!fl)
-				return false;
-			known = known || known_field(p, fl);
+		} else if ((fl = mde__mime_field_name(p, ce, false, nb, &name,
+						      &colon))) {
+			known += known_field(name, fl);
 			any = true;
-		}
-		if (!text_line(p, ce))
+		} else if (!known || ++junk > JUNK_MAX) {
 			return false;
+		}
 		p = nl + 1;
 	}
-	return cut && known;
+	return cut && known > (junk ? 1 : 0);
 }
 
 int mde__mail_detect(const uint8_t *buf, size_t len)

@@ -5,9 +5,12 @@
  * continuations and charsets) and the file name of a part (RFC 2047
  * encoded words), made safe to print.
  *
- * Leniency follows what mail clients display: a header ends at the first
- * line that is not one, an unknown encoding is taken as it is, names are
- * decoded whatever the charset and wherever senders put encoded words.
+ * Leniency follows what mail clients (and ClamAV) read, since a gateway's
+ * odd message must still be opened: comments are taken out of field
+ * names and of the values the walk reads, a few lines that are no fields
+ * are skipped, encodings are known by what their names hold ("x-base64")
+ * and an unknown one is taken as it is, names are decoded whatever the
+ * charset and wherever senders put encoded words.
  */
 #include "config.h"
 
@@ -39,21 +42,90 @@ const uint8_t *mde__mime_line_end(const uint8_t *p, const uint8_t *end,
 
 /* -------------------------------------------------------------- headers */
 
+/* Copies s[0..n) into out (cap bytes) without its comments "(...)"
+ * (nested, with quoted pairs; none inside a quoted string); returns the
+ * length, or SIZE_MAX when it does not fit or a comment is left open. */
+static size_t decomment(const uint8_t *s, size_t n, uint8_t *out, size_t cap)
+{
+	size_t i, o = 0, depth = 0;
+	bool quoted = false;
+
+	for (i = 0; i < n; i++) {
+		uint8_t c = s[i];
+
+		if (depth) {
+			if (c == '\\')
+				i++;
+			else
+				depth += c == '(' ? 1 : c == ')' ? (size_t)-1 : 0;
+			continue;
+		}
+		if (c == '(' && !quoted) {
+			depth = 1;
+			continue;
+		}
+		if (c == '"')
+			quoted = !quoted;
+		if (o == cap)
+			return SIZE_MAX;
+		out[o++] = c;
+		if (c == '\\' && quoted && i + 1 < n) {
+			if (o == cap)
+				return SIZE_MAX;
+			out[o++] = s[++i];
+		}
+	}
+	return depth ? SIZE_MAX : o;
+}
+
+static bool name_char(uint8_t c)
+{
+	return c > ' ' && c < 127 && c != ':';
+}
+
+/* A field name with comments in it, taken out into nb: its length, or 0
+ * when s..ce is no such field. */
+static size_t commented_name(const uint8_t *s, const uint8_t *ce,
+			     uint8_t *nb, const uint8_t **name,
+			     const uint8_t **colon)
+{
+	const uint8_t *c = memchr(s, ':', (size_t)(ce - s));
+	size_t n, i;
+
+	if (!c || !memchr(s, '(', (size_t)(c - s)))
+		return 0;
+	n = decomment(s, (size_t)(c - s), nb, FIELD_CAP);
+	/* "Content-Type (x):" - no mail client's, but no harm either */
+	while (n && n != SIZE_MAX && (nb[n - 1] == ' ' || nb[n - 1] == '\t'))
+		n--;
+	if (n == SIZE_MAX || n == 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!name_char(nb[i]))
+			return 0;
+	*name = nb;
+	*colon = c;
+	return n;
+}
+
 size_t mde__mime_field_name(const uint8_t *s, const uint8_t *ce, bool lax,
+			    uint8_t *nb, const uint8_t **name,
 			    const uint8_t **colon)
 {
 	const uint8_t *q = s;
 	size_t n;
 
-	while (q < ce && *q > ' ' && *q < 127 && *q != ':')
+	while (q < ce && name_char(*q))
 		q++;
 	n = (size_t)(q - s);
 	while (lax && q < ce && (*q == ' ' || *q == '\t'))
 		q++;
-	if (!n || q == ce || *q != ':')
-		return 0;
-	*colon = q;
-	return n;
+	if (n && q < ce && *q == ':' && !memchr(s, '(', n)) {
+		*name = s;
+		*colon = q;
+		return n;
+	}
+	return commented_name(s, ce, nb, name, colon);
 }
 
 bool mde__mime_name_is(const uint8_t *s, size_t n, const char *name)
@@ -62,64 +134,113 @@ bool mde__mime_name_is(const uint8_t *s, size_t n, const char *name)
 }
 
 /* The slot for header s[0..n), or NULL if it is not wanted or was seen
- * already (the first of repeated fields wins). */
+ * already (the first of repeated fields wins, but for Content-Type: a
+ * few are kept, see struct hdrs). */
 static struct span *slot(struct hdrs *h, const uint8_t *s, size_t n)
 {
 	struct span *sp = NULL;
 
 	if (mde__mime_name_is(s, n, "Content-Type"))
-		sp = &h->ct;
-	else if (mde__mime_name_is(s, n, "Content-Disposition"))
+		return h->nct < MAX_CT ? &h->cts[h->nct++] : NULL;
+	if (mde__mime_name_is(s, n, "Content-Disposition"))
 		sp = &h->cd;
 	else if (mde__mime_name_is(s, n, "Content-Transfer-Encoding"))
 		sp = &h->cte;
 	return sp && !sp->p ? sp : NULL;
 }
 
+/* Takes the comments out of value v (into h->clean) when it has any and
+ * the rest fits: "(x) multipart/mixed; boundary=(y)b" is read as
+ * mail clients and ClamAV read it. */
+static void clean(struct hdrs *h, struct span *v)
+{
+	size_t n;
+
+	if (!v->p || !memchr(v->p, '(', v->n))
+		return;
+	n = decomment(v->p, v->n, h->clean + h->used, CLEAN_CAP - h->used);
+	if (n == SIZE_MAX)
+		return;
+	v->p = h->clean + h->used;
+	v->n = n;
+	h->used += n;
+}
+
+/* The header has been read up to body. */
+static void finish(struct hdrs *h, const uint8_t *body)
+{
+	size_t i;
+
+	h->body = body;
+	for (i = 0; i < h->nct; i++)
+		clean(h, &h->cts[i]);
+	clean(h, &h->cte);
+	h->ct = h->nct ? h->cts[0] : (struct span){ NULL, 0 };
+}
+
+/*
+ * Junk lines: a header ends at a blank line; a line that is neither a
+ * field nor a continuation, after the first field, is skipped as mail
+ * clients and ClamAV skip it (a gateway's "X-Junk without colon" must
+ * not hide the Content-Type after it) when a blank line still ends the
+ * header within a few of them; otherwise the header ended there, and the
+ * body starts with that line (a part without headers is all body).
+ */
 void mde__mime_parse_headers(const uint8_t *p, const uint8_t *end,
 			     struct hdrs *h)
 {
 	struct span *cur = NULL;
+	uint8_t nb[FIELD_CAP];
+	const uint8_t *start = p, *junk = NULL; /* the first junk line */
 	bool any = false;
+	int njunk = 0;
 
-	memset(h, 0, sizeof(*h));
+	h->cd = h->cte = (struct span){ NULL, 0 };
+	h->nct = h->used = 0;
 	while (p < end) {
-		const uint8_t *ce, *colon;
+		const uint8_t *ce, *colon, *name;
 		const uint8_t *next = mde__mime_line_end(p, end, &ce);
-		size_t fl;
+		size_t fl = 0;
 
 		if (ce == p) {
-			h->body = next;
+			finish(h, next);
 			return;
 		}
-		if (*p == ' ' || *p == '\t') {
-			if (!any)
-				break;
-			if (cur)
-				cur->n = (size_t)(ce - cur->p);
-			p = next;
-			continue;
-		}
-		fl = mde__mime_field_name(p, ce, true, &colon);
-		if (!fl)
+		if (*p != ' ' && *p != '\t')
+			fl = mde__mime_field_name(p, ce, true, nb, &name,
+						  &colon);
+		if (!any && !fl)
 			break;
-		any = true;
-		cur = slot(h, p, fl);
-		if (cur) {
-			cur->p = colon + 1;
-			cur->n = (size_t)(ce - cur->p);
+		if (fl) {
+			any = true;
+			cur = slot(h, name, fl);
+			if (cur)
+				cur->p = colon + 1;
+		} else if (*p != ' ' && *p != '\t') {
+			if (++njunk > JUNK_MAX)
+				break; /* the header ended at junk */
+			junk = junk ? junk : p;
+			cur = NULL;
 		}
+		if (cur)
+			cur->n = (size_t)(ce - cur->p);
 		p = next;
 	}
-	h->body = p;
+	if (junk) /* no blank line after it: the header ended there */
+		mde__mime_parse_headers(start, junk, h);
+	else
+		finish(h, p);
 }
 
-/* The first token of a header value: up to ';', a blank or a comment. */
+/* The first token of a header value: up to ';', a blank or a comment,
+ * without the quotes some senders put around it ("base64"). */
 static struct span first_token(struct span v)
 {
-	const uint8_t *end = v.p + v.n, *p = skip_ws(v.p, end), *q = p;
+	const uint8_t *end = v.p + v.n, *p = skip_ws(v.p, end), *q;
 
-	while (q < end && *q != ';' && *q != '(' && !is_ws(*q))
+	p += p < end && *p == '"';
+	q = p;
+	while (q < end && *q != ';' && *q != '(' && *q != '"' && !is_ws(*q))
 		q++;
 	return (struct span){ p, (size_t)(q - p) };
 }
@@ -148,6 +269,19 @@ int mde__mime_content_type(const struct hdrs *h, bool in_digest)
 	return CT_OTHER;
 }
 
+/* Does token t hold word (any case)? */
+static bool holds(struct span t, const char *word)
+{
+	size_t n = strlen(word), i;
+
+	for (i = 0; i + n <= t.n; i++)
+		if (!strncasecmp((const char *)t.p + i, word, n))
+			return true;
+	return false;
+}
+
+/* Encodings by what their names hold, as ClamAV reads them: senders
+ * write "x-base64", "base-64", "x-uuencode" ... */
 int mde__mime_encoding(const struct hdrs *h)
 {
 	struct span t;
@@ -155,14 +289,11 @@ int mde__mime_encoding(const struct hdrs *h)
 	if (!h->cte.p)
 		return CTE_IDENT;
 	t = first_token(h->cte);
-	if (mde__mime_name_is(t.p, t.n, "base64"))
+	if (holds(t, "base64") || holds(t, "base-64"))
 		return CTE_B64;
-	if (mde__mime_name_is(t.p, t.n, "quoted-printable"))
+	if (holds(t, "quoted-printable"))
 		return CTE_QP;
-	if (mde__mime_name_is(t.p, t.n, "x-uuencode") ||
-	    mde__mime_name_is(t.p, t.n, "x-uue") ||
-	    mde__mime_name_is(t.p, t.n, "uuencode") ||
-	    mde__mime_name_is(t.p, t.n, "uue"))
+	if (holds(t, "uue") || holds(t, "uuencode"))
 		return CTE_UU;
 	return CTE_IDENT; /* 7bit, 8bit, binary, and anything unknown */
 }

@@ -24,10 +24,20 @@ struct span {
 	size_t n;
 };
 
-/* The header fields the walk needs, as raw values, folding included. */
+#define MAX_CT 4       /* Content-Type fields of one entity looked at */
+#define CLEAN_CAP 2048 /* bytes of values freed of their comments */
+
+/* The header fields the walk needs, as raw values, folding included, or
+ * (when they hold comments) as copies in clean[] without them.  ct is the
+ * Content-Type in use: the first of cts[] unless the walk picks another
+ * (a message with several is read by the one that opens it). */
 struct hdrs {
 	struct span ct, cd, cte;
+	struct span cts[MAX_CT];
+	size_t nct;
 	const uint8_t *body;
+	size_t used;            /* of clean[] */
+	uint8_t clean[CLEAN_CAP];
 };
 
 static inline bool is_ws(uint8_t c)
@@ -82,10 +92,17 @@ size_t mde__mime_uu_b64(const uint8_t *p, const uint8_t *end, uint8_t *out,
 const uint8_t *mde__mime_line_end(const uint8_t *p, const uint8_t *end,
 				  const uint8_t **ce);
 
+#define FIELD_CAP 80   /* a field name with its comments taken out */
+#define JUNK_MAX 8     /* lines that are no fields skipped in a header */
+
 /* If s..ce is a header line "Name: value", the length of Name, and *colon
- * points to the colon; else 0.  lax allows blanks before the colon (the
- * obsolete syntax of RFC 5322), which detection does not. */
+ * points to the colon; else 0.  *name gets Name: s itself, or nb (of
+ * FIELD_CAP bytes) holding Name without the comments senders put into
+ * it ("Content-(x)Type:", which mail clients and ClamAV read).  lax
+ * allows blanks before the colon (the obsolete syntax of RFC 5322),
+ * which detection does not. */
 size_t mde__mime_field_name(const uint8_t *s, const uint8_t *ce, bool lax,
+			    uint8_t *nb, const uint8_t **name,
 			    const uint8_t **colon);
 
 /* Is s[0..n) the field or type name (any case)? */

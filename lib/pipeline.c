@@ -564,11 +564,12 @@ static int set_layer(struct file *top, int d, const char *name)
 	return 0;
 }
 
-static int arc_member(void *ctx, const char *name, const uint8_t *data,
-		      size_t len)
+static int arc_member(void *ctx, const mde__arc_member *m)
 {
 	struct file *p = ctx, c;
 	mde_engine *e = p->w->e;
+	const char *name = m->name;
+	size_t len = m->len;
 
 	memset(&c, 0, sizeof(c));
 	c.w = p->w;
@@ -576,7 +577,8 @@ static int arc_member(void *ctx, const char *name, const uint8_t *data,
 	c.top = p->top;
 	c.depth = p->depth + 1;
 	c.mname = name;
-	c.buf = data;
+	c.mtype = m->type;
+	c.buf = m->data;
 	c.len = len;
 	c.st = p->top->st;
 	if (p->packer && strcmp(name, "[upx]") == 0)
@@ -622,10 +624,12 @@ static int stage_archive(struct file *f)
 
 	if (!e->arc.types || top->bud.stop)
 		return MDE_OK;
-	/* run_stages already asked upx.c about every ELF and PE */
-	kind = f->packer ? e->arc.types & MDE_ARC_UPX
+	/* run_stages already asked upx.c about every ELF and PE; the
+	 * program unpacked from one keeps its packer's name, not its kind */
+	kind = f->upx ? e->arc.types & MDE_ARC_UPX
 			 : mde__arc_kind(f->buf, f->len,
-					 e->arc.types & ~MDE_ARC_UPX);
+					 e->arc.types & ~MDE_ARC_UPX &
+						 mde__arc_mask(f->mtype));
 	if (!kind)
 		return MDE_OK;
 	if (f->depth >= e->arc.max_recursion) {
@@ -721,6 +725,7 @@ static int run_stages(struct file *f)
 	if ((f->ft.target == MDE__T_ELF || f->ft.target == MDE__T_PE) &&
 	    mde__upx_detect(f->buf, f->len, NULL)) {
 		f->packer = "UPX";
+		f->upx = 1;
 		f->ft.name = f->ft.target == MDE__T_ELF ? "ELF-UPX" : "EXE-UPX";
 	}
 	for (i = 0; i < sizeof(stages) / sizeof(stages[0]) && !done(f) &&

@@ -38,11 +38,14 @@ struct file {
 	struct file *top;    /* the file on disk's struct file */
 	int depth;           /* containers around this member; 0 on disk */
 	const char *mname;   /* member name, depth > 0 */
+	unsigned mtype;      /* what its container says it is (enum
+				mde__arc_mtype), depth > 0 */
 	const uint8_t *buf;
 	size_t len;
 	struct stat st;
 	mde__ftype ft;
-	const char *packer; /* "UPX" when packed */
+	const char *packer; /* "UPX" when packed, or unpacked from UPX */
+	int upx;         /* this very buffer is UPX-packed */
 	char sha256[65];
 	int nfound;      /* top: findings in the file and its members */
 	const char *why; /* error reason set by a stage */

@@ -24,7 +24,10 @@
  *               stream follow the PackHeader.  u_adler covers the output
  *               before unfiltering; the filter runs over the original
  *               code section, found through the extra-info trailer at the
- *               end of the output (its offset is the last 4 bytes).
+ *               end of the output (its offset is the last 4 bytes), from
+ *               which the PE file is rebuilt (upx_pe_rebuild.c).
+ *   LZMA        two bytes of properties ((lc + lp) << 3 | pb, lp << 4 |
+ *               lc), then raw LZMA1 with no end marker (upx_lzma.c).
  *   NRV2B/D/E   LZ77 with a bit stream interleaved with literal bytes: the
  *               decoder fetches an 8-, 16- or 32-bit word whenever it has
  *               used up the previous one.  Offsets are a gamma-coded high
@@ -36,8 +39,9 @@
  * caller's limit before anything is allocated.
  *
  * Files: this one reads the PackHeader and dispatches; upx_nrv.c
- * decompresses, upx_filter.c unfilters, upx_elf.c and upx_pe.c know the
- * two formats.
+ * decompresses (upx_lzma.c the LZMA method), upx_filter.c unfilters,
+ * upx_elf.c and upx_pe.c know the two formats, upx_pe_rebuild.c makes a
+ * PE file of an unpacked image.
  */
 #include "config.h"
 

@@ -94,7 +94,13 @@ int mde__upx_method_check(unsigned m, const char **why);
 int mde__upx_nrv(unsigned method, const uint8_t *src, size_t slen,
 		 uint8_t *dst, size_t dlen, size_t *olen, size_t *ilen);
 
-/* Exactly slen bytes of input must make exactly dlen bytes of output. */
+/* Decodes one UPX LZMA stream (method 14: UPX's two property bytes, then
+ * raw LZMA1) into exactly dlen bytes; false on any error (upx_lzma.c). */
+bool mde__upx_lzma(const uint8_t *src, size_t slen, uint8_t *dst,
+		   size_t dlen);
+
+/* Exactly slen bytes of input must make exactly dlen bytes of output
+ * (LZMA: exactly dlen bytes, the stream's flush bytes may be left). */
 bool mde__upx_decompress(unsigned method, const uint8_t *src, size_t slen,
 			 uint8_t *dst, size_t dlen);
 
@@ -118,6 +124,32 @@ int mde__upx_elf_detect(const uint8_t *buf, size_t len, mde__upx_info *info);
 int mde__upx_elf_unpack(const uint8_t *buf, size_t len, size_t max_out,
 			uint8_t **out, size_t *outlen, const char **why);
 int mde__upx_pe_detect(const uint8_t *buf, size_t len, mde__upx_info *info);
+
+/* ------------------------------------------------- PE (pe_rebuild) */
+
+/* UPX's extra-info trailer at the end of an unpacked PE image. */
+struct pe_trailer {
+	const uint8_t *hdr;  /* the original PE header ("PE\0\0" ...) */
+	unsigned hsize;      /* its size: 248 (PE32) or 264 (PE32+) */
+	const uint8_t *sect; /* the original section table */
+	unsigned nsect;
+	uint32_t rvamin;     /* the first section's address: image[0] */
+};
+
+/* Finds the trailer of image o[0..n); false when there is none that
+ * holds together (a stream that is no UPX PE image, or damaged). */
+bool mde__upx_pe_trailer(const uint8_t *o, size_t n, struct pe_trailer *t);
+
+/*
+ * Makes the PE file "upx -d" would write from the packed file buf[0..len)
+ * (its stub, and its overlay from offset overlay on) and the unpacked
+ * image img[0..ilen) with trailer t.  At most max_out bytes; on
+ * MDE__UPX_OK the caller owns *out, else *why says why.
+ */
+int mde__upx_pe_rebuild(const uint8_t *buf, size_t len, size_t overlay,
+			const uint8_t *img, size_t ilen,
+			const struct pe_trailer *t, size_t max_out,
+			uint8_t **out, size_t *outlen, const char **why);
 int mde__upx_pe_unpack(const uint8_t *buf, size_t len, size_t max_out,
 		       uint8_t **out, size_t *outlen, const char **why);
 

@@ -239,11 +239,9 @@ static const nrv_fn nrv_fns[9] = {
 
 int mde__upx_method_check(unsigned m, const char **why)
 {
-	if (m >= 2 && m <= 10)
+	if ((m >= 2 && m <= 10) || m == M_LZMA)
 		return MDE__UPX_OK;
-	if (m == M_LZMA)
-		*why = "upx: LZMA-compressed, not unpacked";
-	else if (m >= 11 && m <= 16)
+	if (m >= 11 && m <= 16)
 		*why = "upx: compression method not supported";
 	else
 		*why = "upx: unknown compression method";
@@ -261,6 +259,8 @@ bool mde__upx_decompress(unsigned method, const uint8_t *src, size_t slen,
 {
 	size_t olen, ilen;
 
+	if (method == M_LZMA)
+		return mde__upx_lzma(src, slen, dst, dlen);
 	if (nrv_fns[method - 2](src, slen, dst, dlen, &olen, &ilen) != 0)
 		return false;
 	return olen == dlen && ilen == slen;

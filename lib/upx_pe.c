@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * upx_pe.c - UPX-packed Windows PE programs: sections UPX0 and UPX1, the
- * PackHeader where UPX1's raw data starts and one compressed stream after
- * it; the output is the image with UPX's extra-info trailer, the code
- * section unfiltered.  A scrambled PackHeader (protectors do that to
- * defeat "upx -d") leaves the stream to be found by trying the methods.
+ * upx_pe.c - UPX-packed Windows PE programs (PE32 and PE32+): sections
+ * UPX0 and UPX1, the PackHeader where UPX1's raw data starts and one
+ * compressed stream after it (NRV2B/D/E or LZMA).  The stream is the
+ * image with UPX's extra-info trailer; its code section is unfiltered and
+ * the PE file rebuilt from it (upx_pe_rebuild.c).  A stream without a
+ * trailer that holds together is handed over as it is.  A scrambled
+ * PackHeader (protectors do that to defeat "upx -d") leaves the stream to
+ * be found by trying the methods.
  */
 #include "config.h"
 
@@ -20,7 +23,31 @@
 struct pe {
 	const uint8_t *sect; /* section table */
 	unsigned nsect;
+	uint32_t off;        /* of the PE header */
 };
+
+/* Where the overlay starts: the end of the sections' raw data, aligned
+ * up to the file alignment (UPX measures the last section only; the
+ * furthest one is the same on its files and safer on others). */
+static size_t pe_overlay(const uint8_t *buf, size_t len, const struct pe *pe)
+{
+	uint64_t end = 0, falign;
+	unsigned i;
+
+	if (len - pe->off < 64)
+		return len;
+	for (i = 0; i < pe->nsect; i++) {
+		const uint8_t *s = pe->sect + 40 * i;
+		uint64_t e = (uint64_t)le32(s + 20) + le32(s + 16);
+
+		if (e > end)
+			end = e;
+	}
+	falign = le32(buf + pe->off + 60);
+	if (falign > 1)
+		end = (end + falign - 1) / falign * falign;
+	return end < len ? (size_t)end : len;
+}
 
 static bool pe_parse(const uint8_t *buf, size_t len, struct pe *pe)
 {
@@ -37,6 +64,7 @@ static bool pe_parse(const uint8_t *buf, size_t len, struct pe *pe)
 	if (tab > len || (size_t)pe->nsect * 40 > len - tab)
 		pe->nsect = tab > len ? 0 : (unsigned)((len - tab) / 40);
 	pe->sect = buf + tab;
+	pe->off = off;
 	return true;
 }
 
@@ -82,37 +110,44 @@ int mde__upx_pe_detect(const uint8_t *buf, size_t len, mde__upx_info *info)
 }
 
 /*
- * Unfilters the original code section of a decompressed PE image.  The
- * last 4 bytes locate UPX's copy of the original PE header, whose code
- * base and size, less the first section's address, give the region and
- * the add value.  Anything that does not add up is left alone.
+ * Unfilters the original code section of a decompressed PE image: the
+ * original header's code base and size, less the first section's
+ * address, give the region and the add value.  Anything that does not add
+ * up is left alone.
  */
-static void pe_unfilter(uint8_t *o, size_t n, const struct packhdr *ph)
+static void pe_unfilter(uint8_t *o, size_t n, const struct packhdr *ph,
+			const struct pe_trailer *t)
 {
-	size_t skip, hsize, need;
-	uint32_t codesize, codebase, rvamin;
-	const uint8_t *oh;
+	uint32_t codesize = le32(t->hdr + 28), codebase = le32(t->hdr + 44);
 
-	if (n < 4)
+	if (codebase < t->rvamin || codebase - t->rvamin > n ||
+	    codesize > n - (codebase - t->rvamin))
 		return;
-	skip = le32(o + n - 4);
-	if (skip > n - 4 || n - 4 - skip < 248 + 40)
-		return;
-	oh = o + skip;
-	if (memcmp(oh, "PE\0\0", 4) != 0)
-		return;
-	hsize = le16(oh + 24) == 0x20b ? 264 : 248;
-	need = hsize + 40 * (size_t)le16(oh + 6);
-	if (le16(oh + 6) == 0 || need > n - 4 - skip)
-		return;
-	codesize = le32(oh + 28);
-	codebase = le32(oh + 44);
-	rvamin = le32(oh + hsize + 12);
-	if (codebase < rvamin || codebase - rvamin > n ||
-	    codesize > n - (codebase - rvamin))
-		return;
-	(void)mde__upx_unfilter(o + (codebase - rvamin), codesize, ph->filter,
-				ph->cto, codebase - rvamin);
+	(void)mde__upx_unfilter(o + (codebase - t->rvamin), codesize,
+				ph->filter, ph->cto, codebase - t->rvamin);
+}
+
+/* Hands over the image o[0..n) (ours to free): as a PE file rebuilt when
+ * its trailer holds together, else as it is. */
+static int pe_finish(const uint8_t *buf, size_t len, const struct pe *pe,
+		     uint8_t *o, size_t n, size_t max_out, uint8_t **out,
+		     size_t *outlen, const char **why)
+{
+	struct pe_trailer t;
+	int st;
+
+	if (!mde__upx_pe_trailer(o, n, &t)) {
+		*out = o;
+		*outlen = n;
+		*why = NULL;
+		return MDE__UPX_OK;
+	}
+	st = mde__upx_pe_rebuild(buf, len, pe_overlay(buf, len, pe), o, n, &t,
+				 max_out, out, outlen, why);
+	free(o);
+	if (st == MDE__UPX_OK)
+		*why = NULL;
+	return st;
 }
 
 /*
@@ -153,10 +188,8 @@ static int pe_unpack_blind(const uint8_t *buf, size_t len, const struct pe *pe,
 		    olen == 0)
 			continue;
 		small = realloc(o, olen);
-		*out = small ? small : o;
-		*outlen = olen;
-		*why = NULL;
-		return MDE__UPX_OK;
+		return pe_finish(buf, len, pe, small ? small : o, olen,
+				 max_out, out, outlen, why);
 	}
 	free(o);
 	return MDE__UPX_DAMAGED;
@@ -166,6 +199,7 @@ int mde__upx_pe_unpack(const uint8_t *buf, size_t len, size_t max_out,
 		     uint8_t **out, size_t *outlen, const char **why)
 {
 	struct packhdr ph;
+	struct pe_trailer t;
 	struct pe pe;
 	const uint8_t *src;
 	uint8_t *o;
@@ -207,10 +241,9 @@ int mde__upx_pe_unpack(const uint8_t *buf, size_t len, size_t max_out,
 		*why = "upx: corrupt compressed data";
 		return MDE__UPX_DAMAGED;
 	}
-	if (ph.filter)
-		pe_unfilter(o, ph.u_len, &ph);
-	*out = o;
-	*outlen = ph.u_len;
-	return MDE__UPX_OK;
+	if (ph.filter && mde__upx_pe_trailer(o, ph.u_len, &t))
+		pe_unfilter(o, ph.u_len, &ph, &t);
+	return pe_finish(buf, len, &pe, o, ph.u_len, max_out, out, outlen,
+			 why);
 }
 

@@ -29,7 +29,8 @@
 #include "banned.h"
 
 struct scanrec {
-	const struct scanrec_opts *o;
+	const struct scanrec_opts *o; /* &opts */
+	struct scanrec_opts opts;     /* the caller's, copied */
 	hist *h;
 	int64_t id;
 	char scan_id[32];
@@ -44,7 +45,8 @@ struct scanrec *scanrec_begin(const struct scanrec_opts *o)
 
 	if (!r)
 		return NULL;
-	r->o = o;
+	r->opts = *o;
+	r->o = &r->opts;
 	r->id = -1;
 	if (o->no_history)
 		return r;

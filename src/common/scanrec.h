@@ -22,8 +22,9 @@ struct scanrec_opts {
 	const char *defs_version;
 };
 
-/* Starts the record (o must outlive it); history problems are warned
- * about, never fatal.  NULL only when out of memory. */
+/* Starts the record: *o is copied, the strings and arrays it points to
+ * must outlive the record; history problems are warned about, never
+ * fatal.  NULL only when out of memory. */
 struct scanrec *scanrec_begin(const struct scanrec_opts *o);
 
 /* The scan's id in the history, -1 when it is not recorded. */

@@ -360,7 +360,9 @@ static const struct opt opts_table[] = {
 	  .off = AT(arc_types), .key = "archive_types",
 	  .eopt = MDE_OPT_ARCHIVE_TYPES, .fn = set_types,
 	  .help = "containers to open: tar,cpio,ar,rpm,7z,rar,cab,iso,\n"
-		  "xar,lha,zip,gzip,bzip2,xz,lzma,zstd,lz4,compress,mail,upx" },
+		  "xar,lha,zip,gzip,bzip2,xz,lzma,zstd,lz4,compress,mail,upx,\n"
+		  "ole2,rtf,pdf,html,onenote,tnef,binhex,chm,szdd,kwaj,arj,\n"
+		  "pe,nsis" },
 	{ .name = "bodyfile", .arg = "FILE", .kind = OPT_FN,
 	  .fn = set_output,
 	  .help = "write a Sleuth Kit bodyfile of every file scanned" },

@@ -22,7 +22,8 @@ loader is a few int3/ud2 bytes and the UPX ident strings: it does not run.
        UPX appends: a PE header, a section table and its offset).
 
 Options:
-  --method N       2..10 (NRV2B/2D/2E, LE32/8-bit/LE16); default 8 (NRV2E)
+  --method N       2..10 (NRV2B/2D/2E, LE32/8-bit/LE16), 14 (LZMA: UPX's
+                   two property bytes, then raw LZMA1); default 8 (NRV2E)
   --filter ID      apply the x86 call filter ID (hex: 11..16, 24..26, 36,
                    46, 49, 80..87) to the code blocks; a block the
                    filter would not restore exactly stays unfiltered,
@@ -195,8 +196,24 @@ METHODS = {2: ("2b", 32), 3: ("2b", 8), 4: ("2b", 16),
            8: ("2e", 32), 9: ("2e", 8), 10: ("2e", 16)}
 
 
+M_LZMA = 14
+
+
+def compress_lzma(data):
+    """UPX's LZMA: (lc + lp) << 3 | pb and lp << 4 | lc, then raw LZMA1
+    (lc 3, lp 0, pb 2), as UPX's compress_lzma.cpp writes it."""
+    import lzma
+    return bytes(((3 + 0) << 3 | 2, 0 << 4 | 3)) + lzma.compress(
+        data, format=lzma.FORMAT_RAW, filters=[
+            {"id": lzma.FILTER_LZMA1, "dict_size": 1 << 20, "lc": 3,
+             "lp": 0, "pb": 2}])
+
+
 def compress(data, method, window=1 << 17, depth=24, maxlen=1 << 16):
-    """Greedy LZ77 over 3-byte hash chains, emitted as an NRV stream."""
+    """Greedy LZ77 over 3-byte hash chains, emitted as an NRV stream (or
+    LZMA for method 14)."""
+    if method == M_LZMA:
+        return compress_lzma(data)
     algo, width = METHODS[method]
     enc = NrvEncoder(algo, width)
     n = len(data)
@@ -816,7 +833,8 @@ def main(argv):
         i += 1
     if len(args) != 3 or args[0] not in ("elf", "pe"):
         usage()
-    if opt["method"] not in METHODS or opt["blocksize"] < 1:
+    if (opt["method"] not in METHODS and opt["method"] != M_LZMA) or \
+            opt["blocksize"] < 1:
         usage()
     with open(args[1], "rb") as f:
         data = f.read()

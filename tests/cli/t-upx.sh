@@ -2,10 +2,10 @@
 # SPDX-License-Identifier: Apache-2.0
 # t-upx.sh - UPX-packed programs: recognised (finding attribute "packer",
 # YARA filetype ELF-UPX / EXE-UPX), unpacked and scanned as the member
-# "[upx]", for ELF and PE, NRV2B/2D/2E, with and without the x86 call
-# filter; a damaged one is a skip, not a crash.  The packed files are made
-# at test time by tests/cli/mkupx.py (there is no upx(1) in Debian 12) from
-# /bin/true plus a marker.
+# "[upx]", for ELF and PE, NRV2B/2D/2E and LZMA, with and without the
+# x86 call filter; a damaged one is a skip, not a crash.  The packed files
+# are made at test time by tests/cli/mkupx.py (there is no upx(1) in
+# Debian 12) from /bin/true plus a marker.
 set -eu
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -24,18 +24,19 @@ python3 "$MKUPX" elf "$T/orig" "$D/nrv2e.elf"
 python3 "$MKUPX" --method 2 elf "$T/orig" "$D/nrv2b.elf"
 python3 "$MKUPX" --method 5 elf "$T/orig" "$D/nrv2d.elf"
 python3 "$MKUPX" --filter 49 elf "$T/orig" "$D/filter49.elf"
+python3 "$MKUPX" --method 14 --filter 49 elf "$T/orig" "$D/lzma.elf"
 python3 "$MKUPX" pe "$T/orig" "$D/packed.exe"
 
 step "the unpacked program matches the original's hash, at FILE//[upx]"
 expect_exit 1 mds -d "$T/sigs.hsb" "$D"
-for f in nrv2e.elf nrv2b.elf nrv2d.elf filter49.elf packed.exe; do
+for f in nrv2e.elf nrv2b.elf nrv2d.elf filter49.elf lzma.elf packed.exe; do
 	out_has_line "$D/$f//[upx]: Test.UPX.Original FOUND"
 done
-expect_summary "Infected files" 5
+expect_summary "Infected files" 6
 
 step "JSON: layers [\"[upx]\"] and packer UPX"
 expect_exit 1 mds -d "$T/sigs.hsb" --json "$D"
-for f in nrv2e.elf nrv2b.elf nrv2d.elf filter49.elf packed.exe; do
+for f in nrv2e.elf nrv2b.elf nrv2d.elf filter49.elf lzma.elf packed.exe; do
 	jq -se --arg p "$D/$f" 'any(.[]; .type == "finding" and .path == $p and
 		.layers == ["[upx]"] and .packer == "UPX" and
 		.name == "Test.UPX.Original")' "$OUT" >/dev/null ||

@@ -30,15 +30,17 @@ static void note(void *c, const char *name, int what, const char *reason)
 	(void)strlen(reason);
 }
 
-static int member(void *c, const char *name, const uint8_t *data,
-		  size_t len);
+static int member(void *c, const mde__arc_member *m);
 
 static const mde__arc_ops ops = { member, note };
 
-static int member(void *c, const char *name, const uint8_t *data, size_t len)
+static int member(void *c, const mde__arc_member *m)
 {
+	const char *name = m->name;
+	const uint8_t *data = m->data;
+	size_t len = m->len;
 	struct ctx *p = c, child = *p;
-	unsigned kind;
+	uint64_t kind;
 	size_t i;
 
 	(void)strlen(name);
@@ -59,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	mde__arc_budget bud = { 0 };
 	struct ctx c = { &bud, 0, 0 };
-	unsigned kind = mde__arc_kind(data, size, lim.types);
+	uint64_t kind = mde__arc_kind(data, size, lim.types);
 
 	bud.left = lim.max_scansize;
 	if (kind)

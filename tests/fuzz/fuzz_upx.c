@@ -14,8 +14,10 @@
  *
  * Seeds (corpus/upx): "\0" + files from tests/cli/mkupx.py (ELF and PE,
  * NRV2B/2D/2E, LE32/8-bit/LE16, filters 0x26/0x49/0x81, several blocks),
- * two of them cut short, and mode 1/2 inputs around mkupx.compress()
- * streams of the same 1500 bytes.
+ * two of them cut short, mode 1/2 inputs around mkupx.compress() streams
+ * of the same 1500 bytes, and "\0" + tests/cli/mkupx_pe.py's packed
+ * tests/carriers/mkpe.py programs (PE32 and PE32+, NRV and LZMA, the
+ * extra-info trailer a PE file is rebuilt from).
  */
 #include "config.h"
 
@@ -172,7 +174,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		run(data + 1, size - 1);
 		return 0;
 	}
-	method = 2 + data[1] % 9;
+	method = 2 + data[1] % 10;
+	if (method == 11)
+		method = 14; /* LZMA */
 	if (data[1] >= 0xf8)
 		method = data[1] & 0x1f; /* now and then an odd method */
 	unc = (uint32_t)data[2] | (uint32_t)data[3] << 8;

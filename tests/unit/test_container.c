@@ -76,21 +76,21 @@ static uint8_t *build(int format, int filter, const struct member *m,
 struct rec {
 	char names[64][128];
 	size_t lens[64];
+	int types[64];
 	int n;
 	char notes[16][160];
 	int nnotes, bombs;
 	int stop_after; /* member() returns nonzero after this many */
 };
 
-static int on_member(void *ctx, const char *name, const uint8_t *data,
-		     size_t len)
+static int on_member(void *ctx, const mde__arc_member *m)
 {
 	struct rec *r = ctx;
 
-	(void)data;
 	if (r->n < 64) {
-		snprintf(r->names[r->n], sizeof(r->names[0]), "%s", name);
-		r->lens[r->n] = len;
+		snprintf(r->names[r->n], sizeof(r->names[0]), "%s", m->name);
+		r->lens[r->n] = m->len;
+		r->types[r->n] = m->type;
 	}
 	r->n++;
 	return r->stop_after && r->n >= r->stop_after;
@@ -120,7 +120,7 @@ static mde__arc_limits limits(void)
 static void run(const uint8_t *buf, size_t len, const char *name,
 		const mde__arc_limits *l, struct rec *r, mde__arc_budget *b)
 {
-	unsigned kind = mde__arc_kind(buf, len, l->types);
+	uint64_t kind = mde__arc_kind(buf, len, l->types);
 
 	assert_int_not_equal(kind, 0);
 	b->left = l->max_scansize;
@@ -144,7 +144,7 @@ static void test_kinds(void **state)
 	static const struct member m[] = { { "a.txt", "hello\n", 6 } };
 	static const struct {
 		int format, filter;
-		unsigned kind;
+		uint64_t kind;
 	} k[] = {
 		{ ARCHIVE_FORMAT_TAR_USTAR, ARCHIVE_FILTER_NONE, MDE_ARC_TAR },
 		{ ARCHIVE_FORMAT_TAR_USTAR, ARCHIVE_FILTER_GZIP, MDE_ARC_GZIP },
@@ -509,6 +509,95 @@ static void test_member_buffer(void **state)
 	free(in.out);
 }
 
+/* An RTF document: a Package object (its OLE1 wrapper and the Packager's
+ * data taken off: the file, named by its name, typed as embedded) and a
+ * \bin run; the member limit holds while the hex is decoded. */
+static void test_rtf_objects(void **state)
+{
+	static const uint8_t obj[] =
+		"\x01\x05\0\0\x02\0\0\0\x08\0\0\0Package\0"
+		"\0\0\0\0\0\0\0\0\x30\0\0\0"
+		"\x02\0label\0C:\\x\\e.com\0\0\0\x03\0\x01\0\0\0\0"
+		"\x04\0\0\0DATA";
+	char rtf[512];
+	mde__arc_limits l = limits();
+	mde__arc_budget b = { 0 };
+	struct rec r;
+	size_t k, i;
+
+	(void)state;
+	k = (size_t)snprintf(rtf, sizeof(rtf), "%s",
+			     "{\\rtf1{\\object{\\*\\objdata ");
+	for (i = 0; i + 1 < sizeof(obj); i++)
+		k += (size_t)snprintf(rtf + k, sizeof(rtf) - k, "%02x%s",
+				      obj[i], i % 7 ? "" : " \r\n");
+	snprintf(rtf + k, sizeof(rtf) - k, "}}{\\*\\x\\bin3 abc}}");
+	memset(&r, 0, sizeof(r));
+	run((const uint8_t *)rtf, strlen(rtf), "x.rtf", &l, &r, &b);
+	assert_int_equal(r.n, 2);
+	assert_string_equal(r.names[0], "e.com");
+	assert_int_equal(r.lens[0], 4);
+	assert_int_equal(r.types[0], MDE__MT_EMBEDDED);
+	assert_string_equal(r.names[1], "bin-1");
+	assert_int_equal(r.lens[1], 3);
+	l.max_member_size = 2;
+	memset(&r, 0, sizeof(r));
+	memset(&b, 0, sizeof(b));
+	run((const uint8_t *)rtf, strlen(rtf), "x.rtf", &l, &r, &b);
+	assert_int_equal(r.n, 0);
+	assert_true(has_note(&r, "object-1: limit: max-member-size"));
+	assert_true(has_note(&r, "bin-1: limit: max-member-size"));
+}
+
+/* One ar member header: name, mode (octal text) and size. */
+static size_t ar_header(char *out, const char *name, const char *mode,
+			size_t size)
+{
+	return (size_t)sprintf(out, "%-16s%-12s%-6s%-6s%-8s%-10zu`\n", name,
+			       "0", "0", "0", mode, size);
+}
+
+/* GNU ar's deterministic archives (Debian's default: `ar rc a.ar x`)
+ * write the permissions alone as the mode ("644"), so libarchive gives
+ * the members no file type; a GNU long name ("//" table) and a BSD one
+ * ("#1/NN", the name in front of the data) come through as stored. */
+static void test_ar_members_without_type(void **state)
+{
+	static const char *const want[] = { "eicar.com", "//",
+		"a_member_name_longer_than_sixteen.bin" };
+	char buf[1024], *p = buf;
+	const char *lname = "a_member_name_longer_than_sixteen.bin/\n";
+	mde__arc_limits l = limits();
+	mde__arc_budget b = { 0 };
+	struct rec r = { 0 };
+	int i;
+
+	(void)state;
+	p += sprintf(p, "!<arch>\n");
+	p += ar_header(p, "//", "0", strlen(lname) + 1);
+	p += sprintf(p, "%s\n", lname); /* even sizes: padded */
+	p += ar_header(p, "eicar.com/", "644", 4);
+	p += sprintf(p, "data");
+	p += ar_header(p, "/0", "644", 6);
+	p += sprintf(p, "data2\n");
+	run((uint8_t *)buf, (size_t)(p - buf), "a.ar", &l, &r, &b);
+	assert_int_equal(r.n, 2);
+	assert_string_equal(r.names[0], want[0]);
+	assert_string_equal(r.names[1], want[2]);
+	assert_int_equal(r.lens[1], 6);
+	/* BSD: "#1/37" and the name before the data */
+	memset(&r, 0, sizeof(r));
+	p = buf + sprintf(buf, "!<arch>\n");
+	p += ar_header(p, "#1/37", "644", 37 + 3);
+	p += sprintf(p, "%sabc", want[2]);
+	run((uint8_t *)buf, (size_t)(p - buf), "b.ar", &l, &r, &b);
+	assert_int_equal(r.n, 1);
+	assert_string_equal(r.names[0], want[2]);
+	assert_int_equal(r.lens[0], 3);
+	for (i = 0; i < r.nnotes; i++)
+		fail_msg("note %s", r.notes[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -523,6 +612,8 @@ int main(void)
 		cmocka_unit_test(test_cpio_magic_cut_short),
 		cmocka_unit_test(test_type_names),
 		cmocka_unit_test(test_member_buffer),
+		cmocka_unit_test(test_rtf_objects),
+		cmocka_unit_test(test_ar_members_without_type),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

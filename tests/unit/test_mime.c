@@ -639,6 +639,88 @@ static void test_big(void **state)
 	free(m);
 }
 
+/* One message per header quirk of real mailers, each with one base64
+ * attachment "eA==" ("x") named a.bin after a text part. */
+static void quirk(const char *head, const char *cte)
+{
+	char msg[1024];
+	struct got g = { 0 };
+
+	snprintf(msg, sizeof(msg),
+		 "From: a@b\nSubject: q\n%s\n\npreamble\n--b b\n"
+		 "Content-Type: text/plain\n\nhi\n--b b\n"
+		 "Content-Type: application/octet-stream; name=\"a.bin\"\n"
+		 "Content-Transfer-Encoding: %s\n\neA==\n--b b--\n",
+		 head, cte);
+	assert_int_equal(detect(msg), MDE__MAIL_MESSAGE);
+	assert_int_equal(run(msg, MDE__MAIL_MESSAGE, NULL, &g, NULL),
+			 MDE__MAIL_OK);
+	if (g.n != 2)
+		fail_msg("%zu parts of: %s / %s", g.n, head, cte);
+	part_is(&g, 0, "part-1", "hi");
+	part_is(&g, 1, "a.bin", "x");
+	got_free(&g);
+}
+
+static void test_header_quirks(void **state)
+{
+	(void)state;
+	/* comments in values, in field names, around parameters */
+	quirk("Content-Type: (c) multipart/mixed; boundary=\"b b\"", "base64");
+	quirk("Content-Type: multipart/mixed (a (nested) c); (x)\n"
+	      " boundary=(y)\"b b\"(z)", "(c) base64 (d)");
+	quirk("Content-(c)Type: multipart/mixed; boundary=\"b b\"", "base64");
+	quirk("Content-Type (c): multipart/mixed; boundary=\"b b\"",
+	      "base64");
+	quirk("Content-Type: multipart/mixed; boundary=b b (c)", "base64");
+	/* several Content-Type fields: the one that opens */
+	quirk("Content-Type: text/plain\n"
+	      "Content-Type: multipart/mixed; boundary=\"b b\"", "base64");
+	quirk("Content-Type: multipart/mixed; boundary=\"b b\"\n"
+	      "Content-Type: text/plain", "base64");
+	quirk("Content-Type: multipart/mixed; boundary=\"zz\"\n"
+	      "Content-Type: multipart/mixed; boundary=\"b b\"", "base64");
+	/* names of encodings and types as senders write them */
+	quirk("Content-Type: \"multipart/mixed\"; boundary=\"b b\"",
+	      "x-base64");
+	quirk("Content-Type: multipart/mixed; boundary=\"b b\"", "\"BASE-64\"");
+	/* a line that is no field inside the header */
+	quirk("X-Junk line without a colon\n"
+	      "Content-Type: multipart/mixed; boundary=\"b b\"", "base64");
+	/* boundaries: single quotes, RFC 2231 sections */
+	quirk("Content-Type: multipart/mixed; boundary='b b'", "base64");
+	quirk("Content-Type: multipart/mixed; boundary*0=\"b\";\n"
+	      " boundary*1=\" b\"", "base64");
+}
+
+/* A header that never ends with a blank line after junk ended at the
+ * junk: the body keeps it, and fields after it are not read. */
+static void test_header_junk_no_blank(void **state)
+{
+	static const char msg[] = "Content-Type: text/plain\n"
+				  "Hello there\n"
+				  "Content-Transfer-Encoding: base64\n";
+	struct got g = { 0 };
+
+	(void)state;
+	assert_int_equal(run(msg, MDE__MAIL_MESSAGE, NULL, &g, NULL),
+			 MDE__MAIL_OK);
+	assert_int_equal(g.n, 1);
+	part_is(&g, 0, "part-1",
+		"Hello there\nContent-Transfer-Encoding: base64\n");
+	got_free(&g);
+	/* nine junk lines are too many: the header ends at the first */
+	assert_int_equal(run("Subject: x\nFrom: y\n1\n2\n3\n4\n5\n6\n7\n8\n9\n"
+			     "\nbody\n", MDE__MAIL_MESSAGE, NULL, &g, NULL),
+			 MDE__MAIL_OK);
+	part_is(&g, 0, "part-1", "1\n2\n3\n4\n5\n6\n7\n8\n9\n\nbody\n");
+	got_free(&g);
+	/* detection: junk needs two well-known fields */
+	assert_int_equal(detect("Subject: x\njunk\n\nbody\n"), MDE__MAIL_NONE);
+	assert_int_equal(detect("Subject: x\njunk\nFrom: y\n\nbody\n"),
+			 MDE__MAIL_MESSAGE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -655,6 +737,8 @@ int main(void)
 		cmocka_unit_test(test_mbox),
 		cmocka_unit_test(test_quirks),
 		cmocka_unit_test(test_big),
+		cmocka_unit_test(test_header_quirks),
+		cmocka_unit_test(test_header_junk_no_blank),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

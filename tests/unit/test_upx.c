@@ -767,17 +767,23 @@ static void test_unsupported(void **state)
 	size_t n, outlen;
 
 	(void)state;
-	b = (struct tblock){ junk, sizeof(junk), plain, sizeof(plain), 14, 0,
+	/* deflate (15): a method UPX has, not unpacked here */
+	b = (struct tblock){ junk, sizeof(junk), plain, sizeof(plain), 15, 0,
 			     0 };
 	n = mk_elf(f, &b, 1, -1, true);
 	assert_true(mde__upx_detect(f, n, &info));
-	assert_int_equal(info.method, 14);
+	assert_int_equal(info.method, 15);
 	assert_int_equal(mde__upx_unpack(f, n, &info, 1u << 20, &out, &outlen,
 					 &why), MDE__UPX_UNSUPPORTED);
-	assert_non_null(strstr(why, "LZMA"));
-	n = mk_pe(f, junk, sizeof(junk), plain, sizeof(plain), 14, 0, 0);
+	assert_non_null(strstr(why, "not supported"));
+	n = mk_pe(f, junk, sizeof(junk), plain, sizeof(plain), 15, 0, 0);
 	assert_int_equal(mde__upx_unpack(f, n, NULL, 1u << 20, &out, &outlen,
 					 &why), MDE__UPX_UNSUPPORTED);
+	assert_null(out);
+	/* LZMA (14) is unpacked: junk is damage, no longer "unsupported" */
+	n = mk_pe(f, junk, sizeof(junk), plain, sizeof(plain), 14, 0, 0);
+	assert_int_equal(mde__upx_unpack(f, n, NULL, 1u << 20, &out, &outlen,
+					 &why), MDE__UPX_DAMAGED);
 	assert_null(out);
 	/* not packed at all */
 	memset(f, 0, 512);
@@ -967,14 +973,17 @@ static void test_filter_mru(void **state)
 }
 
 /* PE: the filter runs over the code section named by the trailer, with
- * its distance from the first section as the add value.  With a bad
- * trailer the output stays filtered but is still returned. */
+ * its distance from the first section as the add value.  With a good
+ * trailer the output is the PE file rebuilt from it: the stub, the
+ * header and section table from the trailer, and the section's raw data
+ * (the image from its start, unfiltered) at its raw offset.  With a bad
+ * trailer the output is the image, still filtered. */
 static void pe_filter_case(const struct fcase *c, size_t codeoff, bool good)
 {
 	static struct enc e;
-	static uint8_t u[1024], want[1024];
+	static uint8_t u[1024], want[2048];
 	uint8_t *f = xbuf(), *oh;
-	size_t i, n, ul;
+	size_t i, n, ul, wl = 0;
 
 	memset(u, 0, sizeof(u));
 	memcpy(u + codeoff, c->filt, c->n);
@@ -985,17 +994,30 @@ static void pe_filter_case(const struct fcase *c, size_t codeoff, bool good)
 	put32(oh + 28, (uint32_t)c->n);
 	put32(oh + 44, 0x1000 + (uint32_t)codeoff);
 	put32(oh + 248 + 12, 0x1000);
+	put32(oh + 248 + 16, (uint32_t)(codeoff + c->n)); /* raw size */
+	put32(oh + 248 + 20, 0x200);                      /* raw offset */
 	ul = codeoff + c->n + 248 + 40 + 4;
 	put32(u + ul - 4, good ? (uint32_t)(codeoff + c->n) : 7);
-	memcpy(want, u, ul);
-	if (good)
-		memcpy(want + codeoff, c->orig, c->n);
+	memset(want, 0, sizeof(want));
+	if (good) {
+		/* mk_pe's stub is its first 0x80 bytes: "MZ", e_lfanew */
+		want[0] = 'M';
+		want[1] = 'Z';
+		put32(want + 0x3c, 0x80);
+		memcpy(want + 0x80, oh, 248 + 40);
+		memcpy(want + 0x200, u, codeoff + c->n);
+		memcpy(want + 0x200 + codeoff, c->orig, c->n);
+		wl = 0x200 + codeoff + c->n;
+	} else {
+		memcpy(want, u, ul);
+		wl = ul;
+	}
 	e_init(&e, 8);
 	for (i = 0; i < ul; i++)
 		e_lit(&e, u[i]);
 	e_end(&e);
 	n = mk_pe(f, e.out, e.len, u, ul, 8, c->id, c->cto);
-	assert_int_equal(unpack_eq(f, n, want, ul), MDE__UPX_OK);
+	assert_int_equal(unpack_eq(f, n, want, wl), MDE__UPX_OK);
 	free(f);
 }
 
