@@ -338,7 +338,7 @@ static int vba_module(struct ole *s, mde__arc_member *m)
 	const mde__ovba_module *md = &s->mods[s->imod++];
 	uint32_t id = mde__ole2_child(s->o, s->vba, md->stream);
 	size_t off;
-	int rc;
+	int rc = MDE__OVBA_DAMAGED;
 
 	if (id == MDE__OLE2_NONE)
 		return 0;
