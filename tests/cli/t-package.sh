@@ -112,8 +112,13 @@ if command -v pkg-config >/dev/null && command -v cc >/dev/null; then
 	flags=$(PKG_CONFIG_PATH="$D$libdir/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$D" \
 		PKG_CONFIG_LIBDIR=/nonexistent pkg-config --cflags --libs libmdescan) ||
 		fail "pkg-config --cflags --libs libmdescan"
+	# a sanitized build's library needs its runtime in the program too
+	# (build.sh's ASan+UBSan run); a user's build never does
+	san=
+	ldd "$D$libdir/libmdescan.so" 2>/dev/null | grep -q libasan &&
+		san="-fsanitize=address,undefined"
 	# shellcheck disable=SC2086
-	cc -Wall -Werror -o "$T/api-user" "$TOPSRC/tests/cli/api-user.c" $flags \
+	cc -Wall -Werror $san -o "$T/api-user" "$TOPSRC/tests/cli/api-user.c" $flags \
 		>"$OUT" 2>&1 || { show_output; fail "could not build api-user.c with: $flags"; }
 	expect_exit 1 "$T/api-user" "$T/eicar.com"
 	grep -q 'Eicar-Test-Signature FOUND' "$OUT" || { show_output; fail "api-user: no finding"; }
