@@ -15,6 +15,7 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <string.h>
 #include <strings.h>
 
@@ -31,51 +32,63 @@ static int action(uint8_t c)
 	return c >= 'A' && c <= 'Z' ? 3 : 2;
 }
 
+/*
+ * The text normaliser runs on every text file and member, so it is a
+ * table and a loop without branches on the data: tmap[c] is the byte
+ * written for c (0 when c is dropped, ' ' for white space), and a byte
+ * is kept unless it is dropped or a space following a space.
+ */
+static uint8_t tmap[256];
+
+static void tmap_init(void)
+{
+	for (int c = 0; c < 256; c++) {
+		int a = action((uint8_t)c);
+
+		tmap[c] = a == 0 ? 0 : a == 1 ? ' ' : a == 3 ? c + 32 : c;
+	}
+}
+
 size_t cl_norm_text(const uint8_t *in, size_t len, uint8_t *out)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	size_t o = 0;
-	int space = 0;
+	unsigned space = 0;
 
+	pthread_once(&once, tmap_init);
 	for (size_t i = 0; i < len; i++) {
-		switch (action(in[i])) {
-		case 1:
-			if (!space)
-				out[o++] = ' ';
-			space = 1;
-			break;
-		case 2:
-		case 3:
-			out[o++] = action(in[i]) == 3 ? in[i] + 32 : in[i];
-			space = 0;
-			break;
-		}
+		unsigned m = tmap[in[i]], ws = m == ' ', drop = m == 0;
+
+		out[o] = (uint8_t)m;
+		o += !drop & !(ws & space);
+		space = ws | (space & drop);
 	}
 	return o;
 }
 
 size_t cl_norm_html(const uint8_t *in, size_t len, uint8_t *out)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	size_t o = 0;
-	int space = 0;
+	unsigned space = 0;
 
+	pthread_once(&once, tmap_init);
 	for (size_t i = 0; i < len; i++) {
-		if (in[i] == '<' && i + 3 < len &&
-		    !memcmp(in + i, "<!--", 4)) {
+		unsigned c = in[i], ws, m;
+
+		if (c == '<' && i + 3 < len && !memcmp(in + i, "<!--", 4)) {
 			const uint8_t *e = memmem(in + i + 4, len - i - 4,
 						  "-->", 3);
 
 			i = e ? (size_t)(e - in) + 2 : len;
 			continue;
 		}
-		if (action(in[i]) == 1) {
-			if (!space)
-				out[o++] = ' ';
-			space = 1;
-			continue;
-		}
 		/* unlike text, HTML keeps every other byte */
-		out[o++] = in[i] >= 'A' && in[i] <= 'Z' ? in[i] + 32 : in[i];
-		space = 0;
+		m = tmap[c];
+		ws = m == ' ';
+		out[o] = (uint8_t)(ws ? ' ' : c >= 'A' && c <= 'Z' ? c + 32 : c);
+		o += !(ws & space);
+		space = ws;
 	}
 	return o;
 }

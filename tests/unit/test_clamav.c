@@ -211,6 +211,92 @@ static void test_load_scan(void **state)
 	mde__clam_free(c);
 }
 
+/* The text normaliser against its definition, byte by byte: lower
+ * case, white space runs to one space, control and high bytes dropped
+ * without ending a run. */
+static size_t norm_ref(const uint8_t *in, size_t len, uint8_t *out)
+{
+	size_t o = 0;
+	int space = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		uint8_t c = in[i];
+
+		if (c == ' ' || (c >= 0x09 && c <= 0x0d)) {
+			if (!space)
+				out[o++] = ' ';
+			space = 1;
+		} else if (c >= 0x20 && c < 0x80) {
+			out[o++] = c >= 'A' && c <= 'Z' ? c + 32 : c;
+			space = 0;
+		}
+	}
+	return o;
+}
+
+/* The HTML normaliser's definition: comments removed, white space runs
+ * to one space, letters to lower case, every other byte kept. */
+static size_t html_ref(const uint8_t *in, size_t len, uint8_t *out)
+{
+	size_t o = 0;
+	int space = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		uint8_t c = in[i];
+
+		if (c == '<' && i + 3 < len && !memcmp(in + i, "<!--", 4)) {
+			size_t j = i + 4;
+
+			while (j + 2 < len && memcmp(in + j, "-->", 3))
+				j++;
+			i = j + 2 < len ? j + 2 : len;
+			continue;
+		}
+		if (c == ' ' || (c >= 0x09 && c <= 0x0d)) {
+			if (!space)
+				out[o++] = ' ';
+			space = 1;
+			continue;
+		}
+		out[o++] = c >= 'A' && c <= 'Z' ? c + 32 : c;
+		space = 0;
+	}
+	return o;
+}
+
+static void test_norm_text(void **state)
+{
+	static const uint8_t pick[] = { ' ', '<', '!', '-', '>', '\t', '\n', '\r', 0x0b, 0x0c,
+					0x00, 0x01, 0x1f, 0x7f, 0x80, 0xff,
+					'A', 'Z', 'a', 'z', '@', '[', '0' };
+	uint8_t in[300], got[301], want[301];
+	unsigned seed = 12345;
+
+	(void)state;
+	for (int round = 0; round < 2000; round++) {
+		size_t len = (size_t)(round % 300), gl, wl;
+
+		for (size_t i = 0; i < len; i++) {
+			seed = seed * 1103515245u + 12345u;
+			in[i] = (seed >> 16) & 1 ? pick[(seed >> 17) % sizeof(pick)]
+						 : (uint8_t)(seed >> 20);
+		}
+		gl = cl_norm_text(in, len, got);
+		wl = norm_ref(in, len, want);
+		assert_int_equal(gl, wl);
+		assert_memory_equal(got, want, wl);
+		for (size_t i = 0; i + 4 < len; i += 37) {
+			const char *mark = (i / 37 + round) & 1 ? "<!--" : "-->";
+
+			memcpy(in + i, mark, strlen(mark));
+		}
+		gl = cl_norm_html(in, len, got);
+		wl = html_ref(in, len, want);
+		assert_int_equal(gl, wl);
+		assert_memory_equal(got, want, wl);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -219,6 +305,7 @@ int main(void)
 		cmocka_unit_test(test_hex),
 		cmocka_unit_test(test_offsets),
 		cmocka_unit_test(test_load_scan),
+		cmocka_unit_test(test_norm_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
