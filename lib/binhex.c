@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "binhex.h"
+#include "mde_int.h"
 #include "banned.h"
 
 #define ANNOUNCE "(This file must be converted with BinHex"
@@ -49,7 +50,7 @@ long mde__binhex_find(const uint8_t *buf, size_t len, size_t window)
 
 	if (len > window)
 		len = window;
-	p = memmem(buf, len, ANNOUNCE, sizeof(ANNOUNCE) - 1);
+	p = mde__find(buf, len, ANNOUNCE, sizeof(ANNOUNCE) - 1);
 	return p ? (long)(p - buf) : -1;
 }
 

@@ -14,6 +14,7 @@
 #include "config.h"
 
 #define _GNU_SOURCE 1
+#include <pthread.h>
 #include <string.h>
 #include <strings.h>
 
@@ -75,6 +76,65 @@ static int is_ws(uint8_t c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
 	       c == '\v';
+}
+
+/*
+ * Most of a page is runs of bytes that are copied lower-cased: text
+ * between tags, and names and values inside them.  The normaliser finds
+ * such a run with a class table and writes it at once (emit_run) rather
+ * than a byte at a time; the bytes that end a run are the ones the
+ * loop decides on.
+ */
+enum { C_WS = 1, C_TEXT = 2, C_TAG = 4 };
+
+static uint8_t cls[256], lower[256];
+
+static void cls_init(void)
+{
+	for (int c = 0; c < 256; c++) {
+		int ws = is_ws((uint8_t)c);
+
+		lower[c] = (uint8_t)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+		cls[c] = (uint8_t)((ws ? C_WS : 0) |
+				   (ws || c == '&' || c == '<' ? C_TEXT : 0) |
+				   (ws || c == '&' || c == '"' || c == '\'' ||
+				    c == '>' || c == '=' || c == '/' ? C_TAG : 0));
+	}
+}
+
+/* The end of the run at b[i] of bytes without class bit stop, and not
+ * the byte q (0 for none). */
+static size_t run_end(const uint8_t *b, size_t len, size_t i, int stop,
+		      uint8_t q)
+{
+	while (i < len && !(cls[b[i]] & stop) && (!q || b[i] != q))
+		i++;
+	return i;
+}
+
+static void emit_run(struct norm *o, const uint8_t *b, size_t n)
+{
+	if (!n)
+		return;
+	if (o->space) {
+		emit(o, b[0]);
+		b++;
+		n--;
+	}
+	while (n && !o->stop) {
+		size_t k = SLICE - o->n < n ? SLICE - o->n : n;
+
+		for (size_t j = 0; j < k; j++)
+			o->b[o->n + j] = lower[b[j]];
+		o->n += k;
+		b += k;
+		n -= k;
+		o->any = 1;
+		if (o->n == SLICE) {
+			o->stop = o->fn(o->ctx, o->b, o->n);
+			o->n = 0;
+		}
+	}
 }
 
 static void emit_cp(struct norm *o, unsigned long c)
@@ -149,7 +209,12 @@ static size_t tag_char(struct norm *o, const uint8_t *b, size_t len,
 		       size_t i, int *quote)
 {
 	uint8_t c = b[i];
+	size_t j = run_end(b, len, i, C_TAG, (uint8_t)*quote);
 
+	if (j > i) {
+		emit_run(o, b + i, j - i);
+		return j;
+	}
 	if (*quote) {
 		if (c == *quote)
 			*quote = 0;
@@ -182,11 +247,13 @@ static int tag_start(uint8_t c)
 int mde__html_normalise(const uint8_t *buf, size_t len, mde__html_sink fn,
 			void *ctx)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct norm o = { fn, ctx, 0, 0, 0, 0, { 0 } };
 	size_t i = 0, n;
 	int tag = 0, quote = 0;
 	unsigned long cp;
 
+	pthread_once(&once, cls_init);
 	while (i < len && !o.stop) {
 		uint8_t c = buf[i];
 
@@ -210,9 +277,13 @@ int mde__html_normalise(const uint8_t *buf, size_t len, mde__html_sink fn,
 		} else if (is_ws(c)) {
 			o.space = o.any;
 			i++;
-		} else {
+		} else if (cls[c] & C_TEXT) {
 			emit(&o, c);
 			i++;
+		} else {
+			n = run_end(buf, len, i, C_TEXT, 0);
+			emit_run(&o, buf + i, n - i);
+			i = n;
 		}
 	}
 	if (o.n && !o.stop)

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 
 #include "mdescan.h"
@@ -50,6 +51,26 @@ static inline int mde__hexval(int c)
 /* Decodes the 2 * n hex digits at h into out[0..n).  -1 when all are hex
  * digits, else the index in h of the first that is not (out is then
  * partly written). */
+/*
+ * The first n-byte needle in buf[0..len), or NULL: memchr for its first
+ * byte, then memcmp.  For the detectors that look at the first kilobytes
+ * of every file and member, where glibc's memmem sets up more than it
+ * searches.
+ */
+static inline const uint8_t *mde__find(const uint8_t *buf, size_t len,
+				       const char *needle, size_t n)
+{
+	const uint8_t *p = buf, *end = buf + len;
+
+	while (n && (size_t)(end - p) >= n &&
+	       (p = memchr(p, (uint8_t)needle[0], (size_t)(end - p) - n + 1)))
+		if (!memcmp(p, needle, n))
+			return p;
+		else
+			p++;
+	return NULL;
+}
+
 long mde__unhex(const char *h, size_t n, uint8_t *out);
 
 /* The same for digits already known to be hex: no checks, for the hash

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mde_int.h"
 #include "pdf_int.h"
 #include "banned.h"
 
@@ -32,7 +33,7 @@ int mde__pdf_magic(const uint8_t *buf, size_t len)
 
 int mde__pdf_detect(const uint8_t *buf, size_t len)
 {
-	return memmem(buf, len < 1024 ? len : 1024, "%PDF-", 5) != NULL;
+	return mde__find(buf, len < 1024 ? len : 1024, "%PDF-", 5) != NULL;
 }
 
 /* ------------------------------------------------------------- index */

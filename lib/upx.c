@@ -107,19 +107,24 @@ static bool ph_parse(const uint8_t *p, size_t avail, size_t pos,
 bool mde__upx_ph_find(const uint8_t *buf, size_t len, size_t lo, size_t hi,
 		      int kind, bool backward, struct packhdr *h)
 {
-	size_t i, n;
+	const uint8_t *p;
 
 	if (hi > len)
 		hi = len;
 	if (lo >= hi)
 		return false;
-	n = hi - lo;
-	for (i = 0; i < n; i++) {
-		size_t at = backward ? hi - 1 - i : lo + i;
+	/* every ELF file and member is looked at: memchr, not a loop */
+	while (lo < hi && (p = backward ? memrchr(buf + lo, 'U', hi - lo)
+				       : memchr(buf + lo, 'U', hi - lo))) {
+		size_t at = (size_t)(p - buf);
 
-		if (buf[at] == 'U' && ph_parse(buf + at, len - at, at, h) &&
+		if (ph_parse(p, len - at, at, h) &&
 		    format_kind(h->format) == kind)
 			return true;
+		if (backward)
+			hi = at;
+		else
+			lo = at + 1;
 	}
 	return false;
 }

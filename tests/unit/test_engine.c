@@ -572,6 +572,17 @@ static void test_util_helpers(void **state)
 				   sizeof(*v)), -1);
 	assert_true(cap >= 100 && v[99] == 1);
 	free(v);
+	/* mde__find: first, last, absent, too short, a partial match first */
+	{
+		const uint8_t *t = (const uint8_t *)"%PD%PDF-x%PDF-";
+
+		assert_ptr_equal(mde__find(t, 14, "%PDF-", 5), t + 3);
+		assert_ptr_equal(mde__find(t + 4, 10, "%PDF-", 5), t + 9);
+		assert_null(mde__find(t, 7, "%PDF-", 5));
+		assert_null(mde__find(t, 3, "%PDF-", 5));
+		assert_null(mde__find(t, 0, "%", 1));
+		assert_ptr_equal(mde__find(t, 1, "%", 1), t);
+	}
 }
 
 static int not_c(const char *name)
