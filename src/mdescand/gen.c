@@ -170,6 +170,14 @@ static void version_text(struct gen *g, const mde_bundle_info *bi)
 		 PACKAGE_VERSION, (unsigned long long)bi->version, date);
 }
 
+/* ClamAV definitions read but not run, one line per kind, as mdescan
+ * says them: a daemon's administrator reads its log, not a scan's. */
+static void unsupported(void *ctx, const char *what, uint64_t n)
+{
+	(void)ctx;
+	dlog(0, "unsupported: %llu %s", (unsigned long long)n, what);
+}
+
 /* Loads and compiles a new generation; NULL (logged) when it fails. */
 static struct gen *build(void)
 {
@@ -193,6 +201,7 @@ static struct gen *build(void)
 					      : mde_status_str(rc));
 		goto fail;
 	}
+	mde_defs_unsupported(g->defs, unsupported, NULL);
 	mde_defs_get_stats(g->defs, &st);
 	if (st.hash_sigs + st.byte_sigs + st.yara_rules + st.iocs == 0) {
 		dlog(0, "no usable signatures in %s", g->source);

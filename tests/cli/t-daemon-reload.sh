@@ -105,4 +105,14 @@ done
 [ "$(stream second-marker)" = "stream: Daemon_Reload_Two FOUND" ] ||
 	fail "SIGHUP did not load the good bundle"
 daemon_stop
+
+step "ClamAV definitions read but not run are logged, as mdescan says them"
+mkdir -p "$T/unsup"
+make_db "$T/unsup"
+printf 'ClamBCafhm`bhoinj|afefdfggifnf```aa```|biacflfafmf\n' >"$T/unsup/b.cbc"
+: >"$T/md.log"
+daemon_start -d "$T/unsup"
+daemon_stop
+grep -q 'mdescand: unsupported: 1 bytecode signatures (.cbc)' "$T/md.log" ||
+	{ cat "$T/md.log" >&2; fail "the daemon did not log the unsupported .cbc"; }
 exit 0
