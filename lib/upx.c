@@ -45,6 +45,8 @@
  */
 #include "config.h"
 
+#define _GNU_SOURCE 1 /* memrchr; the fuzz build has an empty config.h */
+
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
