@@ -52,8 +52,8 @@ struct wopts {
 	size_t ndbs;
 	const char *store;   /* --store: installed definitions */
 	const char *keys;    /* --keys: trusted bundle keys */
-	char **excl_path;    /* --exclude-path patterns */
-	size_t nexcl_path;
+	mde_exclusions *excl; /* --exclude-path, -dir, -ext and the
+			       * configuration's: scans' semantics */
 	char **excl_proc;    /* --exclude-process executables, resolved */
 	size_t nexcl_proc;
 	char **allow_fs;     /* --allow-fs type names */
@@ -105,7 +105,7 @@ struct wcounters {
 	atomic_uint_fast64_t errors;   /*   the file could not be scanned */
 	atomic_uint_fast64_t overflow; /* FAN_Q_OVERFLOW: events lost */
 	atomic_uint_fast64_t own;      /* the daemon's own accesses */
-	atomic_uint_fast64_t excluded; /* --exclude-path / --exclude-process */
+	atomic_uint_fast64_t excluded; /* --exclude-* / --exclude-process */
 	atomic_uint_fast64_t outside;  /* on a marked mount, not under a path */
 	atomic_uint_fast64_t reloads;
 	atomic_uint_fast64_t reload_failures;

@@ -187,7 +187,8 @@ int reader_each(const char *buf, ssize_t n,
 /* 1 when path is under a --path (a marked mount also holds others). */
 int scope_in(const char *path);
 
-/* 1 when path matches an --exclude-path. */
+/* 1 when the exclusions (--exclude-path, -dir, -ext, mdescan.conf's)
+ * leave the file at path out, as they would leave it out of a scan. */
 int scope_excluded_path(const char *path);
 
 /* 1 when the executable pid runs now is an --exclude-process. */
