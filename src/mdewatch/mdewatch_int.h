@@ -12,6 +12,7 @@
  *                       the sd_notify protocol
  *   mdewatch_stats.c    per-process statistics and the stats file
  *   mdewatch_cmd.c      --stats and --status, which read the stats file
+ *   mdewatch_record.c   detections to the threat history (mdescan's)
  *   the watcher's threads: mdewatch_watch.h lists their files
  */
 #ifndef MDEWATCH_INT_H
@@ -54,6 +55,8 @@ struct wopts {
 	const char *keys;    /* --keys: trusted bundle keys */
 	mde_exclusions *excl; /* --exclude-path, -dir, -ext and the
 			       * configuration's: scans' semantics */
+	const char *history_db; /* --history-db; NULL: the default */
+	int no_history;
 	char **excl_proc;    /* --exclude-process executables, resolved */
 	size_t nexcl_proc;
 	char **allow_fs;     /* --allow-fs type names */
@@ -120,7 +123,7 @@ enum { WL_ERROR, WL_WARNING, WL_INFO, WL_DEBUG };
 /* Kinds of repeated messages, each limited to one line a second. */
 enum rl_kind {
 	RL_DEADLINE, RL_OVERLOAD, RL_TOO_BIG, RL_SCAN_ERROR, RL_OVERFLOW,
-	RL_RESPONSE, RL_STATS, RL_READ, RL_KCACHE, RL_NKINDS
+	RL_RESPONSE, RL_STATS, RL_READ, RL_KCACHE, RL_HISTORY, RL_NKINDS
 };
 
 /* A field of a JSON log record: a string (s, n bytes) or a number. */
@@ -269,6 +272,22 @@ int gen_reload(const char *cause);
 
 /* The definitions version in use, copied to buf (33 bytes). */
 void gen_version(char *buf, size_t len);
+
+/* ------------------------------------------------------ the history */
+
+/* Starts the thread that records detections in the threat history of o
+ * (--history-db, history_db, else mdescan's default) as one scan of type
+ * "watch"; it opens the database itself.  Nothing with --no-history.
+ * Problems are logged, never fatal. */
+void record_start(const struct wopts *o);
+
+/* A detection of name in the file at path: queued for the history
+ * thread, never waiting for the database (dropped when the queue is
+ * full).  Any thread. */
+void record_found(const char *path, const char *name);
+
+/* Writes what is queued, ends this run's scan and closes the history. */
+void record_stop(void);
 
 /* ------------------------------------------------------- the watcher */
 

@@ -349,6 +349,9 @@ static const struct opt opts[] = {
 	      "read: reads wait, creating and writing files is free"),
 	  SET(set_word, gate), .words = gates },
 	{ OPT("help", 'h', NULL, "show this help"), .set = show_help },
+	{ OPT("history-db", 0, "PATH",
+	      "threat history detections go to (default as mdescan)"),
+	  SET(set_str, history_db) },
 	{ OPT("threads", 'j', "N", "scan workers (default 2)"),
 	  SET(set_int, threads), RANGE(1, 256) },
 	{ OPT("json", 0, NULL, "JSON output of --stats and --status"),
@@ -380,6 +383,9 @@ static const struct opt opts[] = {
 	  SET(set_word, mode), .words = modes },
 	{ OPT("no-cache", 0, NULL, "do not use the scan cache"),
 	  SET(set_flag, no_cache) },
+	{ OPT("no-history", 0, NULL,
+	      "do not record detections in the threat history"),
+	  SET(set_flag, no_history) },
 	{ OPT("no-kernel-cache", 0, NULL,
 	      "no ignore marks for files found clean (block mode)"),
 	  SET(set_flag, no_kcache) },
@@ -554,6 +560,7 @@ static void apply_config(int argc, char **argv, struct wopts *o)
 	mdecfg_get_str(cfg, "cache_dir", &o->cache_dir);
 	mdecfg_get_str(cfg, "store", &o->store);
 	mdecfg_get_str(cfg, "keys", &o->keys);
+	mdecfg_get_str(cfg, "history_db", &o->history_db);
 	mdecfg_each(cfg, "watch_path", cfg_each, o);
 	mdecfg_each(cfg, "exclude_path", cfg_each, o);
 	mdecfg_each(cfg, "exclude_dir", cfg_each, o);

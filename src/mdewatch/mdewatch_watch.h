@@ -228,7 +228,8 @@ void event_failure(int fd, pid_t pid, uint32_t mask, const char *path,
 		   atomic_uint_fast64_t *ctr, struct pev *p);
 
 /* Logs the findings r of p's scan (ns long), action "denied" or
- * "reported"; late: the answer had gone before the verdict. */
+ * "reported", and hands them to the history (record_found); late: the
+ * answer had gone before the verdict. */
 void event_log_findings(const struct pev *p, const struct scanres *r,
 			const char *action, int late, uint64_t ns);
 
