@@ -498,8 +498,9 @@ int64_t mde_opt_default(mde_opt opt);
 /*
  * Adds an exclusion.  Path patterns follow mdatp: '*' matches within one
  * path component except at the end of the pattern where it matches
- * anything; '?' matches one character.  Returns MDE_ERR_ARG on an empty or
- * relative pattern.
+ * anything; '?' matches one character (the rules in full: mde_exclusions
+ * below, the same matcher).  Returns MDE_ERR_ARG on an empty or relative
+ * pattern.
  */
 int mde_engine_add_exclude(mde_engine *e, mde_excl_kind kind,
 			   const char *pattern);
