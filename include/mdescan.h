@@ -498,14 +498,55 @@ int64_t mde_opt_default(mde_opt opt);
 /*
  * Adds an exclusion.  Path patterns follow mdatp: '*' matches within one
  * path component except at the end of the pattern where it matches
- * anything; '?' matches one character.  Returns MDE_ERR_ARG on an empty or
- * relative pattern.
+ * anything; '?' matches one character (the rules in full: mde_exclusions
+ * below, the same matcher).  Returns MDE_ERR_ARG on an empty or relative
+ * pattern.
  */
 int mde_engine_add_exclude(mde_engine *e, mde_excl_kind kind,
 			   const char *pattern);
 
 /* Text of the last error on e ("" when none). */
 const char *mde_engine_error(const mde_engine *e);
+
+/* ------------------------------------------------------ exclusions */
+
+/*
+ * A set of exclusions alone, matched the way an engine's walk matches
+ * the ones given to mde_engine_add_exclude(), for a tool that is handed
+ * files one by one (the real-time watcher) rather than a tree to walk:
+ * one semantics for scans and for the watcher.  Path patterns
+ * (MDE_EXCL_PATH, MDE_EXCL_DIR) are absolute; '*' matches within one
+ * path component, except as the last character of the pattern, where it
+ * matches anything; '?' matches one character, never '/'; nothing else
+ * is special.  MDE_EXCL_DIR, or a path pattern ending in '/', or one
+ * without wildcards naming a directory, excludes everything below the
+ * directory; MDE_EXCL_EXT "log", ".log" or "*.log" excludes files whose
+ * name ends in ".log".  Read-only once built: any number of threads may
+ * match against one set.
+ */
+typedef struct mde_exclusions mde_exclusions;
+
+/* A new, empty set, or NULL on no memory. */
+mde_exclusions *mde_exclusions_new(void);
+
+/* Frees x; NULL is allowed. */
+void mde_exclusions_free(mde_exclusions *x);
+
+/*
+ * Adds one exclusion (pattern is copied).  Returns MDE_OK, MDE_ERR_ARG
+ * for a pattern mde_engine_add_exclude() refuses too (empty, relative,
+ * a "." or ".." component, an extension holding '/', '.', '*' or '?'),
+ * or MDE_ERR_NOMEM (x unchanged).
+ */
+int mde_exclusions_add(mde_exclusions *x, mde_excl_kind kind,
+		       const char *pattern);
+
+/*
+ * 1 when a regular file at path (absolute, as the kernel names it: no
+ * "." or ".." component, no repeated '/') would be left out of a scan
+ * by these exclusions, else 0 (also for NULL x or path).
+ */
+int mde_exclusions_match(const mde_exclusions *x, const char *path);
 
 /*
  * Allows a threat: findings of the signature named name, or any finding

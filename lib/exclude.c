@@ -46,7 +46,7 @@ struct pre {
 	uint64_t w, mask;
 };
 
-struct mde__excl {
+struct mde_exclusions {
 	struct rule **rules;
 	struct pre *pre; /* parallel to rules */
 	size_t nrules, cap;
@@ -522,4 +522,27 @@ int mde__excl_add(mde__excl *x, mde_excl_kind kind, const char *pattern)
 		return add_ext(x, pattern);
 	}
 	return MDE_ERR_ARG;
+}
+
+/* ------------------------------------------------- the public set */
+
+mde_exclusions *mde_exclusions_new(void)
+{
+	return mde__excl_new();
+}
+
+void mde_exclusions_free(mde_exclusions *x)
+{
+	mde__excl_free(x);
+}
+
+int mde_exclusions_add(mde_exclusions *x, mde_excl_kind kind,
+		       const char *pattern)
+{
+	return mde__excl_add(x, kind, pattern);
+}
+
+int mde_exclusions_match(const mde_exclusions *x, const char *path)
+{
+	return x && path && mde__excl_file(x, path, strlen(path));
 }

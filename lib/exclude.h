@@ -34,7 +34,9 @@
 
 #include "mde_int.h"
 
-typedef struct mde__excl mde__excl;
+/* The engine's own name for the public mde_exclusions (one struct: the
+ * public set is the matcher an engine's walk uses). */
+typedef struct mde_exclusions mde__excl;
 
 /* Returns a new, empty matcher, or NULL on no memory. */
 mde__excl *mde__excl_new(void);

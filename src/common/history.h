@@ -194,9 +194,15 @@ int hist_threat_list(hist *h, int64_t scan_id,
 int hist_threat_get(hist *h, int64_t id,
 		    int (*fn)(void *ctx, const hist_threat *t), void *ctx);
 
+/* hist_last_scan()'s type for any scan run on demand: every type but
+ * "watch" (a watcher's run, which scans files as they are used, is no
+ * scan of the host) */
+#define HIST_ON_DEMAND (-2)
+
 /*
- * The newest scan of this type (-1: any) in this status (-1: any), e.g.
- * the last succeeded quick scan for the health report.  Returns 1 and
+ * The newest scan of this type (-1: any, HIST_ON_DEMAND: any but watch)
+ * in this status (-1: any), e.g. the last succeeded quick scan for the
+ * health report.  Returns 1 and
  * fills *out (strings valid until the next call on h), 0 if there is
  * none, -1 on error.
  */

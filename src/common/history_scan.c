@@ -383,6 +383,7 @@ static int last_scan(hist *h, int type, int status, hist_scan *out)
 	static const char sql[] = SCAN_COLS
 				  "WHERE (?1 IS NULL OR s.type = ?1)"
 				  " AND (?2 IS NULL OR s.status = ?2)"
+				  " AND (?3 = 0 OR s.type <> 'watch')"
 				  " ORDER BY s.id DESC LIMIT 1";
 	sqlite3_stmt *st = hist__prep(h, sql, "cannot read the scans");
 	int rc;
@@ -393,6 +394,7 @@ static int last_scan(hist *h, int type, int status, hist_scan *out)
 				  : hist_type_name((hist_type)type));
 	hist__bind_text(st, 2, status < 0 ? NULL
 				  : hist_status_name((hist_status)status));
+	sqlite3_bind_int(st, 3, type == HIST_ON_DEMAND);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		scan_row(h, st, out);

@@ -505,14 +505,16 @@ static void check_history(const struct health_opts *o, struct report *r)
 		free(def);
 		return;
 	}
-	if (hist_last_scan(h, -1, -1, &s) == 1) {
+	/* the watcher's runs are in the history too, but no scan of the
+	 * host: they neither show as the last scan nor make one less due */
+	if (hist_last_scan(h, HIST_ON_DEMAND, -1, &s) == 1) {
 		r->has_scan = 1;
 		r->scan_id = s.id;
 		r->scan_ms = s.started_ms;
 		r->scan_type = hist_type_name(s.type);
 		r->scan_status = hist_status_name(s.status);
 	}
-	if (hist_last_scan(h, -1, HIST_SUCCEEDED, &s) == 1)
+	if (hist_last_scan(h, HIST_ON_DEMAND, HIST_SUCCEEDED, &s) == 1)
 		ok_ms = s.ended_ms ? s.ended_ms : s.started_ms;
 	if (*hist_error(h))
 		strs_add(&r->issues, "history unreadable: %s", hist_error(h));

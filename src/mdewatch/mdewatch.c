@@ -246,6 +246,7 @@ static int start(struct wopts *o, struct wstate *ws, sigset_t *set)
 		fanw = fan_open_group(o, 1);
 	if (watch_start(o, fan, fanw, defs, e, ebg) < 0)
 		tool_die("cannot start the watcher threads");
+	record_start(o);
 	/* our own opens from here on (cache, pidfile, logs) are answered
 	 * by the reader thread */
 	ws->exec_events = fan_mark_paths(o, fan, fanw);
@@ -269,6 +270,7 @@ static void run_daemon(struct wopts *o)
 	sig = serve(&set, &ws);
 	wnotify("STOPPING=1");
 	clean = watch_stop();
+	record_stop();
 	write_stats(&ws);
 	wlog_ev(WL_INFO, "stop", (struct jfield[]){ JS("signal",
 			sig == SIGTERM ? "SIGTERM" : "SIGINT") }, 1,

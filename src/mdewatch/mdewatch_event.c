@@ -159,5 +159,6 @@ void event_log_findings(const struct pev *p, const struct scanres *r,
 			w.comm_t, w.exe_t,
 			late ? " - after the deadline: the access was allowed"
 			     : "");
+		record_found(p->path, r->names[i]);
 	}
 }

@@ -12,6 +12,7 @@
  *                       the sd_notify protocol
  *   mdewatch_stats.c    per-process statistics and the stats file
  *   mdewatch_cmd.c      --stats and --status, which read the stats file
+ *   mdewatch_record.c   detections to the threat history (mdescan's)
  *   the watcher's threads: mdewatch_watch.h lists their files
  */
 #ifndef MDEWATCH_INT_H
@@ -52,8 +53,10 @@ struct wopts {
 	size_t ndbs;
 	const char *store;   /* --store: installed definitions */
 	const char *keys;    /* --keys: trusted bundle keys */
-	char **excl_path;    /* --exclude-path patterns */
-	size_t nexcl_path;
+	mde_exclusions *excl; /* --exclude-path, -dir, -ext and the
+			       * configuration's: scans' semantics */
+	const char *history_db; /* --history-db; NULL: the default */
+	int no_history;
 	char **excl_proc;    /* --exclude-process executables, resolved */
 	size_t nexcl_proc;
 	char **allow_fs;     /* --allow-fs type names */
@@ -105,7 +108,7 @@ struct wcounters {
 	atomic_uint_fast64_t errors;   /*   the file could not be scanned */
 	atomic_uint_fast64_t overflow; /* FAN_Q_OVERFLOW: events lost */
 	atomic_uint_fast64_t own;      /* the daemon's own accesses */
-	atomic_uint_fast64_t excluded; /* --exclude-path / --exclude-process */
+	atomic_uint_fast64_t excluded; /* --exclude-* / --exclude-process */
 	atomic_uint_fast64_t outside;  /* on a marked mount, not under a path */
 	atomic_uint_fast64_t reloads;
 	atomic_uint_fast64_t reload_failures;
@@ -120,7 +123,7 @@ enum { WL_ERROR, WL_WARNING, WL_INFO, WL_DEBUG };
 /* Kinds of repeated messages, each limited to one line a second. */
 enum rl_kind {
 	RL_DEADLINE, RL_OVERLOAD, RL_TOO_BIG, RL_SCAN_ERROR, RL_OVERFLOW,
-	RL_RESPONSE, RL_STATS, RL_READ, RL_KCACHE, RL_NKINDS
+	RL_RESPONSE, RL_STATS, RL_READ, RL_KCACHE, RL_HISTORY, RL_NKINDS
 };
 
 /* A field of a JSON log record: a string (s, n bytes) or a number. */
@@ -269,6 +272,22 @@ int gen_reload(const char *cause);
 
 /* The definitions version in use, copied to buf (33 bytes). */
 void gen_version(char *buf, size_t len);
+
+/* ------------------------------------------------------ the history */
+
+/* Starts the thread that records detections in the threat history of o
+ * (--history-db, history_db, else mdescan's default) as one scan of type
+ * "watch"; it opens the database itself.  Nothing with --no-history.
+ * Problems are logged, never fatal. */
+void record_start(const struct wopts *o);
+
+/* A detection of name in the file at path: queued for the history
+ * thread, never waiting for the database (dropped when the queue is
+ * full).  Any thread. */
+void record_found(const char *path, const char *name);
+
+/* Writes what is queued, ends this run's scan and closes the history. */
+void record_stop(void);
 
 /* ------------------------------------------------------- the watcher */
 

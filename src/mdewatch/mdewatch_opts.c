@@ -35,7 +35,8 @@ struct opt {
 	const char *help;   /* --help text; '\n' begins an indented line */
 	opt_fn set;          /* what the option does with its value */
 	size_t off;         /* the field of struct wopts set_* writes */
-	int64_t lo, hi;     /* numbers: the range; set_cmd: the CMD_* in lo */
+	int64_t lo, hi;     /* numbers: the range; set_cmd: the CMD_* in lo;
+			     * set_exclude: the mde_excl_kind in lo */
 	const char *const *words; /* set_word: the values, in order */
 };
 
@@ -146,6 +147,54 @@ static void add_exclude_process(struct wopts *o, const char *arg)
 	push(&o->excl_proc, &o->nexcl_proc, r);
 }
 
+/*
+ * Would the watcher before mdescan's semantics have matched pattern
+ * otherwise?  It used fnmatch(3) on the whole path: '*' and '?' crossed
+ * '/', and '[' began a class.  Now only a '*' that ends the pattern
+ * matches across '/' (the same as before); every other wildcard stays
+ * within one component, and '[' is an ordinary character.
+ */
+static const char *old_meaning(const char *pattern)
+{
+	size_t n = strlen(pattern);
+	const char *w = strpbrk(pattern, "*?");
+
+	if (w && (w < pattern + n - 1 || *w == '?'))
+		return "'*' and '?' no longer match '/'";
+	if (strchr(pattern, '['))
+		return "'[' is no longer special";
+	return NULL;
+}
+
+/*
+ * One exclusion, from where ("--exclude-path" or "FILE:LINE"): added to
+ * the set matched as scans match them; a pattern the engine refuses
+ * stops the daemon.  An --exclude-path or exclude_path the watcher once
+ * read otherwise is warned about, once.
+ */
+static void add_exclusion(struct wopts *o, mde_excl_kind kind,
+			  const char *pattern, const char *where)
+{
+	const char *why;
+	int rc;
+
+	if (!o->excl && !(o->excl = mde_exclusions_new()))
+		tool_die("out of memory");
+	rc = mde_exclusions_add(o->excl, kind, pattern);
+	if (rc == MDE_ERR_NOMEM)
+		tool_die("out of memory");
+	if (rc != MDE_OK && where[0] == '-')
+		bad_value(kind == MDE_EXCL_EXT ? "extension"
+		  : "pattern (an absolute path)", where, pattern);
+	if (rc != MDE_OK)
+		tool_die("configuration: %s: invalid exclusion '%s'", where,
+			 pattern);
+	if (kind == MDE_EXCL_PATH && (why = old_meaning(pattern)))
+		tool_warn("warning: %s '%s': %s (the semantics of "
+			  "mdescan.conf(5), EXCLUSIONS, as in scans)", where,
+			  pattern, why);
+}
+
 /* ------------------------------------------------------------ setters */
 
 #define FIELD(o, t, type) ((type *)(void *)((char *)(o) + (t)->off))
@@ -208,12 +257,13 @@ static void set_allow_fs(struct wopts *o, const struct opt *t,
 	push(&o->allow_fs, &o->nallow_fs, (char *)arg);
 }
 
-static void set_exclude_path(struct wopts *o, const struct opt *t,
-			     const char *arg)
+static void set_exclude(struct wopts *o, const struct opt *t,
+			const char *arg)
 {
-	if (arg[0] != '/')
-		bad_value("pattern (an absolute path)", "--exclude-path", arg);
-	push(&o->excl_path, &o->nexcl_path, (char *)arg);
+	char name[64];
+
+	snprintf(name, sizeof(name), "--%s", t->name);
+	add_exclusion(o, (mde_excl_kind)t->lo, arg, name);
 }
 
 static void set_exclude_process(struct wopts *o, const struct opt *t,
@@ -279,9 +329,16 @@ static const struct opt opts[] = {
 	{ OPT("deadline-ms", 0, "MS",
 	      "answer every open within MS (default 1000)"),
 	  SET(set_num, deadline_ms), RANGE(1, 3600000) },
+	{ OPT("exclude-dir", 0, "PATTERN",
+	      "never scan below these directories (as mdescan)"),
+	  .set = set_exclude, .lo = MDE_EXCL_DIR },
+	{ OPT("exclude-ext", 0, "EXT",
+	      "never scan files with this extension (as mdescan)"),
+	  .set = set_exclude, .lo = MDE_EXCL_EXT },
 	{ OPT("exclude-path", 0, "PATTERN",
-	      "never scan these files (glob, or a directory)"),
-	  .set = set_exclude_path },
+	      "never scan these files (as mdescan: '*' within one\n"
+	      "component, at the end anything; or a directory)"),
+	  .set = set_exclude, .lo = MDE_EXCL_PATH },
 	{ OPT("exclude-process", 0, "EXE", "never scan for this executable"),
 	  .set = set_exclude_process },
 	{ OPT("fail-closed", 0, NULL,
@@ -292,6 +349,9 @@ static const struct opt opts[] = {
 	      "read: reads wait, creating and writing files is free"),
 	  SET(set_word, gate), .words = gates },
 	{ OPT("help", 'h', NULL, "show this help"), .set = show_help },
+	{ OPT("history-db", 0, "PATH",
+	      "threat history detections go to (default as mdescan)"),
+	  SET(set_str, history_db) },
 	{ OPT("threads", 'j', "N", "scan workers (default 2)"),
 	  SET(set_int, threads), RANGE(1, 256) },
 	{ OPT("json", 0, NULL, "JSON output of --stats and --status"),
@@ -323,6 +383,9 @@ static const struct opt opts[] = {
 	  SET(set_word, mode), .words = modes },
 	{ OPT("no-cache", 0, NULL, "do not use the scan cache"),
 	  SET(set_flag, no_cache) },
+	{ OPT("no-history", 0, NULL,
+	      "do not record detections in the threat history"),
+	  SET(set_flag, no_history) },
 	{ OPT("no-kernel-cache", 0, NULL,
 	      "no ignore marks for files found clean (block mode)"),
 	  SET(set_flag, no_kcache) },
@@ -436,8 +499,17 @@ static struct mdecfg *cfg; /* its strings are borrowed by wopts */
 
 static int cfg_each(void *ctx, const struct mdecfg_val *v)
 {
+	static const struct {
+		const char *key;
+		mde_excl_kind kind;
+	} excl[] = {
+		{ "exclude_dir", MDE_EXCL_DIR },
+		{ "exclude_ext", MDE_EXCL_EXT },
+		{ "exclude_path", MDE_EXCL_PATH },
+	};
 	struct wopts *o = ctx;
-	char *c;
+	char where[1024];
+	size_t i;
 
 	if (!strcmp(v->key->name, "watch_path")) {
 		add_path(o, v->value);
@@ -447,9 +519,10 @@ static int cfg_each(void *ctx, const struct mdecfg_val *v)
 		add_exclude_process(o, v->value);
 		return 0;
 	}
-	if (!(c = strdup(v->value)))
-		tool_die("out of memory");
-	push(&o->excl_path, &o->nexcl_path, c);
+	snprintf(where, sizeof(where), "%s:%u", v->file, v->line);
+	for (i = 0; i < sizeof(excl) / sizeof(excl[0]); i++)
+		if (!strcmp(v->key->name, excl[i].key))
+			add_exclusion(o, excl[i].kind, v->value, where);
 	return 0;
 }
 
@@ -487,8 +560,11 @@ static void apply_config(int argc, char **argv, struct wopts *o)
 	mdecfg_get_str(cfg, "cache_dir", &o->cache_dir);
 	mdecfg_get_str(cfg, "store", &o->store);
 	mdecfg_get_str(cfg, "keys", &o->keys);
+	mdecfg_get_str(cfg, "history_db", &o->history_db);
 	mdecfg_each(cfg, "watch_path", cfg_each, o);
 	mdecfg_each(cfg, "exclude_path", cfg_each, o);
+	mdecfg_each(cfg, "exclude_dir", cfg_each, o);
+	mdecfg_each(cfg, "exclude_ext", cfg_each, o);
 	mdecfg_each(cfg, "exclude_process", cfg_each, o);
 }
 
@@ -552,6 +628,6 @@ void opts_free(struct wopts *o)
 	free(o->paths);
 	free(o->excl_proc);
 	free(o->dbs);
-	free(o->excl_path);
+	mde_exclusions_free(o->excl);
 	free(o->allow_fs);
 }

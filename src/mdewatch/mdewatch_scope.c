@@ -2,11 +2,11 @@
 /*
  * mdewatch_scope.c - which files are the watcher's: a mark covers a
  * whole mount or filesystem, so an event may be for a file outside every
- * --path; and --exclude-path and --exclude-process leave files alone.
+ * --path; and the exclusions (mdescan's, mdescan.conf(5)) and
+ * --exclude-process leave files alone.
  */
 #include "config.h"
 
-#include <fnmatch.h>
 #include <limits.h>
 #include <string.h>
 
@@ -30,28 +30,11 @@ int scope_in(const char *path)
 	return 0;
 }
 
-/* --exclude-path: a glob pattern (fnmatch, '*' crosses '/') or, without
- * wildcards, a file or a directory and everything below it. */
+/* --exclude-path, --exclude-dir, --exclude-ext: the engine's matcher,
+ * so that a file scans leave out is left alone here too. */
 int scope_excluded_path(const char *path)
 {
-	size_t i, n;
-
-	for (i = 0; i < W.o->nexcl_path; i++) {
-		const char *x = W.o->excl_path[i];
-
-		if (strpbrk(x, "*?[")) {
-			if (fnmatch(x, path, 0) == 0)
-				return 1;
-			continue;
-		}
-		n = strlen(x);
-		while (n > 1 && x[n - 1] == '/')
-			n--;
-		if (strncmp(path, x, n) == 0 &&
-		    (path[n] == '\0' || path[n] == '/' || x[n - 1] == '/'))
-			return 1;
-	}
-	return 0;
+	return mde_exclusions_match(W.o->excl, path);
 }
 
 /* --exclude-process: the executable now (a process may have exec'd

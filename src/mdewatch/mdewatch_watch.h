@@ -187,7 +187,8 @@ int reader_each(const char *buf, ssize_t n,
 /* 1 when path is under a --path (a marked mount also holds others). */
 int scope_in(const char *path);
 
-/* 1 when path matches an --exclude-path. */
+/* 1 when the exclusions (--exclude-path, -dir, -ext, mdescan.conf's)
+ * leave the file at path out, as they would leave it out of a scan. */
 int scope_excluded_path(const char *path);
 
 /* 1 when the executable pid runs now is an --exclude-process. */
@@ -227,7 +228,8 @@ void event_failure(int fd, pid_t pid, uint32_t mask, const char *path,
 		   atomic_uint_fast64_t *ctr, struct pev *p);
 
 /* Logs the findings r of p's scan (ns long), action "denied" or
- * "reported"; late: the answer had gone before the verdict. */
+ * "reported", and hands them to the history (record_found); late: the
+ * answer had gone before the verdict. */
 void event_log_findings(const struct pev *p, const struct scanres *r,
 			const char *action, int late, uint64_t ns);
 

@@ -432,6 +432,35 @@ static void test_mixed(void **state)
 	mde__excl_free(x);
 }
 
+/* The public set (mdewatch's) is the walk's matcher: same answers. */
+static void test_public_set(void **state)
+{
+	mde_exclusions *x = mde_exclusions_new();
+
+	(void)state;
+	assert_non_null(x);
+	assert_false(mde_exclusions_match(x, "/a/b"));
+	assert_false(mde_exclusions_match(NULL, "/a/b"));
+	assert_int_equal(mde_exclusions_add(x, MDE_EXCL_PATH, "/m/data/*.tmp"),
+			 MDE_OK);
+	assert_int_equal(mde_exclusions_add(x, MDE_EXCL_DIR, "/m/cache"),
+			 MDE_OK);
+	assert_int_equal(mde_exclusions_add(x, MDE_EXCL_EXT, "*.log"), MDE_OK);
+	assert_int_equal(mde_exclusions_add(x, MDE_EXCL_PATH, "rel/*"),
+			 MDE_ERR_ARG);
+	assert_int_equal(mde_exclusions_add(x, MDE_EXCL_EXT, "a/b"),
+			 MDE_ERR_ARG);
+	assert_true(mde_exclusions_match(x, "/m/data/x.tmp"));
+	assert_false(mde_exclusions_match(x, "/m/data/sub/y.tmp"));
+	assert_true(mde_exclusions_match(x, "/m/cache/deep/b.txt"));
+	assert_false(mde_exclusions_match(x, "/m/cachex/c.txt"));
+	assert_true(mde_exclusions_match(x, "/m/app.log"));
+	assert_false(mde_exclusions_match(x, "/m/logs/d.log.txt"));
+	assert_false(mde_exclusions_match(x, NULL));
+	mde_exclusions_free(x);
+	mde_exclusions_free(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -448,6 +477,7 @@ int main(void)
 		cmocka_unit_test(test_weird_bytes),
 		cmocka_unit_test(test_pathological),
 		cmocka_unit_test(test_mixed),
+		cmocka_unit_test(test_public_set),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
