@@ -112,7 +112,16 @@ int mde__write_atomic(const char *path, const void *buf, size_t len);
  * when the lister cannot tell); name is valid during the call only. */
 typedef void (*mde__names_fn)(void *ctx, unsigned line, const char *name);
 
-/* Reports one diagnostic: formats msg with printf-style arguments. */
+/*
+ * s[0..len) into out (n bytes, NUL-terminated) with every byte that is
+ * not printable ASCII as \xHH and '\\' as "\\\\", cut with "..." when
+ * it does not fit: untrusted text quoted in a message.  Returns the
+ * length written.
+ */
+size_t mde__escape(char *out, size_t n, const char *s, size_t len);
+
+/* Reports one diagnostic: formats msg with printf-style arguments; msg,
+ * signame and file are escaped and bounded (mde__escape()). */
 void mde__diagf(mde__diag *d, const char *file, unsigned line,
 		const char *signame, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));

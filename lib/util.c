@@ -31,10 +31,48 @@ const char *mde_status_str(int status)
 	return "unknown status";
 }
 
+size_t mde__escape(char *out, size_t n, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0, i;
+	unsigned char c;
+
+	if (!n)
+		return 0;
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)s[i];
+		if (o + 4 + 3 >= n) { /* room for "\xHH" and "..." kept */
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			out[o++] = (char)c;
+			continue;
+		}
+		out[o++] = '\\';
+		if (c == '\\') {
+			out[o++] = '\\';
+			continue;
+		}
+		out[o++] = 'x';
+		out[o++] = hex[c >> 4];
+		out[o++] = hex[c & 15];
+	}
+	out[o] = '\0';
+	return o;
+}
+
+/*
+ * A diagnostic quotes what it was given: a line of a signature file, a
+ * name, a file name, none of them trusted.  All three are escaped and
+ * bounded here, once for every parser, so that a binary line cannot
+ * drive the terminal that shows the message.
+ */
 void mde__diagf(mde__diag *d, const char *file, unsigned line,
 		const char *signame, const char *fmt, ...)
 {
-	char msg[512];
+	char raw[512], msg[640], sig[160], fname[1024];
 	va_list ap;
 
 	if (!d)
@@ -43,9 +81,14 @@ void mde__diagf(mde__diag *d, const char *file, unsigned line,
 	if (!d->fn)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
-	d->fn(d->ctx, file, line, signame, msg);
+	mde__escape(msg, sizeof(msg), raw, strlen(raw));
+	if (signame)
+		mde__escape(sig, sizeof(sig), signame, strlen(signame));
+	if (file)
+		mde__escape(fname, sizeof(fname), file, strlen(file));
+	d->fn(d->ctx, file ? fname : NULL, line, signame ? sig : NULL, msg);
 }
 
 /* Value + 1 of each hex digit, 0 for any other byte. */

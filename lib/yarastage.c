@@ -140,6 +140,36 @@ size_t mde__ymem_read(void *ptr, size_t size, size_t count, void *ud)
 	return i;
 }
 
+/* What libyara's codes for loading compiled rules mean, in words. */
+static const struct {
+	int code;
+	const char *text;
+} yerrs[] = {
+	{ ERROR_INSUFFICIENT_MEMORY, "out of memory" },
+	{ ERROR_COULD_NOT_OPEN_FILE, "cannot open the file" },
+	{ ERROR_COULD_NOT_MAP_FILE, "cannot map the file" },
+	{ ERROR_INVALID_FILE, "not a compiled YARA rules file (bad magic "
+			      "or truncated)" },
+	{ ERROR_CORRUPT_FILE, "corrupt compiled rules" },
+	{ ERROR_UNSUPPORTED_FILE_VERSION, "compiled by another YARA version "
+					  "(recompile with this libyara)" },
+	{ ERROR_COULD_NOT_READ_FILE, "cannot read the file" },
+	{ ERROR_INVALID_MODULE_DATA, "invalid module data" },
+	{ ERROR_UNKNOWN_MODULE, "uses a module this libyara lacks" },
+	{ ERROR_INTERNAL_FATAL_ERROR, "libyara internal error" },
+};
+
+/* The words for a libyara error code; NULL for one not in yerrs[]. */
+static const char *yara_strerror(int code)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(yerrs) / sizeof(yerrs[0]); i++)
+		if (yerrs[i].code == code)
+			return yerrs[i].text;
+	return NULL;
+}
+
 int mde__yara_add_compiled(mde__yara *y, const char *file, const void *buf,
 			   size_t len, mde__diag *d)
 {
@@ -151,8 +181,9 @@ int mde__yara_add_compiled(mde__yara *y, const char *file, const void *buf,
 	rc = yr_rules_load_stream(&st, &r);
 	if (rc != ERROR_SUCCESS) {
 		mde__diagf(d, file, 0, NULL,
-			   "compiled YARA rules not loadable (libyara error %d)",
-			   rc);
+			   "compiled YARA rules not loadable: %s (libyara "
+			   "error %d)", yara_strerror(rc) ? yara_strerror(rc)
+			   : "unknown error", rc);
 		return rc == ERROR_INSUFFICIENT_MEMORY ? MDE_ERR_NOMEM : MDE_OK;
 	}
 	rc = push_set(y, r);

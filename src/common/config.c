@@ -93,7 +93,8 @@ const struct mdecfg_key mdecfg_keys[] = {
 	K("daemon_threads", INT, 0, 1, 1024, NULL, "online CPUs",
 	  "mdescand: scan worker threads"),
 	K("definitions_max_age_days", INT, 0, 0, 3650, NULL, "7",
-	  "definitions older than this are reported as out of date; 0 = never"),
+	  "definitions older than this are reported as out of date "
+	  "(0: anything created before now)"),
 	K("exclude_dir", PATTERN, 1, 0, 0, NULL, "none",
 	  "a directory pattern excluded with everything below it"),
 	K("exclude_ext", EXT, 1, 0, 0, NULL, "none",

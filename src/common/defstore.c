@@ -48,6 +48,8 @@ static void fsync_dir(const char *dir)
 	}
 }
 
+/* The .info of the bundle at e->path: where it came from, when, and the
+ * bundle it replaced. */
 static void read_info(struct defstore_entry *e)
 {
 	char p[4300], line[1100];
@@ -63,6 +65,9 @@ static void read_info(struct defstore_entry *e)
 				 line + 7);
 		else if (!strncmp(line, "installed=", 10))
 			e->installed = (time_t)strtoll(line + 10, NULL, 10);
+		else if (!strncmp(line, "previous=", 9))
+			snprintf(e->before, sizeof(e->before), "%.200s",
+				 line + 9);
 	}
 	fclose(fp);
 }
@@ -345,19 +350,31 @@ static int relink(const char *dir, const char *name, const char *target,
 	return 0;
 }
 
-static int write_info(const char *path, const char *source, char *err,
-		      size_t errlen)
+/*
+ * Writes path.info: source (a URL as given, a file or directory as its
+ * absolute canonical path: a relative one means nothing once the shell
+ * that gave it is gone), the time, and before, the bundle it replaces
+ * ("bundles/NAME"; "" none).
+ */
+static int write_info(const char *path, const char *source,
+		      const char *before, char *err, size_t errlen)
 {
-	char p[4500], tmp[4600];
+	char p[4500], tmp[4600], *abs = is_url(source) ? NULL
+						      : tool_abspath(source);
 	FILE *fp;
 	int ok;
 
 	snprintf(p, sizeof(p), "%s.info", path);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", p);
-	if (!(fp = fopen(tmp, "w")))
+	if (!(fp = fopen(tmp, "w"))) {
+		free(abs);
 		return ERR("cannot write '%s': %s", tmp, strerror(errno));
-	fprintf(fp, "source=%s\ninstalled=%lld\n", source,
+	}
+	fprintf(fp, "source=%s\ninstalled=%lld\n", abs ? abs : source,
 		(long long)time(NULL));
+	if (*before)
+		fprintf(fp, "previous=%s\n", before);
+	free(abs);
 	ok = fflush(fp) == 0 && fsync(fileno(fp)) == 0;
 	ok = fclose(fp) == 0 && ok;
 	if (ok && rename(tmp, p) == 0)
@@ -366,33 +383,56 @@ static int write_info(const char *path, const char *source, char *err,
 	return ERR("cannot write '%s': %s", p, strerror(errno));
 }
 
-/* True if name is the bundle at path or one of its .info/.verified. */
-static int belongs(const char *name, const struct defstore_entry *e)
+/* True if name is one of the bundles keep[0..n) ("bundles/NAME") or one
+ * of their .info/.verified. */
+static int belongs(const char *name, char keep[][256], size_t n)
 {
-	const char *b = strrchr(e->path, '/');
-	size_t n;
+	size_t i, l;
 
-	if (!e->have || !b)
-		return 0;
-	n = strlen(++b);
-	return !strncmp(name, b, n) && (!name[n] || name[n] == '.');
+	for (i = 0; i < n; i++) {
+		l = strlen(keep[i] + 8);
+		if (!strncmp(name, keep[i] + 8, l) &&
+		    (!name[l] || name[l] == '.'))
+			return 1;
+	}
+	return 0;
 }
 
-/* Deletes installed bundles that are neither current nor previous. */
+/* The bundles to keep: the current one and, through their .info, those
+ * it replaced, DEFSTORE_KEEP at most.  Returns how many. */
+static size_t chain(const char *dir, const struct defstore_entry *cur,
+		    char keep[][256])
+{
+	struct defstore_entry e = *cur;
+	const char *b = strrchr(cur->path, '/');
+	size_t n = 0;
+
+	snprintf(keep[n++], 256, "bundles/%.200s", b ? b + 1 : cur->path);
+	while (n < DEFSTORE_KEEP && *e.before) {
+		snprintf(keep[n++], 256, "%s", e.before);
+		snprintf(e.path, sizeof(e.path), "%s/%s", dir, e.before);
+		e.before[0] = '\0';
+		read_info(&e);
+	}
+	return n;
+}
+
+/* Deletes the installed bundles a rollback could no longer reach. */
 static void prune(const char *dir)
 {
 	struct defstore_status st;
-	char d[4200], p[4500];
+	char d[4200], p[4500], keep[DEFSTORE_KEEP][256];
 	struct dirent *de;
+	size_t nkeep;
 	DIR *dp;
 
 	defstore_status(dir, &st);
 	snprintf(d, sizeof(d), "%s/bundles", dir);
 	if (!st.cur.have || !(dp = opendir(d)))
 		return;
+	nkeep = chain(dir, &st.cur, keep);
 	while ((de = readdir(dp))) {
-		if (de->d_name[0] == '.' || belongs(de->d_name, &st.cur) ||
-		    belongs(de->d_name, &st.prev))
+		if (de->d_name[0] == '.' || belongs(de->d_name, keep, nkeep))
 			continue;
 		snprintf(p, sizeof(p), "%s/%s", d, de->d_name);
 		unlink(p);
@@ -405,14 +445,18 @@ static int activate(const struct update_opts *o, const char *staged,
 		    const mde_bundle_info *bi, const char *cur, char *err,
 		    size_t errlen)
 {
-	char rel[128], dst[4400], bdir[4200];
+	char rel[128], dst[4400], bdir[4200], prel[256] = "";
+	const char *b = cur ? strrchr(cur, '/') : NULL;
 	int rc;
 
 	snprintf(rel, sizeof(rel), "bundles/%" PRIu64 "-%.12s.mdb",
 		 bi->version, bi->digest);
 	snprintf(dst, sizeof(dst), "%s/%s", o->dir, rel);
 	snprintf(bdir, sizeof(bdir), "%s/bundles", o->dir);
-	rc = write_info(dst, o->from, err, errlen);
+	if (cur && strcmp(cur, dst))
+		snprintf(prel, sizeof(prel), "bundles/%.200s",
+			 b ? b + 1 : cur);
+	rc = write_info(dst, o->from, prel, err, errlen);
 	if (!rc && rename(staged, dst) < 0)
 		rc = ERR("cannot install '%s': %s", dst, strerror(errno));
 	if (!rc && mde_bundle_stamp(dst, o->keys, err, errlen) != MDE_OK)
@@ -420,13 +464,8 @@ static int activate(const struct update_opts *o, const char *staged,
 	if (rc)
 		return rc;
 	fsync_dir(bdir);
-	if (cur && strcmp(cur, dst)) {
-		const char *b = strrchr(cur, '/');
-		char prel[256];
-
-		snprintf(prel, sizeof(prel), "bundles/%.200s", b ? b + 1 : cur);
+	if (*prel)
 		rc = relink(o->dir, "previous", prel, err, errlen);
-	}
 	if (!rc)
 		rc = relink(o->dir, "current", rel, err, errlen);
 	fsync_dir(o->dir);
@@ -445,7 +484,7 @@ static int judge(const struct update_opts *o, const char *staged,
 		return 0;
 	if (o->allow_downgrade)
 		return 0;
-	return ERR("refused: version %" PRIu64 " is %s the installed version "
+	return ERR("version %" PRIu64 " is %s the installed version "
 		   "%" PRIu64 " (--allow-downgrade to install it anyway)",
 		   bi->version, bi->version == cur->version ? "the same as,"
 		   " but not identical to," : "older than", cur->version);
@@ -508,31 +547,69 @@ int defstore_update(const struct update_opts *o, int *changed, char *err,
 	return rc;
 }
 
-int defstore_rollback(const char *dir, const char *keys, char *err,
-		      size_t errlen)
+/* Points current at the previous bundle and previous at the one before
+ * it (none: no previous link).  Under the lock. */
+static int step_back(const char *dir, const struct defstore_status *st,
+		     char *err, size_t errlen)
+{
+	struct defstore_entry back;
+	const char *p = strrchr(st->prev.path, '/');
+	char prel[256], link[4200];
+	int rc;
+
+	snprintf(prel, sizeof(prel), "bundles/%.200s", p ? p + 1 : "");
+	rc = relink(dir, "current", prel, err, errlen);
+	memset(&back, 0, sizeof(back));
+	snprintf(back.path, sizeof(back.path), "%s", st->prev.path);
+	read_info(&back);
+	snprintf(link, sizeof(link), "%s/%s", dir, back.before);
+	if (!rc && *back.before && access(link, F_OK) == 0)
+		rc = relink(dir, "previous", back.before, err, errlen);
+	else if (!rc) {
+		snprintf(link, sizeof(link), "%s/previous", dir);
+		if (unlink(link) < 0 && errno != ENOENT)
+			rc = ERR("cannot remove '%s': %s", link,
+				 strerror(errno));
+	}
+	return rc;
+}
+
+/* Removes current and previous: scans use the built-in definitions. */
+static int to_builtin(const char *dir, char *err, size_t errlen)
+{
+	static const char *const links[] = { "current", "previous" };
+	char link[4200];
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(link, sizeof(link), "%s/%s", dir, links[i]);
+		if (unlink(link) < 0 && errno != ENOENT)
+			return ERR("cannot remove '%s': %s", link,
+				   strerror(errno));
+	}
+	return 0;
+}
+
+int defstore_rollback(const char *dir, const char *keys, int builtin,
+		      char *err, size_t errlen)
 {
 	struct defstore_status st;
-	const char *c, *p;
-	char crel[256], prel[256];
 	int fd, rc;
 
 	if ((fd = lock_store(dir, err, errlen)) < 0)
 		return 2;
 	defstore_status(dir, &st);
-	if (!st.prev.have)
-		rc = ERR("no previous definitions to return to in '%s'", dir);
+	if (builtin)
+		rc = to_builtin(dir, err, errlen);
+	else if (!st.prev.have)
+		rc = ERR("no older definitions to return to in '%s' ('mdescan "
+			 "definitions rollback --builtin' returns to the "
+			 "built-in definitions)", dir);
 	else
 		rc = test_load(st.prev.path, keys, err, errlen);
-	if (!rc) {
-		c = strrchr(st.cur.path, '/');
-		p = strrchr(st.prev.path, '/');
-		snprintf(crel, sizeof(crel), "bundles/%.200s", c ? c + 1 : "");
-		snprintf(prel, sizeof(prel), "bundles/%.200s", p ? p + 1 : "");
-		rc = relink(dir, "current", prel, err, errlen);
-		if (!rc && st.cur.have)
-			rc = relink(dir, "previous", crel, err, errlen);
-		fsync_dir(dir);
-	}
+	if (!rc && !builtin)
+		rc = step_back(dir, &st, err, errlen);
+	fsync_dir(dir);
 	close(fd);
 	return rc;
 }

@@ -17,6 +17,9 @@
 #define DEFSTORE_DIR MDE_STATE_DIR "/definitions"
 #define DEFSTORE_KEYS MDE_CONF_DIR "/keys"
 #define DEFSTORE_MAX_AGE_DAYS 7
+/* installed bundles kept: the current one and those it replaced, for
+ * rollback to go back through */
+#define DEFSTORE_KEEP 5
 #define DEFSTORE_MAX_DOWNLOAD (UINT64_C(4) << 30) /* 4 GiB */
 #define DEFSTORE_HTTP_TIMEOUT 600 /* seconds */
 
@@ -31,7 +34,10 @@ struct defstore_entry {
 	int damaged;
 	char why[512];
 	char path[4200];
-	char source[1024];
+	char source[1024]; /* the absolute path or the URL installed from */
+	/* bundles/NAME of the bundle this one replaced when installed:
+	 * where a rollback from it goes ("": none, the built-in ones) */
+	char before[256];
 	time_t installed;
 	mde_bundle_info bi;
 };
@@ -58,16 +64,23 @@ struct update_opts {
 int defstore_update(const struct update_opts *o, int *changed, char *err,
 		    size_t errlen);
 
-/* Makes the previous bundle current again (after a test load). */
-int defstore_rollback(const char *dir, const char *keys, char *err,
-		      size_t errlen);
+/*
+ * Makes the previous bundle (the one the current replaced) current again,
+ * after a test load; the one before it becomes the previous.  Rollback
+ * after rollback goes back through the bundles installed, newest first,
+ * as far as DEFSTORE_KEEP.  builtin: removes the current and previous
+ * links instead, so that scans use the built-in definitions (the bundles
+ * stay until the next update).  Returns 0, or 2 with the reason in err.
+ */
+int defstore_rollback(const char *dir, const char *keys, int builtin,
+		      char *err, size_t errlen);
 
 /* Downloads url to dest (fetch.c); 0 or -1 with the reason in err. */
 int fetch_url(const char *url, const char *dest, uint64_t max_bytes,
 	      long timeout_s, char *err, size_t errlen);
 
-/* "up_to_date", "out_of_date" (created more than max_age days ago; 0:
- * any time before now) or "unavailable" (nothing installed): the
+/* "up_to_date", "out_of_date" (created more than max_age days ago: with
+ * 0, any time before now) or "unavailable" (nothing installed): the
  * definitions_status of `definitions status` and `health`. */
 const char *definitions_state(const struct defstore_entry *e, long max_age);
 

@@ -38,6 +38,30 @@ struct scanrec {
 	struct tool_strv done;
 };
 
+/* The scan's record, with its paths absolute (tool_abspath()): -1 when
+ * it could not be written (or no memory). */
+static int64_t begin_abs(hist *h, const struct scanrec_opts *o)
+{
+	struct tool_strv abs = { 0 };
+	int64_t id = -1;
+	size_t i;
+	char *a;
+
+	for (i = 0; i < o->npaths; i++) {
+		a = tool_abspath(o->paths[i]);
+		if (!a || tool_strv_push(&abs, a) < 0) {
+			free(a);
+			goto out;
+		}
+		free(a);
+	}
+	id = hist_scan_begin(h, o->type, (const char *const *)abs.v,
+			     abs.n, o->defs_version);
+out:
+	tool_strv_free(&abs);
+	return id;
+}
+
 struct scanrec *scanrec_begin(const struct scanrec_opts *o)
 {
 	struct scanrec *r = calloc(1, sizeof(*r));
@@ -57,8 +81,7 @@ struct scanrec *scanrec_begin(const struct scanrec_opts *o)
 		tool_warn("history not recorded: %s", err);
 	free(path);
 	if (r->h)
-		r->id = hist_scan_begin(r->h, o->type, o->paths, o->npaths,
-					o->defs_version);
+		r->id = begin_abs(r->h, o);
 	if (r->h && r->id < 0)
 		tool_warn("history not recorded: %s", hist_error(r->h));
 	snprintf(r->scan_id, sizeof(r->scan_id), "%lld", (long long)r->id);
@@ -147,18 +170,28 @@ static hist_state do_quarantine(struct scanrec *r, const mde_event *ev,
 	return HIST_DETECTED;
 }
 
-/* The display path: the file, then each member, joined by "//". */
+/* The display path: the file (absolute: tool_abspath()), then each
+ * member, joined by "//". */
 static char *chain(const mde_event *ev)
 {
-	size_t n = ev->path_len + 1, i;
-	char *s, *p;
+	char *s, *p, *file = strndup(ev->path, ev->path_len), *abs;
+	size_t n, i, flen;
 
+	abs = file ? tool_abspath(file) : NULL;
+	free(file);
+	if (!abs)
+		return NULL;
+	flen = strlen(abs);
+	n = flen + 1;
 	for (i = 0; i < ev->nlayers; i++)
 		n += 2 + strlen(ev->layers[i]);
-	if (!(s = malloc(n)))
+	if (!(s = malloc(n))) {
+		free(abs);
 		return NULL;
-	memcpy(s, ev->path, ev->path_len);
-	p = s + ev->path_len;
+	}
+	memcpy(s, abs, flen);
+	free(abs);
+	p = s + flen;
 	for (i = 0; i < ev->nlayers; i++) {
 		size_t l = strlen(ev->layers[i]);
 

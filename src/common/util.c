@@ -244,6 +244,55 @@ char *tool_path_join(const char *dir, const char *base)
 	return p;
 }
 
+/* The part of path before its last name ("." for none, "/" for "/x");
+ * *base its last name (trailing slashes dropped). */
+static char *split_last(const char *path, const char **base)
+{
+	char *dir = strdup(path), *slash;
+	size_t n = strlen(dir ? dir : "");
+
+	if (!dir)
+		return NULL;
+	while (n > 1 && dir[n - 1] == '/')
+		dir[--n] = '\0';
+	slash = strrchr(dir, '/');
+	*base = path + (slash ? (size_t)(slash - dir) + 1 : 0);
+	if (!slash)
+		snprintf(dir, n + 1, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	return dir;
+}
+
+char *tool_abspath(const char *path)
+{
+	const char *base = path;
+	char *dir = split_last(path, &base), *canon = NULL, *out = NULL;
+	char *cwd = NULL;
+	size_t blen;
+
+	if (!dir)
+		return NULL;
+	blen = strcspn(base, "/");
+	if ((canon = realpath(dir, NULL))) {
+		if (!blen || !strncmp(base, ".", blen) ||
+		    (blen == 2 && !strncmp(base, "..", 2)))
+			out = realpath(path, NULL);
+		else if ((out = tool_path_join(canon, base)))
+			out[strlen(out) - strlen(base) + blen] = '\0';
+	} else if (*path == '/') {
+		out = strdup(path);
+	} else if ((cwd = getcwd(NULL, 0))) {
+		out = tool_path_join(cwd, path);
+	}
+	free(canon);
+	free(cwd);
+	free(dir);
+	return out;
+}
+
 int tool_mkdirs(const char *dir, mode_t mode)
 {
 	char *p = strdup(dir), *s;

@@ -91,6 +91,16 @@ int tool_write_all(int fd, const void *buf, size_t n);
  * memory. */
 char *tool_path_join(const char *dir, const char *base);
 
+/*
+ * path as an absolute, canonical path in a new string, for what is
+ * recorded and outlives the shell that named it (the history, the store):
+ * its directory resolved (symbolic links, "." and ".."), its last name
+ * kept as it is, so that a link or a file since removed is still named as
+ * given.  A directory that does not exist leaves path joined to the
+ * working directory.  NULL when out of memory.
+ */
+char *tool_abspath(const char *path);
+
 /* mkdir -p dir: its missing parents mode 0755, dir itself mode (an
  * existing directory is left as it is).  0, or -1 with errno set by the
  * first mkdir that failed. */

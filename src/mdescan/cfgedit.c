@@ -290,9 +290,10 @@ static int do_remove(struct locked *l, const struct mdecfg *c,
 	if (drop_lines(l, k, o->value, text, &n) == 0) {
 		free(text);
 		if (mdecfg_each(c, k->name, find_cb, &f))
-			return tool_fail("'%s' is excluded by %s:%u, not by "
+			return tool_fail("'%s' is %s by %s:%u, not by "
 					 "%s: edit that file", o->value,
-					 f.found->file, f.found->line, shown);
+					 o->kind->state, f.found->file,
+					 f.found->line, shown);
 		return tool_fail("'%s' is not %s (%s)", o->value,
 				 o->kind->state, k->name);
 	}
@@ -311,13 +312,13 @@ int cfgedit_edit(const struct cfgedit *o, const char *path)
 	int add = strcmp(o->verb, "add") == 0, rc = 2;
 
 	if (mdecfg_check(k, o->value, why, sizeof(why)) < 0)
-		return tool_fail("invalid exclusion: %s", why);
+		return tool_fail("invalid %s: %s", o->kind->noun, why);
 	if (!(l.path = resolve(path)))
 		return tool_fail("out of memory");
 	if (lock_config(&l, add) < 0) {
 		if (errno == ENOENT && !add)
-			rc = tool_fail("'%s' is not excluded (%s: no such "
-				       "file)", o->value, path);
+			rc = tool_fail("'%s' is not %s (%s: no such "
+				       "file)", o->value, o->kind->state, path);
 		else
 			rc = tool_fail("%s: %s", path, strerror(errno));
 		goto out;

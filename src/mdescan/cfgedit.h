@@ -14,6 +14,7 @@ struct cfgedit_kind {
 	const char *key;   /* the configuration key: "exclude_path" */
 	const char *type;  /* its name in a list: "path" */
 	const char *state; /* what a value set is: "excluded", "allowed" */
+	const char *noun;  /* in messages: "exclusion", "allowed threat" */
 };
 
 /* One edit or list, as the command line asked for it. */

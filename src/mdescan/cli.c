@@ -5,9 +5,11 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -67,6 +69,18 @@ void cli_conf_free(struct cli_conf *c)
 		loaded = NULL;
 	mdecfg_free(c->cfg);
 	c->cfg = NULL;
+}
+
+int cli_parse_days(const char *s, const char *opt, long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtol(s, &end, 10);
+	if (errno || end == s || *end || *out < 0 || *out > CLI_MAX_DAYS)
+		return tool_fail("%s: a number of days (0 to %ld), not '%s'",
+				 opt, CLI_MAX_DAYS, s);
+	return 0;
 }
 
 int cli_see_help(const char *what)

@@ -50,6 +50,16 @@ int cli_exact_options(int argc, char **argv, const struct option *lo,
 int cli_bad_option(const char *what, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+#define CLI_MAX_DAYS 36500L
+
+/*
+ * An age in days for the option opt (--max-age, --max-scan-age): 0 to
+ * CLI_MAX_DAYS.  Every age of mdescan means the same: older than that
+ * many days counts; 0 is no special value, anything older than now
+ * counts.  Returns 0, or 2 with a message naming opt and s.
+ */
+int cli_parse_days(const char *s, const char *opt, long *out);
+
 /* "See 'mdescan WHAT --help' for the usage." on stderr, after getopt's
  * own message.  Returns 2. */
 int cli_see_help(const char *what);

@@ -23,9 +23,13 @@
 static const char usage_text[] =
 	"usage: mdescan definitions update [--from PATH|URL] [--allow-downgrade]"
 	" [--keys PATH] [--store DIR]\n"
-	"       mdescan definitions rollback [--keys PATH] [--store DIR]\n"
+	"       mdescan definitions rollback [--builtin] [--keys PATH] "
+	"[--store DIR]\n"
 	"       mdescan definitions status [--json] [--max-age DAYS] "
 	"[--store DIR]\n"
+	"rollback goes back one installed version each time; --builtin "
+	"returns to the\nbuilt-in definitions.  --max-age 0: anything "
+	"created before now is out of date.\n"
 	"Every verb takes --config FILE (default $MDESCAN_CONF, else "
 	MDECFG_DEFAULT_PATH "):\n"
 	"its store, keys, update_mirror (update's default --from) and "
@@ -33,12 +37,13 @@ static const char usage_text[] =
 
 struct dopts {
 	const char *from, *keys, *dir;
-	int allow_downgrade, json;
+	int allow_downgrade, builtin, json;
 	long max_age;
 };
 
 static const struct option longopts[] = {
 	{ "allow-downgrade", no_argument, NULL, 'D' },
+	{ "builtin", no_argument, NULL, 'B' },
 	{ "config", required_argument, NULL, 'c' },
 	{ "from", required_argument, NULL, 'f' },
 	{ "help", no_argument, NULL, 'h' },
@@ -59,7 +64,6 @@ static int dusage(void)
 static int parse(int argc, char **argv, struct dopts *o)
 {
 	struct cli_conf cf;
-	char *end;
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -75,16 +79,15 @@ static int parse(int argc, char **argv, struct dopts *o)
 		switch (c) {
 		case 'h': fputs(usage_text, stdout); return 1;
 		case 'c': break; /* read above */
+		case 'B': o->builtin = 1; break;
 		case 'D': o->allow_downgrade = 1; break;
 		case 'J': o->json = 1; break;
 		case 'f': o->from = optarg; break;
 		case 'k': o->keys = optarg; break;
 		case 's': o->dir = optarg; break;
 		case 'a':
-			o->max_age = strtol(optarg, &end, 10);
-			if (*end || o->max_age < 1)
-				return tool_fail("--max-age: a number of "
-						 "days, not '%s'", optarg);
+			if (cli_parse_days(optarg, "--max-age", &o->max_age))
+				return 2;
 			break;
 		default: return cli_see_help("definitions");
 		}
@@ -117,8 +120,13 @@ static int do_rollback(const struct dopts *o)
 	struct defstore_status st;
 	char err[1024];
 
-	if (defstore_rollback(o->dir, o->keys, err, sizeof(err)))
+	if (defstore_rollback(o->dir, o->keys, o->builtin, err, sizeof(err)))
 		return tool_fail("definitions rollback refused: %s", err);
+	if (o->builtin) {
+		printf("definitions rolled back: the built-in definitions "
+		       "(%s holds none active)\n", o->dir);
+		return 0;
+	}
 	defstore_status(o->dir, &st);
 	printf("definitions rolled back: version %" PRIu64 " (%s)\n",
 	       st.cur.bi.version, st.cur.path);
@@ -146,70 +154,70 @@ const char *definitions_state(const struct defstore_entry *e, long max_age)
 		       ? "out_of_date" : "up_to_date";
 }
 
-static void json_str(const char *k, const char *v, int comma)
+/* ,"k":"v" (the comma left out for the first field) */
+static void json_str(const char *k, const char *v, int first)
 {
-	printf("\"%s\":", k);
+	printf("%s\"%s\":", first ? "" : ",", k);
 	out_json_str(stdout, v, strlen(v));
-	if (comma)
-		putchar(',');
+}
+
+/*
+ * What scans use: "installed" (the store's current bundle), "builtin"
+ * (none installed) or "none" (a bundle is installed but damaged: scans
+ * fail).
+ */
+static const char *in_use(const struct defstore_entry *c)
+{
+	return c->have ? "installed" : c->damaged ? "none" : "builtin";
 }
 
 static void status_json(const struct defstore_status *st, const char *state,
 			long age_days, const char *created,
-			const char *installed)
+			const char *installed, const char *store)
 {
 	const struct defstore_entry *c = &st->cur;
 
-	printf("{");
+	putchar('{');
 	json_str("definitions_status", state, 1);
+	json_str("in_use", in_use(c), 0);
+	json_str("store", store, 0);
 	if (c->damaged)
-		json_str("error", c->why, 1);
+		json_str("error", c->why, 0);
 	if (c->have) {
-		printf("\"version\":%" PRIu64 ",", c->bi.version);
-		json_str("created", created, 1);
-		printf("\"age_days\":%ld,", age_days);
-		json_str("installed", installed, 1);
-		json_str("source", c->source, 1);
-		json_str("signer_key", c->bi.key_id, 1);
-		json_str("path", c->path, 1);
-		printf("\"hash_sigs\":%" PRIu64 ",\"byte_sigs\":%" PRIu64
-		       ",\"yara_rules\":%" PRIu64 ",\"iocs\":%" PRIu64 ",",
+		printf(",\"version\":%" PRIu64, c->bi.version);
+		json_str("created", created, 0);
+		printf(",\"age_days\":%ld", age_days);
+		json_str("installed", installed, 0);
+		json_str("source", c->source, 0);
+		json_str("signer_key", c->bi.key_id, 0);
+		json_str("path", c->path, 0);
+		printf(",\"hash_sigs\":%" PRIu64 ",\"byte_sigs\":%" PRIu64
+		       ",\"yara_rules\":%" PRIu64 ",\"iocs\":%" PRIu64,
 		       c->bi.hash_sigs, c->bi.byte_sigs, c->bi.yara_rules,
 		       c->bi.iocs);
 		if (st->prev.have)
-			printf("\"previous_version\":%" PRIu64 ",",
+			printf(",\"previous_version\":%" PRIu64,
 			       st->prev.bi.version);
 	}
-	printf("\"store\":\"installed\"}\n");
+	printf("}\n");
 }
 
-static int do_status(const struct dopts *o)
+/* The text of `definitions status`; 0, or 1 when damaged. */
+static int status_text(const struct defstore_status *st, const char *state,
+		       long age, const char *created, const char *installed,
+		       const char *store)
 {
-	struct defstore_status st;
-	const struct defstore_entry *c = &st.cur;
-	char created[64], installed[64];
-	const char *state;
-	long age = 0;
+	const struct defstore_entry *c = &st->cur;
 
-	defstore_status(o->dir, &st);
-	state = definitions_state(c, o->max_age);
-	if (c->have)
-		age = (long)((time(NULL) - (time_t)c->bi.created) / 86400);
-	iso((time_t)c->bi.created, created, sizeof(created));
-	iso(c->installed, installed, sizeof(installed));
-	if (o->json) {
-		status_json(&st, state, age, created, installed);
-		return c->damaged ? 1 : 0;
-	}
 	if (c->damaged) {
 		printf("definitions: DAMAGED in %s: %s\nstatus:      damaged "
 		       "(scans fail until 'mdescan definitions update' or "
-		       "'rollback')\n", o->dir, c->why);
+		       "'rollback')\n", store, c->why);
 		return 1;
 	}
 	if (!c->have) {
 		printf("definitions: none installed in %s (scans use the "
-		       "built-in definitions)\nstatus:      %s\n", o->dir,
+		       "built-in definitions)\nstatus:      %s\n", store,
 		       state);
 		return 0;
 	}
@@ -220,10 +228,36 @@ static int do_status(const struct dopts *o)
 	       state, created, age, installed, c->source[0] ? c->source : "?",
 	       c->bi.key_id, c->bi.hash_sigs, c->bi.byte_sigs,
 	       c->bi.yara_rules, c->bi.iocs, c->path);
-	if (st.prev.have)
+	if (st->prev.have)
 		printf("previous:    %" PRIu64 " (mdescan definitions "
-		       "rollback)\n", st.prev.bi.version);
+		       "rollback)\n", st->prev.bi.version);
 	return 0;
+}
+
+static int do_status(const struct dopts *o)
+{
+	struct defstore_status st;
+	const struct defstore_entry *c = &st.cur;
+	char created[64], installed[64];
+	char *abs = tool_abspath(o->dir);
+	const char *state, *store = abs ? abs : o->dir;
+	long age = 0;
+	int rc;
+
+	defstore_status(o->dir, &st);
+	state = definitions_state(c, o->max_age);
+	if (c->have)
+		age = (long)((time(NULL) - (time_t)c->bi.created) / 86400);
+	iso((time_t)c->bi.created, created, sizeof(created));
+	iso(c->installed, installed, sizeof(installed));
+	if (o->json) {
+		status_json(&st, state, age, created, installed, store);
+		rc = c->damaged ? 1 : 0;
+	} else {
+		rc = status_text(&st, state, age, created, installed, store);
+	}
+	free(abs);
+	return rc;
 }
 
 /* rc, or 2 with a message when stdout could not be written. */

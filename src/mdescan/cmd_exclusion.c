@@ -17,10 +17,10 @@
 
 /* The kinds, as options and as keys. */
 static const struct cfgedit_kind kinds[] = {
-	{ "path", "exclude_path", "path", "excluded" },
-	{ "dir", "exclude_dir", "dir", "excluded" },
-	{ "ext", "exclude_ext", "ext", "excluded" },
-	{ "process", "exclude_process", "process", "excluded" },
+	{ "path", "exclude_path", "path", "excluded", "exclusion" },
+	{ "dir", "exclude_dir", "dir", "excluded", "exclusion" },
+	{ "ext", "exclude_ext", "ext", "excluded", "exclusion" },
+	{ "process", "exclude_process", "process", "excluded", "exclusion" },
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 

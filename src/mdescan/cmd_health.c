@@ -35,7 +35,6 @@
 #include "banned.h"
 
 #define FAN_CLASS_BITS 0x0cu     /* FAN_CLASS_CONTENT | FAN_CLASS_PRE_CONTENT */
-#define MAX_DAYS 36500L
 
 /* ------------------------------------------------------------ strings */
 
@@ -585,7 +584,8 @@ static const char usage_text[] =
 	"      --json              one JSON object\n"
 	"      --keys PATH         trusted keys (default " DEFSTORE_KEYS ")\n"
 	"      --max-age DAYS      definitions older than this are out of "
-	"date (default 7)\n"
+	"date (default 7;\n"
+	"                          0: anything created before now)\n"
 	"      --max-scan-age DAYS a scan is due after DAYS (default 7)\n"
 	"      --output FILE       the archive to write (never replaced)\n"
 	"      --pidfile FILE      mdewatch's pidfile (default "
@@ -621,19 +621,6 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-/* 0 to MAX_DAYS days: 0 makes anything older than now count. */
-static int parse_days(const char *s, const char *opt, long *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtol(s, &end, 10);
-	if (errno || end == s || *end || *out < 0 || *out > MAX_DAYS)
-		return tool_fail("%s: a number of days (0 to %ld), not '%s'",
-				 opt, MAX_DAYS, s);
-	return 0;
-}
-
 static int set_opt(struct health_opts *o, int c, int diag)
 {
 	if (diag && (c == OPT_FIELD || c == OPT_JSON))
@@ -649,9 +636,11 @@ static int set_opt(struct health_opts *o, int c, int diag)
 	case OPT_HISTORY: o->history_db = optarg; break;
 	case OPT_JSON: o->json = 1; break;
 	case OPT_KEYS: o->keys = optarg; break;
-	case OPT_MAX_AGE: return parse_days(optarg, "--max-age", &o->max_age);
+	case OPT_MAX_AGE:
+		return cli_parse_days(optarg, "--max-age", &o->max_age);
 	case OPT_SCAN_AGE:
-		return parse_days(optarg, "--max-scan-age", &o->max_scan_age);
+		return cli_parse_days(optarg, "--max-scan-age",
+				      &o->max_scan_age);
 	case OPT_OUTPUT: o->output = optarg; break;
 	case OPT_PIDFILE: o->pidfile = optarg; break;
 	case OPT_QDIR: o->qdir = optarg; break;

@@ -141,16 +141,22 @@ static char *fmt_u64(uint64_t v)
 	return strdup(buf);
 }
 
-/* Local time, to the second. */
+/* Local time to the second, ISO 8601 with the UTC offset
+ * ("2026-11-23T11:15:02+01:00"): a time without its zone is ambiguous
+ * once read elsewhere. */
 static char *fmt_local(int64_t ms)
 {
-	char buf[32];
+	char buf[64], day[32];
 	time_t t = (time_t)(ms / 1000);
 	struct tm tm;
+	int off;
 
 	if (!localtime_r(&t, &tm) ||
-	    !strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm))
+	    !strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm))
 		return strdup("?");
+	off = (int)(tm.tm_gmtoff / 60) % (24 * 60);
+	snprintf(buf, sizeof(buf), "%.24s%c%02d:%02d", day, off < 0 ? '-' : '+',
+		 abs(off) / 60, abs(off) % 60);
 	return strdup(buf);
 }
 

@@ -80,6 +80,25 @@ static void iso_time(char *buf, size_t len, time_t t)
 		snprintf(buf, len, "%lld", (long long)t);
 }
 
+/*
+ * scan_id as everywhere else (threat list, the logs): the number of
+ * `mdescan scan list`, null when the scan was not recorded ("" or -1 in
+ * the vault).  An id that is no number (not written by mdescan) stays a
+ * string rather than be lost.
+ */
+static void json_scan_id(const char *id)
+{
+	size_t n = strspn(id, "0123456789");
+
+	if (n && !id[n] && n < 19)
+		fputs(id, stdout);
+	else if (!*id || (id[0] == '-' && strspn(id + 1, "0123456789") &&
+			  !id[1 + strspn(id + 1, "0123456789")]))
+		fputs("null", stdout);
+	else
+		out_json_str(stdout, id, strlen(id));
+}
+
 static void list_json(const struct vault_entry *e)
 {
 	char t[32];
@@ -91,7 +110,7 @@ static void list_json(const struct vault_entry *e)
 	out_json_str(stdout, e->path, strlen(e->path));
 	printf(",\"size\":%llu,\"sha256\":\"%s\",\"scan_id\":",
 	       (unsigned long long)e->size, e->sha256);
-	out_json_str(stdout, e->scan_id, strlen(e->scan_id));
+	json_scan_id(e->scan_id);
 	printf(",\"uid\":%u,\"gid\":%u,\"mode\":\"%04o\",\"xattrs\":%zu}\n",
 	       (unsigned)e->uid, (unsigned)e->gid, (unsigned)e->mode,
 	       e->nxattrs);

@@ -54,7 +54,8 @@ const struct cmd threat_verbs[] = {
 
 /* allowed_threat lines: edited as exclusions are */
 static const struct cfgedit_kind allowed = { "threat", "allowed_threat",
-					     "threat", "allowed" };
+					     "threat", "allowed",
+					     "allowed threat" };
 
 static const char allowed_text[] =
 	"usage: mdescan threat allowed add|remove NAME|SHA256 "

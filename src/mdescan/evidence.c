@@ -243,6 +243,18 @@ static void release(struct evidence *x, const char *path, size_t plen,
 	}
 }
 
+/* Whether findings of path are held (only audit or allowed ones, when
+ * the engine calls the file clean). */
+static int holds(const struct evidence *x, const char *path, size_t plen)
+{
+	const struct held *h;
+
+	for (h = x->held; h; h = h->next)
+		if (h->plen == plen && !memcmp(h->path, path, plen))
+			return 1;
+	return 0;
+}
+
 int evidence_event(struct evidence *x, const mde_event *ev)
 {
 	struct held *h, **pp;
@@ -258,7 +270,11 @@ int evidence_event(struct evidence *x, const mde_event *ev)
 	if (ev->type != MDE_EV_FINDING) {
 		struct out_event e = { ev, -1, NULL };
 
-		to_outputs(x, &e);
+		/* one verdict a file: an audit or allowed finding held is
+		 * its verdict, not "OK" as well */
+		if (ev->type != MDE_EV_CLEAN ||
+		    !holds(x, ev->path, ev->path_len))
+			to_outputs(x, &e);
 		return 1;
 	}
 	h = hold(ev);

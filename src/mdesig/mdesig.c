@@ -323,14 +323,29 @@ static int usage_fail(void)
 	return 2;
 }
 
+/* Whether argv[1..argc) asks for --help (or -h) before any "--". */
+static int wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return 1;
+	return 0;
+}
+
 /* Runs verb v on argv (argv[0]: its name): its options, then what it
- * needs, then its operands. */
+ * needs, then its operands.  `mdesig VERB --help`: its usage line. */
 static int run(const struct verb *v, int argc, char **argv)
 {
 	struct opts o;
 	unsigned have;
-	int rc = get_opts(argc, argv, &o), n = argc - optind;
+	int rc, n;
 
+	if (wants_help(argc, argv))
+		return printf("usage: mdesig %s %s\n", v->name, v->usage) < 0;
+	rc = get_opts(argc, argv, &o);
+	n = argc - optind;
 	if (rc)
 		return rc < 0 ? usage_fail() : rc;
 	have = (o.out ? NEED_OUT : 0) | (o.key ? NEED_KEY : 0) |

@@ -121,7 +121,7 @@ step "scan list: aligned columns, escaped paths"
 expect_exit 0 mds scan list --db "$DB"
 expect_eq "lines" "$(wc -l <"$OUT")" 4
 head -n1 "$OUT" | grep -Eq '^ID +TYPE +STATUS +STARTED +DURATION +FILES +THREATS +ERRORS +PATHS$' || { show_output; fail "header"; }
-grep -Eq '^ *1 +quick +succeeded +[0-9-]+ [0-9:]+ +[0-9.]+s +120 +2 +1 +/etc /usr/bin$' "$OUT" || { show_output; fail "scan 1 row"; }
+grep -Eq '^ *1 +quick +succeeded +[0-9-]+T[0-9:]+[+-][0-9]{2}:[0-9]{2} +[0-9.]+s +120 +2 +1 +/etc /usr/bin$' "$OUT" || { show_output; fail "scan 1 row"; }
 grep -Fq '/srv/a b /srv/new\nline /srv/bad\xff' "$OUT" || { show_output; fail "paths not escaped"; }
 "$PYTHON" - "$OUT" <<'EOF' || { show_output; fail "columns not aligned"; }
 import sys
@@ -152,7 +152,7 @@ out_has_line "Quarantine id: q-42"
 expect_exit 0 mds threat list --db "$DB"
 head -n1 "$OUT" | grep -Eq '^ID +SCAN +DETECTED +ACTION +STATE +NAME +PATH$' || { show_output; fail "threat header"; }
 expect_eq "threat lines" "$(wc -l <"$OUT")" 6
-grep -Eq '^ *1 +1 +[0-9-]+ [0-9:]+ +none +detected +Php.Shell +/srv/f[0-9]+-0$' "$OUT" || { show_output; fail "threat 1 row"; }
+grep -Eq '^ *1 +1 +[0-9-]+T[0-9:]+[+-][0-9]{2}:[0-9]{2} +none +detected +Php.Shell +/srv/f[0-9]+-0$' "$OUT" || { show_output; fail "threat 1 row"; }
 
 step "usage errors exit 2"
 expect_exit 2 mds threat get 99 --db "$DB"
