@@ -18,6 +18,7 @@
 
 #include "evidence.h"
 #include "owners.h"
+#include "procinfo.h"
 #include "util.h"
 #include "banned.h"
 
@@ -121,7 +122,12 @@ const char *evidence_level(const struct ev_opts *o, long score)
 
 static void give(struct evidence *x, const mde_event *ev, long total)
 {
-	struct out_event e = { ev, total, evidence_level(x->o, total) };
+	struct out_event e = { ev, total, evidence_level(x->o, total), NULL };
+	struct procinfo pi;
+
+	/* a binary running from memory: which program, started how */
+	if (procinfo_of(ev->path, ev->path_len, &pi))
+		e.proc = &pi;
 
 	to_outputs(x, &e);
 	if (x->emit)
@@ -256,7 +262,7 @@ int evidence_event(struct evidence *x, const mde_event *ev)
 		return 0;
 	}
 	if (ev->type != MDE_EV_FINDING) {
-		struct out_event e = { ev, -1, NULL };
+		struct out_event e = { ev, -1, NULL, NULL };
 
 		to_outputs(x, &e);
 		return 1;
