@@ -56,7 +56,10 @@ static const struct cfgedit_kind allowed = { "threat", "allowed_threat",
 static const char allowed_text[] =
 	"usage: mdescan threat allowed add|remove NAME|SHA256 "
 	"[--config FILE]\n"
-	"       mdescan threat allowed list [--json] [--config FILE]\n";
+	"       mdescan threat allowed list [--json] [--config FILE]\n"
+	"A file matched by several names stays reported until each is "
+	"allowed: a scan\nnames one still in force first, and "
+	"`mdescan --allmatch PATH` lists them all.\n";
 
 static int allowed_usage(void)
 {
