@@ -239,9 +239,10 @@ int mde__defs_load_as(mde_defs *defs, const mde__defs_fmt *f,
 			 "from its file, not from memory", name, f->what);
 		return MDE_ERR_FORMAT;
 	}
-	add_to_version(f->flags & MDE__DF_HASHES ? defs->xs_hash
-						 : defs->xs_other,
-		       name, buf, len);
+	if (f->kind != MDE__DK_SKIP) /* what is not loaded is no version */
+		add_to_version(f->flags & MDE__DF_HASHES ? defs->xs_hash
+							 : defs->xs_other,
+			       name, buf, len);
 	return f->load(defs, f, name, buf, len);
 }
 

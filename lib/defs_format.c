@@ -26,6 +26,61 @@ static int load_hash(mde_defs *defs, const mde__defs_fmt *f,
 	return mde__hashsigs_parse(defs->hash, file, buf, len, &defs->diag);
 }
 
+/*
+ * What a ".txt" holds: 1 if a line starts with a hex digest (32 digits or
+ * more, then the end or a separator), 0 if no line does but some line
+ * says something (neither blank nor a '#' comment), -1 for neither.
+ */
+static int txt_has_hashes(const char *buf, size_t len)
+{
+	const char *p = buf, *end = buf + len, *nl;
+	int said = -1;
+	size_t n;
+
+	for (; p < end; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			nl = end;
+		while (p < nl && (*p == ' ' || *p == '\t' || *p == '\r'))
+			p++;
+		if (p == nl || *p == '#')
+			continue;
+		for (n = 0; p + n < nl && mde__hexval(p[n]) >= 0; n++)
+			;
+		if (n >= 32 && (p + n == nl || strchr(":;, \t\r", p[n])))
+			return 1;
+		said = 0;
+	}
+	return said;
+}
+
+/*
+ * A ".txt" is a hash list only if it holds hashes: another text file
+ * (notes, a list of domains) is one line saying so, not one per line.
+ */
+static int load_txt(mde_defs *defs, const mde__defs_fmt *f, const char *file,
+		    const char *buf, size_t len)
+{
+	if (txt_has_hashes(buf, len) == 0) {
+		mde__diagf(&defs->diag, file, 0, NULL, "no line starts with a "
+			   "hash: not a hash list, skipped");
+		return MDE_OK;
+	}
+	return load_hash(defs, f, file, buf, len);
+}
+
+/* Files met next to definitions that hold none for file scanning (the
+ * row's what says what they are): one line each, nothing loaded. */
+static int load_skip(mde_defs *defs, const mde__defs_fmt *f,
+		     const char *file, const char *buf, size_t len)
+{
+	(void)buf;
+	(void)len;
+	mde__diagf(&defs->diag, file, 0, NULL, "%s: not for file scanning, "
+		   "skipped", f->what);
+	return MDE_OK;
+}
+
 /* ClamAV's languages: the row's arg is the kind, with MDE__CLAM_PUA for
  * the "u" variants. */
 static int load_clam(mde_defs *defs, const mde__defs_fmt *f,
@@ -94,6 +149,7 @@ static int is_bundle(const void *head, size_t len)
 
 #define HASHLIST .kind = MDE__DK_HASH, .load = load_hash,		\
 	.part = MDE__P_HASHTAB, .flags = MDE__DF_HASHES
+#define SKIP .kind = MDE__DK_SKIP, .load = load_skip
 #define LOKI(k, as) .kind = MDE__DK_IOC, .arg = (k), .load = load_ioc,	\
 	.part = MDE__P_SOURCE, .names = names_ioc, .list_as = (as)
 #define CLAM(k) .kind = MDE__DK_BYTES, .arg = (k), .load = load_clam,	\
@@ -113,6 +169,15 @@ static const mde__defs_fmt formats[] = {
 	{ "*falsepositive-hashes.txt", "Loki false-positive hashes",
 	  LOKI(MDE__IOC_FPHASH, "ioc-fp") },
 	{ "*hash-iocs.txt", "Loki hash IOCs", LOKI(MDE__IOC_HASH, "ioc") },
+	/* the rest of signature-base's iocs/: for network and keyword
+	 * scanners; documents, which a directory scan passes over quietly
+	 * (a README.txt is no hash list) */
+	{ "*c2-iocs.txt", "Loki C2 IOCs (network indicators)", SKIP },
+	{ "*c2-iocs-ipv4.txt", "Loki C2 IOCs (network indicators)", SKIP },
+	{ "*c2-iocs-ipv6.txt", "Loki C2 IOCs (network indicators)", SKIP },
+	{ "*keywords.txt", "Loki keywords (process and log text)", SKIP },
+	{ "README*", "documentation", SKIP, .flags = MDE__DF_NAMED },
+	{ "LICENSE*", "documentation", SKIP, .flags = MDE__DF_NAMED },
 	{ ".mdb", "signed bundle", is_bundle, .kind = MDE__DK_BUNDLE,
 	  .load_path = mde_defs_load_bundle, .flags = MDE__DF_NAMED },
 	{ ".hdb", "ClamAV hash signatures", HASHLIST },
@@ -122,7 +187,8 @@ static const mde__defs_fmt formats[] = {
 	{ ".md5", "hash lists", HASHLIST },
 	{ ".sha1", "hash lists", HASHLIST },
 	{ ".sha256", "hash lists", HASHLIST },
-	{ ".txt", "hash lists", HASHLIST },
+	{ ".txt", "hash lists", .kind = MDE__DK_HASH, .load = load_txt,
+	  .part = MDE__P_HASHTAB, .flags = MDE__DF_HASHES },
 	{ ".ndb", "ClamAV byte signatures", CLAM_NAMED(MDE__CK_NDB) },
 	{ ".ndu", "ClamAV PUA byte signatures", CLAM_NAMED(MDE__CK_NDB | PUA) },
 	{ ".ldb", "ClamAV logical signatures", CLAM(MDE__CK_LDB) },
@@ -169,7 +235,9 @@ static int fits(const char *pattern, const char *name)
 	base = strrchr(name, '/');
 	base = base ? base + 1 : name;
 	n = strlen(base);
-	k = strlen(pattern + 1);
+	k = strlen(pattern) - 1;
+	if (pattern[k] == '*') /* "start*" */
+		return strncasecmp(base, pattern, k) == 0;
 	return n >= k && strcasecmp(base + n - k, pattern + 1) == 0;
 }
 

@@ -15,8 +15,8 @@
  *   - a pattern ".ext" is an extension: what follows the name's last '.',
  *     case counts (".hdb");
  *   - a pattern "*end" is the end of the base name, ASCII case ignored
- *     ("*hash-iocs.txt"); such rows come before any ".ext" row their
- *     names would also fit (".txt");
+ *     ("*hash-iocs.txt"), and "start*" its start ("README*"); such rows
+ *     come before any ".ext" row their names would also fit (".txt");
  *   - a sniff tells apart formats sharing a pattern: it sees the first
  *     MDE__DEFS_HEAD bytes (fewer when the file is shorter) and must not
  *     read further.  The signed bundle is told from ClamAV's ".mdb" (PE
@@ -72,7 +72,9 @@ enum mde__defs_kind {
 	MDE__DK_BYTES,    /* ClamAV's signature languages (clamav.h) */
 	MDE__DK_YARA,     /* YARA rules, source or compiled */
 	MDE__DK_IOC,      /* Loki IOCs (ioc.c) */
-	MDE__DK_BUNDLE    /* a signed bundle of the others (bundle.h) */
+	MDE__DK_BUNDLE,   /* a signed bundle of the others (bundle.h) */
+	MDE__DK_SKIP      /* recognised, holds nothing for file scanning:
+			     one diagnostic line, nothing loaded */
 };
 
 enum mde__defs_flag {

@@ -54,6 +54,10 @@ int cmd_quarantine(int argc, char **argv);
  * quarantine_dir (set by the caller), else VAULT_DEFAULT_DIR. */
 extern const char *quarantine_default_vault;
 
+/* The history the hook below updates: the configuration's history_db
+ * (set by the caller), or --history-db (--db); NULL: the default one. */
+extern const char *quarantine_history_db;
+
 /* Called by cmd_quarantine() after a restore (removed 0), a remove and
  * for every entry a purge removed (removed 1), for the history to follow;
  * NULL (the default) for none. */

@@ -580,7 +580,8 @@ static const char usage_text[] =
 	"      --config-dir DIR    configuration to collect (default "
 	HEALTH_CONFIG_DIR ")\n"
 	"      --field NAME        print only this field's value\n"
-	"      --history-db PATH   scan history (default as for scans)\n"
+	"      --history-db PATH, --db PATH\n"
+	"                          scan history (default as for scans)\n"
 	"      --json              one JSON object\n"
 	"      --keys PATH         trusted keys (default " DEFSTORE_KEYS ")\n"
 	"      --max-age DAYS      definitions older than this are out of "
@@ -590,8 +591,8 @@ static const char usage_text[] =
 	"      --output FILE       the archive to write (never replaced)\n"
 	"      --pidfile FILE      mdewatch's pidfile (default "
 	HEALTH_WATCH_PIDFILE ")\n"
-	"      --quarantine-dir DIR  the vault (default " VAULT_DEFAULT_DIR
-	")\n"
+	"      --quarantine-dir DIR, --vault DIR\n"
+	"                          the vault (default " VAULT_DEFAULT_DIR ")\n"
 	"      --stats-file FILE   mdewatch's statistics (default "
 	HEALTH_WATCH_STATS ")\n"
 	"      --store DIR         installed definitions (default "
@@ -608,6 +609,7 @@ static const struct option longopts[] = {
 	{ "config-dir", required_argument, NULL, OPT_CONFIG },
 	{ "field", required_argument, NULL, OPT_FIELD },
 	{ "help", no_argument, NULL, 'h' },
+	{ "db", required_argument, NULL, OPT_HISTORY }, /* as threat list */
 	{ "history-db", required_argument, NULL, OPT_HISTORY },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "keys", required_argument, NULL, OPT_KEYS },
@@ -618,6 +620,7 @@ static const struct option longopts[] = {
 	{ "quarantine-dir", required_argument, NULL, OPT_QDIR },
 	{ "stats-file", required_argument, NULL, OPT_STATS },
 	{ "store", required_argument, NULL, OPT_STORE },
+	{ "vault", required_argument, NULL, OPT_QDIR }, /* as quarantine */
 	{ NULL, 0, NULL, 0 }
 };
 

@@ -52,6 +52,8 @@ struct hopts {
 static const char usage_text[] =
 	"usage: mdescan scan list [--history-db PATH] [--json] [--limit N]\n"
 	"       mdescan threat list [--history-db PATH] [--json] [--scan ID]\n"
+	"         (a quarantined threat's STATE is followed by its vault id,\n"
+	"         the ID of threat quarantine restore)\n"
 	"       mdescan threat get ID [--history-db PATH] [--json]\n"
 	"--history-db is the scans' own name; --db, the old one, is the "
 	"same.\n"
@@ -334,6 +336,19 @@ static void threat_json(FILE *fp, const hist_threat *t)
 	fputc('}', fp);
 }
 
+/*
+ * The STATE cell: a threat still in the vault says under which id, the
+ * ID `threat quarantine restore` takes (the header stays as it was).
+ */
+static char *state_cell(const hist_threat *th)
+{
+	const char *v[2] = { hist_state_name(th->state), th->quarantine_id };
+
+	if (th->state != HIST_QUARANTINED || !v[1] || !*v[1])
+		return xstrdup(v[0]);
+	return fmt_escaped(v, 2, 2); /* the id as a path is: escaped */
+}
+
 static void threat_row(struct table *t, const hist_threat *th)
 {
 	char buf[32], *row[7];
@@ -344,7 +359,7 @@ static void threat_row(struct table *t, const hist_threat *th)
 	row[1] = strdup(buf);
 	row[2] = fmt_local(th->detected_ms);
 	row[3] = xstrdup(hist_action_name(th->action));
-	row[4] = xstrdup(hist_state_name(th->state));
+	row[4] = state_cell(th);
 	row[5] = fmt_escaped(&th->name, 1, 1);
 	row[6] = fmt_escaped(&th->path, 1, 1);
 	table_add(t, row);

@@ -24,10 +24,11 @@
 
 enum {
 	O_DEST = 1, O_FORCE = 2, O_JSON = 4, O_DAYS = 8, O_OUTPUT = 16,
-	O_PASSWORD = 32, O_VAULT = 64, O_CONFIG = 128
+	O_PASSWORD = 32, O_VAULT = 64, O_CONFIG = 128, O_HISTORY = 256
 };
 
 const char *quarantine_default_vault = VAULT_DEFAULT_DIR;
+const char *quarantine_history_db;
 
 struct qopts {
 	const char *vault, *dest, *output, *password, *id;
@@ -38,16 +39,20 @@ struct qopts {
 
 static void usage(FILE *fp)
 {
-	fputs("usage: mdescan threat quarantine list [--json] [--vault DIR]\n"
+	fputs("usage: mdescan threat quarantine list [--json] "
+	      "[--quarantine-dir DIR]\n"
 	      "       mdescan threat quarantine restore ID "
 	      "[--destination-path PATH] [--force]\n"
-	      "                                     [--vault DIR]\n"
-	      "       mdescan threat quarantine remove ID [--vault DIR]\n"
+	      "                                     [--quarantine-dir DIR]\n"
+	      "       mdescan threat quarantine remove ID "
+	      "[--quarantine-dir DIR]\n"
 	      "       mdescan threat quarantine export ID [--output FILE] "
 	      "[--password PW]\n"
-	      "                                    [--vault DIR]\n"
+	      "                                    [--quarantine-dir DIR]\n"
 	      "       mdescan threat quarantine purge [--older-than DAYS] "
-	      "[--vault DIR]\n"
+	      "[--quarantine-dir DIR]\n"
+	      "ID is the first column of list, and follows the STATE of a "
+	      "quarantined threat\nin threat list.\n"
 	      "\n"
 	      "      --destination-path PATH  restore to PATH (a file, or a "
 	      "directory to\n"
@@ -65,6 +70,11 @@ static void usage(FILE *fp)
 	      "                          the vault (default the "
 	      "configuration's quarantine_dir,\n"
 	      "                          else " VAULT_DEFAULT_DIR ")\n"
+	      "      --history-db PATH, --db PATH\n"
+	      "                          the history restore, remove and "
+	      "purge update\n"
+	      "                          (default the configuration's "
+	      "history_db)\n"
 	      "      --config FILE       the configuration (default "
 	      "$MDESCAN_CONF, else\n"
 	      "                          /etc/mdescan/mdescan.conf)\n",
@@ -258,9 +268,12 @@ static const struct verb {
 
 static const struct option longopts[] = {
 	{ "config", required_argument, NULL, O_CONFIG },
+	/* the history follows what the vault does: the verbs' name */
+	{ "db", required_argument, NULL, O_HISTORY },
 	{ "destination-path", required_argument, NULL, O_DEST },
 	{ "force", no_argument, NULL, O_FORCE },
 	{ "help", no_argument, NULL, 'h' },
+	{ "history-db", required_argument, NULL, O_HISTORY },
 	{ "json", no_argument, NULL, O_JSON },
 	{ "older-than", required_argument, NULL, O_DAYS },
 	{ "output", required_argument, NULL, O_OUTPUT },
@@ -284,6 +297,7 @@ static int parse_opts(int argc, char **argv, struct qopts *o)
 		switch (c) {
 		case 'h': return 1;
 		case O_CONFIG: break; /* read by the caller */
+		case O_HISTORY: quarantine_history_db = optarg; break;
 		case O_DEST: o->dest = optarg; break;
 		case O_FORCE: o->force = 1; break;
 		case O_JSON: o->json = 1; break;

@@ -17,12 +17,9 @@
 #include "scanrec.h"
 #include "banned.h"
 
-/* the configuration's history_db, for quarantine_state() */
-static const char *history_db;
-
 static void quarantine_state(const char *id, int removed)
 {
-	scanrec_quarantine_state_in(history_db, id, removed);
+	scanrec_quarantine_state_in(quarantine_history_db, id, removed);
 }
 
 /* argv[0] is "quarantine": the vault's verb follows. */
@@ -33,7 +30,7 @@ static int cmd_threat_quarantine(int argc, char **argv)
 	if (cli_conf_read(argc, argv, &cf))
 		return 2;
 	quarantine_default_vault = cf.qdir;
-	history_db = cf.history_db;
+	quarantine_history_db = cf.history_db;
 	/* a restored file is a threat again: the history follows */
 	quarantine_state_hook = quarantine_state;
 	return cmd_quarantine(argc - 1, argv + 1);
@@ -60,7 +57,10 @@ static const struct cfgedit_kind allowed = { "threat", "allowed_threat",
 static const char allowed_text[] =
 	"usage: mdescan threat allowed add|remove NAME|SHA256 "
 	"[--config FILE]\n"
-	"       mdescan threat allowed list [--json] [--config FILE]\n";
+	"       mdescan threat allowed list [--json] [--config FILE]\n"
+	"A file matched by several names stays reported until each is "
+	"allowed: a scan\nnames one still in force first, and "
+	"`mdescan --allmatch PATH` lists them all.\n";
 
 static int allowed_usage(void)
 {

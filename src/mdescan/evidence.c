@@ -18,6 +18,7 @@
 
 #include "evidence.h"
 #include "owners.h"
+#include "procinfo.h"
 #include "util.h"
 #include "banned.h"
 
@@ -121,7 +122,12 @@ const char *evidence_level(const struct ev_opts *o, long score)
 
 static void give(struct evidence *x, const mde_event *ev, long total)
 {
-	struct out_event e = { ev, total, evidence_level(x->o, total) };
+	struct out_event e = { ev, total, evidence_level(x->o, total), NULL };
+	struct procinfo pi;
+
+	/* a binary running from memory: which program, started how */
+	if (procinfo_of(ev->path, ev->path_len, &pi))
+		e.proc = &pi;
 
 	to_outputs(x, &e);
 	if (x->emit)
@@ -199,12 +205,17 @@ static struct held *hold(const mde_event *ev)
 /*
  * Gives out the held findings of path (all of them when path is NULL)
  * with the file's total, or drops them when it is below min_score.
- * total < 0: not known, summed from the held findings.
+ * total < 0: not known, summed from the held findings.  The threats come
+ * first, then what was allowed or audited: the name a file is reported
+ * under first is one still in force, so `threat allowed add NAME` with
+ * it makes progress (an allowed name printed first sent users to allow
+ * it again while another name kept the file reported).
  */
 static void release(struct evidence *x, const char *path, size_t plen,
 		    long total)
 {
-	struct held **pp = &x->held, *h, *mine = NULL, **tail = &mine;
+	struct held **pp = &x->held, *h, *mine = NULL, **tail = &mine,
+		    *rest = NULL, **rtail = &rest;
 	long sum = 0;
 
 	while ((h = *pp)) {
@@ -212,14 +223,20 @@ static void release(struct evidence *x, const char *path, size_t plen,
 			      memcmp(h->path, path, plen) == 0)) {
 			*pp = h->next;
 			h->next = NULL;
+			if (h->ev.audit || h->ev.allowed) {
+				*rtail = h;
+				rtail = &h->next;
+				continue;
+			}
 			*tail = h;
 			tail = &h->next;
-			if (!h->ev.audit && !h->ev.allowed && h->ev.score > 0)
+			if (h->ev.score > 0)
 				sum += h->ev.score;
 		} else {
 			pp = &h->next;
 		}
 	}
+	*tail = rest;
 	if (!mine)
 		return;
 	if (total < 0)
@@ -268,7 +285,7 @@ int evidence_event(struct evidence *x, const mde_event *ev)
 		return 0;
 	}
 	if (ev->type != MDE_EV_FINDING) {
-		struct out_event e = { ev, -1, NULL };
+		struct out_event e = { ev, -1, NULL, NULL };
 
 		/* one verdict a file: an audit or allowed finding held is
 		 * its verdict, not "OK" as well */

@@ -24,6 +24,7 @@
 #include "mdescan.h"
 
 struct owners;
+struct procinfo;
 
 /* An event for the writers: a finding with its file's total and level
  * (evidence.c), or an error, a skip, a clean file. */
@@ -31,6 +32,8 @@ struct out_event {
 	const mde_event *ev;
 	long file_score;   /* -1 when the file's total is not known */
 	const char *level; /* "alert", "warning", "notice", "low", or NULL */
+	/* a finding in /proc/PID/exe: the process running it, or NULL */
+	const struct procinfo *proc;
 };
 
 /* What every writer may read: the scan's settings and the host's facts. */

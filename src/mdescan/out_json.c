@@ -9,6 +9,7 @@
 
 #include "out.h"
 #include "output.h"
+#include "procinfo.h"
 #include "banned.h"
 
 static void json_base64(FILE *fp, const unsigned char *s, size_t n)
@@ -68,6 +69,18 @@ static void json_path(FILE *fp, const mde_event *ev)
 	}
 }
 
+/* ,"process":{"pid":N,"exe":S,"deleted":B,"cmdline":S} (and
+ * "cmdline_cut":true when the command line was longer than kept) */
+static void json_proc(FILE *fp, const struct procinfo *pi)
+{
+	fprintf(fp, ",\"process\":{\"pid\":%d,\"exe\":", pi->pid);
+	out_json_str(fp, pi->exe, pi->exe_len);
+	fprintf(fp, ",\"deleted\":%s,\"cmdline\":",
+		pi->deleted ? "true" : "false");
+	out_json_str(fp, pi->cmd, pi->cmd_len);
+	fputs(pi->cut ? ",\"cmdline_cut\":true}" : "}", fp);
+}
+
 static void json_event(struct out_writer *w, const struct out_event *e)
 {
 	const mde_event *ev = e->ev;
@@ -94,6 +107,8 @@ static void json_event(struct out_writer *w, const struct out_event *e)
 		fprintf(fp, ",\"file_score\":%ld", e->file_score);
 	json_kv(fp, "level", ev->type == MDE_EV_FINDING ? e->level : NULL);
 	json_kv(fp, "reason", ev->reason);
+	if (e->proc)
+		json_proc(fp, e->proc);
 	if (ev->type == MDE_EV_ERROR)
 		fprintf(fp, ",\"errno\":%d", ev->err);
 	fputs("}\n", fp);

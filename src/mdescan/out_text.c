@@ -9,7 +9,18 @@
 
 #include "out.h"
 #include "output.h"
+#include "procinfo.h"
 #include "banned.h"
+
+/* " (process PID: EXE (deleted), command: CMD)", escaped as paths are */
+static void text_proc(FILE *to, const struct procinfo *pi)
+{
+	fprintf(to, " (process %d: ", pi->pid);
+	out_text_path(to, pi->exe, pi->exe_len);
+	fprintf(to, "%s, command: ", pi->deleted ? " (deleted)" : "");
+	out_text_path(to, pi->cmd, pi->cmd_len);
+	fputs(pi->cut ? "...)" : ")", to);
+}
 
 static void text_event(struct out_writer *w, const struct out_event *e)
 {
@@ -33,6 +44,8 @@ static void text_event(struct out_writer *w, const struct out_event *e)
 		if (w->ctx->show_scores && e->level)
 			fprintf(to, " (score %ld, file %ld %s)", ev->score,
 				e->file_score, e->level);
+		if (e->proc)
+			text_proc(to, e->proc);
 		putc('\n', to);
 		break;
 	case MDE_EV_ERROR:

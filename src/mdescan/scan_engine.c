@@ -66,10 +66,16 @@ static char *cache_dir(const struct opts *o)
 	return strdup(buf);
 }
 
+/* file:line: ..., or file: ... for what is about a whole file (line 0) */
 static void diag(void *ctx, const char *file, unsigned line,
 		 const char *signame, const char *msg)
 {
-	tool_warn("%s:%u: %s%s%s", file ? file : "(definitions)", line,
+	char at[16] = "";
+
+	(void)ctx;
+	if (line)
+		snprintf(at, sizeof(at), ":%u", line);
+	tool_warn("%s%s: %s%s%s", file ? file : "(definitions)", at,
 		  signame ? signame : "", signame ? ": " : "", msg);
 }
 
