@@ -316,3 +316,140 @@ void scanrec_quarantine_state_in(const char *db, const char *qid,
 	free(q.ids);
 	hist_close(h);
 }
+
+/* ------------------------------------------- threat quarantine add */
+
+/* The threat as hist_threat_get() gave it, its strings copied. */
+struct found {
+	int64_t scan_id;
+	hist_state state;
+	char *path, *name, *sha256, *qid;
+	int oom;
+};
+
+static char *dup_or_null(const char *s, int *oom)
+{
+	char *d = s ? strdup(s) : NULL;
+
+	if (s && !d)
+		*oom = 1;
+	return d;
+}
+
+static int copy_threat(void *ctx, const hist_threat *t)
+{
+	struct found *f = ctx;
+
+	f->scan_id = t->scan_id;
+	f->state = t->state;
+	f->path = dup_or_null(t->path, &f->oom);
+	f->name = dup_or_null(t->name, &f->oom);
+	f->sha256 = dup_or_null(t->sha256, &f->oom);
+	f->qid = dup_or_null(t->quarantine_id, &f->oom);
+	return 1;
+}
+
+/*
+ * The threat id of db, read into *f, when it can be quarantined: found,
+ * still only detected.  Returns 0, or -1 with the reason in err.
+ */
+static int find_detected(hist *h, long long id, struct found *f, char *err,
+			 size_t errlen)
+{
+	int rc = hist_threat_get(h, id, copy_threat, f);
+
+	if (rc < 0 || f->oom)
+		snprintf(err, errlen, "threat %lld: %s", id,
+			 f->oom ? strerror(ENOMEM) : hist_error(h));
+	else if (rc == 0)
+		snprintf(err, errlen, "threat %lld: no such threat in %s", id,
+			 hist_path(h));
+	else if (f->state == HIST_QUARANTINED)
+		snprintf(err, errlen, "threat %lld: already quarantined%s%s",
+			 id, f->qid ? " as " : "", f->qid ? f->qid : "");
+	else if (f->state != HIST_DETECTED)
+		snprintf(err, errlen, "threat %lld: not quarantined: it is %s, "
+			 "not detected", id, hist_state_name(f->state));
+	else
+		return 0;
+	return -1;
+}
+
+/*
+ * Puts the file of threat f (id) into vault as a scan's --action
+ * quarantine does: for a member of a container ("a.tar//x.php") the
+ * container, its SHA-256 then unknown; otherwise the file, refused when
+ * its SHA-256 is no longer the one recorded.  Returns 0 (1: with the
+ * warnings in err), or -1 with the reason in err.
+ */
+static int put_threat(const char *vault, long long id, const struct found *f,
+		      char *qid, size_t qlen, char *err, size_t errlen)
+{
+	const char *sep = strstr(f->path, "//");
+	char *file = strndup(f->path, sep ? (size_t)(sep - f->path)
+					  : strlen(f->path));
+	char sid[32], verr[512];
+	/* vault_put() compares the SHA-256, as for a scan's finding */
+	struct vault_meta m = { f->name, sid, sep ? NULL : f->sha256 };
+	struct stat st;
+	int rc = VAULT_ERR;
+
+	snprintf(sid, sizeof(sid), "%lld", (long long)f->scan_id);
+	if (!file) {
+		snprintf(err, errlen, "threat %lld: %s", id, strerror(ENOMEM));
+		goto out;
+	}
+	if (lstat(file, &st) < 0) {
+		snprintf(err, errlen, "threat %lld: %s: %s", id, file,
+			 errno == ENOENT ? "the file is gone"
+					 : strerror(errno));
+		goto out;
+	}
+	rc = vault_put(vault, file, -1, &m, qid, qlen, verr, sizeof(verr));
+	if (rc == VAULT_CHANGED)
+		snprintf(err, errlen, "threat %lld: %s: changed since it was "
+			 "detected", id, file);
+	else if (rc != VAULT_OK)
+		snprintf(err, errlen, "threat %lld: %s", id, verr);
+out:
+	free(file);
+	return rc == VAULT_OK ? 0 : rc == VAULT_WARN ? 1 : -1;
+}
+
+int scanrec_quarantine_add(const char *db, const char *vault, long long id,
+			   char *qid, size_t qlen, char *err, size_t errlen)
+{
+	struct found f = { 0 };
+	char *path = db ? strdup(db) : hist_default_path();
+	hist *h = NULL;
+	int rc = -1;
+
+	if (!path) {
+		snprintf(err, errlen, "threat %lld: no history (set HOME or "
+			 "use --history-db)", id);
+		goto out;
+	}
+	/* no history: no threat, and none is made for nothing */
+	if (access(path, F_OK) < 0) {
+		snprintf(err, errlen, "threat %lld: no such threat (%s: %s)",
+			 id, path, strerror(errno));
+		goto out;
+	}
+	if (!(h = hist_open(path, 0, err, errlen)) ||
+	    find_detected(h, id, &f, err, errlen) < 0)
+		goto out;
+	rc = put_threat(vault, id, &f, qid, qlen, err, errlen);
+	if (rc >= 0 && hist_threat_set_state(h, id, HIST_QUARANTINED, qid)) {
+		snprintf(err, errlen, "threat %lld: quarantined as %s, but "
+			 "not recorded: %s", id, qid, hist_error(h));
+		rc = -1;
+	}
+out:
+	hist_close(h);
+	free(path);
+	free(f.path);
+	free(f.name);
+	free(f.sha256);
+	free(f.qid);
+	return rc;
+}

@@ -45,4 +45,17 @@ void scanrec_quarantine_state(const char *qid, int removed);
 void scanrec_quarantine_state_in(const char *db, const char *qid,
 				 int removed);
 
+/*
+ * `threat quarantine add`: puts the file of threat id of the history db
+ * (NULL: hist_default_path()) into vault as a scan's --action quarantine
+ * does, and records the threat quarantined under the new vault id, in
+ * qid (qlen >= VAULT_ID_LEN + 1).  Refused when the threat is not only
+ * detected (unknown, quarantined, removed, restored, allowed), its file
+ * is gone, or its SHA-256, when recorded, is no longer the file's.
+ * Returns 0, 1 when done with warnings, -1 when refused or failed: the
+ * text, naming the threat, in err.
+ */
+int scanrec_quarantine_add(const char *db, const char *vault, long long id,
+			   char *qid, size_t qlen, char *err, size_t errlen);
+
 #endif
