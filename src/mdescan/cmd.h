@@ -43,7 +43,7 @@ int cmd_threat_get(int argc, char **argv);
 int cmd_threat_allowed(int argc, char **argv);
 
 /*
- * `mdescan threat quarantine list|restore|remove|export|purge`
+ * `mdescan threat quarantine add|list|restore|remove|export|purge`
  * (cmd_quarantine.c): argv[0] is the quarantine verb ("list"), options
  * follow.  The exit status: 0 done, 2 error (a message on stderr).  Also
  * run by tests/cli/vault-tool, without the engine.
@@ -62,6 +62,14 @@ extern const char *quarantine_history_db;
  * for every entry a purge removed (removed 1), for the history to follow;
  * NULL (the default) for none. */
 extern void (*quarantine_state_hook)(const char *id, int removed);
+
+/* Runs `threat quarantine add`: quarantines into vault the file of
+ * threat_id of the history and records it, the new vault id in qid.
+ * Returns 0, 1 done with warnings in err, -1 refused or failed (the
+ * reason, naming the threat, in err).  NULL (vault-tool): add fails. */
+extern int (*quarantine_add_hook)(const char *vault, long long threat_id,
+				  char *qid, size_t qlen, char *err,
+				  size_t errlen);
 
 /* `mdescan definitions update|rollback|status` (cmd_definitions.c):
  * argv[0] is "definitions". */

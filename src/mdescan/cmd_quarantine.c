@@ -24,7 +24,8 @@
 
 enum {
 	O_DEST = 1, O_FORCE = 2, O_JSON = 4, O_DAYS = 8, O_OUTPUT = 16,
-	O_PASSWORD = 32, O_VAULT = 64, O_CONFIG = 128, O_HISTORY = 256
+	O_PASSWORD = 32, O_VAULT = 64, O_ID = 128, O_CONFIG = 256,
+	O_HISTORY = 512
 };
 
 const char *quarantine_default_vault = VAULT_DEFAULT_DIR;
@@ -51,8 +52,13 @@ static void usage(FILE *fp)
 	      "                                    [--quarantine-dir DIR]\n"
 	      "       mdescan threat quarantine purge [--older-than DAYS] "
 	      "[--quarantine-dir DIR]\n"
+	      "       mdescan threat quarantine add [--id] THREAT_ID "
+	      "[--history-db PATH]\n"
+	      "                                 [--quarantine-dir DIR]\n"
 	      "ID is the first column of list, and follows the STATE of a "
-	      "quarantined threat\nin threat list.\n"
+	      "quarantined threat\nin threat list.  THREAT_ID is the first "
+	      "column of threat list: add quarantines\nthe file of a threat "
+	      "detected and not acted on, unless it changed since.\n"
 	      "\n"
 	      "      --destination-path PATH  restore to PATH (a file, or a "
 	      "directory to\n"
@@ -60,6 +66,8 @@ static void usage(FILE *fp)
 	      "original path\n"
 	      "      --force             restore over an existing file\n"
 	      "  -h, --help              show this help\n"
+	      "      --id THREAT_ID      the threat add quarantines "
+	      "(mdatp's spelling)\n"
 	      "      --json              list as JSON Lines\n"
 	      "      --older-than DAYS   purge entries older than DAYS "
 	      "(default 90)\n"
@@ -71,8 +79,8 @@ static void usage(FILE *fp)
 	      "configuration's quarantine_dir,\n"
 	      "                          else " VAULT_DEFAULT_DIR ")\n"
 	      "      --history-db PATH, --db PATH\n"
-	      "                          the history restore, remove and "
-	      "purge update\n"
+	      "                          the history add, restore, remove "
+	      "and purge update\n"
 	      "                          (default the configuration's "
 	      "history_db)\n"
 	      "      --config FILE       the configuration (default "
@@ -253,12 +261,40 @@ static int q_purge(const struct qopts *o)
 	return rc == VAULT_WARN ? tool_fail("%s", err) : 0;
 }
 
+int (*quarantine_add_hook)(const char *vault, long long threat_id,
+			   char *qid, size_t qlen, char *err, size_t errlen);
+
+static int q_add(const struct qopts *o)
+{
+	char qid[VAULT_ID_LEN + 1], err[4096], *end;
+	long long id;
+	int rc;
+
+	errno = 0;
+	id = strtoll(o->id, &end, 10);
+	if (errno || end == o->id || *end || id < 1)
+		return tool_fail("add: not a threat id: %s", o->id);
+	/* the threat is found in the history, which vault-tool has not */
+	if (!quarantine_add_hook)
+		return tool_fail("add: threat %lld: no history to find it in",
+				 id);
+	rc = quarantine_add_hook(o->vault, id, qid, sizeof qid, err,
+				 sizeof err);
+	if (rc < 0)
+		return tool_fail("%s", err);
+	if (rc > 0)
+		tool_warn("warning: %s", err);
+	printf("threat %lld: quarantined as %s\n", id, qid);
+	return 0;
+}
+
 static const struct verb {
 	const char *name;
 	int (*run)(const struct qopts *o);
 	unsigned opts; /* the O_* options it takes */
 	int takes_id;
 } verbs[] = {
+	{ "add", q_add, O_ID, 1 },
 	{ "export", q_export, O_OUTPUT | O_PASSWORD, 1 },
 	{ "list", q_list, O_JSON, 0 },
 	{ "purge", q_purge, O_DAYS, 0 },
@@ -274,6 +310,8 @@ static const struct option longopts[] = {
 	{ "force", no_argument, NULL, O_FORCE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "history-db", required_argument, NULL, O_HISTORY },
+	/* mdatp's `threat quarantine add --id ID` */
+	{ "id", required_argument, NULL, O_ID },
 	{ "json", no_argument, NULL, O_JSON },
 	{ "older-than", required_argument, NULL, O_DAYS },
 	{ "output", required_argument, NULL, O_OUTPUT },
@@ -300,6 +338,7 @@ static int parse_opts(int argc, char **argv, struct qopts *o)
 		case O_HISTORY: quarantine_history_db = optarg; break;
 		case O_DEST: o->dest = optarg; break;
 		case O_FORCE: o->force = 1; break;
+		case O_ID: o->id = optarg; break;
 		case O_JSON: o->json = 1; break;
 		case O_OUTPUT: o->output = optarg; break;
 		case O_PASSWORD: o->password = optarg; break;
@@ -354,12 +393,12 @@ int cmd_quarantine(int argc, char **argv)
 		return 2;
 	}
 	for (i = 0; longopts[i].name; i++)
-		if (longopts[i].val <= O_VAULT &&
+		if (longopts[i].val != 'h' && longopts[i].val <= O_ID &&
 		    (o.given & ~(v->opts | O_VAULT) &
 		     (unsigned)longopts[i].val))
 			return tool_fail("%s does not take --%s", v->name,
 					 longopts[i].name);
-	if (v->takes_id && optind < argc)
+	if (v->takes_id && !o.id && optind < argc)
 		o.id = argv[optind++];
 	if (v->takes_id && !o.id)
 		return tool_fail("%s: an entry ID is needed", v->name);

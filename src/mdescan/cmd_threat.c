@@ -22,6 +22,13 @@ static void quarantine_state(const char *id, int removed)
 	scanrec_quarantine_state_in(quarantine_history_db, id, removed);
 }
 
+static int quarantine_add(const char *vault, long long threat_id, char *qid,
+			  size_t qlen, char *err, size_t errlen)
+{
+	return scanrec_quarantine_add(quarantine_history_db, vault, threat_id,
+				      qid, qlen, err, errlen);
+}
+
 /* argv[0] is "quarantine": the vault's verb follows. */
 static int cmd_threat_quarantine(int argc, char **argv)
 {
@@ -33,6 +40,7 @@ static int cmd_threat_quarantine(int argc, char **argv)
 	quarantine_history_db = cf.history_db;
 	/* a restored file is a threat again: the history follows */
 	quarantine_state_hook = quarantine_state;
+	quarantine_add_hook = quarantine_add;
 	return cmd_quarantine(argc - 1, argv + 1);
 }
 
@@ -43,7 +51,7 @@ const struct cmd threat_verbs[] = {
 	{ "get", cmd_threat_get, NULL, "show one threat recorded" },
 	{ "list", cmd_threat_list, NULL, "list the threats recorded" },
 	{ "quarantine", cmd_threat_quarantine, NULL,
-	  "list, restore, remove, export or purge quarantined files" },
+	  "add, list, restore, remove, export or purge quarantined files" },
 	{ NULL, NULL, NULL, NULL }
 };
 
