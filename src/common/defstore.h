@@ -75,6 +75,30 @@ int defstore_update(const struct update_opts *o, int *changed, char *err,
 int defstore_rollback(const char *dir, const char *keys, int builtin,
 		      char *err, size_t errlen);
 
+/* Whether s is an http:// or https:// URL (anything else is a path). */
+int defstore_is_url(const char *s);
+
+/* Where rel of mirror from is (from itself when rel is NULL), into buf. */
+void defstore_mirror_url(const char *from, const char *rel, char *buf,
+			 size_t n);
+
+/* Gets rel (NULL: from itself) of the mirror from, a directory or an
+ * http(s) URL, into dest; 0, or 2 with the reason (naming the source) in
+ * err. */
+int defstore_mirror_get(const char *from, const char *rel, const char *dest,
+			char *err, size_t errlen);
+
+/*
+ * Reads a mirror's index (a local copy): *latest, its newest full
+ * version (0: none listed), and into rel what an update from cur (NULL:
+ * nothing installed) fetches for it: the delta cur -> latest when the
+ * index lists one, else the newest full bundle.  0, or 2 with the reason
+ * in err.
+ */
+int defstore_mirror_choose(const char *index, const mde_bundle_info *cur,
+			   char *rel, size_t n, uint64_t *latest, char *err,
+			   size_t errlen);
+
 /* Downloads url to dest (fetch.c); 0 or -1 with the reason in err. */
 int fetch_url(const char *url, const char *dest, uint64_t max_bytes,
 	      long timeout_s, char *err, size_t errlen);
