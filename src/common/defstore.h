@@ -99,6 +99,41 @@ int defstore_mirror_choose(const char *index, const mde_bundle_info *cur,
 			   char *rel, size_t n, uint64_t *latest, char *err,
 			   size_t errlen);
 
+/* One fetch of `mdescan connectivity test` (defstore_probe()). */
+struct defstore_step {
+	const char *what;   /* "index" or "bundle" */
+	char url[4200];     /* the URL or path fetched */
+	int ok;
+	char err[1024];     /* why not ok */
+	double seconds;
+};
+
+/* What defstore_probe() found. */
+struct defstore_probe {
+	struct defstore_step step[2];
+	unsigned nsteps;
+	int found;          /* a bundle was fetched: the fields below */
+	int verified;       /* its layout, hashes and signature check out */
+	/* what went wrong past the fetches: the index unusable or listing
+	 * no bundle, the bundle does not verify, no temporary directory */
+	char why[1024];
+	mde_bundle_info bi;
+	int installed;      /* definitions are installed: cur is their info */
+	mde_bundle_info cur;
+};
+
+/*
+ * Fetches from the mirror (or bundle) from what defstore_update() would
+ * fetch to learn the newest bundle: the index, then the delta from the
+ * installed version or the newest full bundle (the newest full bundle
+ * when already up to date).  Into a temporary directory, removed before
+ * returning: the store dir is only read.  The bundle is checked against
+ * keys.  Returns 0 when every fetch worked and the bundle verifies, else
+ * 1; p says what happened at each step.
+ */
+int defstore_probe(const char *from, const char *dir, const char *keys,
+		   struct defstore_probe *p);
+
 /* Downloads url to dest (fetch.c); 0 or -1 with the reason in err. */
 int fetch_url(const char *url, const char *dest, uint64_t max_bytes,
 	      long timeout_s, char *err, size_t errlen);
