@@ -166,16 +166,18 @@ static void text_verdict(const struct defstore_probe *p)
 		"same", "the same: already up to date",
 		"older", "older: an update would refuse it",
 	};
-	const char *c = compared(p);
+	const char *c = compared(p), *say = "";
 	size_t i;
 
-	printf("signature:   verifies (signer key %s)\n", p->bi.key_id);
 	for (i = 0; i < sizeof(what) / sizeof(what[0]); i += 2)
 		if (!strcmp(c, what[i]))
-			printf("version:     %" PRIu64 " (installed: %s%"
-			       PRIu64 "; %s)\n", p->bi.version,
-			       p->installed ? "" : "none, ",
-			       p->installed ? p->cur.version : 0, what[i + 1]);
+			say = what[i + 1];
+	printf("signature:   verifies (signer key %s)\n", p->bi.key_id);
+	if (p->installed)
+		printf("version:     %" PRIu64 " (installed: %" PRIu64
+		       "; %s)\n", p->bi.version, p->cur.version, say);
+	else
+		printf("version:     %" PRIu64 " (%s)\n", p->bi.version, say);
 }
 
 static void text_report(const struct copts *o, const struct defstore_probe *p,

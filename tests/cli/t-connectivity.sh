@@ -101,6 +101,12 @@ grep -q "^bundle *$M/delta/1-2.mdb: reachable" "$OUT" || { show_output; fail "di
 expect_exit 0 mds connectivity test --mirror "$T/v1.mdb"
 grep -q '^version: *1 (installed: 1; the same' "$OUT" || { show_output; fail "bundle file"; }
 unchanged "directory mirror"
+printf 'store = %s\nkeys = %s\n' "$T/no-store" "$T/k.pub" >"$T/fresh.conf"
+expect_exit 0 mds connectivity test --mirror "$M" --config "$T/fresh.conf"
+grep -q '^version: *2 (none installed: an update would install it)' "$OUT" ||
+	{ show_output; fail "nothing installed"; }
+grep -q "^bundle *$M/full/2.mdb: reachable" "$OUT" || { show_output; fail "nothing installed: not the full bundle"; }
+[ ! -e "$T/no-store" ] || fail "nothing installed: the store was created"
 
 step "a closed port: exit 1 naming the URL and the error"
 CLOSED=http://127.0.0.1:$(free_port)/
