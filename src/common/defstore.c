@@ -184,20 +184,28 @@ static int copy_to(const char *from, const char *to, char *err, size_t errlen)
 	return 2;
 }
 
-static int is_url(const char *s)
+int defstore_is_url(const char *s)
 {
 	return !strncmp(s, "http://", 7) || !strncmp(s, "https://", 8);
 }
 
-/* Gets rel from a mirror (directory or URL) into dest. */
-static int mirror_get(const char *from, const char *rel, const char *dest,
-		      char *err, size_t errlen)
+void defstore_mirror_url(const char *from, const char *rel, char *buf,
+			 size_t n)
+{
+	if (!rel)
+		snprintf(buf, n, "%s", from);
+	else
+		snprintf(buf, n, "%s%s%s", from,
+			 from[strlen(from) - 1] == '/' ? "" : "/", rel);
+}
+
+int defstore_mirror_get(const char *from, const char *rel, const char *dest,
+			char *err, size_t errlen)
 {
 	char src[4200];
 
-	snprintf(src, sizeof(src), "%s%s%s", from,
-		 from[strlen(from) - 1] == '/' ? "" : "/", rel);
-	if (is_url(from))
+	defstore_mirror_url(from, rel, src, sizeof(src));
+	if (defstore_is_url(from))
 		return fetch_url(src, dest, DEFSTORE_MAX_DOWNLOAD,
 				 DEFSTORE_HTTP_TIMEOUT, err, errlen) ? 2 : 0;
 	return copy_to(src, dest, err, errlen);
@@ -254,6 +262,17 @@ static int mirror_delta(const char *index, uint64_t cur, uint64_t latest,
 	return found;
 }
 
+int defstore_mirror_choose(const char *index, const mde_bundle_info *cur,
+			   char *rel, size_t n, uint64_t *latest, char *err,
+			   size_t errlen)
+{
+	int rc = mirror_pick(index, rel, n, latest, err, errlen);
+
+	if (!rc && cur)
+		mirror_delta(index, cur->version, *latest, rel, n);
+	return rc;
+}
+
 /* Brings the candidate into staging/get.mdb; *uptodate for a mirror
  * whose newest version is the current one. */
 static int stage(const struct update_opts *o, const mde_bundle_info *cur,
@@ -265,15 +284,15 @@ static int stage(const struct update_opts *o, const mde_bundle_info *cur,
 	int rc;
 
 	*uptodate = 0;
-	if (!is_url(o->from) && stat(o->from, &st) < 0)
+	if (!defstore_is_url(o->from) && stat(o->from, &st) < 0)
 		return ERR("cannot open '%s': %s", o->from, strerror(errno));
-	if (!is_url(o->from) && !S_ISDIR(st.st_mode))
+	if (!defstore_is_url(o->from) && !S_ISDIR(st.st_mode))
 		return copy_to(o->from, dest, err, errlen);
 	snprintf(index, sizeof(index), "%s/staging/index", o->dir);
-	rc = mirror_get(o->from, "index", index, err, errlen);
+	rc = defstore_mirror_get(o->from, "index", index, err, errlen);
 	if (!rc)
-		rc = mirror_pick(index, rel, sizeof(rel), &latest, err,
-				 errlen);
+		rc = defstore_mirror_choose(index, cur, rel, sizeof(rel),
+					    &latest, err, errlen);
 	if (!rc && !latest)
 		rc = ERR("mirror '%s' lists no bundle", o->from);
 	if (rc)
@@ -283,9 +302,7 @@ static int stage(const struct update_opts *o, const mde_bundle_info *cur,
 		if (*uptodate)
 			return 0;
 	}
-	if (cur)
-		mirror_delta(index, cur->version, latest, rel, sizeof(rel));
-	return mirror_get(o->from, rel, dest, err, errlen);
+	return defstore_mirror_get(o->from, rel, dest, err, errlen);
 }
 
 struct diags {
@@ -359,7 +376,7 @@ static int relink(const char *dir, const char *name, const char *target,
 static int write_info(const char *path, const char *source,
 		      const char *before, char *err, size_t errlen)
 {
-	char p[4500], tmp[4600], *abs = is_url(source) ? NULL
+	char p[4500], tmp[4600], *abs = defstore_is_url(source) ? NULL
 						      : tool_abspath(source);
 	FILE *fp;
 	int ok;

@@ -75,6 +75,65 @@ int defstore_update(const struct update_opts *o, int *changed, char *err,
 int defstore_rollback(const char *dir, const char *keys, int builtin,
 		      char *err, size_t errlen);
 
+/* Whether s is an http:// or https:// URL (anything else is a path). */
+int defstore_is_url(const char *s);
+
+/* Where rel of mirror from is (from itself when rel is NULL), into buf. */
+void defstore_mirror_url(const char *from, const char *rel, char *buf,
+			 size_t n);
+
+/* Gets rel (NULL: from itself) of the mirror from, a directory or an
+ * http(s) URL, into dest; 0, or 2 with the reason (naming the source) in
+ * err. */
+int defstore_mirror_get(const char *from, const char *rel, const char *dest,
+			char *err, size_t errlen);
+
+/*
+ * Reads a mirror's index (a local copy): *latest, its newest full
+ * version (0: none listed), and into rel what an update from cur (NULL:
+ * nothing installed) fetches for it: the delta cur -> latest when the
+ * index lists one, else the newest full bundle.  0, or 2 with the reason
+ * in err.
+ */
+int defstore_mirror_choose(const char *index, const mde_bundle_info *cur,
+			   char *rel, size_t n, uint64_t *latest, char *err,
+			   size_t errlen);
+
+/* One fetch of `mdescan connectivity test` (defstore_probe()). */
+struct defstore_step {
+	const char *what;   /* "index" or "bundle" */
+	char url[4200];     /* the URL or path fetched */
+	int ok;
+	char err[1024];     /* why not ok */
+	double seconds;
+};
+
+/* What defstore_probe() found. */
+struct defstore_probe {
+	struct defstore_step step[2];
+	unsigned nsteps;
+	int found;          /* a bundle was fetched: the fields below */
+	int verified;       /* its layout, hashes and signature check out */
+	/* what went wrong past the fetches: the index unusable or listing
+	 * no bundle, the bundle does not verify, no temporary directory */
+	char why[1024];
+	mde_bundle_info bi;
+	int installed;      /* definitions are installed: cur is their info */
+	mde_bundle_info cur;
+};
+
+/*
+ * Fetches from the mirror (or bundle) from what defstore_update() would
+ * fetch to learn the newest bundle: the index, then the delta from the
+ * installed version or the newest full bundle (the newest full bundle
+ * when already up to date).  Into a temporary directory, removed before
+ * returning: the store dir is only read.  The bundle is checked against
+ * keys.  Returns 0 when every fetch worked and the bundle verifies, else
+ * 1; p says what happened at each step.
+ */
+int defstore_probe(const char *from, const char *dir, const char *keys,
+		   struct defstore_probe *p);
+
 /* Downloads url to dest (fetch.c); 0 or -1 with the reason in err. */
 int fetch_url(const char *url, const char *dest, uint64_t max_bytes,
 	      long timeout_s, char *err, size_t errlen);

@@ -75,6 +75,10 @@ extern int (*quarantine_add_hook)(const char *vault, long long threat_id,
  * argv[0] is "definitions". */
 int cmd_definitions(int argc, char **argv);
 
+/* `mdescan connectivity test` (cmd_connectivity.c): argv[0] is "test".
+ * 0 the mirror is reachable and its bundle verifies, 1 not, 2 error. */
+int cmd_connectivity_test(int argc, char **argv);
+
 /* `mdescan exclusion add|remove|list` (cmd_exclusion.c): argv[0] is
  * "exclusion". */
 int cmd_exclusion(int argc, char **argv);

@@ -27,8 +27,17 @@ static const struct cmd scan_verbs[] = {
 	{ NULL, NULL, NULL, NULL }
 };
 
+/* `mdescan connectivity test` */
+static const struct cmd connectivity_verbs[] = {
+	{ "test", cmd_connectivity_test, NULL,
+	  "check that the definitions mirror answers and its bundle verifies" },
+	{ NULL, NULL, NULL, NULL }
+};
+
 /* Sorted by name; the scan, which needs no verb, last. */
 static const struct cmd verbs[] = {
+	{ "connectivity", NULL, connectivity_verbs,
+	  "check the definitions mirror" },
 	{ "definitions", cmd_definitions, NULL,
 	  "install, roll back or show the installed definitions" },
 	{ "diagnostic", cmd_diagnostic, NULL,
