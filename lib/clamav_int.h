@@ -408,7 +408,8 @@ int cl_misc_finalize(mde__clam *c);
 size_t cl_norm_text(const uint8_t *in, size_t len, uint8_t *out);
 size_t cl_norm_html(const uint8_t *in, size_t len, uint8_t *out);
 
-/* A type of no target: UTF-16 text, scanned raw with target 0 only. */
+/* UTF-16 text (clamscan's detector): scanned raw with target 0, and
+ * normalised as text with targets 0 and 7. */
 #define CL__UTF16 15
 
 /* The ClamAV target type of a buffer (0 any, 1 PE, 3 HTML, 6 ELF,

@@ -66,29 +66,47 @@ size_t cl_norm_text(const uint8_t *in, size_t len, uint8_t *out)
 	return o;
 }
 
+/*
+ * HTML as clamscan's normaliser writes it (nocomment.html): comments
+ * removed, letters to lower case, CR dropped, a white space run to one
+ * space only when a byte follows it (none at the end) and none at the
+ * start, after the '<' opening a tag, or after the '>' closing a tag or
+ * comment; every other byte kept.
+ */
 size_t cl_norm_html(const uint8_t *in, size_t len, uint8_t *out)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	size_t o = 0;
-	unsigned space = 0;
+	unsigned pend = 0, skip = 1, tag = 0;
 
 	pthread_once(&once, tmap_init);
 	for (size_t i = 0; i < len; i++) {
-		unsigned c = in[i], ws, m;
+		unsigned c = in[i];
 
+		if (c == '\r')
+			continue;
+		if (tmap[c] == ' ') {
+			pend = 1;
+			continue;
+		}
+		if (pend && !skip)
+			out[o++] = ' ';
+		pend = skip = 0;
 		if (c == '<' && i + 3 < len && !memcmp(in + i, "<!--", 4)) {
 			const uint8_t *e = memmem(in + i + 4, len - i - 4,
 						  "-->", 3);
 
 			i = e ? (size_t)(e - in) + 2 : len;
+			skip = 1;
 			continue;
 		}
-		/* unlike text, HTML keeps every other byte */
-		m = tmap[c];
-		ws = m == ' ';
-		out[o] = (uint8_t)(ws ? ' ' : c >= 'A' && c <= 'Z' ? c + 32 : c);
-		o += !(ws & space);
-		space = ws;
+		out[o++] = (uint8_t)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+		if (c == '<' && !tag)
+			tag = skip = 1;
+		else if (c == '>' && tag) {
+			tag = 0;
+			skip = 1;
+		}
 	}
 	return o;
 }
@@ -147,7 +165,7 @@ static int is_utf16(const uint8_t *b, size_t n)
 }
 
 /* clamscan's text types, from the first 1024 bytes: 7 ASCII or UTF-8,
- * CL__UTF16 UTF-16 (scanned raw only), 0 binary. */
+ * CL__UTF16 UTF-16 (scanned as text), 0 binary. */
 static int texttype(const uint8_t *buf, size_t len)
 {
 	size_t n = len < 1024 ? len : 1024, i;
@@ -205,5 +223,5 @@ int cl_ftype(const uint8_t *buf, size_t len, const mde__exe *exe)
 	t = len ? texttype(buf, len) : 0;
 	if (!t)
 		return 14; /* "other": none of the types 1 to 13 */
-	return t == 7 && is_html(buf, len) ? 3 : t;
+	return is_html(buf, len) ? 3 : t;
 }

@@ -194,10 +194,14 @@ int mde__clam_scan(const mde__clam *c, mde__clamscratch *s,
 	if (rc == 0 && f.ftype != 3)
 		rc = pass(c, s, &f, 1 | (f.ftype != 7 ? 1 << f.ftype : 0), fn,
 			  ctx);
-	if (rc == 0 && (f.ftype == 7 || f.ftype == 3)) {
+	/* UTF-16 text is normalised as text too (clamscan's cli_scanscript
+	 * runs on every text type) */
+	if (rc == 0 &&
+	    (f.ftype == 7 || f.ftype == 3 || f.ftype == CL__UTF16)) {
 		rc = normalised(s, &f, f.ftype == 3, &nf);
 		if (rc == 0)
-			rc = pass(c, s, &nf, 1 | 1 << f.ftype, fn, ctx);
+			rc = pass(c, s, &nf, 1 | 1 << (f.ftype == 3 ? 3 : 7), fn,
+				  ctx);
 	}
 	clear_done(s);
 	return rc < 0 ? MDE_ERR_STATE : MDE_OK;

@@ -50,7 +50,11 @@ def bcomp_sig(rng, name):
         (g.build_bin(rng, [(('abs', 64), d0)])[0], 'miss')]
 
 
-WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot']
+# None of them is a word of the text filler (clamgen.filler): a regex
+# with an offset must not hold by chance in another signature's text
+# file, where clamscan measures the offset from where its prefilter let
+# the normalised scan start (doc/clamav-signatures.md, defect 5).
+WORDS = ['golf', 'bravo', 'charlie', 'hotel', 'echo', 'foxtrot']
 
 
 def pcre_sig(rng, name):

@@ -8,7 +8,9 @@
 #  2. a macro is only counted once the subsignature before it matched
 #     twice: mdescan counts it the same way, clamscan being the judge;
 #  3. a Mach-O whose first load command is broken crashes clamscan when a
-#     signature with a section offset is loaded: mdescan reads it.
+#     signature with a section offset is loaded: mdescan reads it;
+#  5. on normalised text a PCRE offset is counted from where clamscan's
+#     prefilter started the scan: mdescan counts it from the text's start.
 set -eu
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -73,3 +75,29 @@ if [ -n "$CLAM" ]; then
 fi
 expect_exit 0 mds --no-cache --no-history --no-syslog -d "$D" "$T/f/macho"
 out_has_line "$T/f/macho: OK"
+
+step "5. a PCRE offset on normalised text, the trigger early and late"
+rm -f "$D"/*
+printf 'Test.PcreOff;Engine:81-255,Target:0;0&1;%s;120:0/^alpha/\n' \
+	"$(hexs amm)" >"$D/p.ldb"
+# 119 bytes, two spaces, "alpha": at 121 raw, at 120 normalised; the
+# trigger "amm" at 5 (early) or at 200 (late)
+python3 - "$T/f/early" "$T/f/late" <<'PY'
+import sys
+for path, at in zip(sys.argv[1:], (5, 200)):
+    b = bytearray(b'Y' * 119 + b'  alpha ' + b'z' * 170)
+    b[at:at + 3] = b'amm'
+    open(path, 'wb').write(bytes(b))
+PY
+if [ -n "$CLAM" ]; then
+	clam "$D" "$T/f/early" || true
+	grep -q 'Test.PcreOff.UNOFFICIAL FOUND' "$T/clam.out" ||
+		fail "clamscan changed: $(cat "$T/clam.out")"
+	clam "$D" "$T/f/late" || true
+	grep -q 'late: OK' "$T/clam.out" ||
+		step "clamscan: $(cat "$T/clam.out") (this clamscan is fixed)"
+fi
+for f in early late; do
+	expect_exit 1 mds --no-cache --no-history --no-syslog -d "$D" "$T/f/$f"
+	out_has_line "$T/f/$f: Test.PcreOff FOUND"
+done

@@ -211,6 +211,43 @@ static void test_load_scan(void **state)
 	mde__clam_free(c);
 }
 
+/* clamscan normalises text its detector calls UTF-16 (a control byte and
+ * no 16-bit word below 128 that is one) as it does ASCII: targets 0 and 7
+ * see the normalised bytes (seed 1052, 1056); HTML is normalised as
+ * nocomment.html, without the white space after a tag (seed 1062). */
+static size_t scan_count(const char *ndb, const char *buf, size_t len)
+{
+	struct rec r = { 0 };
+	mde__diag d = { on_diag, &r, 0 };
+	mde__clam *c = mde__clam_new();
+	mde__clamscratch *s;
+	mde__clamfile f = { (const uint8_t *)buf, len, 0, NULL };
+	char err[128];
+
+	assert_int_equal(mde__clam_parse(c, MDE__CK_NDB, 0, "t.ndb", ndb,
+					 strlen(ndb), &d), MDE_OK);
+	assert_int_equal(mde__clam_compile(c, &d, err, sizeof(err)), MDE_OK);
+	s = mde__clamscratch_new(c);
+	assert_non_null(s);
+	assert_int_equal(mde__clam_scan(c, s, &f, on_found, &r), MDE_OK);
+	mde__clamscratch_free(s);
+	mde__clam_free(c);
+	return r.nfound;
+}
+
+static void test_text_types(void **state)
+{
+	static const char u16[] = "hello there\023 xquCx end\n";
+	static const char html[] = "<html><body>\nomega\n</body></html>\n";
+
+	(void)state;
+	assert_int_equal(scan_count("T0:0:*:717563\nT7:7:*:717563\n"
+				    "R0:0:*:717543\nR7:7:*:717543\n",
+				    u16, sizeof(u16) - 1), 3);
+	assert_int_equal(scan_count("H:3:12:6f6d656761\nE:3:EOF-2:6c3e\n",
+				    html, sizeof(html) - 1), 2);
+}
+
 /* The text normaliser against its definition, byte by byte: lower
  * case, white space runs to one space, control and high bytes dropped
  * without ending a run. */
@@ -234,34 +271,64 @@ static size_t norm_ref(const uint8_t *in, size_t len, uint8_t *out)
 	return o;
 }
 
-/* The HTML normaliser's definition: comments removed, white space runs
- * to one space, letters to lower case, every other byte kept. */
+/* The HTML normaliser's definition, as clamscan's nocomment.html: comments
+ * removed, CR dropped, letters to lower case, every other byte kept; a
+ * white space run is one space between two kept bytes, none at either
+ * end, after a tag's '<' or after the '>' ending a tag or comment. */
 static size_t html_ref(const uint8_t *in, size_t len, uint8_t *out)
 {
 	size_t o = 0;
-	int space = 0;
+	int tag = 0, after = 1; /* after: the last thing was '<', '>' or start */
 
 	for (size_t i = 0; i < len; i++) {
 		uint8_t c = in[i];
+		size_t j;
 
+		if (c == '\r')
+			continue;
+		if (c == ' ' || (c >= 0x09 && c <= 0x0d)) {
+			for (j = i; j < len && (in[j] == ' ' || in[j] == '\r' ||
+						(in[j] >= 0x09 && in[j] <= 0x0d));
+			     j++)
+				;
+			if (j < len && !after)
+				out[o++] = ' ';
+			i = j - 1;
+			continue;
+		}
+		after = 0;
 		if (c == '<' && i + 3 < len && !memcmp(in + i, "<!--", 4)) {
-			size_t j = i + 4;
-
+			j = i + 4;
 			while (j + 2 < len && memcmp(in + j, "-->", 3))
 				j++;
 			i = j + 2 < len ? j + 2 : len;
-			continue;
-		}
-		if (c == ' ' || (c >= 0x09 && c <= 0x0d)) {
-			if (!space)
-				out[o++] = ' ';
-			space = 1;
+			after = 1;
 			continue;
 		}
 		out[o++] = c >= 'A' && c <= 'Z' ? c + 32 : c;
-		space = 0;
+		if (c == '<' && !tag)
+			tag = after = 1;
+		else if (c == '>' && tag) {
+			tag = 0;
+			after = 1;
+		}
 	}
 	return o;
+}
+
+/* What clamscan 1.4.6 writes to nocomment.html for one input. */
+static void test_norm_html_clamscan(void **state)
+{
+	static const char in[] = "<html><body>\n  ab\rcd < x  y>  ef <p> \r\n"
+				 " ij <!-- c -->  kl \n\n";
+	static const char want[] = "<html><body>abcd <x y>ef <p>ij kl";
+	uint8_t got[sizeof(in)];
+	size_t n;
+
+	(void)state;
+	n = cl_norm_html((const uint8_t *)in, sizeof(in) - 1, got);
+	assert_int_equal(n, sizeof(want) - 1);
+	assert_memory_equal(got, want, n);
 }
 
 static void test_norm_text(void **state)
@@ -305,7 +372,9 @@ int main(void)
 		cmocka_unit_test(test_hex),
 		cmocka_unit_test(test_offsets),
 		cmocka_unit_test(test_load_scan),
+		cmocka_unit_test(test_text_types),
 		cmocka_unit_test(test_norm_text),
+		cmocka_unit_test(test_norm_html_clamscan),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
