@@ -242,6 +242,13 @@ static int left_ok(const struct cl_pat *p, const uint8_t *buf, size_t s)
 
 	switch (p->lspec & 0x7f) {
 	case 'B':
+		/*
+		 * clamscan passes !(B) only after a byte that is no
+		 * boundary at all: a byte that may only follow a word
+		 * (LF, CR, quotes, '=', '>') fails both (B) and !(B).
+		 */
+		if (neg)
+			return s != 0 && bclass(buf[s - 1]) == 0;
 		ok = s == 0 || (bclass(buf[s - 1]) & 1);
 		break;
 	case 'L':

@@ -107,15 +107,26 @@ def instantiate(rng, toks, gapfill=None):
     return bytes(out)
 
 
+# bytes whose class differs between the edges: word-only-before, word-only-
+# after, both, white space that only normalisation turns into a space, and
+# ordinary letters, digits and binary bytes
+EDGE_BYTES = b'.<@\n\r"\'=> -/_\t\x0b\x0cQz7\x00\xff'
+
+
+def edge_byte(rng, c, neg):
+    """A byte that satisfies the class, or half the time any edge byte."""
+    if rng.random() < 0.5:
+        return bytes([rng.choice(EDGE_BYTES)])
+    return b'Q' if neg else (b'\n' if c == 'L' else b' ')
+
+
 def wrap_edges(rng, toks, body):
-    """Context around body that satisfies (or not) the edge classes."""
+    """Context around body that satisfies (or tests) the edge classes."""
     pre, post = b'', b''
     if toks and toks[0][0] == 'cls':
-        c, neg = toks[0][1], toks[0][2]
-        pre = (b'Q' if neg else (b'\n' if c == 'L' else b' '))
+        pre = edge_byte(rng, toks[0][1], toks[0][2])
     if toks and toks[-1][0] == 'cls' and len(toks) > 1:
-        c, neg = toks[-1][1], toks[-1][2]
-        post = (b'Q' if neg else (b'\n' if c == 'L' else b' '))
+        post = edge_byte(rng, toks[-1][1], toks[-1][2])
     return pre + body + post
 
 

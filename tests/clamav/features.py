@@ -60,7 +60,9 @@ def body_classes(rng, name):
     if where == 'mid':
         toks = toks + [('cls', c, False)] + [('lit', g.rand_lit(rng, 2, True))]
     line = '%s:0:*:%s' % (name, g.to_hex(toks))
-    return 'ndb', [line], three(rng, toks, 'text', text=True)
+    # text is scanned raw and normalised, binary data only raw
+    kind = rng.choice(['text', 'text', 'bin'])
+    return 'ndb', [line], three(rng, toks, kind, text=True)
 
 
 def body_offset(rng, name):

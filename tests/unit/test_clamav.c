@@ -111,6 +111,13 @@ static void test_hex(void **state)
 	assert_int_equal(match("616263(W)", 0, "abcd", 0), 0);
 	assert_int_equal(match("(B)616263", 0, "-abc", 1), 1);
 	assert_int_equal(match("(B)616263", 0, "zabc", 1), 0);
+	/* !(B) on the left: only after a byte of no boundary class */
+	assert_int_equal(match("!(B)616263", 0, "zabc", 1), 1);
+	assert_int_equal(match("!(B)616263", 0, "-abc", 1), 0);
+	assert_int_equal(match("!(B)616263", 0, "\nabc", 1), 0);
+	assert_int_equal(match("(B)616263", 0, "\nabc", 1), 0);
+	assert_int_equal(match("616263!(B)", 0, "abc\n", 0), 0);
+	assert_int_equal(match("616263!(B)", 0, "abc.", 0), 1);
 	assert_int_equal(match("6162(L)6364", 0, "ab\r\ncd", 0), 1);
 	assert_int_equal(match("*4142", 0, "AB", 0), -1);
 	assert_int_equal(match("41(42", 0, "AB", 0), -1);
