@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #include <openssl/evp.h>
 
 #include "mdelog.h"
+#include "safepath.h"
 #include "scanrec.h"
 #include "util.h"
 #include "vault.h"
@@ -105,45 +107,108 @@ static int acted_on(struct scanrec *r, const char *path)
 	return 0;
 }
 
-/* SHA-256 of the file at path, without following a symlink. */
-static int sha256_file(const char *path, char hex[65])
+/* SHA-256 of the open regular file fd, read from its start. */
+static int sha256_fd(int fd, char hex[65])
 {
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
 	unsigned char buf[1 << 16], d[32];
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), ok = 0;
-	struct stat st;
-	ssize_t n = 0;
+	ssize_t n = -1;
+	off_t off = 0;
+	int ok;
 
-	if (fd >= 0 && c && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	    EVP_DigestInit_ex(c, EVP_sha256(), NULL) == 1) {
-		while ((n = read(fd, buf, sizeof(buf))) > 0)
+	if (c && EVP_DigestInit_ex(c, EVP_sha256(), NULL) == 1) {
+		while ((n = pread(fd, buf, sizeof(buf), off)) > 0) {
 			EVP_DigestUpdate(c, buf, (size_t)n);
-		ok = n == 0 && EVP_DigestFinal_ex(c, d, NULL) == 1;
+			off += n;
+		}
 	}
-	if (fd >= 0)
-		close(fd);
+	ok = n == 0 && EVP_DigestFinal_ex(c, d, NULL) == 1;
 	EVP_MD_CTX_free(c);
 	if (ok)
 		tool_hex(d, 32, hex);
 	return ok ? 0 : -1;
 }
 
-/* Removes path if it still holds what was scanned (sha, when known). */
-static hist_state do_remove(const char *path, const char *sha)
+static struct timespec ns_timespec(int64_t ns)
 {
+	struct timespec ts = { ns / 1000000000, ns % 1000000000 };
+
+	if (ts.tv_nsec < 0) {
+		ts.tv_sec--;
+		ts.tv_nsec += 1000000000;
+	}
+	return ts;
+}
+
+/* The file as the engine saw it, in id: NULL when the event has none. */
+static const struct safepath_id *scanned_id(const mde_event *ev,
+					    struct safepath_id *id)
+{
+	const mde_fileinfo *fi = ev->file;
+
+	if (!fi)
+		return NULL;
+	id->dev = (dev_t)fi->dev;
+	id->ino = (ino_t)fi->ino;
+	id->size = (off_t)fi->size;
+	id->mtime = ns_timespec(fi->mtime_ns);
+	id->ctime = ns_timespec(fi->ctime_ns);
+	return id;
+}
+
+/* Why the file fd (base in dfd) must not be removed, or NULL: it is not
+ * what was scanned (id, sha: either may be NULL), or not at base now. */
+static const char *remove_check(int dfd, const char *base, int fd,
+				const char *sha, const struct safepath_id *id)
+{
+	struct stat st, at;
 	char now[65];
 
-	if (sha256_file(path, now) < 0) {
-		tool_warn("%s: not removed: %s", path, strerror(errno));
-		return HIST_DETECTED;
-	}
-	if (sha && strcmp(sha, now)) {
-		tool_warn("%s: not removed: it changed since it was scanned",
-			  path);
-		return HIST_DETECTED;
-	}
-	if (unlink(path) < 0) {
-		tool_warn("%s: not removed: %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0)
+		return strerror(errno);
+	if (!S_ISREG(st.st_mode))
+		return "not a regular file";
+	if (id && !safepath_same(&st, id, 1))
+		return "it changed since it was scanned";
+	if (sha && sha256_fd(fd, now) < 0)
+		return strerror(errno);
+	if (sha && strcmp(sha, now))
+		return "it changed since it was scanned";
+	if (fstatat(dfd, base, &at, AT_SYMLINK_NOFOLLOW) < 0)
+		return strerror(errno);
+	if (at.st_dev != st.st_dev || at.st_ino != st.st_ino)
+		return "it changed since it was scanned";
+	return NULL;
+}
+
+/*
+ * Removes path if it still holds what was scanned.  Its directory is
+ * opened following no link (safepath.h) and the name unlinked in that
+ * directory, so a swap of any component cannot turn the unlink onto a
+ * file elsewhere.
+ */
+static hist_state do_remove(const char *path, const char *sha,
+			    const struct safepath_id *id)
+{
+	char why[PATH_MAX + 64];
+	const char *base, *no = NULL;
+	int dfd, fd = -1;
+
+	dfd = safepath_openparent(path, &base, why, sizeof(why));
+	if (dfd < 0)
+		no = errno == ELOOP ? why : strerror(errno);
+	else if ((fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+			      O_NOCTTY | O_CLOEXEC)) < 0)
+		no = strerror(errno);
+	else if (!(no = remove_check(dfd, base, fd, sha, id)) &&
+		 unlinkat(dfd, base, 0) < 0)
+		no = strerror(errno);
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
+	if (no) {
+		tool_warn("%s: not removed: %s", path, no);
 		return HIST_DETECTED;
 	}
 	tool_warn("%s: removed", path);
@@ -153,7 +218,9 @@ static hist_state do_remove(const char *path, const char *sha)
 static hist_state do_quarantine(struct scanrec *r, const mde_event *ev,
 				const char *sha, char *qid, size_t qlen)
 {
-	struct vault_meta m = { ev->name, r->scan_id, sha };
+	struct safepath_id id;
+	struct vault_meta m = { ev->name, r->scan_id, sha,
+				scanned_id(ev, &id) };
 	char err[512];
 	int rc = vault_put(r->o->vault, ev->path, -1, &m, qid, qlen, err,
 			   sizeof(err));
@@ -208,6 +275,7 @@ void scanrec_event(struct scanrec *r, const mde_event *ev)
 	hist_state state = HIST_DETECTED;
 	hist_action act = HIST_ACT_NONE;
 	char qid[VAULT_ID_LEN + 1] = "", *where;
+	struct safepath_id id;
 	/* the scanned SHA-256 names the file on disk only when the finding
 	 * is about the file itself, not a member */
 	const char *sha = ev->nlayers ? NULL : ev->sha256;
@@ -223,7 +291,8 @@ void scanrec_event(struct scanrec *r, const mde_event *ev)
 			state = do_quarantine(r, ev, sha, qid, sizeof(qid));
 		} else {
 			act = HIST_ACT_REMOVE;
-			state = do_remove(ev->path, sha);
+			state = do_remove(ev->path, sha,
+					  scanned_id(ev, &id));
 		}
 		if (state == HIST_QUARANTINED || state == HIST_REMOVED)
 			mdelog_action(ev, state == HIST_REMOVED ? "removed"
@@ -389,8 +458,9 @@ static int put_threat(const char *vault, long long id, const struct found *f,
 	char *file = strndup(f->path, sep ? (size_t)(sep - f->path)
 					  : strlen(f->path));
 	char sid[32], verr[512];
-	/* vault_put() compares the SHA-256, as for a scan's finding */
-	struct vault_meta m = { f->name, sid, sep ? NULL : f->sha256 };
+	/* vault_put() compares the SHA-256, as for a scan's finding; the
+	 * history keeps no inode to compare */
+	struct vault_meta m = { f->name, sid, sep ? NULL : f->sha256, NULL };
 	struct stat st;
 	int rc = VAULT_ERR;
 

@@ -38,6 +38,7 @@
 #define MDESCAN_VAULT_H
 
 #include "paths.h"
+#include "safepath.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -62,7 +63,10 @@ enum vault_rc {
 	VAULT_CHANGED = -2,   /* vault_put: the file changed while it was being
 			       * quarantined, or since it was scanned (sha256
 			       * given): it is left in place, no entry kept */
-	VAULT_REFUSED = -3,   /* vault_put: a symlink or not a regular file */
+	VAULT_REFUSED = -3,   /* vault_put: a symlink or not a regular file,
+			       * or a symlink among the directories of its
+			       * path (safepath.h); vault_restore, export:
+			       * a symlink on the destination's path */
 	VAULT_NOTFOUND = -4,  /* no entry with that id */
 	VAULT_EXISTS = -5,    /* vault_restore: the destination exists and
 			       * VAULT_FORCE was not given */
@@ -77,6 +81,9 @@ struct vault_meta {
 	const char *scan_id; /* whatever identifies the scan */
 	const char *sha256;  /* 64 hex digits of the content as scanned: the
 			      * put fails with VAULT_CHANGED if it differs */
+	const struct safepath_id *scanned; /* the file as scanned: the put
+					    * fails with VAULT_CHANGED unless
+					    * it is still that file */
 };
 
 struct vault_xattr {

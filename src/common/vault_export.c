@@ -10,9 +10,11 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <zip.h>
 
+#include "safepath.h"
 #include "util.h"
 #include "vault_int.h"
 #include "banned.h"
@@ -114,10 +116,11 @@ static int zip_fill(zip_t *za, struct zsrc *z, const struct tool_buf *meta,
 	return 0;
 }
 
-/* Writes the zip of entry e (directory efd) to zip_path. */
+/* Writes the zip of entry e (directory efd) to open_path, zip_path in
+ * messages. */
 static int export_zip(int efd, const struct vault_entry *e, const char *what,
-		      const char *zip_path, const char *password, char *err,
-		      size_t errlen)
+		      const char *zip_path, const char *open_path,
+		      const char *password, char *err, size_t errlen)
 {
 	struct zsrc z = { .efd = efd, .e = e, .what = what, .d = { .fd = -1 } };
 	struct tool_buf meta = { 0 };
@@ -132,7 +135,7 @@ static int export_zip(int efd, const struct vault_entry *e, const char *what,
 				 strerror(errno));
 	}
 	zip_error_init(&z.ze);
-	za = zip_open(zip_path, ZIP_CREATE | ZIP_EXCL, &code);
+	za = zip_open(open_path, ZIP_CREATE | ZIP_EXCL, &code);
 	if (!za) {
 		zip_error_init_with_code(&ze, code);
 		rc = tool_errf(err, errlen, VAULT_ERR, "cannot create '%s': %s",
@@ -154,12 +157,46 @@ static int export_zip(int efd, const struct vault_entry *e, const char *what,
 	return rc;
 }
 
+/*
+ * Opens the directory zip_path goes in (*dfd) following no link
+ * (safepath.h) and makes via, the name libzip is to use: through
+ * /proc/self/fd/N, which stays that directory whatever its path becomes;
+ * libzip then writes a temporary file there and renames it to the base
+ * name, so a link put at zip_path itself is replaced, never followed.
+ */
+static int export_dir(const char *zip_path, int *dfd, char *via,
+		      size_t vialen, char *err, size_t errlen)
+{
+	char why[PATH_MAX + 64];
+	const char *base;
+	struct stat a, b;
+
+	*dfd = safepath_openparent(zip_path, &base, why, sizeof why);
+	if (*dfd < 0 && errno == ELOOP)
+		return tool_errf(err, errlen, VAULT_REFUSED,
+				 "refusing to export to '%s': %s", zip_path,
+				 why);
+	if (*dfd < 0)
+		return tool_errf(err, errlen, VAULT_ERR,
+				 "cannot create '%s': %s", zip_path,
+				 errno == EINVAL ? "not a file name"
+						 : strerror(errno));
+	snprintf(via, vialen, "/proc/self/fd/%d/%s", *dfd, base);
+	snprintf(why, sizeof why, "/proc/self/fd/%d", *dfd);
+	if (stat(why, &a) < 0 || fstat(*dfd, &b) < 0 ||
+	    a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+		return tool_errf(err, errlen, VAULT_ERR,
+				 "cannot create '%s': /proc is not mounted",
+				 zip_path);
+	return VAULT_OK;
+}
+
 int vault_export(const char *vault_dir, const char *id, const char *zip_path,
 		 const char *password, char *err, size_t errlen)
 {
 	struct vault_entry e;
-	char what[PATH_MAX + 64];
-	int vfd, efd, rc;
+	char what[PATH_MAX + 64], via[PATH_MAX + 64];
+	int vfd, efd, dfd = -1, rc;
 
 	if (!zip_path || !*zip_path || !password || !*password)
 		return tool_errf(err, errlen, VAULT_ERR,
@@ -168,11 +205,15 @@ int vault_export(const char *vault_dir, const char *id, const char *zip_path,
 		return tool_errf(err, errlen, VAULT_ERR,
 				 "this libzip cannot write AES-256 encryption");
 	rc = vault__entry_load(vault_dir, id, &vfd, &efd, &e, err, errlen);
+	if (rc == VAULT_OK)
+		rc = export_dir(zip_path, &dfd, via, sizeof via, err, errlen);
 	if (rc == VAULT_OK) {
 		snprintf(what, sizeof what, "%s/%s", vault_dir, id);
-		rc = export_zip(efd, &e, what, zip_path, password, err, errlen);
+		rc = export_zip(efd, &e, what, zip_path, via, password, err,
+				errlen);
 	}
 	vault_entry_release(&e);
 	vault__close_fds(vfd, efd);
+	vault__close_fds(dfd, -1);
 	return rc;
 }

@@ -26,6 +26,7 @@
 #include <lz4frame.h>
 #include <openssl/evp.h>
 
+#include "safepath.h"
 #include "util.h"
 #include "vault_int.h"
 #include "banned.h"
@@ -57,6 +58,7 @@ struct put {
 	const char *vdir, *path, *base;
 	int vfd, pfd, fd, tfd, own_fd;
 	struct stat st;           /* the original when we started */
+	const struct safepath_id *scanned; /* the original as scanned */
 	struct vault_entry e;
 	char tmp[sizeof TMP_PREFIX + VAULT_ID_LEN];
 	int step;
@@ -175,6 +177,14 @@ static int put_changed(struct put *p)
 			 "place", p->path);
 }
 
+/* VAULT_CHANGED: the original is not what was scanned. */
+static int put_scanned_changed(struct put *p)
+{
+	return tool_errf(p->err, p->errlen, VAULT_CHANGED,
+			 "'%s' changed since it was scanned; left in "
+			 "place", p->path);
+}
+
 /* Is the original still the file we copied, unchanged, at its path? */
 static int put_unchanged(struct put *p)
 {
@@ -198,33 +208,55 @@ static int put_cannot_open(struct put *p)
 			 p->path, strerror(errno));
 }
 
+/*
+ * Opens the directory of the original (p->pfd) following no symbolic
+ * link, and records its canonical path in p->e.path: the name restore
+ * puts the file back under, checked to be the directory we opened.
+ */
+static int put_opendir(struct put *p)
+{
+	char why[PATH_MAX + 64], *dir, *canon = NULL;
+	struct stat a, b;
+	int rc = VAULT_OK;
+
+	p->pfd = safepath_openparent(p->path, &p->base, why, sizeof why);
+	if (p->pfd < 0 && (errno == ELOOP || errno == EINVAL))
+		return tool_errf(p->err, p->errlen, VAULT_REFUSED,
+				 "refusing to quarantine '%s': %s", p->path,
+				 errno == ELOOP ? why : "not a regular file");
+	if (p->pfd < 0)
+		return put_cannot_open(p);
+	if (!(dir = vault__split_path(p->path, &p->base)))
+		return tool_errf(p->err, p->errlen, VAULT_ERR, "out of memory");
+	canon = realpath(dir, NULL);
+	free(dir);
+	if (!canon || stat(canon, &a) < 0 || fstat(p->pfd, &b) < 0)
+		rc = put_cannot_open(p);
+	else if (a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+		rc = put_changed(p);
+	else if (!(p->e.path = tool_path_join(canon, p->base)))
+		rc = tool_errf(p->err, p->errlen, VAULT_ERR, "out of memory");
+	free(canon);
+	return rc;
+}
+
 /* Opens the original (or checks the caller's fd) and fills p->e. */
 static int put_open(struct put *p, int fd)
 {
 	struct stat at;
-	char *dir, *canon;
 	const char *what = "not a regular file";
+	int rc;
 
-	if (!(dir = vault__split_path(p->path, &p->base)))
-		return tool_errf(p->err, p->errlen, VAULT_ERR, "out of memory");
-	canon = realpath(dir, NULL);
-	p->pfd = canon ? open(canon, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-	free(dir);
-	if (p->pfd < 0 ||
-	    fstatat(p->pfd, p->base, &at, AT_SYMLINK_NOFOLLOW) < 0) {
-		free(canon);
+	if ((rc = put_opendir(p)) != VAULT_OK)
+		return rc;
+	if (fstatat(p->pfd, p->base, &at, AT_SYMLINK_NOFOLLOW) < 0)
 		return put_cannot_open(p);
-	}
-	p->e.path = tool_path_join(canon, p->base);
-	free(canon);
 	if (S_ISLNK(at.st_mode))
 		what = "a symbolic link";
-	if (!S_ISREG(at.st_mode) || !*p->base)
+	if (!S_ISREG(at.st_mode))
 		return tool_errf(p->err, p->errlen, VAULT_REFUSED,
 				 "refusing to quarantine '%s': %s", p->path,
 				 what);
-	if (!p->e.path)
-		return tool_errf(p->err, p->errlen, VAULT_ERR, "out of memory");
 	p->fd = fd;
 	if (fd < 0) {
 		p->fd = openat(p->pfd, p->base, O_RDONLY | O_NOFOLLOW |
@@ -236,6 +268,8 @@ static int put_open(struct put *p, int fd)
 	if (!S_ISREG(p->st.st_mode) || p->st.st_dev != at.st_dev ||
 	    p->st.st_ino != at.st_ino)
 		return put_changed(p);
+	if (p->scanned && !safepath_same(&p->st, p->scanned, 1))
+		return put_scanned_changed(p);
 	p->e.uid = p->st.st_uid;
 	p->e.gid = p->st.st_gid;
 	p->e.mode = p->st.st_mode & 07777;
@@ -313,9 +347,7 @@ static int put_entry(struct put *p, const struct vault_meta *m)
 		return rc;
 	snprintf(what, sizeof what, "%s/%s", p->vdir, p->tmp);
 	if (m && m->sha256 && *m->sha256 && strcasecmp(m->sha256, p->e.sha256))
-		return tool_errf(p->err, p->errlen, VAULT_CHANGED,
-				 "'%s' changed since it was scanned; left in "
-				 "place", p->path);
+		return put_scanned_changed(p);
 	clock_gettime(CLOCK_REALTIME, &p->e.quarantined);
 	if ((rc = put_meta(p)) != VAULT_OK)
 		return rc;
@@ -358,6 +390,7 @@ int vault_put(const char *vault_dir, const char *path, int fd,
 	if (!path || !*path || !id_out || idlen < VAULT_ID_LEN + 1)
 		return tool_errf(err, errlen, VAULT_ERR, "bad arguments");
 	if (m) {
+		p.scanned = m->scanned;
 		p.e.threat = m->threat ? strdup(m->threat) : NULL;
 		p.e.scan_id = m->scan_id ? strdup(m->scan_id) : NULL;
 	}

@@ -19,6 +19,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "safepath.h"
 #include "util.h"
 #include "vault_int.h"
 #include "banned.h"
@@ -82,25 +83,26 @@ static int restore_place(int ddir, const char *tmp, const char *base,
 	return 0;
 }
 
-/* Opens target's directory (*ddir) and makes the temporary file there. */
+/* Opens target's directory (*ddir) and makes the temporary file there:
+ * its descriptor, or -1 (error), -2 (target exists), -3 (refused). */
 static int restore_open(const char *target, unsigned flags, int *ddir,
 			const char **base, char *tmp, size_t tmplen,
 			char *err, size_t errlen)
 {
 	unsigned char rnd[8];
-	char *dir, hex[17];
+	char hex[17], why[PATH_MAX + 64];
 	int fd;
 
-	if (!(dir = vault__split_path(target, base)))
-		return tool_errf(err, errlen, -1, "out of memory");
-	*ddir = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	free(dir);
+	/* the file is created and renamed in this directory, whatever its
+	 * path becomes after: none of it may be a link (safepath.h) */
+	*ddir = safepath_openparent(target, base, why, sizeof why);
+	if (*ddir < 0 && errno == ELOOP)
+		return tool_errf(err, errlen, -3, "refusing to restore '%s': "
+				 "%s", target, why);
 	if (*ddir < 0)
 		return tool_errf(err, errlen, -1, "cannot restore to '%s': %s",
-				 target, strerror(errno));
-	if (!**base || !strcmp(*base, ".") || !strcmp(*base, ".."))
-		return tool_errf(err, errlen, -1, "cannot restore to '%s': %s",
-				 target, "not a file name");
+				 target, errno == EINVAL ? "not a file name"
+							 : strerror(errno));
 	if (!(flags & VAULT_FORCE) &&
 	    faccessat(*ddir, *base, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		return tool_errf(err, errlen, -2, "'%s' already exists",
@@ -131,7 +133,8 @@ static int restore_write(int efd, const struct vault_entry *e,
 			  errlen);
 	if (fd < 0) {
 		vault__close_fds(ddir, -1);
-		return fd == -2 ? VAULT_EXISTS : VAULT_ERR;
+		return fd == -2 ? VAULT_EXISTS
+				: fd == -3 ? VAULT_REFUSED : VAULT_ERR;
 	}
 	rc = vault__dec_all(efd, e, fd, what, err, errlen);
 	if (rc == VAULT_OK) {
