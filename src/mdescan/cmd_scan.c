@@ -213,6 +213,7 @@ static void open_outputs(struct run *r, const mde_defs *defs)
 	ev->show_scores = r->o.forensic || ev->min_score > 0;
 	ev->defs_version = r->defs_version;
 	ev->scan_type = scan_type(&r->o);
+	ev->shard = r->o.shard.n ? &r->o.shard : NULL;
 	ev->root = r->o.root;
 	evidence_add_output(ev, r->o.json ? "json" : "text", NULL);
 	r->x = evidence_open(ev, on_scored, r, err, sizeof(err));

@@ -331,6 +331,7 @@ static int set_ctx(struct evidence *x, const struct ev_opts *o)
 	c->summary = o->summary;
 	c->show_scores = o->show_scores;
 	c->threads = o->threads;
+	c->shard = o->shard;
 	c->owners = owners_new(o->root);
 	return c->owners ? 0 : -1;
 }

@@ -30,6 +30,7 @@ struct ev_opts {
 	int64_t alert, warning, notice; /* the levels' lowest totals */
 	const char *defs_version;
 	const char *scan_type; /* "quick", "full", "custom" */
+	const struct shard *shard; /* --shard (shard.h), or NULL */
 	/* the screen's outputs */
 	int infected_only, summary, show_scores, threads;
 };

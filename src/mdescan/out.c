@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "out.h"
+#include "shard.h"
 #include "banned.h"
 
 /* Every format, by the name its option gives. */
@@ -191,4 +192,14 @@ void out_json_counters(FILE *fp, const struct out_totals *t, unsigned which)
 				((const char *)t + counters[i].off));
 		sep = ",";
 	}
+}
+
+void out_json_shard(FILE *fp, const struct out_ctx *c)
+{
+	if (!c->shard)
+		return;
+	fprintf(fp,
+		",\"shard\":{\"index\":%lld,\"count\":%lld,\"from\":\"%s\"}",
+		(long long)c->shard->k, (long long)c->shard->n,
+		c->shard->from);
 }

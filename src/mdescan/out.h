@@ -25,6 +25,7 @@
 
 struct owners;
 struct procinfo;
+struct shard;
 
 /* An event for the writers: a finding with its file's total and level
  * (evidence.c), or an error, a skip, a clean file. */
@@ -48,6 +49,7 @@ struct out_ctx {
 	int summary;            /* text: the summary on stderr */
 	int show_scores;        /* text: "(score S, file T LEVEL)" */
 	int threads;
+	const struct shard *shard; /* --shard (shard.h), or NULL */
 };
 
 /* How the scan ended, for the summaries. */
@@ -129,5 +131,11 @@ enum { OUT_IN_JSON = 1, OUT_IN_ECS = 2 };
 /* The scan's counters as "name":N pairs, comma-separated, those of the
  * summary of which (OUT_IN_JSON or OUT_IN_ECS). */
 void out_json_counters(FILE *fp, const struct out_totals *t, unsigned which);
+
+/* ,"shard":{"index":K,"count":N,"from":S} of both JSON summaries when the
+ * scan took one part of the files; nothing for a whole scan, so that the
+ * shards' summaries say which part each was and the others stay as
+ * they were. */
+void out_json_shard(FILE *fp, const struct out_ctx *c);
 
 #endif

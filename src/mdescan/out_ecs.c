@@ -264,6 +264,7 @@ static void ecs_summary(struct out_writer *w, const struct out_totals *t)
 	fputs(",\"mdescan\":{\"summary\":{", fp);
 	out_json_counters(fp, t, OUT_IN_ECS);
 	fprintf(fp, ",\"exit_code\":%d}", t->exit_code);
+	out_json_shard(fp, w->ctx);
 	jstr(fp, &first, "scan_type", w->ctx->scan_type);
 	jstr(fp, &first, "definitions_version", w->ctx->defs_version);
 	fputs("}}\n", fp);

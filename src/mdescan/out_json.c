@@ -123,14 +123,16 @@ static void json_summary(struct out_writer *w, const struct out_totals *t)
 	out_json_counters(fp, t, OUT_IN_JSON);
 	fprintf(fp,
 		",\"levels\":{\"alert\":%llu,\"warning\":%llu,"
-		"\"notice\":%llu,\"low\":%llu},"
-		"\"elapsed_ms\":%llu,\"threads\":%d,\"cancelled\":%s,"
-		"\"exit_code\":%d,\"engine_version\":\"%s\","
-		"\"definitions_version\":\"%s\"}\n",
+		"\"notice\":%llu,\"low\":%llu}",
 		(unsigned long long)t->levels[0],
 		(unsigned long long)t->levels[1],
 		(unsigned long long)t->levels[2],
-		(unsigned long long)t->levels[3],
+		(unsigned long long)t->levels[3]);
+	out_json_shard(fp, c);
+	fprintf(fp,
+		",\"elapsed_ms\":%llu,\"threads\":%d,\"cancelled\":%s,"
+		"\"exit_code\":%d,\"engine_version\":\"%s\","
+		"\"definitions_version\":\"%s\"}\n",
 		(unsigned long long)(t->s.elapsed_ns / 1000000), c->threads,
 		t->s.cancelled ? "true" : "false", t->exit_code,
 		MDE_ENGINE_VERSION, c->defs_version ? c->defs_version : "");

@@ -183,11 +183,11 @@ static void configure(mde_engine *e, const struct opts *o)
 			   o->forensic || evidence_wants_hashes(&o->ev));
 	if (o->newer_than)
 		mde_engine_set_opt(e, MDE_OPT_NEWER_THAN, o->newer_than);
-	if (o->shard_n &&
-	    (mde_engine_set_opt(e, MDE_OPT_SHARD_COUNT, o->shard_n) != MDE_OK ||
-	     mde_engine_set_opt(e, MDE_OPT_SHARD_INDEX, o->shard_k) != MDE_OK))
-		tool_die("--shard %lld/%lld: %s", (long long)o->shard_k,
-			 (long long)o->shard_n, mde_engine_error(e));
+	if (o->shard.n &&
+	    (mde_engine_set_opt(e, MDE_OPT_SHARD_COUNT, o->shard.n) != MDE_OK ||
+	     mde_engine_set_opt(e, MDE_OPT_SHARD_INDEX, o->shard.k) != MDE_OK))
+		tool_die("--shard %lld/%lld: %s", (long long)o->shard.k,
+			 (long long)o->shard.n, mde_engine_error(e));
 	if (o->root && mde_engine_set_root(e, o->root) != MDE_OK)
 		tool_die("--root %s: %s", o->root, mde_engine_error(e));
 	if (getenv("MDESCAN_TEST_DELAY_MS"))

@@ -287,22 +287,28 @@ static void set_since(struct opts *o, const struct opt *r, const char *s)
 	o->newer_than = (int64_t)t;
 }
 
-/* --shard K/N, 1 <= K <= N <= 65536. */
+/*
+ * --shard K/N, 1 <= K <= N <= 65536, or --shard auto: K/N from the
+ * environment of the job running the scan (shard.c).
+ */
 static void set_shard(struct opts *o, const struct opt *r, const char *s)
 {
-	char *end;
-	long k, n;
+	char err[400];
 
-	errno = 0;
-	k = strtol(s, &end, 10);
-	if (errno || end == s || *end != '/')
-		bad_value("K/N (as 2/8)", r);
-	s = end + 1;
-	n = strtol(s, &end, 10);
-	if (errno || end == s || *end || n < 1 || n > 65536 || k < 1 || k > n)
+	if (strcmp(s, "auto") == 0) {
+		if (shard_from_env(&o->shard, err, sizeof(err)) < 0)
+			tool_die("--shard auto: %s", err);
+		return;
+	}
+	switch (shard_parse(s, &o->shard.k, &o->shard.n)) {
+	case SHARD_SYNTAX:
+		bad_value("K/N (as 2/8) or auto", r);
+		break;
+	case SHARD_RANGE:
 		bad_value("K/N with 1 <= K <= N <= 65536", r);
-	o->shard_k = k;
-	o->shard_n = n;
+		break;
+	}
+	o->shard.from = "option";
 }
 
 /* --ecs FILE and the other outputs, named as their format (out.h) */
@@ -506,8 +512,10 @@ static const struct opt opts_table[] = {
 	{ .name = "scan-all-fs", .kind = OPT_FLAG, .off = AT(all_fs),
 	  .help = "with --full, scan pseudo, network and FUSE "
 		  "filesystems too" },
-	{ .name = "shard", .arg = "K/N", .kind = OPT_FN, .fn = set_shard,
-	  .help = "scan only the K-th of N disjoint parts of the files" },
+	{ .name = "shard", .arg = "K/N|auto", .kind = OPT_FN, .fn = set_shard,
+	  .help = "scan only the K-th of N disjoint parts of the files;\n"
+		  "auto: K/N from MDESCAN_SHARD, a Kubernetes\n"
+		  "Indexed Job or a Slurm job array" },
 	{ .name = "store", .arg = "DIR", .kind = OPT_STR, .off = AT(store),
 	  .key = "store",
 	  .help = "installed definitions (default " DEFSTORE_DIR ")" },

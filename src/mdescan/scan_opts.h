@@ -11,6 +11,7 @@
 
 #include "evidence.h"
 #include "mdescan.h"
+#include "shard.h"
 
 struct excl {
 	mde_excl_kind kind;
@@ -46,7 +47,7 @@ struct opts {
 	struct ev_opts ev;         /* evidence outputs and scores */
 	char *root;                /* --root, made absolute */
 	int64_t newer_than;        /* unix seconds; 0: every file */
-	int64_t shard_k, shard_n;
+	struct shard shard;        /* --shard; n == 0: none */
 	struct mdecfg *cfg;        /* the configuration the strings come from */
 };
 
