@@ -47,7 +47,9 @@ static int txt_has_hashes(const char *buf, size_t len)
 			continue;
 		for (n = 0; p + n < nl && mde__hexval(p[n]) >= 0; n++)
 			;
-		if (n >= 32 && (p + n == nl || strchr(":;, \t\r", p[n])))
+		/* p[n] may be a NUL, which strchr() would find */
+		if (n >= 32 && (p + n == nl ||
+				(p[n] && strchr(":;, \t\r", p[n]))))
 			return 1;
 		said = 0;
 	}

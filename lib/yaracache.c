@@ -300,10 +300,27 @@ static void rpfs(mde__yara *y, struct rbuf *r)
 }
 
 /*
+ * Is the open file one that only we (or our group) can have written?
+ * Its rule sets go to libyara's loader, which is not safe against hostile
+ * bytes, and the XXH3 in the file is a check against damage, not a seal:
+ * anyone who can write the file can redo it.  Asked of the descriptor,
+ * so a rename or a symlink between check and use changes nothing.
+ */
+static bool ours(const struct stat *st)
+{
+	/* group-writable is fine for our own group: a umask of 002 with a
+	 * private group per user writes the file so */
+	return S_ISREG(st->st_mode) && st->st_uid == geteuid() &&
+	       !(st->st_mode & S_IWOTH) &&
+	       (!(st->st_mode & S_IWGRP) || st->st_gid == getegid());
+}
+
+/*
  * Maps the file read-only: the rule sets are used (if at all) straight
  * from the page cache, where reading them into fresh memory cost a re-scan
  * most of its fixed time.  The file is only ever replaced by rename(), so
- * the mapping cannot shrink under us.
+ * the mapping cannot shrink under us.  A file someone else could have
+ * written is not read (the rules are then compiled and the file replaced).
  */
 static uint8_t *map_whole(const char *path, size_t *len)
 {
@@ -313,7 +330,7 @@ static uint8_t *map_whole(const char *path, size_t *len)
 
 	if (fd < 0)
 		return NULL;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 24 &&
+	if (fstat(fd, &st) == 0 && ours(&st) && st.st_size >= 24 &&
 	    (uint64_t)st.st_size <= SIZE_MAX)
 		p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd,
 			 0);

@@ -149,6 +149,7 @@ static int buf_field(struct tool_buf *b, const char *key, const char *v)
 int vault__meta_format(struct tool_buf *b, const struct vault_entry *e)
 {
 	const struct vault_xattr *x;
+	size_t i;
 	int rc;
 
 	rc = tool_buf_printf(b, "mdescan-quarantine 1\nid %s\n", e->id);
@@ -162,7 +163,9 @@ int vault__meta_format(struct tool_buf *b, const struct vault_entry *e)
 	rc |= buf_field(b, "threat", e->threat);
 	rc |= buf_field(b, "scan-id", e->scan_id);
 	rc |= buf_time(b, "quarantined", e->quarantined);
-	for (x = e->xattrs; x < e->xattrs + e->nxattrs; x++) {
+	/* by index: NULL + 0 (no xattrs) is undefined behaviour */
+	for (i = 0; i < e->nxattrs; i++) {
+		x = &e->xattrs[i];
 		rc |= tool_buf_put(b, "xattr ", 6);
 		rc |= buf_escaped(b, x->name, strlen(x->name));
 		rc |= tool_buf_put(b, " ", 1);
@@ -279,11 +282,16 @@ static int meta_line(struct vault_entry *e, const char *k, size_t kl,
 		return KEY("id") || KEY("sha256") ? -1 : 0;
 	memcpy(num, v, vl);
 	num[vl] = '\0';
+	/* the lengths count the value's bytes, not up to a NUL in it: a
+	 * tampered "id" of 32 digits, a NUL and more overran e->id */
 	if (KEY("id") && (*seen |= M_ID))
-		rc = vault__valid_id(num) ? (memcpy(e->id, num, vl + 1), 0)
-					  : -1;
+		rc = vl == VAULT_ID_LEN && vault__valid_id(num)
+			     ? (memcpy(e->id, num, vl + 1), 0)
+			     : -1;
 	else if (KEY("sha256") && (*seen |= M_SHA))
-		rc = vl == 64 ? (memcpy(e->sha256, num, vl + 1), 0) : -1;
+		rc = vl == 64 && strspn(num, "0123456789abcdef") == 64
+			     ? (memcpy(e->sha256, num, vl + 1), 0)
+			     : -1;
 	else if (KEY("size") && (*seen |= M_SIZE))
 		rc = parse_num(num, 10, UINT64_MAX, &x), e->size = x;
 	else if (KEY("uid") && (*seen |= M_UID))

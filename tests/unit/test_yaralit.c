@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
@@ -448,6 +449,33 @@ static void test_e2e_cache(void **state)
 	}
 }
 
+/* A cache file others could have written is not read: its rule sets
+ * would go to libyara's loader, which trusts them. */
+static void test_cache_owner(void **state)
+{
+	char path[] = "/tmp/test_yaralit.XXXXXX";
+	mde__yara *y;
+	int fd;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(path);
+	mde__yara_free(load(true, true, false, path));
+	assert_int_equal(chmod(path, 0602), 0);
+	y = mde__yara_new();
+	assert_non_null(y);
+	assert_int_equal(mde__yara_load(y, path, NULL), MDE_ERR_IO);
+	mde__yara_free(y);
+	assert_int_equal(chmod(path, 0600), 0);
+	y = mde__yara_new();
+	assert_non_null(y);
+	assert_int_equal(mde__yara_load(y, path, NULL), MDE_OK);
+	mde__yara_free(y);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -459,6 +487,7 @@ int main(void)
 		cmocka_unit_test(test_e2e),
 		cmocka_unit_test(test_e2e_skips),
 		cmocka_unit_test(test_e2e_cache),
+		cmocka_unit_test(test_cache_owner),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
