@@ -75,6 +75,7 @@ mde_defs *mde_defs_new(void)
 		mde_defs_free(defs);
 		return NULL;
 	}
+	mde__defs_cvd_init(defs);
 	defs->diag.fn = diag_tramp;
 	defs->diag.ctx = defs;
 	XXH3_128bits_reset(defs->xs_hash);
