@@ -501,6 +501,18 @@ static int info_head(mde__cvd *c, const char *s, size_t l, char *why,
 	return MDE_OK;
 }
 
+/* Keeps the DSIG line's value and the SHA-256 of the lines before it (what
+ * it signs, as ClamAV hashes them); 1. */
+static int dsig_line(mde__cvd *c, const struct special *sp, const char *s,
+		     size_t l)
+{
+	c->dsig2 = s + 5;
+	c->dsig2_len = l - 5;
+	EVP_Digest(sp->info, (size_t)((const uint8_t *)s - sp->info),
+		   c->info_sha256, NULL, EVP_sha256(), NULL);
+	return 1;
+}
+
 /* Checks the manifest: its header, then every line, then that every
  * member was listed.  A "DSIG:" line ends the list (cvd_sig.c checks it);
  * only blank lines may follow. */
@@ -529,7 +541,7 @@ static int check_info(mde__cvd *c, const struct special *sp, char *why,
 			rc = fail(why, n, ".info: a line after the "
 				  "DSIG line");
 		else if (l >= 5 && memcmp(s, "DSIG:", 5) == 0)
-			dsig = 1;
+			dsig = dsig_line(c, sp, s, l);
 		else
 			rc = info_entry(c, sp, s, l, seen, why, n);
 	}

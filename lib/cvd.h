@@ -67,6 +67,11 @@ typedef struct mde__cvd {
 	struct mde__cvd_member *m; /* every member but COPYING and .info */
 	size_t nm;
 	uint64_t unpacked;       /* bytes of tar after decompression */
+	/* the .info's "DSIG:" value (inside the tar, dsig2_len bytes, or
+	 * NULL) and the SHA-256 of the lines before it, which it signs */
+	const char *dsig2;
+	size_t dsig2_len;
+	uint8_t info_sha256[32];
 	int limit_hit;           /* 1 if a limit refused it */
 } mde__cvd;
 
@@ -97,5 +102,28 @@ int mde__cvd_open(mde__cvd *c, int type, const void *buf, size_t len,
 
 /* Frees what c owns; c may be zeroed or closed already. */
 void mde__cvd_close(mde__cvd *c);
+
+/* RSA public keys, as decimal strings (the form ClamAV publishes them
+ * in): the header's signature of the MD5 (legacy) and the .info's DSIG. */
+struct mde__cvd_keys {
+	const char *legacy_n, *legacy_e;
+	const char *info_n, *info_e;
+};
+
+/* ClamAV's published keys: the only ones mde__defs_load_cvd() uses.  Other
+ * keys reach mde__cvd_verify() only from code linked with the engine's
+ * internals (the unit tests); no option or environment variable names
+ * one, so no setting can make a database signed by another key official. */
+extern const struct mde__cvd_keys mde__cvd_clamav_keys;
+
+/*
+ * Checks an opened container's signatures as ClamAV does (cvd_sig.c): a
+ * .cvd's header signature of its MD5, and a .cvd's or .cld's .info DSIG
+ * (RSA-PSS, SHA-256, 32-byte salt) of the .info lines before it.  A .cud
+ * is unsigned: MDE_OK.  Returns MDE_OK, MDE_ERR_NOMEM, or MDE_ERR_SIG with
+ * the reason in why (n bytes).
+ */
+int mde__cvd_verify(const mde__cvd *c, const struct mde__cvd_keys *k,
+		    char *why, size_t n);
 
 #endif /* MDE_CVD_H */

@@ -137,7 +137,7 @@ int mde__defs_load_cvd(mde_defs *defs, const char *path)
 	char why[400];
 	void *buf;
 	size_t len = 0;
-	int rc;
+	int rc, loaded = 0;
 
 	if (defs->compiled) {
 		snprintf(defs->err, sizeof(defs->err),
@@ -150,15 +150,18 @@ int mde__defs_load_cvd(mde_defs *defs, const char *path)
 	rc = mde__cvd_open(&c, mde__cvd_type_of(path), buf, len, &lim, why,
 			   sizeof(why));
 	if (rc == MDE_OK) {
-		rc = load_members(defs, path, &c);
+		rc = mde__cvd_verify(&c, &mde__cvd_clamav_keys, why,
+				     sizeof(why));
+		/* a member's own error is in defs->err already */
+		loaded = rc == MDE_OK;
+		if (loaded)
+			rc = load_members(defs, path, &c);
 		mde__cvd_close(&c);
-	} else if (rc == MDE_ERR_NOMEM) {
-		snprintf(defs->err, sizeof(defs->err), "'%s': %s", path,
-			 mde_status_str(rc));
-	} else {
-		snprintf(defs->err, sizeof(defs->err), "'%s': refused: %s",
-			 path, why);
 	}
+	if (rc != MDE_OK && !loaded)
+		snprintf(defs->err, sizeof(defs->err), "'%s': %s%s", path,
+			 rc == MDE_ERR_NOMEM ? "" : "refused: ",
+			 rc == MDE_ERR_NOMEM ? mde_status_str(rc) : why);
 	munmap(buf, len);
 	return rc;
 }

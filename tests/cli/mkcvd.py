@@ -7,7 +7,8 @@ gzip-compressed unless --plain.  Options damage the manifest on purpose.
 
     mkcvd.py OUT [--type cvd|cld|cud] [--plain] [--version N] [--sigs N]
              [--unlisted NAME] [--phantom NAME] [--bad-size NAME]
-             [--bad-sha NAME] [--extra NAME] [--cuts] FILE...
+             [--bad-sha NAME] [--extra NAME] [--dsig SIG]
+             [--head-dsig SIG] [--cuts] FILE...
 
 --cuts prints the offsets worth cutting at, one a line: each header field
 boundary and, for a plain tar, each tar block boundary.
@@ -48,6 +49,8 @@ def info(members, a, version, sigs):
         size = len(data) + (1 if name == a.bad_size else 0)
         sha = hashlib.sha256(data + (b"x" if name == a.bad_sha else b""))
         lines.append("%s:%d:%s" % (name, size, sha.hexdigest()))
+    if a.dsig:
+        lines.append("DSIG:" + a.dsig)
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -62,6 +65,9 @@ def main():
     for o in ("unlisted", "phantom", "bad-size", "bad-sha", "extra"):
         p.add_argument("--" + o)
     p.add_argument("--cuts", action="store_true")
+    # signatures in ClamAV's digits, made by no key: for refusals only
+    p.add_argument("--dsig", help="the .info's DSIG value")
+    p.add_argument("--head-dsig", default="X", help="the header's")
     a = p.parse_args()
     members = [(os.path.basename(f), open(f, "rb").read()) for f in a.files]
     sigs = a.sigs if a.sigs is not None else sum(
@@ -75,8 +81,8 @@ def main():
         tar += tar_member(a.extra, b"Extra.Sig:0:*:4142\n")
     body = tar if a.plain else gzip.compress(tar, mtime=0)
     md5 = "X" if a.type == "cld" else hashlib.md5(body).hexdigest()
-    head = "ClamAV-VDB:%s:%d:%d:216:%s:X:tester:%d" % (TIME, a.version, sigs,
-                                                     md5, STIME)
+    head = "ClamAV-VDB:%s:%d:%d:216:%s:%s:tester:%d" % (
+        TIME, a.version, sigs, md5, a.head_dsig, STIME)
     with open(a.out, "wb") as f:
         f.write(head.encode().ljust(512, b" ") + body)
     if a.cuts:

@@ -3,8 +3,10 @@
  * test_cvd.c - ClamAV's database containers (lib/cvd.c): the header
  * parser, and a container refused for every byte flipped where the format
  * covers it, for every cut, and for each way its manifest can disagree
- * with its members.  Containers are made here, in sigtool's layout (old
- * tar headers, COPYING then the .info first, no end blocks).
+ * with its members; signatures made with test keys through ClamAV's
+ * schemes verify, and fail with ClamAV's own keys and when damaged.
+ * Containers are made here, in sigtool's layout (old tar headers, COPYING
+ * then the .info first, no end blocks); .cvd and .cld are signed.
  */
 #include "config.h"
 
@@ -16,7 +18,10 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/rsa.h>
 #include <zlib.h>
 
 #include "mde_int.h"
@@ -67,6 +72,92 @@ static void tar_add(struct mem *m, const char *name, const void *d, size_t n)
 	put(m, zero, (512 - n % 512) % 512);
 }
 
+/* ------------------------------------------------------------ signing */
+
+static EVP_PKEY *legacy_key, *info_key;
+static struct mde__cvd_keys test_keys;
+
+/* The decimal of the key's parameter name (freed at exit: leaked). */
+static char *key_dec(EVP_PKEY *k, const char *name)
+{
+	BIGNUM *b = NULL;
+	char *s;
+
+	assert_int_equal(EVP_PKEY_get_bn_param(k, name, &b), 1);
+	s = BN_bn2dec(b);
+	BN_free(b);
+	return s;
+}
+
+static int make_keys(void **state)
+{
+	(void)state;
+	legacy_key = EVP_RSA_gen(1024);
+	info_key = EVP_RSA_gen(2048);
+	if (!legacy_key || !info_key)
+		return -1;
+	test_keys.legacy_n = key_dec(legacy_key, OSSL_PKEY_PARAM_RSA_N);
+	test_keys.legacy_e = key_dec(legacy_key, OSSL_PKEY_PARAM_RSA_E);
+	test_keys.info_n = key_dec(info_key, OSSL_PKEY_PARAM_RSA_N);
+	test_keys.info_e = key_dec(info_key, OSSL_PKEY_PARAM_RSA_E);
+	return 0;
+}
+
+/* Writes v in ClamAV's signature digits, least significant first. */
+static void sig_text(BIGNUM *v, char *out, size_t cap)
+{
+	static const char digits[] = "abcdefghijklmnopqrstuvwxyz"
+				     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/";
+	size_t n = 0;
+
+	while (!BN_is_zero(v) && n + 1 < cap)
+		out[n++] = digits[BN_div_word(v, 64)];
+	out[n] = '\0';
+}
+
+/* The header's signature of md5 (hex): md5^d mod n, textbook RSA. */
+static void sign_legacy(const char *md5, char *out, size_t cap)
+{
+	BIGNUM *m = NULL, *d = NULL, *n = NULL, *s = BN_new();
+	BN_CTX *bc = BN_CTX_new();
+
+	assert_int_equal(BN_hex2bn(&m, md5), 32);
+	assert_int_equal(EVP_PKEY_get_bn_param(legacy_key,
+					       OSSL_PKEY_PARAM_RSA_D, &d), 1);
+	assert_int_equal(EVP_PKEY_get_bn_param(legacy_key,
+					       OSSL_PKEY_PARAM_RSA_N, &n), 1);
+	assert_int_equal(BN_mod_exp(s, m, d, n, bc), 1);
+	sig_text(s, out, cap);
+	BN_free(m);
+	BN_free(d);
+	BN_free(n);
+	BN_free(s);
+	BN_CTX_free(bc);
+}
+
+/* The .info's DSIG of text[0..len): RSASSA-PSS, SHA-256, 32-byte salt. */
+static void sign_info(const void *text, size_t len, char *out, size_t cap)
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(info_key, NULL);
+	uint8_t md[32], sig[256];
+	size_t sl = sizeof(sig);
+	BIGNUM *v;
+
+	EVP_Digest(text, len, md, NULL, EVP_sha256(), NULL);
+	assert_int_equal(EVP_PKEY_sign_init(ctx), 1);
+	assert_int_equal(EVP_PKEY_CTX_set_rsa_padding(
+				 ctx, RSA_PKCS1_PSS_PADDING), 1);
+	assert_int_equal(EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()), 1);
+	assert_int_equal(EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx, 32), 1);
+	assert_int_equal(EVP_PKEY_sign(ctx, sig, &sl, md, 32), 1);
+	v = BN_bin2bn(sig, (int)sl, NULL);
+	sig_text(v, out, cap);
+	BN_free(v);
+	EVP_PKEY_CTX_free(ctx);
+}
+
+/* ------------------------------------------------------------ building */
+
 /* What a test changes in the container it builds. */
 struct mut {
 	const char *unlisted;   /* member left out of the .info */
@@ -76,6 +167,7 @@ struct mut {
 	const char *extra;      /* a second copy of this member */
 	unsigned info_version;  /* the .info header's version, if not 7 */
 	int no_info;
+	int unsigned_;          /* a .cvd or .cld without signatures */
 };
 
 static void info_line(struct mem *info, const char *name, const char *d,
@@ -127,6 +219,13 @@ static void build_tar(struct mem *tar, const struct mut *mu)
 	info_line(&info, "x.ndb", NDB, mu);
 	if (mu->phantom)
 		info_line(&info, mu->phantom, "gone\n", mu);
+	if (!mu->unsigned_) {
+		char sig[400], line[420];
+
+		sign_info(info.p, info.n, sig, sizeof(sig));
+		snprintf(line, sizeof(line), "DSIG:%s\n", sig);
+		put(&info, line, strlen(line));
+	}
 	tar_add(tar, "COPYING", "test copying\n", 13);
 	if (!mu->no_info)
 		tar_add(tar, "x.info", info.p, info.n);
@@ -141,11 +240,13 @@ static void build_tar(struct mem *tar, const struct mut *mu)
 static struct mem build(int type, int gzipped, const struct mut *mu)
 {
 	struct mem tar = { 0 }, body = { 0 }, out = { 0 };
+	struct mut m = *mu;
 	uint8_t md[16];
-	char md5[33] = "X", head[513];
+	char md5[33] = "X", head[513], dsig[200] = "X";
 
+	m.unsigned_ |= type == MDE__CVD_CUD;
 	nhdr = 0;
-	build_tar(&tar, mu);
+	build_tar(&tar, &m);
 	if (gzipped)
 		gz(&body, &tar);
 	else
@@ -154,8 +255,10 @@ static struct mem build(int type, int gzipped, const struct mut *mu)
 		EVP_Digest(body.p, body.n, md, NULL, EVP_md5(), NULL);
 		mde__hex(md, 16, md5);
 	}
-	snprintf(head, sizeof(head), "ClamAV-VDB:" TIME ":7:2:216:%s:X:"
-		 "tester:" STIME, md5);
+	if (type == MDE__CVD_CVD && !m.unsigned_)
+		sign_legacy(md5, dsig, sizeof(dsig));
+	snprintf(head, sizeof(head), "ClamAV-VDB:" TIME ":7:2:216:%s:%s:"
+		 "tester:" STIME, md5, dsig);
 	memset(head + strlen(head), ' ', 512 - strlen(head));
 	put(&out, head, 512);
 	put(&out, body.p, body.n);
@@ -166,15 +269,18 @@ static struct mem build(int type, int gzipped, const struct mut *mu)
 
 static const struct mde__cvd_limits nolim = { 0 };
 
-/* Opens buf as type; the status, the reason in why. */
+/* Opens buf as type and checks its signatures with the test keys; the
+ * status, the reason in why. */
 static int try(int type, const uint8_t *buf, size_t len,
 	       const struct mde__cvd_limits *lim, char *why)
 {
 	mde__cvd c;
 	int rc = mde__cvd_open(&c, type, buf, len, lim, why, 300);
 
-	if (rc == MDE_OK)
+	if (rc == MDE_OK) {
+		rc = mde__cvd_verify(&c, &test_keys, why, 300);
 		mde__cvd_close(&c);
+	}
 	return rc;
 }
 
@@ -252,6 +358,8 @@ static void test_good(void **state)
 		assert_memory_equal(c.m[1].data, NDB, strlen(NDB));
 		assert_int_equal(c.head.version, 7);
 		assert_int_equal(c.info.sigs, 2);
+		if (mde__cvd_verify(&c, &test_keys, why, sizeof(why)) != MDE_OK)
+			fail_msg("kind %zu: %s", i, why);
 		mde__cvd_close(&c);
 		free(m.p);
 	}
@@ -259,17 +367,6 @@ static void test_good(void **state)
 	assert_int_equal(mde__cvd_type_of("daily.cld"), MDE__CVD_CLD);
 	assert_int_equal(mde__cvd_type_of("x.cud"), MDE__CVD_CUD);
 	assert_int_equal(mde__cvd_type_of("x.cvd.bak"), 0);
-}
-
-/* 1 if header byte i lies in the signature field, the one field the
- * container checks do not cover (the signature checks do). */
-static int free_field(const uint8_t *head, size_t i)
-{
-	size_t k = 0, j;
-
-	for (j = 0; j < i; j++)
-		k += head[j] == ':';
-	return head[i] != ':' && k == 6;
 }
 
 /*
@@ -287,6 +384,17 @@ static int checksum_end(size_t i)
 	return 0;
 }
 
+/* 1 if header byte i lies in the signature field: only a .cvd's is read
+ * (a .cld is signed by its .info, a .cud not at all), as by ClamAV. */
+static int dsig_field(const uint8_t *head, size_t i)
+{
+	size_t k = 0, j;
+
+	for (j = 0; j < i; j++)
+		k += head[j] == ':';
+	return head[i] != ':' && k == 6;
+}
+
 /* 1 if byte i of a plain-tar .cld is COPYING's text (the first member):
  * no .info lists it and a .cld has no MD5, so nothing covers it; it is
  * never read either. */
@@ -296,8 +404,8 @@ static int copying_text(int type, size_t i)
 	       i < MDE__CVD_HEAD + hdr_at[1];
 }
 
-/* Every byte of m flipped by each mask is refused, but in free fields;
- * plain says m's tar is not compressed. */
+/* Every byte of m flipped by each mask is refused, the signature's too
+ * (but for the exceptions above); plain says m's tar is not compressed. */
 static void flips(int type, struct mem *m, int plain)
 {
 	static const uint8_t masks[] = { 0x01, 0x20, 0x80 };
@@ -305,8 +413,6 @@ static void flips(int type, struct mem *m, int plain)
 	size_t i, k;
 
 	for (i = 0; i < m->n; i++) {
-		if (i < MDE__CVD_HEAD && free_field(m->p, i))
-			continue;
 		if (plain && checksum_end(i) &&
 		    (m->p[i] == 0 || m->p[i] == ' '))
 			continue;
@@ -315,7 +421,9 @@ static void flips(int type, struct mem *m, int plain)
 			continue;
 		for (k = 0; k < sizeof(masks); k++) {
 			m->p[i] ^= masks[k];
-			if (try(type, m->p, m->n, &nolim, why) == MDE_OK)
+			if (try(type, m->p, m->n, &nolim, why) == MDE_OK &&
+			    !(type != MDE__CVD_CVD && i < MDE__CVD_HEAD &&
+			      dsig_field(m->p, i)))
 				fail_msg("type %d: byte %zu ^ %#x accepted",
 					 type, i, masks[k]);
 			m->p[i] ^= masks[k];
@@ -420,10 +528,21 @@ static void test_limits(void **state)
 				       sizeof(why)), MDE_ERR_FORMAT);
 	assert_true(c.limit_hit);
 	assert_non_null(strstr(why, "unpacks to more than 2048"));
-	lim = (struct mde__cvd_limits){ 2, 512, 4096 }; /* just enough */
-	assert_int_equal(mde__cvd_open(&c, MDE__CVD_CVD, m.p, m.n, &lim, why,
+	/* just enough: the tar's size, and the .info, the largest member */
+	assert_int_equal(mde__cvd_open(&c, MDE__CVD_CVD, m.p, m.n, &nolim, why,
 				       sizeof(why)), MDE_OK);
+	lim = (struct mde__cvd_limits){ 2, 0, c.unpacked };
 	mde__cvd_close(&c);
+	for (lim.max_member_size = 1; lim.max_member_size < 4096;
+	     lim.max_member_size++)
+		if (mde__cvd_open(&c, MDE__CVD_CVD, m.p, m.n, &lim, why,
+				  sizeof(why)) == MDE_OK)
+			break;
+	assert_true(lim.max_member_size > strlen(NDB)); /* the .info */
+	mde__cvd_close(&c);
+	lim.max_total--;
+	assert_int_equal(mde__cvd_open(&c, MDE__CVD_CVD, m.p, m.n, &lim, why,
+				       sizeof(why)), MDE_ERR_FORMAT);
 	free(m.p);
 }
 
@@ -459,6 +578,60 @@ static void test_tar_rules(void **state)
 	free(m.p);
 }
 
+/* Checks m as type with keys k: the status and the reason's start. */
+static void sig_case(int type, const struct mem *m,
+		     const struct mde__cvd_keys *k, int want, const char *why0)
+{
+	char why[300] = "";
+	mde__cvd c;
+	int rc;
+
+	assert_int_equal(mde__cvd_open(&c, type, m->p, m->n, &nolim, why,
+				       sizeof(why)), MDE_OK);
+	rc = mde__cvd_verify(&c, k, why, sizeof(why));
+	mde__cvd_close(&c);
+	if (rc != want || (why0 && strncmp(why, why0, strlen(why0)) != 0))
+		fail_msg("status %d (%s), not %d (%s)", rc, why, want, why0);
+}
+
+static void test_signatures(void **state)
+{
+	struct mut mu = { 0 }, un = { .unsigned_ = 1 };
+	struct mem cvd = build(MDE__CVD_CVD, 1, &mu);
+	struct mem cld = build(MDE__CVD_CLD, 0, &mu);
+	struct mem ucvd = build(MDE__CVD_CVD, 1, &un);
+	struct mem ucld = build(MDE__CVD_CLD, 0, &un);
+	struct mem cud = build(MDE__CVD_CUD, 1, &un);
+	struct mde__cvd_keys swapped = test_keys;
+
+	(void)state;
+	sig_case(MDE__CVD_CVD, &cvd, &test_keys, MDE_OK, NULL);
+	sig_case(MDE__CVD_CLD, &cld, &test_keys, MDE_OK, NULL);
+	sig_case(MDE__CVD_CUD, &cud, &mde__cvd_clamav_keys, MDE_OK, NULL);
+	/* ClamAV's own keys do not verify what the test keys signed */
+	sig_case(MDE__CVD_CVD, &cvd, &mde__cvd_clamav_keys, MDE_ERR_SIG,
+		 "the header's signature does not verify");
+	sig_case(MDE__CVD_CLD, &cld, &mde__cvd_clamav_keys, MDE_ERR_SIG,
+		 "the .info's DSIG does not verify");
+	/* each key where the other belongs */
+	swapped.legacy_n = "1234567";
+	sig_case(MDE__CVD_CVD, &cvd, &swapped, MDE_ERR_SIG,
+		 "the header's signature");
+	swapped = test_keys;
+	swapped.info_n = test_keys.legacy_n;
+	sig_case(MDE__CVD_CLD, &cld, &swapped, MDE_ERR_SIG, "the .info's DSIG");
+	/* unsigned official databases */
+	sig_case(MDE__CVD_CVD, &ucvd, &test_keys, MDE_ERR_SIG,
+		 "the header's signature");
+	sig_case(MDE__CVD_CLD, &ucld, &test_keys, MDE_ERR_SIG,
+		 "the .info has no DSIG line");
+	free(cvd.p);
+	free(cld.p);
+	free(ucvd.p);
+	free(ucld.p);
+	free(cud.p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -469,7 +642,8 @@ int main(void)
 		cmocka_unit_test(test_manifest),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_tar_rules),
+		cmocka_unit_test(test_signatures),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, make_keys, NULL);
 }
