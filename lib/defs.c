@@ -370,7 +370,7 @@ static int load_dir(mde_defs *defs, const char *path)
 			snprintf(defs->err, sizeof(defs->err),
 				 "'%s/%s': path too long", path, names[i]);
 			rc = MDE_ERR_IO;
-		} else {
+		} else if (!mde__defs_cvd_superseded(defs, full)) {
 			rc = load_file(defs, full, 1);
 		}
 	}

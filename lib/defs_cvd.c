@@ -92,6 +92,49 @@ static int load_members(mde_defs *defs, const char *path, const mde__cvd *c)
 	return rc;
 }
 
+/* The version in the header of the container at path, or -1 if it has
+ * no header to read (its own load then says why). */
+static int64_t head_version(const char *path)
+{
+	char head[MDE__CVD_HEAD], why[200];
+	struct mde__cvd_head h;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? pread(fd, head, sizeof(head), 0) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	if (n != (ssize_t)sizeof(head) ||
+	    mde__cvd_head_parse(head, sizeof(head), &h, why, sizeof(why)))
+		return -1;
+	return h.version;
+}
+
+int mde__defs_cvd_superseded(mde_defs *defs, const char *path)
+{
+	int type = mde__cvd_type_of(path);
+	char other[4200];
+	size_t n = strlen(path);
+	int64_t mine, theirs;
+
+	if ((type != MDE__CVD_CVD && type != MDE__CVD_CLD) ||
+	    n >= sizeof(other))
+		return 0;
+	memcpy(other, path, n + 1);
+	other[n - 2] = type == MDE__CVD_CVD ? 'l' : 'v';
+	if (access(other, F_OK) != 0)
+		return 0;
+	mine = head_version(path);
+	theirs = head_version(other);
+	/* as ClamAV: the newer wins, the .cld at equal versions */
+	if (mine < 0 || theirs < 0 || mine > theirs ||
+	    (mine == theirs && type == MDE__CVD_CLD))
+		return 0;
+	mde__diagf(&defs->diag, path, 0, NULL, "version %lld, not newer "
+		   "than '%s' (version %lld): one database, not loaded",
+		   (long long)mine, other, (long long)theirs);
+	return 1;
+}
+
 /* Maps the file at path read-only into *buf (*len bytes). */
 static int map_path(mde_defs *defs, const char *path, void **buf,
 		    size_t *len)

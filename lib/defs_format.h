@@ -143,6 +143,13 @@ int mde__defs_load_as(mde_defs *defs, const mde__defs_fmt *f,
  * of the container rows (defs_cvd.c). */
 int mde__defs_load_cvd(mde_defs *defs, const char *path);
 
+/* 1 if the .cvd or .cld at path is one database with a .cld or .cvd of the
+ * same name beside it, and that one is newer (or, at equal versions, the
+ * .cld): a diagnostic names both, and a directory scan leaves path out,
+ * as ClamAV does.  0 otherwise, also when either header is unreadable
+ * (its load then says why). */
+int mde__defs_cvd_superseded(mde_defs *defs, const char *path);
+
 /* Sets the container limits to their defaults (mde_defs_new()). */
 void mde__defs_cvd_init(mde_defs *defs);
 

@@ -166,6 +166,32 @@ refused "$T/m4.cld" "member 'x.ndb': SHA-256 differs from the .info's"
 mk_bad --extra y.ndb "$T/m5.cld"
 refused "$T/m5.cld" "member 'y.ndb' is not in the .info"
 
+step "a .cvd and a .cld of one name are one database: the newer is loaded"
+# unsigned, so the one loaded is refused for its signature: which one is
+# what the messages say
+# refused_in DIR DB WHY: loading DIR fails naming DB and WHY
+refused_in() {
+	expect_exit 2 mds --no-cache --no-history --no-syslog -d "$1" "$F"
+	grep -qF "'$2': refused: $3" "$ERR" ||
+		{ show_output; fail "no \"'$2': refused: $3\""; }
+}
+mkdir -p "$T/fc1" "$T/fc2" "$T/fc3"
+python3 "$MK" --version 7 "$T/fc1/daily.cvd" "$S/x.hdb" "$S/x.ndb"
+python3 "$MK" --version 5 --type cld "$T/fc1/daily.cld" "$S/x.hdb" "$S/x.ndb"
+refused_in "$T/fc1" "$T/fc1/daily.cvd" "the header's signature does not verify"
+grep -qF "$T/fc1/daily.cld: version 5, not newer than '$T/fc1/daily.cvd' (version 7): one database, not loaded" "$ERR" ||
+	{ show_output; fail "the older .cld is not named"; }
+python3 "$MK" --version 5 "$T/fc2/daily.cvd" "$S/x.hdb" "$S/x.ndb"
+python3 "$MK" --version 7 --type cld "$T/fc2/daily.cld" "$S/x.hdb" "$S/x.ndb"
+refused_in "$T/fc2" "$T/fc2/daily.cld" "the .info has no DSIG line"
+# (daily.cld comes first and its refusal stops the load: the line that
+# daily.cvd is passed over would come after)
+grep -qF "'$T/fc2/daily.cvd'" "$ERR" && { show_output; fail "older loaded"; }
+# equal versions: the .cld, as ClamAV
+python3 "$MK" --version 7 "$T/fc3/daily.cvd" "$S/x.hdb" "$S/x.ndb"
+python3 "$MK" --version 7 --type cld "$T/fc3/daily.cld" "$S/x.hdb" "$S/x.ndb"
+refused_in "$T/fc3" "$T/fc3/daily.cld" "the .info has no DSIG line"
+
 step "a refused container in a directory refuses the whole load"
 mkdir -p "$T/dir"
 cp "$S/x.hdb" "$T/dir/"
