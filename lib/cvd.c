@@ -526,7 +526,7 @@ static int check_info(mde__cvd *c, const struct special *sp, char *why,
 
 	if (!seen)
 		return MDE_ERR_NOMEM;
-	for (; s < end && rc == MDE_OK; s = nl + 1, line++) {
+	for (; s < end && rc == MDE_OK; s = nl < end ? nl + 1 : end, line++) {
 		nl = memchr(s, '\n', (size_t)(end - s));
 		if (!nl)
 			nl = end;
@@ -545,6 +545,8 @@ static int check_info(mde__cvd *c, const struct special *sp, char *why,
 		else
 			rc = info_entry(c, sp, s, l, seen, why, n);
 	}
+	if (line == 0 && rc == MDE_OK)
+		rc = fail(why, n, ".info: empty");
 	for (i = 0; i < c->nm && rc == MDE_OK; i++)
 		if (!seen[i])
 			rc = fail(why, n, "member '%s' is not in the "
@@ -575,15 +577,17 @@ static int check_md5(const mde__cvd *c, const uint8_t *body, size_t bl,
 int mde__cvd_open(mde__cvd *c, int type, const void *buf, size_t len,
 		  const struct mde__cvd_limits *lim, char *why, size_t n)
 {
-	const uint8_t *body = (const uint8_t *)buf + MDE__CVD_HEAD, *tar;
-	size_t bl = len - MDE__CVD_HEAD;
+	const uint8_t *body, *tar;
 	struct special sp = { 0 };
+	size_t bl;
 	int rc;
 
 	memset(c, 0, sizeof(*c));
 	c->type = type;
 	if (len < MDE__CVD_HEAD)
 		return fail(why, n, "cut inside the header (%zu bytes)", len);
+	body = (const uint8_t *)buf + MDE__CVD_HEAD;
+	bl = len - MDE__CVD_HEAD;
 	rc = mde__cvd_head_parse(buf, MDE__CVD_HEAD, &c->head, why, n);
 	if (rc == MDE_OK && type != MDE__CVD_CLD)
 		rc = check_md5(c, body, bl, why, n);

@@ -167,6 +167,8 @@ struct mut {
 	const char *extra;      /* a second copy of this member */
 	unsigned info_version;  /* the .info header's version, if not 7 */
 	int no_info;
+	int empty_info;         /* a .info of no bytes and no members: else
+				   nothing would check the header */
 	int unsigned_;          /* a .cvd or .cld without signatures */
 };
 
@@ -228,9 +230,11 @@ static void build_tar(struct mem *tar, const struct mut *mu)
 	}
 	tar_add(tar, "COPYING", "test copying\n", 13);
 	if (!mu->no_info)
-		tar_add(tar, "x.info", info.p, info.n);
-	tar_add(tar, "x.hdb", HDB, strlen(HDB));
-	tar_add(tar, "x.ndb", NDB, strlen(NDB));
+		tar_add(tar, "x.info", info.p, mu->empty_info ? 0 : info.n);
+	if (!mu->empty_info) {
+		tar_add(tar, "x.hdb", HDB, strlen(HDB));
+		tar_add(tar, "x.ndb", NDB, strlen(NDB));
+	}
 	if (mu->extra)
 		tar_add(tar, mu->extra, "Extra.Sig:0:*:4142\n", 19);
 	free(info.p);
@@ -502,6 +506,8 @@ static void test_manifest(void **state)
 		"its version");
 	mu = (struct mut){ .no_info = 1 };
 	refused(&mu, "no .info member");
+	mu = (struct mut){ .empty_info = 1 };
+	refused(&mu, ".info: empty");
 }
 
 static void test_limits(void **state)
