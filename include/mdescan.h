@@ -249,6 +249,27 @@ void mde_defs_unsupported(const mde_defs *defs, mde_unsup_fn fn, void *ctx);
  * not Cisco's (default off).  Call before compile. */
 void mde_defs_set_unofficial(mde_defs *defs, int on);
 
+/*
+ * What one ClamAV database container (.cvd .cld .cud) may unpack to: a
+ * container holds the whole database in memory while it is checked, so
+ * these bound what a damaged or hostile one can make the load allocate.
+ * Exceeding one refuses the container (mde_defs_error() names the file
+ * and the limit).  0 = no limit.
+ */
+typedef enum mde_defs_limit {
+	MDE_DEFS_CVD_MAX_MEMBERS = 1, /* files in it; default 1024 */
+	MDE_DEFS_CVD_MAX_MEMBER,      /* bytes of one file; default 1 GiB */
+	MDE_DEFS_CVD_MAX_TOTAL        /* unpacked bytes; default 2 GiB */
+} mde_defs_limit;
+
+/* Sets a limit before loading.  MDE_OK, or MDE_ERR_ARG for an unknown
+ * limit. */
+int mde_defs_set_limit(mde_defs *defs, mde_defs_limit which, uint64_t v);
+
+/* The default of a limit (what mde_defs_new() sets), or 0 for an unknown
+ * one. */
+uint64_t mde_defs_limit_default(mde_defs_limit which);
+
 /* -------------------------------------------------------------- engine */
 
 typedef struct mde_engine mde_engine;

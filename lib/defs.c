@@ -75,6 +75,7 @@ mde_defs *mde_defs_new(void)
 		mde_defs_free(defs);
 		return NULL;
 	}
+	mde__defs_cvd_init(defs);
 	defs->diag.fn = diag_tramp;
 	defs->diag.ctx = defs;
 	XXH3_128bits_reset(defs->xs_hash);
@@ -369,7 +370,7 @@ static int load_dir(mde_defs *defs, const char *path)
 			snprintf(defs->err, sizeof(defs->err),
 				 "'%s/%s': path too long", path, names[i]);
 			rc = MDE_ERR_IO;
-		} else {
+		} else if (!mde__defs_cvd_superseded(defs, full)) {
 			rc = load_file(defs, full, 1);
 		}
 	}

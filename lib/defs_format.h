@@ -73,6 +73,8 @@ enum mde__defs_kind {
 	MDE__DK_YARA,     /* YARA rules, source or compiled */
 	MDE__DK_IOC,      /* Loki IOCs (ioc.c) */
 	MDE__DK_BUNDLE,   /* a signed bundle of the others (bundle.h) */
+	MDE__DK_CLAMDB,   /* a ClamAV database container of the others
+			     (cvd.h, defs_cvd.c) */
 	MDE__DK_SKIP      /* recognised, holds nothing for file scanning:
 			     one diagnostic line, nothing loaded */
 };
@@ -134,6 +136,22 @@ void mde__defs_fmt_bundled(char *out, size_t n);
  * mde_defs_load_buffer() does once it knows the format (defs.c). */
 int mde__defs_load_as(mde_defs *defs, const mde__defs_fmt *f,
 		      const char *name, const void *buf, size_t len);
+
+/* Loads the ClamAV database container (.cvd .cld .cud) at path: checks it
+ * whole (cvd.h), then loads its members by their rows; refused whole, with
+ * the file and the reason in defs->err, when a check fails.  The load_path
+ * of the container rows (defs_cvd.c). */
+int mde__defs_load_cvd(mde_defs *defs, const char *path);
+
+/* 1 if the .cvd or .cld at path is one database with a .cld or .cvd of the
+ * same name beside it, and that one is newer (or, at equal versions, the
+ * .cld): a diagnostic names both, and a directory scan leaves path out,
+ * as ClamAV does.  0 otherwise, also when either header is unreadable
+ * (its load then says why). */
+int mde__defs_cvd_superseded(mde_defs *defs, const char *path);
+
+/* Sets the container limits to their defaults (mde_defs_new()). */
+void mde__defs_cvd_init(mde_defs *defs);
 
 /* Signatures loaded into defs so far, of every kind (YARA rules count
  * once compiled): what a bundle part is said to hold (defs.c). */

@@ -393,6 +393,8 @@ struct mde_defs {
 	const uint8_t *yarac;    /* its compiled YARA part, or NULL */
 	size_t yarac_len;
 	void *yarac_own;         /* yarac when decoded into memory */
+	/* ClamAV database containers (defs_cvd.c) */
+	uint64_t cvd_lim[4];     /* by enum mde_defs_limit */
 	char err[512];
 };
 

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cvd.h - ClamAV's database containers (.cvd, .cld, .cud), read and
+ * checked before anything in them is loaded (cvd.c).
+ *
+ * A container is a 512-byte ASCII header
+ *   ClamAV-VDB:time:version:sigs:flevel:md5:dsig:builder:stime
+ * padded with spaces, then a tar archive, gzip-compressed or plain (a
+ * .cld that freshclam patched and saved without CompressLocalDatabase).
+ * Its ".info" member is the manifest: a header line of the same fields,
+ * one "name:size:sha256" line per member, and, in official databases, a
+ * "DSIG:" line signing what precedes it.
+ *
+ * mde__cvd_open() checks the whole container and keeps its members in
+ * memory, so that a caller loads them only once every check passed: a
+ * damaged database is refused whole, never half loaded.  It has no other
+ * dependency than libarchive and libcrypto, for its fuzz harness.
+ */
+#ifndef MDE_CVD_H
+#define MDE_CVD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MDE__CVD_HEAD 512 /* the header's size, fixed by the format */
+
+enum mde__cvd_type {
+	MDE__CVD_CVD = 1, /* official, as published */
+	MDE__CVD_CLD,     /* official, patched locally by freshclam */
+	MDE__CVD_CUD      /* unofficial: sigtool --build --unsigned */
+};
+
+/* The header's fields.  Text fields are NUL-terminated copies; md5 and
+ * dsig are "X" where the builder left them out (.cld, .info). */
+struct mde__cvd_head {
+	char time[64];     /* build time, as written */
+	unsigned version;
+	unsigned sigs;     /* signatures the builder counted */
+	unsigned flevel;   /* ClamAV functionality level it needs */
+	char md5[33];      /* of everything after the header */
+	char dsig[352];    /* ClamAV's RSA signature of md5 */
+	char builder[64];
+	uint64_t stime;    /* build time, seconds since the epoch; 0 if the
+			      old eight-field form leaves it out */
+};
+
+/* What one container may hold; 0 = no limit. */
+struct mde__cvd_limits {
+	uint64_t max_members;
+	uint64_t max_member_size;
+	uint64_t max_total;  /* unpacked bytes, the tar's own blocks too */
+};
+
+struct mde__cvd_member {
+	char name[101];      /* a tar name field holds at most 100 bytes */
+	const uint8_t *data; /* inside the container's tar (see below) */
+	size_t len;
+};
+
+/* An opened container.  Members point into tar, which is the caller's
+ * buffer for a plain tar and an owned, decompressed copy otherwise. */
+typedef struct mde__cvd {
+	int type;                /* enum mde__cvd_type */
+	struct mde__cvd_head head;
+	struct mde__cvd_head info; /* the .info's own header line */
+	uint8_t *tar_owned;      /* freed by mde__cvd_close(), or NULL */
+	struct mde__cvd_member *m; /* every member but COPYING and .info */
+	size_t nm;
+	uint64_t unpacked;       /* bytes of tar after decompression */
+	/* the .info's "DSIG:" value (inside the tar, dsig2_len bytes, or
+	 * NULL) and the SHA-256 of the lines before it, which it signs */
+	const char *dsig2;
+	size_t dsig2_len;
+	uint8_t info_sha256[32];
+	int limit_hit;           /* 1 if a limit refused it */
+} mde__cvd;
+
+/* The type of a file named name by its extension, or 0. */
+int mde__cvd_type_of(const char *name);
+
+/*
+ * Parses a header of len bytes (512 for a container; a .info's first
+ * line, without its newline) into h.  Trailing spaces (the padding) and a
+ * trailing CR are ignored; anything else malformed is refused.  Returns
+ * MDE_OK or MDE_ERR_FORMAT with the reason in why (n bytes).
+ */
+int mde__cvd_head_parse(const char *buf, size_t len,
+			struct mde__cvd_head *h, char *why, size_t n);
+
+/*
+ * Opens the container buf[0..len) of the given type: header, MD5 (not for
+ * a .cld, whose header freshclam rewrites with "X" as ClamAV allows),
+ * tar structure, the .info manifest (every member listed with its size
+ * and SHA-256, none missing, none extra; COPYING and the .info itself
+ * exempt) and the .info header against the container's.  Signatures are
+ * not checked here.  buf must outlive c.  Returns MDE_OK (close c after),
+ * MDE_ERR_NOMEM, or MDE_ERR_FORMAT with the reason in why (n bytes; a
+ * limit also sets c->limit_hit).  On error c holds nothing to close.
+ */
+int mde__cvd_open(mde__cvd *c, int type, const void *buf, size_t len,
+		  const struct mde__cvd_limits *lim, char *why, size_t n);
+
+/* Frees what c owns; c may be zeroed or closed already. */
+void mde__cvd_close(mde__cvd *c);
+
+/* RSA public keys, as decimal strings (the form ClamAV publishes them
+ * in): the header's signature of the MD5 (legacy) and the .info's DSIG. */
+struct mde__cvd_keys {
+	const char *legacy_n, *legacy_e;
+	const char *info_n, *info_e;
+};
+
+/* ClamAV's published keys: the only ones mde__defs_load_cvd() uses.  Other
+ * keys reach mde__cvd_verify() only from code linked with the engine's
+ * internals (the unit tests); no option or environment variable names
+ * one, so no setting can make a database signed by another key official. */
+extern const struct mde__cvd_keys mde__cvd_clamav_keys;
+
+/*
+ * Checks an opened container's signatures as ClamAV does (cvd_sig.c): a
+ * .cvd's header signature of its MD5, and a .cvd's or .cld's .info DSIG
+ * (RSA-PSS, SHA-256, 32-byte salt) of the .info lines before it.  A .cud
+ * is unsigned: MDE_OK.  Returns MDE_OK, MDE_ERR_NOMEM, or MDE_ERR_SIG with
+ * the reason in why (n bytes).
+ */
+int mde__cvd_verify(const mde__cvd *c, const struct mde__cvd_keys *k,
+		    char *why, size_t n);
+
+#endif /* MDE_CVD_H */
