@@ -96,6 +96,12 @@ int mde_defs_load_bundle(mde_defs *defs, const char *path)
 	abort();
 }
 
+int mde__defs_load_cvd(mde_defs *defs, const char *path)
+{
+	(void)defs, (void)path;
+	abort();
+}
+
 /* ------------------------------------------------------------ oracle */
 
 static int hexdigit(char c)
