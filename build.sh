@@ -14,14 +14,14 @@ cd "$(dirname "$0")"
 BUILD_DEPS="build-essential autoconf automake libtool pkg-config \
 libyara-dev libarchive-dev libmagic-dev libpcre2-dev libxxhash-dev \
 liblz4-dev libzip-dev libssl-dev libvectorscan-dev liblmdb-dev libsqlite3-dev \
-libcmocka-dev libcurl4-openssl-dev zlib1g-dev libmspack-dev liblzma-dev"
+libcmocka-dev libcurl4-openssl-dev zlib1g-dev libmspack-dev liblzma-dev libseccomp-dev"
 TEST_DEPS="clang libclang-rt-14-dev jq python3 yara util-linux time mandoc systemd \
 	hashdeep sleuthkit python3-jsonschema e2fsprogs rsyslog \
 	ansible-core python3-yaml logrotate clamav \
 	clamav-daemon clamdscan exim4-daemon-heavy iproute2 tmux \
 	libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui \
 	python3-olefile msitools gcab libgsf-bin qpdf ghostscript \
-	arj mscompress fp-utils p7zip-full binutils \
+	arj mscompress fp-utils p7zip-full binutils strace \
 	nsis gcc-mingw-w64-i686 gcc-mingw-w64-x86-64"
 
 as_root() {

@@ -435,12 +435,23 @@ typedef enum mde_opt {
 				    rest counted in mde_summary.unchanged;
 				    default 0 = all */
 	MDE_OPT_SHARD_INDEX,     /* K of --shard K/N, 1 <= K <= N */
-	MDE_OPT_SHARD_COUNT      /* N: a file is scanned when the hash of
+	MDE_OPT_SHARD_COUNT,     /* N: a file is scanned when the hash of
 				    its path relative to the start path it
 				    was found under, taken modulo N, is
 				    K - 1; the others are counted in
 				    mde_summary.othershard.  Deterministic
 				    across machines and runs; default 1 */
+	MDE_OPT_CAGE,            /* 0/1: the stages (every parser of file
+				    content) run in confined worker
+				    processes, one per scanning thread:
+				    seccomp allow-list, no privileges, own
+				    network and mount namespaces when root,
+				    limits (see mde_cage_probe()); a worker's
+				    death is an error for that file only.
+				    default 1 */
+	MDE_OPT_CAGE_MEMORY      /* bytes of address space a worker may
+				    add to what it inherits; default 2 GiB,
+				    0 = no limit */
 } mde_opt;
 
 /*
@@ -645,6 +656,14 @@ void mde_scanner_free(mde_scanner *s); /* NULL allowed */
  */
 int mde_scanner_scan_fd(mde_scanner *s, int fd, const char *path,
 			mde_event_fn fn, void *ctx, int *nfound);
+
+/*
+ * Whether this kernel lets the engine cage its parsers (MDE_OPT_CAGE):
+ * 1 and a description of the cage in info ("seccomp filter, user nobody
+ * (uid 65534), ..."), or 0 and the reason it cannot (info may be NULL).
+ * Loads the filter in a short-lived child process to find out.
+ */
+int mde_cage_probe(char *info, size_t len);
 
 /* Versions of the libraries the engine was built with, one line each. */
 const char *mde_library_versions(void);

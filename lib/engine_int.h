@@ -49,6 +49,8 @@ struct mde_engine {
 	int file_hashes;     /* MD5, SHA-1, SHA-256 of every file read */
 	int64_t newer_than;  /* unix seconds; 0 = every file */
 	int64_t shard_k, shard_n; /* scan files whose path hash % n == k-1 */
+	int cage;            /* MDE_OPT_CAGE: stages in caged workers */
+	int64_t cage_mem;    /* MDE_OPT_CAGE_MEMORY */
 	/* the scan root (mde_engine_set_root), or rootfd -1 */
 	int rootfd;          /* O_PATH descriptor of the root */
 	char *root;          /* its canonical host path */

@@ -27,6 +27,7 @@
 #include "pipeline_int.h"
 #include "clamav.h"
 #include "ioc.h"
+#include "cage.h"
 #include "banned.h"
 
 typedef int (*stage_fn)(struct file *f);
@@ -36,7 +37,6 @@ static int stage_bytes(struct file *f);
 static int stage_clamav(struct file *f);
 static int stage_yara(struct file *f);
 static int stage_archive(struct file *f);
-static int run_stages(struct file *f);
 
 /* The per-file pipeline, in order.  The archive stage unpacks a
  * container and runs the whole table again on each member. */
@@ -50,6 +50,15 @@ static const struct stage {
 	{ "yara", stage_yara },
 	{ "archive", stage_archive },
 };
+
+#define NSTAGES (sizeof(stages) / sizeof(stages[0]))
+
+const char *mde__stage_name(int i)
+{
+	if (i == 0)
+		return "file-type";
+	return i > 0 && (size_t)i <= NSTAGES ? stages[i - 1].name : "a";
+}
 
 mde__worker *mde__worker_new(mde_engine *e)
 {
@@ -75,8 +84,10 @@ mde__worker *mde__worker_new(mde_engine *e)
 		if (ic.filename) /* else no scratch: nothing to match */
 			w->ioc_sc = mde__iocscratch_new(e->defs->iocs);
 	}
+	if (e->cage)
+		w->cage = mde__cage_new(w);
 	if (!w->bs || !w->cs || !w->ys || !w->md[0] || !w->md[1] || !w->md[2] ||
-	    (e->cache && !w->rd)) {
+	    (e->cache && !w->rd) || (e->cage && !w->cage)) {
 		mde__worker_free(w);
 		return NULL;
 	}
@@ -96,7 +107,10 @@ void mde__worker_free(mde__worker *w)
 	mde__iocscratch_free(w->ioc_sc);
 	for (i = 0; i < MDE__NHASH; i++)
 		EVP_MD_free(w->md[i]);
-	free(w->buf);
+	if (w->cage)
+		mde__cage_free(w->cage); /* w->buf is its mapping */
+	else
+		free(w->buf);
 	free(w);
 }
 
@@ -464,14 +478,16 @@ static int yara_hit(void *ctx, const mde__ymatch *m)
 	return done(ctx);
 }
 
-static const char *owner_name(mde__worker *w, uid_t uid)
+const char *mde__worker_owner(mde__worker *w, uid_t uid, const char *name)
 {
 	struct passwd pw, *res = NULL;
 	char tmp[1024];
 
-	if (w->have_owner && w->owner_uid == uid)
+	if (name)
+		snprintf(w->owner, sizeof(w->owner), "%s", name);
+	else if (w->have_owner && w->owner_uid == uid)
 		return w->owner;
-	if (getpwuid_r(uid, &pw, tmp, sizeof(tmp), &res) == 0 && res)
+	else if (getpwuid_r(uid, &pw, tmp, sizeof(tmp), &res) == 0 && res)
 		snprintf(w->owner, sizeof(w->owner), "%s", pw.pw_name);
 	else
 		snprintf(w->owner, sizeof(w->owner), "%u", (unsigned)uid);
@@ -543,7 +559,7 @@ static int stage_yara(struct file *f)
 	x.filepath = dir;
 	x.extension = ext;
 	x.filetype = f->ft.name;
-	x.owner = owner_name(f->w, f->top->st.st_uid);
+	x.owner = mde__worker_owner(f->w, f->top->st.st_uid, NULL);
 	rc = mde__yscan_scan(f->w->ys, f->buf, f->len, &x,
 			     (f->w->e->timeout_ms + 999) / 1000, yara_hit, f,
 			     &f->why);
@@ -589,7 +605,7 @@ static int arc_member(void *ctx, const mde__arc_member *m)
 	}
 	atomic_fetch_add(&e->members, 1);
 	atomic_fetch_add(&e->unpacked, (uint64_t)len);
-	run_stages(&c);
+	mde__run_stages(&c);
 	return done(&c) || p->top->bud.stop;
 }
 
@@ -624,6 +640,8 @@ static int stage_archive(struct file *f)
 
 	if (!e->arc.types || top->bud.stop)
 		return MDE_OK;
+	if (mde__fault_hook)
+		mde__fault_hook(f->buf, f->len);
 	/* run_stages already asked upx.c about every ELF and PE; the
 	 * program unpacked from one keeps its packer's name, not its kind */
 	kind = f->upx ? e->arc.types & MDE_ARC_UPX
@@ -658,6 +676,8 @@ static int grow(mde__worker *w, size_t need)
 	size_t cap = w->cap ? w->cap : 1 << 16;
 	uint8_t *p;
 
+	if (w->cage)
+		return mde__cage_grow(w->cage, need, &w->buf, &w->cap);
 	if (need <= w->cap)
 		return MDE_OK;
 	while (cap < need)
@@ -715,7 +735,7 @@ static void set_current(mde_engine *e, const mde__item *it)
 	}
 }
 
-static int run_stages(struct file *f)
+int mde__run_stages(struct file *f)
 {
 	mde_engine *e = f->w->e;
 	mde_event ev = { 0 };
@@ -728,11 +748,15 @@ static int run_stages(struct file *f)
 		f->upx = 1;
 		f->ft.name = f->ft.target == MDE__T_ELF ? "ELF-UPX" : "EXE-UPX";
 	}
-	for (i = 0; i < sizeof(stages) / sizeof(stages[0]) && !done(f) &&
-		    !f->allowed; i++) {
-		if (!stages[i].scan)
-			continue;
-		if (stages[i].scan(f) != MDE_OK) {
+	for (i = 0; i < NSTAGES && !done(f) && !f->allowed; i++) {
+		int rc, was = mde__cage_here ? mde__cage_here->stage : 0;
+
+		if (mde__cage_here) /* a caged worker: where it died */
+			mde__cage_here->stage = (int)i + 1;
+		rc = stages[i].scan(f);
+		if (mde__cage_here)
+			mde__cage_here->stage = was;
+		if (rc != MDE_OK) {
 			report(f, MDE_EV_ERROR, f->why ? f->why : "scan failed",
 			       0);
 			return MDE_ERR_STATE;
@@ -854,7 +878,9 @@ static void judge(struct file *f)
 		if (mde__verdict_from_content(f))
 			goto out;
 	}
-	if (run_stages(f) == MDE_OK && e->cache)
+	if ((f->w->cage ? mde__cage_run(f->w->cage, f) : mde__run_stages(f)) ==
+		    MDE_OK &&
+	    e->cache)
 		mde__verdict_keep(f);
 out:
 	mde__emit_file(f->w, f->it, &f->fi, f->len, f->nfound, f->score);
@@ -862,8 +888,8 @@ out:
 
 /* Stats and reads the open file and judges it; with by_stat the cache may
  * answer it from its stat first.  noatime: opened with O_NOATIME. */
-static void scan_fd(mde__worker *w, const mde__item *it, int fd,
-		    int noatime, int by_stat)
+void mde__scan_fd(mde__worker *w, const mde__item *it, int fd, int noatime,
+		  int by_stat)
 {
 	struct file f = { 0 };
 	unsigned i;
@@ -897,79 +923,6 @@ void mde__worker_scan(mde__worker *w, const mde__item *it)
 			       it->len, strerror(errno), errno);
 		return;
 	}
-	scan_fd(w, it, fd, noatime, it->inroot);
+	mde__scan_fd(w, it, fd, noatime, it->inroot);
 	close(fd);
-}
-
-/* ------------------------------------------------- synchronous scans */
-
-struct mde_scanner {
-	mde_engine *e;
-	mde__worker *w;
-	uint64_t found; /* findings of the current call */
-	uint64_t errors; /* errors of the current call */
-	mde_event_fn fn;
-	void *ctx;
-};
-
-mde_scanner *mde_scanner_new(mde_engine *e)
-{
-	mde_scanner *s = calloc(1, sizeof(*s));
-
-	if (!s)
-		return NULL;
-	s->e = e;
-	mde__engine_versions(e);
-	s->w = mde__worker_new(e);
-	if (!s->w) {
-		free(s);
-		return NULL;
-	}
-	return s;
-}
-
-void mde_scanner_free(mde_scanner *s)
-{
-	if (!s)
-		return;
-	mde__worker_free(s->w);
-	free(s);
-}
-
-static void scanner_event(void *ctx, const mde_event *ev)
-{
-	mde_scanner *s = ctx;
-
-	if (ev->type == MDE_EV_FINDING && !ev->audit)
-		s->found++;
-	else if (ev->type == MDE_EV_ERROR)
-		s->errors++;
-	if (s->fn)
-		s->fn(s->ctx, ev);
-}
-
-int mde_scanner_scan_fd(mde_scanner *s, int fd, const char *path,
-			mde_event_fn fn, void *ctx, int *nfound)
-{
-	mde__item it = { 0 };
-	const char *slash;
-	int fl;
-
-	if (fd < 0 || !path)
-		return MDE_ERR_ARG;
-	it.path = (char *)path;
-	it.len = strlen(path);
-	slash = strrchr(path, '/');
-	it.base = slash ? (size_t)(slash - path) + 1 : 0;
-	s->found = 0;
-	s->errors = 0;
-	s->fn = fn;
-	s->ctx = ctx;
-	s->w->fn = scanner_event;
-	s->w->ctx = s;
-	fl = fcntl(fd, F_GETFL);
-	scan_fd(s->w, &it, fd, fl >= 0 && (fl & O_NOATIME), 1);
-	if (nfound)
-		*nfound = (int)s->found;
-	return s->errors && !s->found ? MDE_ERR_IO : MDE_OK;
 }

@@ -28,6 +28,7 @@ struct mde__worker {
 	int have_owner;
 	mde_event_fn fn; /* a synchronous scan's callback (else the engine's) */
 	void *ctx;
+	struct mde__cage *cage; /* the parser cage (cage.h), or NULL */
 };
 
 /* The file being scanned, as the stages see it: a file on disk (depth 0,
@@ -63,6 +64,28 @@ struct file {
 	const char **layers;
 	size_t nlayers_cap;
 };
+
+/* Stats, reads and judges the open file fd of item it (pipeline.c); with
+ * by_stat the scan cache may answer it from its stat first.  noatime:
+ * opened with O_NOATIME. */
+void mde__scan_fd(mde__worker *w, const mde__item *it, int fd, int noatime,
+		  int by_stat);
+
+/* Runs the stages of the table on f (in a caged worker: there). */
+int mde__run_stages(struct file *f);
+
+/* The name of stage i (0: file-type detection, then the table's), or
+ * "a" past them. */
+const char *mde__stage_name(int i);
+
+/* The user name of uid, as YARA's "owner" (cached per worker); with
+ * name, that is the name (the cage's worker is told it). */
+const char *mde__worker_owner(mde__worker *w, uid_t uid, const char *name);
+
+/* Test builds only (tests/cage/fault.c, preloaded): a parser's fault,
+ * chosen by the bytes it is given.  Never defined in the library. */
+extern void mde__fault_hook(const uint8_t *buf, size_t len)
+	__attribute__((weak));
 
 /* Delivers an event of w (see mde__deliver). */
 void mde__wemit(mde__worker *w, const mde_event *ev);

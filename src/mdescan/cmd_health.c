@@ -96,6 +96,8 @@ struct report {
 	int64_t scan_id, scan_ms;
 	const char *scan_type, *scan_status;
 	long long qitems;             /* -1: the vault could not be read */
+	int cage;                     /* the parser cage can be used */
+	char cage_info[256];          /* what it is, or why it cannot be */
 };
 
 static void put_str(FILE *fp, const char *s)
@@ -134,6 +136,16 @@ static void f_app_version(FILE *fp, const struct report *r)
 static void f_engine_version(FILE *fp, const struct report *r)
 {
 	put_str(fp, MDE_ENGINE_VERSION);
+}
+
+static void f_cage(FILE *fp, const struct report *r)
+{
+	fputs(r->cage ? "true" : "false", fp);
+}
+
+static void f_cage_info(FILE *fp, const struct report *r)
+{
+	put_str(fp, r->cage_info);
 }
 
 static void f_rtp(FILE *fp, const struct report *r)
@@ -209,6 +221,8 @@ static const struct field {
 	{ "health_issues", f_issues },
 	{ "app_version", f_app_version },
 	{ "engine_version", f_engine_version },
+	{ "parser_cage_enabled", f_cage },
+	{ "parser_cage", f_cage_info },
 	{ "real_time_protection_enabled", f_rtp },
 	{ "real_time_protection_subsystem", f_rtp_subsystem },
 	{ "enforcement_level", f_enforcement },
@@ -545,6 +559,10 @@ static void report_build(const struct health_opts *o, struct report *r)
 		strs_add(&r->issues, "configuration unusable: %s: every scan "
 			 "exits 2", o->conf_err);
 	check_definitions(o, r);
+	r->cage = mde_cage_probe(r->cage_info, sizeof(r->cage_info));
+	if (!r->cage)
+		strs_add(&r->issues, "parser cage unavailable: %s: files are "
+			 "parsed without confinement", r->cage_info);
 	check_watch(o, r);
 	check_history(o, r);
 	check_quarantine(o, r);

@@ -163,6 +163,23 @@ static void be_nice(void)
 #endif
 }
 
+/* The parser cage, unless turned off; a kernel that cannot have it is
+ * said so, and the scan goes on without it. */
+static void cage(mde_engine *e, const struct opts *o)
+{
+	char why[256];
+
+	if (o->no_cage) {
+		mde_engine_set_opt(e, MDE_OPT_CAGE, 0);
+		return;
+	}
+	if (!mde_cage_probe(why, sizeof(why))) {
+		tool_warn("the parser cage is unavailable (%s): files are "
+			  "parsed without it", why);
+		mde_engine_set_opt(e, MDE_OPT_CAGE, 0);
+	}
+}
+
 static void configure(mde_engine *e, const struct opts *o)
 {
 	size_t i;
@@ -183,6 +200,7 @@ static void configure(mde_engine *e, const struct opts *o)
 			   o->forensic || evidence_wants_hashes(&o->ev));
 	if (o->newer_than)
 		mde_engine_set_opt(e, MDE_OPT_NEWER_THAN, o->newer_than);
+	cage(e, o);
 	if (o->shard.n &&
 	    (mde_engine_set_opt(e, MDE_OPT_SHARD_COUNT, o->shard.n) != MDE_OK ||
 	     mde_engine_set_opt(e, MDE_OPT_SHARD_INDEX, o->shard.k) != MDE_OK))

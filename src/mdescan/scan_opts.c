@@ -333,9 +333,13 @@ static void show_help(struct opts *o, const struct opt *r, const char *s)
 static void show_version(struct opts *o, const struct opt *r, const char *s)
 {
 	struct defstore_status st;
+	char cage[256];
 
 	printf("mdescan %s (engine %s)\n%s", PACKAGE_VERSION,
 	       MDE_ENGINE_VERSION, mde_library_versions());
+	printf("parser cage %s: %s\n",
+	       mde_cage_probe(cage, sizeof(cage)) ? "active" : "UNAVAILABLE",
+	       cage);
 	defstore_status(o->store, &st);
 	if (st.cur.have)
 		printf("definitions %llu (%s)\n",
@@ -376,6 +380,11 @@ static const struct opt opts_table[] = {
 	  .off = AT(bomb_min), .key = "bomb_min_size",
 	  .eopt = MDE_OPT_BOMB_MIN_SIZE,
 	  .help = "judge the ratio from this many bytes (default %D)" },
+	{ .name = "cage-memory", .arg = "SIZE", .kind = OPT_SIZE,
+	  .off = AT(cage_mem), .key = "cage_memory",
+	  .eopt = MDE_OPT_CAGE_MEMORY,
+	  .help = "address space a parser worker may add (default\n"
+		  "%D, 0 = no limit)" },
 	{ .name = "changed-since", .arg = "TIME", .kind = OPT_FN,
 	  .fn = set_since,
 	  .help = "scan only files modified or changed since TIME\n"
@@ -483,6 +492,10 @@ static const struct opt opts_table[] = {
 	{ .name = "no-cache", .kind = OPT_FLAG, .off = AT(no_cache),
 	  .key = "no_cache",
 	  .help = "neither read nor update the scan cache" },
+	{ .name = "no-cage", .kind = OPT_FLAG, .off = AT(no_cage),
+	  .key = "no_cage",
+	  .help = "parse files in this process, not in caged workers\n"
+		  "(debugging only)" },
 	{ .name = "no-history", .kind = OPT_FLAG, .off = AT(no_history),
 	  .help = "do not record the scan in the history" },
 	{ .name = "no-prefilter", .kind = OPT_FLAG, .off = AT(no_prefilter),

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cage.h - the parser cage: each scanning thread hands the files it has
+ * opened and read to a worker process of its own, which runs the stages
+ * (every parser of untrusted bytes) under a seccomp allow-list, without
+ * privileges, in its own network and mount namespaces and under resource
+ * limits, and sends back what it found as plain messages.  A worker that
+ * crashes, is killed by the filter or runs out of time or memory ends
+ * only that file's scan, as an error naming the cause; the next file gets
+ * a fresh worker.  doc/cage.md has the design and its limits.
+ *
+ * cage.c is the thread's side (start, hand over, read back, name the
+ * death), cage_child.c the worker's (confinement and its loop),
+ * cage_proto.c the messages between them.
+ */
+#ifndef MDE_CAGE_H
+#define MDE_CAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "cache.h"
+
+struct file;
+typedef struct mde__worker mde__worker;
+typedef struct mde__cage mde__cage;
+
+/* The page a worker shares with its thread: what it was doing when it
+ * died, which the thread reads after the death. */
+typedef struct mde__cage_page {
+	volatile int stage;   /* 0: file type; i + 1: stage i of the table */
+	volatile int sysno;   /* the system call the filter refused */
+	volatile int signo;   /* a fatal signal the worker caught */
+	volatile int nomem;   /* an allocation had failed (errno ENOMEM) */
+	char why[96];         /* why confinement failed */
+} mde__cage_page;
+
+/* Set in a worker process only (NULL in the scanning process): run_stages
+ * records the stage it enters there. */
+extern mde__cage_page *mde__cage_here;
+
+/* A worker exits with this status after the filter refused a call. */
+#define MDE__CAGE_EXIT_SYSCALL 97
+/* ... and with this one when its confinement could not be set up. */
+#define MDE__CAGE_EXIT_SETUP 98
+
+/* Largest message either side accepts (a verdict with 64 findings and
+ * their member chains fits many times over). */
+#define MDE__CAGE_MAXMSG (16u << 20)
+
+/* A cage for worker w's thread; NULL when out of memory. */
+mde__cage *mde__cage_new(mde__worker *w);
+/* Stops the worker process (if any) and frees; NULL allowed. */
+void mde__cage_free(mde__cage *c);
+
+/* The buffer files are read into, shared with the worker: at least need
+ * bytes, in *buf / *cap.  MDE_OK or MDE_ERR_NOMEM. */
+int mde__cage_grow(mde__cage *c, size_t need, uint8_t **buf, size_t *cap);
+
+/* Runs the stages on f (a file on disk, read into the shared buffer) in
+ * the worker, relaying its events; on the worker's death reports the
+ * error.  Returns MDE_OK, or MDE_ERR_STATE when the file was not judged
+ * (f is then uncacheable). */
+int mde__cage_run(mde__cage *c, struct file *f);
+
+/* The worker, just forked: keeps only socket fd, confines itself
+ * (namespaces, identity uid/gid when root, mem bytes of address space
+ * beyond what it inherits, the filter) and answers requests until the
+ * socket closes.  Never returns. */
+void mde__cage_child(mde__worker *w, int fd, mde__cage_page *page,
+		     uid_t uid, gid_t gid, uint64_t mem)
+	__attribute__((noreturn));
+
+/* Loads the worker's filter in a throw-away child: 0 when the kernel
+ * takes it, else -1 with the reason in why. */
+int mde__cage_try(char *why, size_t len);
+
+/* The name of system call nr on this architecture, or NULL. */
+const char *mde__cage_sysname(int nr);
+
+/* ------------------------------------------------ messages (cage_proto.c)
+ *
+ * Frames on the socket: a u32 payload length, a u32 type, the payload.
+ * Numbers are little-endian; a string is a u32 length (0xffffffff: NULL)
+ * and that many bytes, then a NUL (so a decoded string can be used in
+ * place).  The thread decodes what the worker sends as hostile input.
+ */
+enum { MDE__CM_REQ = 1, MDE__CM_EV = 2, MDE__CM_DONE = 3 };
+
+typedef struct mde__cage_ev {
+	int type;               /* MDE_EV_FINDING, _ERROR, _SKIPPED, _CLEAN */
+	uint64_t size;
+	int64_t score;
+	int32_t err;
+	int audit, allowed, has_file;
+	const char *name, *stage, *rule_ns, *description, *author, *sha256,
+		*reason, *packer;
+	const char *layers[64]; /* nlayers of them */
+	unsigned nlayers;
+} mde__cage_ev;
+
+typedef struct mde__cage_done {
+	int32_t status;         /* what run_stages returned */
+	int uncacheable, allowed;
+	const char *why;        /* the error reason a stage set, or NULL */
+	unsigned have;          /* digests known (bits as mde__cval.have) */
+	uint8_t dig[3][32];
+	char sha256[65];        /* "" when not computed */
+	uint64_t members, unpacked;
+	unsigned nfind;
+	mde__cfind find[MDE__CACHE_MAXFIND]; /* chain: not malloc'd */
+} mde__cage_done;
+
+/* A growing output buffer for encoding. */
+typedef struct mde__cbuf {
+	uint8_t *p;
+	size_t len, cap;
+	int bad; /* out of memory */
+} mde__cbuf;
+
+void mde__cbuf_u32(mde__cbuf *b, uint32_t v);
+void mde__cbuf_u64(mde__cbuf *b, uint64_t v);
+void mde__cbuf_str(mde__cbuf *b, const char *s);
+void mde__cbuf_mem(mde__cbuf *b, const void *p, size_t n);
+/* Starts a frame of type t (the length is filled by mde__cbuf_end). */
+void mde__cbuf_begin(mde__cbuf *b, uint32_t t);
+void mde__cbuf_end(mde__cbuf *b);
+
+/* Encodes an event / a verdict (the worker's side). */
+struct mde_event;
+void mde__cage_enc_ev(mde__cbuf *b, const struct mde_event *ev);
+void mde__cage_enc_done(mde__cbuf *b, const mde__cage_done *d);
+
+/* Decodes payload p[0..n) (writable: strings are terminated in place is
+ * not needed, they carry their NUL).  0, or -1 when malformed. */
+int mde__cage_dec_ev(const uint8_t *p, size_t n, mde__cage_ev *ev);
+int mde__cage_dec_done(const uint8_t *p, size_t n, mde__cage_done *d);
+
+#endif

@@ -1,0 +1,505 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cage_child.c - the worker's side of the parser cage: confinement, set
+ * up before the first byte of a file is looked at, then a loop of
+ * requests (a file in the shared buffer) answered with events and a
+ * verdict.  The worker is a fork of the scanning process, so it holds the
+ * compiled definitions already and needs to open nothing.
+ *
+ * The allow-list below is what the stages need on a file already read
+ * into memory: reading and writing descriptors it holds, memory, time,
+ * signals to itself, exit.  Anything else - open*, exec*, socket,
+ * connect, ptrace, fork, kill of another process, chmod, unlink, ... -
+ * raises SIGSYS; the handler notes the call on the shared page and the
+ * worker exits.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <seccomp.h>
+
+#include "pipeline_int.h"
+#include "cage.h"
+#include "banned.h"
+
+mde__cage_page *mde__cage_here;
+
+/* The calls a worker may make (on the descriptors it holds). */
+static const int allowed[] = {
+	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev),
+	SCMP_SYS(pread64), SCMP_SYS(recvmsg), SCMP_SYS(sendmsg),
+	SCMP_SYS(sendto), SCMP_SYS(recvfrom), SCMP_SYS(close),
+	SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(lseek),
+	SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mremap),
+	SCMP_SYS(mprotect), SCMP_SYS(brk), SCMP_SYS(madvise),
+	SCMP_SYS(futex), SCMP_SYS(exit), SCMP_SYS(exit_group),
+	SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask),
+	SCMP_SYS(rt_sigaction), SCMP_SYS(sigaltstack),
+	SCMP_SYS(clock_gettime), SCMP_SYS(clock_nanosleep),
+	SCMP_SYS(nanosleep), SCMP_SYS(gettimeofday), SCMP_SYS(time),
+	SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(getrusage),
+	SCMP_SYS(sched_yield), SCMP_SYS(getrandom), SCMP_SYS(poll),
+	SCMP_SYS(fcntl), SCMP_SYS(restart_syscall),
+	SCMP_SYS(sysinfo), /* qsort() asks for the memory size */
+};
+
+static void on_sigsys(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)uc;
+	if (mde__cage_here)
+		mde__cage_here->sysno = si->si_syscall;
+	_exit(MDE__CAGE_EXIT_SYSCALL);
+}
+
+/* A fatal signal: noted, then delivered again with its default action
+ * (the fault repeats on return), so the thread sees which one. */
+static void on_fatal(int sig)
+{
+	int nomem = errno == ENOMEM;
+
+	if (mde__cage_here) {
+		mde__cage_here->signo = sig;
+		mde__cage_here->nomem = nomem;
+	}
+	signal(sig, SIG_DFL);
+	if (sig == SIGABRT || sig == SIGXCPU || sig == SIGXFSZ)
+		raise(sig);
+}
+
+static int handlers(void)
+{
+	static const int fatal[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE,
+				     SIGABRT, SIGXCPU };
+	static char altstack[65536];
+	stack_t ss = { .ss_sp = altstack, .ss_size = sizeof(altstack) };
+	struct sigaction sa;
+	size_t i;
+
+	if (sigaltstack(&ss, NULL) < 0)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_sigsys;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGSYS, &sa, NULL) < 0)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_fatal;
+	sa.sa_flags = SA_ONSTACK;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+		if (sigaction(fatal[i], &sa, NULL) < 0)
+			return -1;
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+static int filter(void)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
+	size_t i;
+	int rc = 0;
+
+	if (!ctx)
+		return -1;
+	for (i = 0; i < sizeof(allowed) / sizeof(allowed[0]) && !rc; i++)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed[i], 0);
+	/* limits and signals: of this process only */
+	if (!rc)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64),
+				      1, SCMP_A0(SCMP_CMP_EQ, 0));
+	if (!rc)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
+				      SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
+	if (!rc)
+		rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1);
+	if (!rc)
+		rc = seccomp_load(ctx);
+	seccomp_release(ctx);
+	return rc ? -1 : 0;
+}
+
+/* Keeps fd (moved to 3) and /dev/null as 0-2; closes everything else. */
+static int fds(int *fd)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	int i;
+
+	if (*fd != 3 && dup2(*fd, 3) < 0)
+		return -1;
+	*fd = 3;
+	for (i = 0; i < 3; i++)
+		if (null >= 0 && null != i && dup2(null, i) < 0)
+			return -1;
+	if (syscall(SYS_close_range, 4u, ~0u, 0u) < 0) {
+		struct rlimit rl;
+		long n;
+
+		if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+			return -1;
+		n = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 65536
+			    ? 65536 : (long)rl.rlim_cur;
+		for (i = 4; i < n; i++)
+			close(i);
+	}
+	return 0;
+}
+
+/* The address space a worker may add to what it inherits. */
+static int limits(uint64_t mem)
+{
+	struct rlimit no = { 0, 0 };
+	struct rlimit as = { RLIM_INFINITY, RLIM_INFINITY };
+	unsigned long long vsz = 0;
+	FILE *fp = fopen("/proc/self/statm", "r");
+
+	if (fp) {
+		if (fscanf(fp, "%llu", &vsz) != 1)
+			vsz = 0;
+		fclose(fp);
+	}
+	if (mem && vsz) {
+		as.rlim_cur = as.rlim_max =
+			(rlim_t)(vsz * (unsigned long long)getpagesize() + mem);
+		if (setrlimit(RLIMIT_AS, &as) < 0)
+			return -1;
+	}
+	if (setrlimit(RLIMIT_CORE, &no) < 0 || setrlimit(RLIMIT_FSIZE, &no) < 0)
+		return -1;
+	return 0;
+}
+
+/* Root: namespaces of its own (no network; mounts private) and the
+ * workers' user, which leaves no capabilities. */
+static int identity(uid_t uid, gid_t gid, const char **why)
+{
+	if (geteuid() != 0)
+		return 0;
+	if (unshare(CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWIPC) == 0)
+		(void)mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+	if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 ||
+	    setresuid(uid, uid, uid) < 0) {
+		*why = "cannot drop privileges";
+		return -1;
+	}
+	if (geteuid() == 0 || getegid() == 0) {
+		*why = "still root after dropping privileges";
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * What the C library opens once, lazily, is opened now: a thread's malloc
+ * arena that shrinks reads /proc/sys/vm/overcommit_memory the first time
+ * (glibc), which the filter would refuse in the middle of a scan.  Blocks
+ * under the mmap threshold but over the consolidation one, freed, make
+ * the arena shrink.
+ */
+static void warm_up(void)
+{
+	void *p[48];
+	size_t i;
+
+	for (i = 0; i < sizeof(p) / sizeof(p[0]); i++)
+		p[i] = malloc(100000);
+	for (i = sizeof(p) / sizeof(p[0]); i-- > 0;)
+		free(p[i]);
+	malloc_trim(0);
+}
+
+static int confine(uid_t uid, gid_t gid, uint64_t mem, const char **why)
+{
+	*why = "cannot set resource limits";
+	if (limits(mem) < 0)
+		return -1;
+	if (identity(uid, gid, why) < 0)
+		return -1;
+	*why = "cannot install signal handlers";
+	if (handlers() < 0)
+		return -1;
+	warm_up();
+	*why = "cannot set no_new_privs";
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -1;
+	*why = "cannot load the seccomp filter";
+	if (filter() < 0)
+		return -1;
+	return 0;
+}
+
+const char *mde__cage_sysname(int nr)
+{
+	static __thread char name[64];
+	char *s = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+
+	if (!s)
+		return NULL;
+	snprintf(name, sizeof(name), "%s", s);
+	free(s);
+	return name;
+}
+
+/* ------------------------------------------------------- the worker loop */
+
+struct child {
+	mde__worker *w;
+	int fd;
+	mde__cbuf out;
+	uint8_t *in;
+	size_t incap;
+	const uint8_t *map; /* the shared buffer, read-only here */
+	size_t mcap;
+};
+
+static void send_all(struct child *c)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	if (c->out.bad)
+		_exit(MDE__CAGE_EXIT_SETUP);
+	while (off < c->out.len) {
+		n = send(c->fd, c->out.p + off, c->out.len - off, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			_exit(0); /* the thread is gone */
+		off += (size_t)n;
+	}
+}
+
+static void child_event(void *ctx, const mde_event *ev)
+{
+	struct child *c = ctx;
+
+	mde__cage_enc_ev(&c->out, ev);
+	send_all(c);
+}
+
+/* Reads n bytes; at the first byte, a descriptor may come along (*rfd).
+ * 0 on end of input. */
+static int recv_all(struct child *c, uint8_t *p, size_t n, int *rfd)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} cm;
+	size_t off = 0;
+	ssize_t r;
+
+	while (off < n) {
+		struct iovec iov = { p + off, n - off };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+		struct cmsghdr *h;
+
+		if (rfd) {
+			mh.msg_control = cm.b;
+			mh.msg_controllen = sizeof(cm.b);
+		}
+		r = recvmsg(c->fd, &mh, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return 0;
+		h = rfd ? CMSG_FIRSTHDR(&mh) : NULL;
+		if (h && h->cmsg_level == SOL_SOCKET &&
+		    h->cmsg_type == SCM_RIGHTS)
+			memcpy(rfd, CMSG_DATA(h), sizeof(int));
+		rfd = NULL;
+		off += (size_t)r;
+	}
+	return 1;
+}
+
+/* The request, as cage.c's send_req lays it out. */
+struct req {
+	uint64_t len, mapsize;
+	struct stat st;
+	mde_fileinfo fi;
+	uint32_t cpu, have, pathlen, base;
+	uint8_t dig[3][32];
+	char sha256[65], owner[64];
+	/* then pathlen bytes of path */
+};
+
+static void remap(struct child *c, int mfd, uint64_t size)
+{
+	if (c->map)
+		munmap((void *)c->map, c->mcap);
+	c->map = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, mfd, 0);
+	close(mfd);
+	if (c->map == MAP_FAILED)
+		_exit(MDE__CAGE_EXIT_SETUP);
+	c->mcap = (size_t)size;
+}
+
+/* Each file gets the CPU time its scan may take, beyond what the worker
+ * used before: the kernel ends a runaway (SIGXCPU). */
+static void cpu_limit(uint32_t secs)
+{
+	struct rusage ru;
+	struct rlimit rl;
+
+	if (!secs || getrusage(RUSAGE_SELF, &ru) < 0 ||
+	    getrlimit(RLIMIT_CPU, &rl) < 0)
+		return;
+	rl.rlim_cur = (rlim_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + secs;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_cur > rl.rlim_max)
+		rl.rlim_cur = rl.rlim_max;
+	(void)setrlimit(RLIMIT_CPU, &rl);
+}
+
+static void answer(struct child *c, struct file *f, uint64_t m0, uint64_t u0,
+		   int status)
+{
+	mde_engine *e = c->w->e;
+	mde__cage_done d;
+	unsigned i;
+
+	memset(&d, 0, sizeof(d));
+	d.status = status;
+	d.uncacheable = f->uncacheable;
+	d.allowed = f->allowed;
+	d.why = f->why;
+	d.have = f->v.have;
+	memcpy(d.dig, f->v.dig, sizeof(d.dig));
+	memcpy(d.sha256, f->sha256, sizeof(d.sha256));
+	d.members = atomic_load(&e->members) - m0;
+	d.unpacked = atomic_load(&e->unpacked) - u0;
+	d.nfind = f->v.nfind;
+	for (i = 0; i < f->v.nfind; i++)
+		d.find[i] = f->v.find[i];
+	mde__cage_enc_done(&c->out, &d);
+	send_all(c);
+	for (i = 0; i < f->v.nfind; i++)
+		free((char *)f->v.find[i].chain);
+	free(f->layers);
+}
+
+static void serve(struct child *c, const struct req *rq, const char *path)
+{
+	mde_engine *e = c->w->e;
+	mde__item it = { 0 };
+	struct file f = { 0 };
+	uint64_t m0 = atomic_load(&e->members), u0 = atomic_load(&e->unpacked);
+
+	it.path = (char *)path;
+	it.len = rq->pathlen;
+	it.base = rq->base <= rq->pathlen ? rq->base : 0;
+	f.w = c->w;
+	f.it = &it;
+	f.top = &f;
+	f.buf = c->map;
+	f.len = (size_t)rq->len;
+	f.st = rq->st;
+	f.fi = rq->fi;
+	f.have_fi = 1;
+	memcpy(f.sha256, rq->sha256, sizeof(f.sha256));
+	f.v.have = rq->have;
+	memcpy(f.v.dig, rq->dig, sizeof(f.v.dig));
+	mde__worker_owner(c->w, rq->st.st_uid, rq->owner);
+	cpu_limit(rq->cpu);
+	mde__cage_here->stage = 0;
+	answer(c, &f, m0, u0, mde__run_stages(&f));
+}
+
+static void loop(struct child *c)
+{
+	struct req rq;
+	uint8_t hdr[8];
+	uint32_t n;
+	int mfd;
+
+	for (;;) {
+		mfd = -1;
+		if (!recv_all(c, hdr, sizeof(hdr), &mfd))
+			_exit(0);
+		n = (uint32_t)hdr[0] | (uint32_t)hdr[1] << 8 |
+		    (uint32_t)hdr[2] << 16 | (uint32_t)hdr[3] << 24;
+		if (n < sizeof(rq) || n > MDE__CAGE_MAXMSG)
+			_exit(MDE__CAGE_EXIT_SETUP);
+		if (n + 1 > c->incap) {
+			free(c->in);
+			c->incap = n + 1;
+			c->in = malloc(c->incap);
+			if (!c->in)
+				_exit(MDE__CAGE_EXIT_SETUP);
+		}
+		if (!recv_all(c, c->in, n, NULL))
+			_exit(0);
+		memcpy(&rq, c->in, sizeof(rq));
+		if (rq.pathlen != n - sizeof(rq))
+			_exit(MDE__CAGE_EXIT_SETUP);
+		c->in[n] = '\0';
+		if (mfd >= 0)
+			remap(c, mfd, rq.mapsize);
+		if (!c->map || rq.len > c->mcap)
+			_exit(MDE__CAGE_EXIT_SETUP);
+		serve(c, &rq, (const char *)c->in + sizeof(rq));
+	}
+}
+
+void mde__cage_child(mde__worker *w, int fd, mde__cage_page *page,
+		     uid_t uid, gid_t gid, uint64_t mem)
+{
+	struct child c = { 0 };
+	const char *why = "cannot keep the descriptors it needs";
+
+	mde__cage_here = page;
+	c.w = w;
+	c.fd = fd;
+	if (fds(&c.fd) < 0 || confine(uid, gid, mem, &why) < 0) {
+		snprintf(page->why, sizeof(page->why), "%s: %s", why,
+			 strerror(errno));
+		_exit(MDE__CAGE_EXIT_SETUP);
+	}
+	w->fn = child_event;
+	w->ctx = &c;
+	loop(&c);
+	_exit(0);
+}
+
+int mde__cage_try(char *why, size_t len)
+{
+	int st = 0;
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		snprintf(why, len, "cannot fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+			_exit(1);
+		_exit(filter() < 0 ? 2 : 0);
+	}
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	snprintf(why, len, "%s",
+		 WIFEXITED(st) && WEXITSTATUS(st) == 1
+			 ? "the kernel refused no_new_privs"
+			 : "the kernel refused the seccomp filter (a kernel "
+			   "without CONFIG_SECCOMP_FILTER?)");
+	return -1;
+}

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# t-cage.sh - issue 21: the parser cage.  With the test-only fault hook
+# preloaded (tests/cage/fault.c), files make the container parser
+# dereference NULL, open /etc/shadow and a canary, execve /bin/sh,
+# allocate without bound and loop forever.  Each of those files is
+# reported as an ERROR naming the cause and the stage, the other files of
+# the same scan are judged as without the faults, and no process of the
+# scan read the canary or /etc/shadow (strace: every such open was
+# refused by the filter).  A worker caught alive runs under the seccomp
+# filter (Seccomp: 2), with no_new_privs, without capabilities and, as
+# root, as another user in its own network namespace.  --no-cage turns it
+# off; -V and health say whether it is active.
+set -eu
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+[ -f "${FAULT_LIB:-}" ] || skip "the fault hook library is not built (make check builds it)"
+probe=$(mds -V | grep '^parser cage') || true
+case $probe in
+"parser cage active: "*) ;;
+*) skip "this kernel cannot have the cage: $probe" ;;
+esac
+
+# the fault hook is preloaded into mdescan; a sanitizer build must let it
+# come first and leave crashes, failed allocations to the cage
+ASAN_OPTIONS=verify_asan_link_order=0:handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_abort=0:allocator_may_return_null=1:detect_leaks=0
+export ASAN_OPTIONS
+faulty() {
+	LD_PRELOAD=$FAULT_LIB "$@"
+}
+
+D=$T/scan C=$T/outside
+mkdir -p "$D/sub" "$C"
+echo "the canary: no process of the scan may read this" >"$C/canary"
+fault() { printf 'MDESCAN-TEST-FAULT:%s\n' "$2" >"$D/$1"; }
+fault null.bin null
+fault shadow.bin open:/etc/shadow
+fault canary.bin "open:$C/canary"
+fault exec.bin exec
+fault alloc.bin alloc
+fault loop.bin loop
+make_eicar "$D/eicar.com"
+make_eicar "$D/sub/eicar2.com"
+(cd "$D/sub" && "$PYTHON" -c 'import zipfile,sys; z=zipfile.ZipFile("e.zip","w"); z.write("eicar2.com"); z.close()')
+rm "$D/sub/eicar2.com"
+echo "nothing to see here" >"$D/clean.txt"
+printf 'plain text\n' | gzip -c >"$D/sub/clean.gz"
+
+step "each fault is an error naming its cause; the other files are judged"
+# one thread: the faults follow one another in a single worker's life, so
+# each later file is judged by a fresh worker after a death
+expect_exit 1 faulty strace -f -qq -e trace=open,openat,execve -e signal=SIGSYS \
+	-o "$T/strace" timeout -k 5 120 "$MDESCAN" --no-history --threads 1 \
+	--timeout 2 --cage-memory 256M "$D"
+out_has_line "$D/null.bin: ERROR (parser crashed: SIGSEGV in archive stage)" "$ERR"
+out_has_line "$D/shadow.bin: ERROR (parser killed by the cage: forbidden system call openat in archive stage)" "$ERR"
+out_has_line "$D/canary.bin: ERROR (parser killed by the cage: forbidden system call openat in archive stage)" "$ERR"
+out_has_line "$D/exec.bin: ERROR (parser killed by the cage: forbidden system call execve in archive stage)" "$ERR"
+grep -Fxq "$D/alloc.bin: ERROR (parser ran out of memory (cage-memory 256 MiB): SIGSEGV in archive stage)" "$ERR" ||
+	{ show_output; fail "alloc.bin: no out-of-memory error"; }
+out_has_line "$D/loop.bin: ERROR (parser killed: time limit exceeded (2 s) in archive stage)" "$ERR"
+expect_found "$D/eicar.com" Eicar-Test-Signature
+expect_found "$D/sub/e.zip//eicar2.com" Eicar-Test-Signature
+expect_ok "$D/clean.txt"
+expect_ok "$D/sub/clean.gz"
+expect_summary Errors 6
+expect_summary "Infected files" 2
+
+step "nothing outside the scan was read"
+# every open of the canary or /etc/shadow by any process of the scan is
+# the one the filter refused: the next line of that process is its SIGSYS
+"$PYTHON" - "$T/strace" "$C/canary" <<'PY' || { cat "$T/strace" | head -80 >&2; fail "a process of the scan opened a file outside it"; }
+import re, sys
+log, canary = sys.argv[1], sys.argv[2]
+lines = [l.rstrip("\n") for l in open(log)]
+last = {}
+seen = bad = 0
+for l in lines:
+    m = re.match(r"(\d+)\s+(.*)", l)
+    if not m:
+        continue
+    pid, rest = m.groups()
+    prev = last.get(pid)
+    if prev is not None:
+        if not rest.startswith("--- SIGSYS"):
+            print("not refused:", prev); bad += 1
+        last.pop(pid)
+    if re.match(r"(open|openat)\(", rest) and (canary in rest or "/etc/shadow" in rest):
+        seen += 1
+        last[pid] = rest
+    if re.match(r"execve\(\"/bin/sh\"", rest):
+        seen += 1
+        last[pid] = rest
+for pid, prev in last.items():
+    print("not refused:", prev); bad += 1
+print("attempts", seen, "not refused", bad)
+sys.exit(1 if bad or seen != 3 else 0)
+PY
+
+step "a live worker: seccomp mode 2, no_new_privs, no capabilities"
+fault sleep.bin sleep:4
+faulty timeout -k 5 60 "$MDESCAN" --no-history --threads 1 "$D/sleep.bin" >"$OUT" 2>"$ERR" &
+scanner=$!
+worker=
+for _ in $(seq 1 100); do
+	for p in $(pgrep -f "$D/sleep.bin" || true); do
+		[ "$p" != "$scanner" ] || continue
+		if grep -q '^Seccomp:[[:space:]]*2' "/proc/$p/status" 2>/dev/null; then
+			worker=$p
+		fi
+	done
+	[ -z "$worker" ] || break
+	sleep 0.1
+done
+[ -n "$worker" ] || fail "no caged worker seen during the scan"
+st=$(cat "/proc/$worker/status")
+grep -q '^NoNewPrivs:[[:space:]]*1' <<<"$st" || fail "worker without no_new_privs"
+grep -q '^CapEff:[[:space:]]*0000000000000000' <<<"$st" || fail "worker with capabilities: $(grep CapEff <<<"$st")"
+if is_root; then
+	grep -q '^Uid:[[:space:]]*0[[:space:]]' <<<"$st" && fail "worker runs as root"
+	[ "$(readlink "/proc/$worker/ns/net")" != "$(readlink /proc/self/ns/net)" ] ||
+		fail "worker shares the network namespace"
+fi
+wait "$scanner" || fail "the scan of the sleeping file failed"
+
+step "--no-cage: no worker; -V and health report the cage"
+expect_exit 1 mds --no-history --no-cage "$D/eicar.com"
+expect_found "$D/eicar.com" Eicar-Test-Signature
+expect_exit 0 mds -V
+grep -q '^parser cage active: seccomp filter' "$OUT" || fail "-V does not report the cage"
+mds health --json >"$OUT" 2>"$ERR" || true
+jq -e '.parser_cage_enabled == true and (.parser_cage | test("seccomp"))' "$OUT" >/dev/null ||
+	{ show_output; fail "health does not report the cage"; }
+echo "PASS: $TEST_NAME"
