@@ -11,15 +11,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "pipeline_int.h"
@@ -29,41 +27,19 @@
 struct mde__cage {
 	mde__worker *w;
 	pid_t pid;             /* the worker, or -1 */
+	int pidfd;             /* to kill it with, or -1 */
 	int fd;                /* its socket, or -1 */
 	mde__cage_page *page;  /* shared with every worker of this thread */
+	int pagefd;
 	int mfd, rofd;         /* the buffer: read-write here, read-only
 				  there */
 	uint8_t *map;
 	size_t mcap;
 	int sent_map;          /* the current worker has the buffer */
-	uid_t uid;
-	gid_t gid;
 	mde__cbuf out;
-	uint8_t *in;           /* the last message read */
-	size_t incap;
+	uint8_t *in;           /* what the worker sent for this file */
+	size_t incap, ipos, iend;
 };
-
-/* The workers' user when the scan runs as root: a dedicated one when
- * the package made it, else nobody. */
-static void cage_user(mde__cage *c)
-{
-	static const char *const users[] = { "mdescan", "nobody" };
-	struct passwd pw, *res;
-	char tmp[1024];
-	size_t i;
-
-	c->uid = 65534;
-	c->gid = 65534;
-	for (i = 0; i < sizeof(users) / sizeof(users[0]); i++) {
-		res = NULL;
-		if (getpwnam_r(users[i], &pw, tmp, sizeof(tmp), &res) == 0 &&
-		    res && res->pw_uid != 0) {
-			c->uid = res->pw_uid;
-			c->gid = res->pw_gid;
-			return;
-		}
-	}
-}
 
 mde__cage *mde__cage_new(mde__worker *w)
 {
@@ -71,41 +47,40 @@ mde__cage *mde__cage_new(mde__worker *w)
 
 	if (!c)
 		return NULL;
-	c->page = mmap(NULL, sizeof(*c->page), PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	c->pagefd = memfd_create("mdescan-cage", MFD_CLOEXEC);
+	c->page = c->pagefd >= 0 && ftruncate(c->pagefd, sizeof(*c->page)) == 0
+			  ? mmap(NULL, sizeof(*c->page), PROT_READ | PROT_WRITE,
+				 MAP_SHARED, c->pagefd, 0)
+			  : MAP_FAILED;
 	if (c->page == MAP_FAILED) {
+		if (c->pagefd >= 0)
+			close(c->pagefd);
 		free(c);
 		return NULL;
 	}
 	c->w = w;
 	c->pid = -1;
+	c->pidfd = -1;
 	c->fd = -1;
 	c->mfd = c->rofd = -1;
-	cage_user(c);
 	return c;
 }
 
-/* Ends the worker (killed when alive) and returns its wait status, or -1
- * when it cannot be known. */
-static int reap(mde__cage *c, int kill_it)
+/* Ends the worker: killed, and its socket closed.  It is the zygote's
+ * child, reaped there; how it died is on the page. */
+static void reap(mde__cage *c)
 {
-	int st = -1;
-
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
-	if (c->pid <= 0)
-		return -1;
-	if (kill_it)
+	if (c->pidfd >= 0)
+		(void)syscall(SYS_pidfd_send_signal, c->pidfd, SIGKILL, NULL, 0);
+	else if (c->pid > 0)
 		kill(c->pid, SIGKILL);
-	while (waitpid(c->pid, &st, 0) < 0) {
-		if (errno != EINTR) {
-			st = -1;
-			break;
-		}
-	}
+	if (c->pidfd >= 0)
+		close(c->pidfd);
+	c->pidfd = -1;
 	c->pid = -1;
-	return st;
 }
 
 static void unmap(mde__cage *c)
@@ -125,9 +100,10 @@ void mde__cage_free(mde__cage *c)
 {
 	if (!c)
 		return;
-	reap(c, 1);
+	reap(c);
 	unmap(c);
 	munmap(c->page, sizeof(*c->page));
+	close(c->pagefd);
 	free(c->out.p);
 	free(c->in);
 	free(c);
@@ -177,24 +153,21 @@ int mde__cage_grow(mde__cage *c, size_t need, uint8_t **buf, size_t *cap)
 static int spawn(mde__cage *c)
 {
 	mde_engine *e = c->w->e;
-	int sv[2];
-	pid_t pid;
+	struct timeval tv = { 0, 100000 };
+	int rc = -1;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-		return -1;
 	memset(c->page, 0, sizeof(*c->page));
-	pid = fork();
-	if (pid < 0) {
-		close(sv[0]);
-		close(sv[1]);
+	pthread_mutex_lock(&e->zlock);
+	if (!e->zyg)
+		e->zyg = mde__zygote_new(e);
+	if (e->zyg)
+		rc = mde__zygote_spawn(e->zyg, c->pagefd, &c->fd, &c->pidfd,
+				       &c->pid);
+	pthread_mutex_unlock(&e->zlock);
+	if (rc < 0)
 		return -1;
-	}
-	if (pid == 0)
-		mde__cage_child(c->w, sv[1], c->page, c->uid, c->gid,
-				(uint64_t)e->cage_mem);
-	close(sv[1]);
-	c->fd = sv[0];
-	c->pid = pid;
+	/* reads wait in slices: see fill() */
+	(void)setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	c->sent_map = 0;
 	return 0;
 }
@@ -282,68 +255,75 @@ static int send_req(mde__cage *c, const struct file *f)
 
 /* -------------------------------------------------------- reading back */
 
-/* Reads n bytes before deadline_ns (0: none).  1, 0 at end of input or
- * on error, -1 on time out. */
-static int read_full(mde__cage *c, uint8_t *p, size_t n, uint64_t deadline)
+/* More bytes from the worker into c->in (at c->iend), waiting until
+ * deadline (0: none) in slices of SO_RCVTIMEO.  1, 0 at end of input or
+ * on error, -1 on time out, -3 when the scan is cancelled. */
+static int fill(mde__cage *c, uint64_t deadline)
 {
-	struct pollfd pfd = { c->fd, POLLIN, 0 };
-	size_t off = 0;
 	ssize_t r;
-	int ms, pr;
 
-	while (off < n) {
-		ms = -1;
-		if (deadline) {
-			uint64_t now = mde__now_ns();
-
-			if (now >= deadline)
-				return -1;
-			ms = (int)((deadline - now) / 1000000u) + 1;
+	for (;;) {
+		if (c->iend == c->incap && c->ipos) { /* relayed: dropped */
+			memmove(c->in, c->in + c->ipos, c->iend - c->ipos);
+			c->iend -= c->ipos;
+			c->ipos = 0;
 		}
-		pr = poll(&pfd, 1, ms);
-		if (pr < 0 && errno == EINTR)
-			continue;
-		if (pr < 0)
+		if (c->iend == c->incap) {
+			size_t cap = c->incap ? c->incap * 2 : 65536;
+			uint8_t *p = cap > MDE__CAGE_MAXMSG * 2 + 16
+					     ? NULL : realloc(c->in, cap);
+
+			if (!p)
+				return 0;
+			c->in = p;
+			c->incap = cap;
+		}
+		r = recv(c->fd, c->in + c->iend, c->incap - c->iend, 0);
+		if (r > 0) {
+			c->iend += (size_t)r;
+			return 1;
+		}
+		if (r == 0 || (errno != EAGAIN && errno != EWOULDBLOCK &&
+			       errno != EINTR))
 			return 0;
-		if (pr == 0)
-			continue; /* the deadline check above ends it */
-		r = read(c->fd, p + off, n - off);
-		if (r < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (r <= 0)
-			return 0;
-		off += (size_t)r;
+		/* the worker has a copy of the cancel flag that never
+		 * changes: the thread watches the real one */
+		if (atomic_load(&c->w->e->cancel))
+			return -3;
+		if (deadline && mde__now_ns() >= deadline)
+			return -1;
 	}
-	return 1;
 }
 
-/* The next message: its type, payload in c->in[0..*len).  1, 0 at end of
- * input, -1 on time out, -2 when malformed. */
-static int read_msg(mde__cage *c, uint32_t *type, size_t *len,
-		    uint64_t deadline)
+static uint32_t le32(const uint8_t *p)
 {
-	uint8_t hdr[8];
-	uint32_t n;
-	int r = read_full(c, hdr, sizeof(hdr), deadline);
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
 
-	if (r != 1)
-		return r;
-	n = (uint32_t)hdr[0] | (uint32_t)hdr[1] << 8 | (uint32_t)hdr[2] << 16 |
-	    (uint32_t)hdr[3] << 24;
-	*type = (uint32_t)hdr[4] | (uint32_t)hdr[5] << 8 |
-		(uint32_t)hdr[6] << 16 | (uint32_t)hdr[7] << 24;
+/* The next message: its type and payload (*msg, *len, in c->in, valid
+ * until the next file).  1, 0 at end of input, -1 on time out, -2 when
+ * malformed, -3 when cancelled. */
+static int read_msg(mde__cage *c, uint32_t *type, const uint8_t **msg,
+		    size_t *len, uint64_t deadline)
+{
+	uint32_t n;
+	int r;
+
+	while (c->iend - c->ipos < 8)
+		if ((r = fill(c, deadline)) != 1)
+			return r;
+	n = le32(c->in + c->ipos);
+	*type = le32(c->in + c->ipos + 4);
 	if (n > MDE__CAGE_MAXMSG)
 		return -2;
-	if (n > c->incap) {
-		uint8_t *p = realloc(c->in, n ? n : 1);
-
-		if (!p)
-			return -2;
-		c->in = p;
-		c->incap = n;
-	}
+	while (c->iend - c->ipos < 8 + (size_t)n)
+		if ((r = fill(c, deadline)) != 1)
+			return r;
+	*msg = c->in + c->ipos + 8;
 	*len = n;
-	return read_full(c, c->in, n, deadline);
+	c->ipos += 8 + (size_t)n;
+	return 1;
 }
 
 /* An event of the worker, delivered as this thread's own.  Findings and
@@ -423,41 +403,37 @@ static void apply(mde__cage *c, struct file *f, const mde__cage_done *d)
 	}
 }
 
-/* Why the worker died, from its wait status and the shared page. */
-static void cause(mde__cage *c, int st, int timed_out, char *why, size_t len)
+/* Why the worker died, from what it wrote on the page before it did. */
+static void cause(mde__cage *c, int timed_out, char *why, size_t len)
 {
 	mde_engine *e = c->w->e;
 	const mde__cage_page *pg = c->page;
 	const char *stage = mde__stage_name(pg->stage);
-	const char *sys;
+	const char *sys, *sig = pg->signo ? sigabbrev_np(pg->signo) : NULL;
 	char what[160];
-	int sig = st >= 0 && WIFSIGNALED(st) ? WTERMSIG(st) : 0;
 
-	if (timed_out || sig == SIGXCPU)
+	if (timed_out || pg->signo == SIGXCPU)
 		snprintf(what, sizeof(what),
 			 "parser killed: time limit exceeded (%d s)",
 			 (e->timeout_ms + 999) / 1000);
-	else if (sig && pg->nomem)
+	else if (pg->signo && pg->nomem)
 		snprintf(what, sizeof(what),
 			 "parser ran out of memory (cage-memory %lld MiB): SIG%s",
-			 (long long)(e->cage_mem >> 20),
-			 sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
-	else if (sig)
+			 (long long)(e->cage_mem >> 20), sig ? sig : "?");
+	else if (pg->signo)
 		snprintf(what, sizeof(what), "parser crashed: SIG%s",
-			 sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
-	else if (st >= 0 && WIFEXITED(st) &&
-		 WEXITSTATUS(st) == MDE__CAGE_EXIT_SYSCALL) {
+			 sig ? sig : "?");
+	else if (pg->sysno) {
 		sys = mde__cage_sysname(pg->sysno);
 		snprintf(what, sizeof(what),
 			 "parser killed by the cage: forbidden system call %s",
 			 sys ? sys : "(unknown)");
-	} else if (st >= 0 && WIFEXITED(st) &&
-		   WEXITSTATUS(st) == MDE__CAGE_EXIT_SETUP)
+	} else if (pg->why[0])
 		snprintf(what, sizeof(what), "parser cage failed: %.96s",
-			 pg->why[0] ? pg->why : "bad message");
+			 pg->why);
 	else
-		snprintf(what, sizeof(what), "parser worker ended (status %d)",
-			 st);
+		snprintf(what, sizeof(what),
+			 "parser worker ended unexpectedly (killed?)");
 	snprintf(why, len, "%s in %s stage", what, stage ? stage : "a");
 }
 
@@ -480,14 +456,28 @@ static int fail(mde__cage *c, struct file *f, const char *why)
 static int died(mde__cage *c, struct file *f, int r)
 {
 	char why[256];
-	int st = reap(c, 1);
 
+	reap(c);
+
+	if (r == -3) { /* as the archive stage reports it uncaged */
+		mde_event ev = { 0 };
+
+		ev.type = MDE_EV_SKIPPED;
+		ev.path = f->it->path;
+		ev.path_len = f->it->len;
+		ev.reason = "cancelled";
+		ev.score = -1;
+		ev.file = &f->fi;
+		f->uncacheable = 1;
+		mde__report_ev(c->w->e, c->w->fn, c->w->ctx, &ev);
+		return MDE_ERR_STATE;
+	}
 	if (r == -2)
 		snprintf(why, sizeof(why),
 			 "parser worker sent a malformed message in %s stage",
 			 mde__stage_name(c->page->stage));
 	else
-		cause(c, st, r == -1, why, sizeof(why));
+		cause(c, r == -1, why, sizeof(why));
 	return fail(c, f, why);
 }
 
@@ -497,6 +487,7 @@ int mde__cage_run(mde__cage *c, struct file *f)
 	uint64_t deadline = 0;
 	mde__cage_ev ev;
 	mde__cage_done d;
+	const uint8_t *msg;
 	uint32_t type;
 	size_t len;
 	int r;
@@ -508,6 +499,7 @@ int mde__cage_run(mde__cage *c, struct file *f)
 		return fail(c, f, why);
 	}
 	c->page->stage = 0;
+	c->ipos = c->iend = 0; /* the last file's messages are done with */
 	if (send_req(c, f) < 0)
 		return died(c, f, 0);
 	if (e->timeout_ms > 0)
@@ -517,15 +509,15 @@ int mde__cage_run(mde__cage *c, struct file *f)
 								: 2000)) *
 				   1000000u;
 	for (;;) {
-		r = read_msg(c, &type, &len, deadline);
+		r = read_msg(c, &type, &msg, &len, deadline);
 		if (r != 1)
 			return died(c, f, r);
-		if (type == MDE__CM_EV && mde__cage_dec_ev(c->in, len, &ev) == 0) {
+		if (type == MDE__CM_EV && mde__cage_dec_ev(msg, len, &ev) == 0) {
 			relay(c, f, &ev);
 			continue;
 		}
 		if (type == MDE__CM_DONE &&
-		    mde__cage_dec_done(c->in, len, &d) == 0) {
+		    mde__cage_dec_done(msg, len, &d) == 0) {
 			apply(c, f, &d);
 			return d.status == MDE_OK ? MDE_OK : MDE_ERR_STATE;
 		}
@@ -535,8 +527,9 @@ int mde__cage_run(mde__cage *c, struct file *f)
 
 int mde_cage_probe(char *info, size_t len)
 {
-	mde__cage c = { 0 };
 	char why[160];
+	uid_t uid;
+	gid_t gid;
 
 	if (mde__cage_try(why, sizeof(why)) < 0) {
 		if (info && len)
@@ -551,10 +544,10 @@ int mde_cage_probe(char *info, size_t len)
 			 "privileges to drop)");
 		return 1;
 	}
-	cage_user(&c);
+	mde__cage_user(&uid, &gid);
 	snprintf(info, len,
 		 "seccomp filter, rlimits, own network and mount namespaces, "
 		 "uid %u gid %u, no capabilities",
-		 (unsigned)c.uid, (unsigned)c.gid);
+		 (unsigned)uid, (unsigned)gid);
 	return 1;
 }

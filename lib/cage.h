@@ -50,6 +50,18 @@ extern mde__cage_page *mde__cage_here;
  * their member chains fits many times over). */
 #define MDE__CAGE_MAXMSG (16u << 20)
 
+/* The process workers are forked from (cage_zygote.c), one per engine:
+ * made from e as it is now (definitions, options). */
+typedef struct mde__zygote mde__zygote;
+mde__zygote *mde__zygote_new(struct mde_engine *e);
+void mde__zygote_free(mde__zygote *z); /* NULL allowed */
+/* A new worker sharing the page open as pagefd: its socket, a pidfd (or
+ * -1 on kernels without) and pid.  0, or -1 (errno set). */
+int mde__zygote_spawn(mde__zygote *z, int pagefd, int *sock, int *pidfd,
+		      pid_t *pid);
+/* The user workers run as when the scan runs as root. */
+void mde__cage_user(uid_t *uid, gid_t *gid);
+
 /* A cage for worker w's thread; NULL when out of memory. */
 mde__cage *mde__cage_new(mde__worker *w);
 /* Stops the worker process (if any) and frees; NULL allowed. */
@@ -73,8 +85,8 @@ void mde__cage_child(mde__worker *w, int fd, mde__cage_page *page,
 		     uid_t uid, gid_t gid, uint64_t mem)
 	__attribute__((noreturn));
 
-/* Loads the worker's filter in a throw-away child: 0 when the kernel
- * takes it, else -1 with the reason in why. */
+/* Whether the kernel has seccomp filters and the trap action: 0, else
+ * -1 with the reason in why.  Installs nothing. */
 int mde__cage_try(char *why, size_t len);
 
 /* The name of system call nr on this architecture, or NULL. */

@@ -19,6 +19,8 @@
 #include <fcntl.h>
 #include <malloc.h>
 #include <grp.h>
+#include <iconv.h>
+#include <langinfo.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -30,7 +32,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
+#include <linux/seccomp.h>
 #include <unistd.h>
 
 #include <seccomp.h>
@@ -208,16 +210,32 @@ static int identity(uid_t uid, gid_t gid, const char **why)
 }
 
 /*
- * What the C library opens once, lazily, is opened now: a thread's malloc
- * arena that shrinks reads /proc/sys/vm/overcommit_memory the first time
- * (glibc), which the filter would refuse in the middle of a scan.  Blocks
- * under the mmap threshold but over the consolidation one, freed, make
- * the arena shrink.
+ * What the C library opens once, lazily, is opened now, before the
+ * filter would refuse it in the middle of a scan: iconv's modules (below)
+ * and /proc/sys/vm/overcommit_memory, which glibc reads the first time a
+ * thread's malloc arena shrinks (blocks under the mmap threshold but over
+ * the consolidation one, freed, make it shrink).
  */
 static void warm_up(void)
 {
+	/* libarchive converts member names between these and the locale's
+	 * charset with iconv(3), which loads its module cache and the
+	 * modules on first use: loaded now, and kept open so that they
+	 * stay loaded */
+	static const char *const charsets[] = {
+		"UTF-8", "UTF-16LE", "UTF-16BE", "CP437", "CP850", "CP866",
+		"CP932", "CP936", "CP949", "CP950", "CP1251", "CP1252",
+		"ISO-8859-1", "SHIFT_JIS", "EUC-JP", "EUC-KR", "GB18030",
+		"BIG5", "KOI8-R",
+	};
+	const char *here = nl_langinfo(CODESET);
 	void *p[48];
 	size_t i;
+
+	for (i = 0; i < sizeof(charsets) / sizeof(charsets[0]); i++) {
+		(void)iconv_open(here, charsets[i]); /* never closed */
+		(void)iconv_open(charsets[i], here);
+	}
 
 	for (i = 0; i < sizeof(p) / sizeof(p[0]); i++)
 		p[i] = malloc(100000);
@@ -295,39 +313,57 @@ static void child_event(void *ctx, const mde_event *ev)
 	send_all(c);
 }
 
-/* Reads n bytes; at the first byte, a descriptor may come along (*rfd).
- * 0 on end of input. */
-static int recv_all(struct child *c, uint8_t *p, size_t n, int *rfd)
+/* Receives into c->in from offset *have on; a descriptor may come along
+ * (*rfd).  0 at end of input. */
+static int recv_some(struct child *c, size_t *have, int *rfd)
 {
 	union {
 		struct cmsghdr h;
 		char b[CMSG_SPACE(sizeof(int))];
 	} cm;
-	size_t off = 0;
+	struct iovec iov = { c->in + *have, c->incap - *have };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = cm.b,
+			     .msg_controllen = sizeof(cm.b) };
+	struct cmsghdr *h;
 	ssize_t r;
 
-	while (off < n) {
-		struct iovec iov = { p + off, n - off };
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-		struct cmsghdr *h;
-
-		if (rfd) {
-			mh.msg_control = cm.b;
-			mh.msg_controllen = sizeof(cm.b);
-		}
+	do
 		r = recvmsg(c->fd, &mh, 0);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return 0;
-		h = rfd ? CMSG_FIRSTHDR(&mh) : NULL;
-		if (h && h->cmsg_level == SOL_SOCKET &&
-		    h->cmsg_type == SCM_RIGHTS)
-			memcpy(rfd, CMSG_DATA(h), sizeof(int));
-		rfd = NULL;
-		off += (size_t)r;
-	}
+	while (r < 0 && errno == EINTR);
+	if (r <= 0)
+		return 0;
+	h = CMSG_FIRSTHDR(&mh);
+	if (h && h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS)
+		memcpy(rfd, CMSG_DATA(h), sizeof(int));
+	*have += (size_t)r;
 	return 1;
+}
+
+/* The next request, whole, in c->in (its payload from offset 8; *n
+ * bytes); usually one call.  Exits at the end of input. */
+static void recv_req(struct child *c, uint32_t *n, int *rfd)
+{
+	size_t have = 0;
+
+	while (have < 8)
+		if (!recv_some(c, &have, rfd))
+			_exit(0);
+	*n = (uint32_t)c->in[0] | (uint32_t)c->in[1] << 8 |
+	     (uint32_t)c->in[2] << 16 | (uint32_t)c->in[3] << 24;
+	if (*n > MDE__CAGE_MAXMSG)
+		_exit(MDE__CAGE_EXIT_SETUP);
+	if (*n + (size_t)9 > c->incap) { /* a path longer than 64 KiB */
+		uint8_t *p = realloc(c->in, *n + (size_t)9);
+
+		if (!p)
+			_exit(MDE__CAGE_EXIT_SETUP);
+		c->in = p;
+		c->incap = *n + (size_t)9;
+	}
+	while (have < 8 + (size_t)*n)
+		if (!recv_some(c, &have, rfd))
+			_exit(0);
 }
 
 /* The request, as cage.c's send_req lays it out. */
@@ -425,36 +461,28 @@ static void serve(struct child *c, const struct req *rq, const char *path)
 static void loop(struct child *c)
 {
 	struct req rq;
-	uint8_t hdr[8];
 	uint32_t n;
 	int mfd;
 
+	/* a request is its header, struct req and a path */
+	c->incap = 8 + sizeof(rq) + 65536;
+	c->in = malloc(c->incap);
+	if (!c->in)
+		_exit(MDE__CAGE_EXIT_SETUP);
 	for (;;) {
 		mfd = -1;
-		if (!recv_all(c, hdr, sizeof(hdr), &mfd))
-			_exit(0);
-		n = (uint32_t)hdr[0] | (uint32_t)hdr[1] << 8 |
-		    (uint32_t)hdr[2] << 16 | (uint32_t)hdr[3] << 24;
-		if (n < sizeof(rq) || n > MDE__CAGE_MAXMSG)
+		recv_req(c, &n, &mfd);
+		if (n < sizeof(rq))
 			_exit(MDE__CAGE_EXIT_SETUP);
-		if (n + 1 > c->incap) {
-			free(c->in);
-			c->incap = n + 1;
-			c->in = malloc(c->incap);
-			if (!c->in)
-				_exit(MDE__CAGE_EXIT_SETUP);
-		}
-		if (!recv_all(c, c->in, n, NULL))
-			_exit(0);
-		memcpy(&rq, c->in, sizeof(rq));
+		memcpy(&rq, c->in + 8, sizeof(rq));
 		if (rq.pathlen != n - sizeof(rq))
 			_exit(MDE__CAGE_EXIT_SETUP);
-		c->in[n] = '\0';
+		c->in[8 + n] = '\0';
 		if (mfd >= 0)
 			remap(c, mfd, rq.mapsize);
 		if (!c->map || rq.len > c->mcap)
 			_exit(MDE__CAGE_EXIT_SETUP);
-		serve(c, &rq, (const char *)c->in + sizeof(rq));
+		serve(c, &rq, (const char *)c->in + 8 + sizeof(rq));
 	}
 }
 
@@ -480,26 +508,18 @@ void mde__cage_child(mde__worker *w, int fd, mde__cage_page *page,
 
 int mde__cage_try(char *why, size_t len)
 {
-	int st = 0;
-	pid_t pid = fork();
+	uint32_t action = SECCOMP_RET_TRAP;
 
-	if (pid < 0) {
-		snprintf(why, len, "cannot fork: %s", strerror(errno));
+	if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0) {
+		snprintf(why, len, "the kernel has no seccomp (%s)",
+			 strerror(errno));
 		return -1;
 	}
-	if (pid == 0) {
-		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-			_exit(1);
-		_exit(filter() < 0 ? 2 : 0);
+	if (syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) < 0) {
+		snprintf(why, len,
+			 "the kernel has no seccomp filters with traps (%s): "
+			 "CONFIG_SECCOMP_FILTER?", strerror(errno));
+		return -1;
 	}
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
-		return 0;
-	snprintf(why, len, "%s",
-		 WIFEXITED(st) && WEXITSTATUS(st) == 1
-			 ? "the kernel refused no_new_privs"
-			 : "the kernel refused the seccomp filter (a kernel "
-			   "without CONFIG_SECCOMP_FILTER?)");
-	return -1;
+	return 0;
 }

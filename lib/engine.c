@@ -22,6 +22,7 @@
 #include <xxhash.h>
 
 #include "engine_int.h"
+#include "cage.h"
 #include "banned.h"
 
 #define QUEUE_CAP 512
@@ -186,6 +187,7 @@ mde_engine *mde_engine_new(const mde_defs *defs)
 	pthread_mutex_init(&e->qlock, NULL);
 	pthread_mutex_init(&e->evlock, NULL);
 	pthread_mutex_init(&e->curlock, NULL);
+	pthread_mutex_init(&e->zlock, NULL);
 	pthread_cond_init(&e->qnotempty, NULL);
 	pthread_cond_init(&e->qnotfull, NULL);
 	return e;
@@ -195,6 +197,7 @@ void mde_engine_free(mde_engine *e)
 {
 	if (!e)
 		return;
+	mde__zygote_free(e->zyg);
 	mde__excl_free(e->excl);
 	mde__cache_close(e->cache);
 	for (size_t i = 0; i < e->nallowed; i++)
@@ -206,6 +209,7 @@ void mde_engine_free(mde_engine *e)
 	pthread_mutex_destroy(&e->qlock);
 	pthread_mutex_destroy(&e->evlock);
 	pthread_mutex_destroy(&e->curlock);
+	pthread_mutex_destroy(&e->zlock);
 	pthread_cond_destroy(&e->qnotempty);
 	pthread_cond_destroy(&e->qnotfull);
 	free(e);
@@ -233,7 +237,16 @@ int mde_engine_set_opt(mde_engine *e, mde_opt opt, int64_t v)
 		return MDE_ERR_ARG;
 	}
 	opt_store(e, o, v);
+	mde__engine_changed(e);
 	return MDE_OK;
+}
+
+void mde__engine_changed(mde_engine *e)
+{
+	pthread_mutex_lock(&e->zlock);
+	mde__zygote_free(e->zyg);
+	e->zyg = NULL;
+	pthread_mutex_unlock(&e->zlock);
 }
 
 int mde_engine_set_cache(mde_engine *e, const char *dir)
@@ -270,6 +283,7 @@ int mde_engine_allow(mde_engine *e, const char *name)
 	}
 	e->allowed[e->nallowed++] = c;
 	qsort(e->allowed, e->nallowed, sizeof(*e->allowed), mde__cmp_str);
+	mde__engine_changed(e);
 	return MDE_OK;
 }
 
@@ -534,6 +548,14 @@ int mde_engine_begin(mde_engine *e, mde_event_fn fn, void *ctx)
 		goto nomem;
 	reset_counters(e);
 	mde__engine_versions(e);
+	/* the workers' zygote, made now, before the threads: from this
+	 * engine as it is for this scan */
+	mde__engine_changed(e);
+	if (e->cage) {
+		pthread_mutex_lock(&e->zlock);
+		e->zyg = mde__zygote_new(e);
+		pthread_mutex_unlock(&e->zlock);
+	}
 	e->t0_ns = mde__now_ns();
 	e->nstarted = 0;
 	e->running = 1;

@@ -50,6 +50,8 @@ struct mde_engine {
 	int64_t newer_than;  /* unix seconds; 0 = every file */
 	int64_t shard_k, shard_n; /* scan files whose path hash % n == k-1 */
 	int cage;            /* MDE_OPT_CAGE: stages in caged workers */
+	struct mde__zygote *zyg; /* what the workers fork from, or NULL */
+	pthread_mutex_t zlock;   /* zyg */
 	int64_t cage_mem;    /* MDE_OPT_CAGE_MEMORY */
 	/* the scan root (mde_engine_set_root), or rootfd -1 */
 	int rootfd;          /* O_PATH descriptor of the root */
@@ -181,6 +183,10 @@ const char *mde__root_inner(const mde_engine *e, const char *path);
  * MDE_OK or MDE_ERR_NOMEM. */
 int mde__root_path(mde_engine *e, int fd, const char *inner, mde__buf *b);
 
+
+/* Definitions, options or allowed threats changed: the workers' zygote
+ * (a snapshot of e) is dropped, and made again when next needed. */
+void mde__engine_changed(mde_engine *e);
 
 /* Computes e->ver and e->ver_nohash from the definitions and options. */
 void mde__engine_versions(mde_engine *e);
