@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clamdbs.h"
 #include "defstore.h"
 #include "mdecfg.h"
 #include "paths.h"
@@ -333,14 +334,18 @@ static void show_help(struct opts *o, const struct opt *r, const char *s)
 static void show_version(struct opts *o, const struct opt *r, const char *s)
 {
 	struct defstore_status st;
+	char err[1024];
 
 	printf("mdescan %s (engine %s)\n%s", PACKAGE_VERSION,
 	       MDE_ENGINE_VERSION, mde_library_versions());
 	defstore_status(o->store, &st);
-	if (st.cur.have)
+	if (st.cur.have) {
 		printf("definitions %llu (%s)\n",
 		       (unsigned long long)st.cur.bi.version, st.cur.path);
-	else
+		if (clamdbs_text(stdout, st.cur.path, "ClamAV database ", err,
+				 sizeof(err)))
+			tool_warn("%s", err);
+	} else
 		printf("definitions built-in (none installed in %s)\n",
 		       o->store);
 	exit(0);
