@@ -174,6 +174,12 @@ EOF
 expect_exit 0 mds --store "$ST" -V
 out_has_line "ClamAV database daily.cud version 7, built 2026-12-07T03:25:36Z, 1 signatures (unofficial)"
 
+# the container limits hold for a database in a bundle too
+expect_exit 2 mds --no-cache --no-history --no-syslog --store "$ST" \
+	--keys "$T/k.pub" --clamav-db-max-files 1 "$F"
+grep -qF "'src/main.cud': refused: more than 1 members (the limit)" "$ERR" ||
+	{ show_output; fail "the limit does not name the bundled database"; }
+
 step "rollback returns the store to the first set"
 expect_exit 0 mds definitions rollback --store "$ST" --keys "$T/k.pub"
 out_has_line "definitions rolled back: version 1 ($(readlink -f "$ST/current"))"
