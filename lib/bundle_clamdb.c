@@ -101,7 +101,7 @@ static int one_db(mde__bundle *b, const mde__bpart *p, mde_clamdb_fn fn,
 		goto out;
 	}
 	memset(&db, 0, sizeof(db));
-	db.name = strchr(p->name, '/') + 1;
+	db.name = strrchr(p->name, '/') ? strrchr(p->name, '/') + 1 : p->name;
 	db.version = h.version;
 	db.built = h.time;
 	db.built_at = h.stime;
