@@ -101,6 +101,32 @@ static int load_members(mde_defs *defs, const char *path, const mde__cvd *c)
 	return rc;
 }
 
+void mde__defs_cvd_names(const mde__defs_fmt *f, const char *buf, size_t len,
+			 mde__names_fn fn, void *ctx)
+{
+	struct mde__cvd_limits lim = {
+		mde_defs_limit_default(MDE_DEFS_CVD_MAX_MEMBERS),
+		mde_defs_limit_default(MDE_DEFS_CVD_MAX_MEMBER),
+		mde_defs_limit_default(MDE_DEFS_CVD_MAX_TOTAL),
+	};
+	const mde__defs_fmt *g;
+	char why[400];
+	mde__cvd c;
+	size_t i;
+
+	if (mde__cvd_open(&c, mde__cvd_type_of(f->pattern), buf, len, &lim,
+			  why, sizeof(why)) != MDE_OK)
+		return;
+	for (i = 0; i < c.nm; i++) {
+		g = member_fmt(&c.m[i]);
+		if (g && g->names && g->list_as &&
+		    strcmp(g->list_as, f->list_as) == 0)
+			g->names(g, (const char *)c.m[i].data, c.m[i].len, fn,
+				 ctx);
+	}
+	mde__cvd_close(&c);
+}
+
 /* The version in the header of the container at path, or -1 if it has
  * no header to read (its own load then says why). */
 static int64_t head_version(const char *path)

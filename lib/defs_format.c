@@ -160,7 +160,8 @@ static int is_bundle(const void *head, size_t len)
 	.flags = MDE__DF_UNIQUE
 #define PUA MDE__CLAM_PUA
 #define CLAMDB .kind = MDE__DK_CLAMDB, .load_path = mde__defs_load_cvd,	\
-	.load = mde__defs_load_cvd_buf, .part = MDE__P_SOURCE
+	.load = mde__defs_load_cvd_buf, .part = MDE__P_SOURCE,		\
+	.names = mde__defs_cvd_names, .list_as = "byte"
 #define YARA .kind = MDE__DK_YARA, .load = load_yar,			\
 	.part = MDE__P_SOURCE, .names = names_yara, .list_as = "yara",	\
 	.flags = MDE__DF_UNIQUE | MDE__DF_PRECOMPILED

@@ -150,6 +150,13 @@ int mde__defs_load_cvd(mde_defs *defs, const char *path);
 int mde__defs_load_cvd_buf(mde_defs *defs, const mde__defs_fmt *f,
 			   const char *name, const char *buf, size_t len);
 
+/* The names of a container's signatures of its row's list_as kind
+ * ("byte": its .ndb and .ndu members), for mdesig list: the names of
+ * the rows of its members.  A container that does not open lists none
+ * (its load says why).  The names of the container rows. */
+void mde__defs_cvd_names(const mde__defs_fmt *f, const char *buf, size_t len,
+			 mde__names_fn fn, void *ctx);
+
 /* 1 if the .cvd or .cld at path is one database with a .cld or .cvd of the
  * same name beside it, and that one is newer (or, at equal versions, the
  * .cld): a diagnostic names both, and a directory scan leaves path out,

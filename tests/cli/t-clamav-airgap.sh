@@ -108,6 +108,10 @@ out_has_line "ClamAV database main.cud version 3, built 2026-12-07T03:25:36Z, 3 
 expect_exit 0 sig info --json "$T/v1.mdb"
 grep -qF '"clamav_databases":[{"name":"main.cud","version":3,"built":"2026-12-07T03:25:36Z","signatures":3,' "$OUT" ||
 	{ show_output; fail "mdesig info --json: no database"; }
+# mdesig list names the signatures inside the database too
+expect_exit 0 sig list "$T/v1.mdb"
+out_has_line "$(printf 'byte\tAirgap.Test.Pattern')"
+out_has_line "$(printf 'hash\tAirgap.Test.Hash')"
 # the second set: main.cud updated, a daily.cud added
 mkdir -p "$T/fc2"
 python3 "$MK" --version 4 --type cud "$T/fc2/main.cud" \

@@ -109,6 +109,13 @@ int mde__defs_load_cvd_buf(mde_defs *defs, const mde__defs_fmt *f,
 	abort();
 }
 
+void mde__defs_cvd_names(const mde__defs_fmt *f, const char *buf, size_t len,
+			 mde__names_fn fn, void *ctx)
+{
+	(void)f, (void)buf, (void)len, (void)fn, (void)ctx;
+	abort();
+}
+
 /* ------------------------------------------------------------ oracle */
 
 static int hexdigit(char c)
