@@ -152,6 +152,41 @@ int mde_bundle_check(const char *path, const char *keys, mde_bundle_info *bi,
 int mde_bundle_stamp(const char *path, const char *keys, char *err,
 		     size_t errlen);
 
+/* Signatures of one kind that a ClamAV database holds and this engine
+ * reads but does not run (as mde_defs_unsupported() words them). */
+typedef struct mde_clamdb_unsup {
+	const char *what;     /* "bytecode signatures (.cbc)" */
+	uint64_t n;
+} mde_clamdb_unsup;
+
+/* One ClamAV database (.cvd .cld .cud) a bundle carries: as its own
+ * header says, and as the bundle's build found it (both in parts whose
+ * SHA-256 the signed manifest holds). */
+typedef struct mde_clamdb_info {
+	const char *name;     /* its file name: "daily.cld" */
+	unsigned version;
+	const char *built;    /* build time as ClamAV writes it */
+	uint64_t built_at;    /* the same in seconds since the epoch, or 0 */
+	uint64_t sigs;        /* signatures, as its header counts them */
+	uint64_t loaded;      /* its signatures this engine runs, hash
+				 signatures apart (they are in the bundle's
+				 hash tables with the others) */
+	int official;         /* 1 for a .cvd or .cld, 0 for a .cud */
+	const mde_clamdb_unsup *unsup; /* by kind, nunsup of them */
+	size_t nunsup;
+} mde_clamdb_info;
+
+typedef void (*mde_clamdb_fn)(void *ctx, const mde_clamdb_info *db);
+
+/*
+ * Calls fn for each ClamAV database in the bundle at path, in manifest
+ * order (the pointers in *db last for the call only).  Reads the bundle's
+ * manifest and each database's header, not the rest: fast enough for a
+ * status line.  MDE_OK, or an error with the reason in err.
+ */
+int mde_bundle_clamdbs(const char *path, mde_clamdb_fn fn, void *ctx,
+		       char *err, size_t errlen);
+
 typedef struct mde_build_opts {
 	uint64_t version;   /* the bundle's version */
 	const char *key;    /* PEM Ed25519 private key */

@@ -119,7 +119,7 @@ static int parse_entry(mde__bundle *b, const uint8_t *e, mde__bpart *p,
 	p->size = get64(e + 72);
 	memcpy(p->sha256, e + 80, 32);
 	p->count = get64(e + 112);
-	if (p->type < MDE__P_HASHTAB || p->type > MDE__P_HASHDIFF)
+	if (p->type < MDE__P_HASHTAB || p->type > MDE__P_CLAMNOTE)
 		return bad(b, "part '%s': unknown type %u", p->name, p->type);
 	if (p->enc > MDE__E_LZ4)
 		return bad(b, "part '%s': unknown encoding %u", p->name, p->enc);

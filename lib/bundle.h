@@ -34,7 +34,11 @@ enum mde__part_type {
 	MDE__P_SOURCE = 2,  /* a signature source, "src/<file>" by extension */
 	MDE__P_YARAC = 3,   /* compiled YARA rules, "yara/compiled" */
 	MDE__P_TARGET = 4,  /* delta: the target's header, sig and manifest */
-	MDE__P_HASHDIFF = 5 /* delta: "delta/<part>", a hash table diff */
+	MDE__P_HASHDIFF = 5, /* delta: "delta/<part>", a hash table diff */
+	MDE__P_CLAMNOTE = 6  /* "clamav/<file>": what the build found in the
+				ClamAV database "src/<file>" (one
+				"<count>\t<what>" line per kind of signature
+				read but not run); nothing to load */
 };
 
 enum mde__part_enc { MDE__E_STORED = 0, MDE__E_LZ4 = 1 };

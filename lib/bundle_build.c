@@ -20,6 +20,7 @@
 
 #include "mde_int.h"
 #include "bundle.h"
+#include "cvd.h"
 #include "defs_format.h"
 #include "banned.h"
 
@@ -89,6 +90,8 @@ struct build {
 	struct seen *seen; /* names of MDE__DF_UNIQUE formats */
 	size_t nseen, capseen;
 	const char *cur;   /* the file being read */
+	struct seen *dbs;  /* ClamAV databases in, by name without type */
+	size_t ndbs, capdbs;
 };
 
 static void count_diag(void *ctx, const char *file, unsigned line,
@@ -185,6 +188,116 @@ static int not_bundled(struct build *b, const char *path)
 	return MDE_ERR_FORMAT;
 }
 
+/*
+ * A ClamAV database (.cvd .cld .cud) goes in at most once under its name:
+ * a .cvd and a .cld of one name are one database, two versions of it.
+ * Notes path's name, or refuses it naming the first.
+ */
+static int one_db(struct build *b, const char *path)
+{
+	const char *base = base_of(path), *dot = strrchr(base, '.');
+	size_t i, n = (size_t)(dot - base);
+
+	for (i = 0; i < b->ndbs; i++) {
+		if (strlen(b->dbs[i].name) != n ||
+		    memcmp(b->dbs[i].name, base, n))
+			continue;
+		snprintf(b->err, b->errlen, "'%s': database '%.*s' is in the "
+			 "bundle already, from '%s' (a .cvd, .cld and .cud of "
+			 "one name are one database: give only the newest)",
+			 path, (int)n, base, b->dbs[i].file);
+		return MDE_ERR_ARG;
+	}
+	if (mde__grow((void **)&b->dbs, &b->capdbs, b->ndbs + 1,
+		      sizeof(*b->dbs)))
+		return MDE_ERR_NOMEM;
+	b->dbs[b->ndbs].name = strndup(base, n);
+	b->dbs[b->ndbs].file = strdup(path);
+	b->dbs[b->ndbs].line = 0;
+	if (!b->dbs[b->ndbs].name || !b->dbs[b->ndbs].file) {
+		free(b->dbs[b->ndbs].name);
+		free(b->dbs[b->ndbs].file);
+		return MDE_ERR_NOMEM;
+	}
+	b->ndbs++;
+	return MDE_OK;
+}
+
+static void free_dbs(struct build *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->ndbs; i++) {
+		free(b->dbs[i].name);
+		free(b->dbs[i].file);
+	}
+	free(b->dbs);
+}
+
+/* ClamAV signatures read but not run, by kind (mde_defs_unsupported();
+ * the kinds are clamav.c's static text, so they compare as pointers). */
+struct unsup {
+	const char *what[32];
+	uint64_t n[32];
+	size_t k;
+};
+
+static void unsup_add(void *ctx, const char *what, uint64_t n)
+{
+	struct unsup *u = ctx;
+
+	if (u->k < 32) {
+		u->what[u->k] = what;
+		u->n[u->k++] = n;
+	}
+}
+
+/* What was before of the kind what: 0 if it was not counted yet. */
+static uint64_t unsup_before(const struct unsup *u, const char *what)
+{
+	size_t i;
+
+	for (i = 0; i < u->k; i++)
+		if (u->what[i] == what)
+			return u->n[i];
+	return 0;
+}
+
+/*
+ * Records beside the database at path (part "clamav/<file>") what it holds
+ * that this engine reads but does not run, kind by kind: loading added
+ * what is in defs now and was not in was.  Definitions status shows it
+ * without loading the database.
+ */
+static int add_note(struct build *b, const char *path, const struct unsup *was)
+{
+	struct unsup now = { .k = 0 };
+	char name[MDE__B_NAME + 16], text[4096];
+	size_t i, at = 0;
+	uint64_t n, total = 0;
+	int w;
+
+	mde_defs_unsupported(b->defs, unsup_add, &now);
+	for (i = 0; i < now.k; i++) {
+		n = now.n[i] - unsup_before(was, now.what[i]);
+		if (!n)
+			continue;
+		w = snprintf(text + at, sizeof(text) - at, "%llu\t%s\n",
+			     (unsigned long long)n, now.what[i]);
+		at += w > 0 && (size_t)w < sizeof(text) - at ? (size_t)w : 0;
+		total += n;
+	}
+	snprintf(name, sizeof(name), "clamav/%s", base_of(path));
+	if (strlen(name) >= MDE__B_NAME) {
+		snprintf(b->err, b->errlen, "'%s': file name too long for a "
+			 "bundle part (%d bytes at most)", path,
+			 MDE__B_NAME - 8);
+		return MDE_ERR_ARG;
+	}
+	return mde__bwriter_add(b->w, name, MDE__P_CLAMNOTE, MDE__E_STORED,
+				text, at, total);
+}
+
 /* Stores a source file as written, with the signatures it added. */
 static int add_source(struct build *b, const char *path, const char *buf,
 		      size_t len, uint64_t count)
@@ -199,8 +312,12 @@ static int add_source(struct build *b, const char *path, const char *buf,
 			 MDE__B_NAME - 5);
 		return MDE_ERR_ARG;
 	}
-	rc = mde__bwriter_add(b->w, name, MDE__P_SOURCE, MDE__E_LZ4, buf, len,
-			      count);
+	/* a ClamAV database is compressed already, and stored its header
+	 * can be read in place (mde_bundle_clamdbs()) */
+	rc = mde__bwriter_add(b->w, name, MDE__P_SOURCE,
+			      mde__cvd_type_of(name) ? MDE__E_STORED
+						     : MDE__E_LZ4,
+			      buf, len, count);
 	if (rc == MDE_ERR_ARG)
 		snprintf(b->err, b->errlen, "'%s': a source named '%s' is "
 			 "already in the bundle", path, base_of(path));
@@ -211,7 +328,10 @@ static int add_source(struct build *b, const char *path, const char *buf,
  * Loads a file as a scan would, notes its signature names when they must
  * be unique, and stores it as its format says (sources as written; hash
  * lists go to the tables, add_tables()).  In a directory (in_dir), a file
- * whose content makes it a format no bundle holds is passed over.
+ * whose content makes it a format no bundle holds is passed over.  A
+ * ClamAV database is checked and loaded as a scan loads it (refused with
+ * the reason if a check fails) and kept whole, signed by ClamAV; its hash
+ * lists go to the tables too, so its part counts the rest.
  */
 static int add_file(struct build *b, const char *path, int in_dir)
 {
@@ -219,6 +339,8 @@ static int add_file(struct build *b, const char *path, int in_dir)
 	char *buf = NULL;
 	size_t len = 0;
 	uint64_t before = mde__defs_nsigs(b->defs);
+	uint64_t hashes = mde__hashsigs_count(b->defs->hash);
+	struct unsup was = { .k = 0 };
 	int rc;
 
 	if (!bundled(path))
@@ -231,10 +353,19 @@ static int add_file(struct build *b, const char *path, int in_dir)
 		rc = in_dir ? MDE_OK : not_bundled(b, path);
 		goto out;
 	}
+	if (f->kind == MDE__DK_CLAMDB && (rc = one_db(b, path)) != MDE_OK)
+		goto out;
+	mde_defs_unsupported(b->defs, unsup_add, &was);
 	rc = mde__defs_load_as(b->defs, f, path, buf, len);
 	if (rc != MDE_OK) {
 		snprintf(b->err, b->errlen, "%s", mde_defs_error(b->defs));
 		goto out;
+	}
+	if (f->kind == MDE__DK_CLAMDB) {
+		before += mde__hashsigs_count(b->defs->hash) - hashes;
+		rc = add_note(b, path, &was);
+		if (rc != MDE_OK)
+			goto out;
 	}
 	if ((f->flags & MDE__DF_UNIQUE) && f->names) {
 		b->cur = path;
@@ -246,6 +377,19 @@ static int add_file(struct build *b, const char *path, int in_dir)
 out:
 	free(buf);
 	return rc;
+}
+
+/* 1 if full is a ClamAV database that a newer one of its name beside it
+ * replaces, as a scan of the directory has it; said, not a problem. */
+static int superseded(struct build *b, const char *full)
+{
+	char why[4400];
+
+	if (!mde__defs_cvd_newer(full, why, sizeof(why)))
+		return 0;
+	if (b->o->diag)
+		b->o->diag(b->o->ctx, full, 0, NULL, why);
+	return 1;
 }
 
 /* The definition files of a directory, in name order. */
@@ -260,7 +404,8 @@ static int add_dir(struct build *b, const char *dir)
 			 strerror(errno));
 	for (i = 0; i < n && rc == MDE_OK; i++) {
 		snprintf(full, sizeof(full), "%s/%s", dir, v[i]);
-		rc = add_file(b, full, 1);
+		if (!superseded(b, full))
+			rc = add_file(b, full, 1);
 	}
 	mde__names_free(v, n);
 	return rc;
@@ -348,7 +493,7 @@ int mde_bundle_build(const char *const *paths, size_t n,
 		     size_t errlen)
 {
 	struct build b = { o, mde_defs_new(), mde__bwriter_new(), 0, err,
-			   errlen, NULL, 0, 0, NULL };
+			   errlen, NULL, 0, 0, NULL, NULL, 0, 0 };
 	mde__bhdr h = { 0 };
 	uint8_t *bytes = NULL;
 	size_t len = 0;
@@ -371,6 +516,7 @@ int mde_bundle_build(const char *const *paths, size_t n,
 		snprintf(err, errlen, "%s", mde_status_str(rc));
 	free(bytes);
 	free_seen(&b);
+	free_dbs(&b);
 	mde__bwriter_free(b.w);
 	mde_defs_free(b.defs);
 	return rc;

@@ -108,6 +108,7 @@ static uint64_t *source_count(mde_bundle_info *bi, const mde__bpart *p,
 
 	switch (f ? f->kind : 0) {
 	case MDE__DK_BYTES: return &bi->byte_sigs;
+	case MDE__DK_CLAMDB: return &bi->byte_sigs; /* hashes apart */
 	case MDE__DK_YARA: return ysrc;
 	case MDE__DK_IOC: return &bi->iocs;
 	}

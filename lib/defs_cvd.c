@@ -19,6 +19,7 @@
 #include "mde_int.h"
 #include "cvd.h"
 #include "defs_format.h"
+#include "bundle.h"
 #include "banned.h"
 
 static const uint64_t limit_default[] = {
@@ -64,12 +65,18 @@ static const mde__defs_fmt *member_fmt(const struct mde__cvd_member *m)
 
 	while ((f = mde__defs_fmt_next(f, m->name)))
 		if (f->load && f->kind != MDE__DK_BUNDLE &&
+		    f->kind != MDE__DK_CLAMDB &&
 		    (!f->sniff || f->sniff(m->data, hl)))
 			return f;
 	return NULL;
 }
 
-/* Loads the checked members of c, named "path/member" in messages. */
+/*
+ * Loads the checked members of c, named "path/member" in messages.  In a
+ * signed bundle (defs->bundle set), the hash lists are left out: the
+ * bundle's build put them into its hash tables, which the bundle's
+ * signature covers and which are loaded mapped, not parsed again.
+ */
 static int load_members(mde_defs *defs, const char *path, const mde__cvd *c)
 {
 	const mde__defs_fmt *f;
@@ -86,10 +93,38 @@ static int load_members(mde_defs *defs, const char *path, const mde__cvd *c)
 				   "definitions format, skipped");
 			continue;
 		}
+		if (defs->bundle && f->part == MDE__P_HASHTAB)
+			continue;
 		rc = mde__defs_load_as(defs, f, name, c->m[i].data,
 				       c->m[i].len);
 	}
 	return rc;
+}
+
+void mde__defs_cvd_names(const mde__defs_fmt *f, const char *buf, size_t len,
+			 mde__names_fn fn, void *ctx)
+{
+	struct mde__cvd_limits lim = {
+		mde_defs_limit_default(MDE_DEFS_CVD_MAX_MEMBERS),
+		mde_defs_limit_default(MDE_DEFS_CVD_MAX_MEMBER),
+		mde_defs_limit_default(MDE_DEFS_CVD_MAX_TOTAL),
+	};
+	const mde__defs_fmt *g;
+	char why[400];
+	mde__cvd c;
+	size_t i;
+
+	if (mde__cvd_open(&c, mde__cvd_type_of(f->pattern), buf, len, &lim,
+			  why, sizeof(why)) != MDE_OK)
+		return;
+	for (i = 0; i < c.nm; i++) {
+		g = member_fmt(&c.m[i]);
+		if (g && g->names && g->list_as &&
+		    strcmp(g->list_as, f->list_as) == 0)
+			g->names(g, (const char *)c.m[i].data, c.m[i].len, fn,
+				 ctx);
+	}
+	mde__cvd_close(&c);
 }
 
 /* The version in the header of the container at path, or -1 if it has
@@ -109,7 +144,7 @@ static int64_t head_version(const char *path)
 	return h.version;
 }
 
-int mde__defs_cvd_superseded(mde_defs *defs, const char *path)
+int mde__defs_cvd_newer(const char *path, char *why, size_t wn)
 {
 	int type = mde__cvd_type_of(path);
 	char other[4200];
@@ -129,9 +164,19 @@ int mde__defs_cvd_superseded(mde_defs *defs, const char *path)
 	if (mine < 0 || theirs < 0 || mine > theirs ||
 	    (mine == theirs && type == MDE__CVD_CLD))
 		return 0;
-	mde__diagf(&defs->diag, path, 0, NULL, "version %lld, not newer "
-		   "than '%s' (version %lld): one database, not loaded",
-		   (long long)mine, other, (long long)theirs);
+	snprintf(why, wn, "version %lld, not newer than '%s' (version %lld): "
+		 "one database, not loaded", (long long)mine, other,
+		 (long long)theirs);
+	return 1;
+}
+
+int mde__defs_cvd_superseded(mde_defs *defs, const char *path)
+{
+	char why[4400];
+
+	if (!mde__defs_cvd_newer(path, why, sizeof(why)))
+		return 0;
+	mde__diagf(&defs->diag, path, 0, NULL, "%s", why);
 	return 1;
 }
 
@@ -169,7 +214,8 @@ out:
 	return rc;
 }
 
-int mde__defs_load_cvd(mde_defs *defs, const char *path)
+int mde__defs_load_cvd_buf(mde_defs *defs, const mde__defs_fmt *f,
+			   const char *name, const char *buf, size_t len)
 {
 	struct mde__cvd_limits lim = {
 		defs->cvd_lim[MDE_DEFS_CVD_MAX_MEMBERS],
@@ -178,9 +224,37 @@ int mde__defs_load_cvd(mde_defs *defs, const char *path)
 	};
 	mde__cvd c;
 	char why[400];
+	int rc, loaded = 0;
+
+	(void)f;
+	if (defs->compiled) {
+		snprintf(defs->err, sizeof(defs->err),
+			 "definitions already compiled");
+		return MDE_ERR_STATE;
+	}
+	rc = mde__cvd_open(&c, mde__cvd_type_of(name), buf, len, &lim, why,
+			   sizeof(why));
+	if (rc == MDE_OK) {
+		rc = mde__cvd_verify(&c, &mde__cvd_clamav_keys, why,
+				     sizeof(why));
+		/* a member's own error is in defs->err already */
+		loaded = rc == MDE_OK;
+		if (loaded)
+			rc = load_members(defs, name, &c);
+		mde__cvd_close(&c);
+	}
+	if (rc != MDE_OK && !loaded)
+		snprintf(defs->err, sizeof(defs->err), "'%s': %s%s", name,
+			 rc == MDE_ERR_NOMEM ? "" : "refused: ",
+			 rc == MDE_ERR_NOMEM ? mde_status_str(rc) : why);
+	return rc;
+}
+
+int mde__defs_load_cvd(mde_defs *defs, const char *path)
+{
 	void *buf;
 	size_t len = 0;
-	int rc, loaded = 0;
+	int rc;
 
 	if (defs->compiled) {
 		snprintf(defs->err, sizeof(defs->err),
@@ -190,21 +264,7 @@ int mde__defs_load_cvd(mde_defs *defs, const char *path)
 	rc = map_path(defs, path, &buf, &len);
 	if (rc != MDE_OK)
 		return rc;
-	rc = mde__cvd_open(&c, mde__cvd_type_of(path), buf, len, &lim, why,
-			   sizeof(why));
-	if (rc == MDE_OK) {
-		rc = mde__cvd_verify(&c, &mde__cvd_clamav_keys, why,
-				     sizeof(why));
-		/* a member's own error is in defs->err already */
-		loaded = rc == MDE_OK;
-		if (loaded)
-			rc = load_members(defs, path, &c);
-		mde__cvd_close(&c);
-	}
-	if (rc != MDE_OK && !loaded)
-		snprintf(defs->err, sizeof(defs->err), "'%s': %s%s", path,
-			 rc == MDE_ERR_NOMEM ? "" : "refused: ",
-			 rc == MDE_ERR_NOMEM ? mde_status_str(rc) : why);
+	rc = mde__defs_load_cvd_buf(defs, NULL, path, buf, len);
 	munmap(buf, len);
 	return rc;
 }

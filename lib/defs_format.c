@@ -159,7 +159,9 @@ static int is_bundle(const void *head, size_t len)
 #define CLAM_NAMED(k) CLAM(k), .names = names_ndb, .list_as = "byte",	\
 	.flags = MDE__DF_UNIQUE
 #define PUA MDE__CLAM_PUA
-#define CLAMDB .kind = MDE__DK_CLAMDB, .load_path = mde__defs_load_cvd
+#define CLAMDB .kind = MDE__DK_CLAMDB, .load_path = mde__defs_load_cvd,	\
+	.load = mde__defs_load_cvd_buf, .part = MDE__P_SOURCE,		\
+	.names = mde__defs_cvd_names, .list_as = "byte"
 #define YARA .kind = MDE__DK_YARA, .load = load_yar,			\
 	.part = MDE__P_SOURCE, .names = names_yara, .list_as = "yara",	\
 	.flags = MDE__DF_UNIQUE | MDE__DF_PRECOMPILED
@@ -217,7 +219,8 @@ static const mde__defs_fmt formats[] = {
 	{ ".gdb", "ClamAV formats not run", CLAM(MDE__CK_PHISH) },
 	{ ".wdb", "ClamAV formats not run", CLAM(MDE__CK_PHISH) },
 	/* ClamAV's database containers: checked whole, then each member is
-	 * loaded by its own row (defs_cvd.c) */
+	 * loaded by its own row (defs_cvd.c); a bundle keeps them as they
+	 * are, signed by ClamAV, and checks them again when it loads */
 	{ ".cvd", "ClamAV databases", CLAMDB },
 	{ ".cld", "ClamAV databases", CLAMDB },
 	{ ".cud", "ClamAV databases", CLAMDB },

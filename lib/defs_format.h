@@ -143,12 +143,30 @@ int mde__defs_load_as(mde_defs *defs, const mde__defs_fmt *f,
  * of the container rows (defs_cvd.c). */
 int mde__defs_load_cvd(mde_defs *defs, const char *path);
 
+/* The same for the container buf[0..len) named name (its extension says
+ * its type): the load of the container rows, for a container inside a
+ * signed bundle (MDE__P_SOURCE), whose hash lists the bundle's tables
+ * hold already.  f is unused.  buf must stay mapped while it loads. */
+int mde__defs_load_cvd_buf(mde_defs *defs, const mde__defs_fmt *f,
+			   const char *name, const char *buf, size_t len);
+
+/* The names of a container's signatures of its row's list_as kind
+ * ("byte": its .ndb and .ndu members), for mdesig list: the names of
+ * the rows of its members.  A container that does not open lists none
+ * (its load says why).  The names of the container rows. */
+void mde__defs_cvd_names(const mde__defs_fmt *f, const char *buf, size_t len,
+			 mde__names_fn fn, void *ctx);
+
 /* 1 if the .cvd or .cld at path is one database with a .cld or .cvd of the
  * same name beside it, and that one is newer (or, at equal versions, the
  * .cld): a diagnostic names both, and a directory scan leaves path out,
  * as ClamAV does.  0 otherwise, also when either header is unreadable
  * (its load then says why). */
 int mde__defs_cvd_superseded(mde_defs *defs, const char *path);
+
+/* The test of mde__defs_cvd_superseded() without the diagnostic: 1 with
+ * the reason in why (n bytes), or 0. */
+int mde__defs_cvd_newer(const char *path, char *why, size_t n);
 
 /* Sets the container limits to their defaults (mde_defs_new()). */
 void mde__defs_cvd_init(mde_defs *defs);

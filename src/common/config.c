@@ -68,6 +68,14 @@ const struct mdecfg_key mdecfg_keys[] = {
 	  "the scan cache directory"),
 	K("cage_memory", SIZE, 0, 0, SIZE_LIMIT, NULL, "2G",
 	  "address space a parser worker may add to what it inherits"),
+	K("clamav_db_max_file_size", SIZE, 0, 0, SIZE_LIMIT, NULL, "1G",
+	  "a ClamAV database (.cvd .cld .cud) with a larger file in it is "
+	  "refused; 0 = no limit"),
+	K("clamav_db_max_files", INT, 0, 0, BIG, NULL, "1024",
+	  "a ClamAV database with more files in it is refused; 0 = no limit"),
+	K("clamav_db_max_size", SIZE, 0, 0, SIZE_LIMIT, NULL, "2G",
+	  "a ClamAV database unpacking to more bytes is refused; "
+	  "0 = no limit"),
 	K("daemon_command_timeout", SECONDS, 0, 1, 3600, NULL, "30",
 	  "mdescand: seconds a client has to send a whole command"),
 	K("daemon_idle_timeout", SECONDS, 0, 1, 86400, NULL, "120",

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clamdbs.h"
 #include "cli.h"
 #include "cmd.h"
 #include "defstore.h"
@@ -171,6 +172,17 @@ static const char *in_use(const struct defstore_entry *c)
 	return c->have ? "installed" : c->damaged ? "none" : "builtin";
 }
 
+/* The ClamAV databases of the bundle at path, as a JSON array; a warning
+ * if they cannot be read (status still says what it knows). */
+static void clamav_json(const char *path)
+{
+	char err[1024];
+
+	fflush(stdout);
+	if (clamdbs_json(stdout, path, err, sizeof(err)))
+		tool_warn("%s", err);
+}
+
 static void status_json(const struct defstore_status *st, const char *state,
 			long age_days, const char *created,
 			const char *installed, const char *store)
@@ -198,6 +210,8 @@ static void status_json(const struct defstore_status *st, const char *state,
 		if (st->prev.have)
 			printf(",\"previous_version\":%" PRIu64,
 			       st->prev.bi.version);
+		printf(",\"clamav_databases\":");
+		clamav_json(c->path);
 	}
 	printf("}\n");
 }
@@ -208,6 +222,7 @@ static int status_text(const struct defstore_status *st, const char *state,
 		       const char *store)
 {
 	const struct defstore_entry *c = &st->cur;
+	char err[1024];
 
 	if (c->damaged) {
 		printf("definitions: DAMAGED in %s: %s\nstatus:      damaged "
@@ -228,6 +243,8 @@ static int status_text(const struct defstore_status *st, const char *state,
 	       state, created, age, installed, c->source[0] ? c->source : "?",
 	       c->bi.key_id, c->bi.hash_sigs, c->bi.byte_sigs,
 	       c->bi.yara_rules, c->bi.iocs, c->path);
+	if (clamdbs_text(stdout, c->path, "clamav:      ", err, sizeof(err)))
+		tool_warn("%s", err);
 	if (st->prev.have)
 		printf("previous:    %" PRIu64 " (mdescan definitions "
 		       "rollback)\n", st->prev.bi.version);

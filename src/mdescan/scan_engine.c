@@ -129,6 +129,9 @@ mde_defs *scan_defs(const struct opts *o)
 	mde_defs_set_preselect(defs, !o->no_preselect);
 	mde_defs_set_prefilter(defs, !o->no_prefilter);
 	mde_defs_set_unofficial(defs, o->unofficial);
+	mde_defs_set_limit(defs, MDE_DEFS_CVD_MAX_MEMBERS, (uint64_t)o->db_files);
+	mde_defs_set_limit(defs, MDE_DEFS_CVD_MAX_MEMBER, (uint64_t)o->db_file);
+	mde_defs_set_limit(defs, MDE_DEFS_CVD_MAX_TOTAL, (uint64_t)o->db_total);
 	if (!o->no_cache) {
 		char *dir = cache_dir(o);
 

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clamdbs.h"
 #include "defstore.h"
 #include "mdecfg.h"
 #include "paths.h"
@@ -334,6 +335,7 @@ static void show_version(struct opts *o, const struct opt *r, const char *s)
 {
 	struct defstore_status st;
 	char cage[256];
+	char err[1024];
 
 	printf("mdescan %s (engine %s)\n%s", PACKAGE_VERSION,
 	       MDE_ENGINE_VERSION, mde_library_versions());
@@ -341,10 +343,13 @@ static void show_version(struct opts *o, const struct opt *r, const char *s)
 	       mde_cage_probe(cage, sizeof(cage)) ? "active" : "UNAVAILABLE",
 	       cage);
 	defstore_status(o->store, &st);
-	if (st.cur.have)
+	if (st.cur.have) {
 		printf("definitions %llu (%s)\n",
 		       (unsigned long long)st.cur.bi.version, st.cur.path);
-	else
+		if (clamdbs_text(stdout, st.cur.path, "ClamAV database ", err,
+				 sizeof(err)))
+			tool_warn("%s", err);
+	} else
 		printf("definitions built-in (none installed in %s)\n",
 		       o->store);
 	exit(0);
@@ -389,6 +394,18 @@ static const struct opt opts_table[] = {
 	  .fn = set_since,
 	  .help = "scan only files modified or changed since TIME\n"
 		  "(YYYY-MM-DD[THH:MM[:SS]][Z] or @EPOCH)" },
+	{ .name = "clamav-db-max-file-size", .arg = "SIZE", .kind = OPT_SIZE,
+	  .off = AT(db_file), .key = "clamav_db_max_file_size",
+	  .help = "refuse a ClamAV database (.cvd .cld .cud)\n"
+		  "holding a larger file (default %D, 0 = no limit)" },
+	{ .name = "clamav-db-max-files", .arg = "N", .kind = OPT_NUM,
+	  .off = AT(db_files), .key = "clamav_db_max_files",
+	  .help = "refuse a ClamAV database holding more files\n"
+		  "(default %D, 0 = no limit)" },
+	{ .name = "clamav-db-max-size", .arg = "SIZE", .kind = OPT_SIZE,
+	  .off = AT(db_total), .key = "clamav_db_max_size",
+	  .help = "refuse a ClamAV database unpacking to more bytes\n"
+		  "(default %D, 0 = no limit)" },
 	{ .name = "config", .arg = "FILE", .kind = OPT_FN, .fn = no_op,
 	  .help = "configuration (default " MDECFG_DEFAULT_PATH ")" },
 	{ .name = "cache-dir", .arg = "DIR", .kind = OPT_STR,
@@ -577,14 +594,17 @@ static void help_text(FILE *fp, const struct opt *r)
 	const char *p = r->help;
 	char def[32];
 
-	if (r->kind == OPT_SIZE)
+	if (!r->eopt && r->key) /* not the engine's: the configuration's */
+		snprintf(def, sizeof(def), "%s",
+			 mdecfg_find_key(r->key, strlen(r->key))->def);
+	else if (r->kind == OPT_SIZE)
 		format_size(def, sizeof(def), mde_opt_default(r->eopt));
 	else
 		snprintf(def, sizeof(def), "%lld",
 			 (long long)(mde_opt_default(r->eopt) /
 				     (r->scale ? r->scale : 1)));
 	for (; *p; p++) {
-		if (p[0] == '%' && p[1] == 'D' && r->eopt) {
+		if (p[0] == '%' && p[1] == 'D' && (r->eopt || r->key)) {
 			fputs(def, fp);
 			p++;
 		} else if (*p == '\n') {

@@ -42,6 +42,8 @@ struct opts {
 	int64_t threads, max_depth, max_filesize, timeout;
 	int64_t arc_types, max_recursion, max_files, max_scansize, max_member,
 		max_ratio, bomb_min, bomb, pua;
+	int64_t db_files, db_file, db_total; /* ClamAV database limits
+						(mde_defs_set_limit()) */
 	int64_t action;            /* enum scan_action */
 	int64_t retention;         /* days of history kept */
 	int64_t log_level;         /* enum mdelog_level, -1: no syslog */

@@ -23,6 +23,7 @@
 #include <openssl/pem.h>
 
 #include "mdescan.h"
+#include "clamdbs.h"
 #include "mdesig.h"
 #include "util.h"
 #include "banned.h"
@@ -169,6 +170,9 @@ static int cmd_build(const struct opts *o, int argc, char **argv)
 	       " byte, %" PRIu64 " YARA signatures, %" PRIu64 " bytes\n",
 	       o->out, bi.version, bi.hash_sigs, bi.byte_sigs, bi.yara_rules,
 	       bi.size);
+	if (clamdbs_text(stdout, o->out, "ClamAV database ", err,
+			 sizeof(err)))
+		return tool_fail("%s", err);
 	return 0;
 }
 
@@ -202,7 +206,22 @@ static void when(uint64_t t, char *buf, size_t n)
 		snprintf(buf, n, "%" PRIu64, t);
 }
 
-void mdesig_print_info(FILE *fp, const mde_bundle_info *bi, int json)
+/* The bundle's ClamAV databases (path), after the other fields. */
+static void print_clamdbs(FILE *fp, const char *path, int json)
+{
+	char err[1024];
+	int rc;
+
+	if (json)
+		fputs(",\"clamav_databases\":", fp);
+	rc = json ? clamdbs_json(fp, path, err, sizeof(err))
+		  : clamdbs_text(fp, path, "ClamAV:       ", err, sizeof(err));
+	if (rc)
+		tool_warn("%s", err);
+}
+
+void mdesig_print_info(FILE *fp, const mde_bundle_info *bi,
+		       const char *path, int json)
 {
 	char t[64];
 
@@ -214,11 +233,13 @@ void mdesig_print_info(FILE *fp, const mde_bundle_info *bi, int json)
 			"\"digest\":\"%s\",\"size\":%" PRIu64 ","
 			"\"parts\":%u,\"hash_sigs\":%" PRIu64 ","
 			"\"byte_sigs\":%" PRIu64 ",\"yara_rules\":%" PRIu64
-			",\"iocs\":%" PRIu64 "}\n",
+			",\"iocs\":%" PRIu64,
 			bi->version, bi->delta ? "true" : "false",
 			bi->base_version, t, bi->key_id, bi->min_engine,
 			bi->digest, bi->size, bi->parts, bi->hash_sigs,
 			bi->byte_sigs, bi->yara_rules, bi->iocs);
+		print_clamdbs(fp, path, 1);
+		fputs("}\n", fp);
 		return;
 	}
 	fprintf(fp, "version:      %" PRIu64 "%s\n", bi->version,
@@ -231,6 +252,7 @@ void mdesig_print_info(FILE *fp, const mde_bundle_info *bi, int json)
 		"YARA rules:   %" PRIu64 "\nIOCs:         %" PRIu64 "\n",
 		t, bi->key_id, bi->min_engine, bi->digest, bi->size, bi->parts,
 		bi->hash_sigs, bi->byte_sigs, bi->yara_rules, bi->iocs);
+	print_clamdbs(fp, path, 0);
 }
 
 static int cmd_info(const struct opts *o, int argc, char **argv)
@@ -240,7 +262,7 @@ static int cmd_info(const struct opts *o, int argc, char **argv)
 
 	if (mde_bundle_check(argv[0], o->keys, &bi, err, sizeof(err)))
 		return tool_fail("%s", err);
-	mdesig_print_info(stdout, &bi, o->json);
+	mdesig_print_info(stdout, &bi, argv[0], o->json);
 	return 0;
 }
 

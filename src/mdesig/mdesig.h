@@ -7,8 +7,10 @@
 
 #include "mdescan.h"
 
-/* Prints what a bundle says about itself, as text or one JSON object. */
-void mdesig_print_info(FILE *fp, const mde_bundle_info *bi, int json);
+/* Prints what the bundle at path says about itself (bi, and the ClamAV
+ * databases it carries), as text or one JSON object. */
+void mdesig_print_info(FILE *fp, const mde_bundle_info *bi,
+		       const char *path, int json);
 
 /* Adds a full bundle to the mirror directory dir (mdesig_mirror.c). */
 int mdesig_mirror_add(const char *dir, const char *bundle, const char *key,

@@ -6,9 +6,11 @@
 # signed by ClamAV's keys, byte flips, cuts at every header field and tar
 # block boundary, and each kind of manifest mismatch are refused with a
 # reason naming the file, and nothing is scanned with part of the
-# definitions.  (Signatures made with test keys through ClamAV's schemes
-# are verified in tests/unit/test_cvd.c: no setting of mdescan trusts a
-# key other than ClamAV's.)
+# definitions; the container limits (--clamav-db-max-*, mdescan.conf)
+# refuse a container naming the file and the limit.  (Signatures made
+# with test keys through ClamAV's schemes are verified in
+# tests/unit/test_cvd.c: no setting of mdescan trusts a key other than
+# ClamAV's.)
 set -eu
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -191,6 +193,34 @@ grep -qF "'$T/fc2/daily.cvd'" "$ERR" && { show_output; fail "older loaded"; }
 python3 "$MK" --version 7 "$T/fc3/daily.cvd" "$S/x.hdb" "$S/x.ndb"
 python3 "$MK" --version 7 --type cld "$T/fc3/daily.cld" "$S/x.hdb" "$S/x.ndb"
 refused_in "$T/fc3" "$T/fc3/daily.cld" "the .info has no DSIG line"
+
+step "the container limits: options and mdescan.conf, refusals name the file"
+lim() { # lim DB WHY OPTION...: DB refused with WHY under the options
+	local db=$1 why=$2
+	shift 2
+	expect_exit 2 mds --no-cache --no-history --no-syslog "$@" -d "$db" "$F"
+	grep -qF "'$db': refused: $why" "$ERR" ||
+		{ show_output; fail "$*: no \"'$db': refused: $why\""; }
+	grep -q 'FOUND\|: OK$' "$OUT" && { show_output; fail "$*: scanned"; }
+	return 0
+}
+lim "$T/mk.cud" "more than 1 members (the limit)" --clamav-db-max-files 1
+lim "$T/mk.cud" "member 'mk.info': " --clamav-db-max-file-size 20
+grep -qF "bytes, more than the limit of 20" "$ERR" || { show_output; fail "file size limit"; }
+lim "$T/mk.cud" "unpacks to more than 1024 bytes (the limit)" --clamav-db-max-size 1K
+lim "$T/plain.cud" "4096 bytes of tar, more than the limit of 1024" --clamav-db-max-size 1K
+printf 'clamav_db_max_files = 1\n' >"$T/lim.conf"
+lim "$T/mk.cud" "more than 1 members (the limit)" --config "$T/lim.conf"
+# the command line over the configuration; 0 is no limit
+printf 'clamav_db_max_files = 0\nclamav_db_max_file_size = 0\nclamav_db_max_size = 0\n' \
+	>"$T/nolim.conf"
+expect_exit 1 mds --no-cache --no-history --no-syslog --config "$T/nolim.conf" \
+	-d "$T/mk.cud" "$F"
+expect_found "$F/eicar.com"
+lim "$T/mk.cud" "more than 1 members (the limit)" --config "$T/nolim.conf" \
+	--clamav-db-max-files 1
+expect_exit 2 mds --clamav-db-max-files x -d "$T/mk.cud" "$F"
+grep -q 'clamav-db-max-files' "$ERR" || { show_output; fail "a bad limit is not named"; }
 
 step "a refused container in a directory refuses the whole load"
 mkdir -p "$T/dir"

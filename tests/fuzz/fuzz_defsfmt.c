@@ -102,6 +102,20 @@ int mde__defs_load_cvd(mde_defs *defs, const char *path)
 	abort();
 }
 
+int mde__defs_load_cvd_buf(mde_defs *defs, const mde__defs_fmt *f,
+			   const char *name, const char *buf, size_t len)
+{
+	(void)defs, (void)f, (void)name, (void)buf, (void)len;
+	abort();
+}
+
+void mde__defs_cvd_names(const mde__defs_fmt *f, const char *buf, size_t len,
+			 mde__names_fn fn, void *ctx)
+{
+	(void)f, (void)buf, (void)len, (void)fn, (void)ctx;
+	abort();
+}
+
 /* ------------------------------------------------------------ oracle */
 
 static int hexdigit(char c)

@@ -6,7 +6,8 @@
  * with its members; signatures made with test keys through ClamAV's
  * schemes verify, and fail with ClamAV's own keys and when damaged.
  * Containers are made here, in sigtool's layout (old tar headers, COPYING
- * then the .info first, no end blocks); .cvd and .cld are signed.
+ * then the .info first, no end blocks); .cvd and .cld are signed.  A .cud
+ * through a signed bundle: checked on import, named, loaded once.
  */
 #include "config.h"
 
@@ -21,7 +22,9 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/rsa.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "mde_int.h"
@@ -638,6 +641,115 @@ static void test_signatures(void **state)
 	free(cud.p);
 }
 
+/* ------------------------------------------------------------- bundles */
+
+struct seen_db {
+	int n;
+	mde_clamdb_info db;
+	char name[64];
+};
+
+static void on_db(void *ctx, const mde_clamdb_info *db)
+{
+	struct seen_db *s = ctx;
+
+	s->db = *db;
+	snprintf(s->name, sizeof(s->name), "%s", db->name);
+	s->n++;
+}
+
+/* Writes m to dir/name; the path in out (n bytes). */
+static void write_at(const char *dir, const char *name, const struct mem *m,
+		     char *out, size_t n)
+{
+	FILE *fp;
+
+	snprintf(out, n, "%s/%s", dir, name);
+	assert_non_null(fp = fopen(out, "wb"));
+	assert_int_equal(fwrite(m->p, 1, m->n, fp), m->n);
+	assert_int_equal(fclose(fp), 0);
+}
+
+/* An Ed25519 pair dir/k.sec, dir/k.pub. */
+static void bundle_key(const char *dir)
+{
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	char p[600];
+	FILE *fp;
+
+	assert_non_null(k);
+	snprintf(p, sizeof(p), "%s/k.sec", dir);
+	assert_non_null(fp = fopen(p, "w"));
+	assert_int_equal(PEM_write_PrivateKey(fp, k, NULL, NULL, 0, NULL,
+					      NULL), 1);
+	fclose(fp);
+	snprintf(p, sizeof(p), "%s/k.pub", dir);
+	assert_non_null(fp = fopen(p, "w"));
+	assert_int_equal(PEM_write_PUBKEY(fp, k), 1);
+	fclose(fp);
+	EVP_PKEY_free(k);
+}
+
+/*
+ * A .cud goes into a bundle (mde_bundle_build) checked as a load checks
+ * it, a damaged one is refused with its reason; the bundle names it with
+ * its version and counts (mde_bundle_clamdbs), and loads with its hash
+ * list once, from the bundle's table (a second copy from the container
+ * would be refused next to the table).
+ */
+static void test_in_bundle(void **state)
+{
+	struct mut mu = { 0 };
+	struct mem m = build(MDE__CVD_CUD, 1, &mu);
+	char dir[300], db[400], bad[400], out[400], key[400], err[600];
+	const char *paths[1] = { db };
+	mde_build_opts o = { .version = 3, .key = key };
+	struct seen_db s = { 0 };
+	mde_defs_stats st;
+	mde_defs *d;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/mde-cvd-XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	assert_non_null(mkdtemp(dir));
+	bundle_key(dir);
+	snprintf(key, sizeof(key), "%s/k.sec", dir);
+	snprintf(out, sizeof(out), "%s/b.mdb", dir);
+	write_at(dir, "x.cud", &m, db, sizeof(db));
+	m.p[m.n - 1] ^= 1; /* the gzip trailer: the MD5 differs */
+	write_at(dir, "bad.cud", &m, bad, sizeof(bad));
+	paths[0] = bad;
+	assert_int_equal(mde_bundle_build(paths, 1, &o, out, err, sizeof(err)),
+			 MDE_ERR_FORMAT);
+	assert_non_null(strstr(err, "bad.cud': refused: MD5 of the content"));
+	assert_int_equal(access(out, F_OK), -1);
+	paths[0] = db;
+	if (mde_bundle_build(paths, 1, &o, out, err, sizeof(err)) != MDE_OK)
+		fail_msg("build: %s", err);
+	assert_int_equal(mde_bundle_clamdbs(out, on_db, &s, err, sizeof(err)),
+			 MDE_OK);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.name, "x.cud");
+	assert_int_equal(s.db.version, 7);
+	assert_int_equal(s.db.sigs, 2);
+	assert_int_equal(s.db.loaded, 1); /* the .ndb; the hash in the table */
+	assert_int_equal(s.db.built_at, 1796613936);
+	assert_int_equal(s.db.official, 0);
+	assert_int_equal(s.db.nunsup, 0);
+	assert_non_null(d = mde_defs_new());
+	snprintf(key, sizeof(key), "%s/k.pub", dir);
+	assert_int_equal(mde_defs_add_keys(d, key), MDE_OK);
+	if (mde_defs_load_bundle(d, out) != MDE_OK ||
+	    mde_defs_compile(d) != MDE_OK)
+		fail_msg("load: %s", mde_defs_error(d));
+	mde_defs_get_stats(d, &st);
+	assert_int_equal(st.hash_sigs, 1);
+	mde_defs_free(d);
+	snprintf(err, sizeof(err), "rm -rf '%s'", dir);
+	assert_int_equal(system(err), 0);
+	free(m.p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -649,6 +761,7 @@ int main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_tar_rules),
 		cmocka_unit_test(test_signatures),
+		cmocka_unit_test(test_in_bundle),
 	};
 
 	return cmocka_run_group_tests(tests, make_keys, NULL);
