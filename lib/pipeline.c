@@ -19,7 +19,6 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
-#include <xxhash.h>
 
 #include "engine_int.h"
 #include "upx.h"
@@ -846,11 +845,14 @@ static void judge(struct file *f)
 
 	atomic_fetch_add(&e->files, 1);
 	atomic_fetch_add(&e->bytes, (uint64_t)f->len);
+	/* the content id is the SHA-256 the hash stage keeps with a cache
+	 * anyway: one pass over the bytes, not two */
 	if (e->cache) {
-		XXH128_canonical_t c;
-
-		XXH128_canonicalFromHash(&c, XXH3_128bits(f->buf, f->len));
-		memcpy(f->v.xxh, c.digest, 16);
+		if (digest_of(f, MDE__SHA256) != 0) {
+			report(f, MDE_EV_ERROR, f->why, 0);
+			goto out;
+		}
+		memcpy(f->v.cid, f->v.dig[MDE__SHA256], 16);
 		if (mde__verdict_from_content(f))
 			goto out;
 	}

@@ -17,18 +17,6 @@
 #include "banned.h"
 
 
-static void key_of(const struct stat *st, mde__ckey *k)
-{
-	memset(k, 0, sizeof(*k));
-	k->dev = (uint64_t)st->st_dev;
-	k->ino = (uint64_t)st->st_ino;
-	k->size = (uint64_t)st->st_size;
-	k->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 +
-		      st->st_mtim.tv_nsec;
-	k->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 +
-		      st->st_ctim.tv_nsec;
-}
-
 /* When rules read the file's name, directory or owner, a verdict holds
  * for this path and owner only: fingerprint them (else all zero). */
 static void where_of(const mde__worker *w, const mde__item *it, uid_t uid,
@@ -42,6 +30,22 @@ static void where_of(const mde__worker *w, const mde__item *it, uid_t uid,
 	XXH128_canonicalFromHash(&c, XXH3_128bits_withSeed(it->path, it->len,
 							   (uint64_t)uid));
 	memcpy(out, c.digest, 16);
+}
+
+/* The file key of st under the name fingerprint where: with rules that
+ * read the name, each name of a hard-linked file has its own record. */
+static void key_of(const struct stat *st, const uint8_t where[16],
+		   mde__ckey *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->dev = (uint64_t)st->st_dev;
+	k->ino = (uint64_t)st->st_ino;
+	k->size = (uint64_t)st->st_size;
+	k->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 +
+		      st->st_mtim.tv_nsec;
+	k->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 +
+		      st->st_ctim.tv_nsec;
+	memcpy(k->where, where, 16);
 }
 
 /* Reports a verdict taken from the cache as this file's findings;
@@ -203,11 +207,10 @@ int mde__verdict_from_stat(mde__worker *w, const mde__item *it,
 		return 0; /* the normal path reports it */
 	if (mde__unchanged(e, &st))
 		return 1;
-	key_of(&st, &k);
-	if (!mde__cache_get_file(w->rd, &k, &v))
-		return 0;
 	where_of(w, it, st.st_uid, where);
-	if (memcmp(v.where, where, 16) != 0)
+	key_of(&st, where, &k);
+	if (!mde__cache_get_file(w->rd, &k, &v) ||
+	    memcmp(v.where, where, 16) != 0)
 		return 0;
 	if (memcmp(v.ver, e->ver, 16) == 0) {
 		answer(w, it, &v, k.size, fi);
@@ -268,10 +271,10 @@ int mde__verdict_from_content(struct file *f)
 	mde__cval v;
 
 	where_of(w, f->it, f->st.st_uid, f->v.where);
-	if (!mde__cache_get_content(w->rd, f->v.xxh, f->len, w->e->ver,
+	if (!mde__cache_get_content(w->rd, f->v.cid, f->len, w->e->ver,
 				    f->v.where, &v))
 		return 0;
-	key_of(&f->st, &k);
+	key_of(&f->st, f->v.where, &k);
 	mde__cache_put(w->e->cache, recently_changed(&f->st) ? NULL : &k, &v);
 	atomic_fetch_sub(&w->e->files, 1); /* emit_verdict counts it */
 	atomic_fetch_sub(&w->e->bytes, f->len);
@@ -287,7 +290,7 @@ void mde__verdict_keep(struct file *f)
 
 	if (f->uncacheable)
 		return;
-	key_of(&f->st, &k);
+	key_of(&f->st, f->v.where, &k);
 	memcpy(f->v.ver, e->ver, 16);
 	memcpy(f->v.ver_nohash, e->ver_nohash, 16);
 	f->v.size = f->len;

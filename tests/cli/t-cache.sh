@@ -116,6 +116,24 @@ for run in 1 2; do
 done
 json_expect 1 type=summary cached=3
 
+step "rules reading the file name: every name of a hard-linked file is answered from the cache"
+# one inode, three names: the verdict differs by name, so each name keeps
+# its own; a per-inode record would keep only the last name written
+mkdir -p "$T/hl"
+printf 'marker-php\n' >"$T/hl/x.php"
+ln "$T/hl/x.php" "$T/hl/y.php"
+ln "$T/hl/x.php" "$T/hl/z.txt"
+sleep 0.1 # the links moved ctime: older than the same-tick window
+expect_exit 1 mds -d "$Y" --cache-dir "$C" --json "$T/hl"
+json_expect 2 type=finding name=Php_Marker
+for run in 2 3; do
+	expect_exit 1 mds -d "$Y" --cache-dir "$C" --json "$T/hl"
+	json_expect 1 type=summary files=3 cached=3 findings=2
+	json_expect 1 type=finding name=Php_Marker "path=$T/hl/x.php"
+	json_expect 1 type=finding name=Php_Marker "path=$T/hl/y.php"
+	json_expect 0 type=finding "path=$T/hl/z.txt"
+done
+
 step "compiled YARA rules are kept: same findings and diagnostics when loaded back"
 printf 'rule broken { condition: nosuchthing }\n' >"$Y/bad.yar"
 rm -rf "$C"/*

@@ -41,7 +41,7 @@ static void make_val(mde__cval *v, int seed, unsigned nfind)
 	memset(v, 0, sizeof(*v));
 	memset(v->ver, 0x11, 16);
 	memset(v->ver_nohash, 0x22, 16);
-	memset(v->xxh, seed, 16);
+	memset(v->cid, seed, 16);
 	v->size = 1000u + (unsigned)seed;
 	v->have = 1u << MDE__SHA256;
 	memset(v->dig[MDE__SHA256], 0xab, 32);
@@ -81,7 +81,7 @@ static void test_roundtrip_and_reopen(void **state)
 	r = mde__cache_rd_new(c);
 	/* pending, not yet committed: found by content only */
 	assert_int_equal(mde__cache_get_file(r, &k, &got), 0);
-	assert_int_equal(mde__cache_get_content(r, v.xxh, v.size, v.ver,
+	assert_int_equal(mde__cache_get_content(r, v.cid, v.size, v.ver,
 						v.where, &got), 1);
 	assert_int_equal(got.nfind, 2);
 	assert_int_equal(mde__cache_flush(c), MDE_OK);
@@ -117,15 +117,15 @@ static void test_content_version_and_where(void **state)
 	make_val(&v, 9, 0);
 	assert_int_equal(mde__cache_put(c, NULL, &v), MDE_OK);
 	assert_int_equal(mde__cache_flush(c), MDE_OK);
-	assert_int_equal(mde__cache_get_content(r, v.xxh, v.size, v.ver, where,
+	assert_int_equal(mde__cache_get_content(r, v.cid, v.size, v.ver, where,
 						&got), 1);
 	assert_int_equal(got.nfind, 0);
 	memset(other, 0x33, 16);
-	assert_int_equal(mde__cache_get_content(r, v.xxh, v.size, other, where,
+	assert_int_equal(mde__cache_get_content(r, v.cid, v.size, other, where,
 						&got), 0);
-	assert_int_equal(mde__cache_get_content(r, v.xxh, v.size, v.ver, other,
+	assert_int_equal(mde__cache_get_content(r, v.cid, v.size, v.ver, other,
 						&got), 0);
-	assert_int_equal(mde__cache_get_content(r, v.xxh, v.size + 1, v.ver,
+	assert_int_equal(mde__cache_get_content(r, v.cid, v.size + 1, v.ver,
 						where, &got), 0);
 	mde__cache_rd_free(r);
 	mde__cache_close(c);
