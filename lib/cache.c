@@ -32,7 +32,11 @@
 #include "banned.h"
 
 #define MAP_SIZE ((size_t)4 << 30) /* address space, not disk */
-#define BATCH 4096
+/* Verdicts per commit.  Each commit copies every B-tree page it touches
+ * (keys are random), so fewer, larger commits write much less: 16384
+ * records (about 5 MB queued) against 4096 cut the pages written on the
+ * bench corpus's first scan by about a third. */
+#define BATCH 16384
 #define HDR_LEN (16 + 16 + 16 + 16 + 8 + 1 + MDE__NHASH * 32 + 4)
 
 /* Names of the tables.  The ones of earlier formats (keys without the
@@ -55,6 +59,7 @@ struct batch {
 	struct pend pend[BATCH];
 	size_t n;
 	uint16_t slot[2 * BATCH]; /* content key -> pend index + 1 */
+	const struct pend *order[BATCH]; /* the writer's sort */
 };
 
 struct mde__cache {
@@ -416,35 +421,54 @@ int mde__cache_get_content(mde__cache_rd *r, const uint8_t cid[16],
 
 /* ------------------------------------------------------------- writing */
 
-static int put_all(MDB_txn *txn, const mde__cache *c, const struct batch *b)
+static int by_fkey(const void *a, const void *b)
+{
+	const struct pend *x = *(const struct pend *const *)a;
+	const struct pend *y = *(const struct pend *const *)b;
+
+	return memcmp(x->fkey, y->fkey, sizeof(x->fkey));
+}
+
+static int by_ckey(const void *a, const void *b)
+{
+	const struct pend *x = *(const struct pend *const *)a;
+	const struct pend *y = *(const struct pend *const *)b;
+
+	return memcmp(x->ckey, y->ckey, sizeof(x->ckey));
+}
+
+/* Puts the batch into table dbi in key order: neighbouring puts then
+ * descend to the same pages, which stay in the CPU's caches.  Records
+ * with equal keys (copies under names the rules read) may land in any
+ * order: each is a true verdict for the version and where it records,
+ * and lookups check both. */
+static int put_sorted(MDB_txn *txn, MDB_dbi dbi, struct batch *b, int files)
 {
 	MDB_val key, val;
-	size_t i;
+	size_t i, n = 0;
 	int rc = 0;
 
-	for (i = 0; i < b->n && rc == 0; i++) {
-		const struct pend *p = &b->pend[i];
+	for (i = 0; i < b->n; i++)
+		if (!files || b->pend[i].has_fkey)
+			b->order[n++] = &b->pend[i];
+	qsort(b->order, n, sizeof(b->order[0]), files ? by_fkey : by_ckey);
+	for (i = 0; i < n && rc == 0; i++) {
+		const struct pend *p = b->order[i];
 
+		key.mv_data = files ? (void *)p->fkey : (void *)p->ckey;
+		key.mv_size = files ? sizeof(p->fkey) : sizeof(p->ckey);
 		val.mv_data = p->val;
 		val.mv_size = p->len;
-		if (p->has_fkey) {
-			key.mv_data = (void *)p->fkey;
-			key.mv_size = sizeof(p->fkey);
-			rc = mdb_put(txn, c->files, &key, &val, 0);
-		}
-		key.mv_data = (void *)p->ckey;
-		key.mv_size = sizeof(p->ckey);
-		if (rc == 0)
-			rc = mdb_put(txn, c->content, &key, &val, 0);
+		rc = mdb_put(txn, dbi, &key, &val, 0);
 	}
 	return rc;
 }
 
 /* Commits batch b in one transaction, flushed to disk when it returns; on
  * a full map the cache is emptied and the batch written again (a cache
- * may always be thrown away).  Needs no lock: nobody else writes to b
- * while it is busy.  Returns an LMDB status. */
-static int commit(mde__cache *c, const struct batch *b)
+ * may always be thrown away).  Needs no lock: while b is busy only the
+ * writer changes it, and only its order[].  Returns an LMDB status. */
+static int commit(mde__cache *c, struct batch *b)
 {
 	MDB_txn *txn;
 	int rc, tries;
@@ -457,7 +481,9 @@ static int commit(mde__cache *c, const struct batch *b)
 			mdb_drop(txn, c->files, 0);
 			mdb_drop(txn, c->content, 0);
 		}
-		rc = put_all(txn, c, b);
+		rc = put_sorted(txn, c->files, b, 1);
+		if (rc == 0)
+			rc = put_sorted(txn, c->content, b, 0);
 		if (rc == 0)
 			rc = mdb_txn_commit(txn);
 		else

@@ -5,9 +5,8 @@
  *   by file   (device, inode, size, mtime ns, ctime ns, and the where
  *             fingerprint when rules read the name): an unchanged file
  *             is not read again;
- *   by content (SHA-256, first 16 bytes, and size): a copy of a file
- *             already judged is not run through the expensive stages
- *             again.
+ *   by content (content id and size): a copy of a file already judged
+ *             is not run through the expensive stages again.
  * Each verdict records the definitions version that made it.
  *
  * LMDB rather than SQLite: a re-scan does one lookup per file, and LMDB's
@@ -60,7 +59,8 @@ typedef struct mde__cfind {
 typedef struct mde__cval {
 	uint8_t ver[16];         /* definitions version that made it */
 	uint8_t ver_nohash[16];  /* same, leaving out hash signatures */
-	uint8_t cid[16];         /* content id: SHA-256, first 16 bytes */
+	uint8_t cid[16];         /* content id: the SHA-256's first 16 bytes,
+				    or XXH3-128 above a size (verdict.c) */
 	uint8_t where[16];       /* XXH3-128 of path and owner when rules
 				    read them (else zero) */
 	uint64_t size;

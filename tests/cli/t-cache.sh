@@ -71,6 +71,21 @@ MDESCAN_TEST_DELAY_MS=400 expect_exit 1 mds -d "$DEFS" --cache-dir "$C" --json -
 json_expect 1 type=finding name=Test.Hash.F1 "path=$D/f1.txt"
 json_expect 1 type=summary errors=0 cached=$NFILES findings=3
 
+step "a hash-only update matching a file over 1 MiB (SHA-256 not kept) reads that file"
+mkdir -p "$T/big" "$T/bdefs"
+head -c 1100000 /dev/zero | tr '\0' b >"$T/big/large"
+printf 'small\n' >"$T/big/small"
+cp "$DEFS/t.hsb" "$T/bdefs/"
+sleep 0.1
+expect_exit 0 mds -d "$T/bdefs" --cache-dir "$C" --json "$T/big"
+expect_exit 0 mds -d "$T/bdefs" --cache-dir "$C" --json "$T/big"
+json_expect 1 type=summary files=2 cached=2
+sum=$(sha256sum <"$T/big/large" | cut -c1-64)
+printf '%s:1100000:Test.Hash.Large\n' "$sum" >"$T/bdefs/t3.hsb"
+expect_exit 1 mds -d "$T/bdefs" --cache-dir "$C" --json "$T/big"
+json_expect 1 type=finding name=Test.Hash.Large "path=$T/big/large" "sha256=$sum"
+json_expect 1 type=summary files=2 cached=1 findings=1
+
 step "changed byte signatures: nothing is reused"
 printf 'Test.Other:0:*:%s\n' "$(hex 'number 7')" >>"$DEFS/t.ndb"
 expect_exit 1 mds -d "$DEFS" --cache-dir "$C" --json "$D"
