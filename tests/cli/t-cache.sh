@@ -62,7 +62,8 @@ expect_exit 1 mds -d "$DEFS" --cache-dir "$C" --json "$D"
 json_expect 1 type=summary cached=$NFILES
 
 step "an update adding only hash signatures is checked from the cache"
-# a size no signature had before: only SHA-256, kept for every file, helps
+# a size no signature had before: only SHA-256, kept for every file up to
+# 1 MiB, helps
 printf '%s:%d:Test.Hash.F1\n' "$(sha256sum <"$D/f1.txt" | cut -c1-64)" \
 	"$(wc -c <"$D/f1.txt")" >"$DEFS/t2.hsb"
 start=$SECONDS
