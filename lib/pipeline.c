@@ -19,7 +19,6 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
-#include <xxhash.h>
 
 #include "engine_int.h"
 #include "upx.h"
@@ -239,7 +238,11 @@ static void finding(struct file *f, const char *stage, const char *name,
 	ev.stage = stage;
 	ev.score = score;
 	ev.file = fileinfo(f);
-	/* the digest of the file on disk; a member's is not kept */
+	/* the digest of the file on disk; a member's is not kept.  With a
+	 * cache every file on disk shows it, also one too large to be
+	 * hashed up front (see mde__keep_sha256) */
+	if (!f->depth && !audit && !f->sha256[0] && e->cache)
+		mde__digest(f, MDE__SHA256);
 	ev.sha256 = !f->depth && !audit && f->sha256[0] ? f->sha256 : NULL;
 	ev.audit = audit != NULL;
 	ev.allowed = audit && !strcmp(audit, "allowed");
@@ -311,9 +314,6 @@ static int done(const struct file *f)
 	return f->top->nfound && !f->w->e->all_match;
 }
 
-/* Hashes only with the types whose signatures could match this size;
- * with a scan cache SHA-256 always, so that hash signatures added later
- * can be checked against the cache without reading the file again. */
 static int ioc_name_hit(void *ctx, const mde__iocmatch *m)
 {
 	struct file *f = ctx;
@@ -356,8 +356,7 @@ static void stage_iocs(struct file *f)
 				     ioc_name_hit, f);
 }
 
-/* The digest of type t of f, into f->v unless there already. */
-static int digest_of(struct file *f, int t)
+int mde__digest(struct file *f, int t)
 {
 	uint8_t dig[64];
 	unsigned int dl;
@@ -391,6 +390,8 @@ static int clam_allowed(struct file *f, unsigned fpw)
 				 f->len);
 }
 
+/* Hashes only with the types whose signatures could match this size, and
+ * SHA-256 when mde__keep_sha256() says so. */
 static int stage_hash(struct file *f)
 {
 	const mde__hashsigs *h = f->w->e->defs->hash;
@@ -402,10 +403,9 @@ static int stage_hash(struct file *f)
 	for (t = 0; t < MDE__NHASH; t++) {
 		if (!mde__hashsigs_want(h, t, f->len) &&
 		    !mde__iocs_want_hash(io, t) && !(fpw & (1u << t)) &&
-		    !(t == MDE__SHA256 && !f->depth &&
-		      (f->w->e->cache || f->w->e->allow_sha)))
+		    !(t == MDE__SHA256 && mde__keep_sha256(f)))
 			continue;
-		if (digest_of(f, t))
+		if (mde__digest(f, t))
 			return MDE_ERR_STATE;
 	}
 	if (clam_allowed(f, fpw)) {
@@ -799,8 +799,10 @@ static int judge_stat(struct file *f, int fd, int noatime, int by_stat)
 		return -1;
 	}
 	if (by_stat && e->cache && !e->file_hashes &&
-	    mde__verdict_from_stat(f->w, f->it, &f->st, &f->fi))
+	    mde__verdict_from_stat(f->w, f->it, &f->st, &f->fi)) {
+		f->w->misses = 0; /* the cache answers: look up before opening */
 		return 1;
+	}
 	return 0;
 }
 
@@ -867,15 +869,15 @@ static int file_hashes(struct file *f)
 static void judge(struct file *f)
 {
 	mde_engine *e = f->w->e;
+	int rc;
 
 	atomic_fetch_add(&e->files, 1);
 	atomic_fetch_add(&e->bytes, (uint64_t)f->len);
 	if (e->cache) {
-		XXH128_canonical_t c;
-
-		XXH128_canonicalFromHash(&c, XXH3_128bits(f->buf, f->len));
-		memcpy(f->v.xxh, c.digest, 16);
-		if (mde__verdict_from_content(f))
+		rc = mde__verdict_from_content(f);
+		if (rc < 0)
+			report(f, MDE_EV_ERROR, f->why, 0);
+		if (rc != 0)
 			goto out;
 	}
 	if ((f->w->cage ? mde__cage_run(f->w->cage, f) : mde__run_stages(f)) ==
@@ -906,23 +908,39 @@ void mde__scan_fd(mde__worker *w, const mde__item *it, int fd, int noatime,
 	free(f.layers);
 }
 
+/* Misses in a row after which a worker opens files before asking the
+ * cache (see mde__worker_scan). */
+#define MISSES_OPEN_FIRST 64
+
 void mde__worker_scan(mde__worker *w, const mde__item *it)
 {
 	mde_engine *e = w->e;
-	int fd, noatime;
+	int fd, noatime, by_stat = it->inroot;
 
 	set_current(e, it);
-	/* an item resolved in the root is answered after its open instead:
-	 * a stat by path would not resolve its links there */
-	if (e->cache && !e->file_hashes && !it->inroot &&
-	    mde__verdict_from_cache(w, it))
-		return;
+	/*
+	 * The cache is asked from a stat by path, so that a file it answers
+	 * is never opened.  When it keeps missing (a first scan, a new
+	 * subtree) that stat is a syscall more per file read: then the
+	 * stat of the open file is looked up instead, and a hit there
+	 * switches back.  An item resolved in the root is always answered
+	 * after its open: a stat by path would not resolve its links there.
+	 */
+	if (e->cache && !e->file_hashes && !it->inroot) {
+		if (w->misses >= MISSES_OPEN_FIRST)
+			by_stat = 1;
+		else if (mde__verdict_from_cache(w, it)) {
+			w->misses = 0;
+			return;
+		} else
+			w->misses++;
+	}
 	fd = open_item(e, it, &noatime);
 	if (fd < 0) {
 		mde__report_to(e, w->fn, w->ctx, MDE_EV_ERROR, it->path,
 			       it->len, strerror(errno), errno);
 		return;
 	}
-	mde__scan_fd(w, it, fd, noatime, it->inroot);
+	mde__scan_fd(w, it, fd, noatime, by_stat);
 	close(fd);
 }

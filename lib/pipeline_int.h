@@ -22,6 +22,7 @@ struct mde__worker {
 	mde__yscan *ys;
 	EVP_MD *md[MDE__NHASH];
 	mde__cache_rd *rd; /* scan cache reader, when the engine has a cache */
+	unsigned misses;   /* cache lookups by path that missed, in a row */
 	struct mde__iocscratch *ioc_sc; /* file-name IOC matching */
 	uid_t owner_uid;
 	char owner[64];
@@ -104,8 +105,18 @@ void mde__emit_file(mde__worker *w, const mde__item *it,
 		    const mde_fileinfo *fi, uint64_t size, int nfound,
 		    long score);
 
-/* A copy of content judged before: its verdict reported (1), or 0. */
+/* Gives the file on disk f its content id, then answers it as a copy of
+ * content judged before: its verdict reported (1), or 0; -1 when hashing
+ * failed (f->why says so). */
 int mde__verdict_from_content(struct file *f);
+
+/* Whether the file on disk f keeps its SHA-256 in the scan cache although
+ * no signature wants it (see verdict.c for the size bound). */
+int mde__keep_sha256(const struct file *f);
+
+/* Computes the digest of type t of f into f->v (and f->sha256 for
+ * SHA-256) unless there already.  0, or -1 with f->why set. */
+int mde__digest(struct file *f, int t);
 
 /* Keeps the verdict of f, just scanned. */
 void mde__verdict_keep(struct file *f);

@@ -33,6 +33,8 @@ TARGET_BARE = 3.0      # mdescan / bare read <= 3x
 TARGET_SCALE = 1.8     # mdescan -j1 / -j2 >= 1.8x
 TARGET_LOAD = 1.0      # definitions load (1M hashes + 5k byte sigs) < 1 s
 TARGET_BASE = 1.05     # mdescan / --baseline <= 1.05 (no slower than before)
+TARGET_FILL = 1.10     # default first scan (writes the cache) / --no-cache <= 1.10
+TARGET_RESCAN = 1.5    # re-scan of the unchanged tree / stat walk <= 1.5
 
 
 def log(msg):
@@ -203,29 +205,56 @@ class Bench:
         """Runs cmd `runs` times (after an untimed warm-up read)."""
         if warm:
             self.warm()
-        entry = {"label": label, "cmd": cmd if shell else shlex.join(cmd),
-                 "runs": [], "load_before": loadavg()}
-        founds = []
+        t = self.timed(key, label, cmd, shell, parse, expect_rc)
         for i in range(runs):
-            o = os.path.join(self.out, "%s.%d.out" % (key, i))
-            e = os.path.join(self.out, "%s.%d.err" % (key, i))
-            r = run_timed(cmd, o, e, shell=shell)
-            entry["runs"].append(r)
-            log("%-26s run %d/%d: wall %.2f s, cpu %.2f s, rss %.0f MB, rc %d, "
-                "other load %.2f cores" % (label, i + 1, runs, r["wall"], r["cpu"],
-                                         r["rss_kb"] / 1024, r["rc"], r["bg_cores"]))
-            if r["rc"] not in expect_rc:
-                msg = "%s: exit status %d (expected %s), see %s" % (
-                    label, r["rc"], "/".join(map(str, expect_rc)), e)
-                self.failures.append(msg)
-                log("WARNING " + msg)
-            if os.path.getsize(e) > 0:
-                with open(e, "rb") as f:
-                    head = f.read(600).decode("utf-8", "replace").strip()
-                log("%s stderr (%s): %s" % (label, e, head.splitlines()[0][:200]
-                                           if head else ""))
-            if parse:
-                founds.append(parse(o))
+            self.run_once(t, i, runs)
+        return self.finish(t)
+
+    def measure_pair(self, a, b, runs, warm=True):
+        """Side by side: a and b in turn (b a b a ...), `runs` each, so
+        that both see the same load; a and b are tuples of measure()'s
+        key, label, cmd, shell, parse, expect_rc."""
+        if warm:
+            self.warm()
+        ta, tb = self.timed(*a), self.timed(*b)
+        for i in range(runs):
+            self.run_once(tb, i, runs)
+            self.run_once(ta, i, runs)
+        return self.finish(ta), self.finish(tb)
+
+    def timed(self, key, label, cmd, shell=False, parse=None, expect_rc=(0,)):
+        entry = {"label": label, "cmd": cmd if shell else shlex.join(cmd),
+                 "runs": [], "load_before": loadavg(), "loads": []}
+        return {"key": key, "label": label, "cmd": cmd, "shell": shell,
+                "parse": parse, "expect_rc": expect_rc, "entry": entry,
+                "founds": []}
+
+    def run_once(self, t, i, runs):
+        key, label, entry = t["key"], t["label"], t["entry"]
+        o = os.path.join(self.out, "%s.%d.out" % (key, i))
+        e = os.path.join(self.out, "%s.%d.err" % (key, i))
+        entry["loads"].append(loadavg())
+        r = run_timed(t["cmd"], o, e, shell=t["shell"])
+        entry["runs"].append(r)
+        log("%-26s run %d/%d: wall %.2f s, cpu %.2f s, rss %.0f MB, rc %d, "
+            "other load %.2f cores" % (label, i + 1, runs, r["wall"], r["cpu"],
+                                     r["rss_kb"] / 1024, r["rc"], r["bg_cores"]))
+        if r["rc"] not in t["expect_rc"]:
+            msg = "%s: exit status %d (expected %s), see %s" % (
+                label, r["rc"], "/".join(map(str, t["expect_rc"])), e)
+            self.failures.append(msg)
+            log("WARNING " + msg)
+        if os.path.getsize(e) > 0:
+            with open(e, "rb") as f:
+                head = f.read(600).decode("utf-8", "replace").strip()
+            log("%s stderr (%s): %s" % (label, e, head.splitlines()[0][:200]
+                                       if head else ""))
+        if t["parse"]:
+            t["founds"].append(t["parse"](o))
+
+    def finish(self, t):
+        key, entry, parse, founds = t["key"], t["entry"], t["parse"], t["founds"]
+        runs = len(entry["runs"])
         w = [r["wall"] for r in entry["runs"]]
         entry["wall"] = statistics.median(w)
         entry["cpu"] = statistics.median([r["cpu"] for r in entry["runs"]])
@@ -295,18 +324,7 @@ class Bench:
                                       corpus),
                              n, parse=mpar, expect_rc=(1,))
             if self.want("mdecache") and self.has_cache:
-                # info only: the persistent scan cache, in a private
-                # directory.  First a fill (cold cache, writes every
-                # verdict), then N runs answered from the cache.
-                cdir = os.path.join(self.bd, "mdescan-cache")
-                shutil.rmtree(cdir, ignore_errors=True)
-                os.makedirs(cdir)
-                cmd = [a.mdescan, "--cache-dir", cdir, "-d", self.sigs, "-j",
-                       "2", "-i", "--no-summary", "--max-filesize", "0", corpus]
-                self.measure("mdecache_fill", "mdescan -j 2 cache fill", cmd,
-                             1, parse=mpar, expect_rc=(1,))
-                self.measure("mdecache", "mdescan -j 2 warm scan cache", cmd,
-                             n, parse=mpar, expect_rc=(1,))
+                self.run_mdecache(n, mpar)
         if self.want("clamscan"):
             self.measure("clamscan", "clamscan",
                          ["clamscan", "-r", "-i", "--no-summary", "-d", self.sigs,
@@ -360,6 +378,29 @@ class Bench:
         if self.want("clamldb"):
             self.run_clamldb(nslow)
         self.resid_after = self.residency()
+
+    def run_mdecache(self, n, mpar):
+        """The scan cache as users run it (the default), in a private
+        directory, side by side with its anchors: the first scan (an empty
+        cache each run: every verdict written) against --no-cache, then
+        the re-scan of the unchanged tree against a stat walk."""
+        a = self.a
+        cdir = os.path.join(self.bd, "mdescan-cache")
+        args = ["-d", self.sigs, "-j", "2", "-i", "--no-summary",
+                "--max-filesize", "0", self.corpus]
+        cmd = [a.mdescan, "--cache-dir", cdir] + args
+        fill = "rm -rf %s && exec %s" % (shlex.quote(cdir), shlex.join(cmd))
+        self.measure_pair(
+            ("mdecache_fill", "mdescan -j 2 first scan", fill, True, mpar,
+             (1,)),
+            ("mdecache_nc", "mdescan -j 2 --no-cache",
+             self.mde(*args), False, mpar, (1,)), n)
+        walk = "find %s -type f -printf '%%s %%T@ %%C@\\n' >/dev/null" % (
+            shlex.quote(self.corpus))
+        self.measure_pair(
+            ("mdecache", "mdescan -j 2 re-scan", cmd, False, mpar, (1,)),
+            ("statwalk", "stat walk (find -printf)", walk, True, None, (0,)),
+            n, warm=False)
 
     def run_clamldb(self, nslow):
         """The bench signatures plus 100k 8-subsignature .ldb signatures
@@ -419,8 +460,9 @@ def report(b, info, expected):
         "tool", "wall s", "CPU s", "peak RSS", "MB/s", "runs", "bg cores", "exit")
     p(hdr)
     p("-" * len(hdr))
-    order = ["bare", "lean", "mdescan", "base", "mdescan1", "mdecache_fill",
-             "mdecache", "clamscan", "yara", "yarac",
+    order = ["bare", "lean", "mdescan", "base", "mdescan1", "mdecache_nc",
+             "mdecache_fill", "statwalk", "mdecache", "clamscan", "yara",
+             "yarac",
              "load_mde_1m", "load_base_1m", "load_clam_1m", "load_mde",
              "load_clam", "load_yara"]
     for k in order:
@@ -428,16 +470,16 @@ def report(b, info, expected):
             continue
         e = res[k]
         mbs = "%.0f" % (nb / 1e6 / e["wall"]) if k in (
-            "bare", "lean", "mdescan", "base", "mdescan1", "mdecache_fill",
-            "mdecache", "clamscan", "yara") else "-"
+            "bare", "lean", "mdescan", "base", "mdescan1", "mdecache_nc",
+            "mdecache_fill", "mdecache", "clamscan", "yara") else "-"
         p("%-28s %9.2f %9.2f %11s %9s %5d %8.2f %5d" % (
             e["label"], e["wall"], e["cpu"], fmt_mb(e["rss_kb"]), mbs, e["n"],
             e["bg_cores"], e["rc"]))
     if not b.have_mdescan:
         p("%-28s  (not run: %s)" % ("mdescan", b.mdescan_reason))
     elif b.has_cache:
-        p("mdescan rows run with --no-cache (full scan every run) except the "
-          "two 'cache' rows (info only)")
+        p("mdescan rows run with --no-cache (full scan every run) except "
+          "'first scan' (empty cache each run) and 're-scan'")
     p("")
     p("'bg cores' = CPU used by other processes on the machine during the run "
       "(should be ~0; if not, wall times are inflated)")
@@ -494,8 +536,12 @@ def report(b, info, expected):
         e = res["mdescan1"]
         p("%-44s %9.2f %12s  %s" % ("mdescan -j1 cores busy (CPU / wall)",
                                     e["cpu"] / max(e["wall"], 1e-9), "", "info"))
-    ratio("mdescan -j2 no cache / warm scan cache", "mdescan", "mdecache",
-          None)
+    ratio("default first scan / --no-cache (wall)", "mdecache_fill",
+          "mdecache_nc", TARGET_FILL, ge=False)
+    anchor(p, res, "mdecache_fill", "mdecache_nc")
+    ratio("re-scan / stat walk (wall)", "mdecache", "statwalk",
+          TARGET_RESCAN, ge=False)
+    anchor(p, res, "mdecache", "statwalk")
     ratio("clamscan load / mdescan load (1M)", "load_clam_1m", "load_mde_1m",
           None)
     if "load_mde_1m" in res:
@@ -518,8 +564,8 @@ def report(b, info, expected):
     nh = sum(1 for _, nm in exp_c if nm.startswith("Bench_Hash"))
     p("findings on the corpus: expected exactly the %d planted (%d hash, %d body)"
       % (len(exp_c), nh, len(exp_c) - nh))
-    for k in ("mdescan", "base", "mdescan1", "mdecache_fill", "mdecache",
-              "clamscan", "yara", "ldb_mdescan", "ldb_clamscan"):
+    for k in ("mdescan", "base", "mdescan1", "mdecache_nc", "mdecache_fill",
+              "mdecache", "clamscan", "yara", "ldb_mdescan", "ldb_clamscan"):
         if k not in b.findings:
             continue
         ok_all &= show_findings(p, res[k]["label"], b.findings[k], exp_c)
@@ -540,6 +586,18 @@ def report(b, info, expected):
     p("raw outputs and timings: %s" % b.out)
     p("=" * 100)
     return L, ok_all and not b.failures
+
+
+def anchor(p, res, num, den):
+    """Under a ratio: both medians side by side, their runs and the load
+    averages the runs started under."""
+    if num not in res or den not in res:
+        return
+    loads = res[num].get("loads", []) + res[den].get("loads", [])
+    p("    %s %.2f s / %s %.2f s (anchor), medians of %d, load %.2f-%.2f"
+      % (res[num]["label"], res[num]["wall"], res[den]["label"],
+         res[den]["wall"], min(res[num]["n"], res[den]["n"]),
+         min(loads or [0]), max(loads or [0])))
 
 
 def show_findings(p, label, fnd, expected):

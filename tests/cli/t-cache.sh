@@ -62,7 +62,8 @@ expect_exit 1 mds -d "$DEFS" --cache-dir "$C" --json "$D"
 json_expect 1 type=summary cached=$NFILES
 
 step "an update adding only hash signatures is checked from the cache"
-# a size no signature had before: only SHA-256, kept for every file, helps
+# a size no signature had before: only SHA-256, kept for every file up to
+# 1 MiB, helps
 printf '%s:%d:Test.Hash.F1\n' "$(sha256sum <"$D/f1.txt" | cut -c1-64)" \
 	"$(wc -c <"$D/f1.txt")" >"$DEFS/t2.hsb"
 start=$SECONDS
@@ -70,6 +71,21 @@ MDESCAN_TEST_DELAY_MS=400 expect_exit 1 mds -d "$DEFS" --cache-dir "$C" --json -
 [ $((SECONDS - start)) -lt 8 ] || fail "hash-only update took $((SECONDS - start)) s: files were opened"
 json_expect 1 type=finding name=Test.Hash.F1 "path=$D/f1.txt"
 json_expect 1 type=summary errors=0 cached=$NFILES findings=3
+
+step "a hash-only update matching a file over 1 MiB (SHA-256 not kept) reads that file"
+mkdir -p "$T/big" "$T/bdefs"
+head -c 1100000 /dev/zero | tr '\0' b >"$T/big/large"
+printf 'small\n' >"$T/big/small"
+cp "$DEFS/t.hsb" "$T/bdefs/"
+sleep 0.1
+expect_exit 0 mds -d "$T/bdefs" --cache-dir "$C" --json "$T/big"
+expect_exit 0 mds -d "$T/bdefs" --cache-dir "$C" --json "$T/big"
+json_expect 1 type=summary files=2 cached=2
+sum=$(sha256sum <"$T/big/large" | cut -c1-64)
+printf '%s:1100000:Test.Hash.Large\n' "$sum" >"$T/bdefs/t3.hsb"
+expect_exit 1 mds -d "$T/bdefs" --cache-dir "$C" --json "$T/big"
+json_expect 1 type=finding name=Test.Hash.Large "path=$T/big/large" "sha256=$sum"
+json_expect 1 type=summary files=2 cached=1 findings=1
 
 step "changed byte signatures: nothing is reused"
 printf 'Test.Other:0:*:%s\n' "$(hex 'number 7')" >>"$DEFS/t.ndb"
@@ -115,6 +131,24 @@ for run in 1 2; do
 	json_expect 0 type=finding "path=$T/ext/b.txt"
 done
 json_expect 1 type=summary cached=3
+
+step "rules reading the file name: every name of a hard-linked file is answered from the cache"
+# one inode, three names: the verdict differs by name, so each name keeps
+# its own; a per-inode record would keep only the last name written
+mkdir -p "$T/hl"
+printf 'marker-php\n' >"$T/hl/x.php"
+ln "$T/hl/x.php" "$T/hl/y.php"
+ln "$T/hl/x.php" "$T/hl/z.txt"
+sleep 0.1 # the links moved ctime: older than the same-tick window
+expect_exit 1 mds -d "$Y" --cache-dir "$C" --json "$T/hl"
+json_expect 2 type=finding name=Php_Marker
+for run in 2 3; do
+	expect_exit 1 mds -d "$Y" --cache-dir "$C" --json "$T/hl"
+	json_expect 1 type=summary files=3 cached=3 findings=2
+	json_expect 1 type=finding name=Php_Marker "path=$T/hl/x.php"
+	json_expect 1 type=finding name=Php_Marker "path=$T/hl/y.php"
+	json_expect 0 type=finding "path=$T/hl/z.txt"
+done
 
 step "compiled YARA rules are kept: same findings and diagnostics when loaded back"
 printf 'rule broken { condition: nosuchthing }\n' >"$Y/bad.yar"

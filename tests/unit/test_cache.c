@@ -2,10 +2,13 @@
 /*
  * test_cache.c - the scan cache: verdicts round-trip, survive closing and
  * reopening, are found by file key and by content, honour the version and
- * the where fingerprint, and are visible before their batch is committed.
+ * the where fingerprint, and are visible before their batch is committed,
+ * also while the writer thread commits the batch before (two threads
+ * putting more than two batches).
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -41,7 +44,7 @@ static void make_val(mde__cval *v, int seed, unsigned nfind)
 	memset(v, 0, sizeof(*v));
 	memset(v->ver, 0x11, 16);
 	memset(v->ver_nohash, 0x22, 16);
-	memset(v->xxh, seed, 16);
+	memset(v->cid, seed, 16);
 	v->size = 1000u + (unsigned)seed;
 	v->have = 1u << MDE__SHA256;
 	memset(v->dig[MDE__SHA256], 0xab, 32);
@@ -81,7 +84,7 @@ static void test_roundtrip_and_reopen(void **state)
 	r = mde__cache_rd_new(c);
 	/* pending, not yet committed: found by content only */
 	assert_int_equal(mde__cache_get_file(r, &k, &got), 0);
-	assert_int_equal(mde__cache_get_content(r, v.xxh, v.size, v.ver,
+	assert_int_equal(mde__cache_get_content(r, v.cid, v.size, v.ver,
 						v.where, &got), 1);
 	assert_int_equal(got.nfind, 2);
 	assert_int_equal(mde__cache_flush(c), MDE_OK);
@@ -117,15 +120,15 @@ static void test_content_version_and_where(void **state)
 	make_val(&v, 9, 0);
 	assert_int_equal(mde__cache_put(c, NULL, &v), MDE_OK);
 	assert_int_equal(mde__cache_flush(c), MDE_OK);
-	assert_int_equal(mde__cache_get_content(r, v.xxh, v.size, v.ver, where,
+	assert_int_equal(mde__cache_get_content(r, v.cid, v.size, v.ver, where,
 						&got), 1);
 	assert_int_equal(got.nfind, 0);
 	memset(other, 0x33, 16);
-	assert_int_equal(mde__cache_get_content(r, v.xxh, v.size, other, where,
+	assert_int_equal(mde__cache_get_content(r, v.cid, v.size, other, where,
 						&got), 0);
-	assert_int_equal(mde__cache_get_content(r, v.xxh, v.size, v.ver, other,
+	assert_int_equal(mde__cache_get_content(r, v.cid, v.size, v.ver, other,
 						&got), 0);
-	assert_int_equal(mde__cache_get_content(r, v.xxh, v.size + 1, v.ver,
+	assert_int_equal(mde__cache_get_content(r, v.cid, v.size + 1, v.ver,
 						where, &got), 0);
 	mde__cache_rd_free(r);
 	mde__cache_close(c);
@@ -157,6 +160,71 @@ static void test_many_batches(void **state)
 	mde__cache_close(c);
 }
 
+#define PER_THREAD 20000 /* two threads: more than two batches */
+
+struct putter {
+	mde__cache *c;
+	int id;
+	int lost; /* puts failed or not found right after */
+};
+
+static void *putter_main(void *arg)
+{
+	struct putter *p = arg;
+	mde__cache_rd *r = mde__cache_rd_new(p->c);
+	mde__cval v, got;
+	mde__ckey k;
+	int i, n;
+
+	for (i = 0; r && i < PER_THREAD; i++) {
+		n = p->id * PER_THREAD + i;
+		make_val(&v, 0, (unsigned)(i % 2));
+		memcpy(v.cid, &n, sizeof(n));
+		make_key(&k, n);
+		v.size = k.size;
+		if (mde__cache_put(p->c, &k, &v) != MDE_OK ||
+		    !mde__cache_get_content(r, v.cid, v.size, v.ver, v.where,
+					    &got) ||
+		    got.nfind != (unsigned)(i % 2))
+			p->lost++;
+	}
+	if (!r)
+		p->lost = PER_THREAD;
+	mde__cache_rd_free(r);
+	return NULL;
+}
+
+static void test_two_putters(void **state)
+{
+	char err[256];
+	mde__cache *c = mde__cache_open(dir, err, sizeof(err));
+	struct putter p[2] = { { c, 0, 0 }, { c, 1, 0 } };
+	pthread_t t[2];
+	mde__cache_rd *r;
+	mde__cval got;
+	mde__ckey k;
+	int i, hits = 0;
+
+	assert_non_null(c);
+	for (i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, putter_main, &p[i]),
+				 0);
+	for (i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	assert_int_equal(p[0].lost + p[1].lost, 0);
+	assert_int_equal(mde__cache_flush(c), MDE_OK);
+	mde__cache_close(c);
+	c = mde__cache_open(dir, err, sizeof(err));
+	r = mde__cache_rd_new(c);
+	for (i = 0; i < 2 * PER_THREAD; i += 7) {
+		make_key(&k, i);
+		hits += mde__cache_get_file(r, &k, &got);
+	}
+	assert_int_equal(hits, (2 * PER_THREAD + 6) / 7);
+	mde__cache_rd_free(r);
+	mde__cache_close(c);
+}
+
 static void test_open_failure(void **state)
 {
 	char err[256] = "";
@@ -173,6 +241,7 @@ int main(void)
 		cmocka_unit_test(test_roundtrip_and_reopen),
 		cmocka_unit_test(test_content_version_and_where),
 		cmocka_unit_test(test_many_batches),
+		cmocka_unit_test(test_two_putters),
 		cmocka_unit_test(test_open_failure),
 	};
 
