@@ -11,7 +11,8 @@
 # definitions store (`mdescan definitions update`), without a restart;
 # SIGTERM stops at once; --stats and --status read the stats file; bad
 # input is refused with status 2; the systemd unit passes
-# `systemd-analyze verify`.
+# `systemd-analyze verify`; a parser crash in the caged worker is a scan
+# error that --fail-closed denies and the default allows.
 #
 # Needs root (fanotify permission events need CAP_SYS_ADMIN) and a kernel
 # with fanotify; skipped (77) otherwise.
@@ -567,4 +568,41 @@ done
 el=$(($(ms) - t0))
 step "all 5 opens returned $el ms after kill -9"
 [ "$el" -lt 3000 ] || fail "opens stayed blocked $el ms after kill -9"
+
+# ------------------------------------------------------------ the parser cage
+
+# issue 21: a parser that crashes in the watcher's caged worker (the
+# test-only fault hook, tests/cage/fault.c, preloaded) makes that open a
+# scan error, which --fail-closed denies and the default lets through;
+# the watcher goes on with a fresh worker for the next file
+if [ -f "${FAULT_LIB:-}" ]; then
+	M6=$T/m6
+	mount_tmpfs "$M6"
+	printf 'MDESCAN-TEST-FAULT:null\n' >"$M6/crash.bin"
+	printf 'plain text\n' >"$M6/after.txt"
+	why="parser crashed: SIGSEGV in archive stage"
+	export ASAN_OPTIONS=verify_asan_link_order=0:handle_segv=0:detect_leaks=0
+	for policy in closed open; do
+		step "the parser cage: a crashing parser is a scan error (fail-$policy)"
+		flag=
+		[ $policy = closed ] && flag=--fail-closed
+		LD_PRELOAD=$FAULT_LIB
+		export LD_PRELOAD
+		watch_start "cage$policy" --mode block --path "$M6" --no-cache $flag
+		unset LD_PRELOAD
+		if [ $policy = closed ]; then
+			must_eperm cat "$M6/crash.bin"
+			wait_json 5 type=fail_closed action=denied "path=$M6/crash.bin" "reason=$why"
+		else
+			timeout 10 cat "$M6/crash.bin" >/dev/null || fail "fail-open: the open was refused"
+			wait_json 5 type=fail_open action=allowed "path=$M6/crash.bin" "reason=$why"
+		fi
+		[ "$(timeout 10 cat "$M6/after.txt")" = "plain text" ] ||
+			fail "the next file is not readable after the worker died"
+		make_eicar "$M6/eicar-$policy.txt"
+		must_eperm cat "$M6/eicar-$policy.txt"
+		wait_json 5 type=finding action=denied name=Eicar-Test-Signature "path=$M6/eicar-$policy.txt"
+		watch_term 2000
+	done
+fi
 exit 0
