@@ -504,6 +504,8 @@ NPID=$!
 BGPIDS+=("$NPID")
 for _ in $(seq 100); do [ -S "$T/notify.sock" ] && break; sleep 0.02; done
 NOTIFY_SOCKET=$T/notify.sock watch_start audit --mode audit --mark filesystem --path "$M2"
+# the listener logs the datagram on its own time: wait for it
+for _ in $(seq 250); do grep -q '^READY=1' "$T/notify.log" 2>/dev/null && break; sleep 0.02; done
 grep -q '^READY=1' "$T/notify.log" || fail "no READY=1 on NOTIFY_SOCKET"
 expect_exit 0 "$MDEWATCH" --status --json --pidfile "$W_PID" --stats-file "$W_STATS"
 json_expect 1 running=true mode=audit mark=filesystem "pid=$WPID"
