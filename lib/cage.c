@@ -174,23 +174,13 @@ static int spawn(mde__cage *c)
 
 /* ------------------------------------------------------------ a request */
 
-/* The request; cage_child.c reads it the same way (struct req). */
-struct req {
-	uint64_t len, mapsize;
-	struct stat st;
-	mde_fileinfo fi;
-	uint32_t cpu, have, pathlen, base;
-	uint8_t dig[3][32];
-	char sha256[65], owner[64];
-};
-
 static int send_req(mde__cage *c, const struct file *f)
 {
 	union {
 		struct cmsghdr h;
 		char b[CMSG_SPACE(sizeof(int))];
 	} cm;
-	struct req rq;
+	struct mde__cage_req rq;
 	struct iovec iov[3];
 	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 3 };
 	uint8_t hdr[8];

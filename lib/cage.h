@@ -22,6 +22,7 @@
 #include <sys/types.h>
 
 #include "cache.h"
+#include "mdescan.h"
 
 struct file;
 typedef struct mde__worker mde__worker;
@@ -100,6 +101,20 @@ const char *mde__cage_sysname(int nr);
  * place).  The thread decodes what the worker sends as hostile input.
  */
 enum { MDE__CM_REQ = 1, MDE__CM_EV = 2, MDE__CM_DONE = 3 };
+
+/* A request (thread to worker, which trusts it): this struct as it is in
+ * memory (both ends are the same program), then pathlen bytes of the
+ * file's display path.  The file is in the shared buffer, len bytes; a
+ * new buffer (mapsize bytes) comes as a descriptor with the request. */
+struct mde__cage_req {
+	uint64_t len, mapsize;
+	struct stat st;
+	mde_fileinfo fi;        /* without its pointers */
+	uint32_t cpu;           /* CPU seconds the file may take, 0: any */
+	uint32_t have, pathlen, base;
+	uint8_t dig[3][32];     /* digests known (have), as mde__cval's */
+	char sha256[65], owner[64];
+};
 
 typedef struct mde__cage_ev {
 	int type;               /* MDE_EV_FINDING, _ERROR, _SKIPPED, _CLEAN */

@@ -366,17 +366,6 @@ static void recv_req(struct child *c, uint32_t *n, int *rfd)
 			_exit(0);
 }
 
-/* The request, as cage.c's send_req lays it out. */
-struct req {
-	uint64_t len, mapsize;
-	struct stat st;
-	mde_fileinfo fi;
-	uint32_t cpu, have, pathlen, base;
-	uint8_t dig[3][32];
-	char sha256[65], owner[64];
-	/* then pathlen bytes of path */
-};
-
 static void remap(struct child *c, int mfd, uint64_t size)
 {
 	if (c->map)
@@ -431,7 +420,8 @@ static void answer(struct child *c, struct file *f, uint64_t m0, uint64_t u0,
 	free(f->layers);
 }
 
-static void serve(struct child *c, const struct req *rq, const char *path)
+static void serve(struct child *c, const struct mde__cage_req *rq,
+		  const char *path)
 {
 	mde_engine *e = c->w->e;
 	mde__item it = { 0 };
@@ -460,11 +450,11 @@ static void serve(struct child *c, const struct req *rq, const char *path)
 
 static void loop(struct child *c)
 {
-	struct req rq;
+	struct mde__cage_req rq;
 	uint32_t n;
 	int mfd;
 
-	/* a request is its header, struct req and a path */
+	/* a request is its header, struct mde__cage_req and a path */
 	c->incap = 8 + sizeof(rq) + 65536;
 	c->in = malloc(c->incap);
 	if (!c->in)

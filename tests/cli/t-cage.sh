@@ -52,14 +52,14 @@ step "each fault is an error naming its cause; the other files are judged"
 # each later file is judged by a fresh worker after a death
 expect_exit 1 faulty strace -f -qq -e trace=open,openat,execve -e signal=SIGSYS \
 	-o "$T/strace" timeout -k 5 120 "$MDESCAN" --no-history --threads 1 \
-	--timeout 2 --cage-memory 256M "$D"
+	--timeout 6 --cage-memory 256M "$D"
 out_has_line "$D/null.bin: ERROR (parser crashed: SIGSEGV in archive stage)" "$ERR"
 out_has_line "$D/shadow.bin: ERROR (parser killed by the cage: forbidden system call openat in archive stage)" "$ERR"
 out_has_line "$D/canary.bin: ERROR (parser killed by the cage: forbidden system call openat in archive stage)" "$ERR"
 out_has_line "$D/exec.bin: ERROR (parser killed by the cage: forbidden system call execve in archive stage)" "$ERR"
 grep -Fxq "$D/alloc.bin: ERROR (parser ran out of memory (cage-memory 256 MiB): SIGSEGV in archive stage)" "$ERR" ||
 	{ show_output; fail "alloc.bin: no out-of-memory error"; }
-out_has_line "$D/loop.bin: ERROR (parser killed: time limit exceeded (2 s) in archive stage)" "$ERR"
+out_has_line "$D/loop.bin: ERROR (parser killed: time limit exceeded (6 s) in archive stage)" "$ERR"
 expect_found "$D/eicar.com" Eicar-Test-Signature
 expect_found "$D/sub/e.zip//eicar2.com" Eicar-Test-Signature
 expect_ok "$D/clean.txt"
