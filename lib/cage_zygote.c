@@ -201,7 +201,8 @@ static void zygote_main(mde_engine *e, int fd, uid_t uid, gid_t gid)
 			close(i);
 	signal(SIGPIPE, SIG_IGN);
 	/* the workers neither cage again nor touch the scan cache (an LMDB
-	 * environment is not to be used across a fork) */
+	 * environment is not to be used across a fork); e->has_cache still
+	 * tells the stages that verdicts are kept */
 	e->cage = 0;
 	e->cache = NULL;
 	serve(e, fd, uid, gid);

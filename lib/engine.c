@@ -255,9 +255,11 @@ int mde_engine_set_cache(mde_engine *e, const char *dir)
 		return MDE_ERR_STATE;
 	mde__cache_close(e->cache);
 	e->cache = NULL;
+	e->has_cache = 0;
 	if (!dir)
 		return MDE_OK;
 	e->cache = mde__cache_open(dir, e->err, sizeof(e->err));
+	e->has_cache = e->cache != NULL;
 	return e->cache ? MDE_OK : MDE_ERR_IO;
 }
 

@@ -63,6 +63,9 @@ struct mde_engine {
 	int allow_sha;       /* some are SHA-256s: hash every file */
 	mde__excl *excl;
 	mde__cache *cache;
+	int has_cache;       /* the scan keeps verdicts: true in a caged
+				worker too, whose cache is NULL (stages ask
+				this, only the thread touches the cache) */
 	uint8_t ver[16], ver_nohash[16]; /* verdict versions for the cache */
 	char err[256];
 	/* run */

@@ -241,7 +241,7 @@ static void finding(struct file *f, const char *stage, const char *name,
 	/* the digest of the file on disk; a member's is not kept.  With a
 	 * cache every file on disk shows it, also one too large to be
 	 * hashed up front (see mde__keep_sha256) */
-	if (!f->depth && !audit && !f->sha256[0] && e->cache)
+	if (!f->depth && !audit && !f->sha256[0] && e->has_cache)
 		mde__digest(f, MDE__SHA256);
 	ev.sha256 = !f->depth && !audit && f->sha256[0] ? f->sha256 : NULL;
 	ev.audit = audit != NULL;

@@ -279,7 +279,7 @@ int mde__keep_sha256(const struct file *f)
 	const mde_engine *e = f->w->e;
 
 	return !f->depth &&
-	       (e->allow_sha || (e->cache && f->len <= KEEP_SHA256_MAX));
+	       (e->allow_sha || (e->has_cache && f->len <= KEEP_SHA256_MAX));
 }
 
 /* The content id of the file on disk: up to KEEP_SHA256_MAX the SHA-256
