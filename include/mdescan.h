@@ -483,7 +483,7 @@ typedef enum mde_opt {
 				    network and mount namespaces when root,
 				    limits (see mde_cage_probe()); a worker's
 				    death is an error for that file only.
-				    default 1 */
+				    default 0 (doc/cage.md: what it costs) */
 	MDE_OPT_CAGE_MEMORY      /* bytes of address space a worker may
 				    add to what it inherits; default 2 GiB,
 				    0 = no limit */

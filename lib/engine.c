@@ -121,7 +121,7 @@ static const struct opt {
 	[MDE_OPT_SHARD_COUNT] =
 		{ "shard-count", 1, 1, I32, NULL, FIELD(shard_n) },
 	[MDE_OPT_CAGE] =
-		{ "cage", 1, 0, I32, NULL, FIELD(cage), BOOL },
+		{ "cage", 0, 0, I32, NULL, FIELD(cage), BOOL },
 	[MDE_OPT_CAGE_MEMORY] =
 		{ "cage-memory", MiB(2048), 0, I64, NULL, FIELD(cage_mem) },
 };

@@ -66,6 +66,8 @@ const struct mdecfg_key mdecfg_keys[] = {
 	  "unpacked bytes before the bomb ratio is judged"),
 	K("cache_dir", PATH, 0, 0, 0, NULL, MDE_CACHE_DIR,
 	  "the scan cache directory"),
+	K("cage", BOOL, 0, 0, 0, NULL, "no",
+	  "parse files in confined worker processes (the parser cage)"),
 	K("cage_memory", SIZE, 0, 0, SIZE_LIMIT, NULL, "2G",
 	  "address space a parser worker may add to what it inherits"),
 	K("clamav_db_max_file_size", SIZE, 0, 0, SIZE_LIMIT, NULL, "1G",
@@ -145,9 +147,6 @@ const struct mdecfg_key mdecfg_keys[] = {
 	  "open no archive, compressed file, mail or UPX program"),
 	K("no_cache", BOOL, 0, 0, 0, NULL, "no",
 	  "neither read nor update the scan cache"),
-	K("no_cage", BOOL, 0, 0, 0, NULL, "no",
-	  "parse files in the scanning process, not in caged workers "
-	  "(debugging only)"),
 	K("pua", ENUM, 0, 0, 0, w_policy, "audit",
 	  "what a potentially unwanted application is"),
 	K("quarantine_dir", PATH, 0, 0, 0, NULL, MDE_STATE_DIR "/quarantine",

@@ -166,17 +166,14 @@ static void be_nice(void)
 #endif
 }
 
-/* The parser cage, unless turned off; a kernel that cannot have it is
- * said so, and the scan goes on without it. */
+/* The parser cage, when asked for; a kernel that cannot have it is said
+ * so, and the scan goes on without it. */
 static void cage(mde_engine *e, const struct opts *o)
 {
 	char why[256];
 
-	if (o->no_cage) {
-		mde_engine_set_opt(e, MDE_OPT_CAGE, 0);
-		return;
-	}
-	if (!mde_cage_probe(why, sizeof(why))) {
+	mde_engine_set_opt(e, MDE_OPT_CAGE, o->cage);
+	if (o->cage && !mde_cage_probe(why, sizeof(why))) {
 		tool_warn("the parser cage is unavailable (%s): files are "
 			  "parsed without it", why);
 		mde_engine_set_opt(e, MDE_OPT_CAGE, 0);

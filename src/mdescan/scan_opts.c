@@ -339,9 +339,11 @@ static void show_version(struct opts *o, const struct opt *r, const char *s)
 
 	printf("mdescan %s (engine %s)\n%s", PACKAGE_VERSION,
 	       MDE_ENGINE_VERSION, mde_library_versions());
-	printf("parser cage %s: %s\n",
-	       mde_cage_probe(cage, sizeof(cage)) ? "active" : "UNAVAILABLE",
-	       cage);
+	if (mde_cage_probe(cage, sizeof(cage)))
+		printf("parser cage %s: %s\n", o->cage ? "on" : "off (--cage)",
+		       cage);
+	else
+		printf("parser cage UNAVAILABLE: %s\n", cage);
 	defstore_status(o->store, &st);
 	if (st.cur.have) {
 		printf("definitions %llu (%s)\n",
@@ -385,6 +387,9 @@ static const struct opt opts_table[] = {
 	  .off = AT(bomb_min), .key = "bomb_min_size",
 	  .eopt = MDE_OPT_BOMB_MIN_SIZE,
 	  .help = "judge the ratio from this many bytes (default %D)" },
+	{ .name = "cage", .kind = OPT_FLAG, .off = AT(cage), .key = "cage",
+	  .help = "parse files in confined worker processes (the\n"
+		  "parser cage)" },
 	{ .name = "cage-memory", .arg = "SIZE", .kind = OPT_SIZE,
 	  .off = AT(cage_mem), .key = "cage_memory",
 	  .eopt = MDE_OPT_CAGE_MEMORY,
@@ -509,10 +514,6 @@ static const struct opt opts_table[] = {
 	{ .name = "no-cache", .kind = OPT_FLAG, .off = AT(no_cache),
 	  .key = "no_cache",
 	  .help = "neither read nor update the scan cache" },
-	{ .name = "no-cage", .kind = OPT_FLAG, .off = AT(no_cage),
-	  .key = "no_cage",
-	  .help = "parse files in this process, not in caged workers\n"
-		  "(debugging only)" },
 	{ .name = "no-history", .kind = OPT_FLAG, .off = AT(no_history),
 	  .help = "do not record the scan in the history" },
 	{ .name = "no-prefilter", .kind = OPT_FLAG, .off = AT(no_prefilter),

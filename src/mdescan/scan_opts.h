@@ -34,7 +34,7 @@ struct opts {
 	const char *history_db, *qdir, *lock;
 	int no_history, forensic;
 	int no_cache, no_preselect, no_prefilter, no_summary;
-	int no_cage;               /* --no-cage, cage = false */
+	int cage;                  /* --cage, cage = yes */
 	int64_t cage_mem;          /* --cage-memory */
 	int follow, full, quick, json, nice, null, one_fs, all_fs;
 	int infected, allmatch;

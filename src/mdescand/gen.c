@@ -82,17 +82,11 @@ unsigned gen_current_id(void)
 /* Applies the configured engine settings to e. */
 static int configure(mde_engine *e)
 {
-	char why[256];
 	size_t i;
 	int rc = MDE_OK;
 
 	mde_engine_set_opt(e, MDE_OPT_MAX_FILESIZE, opt.max_filesize);
 	mde_engine_set_opt(e, MDE_OPT_TIMEOUT_MS, opt.timeout * 1000);
-	if (!mde_cage_probe(why, sizeof(why))) {
-		dlog(0, "the parser cage is unavailable (%s): files are parsed "
-		     "without it", why);
-		mde_engine_set_opt(e, MDE_OPT_CAGE, 0);
-	}
 	mde_engine_set_opt(e, MDE_OPT_MAX_DEPTH, opt.max_depth);
 	mde_engine_set_opt(e, MDE_OPT_ARCHIVE_TYPES, opt.arc_types);
 	mde_engine_set_opt(e, MDE_OPT_MAX_RECURSION, opt.max_recursion);

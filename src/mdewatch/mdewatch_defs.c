@@ -51,11 +51,11 @@ static mde_engine *engine_new(const struct wopts *o, const mde_defs *defs)
 	mde_engine_set_opt(e, MDE_OPT_TIMEOUT_MS, o->timeout * 1000);
 	mde_engine_set_opt(e, MDE_OPT_TEST_DELAY_MS, o->test_delay_ms);
 	mde_engine_set_opt(e, MDE_OPT_REPORT_CLEAN, 0);
-	if (!mde_cage_probe(why, sizeof(why))) {
+	if (o->cage && !mde_cage_probe(why, sizeof(why)))
 		wlog(WL_WARNING, "the parser cage is unavailable (%s): files "
 		     "are parsed without it", why);
-		mde_engine_set_opt(e, MDE_OPT_CAGE, 0);
-	}
+	else
+		mde_engine_set_opt(e, MDE_OPT_CAGE, o->cage);
 	return e;
 }
 

@@ -63,6 +63,7 @@ struct wopts {
 	size_t nallow_fs;
 	int threads;
 	int fail_closed;
+	int cage;          /* --cage, cage = yes: the parser cage */
 	int no_cache;
 	int no_kcache;       /* --no-kernel-cache */
 	int64_t deadline_ms;

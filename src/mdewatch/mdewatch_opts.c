@@ -315,6 +315,10 @@ static const struct opt opts[] = {
 	{ OPT("allow-fs", 0, "TYPE",
 	      "also watch a pseudo, network or FUSE filesystem type"),
 	  .set = set_allow_fs },
+	{ OPT("cage", 0, NULL,
+	      "parse files in confined worker processes (the parser\n"
+	      "cage, mdescan(1))"),
+	  SET(set_flag, cage) },
 	{ OPT("config", 0, "FILE",
 	      "configuration (default " MDE_CONF_DIR "/mdescan.conf)"),
 	  .set = set_nothing },
@@ -557,6 +561,8 @@ static void apply_config(int argc, char **argv, struct wopts *o)
 		o->fail_closed = b;
 	if (mdecfg_get_bool(cfg, "no_cache", &b))
 		o->no_cache = b;
+	if (mdecfg_get_bool(cfg, "cage", &b))
+		o->cage = b;
 	mdecfg_get_str(cfg, "cache_dir", &o->cache_dir);
 	mdecfg_get_str(cfg, "store", &o->store);
 	mdecfg_get_str(cfg, "keys", &o->keys);

@@ -84,7 +84,7 @@ jqt '.healthy == false and .health_issues == ["real-time protection not running"
 	and .real_time_protection_subsystem == "fanotify"
 	and (.app_version | length > 0) and (.engine_version | length > 0)
 	and (.conflicting_applications | type == "array")
-	and (.parser_cage_enabled | type == "boolean")
+	and (.parser_cage_available | type == "boolean")
 	and (.parser_cage | length > 0)
 	and (keys | length == 15)'
 

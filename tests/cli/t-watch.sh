@@ -584,13 +584,14 @@ if [ -f "${FAULT_LIB:-}" ]; then
 	printf 'plain text\n' >"$M6/after.txt"
 	why="parser crashed: SIGSEGV in archive stage"
 	export ASAN_OPTIONS=verify_asan_link_order=0:handle_segv=0:detect_leaks=0
+	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:handle_segv=0
 	for policy in closed open; do
 		step "the parser cage: a crashing parser is a scan error (fail-$policy)"
 		flag=
 		[ $policy = closed ] && flag=--fail-closed
 		LD_PRELOAD=$FAULT_LIB
 		export LD_PRELOAD
-		watch_start "cage$policy" --mode block --path "$M6" --no-cache $flag
+		watch_start "cage$policy" --mode block --path "$M6" --no-cache --cage $flag
 		unset LD_PRELOAD
 		if [ $policy = closed ]; then
 			must_eperm cat "$M6/crash.bin"
