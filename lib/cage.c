@@ -36,9 +36,18 @@ struct mde__cage {
 	uint8_t *map;
 	size_t mcap;
 	int sent_map;          /* the current worker has the buffer */
-	mde__cbuf out;
+	mde__cbuf out, req;    /* a frame; the batch's requests */
 	uint8_t *in;           /* what the worker sent for this file */
 	size_t incap, ipos, iend;
+	struct file *batch[MDE__CAGE_BATCH]; /* waiting for the worker */
+	unsigned n;
+	size_t boff, reqbytes; /* the buffer and requests they take */
+	/* a round: the batch's files sent to one worker, by index */
+	unsigned todo[MDE__CAGE_BATCH], ntodo, got;
+	int started;           /* todo[got] has had events */
+	uint64_t limit_ns, deadline; /* per file, 0: none */
+	uint32_t seen_at;      /* the page's at when last looked */
+	unsigned resets;       /* of the deadline, by at, this round */
 };
 
 mde__cage *mde__cage_new(mde__worker *w)
@@ -98,56 +107,93 @@ static void unmap(mde__cage *c)
 
 void mde__cage_free(mde__cage *c)
 {
+	unsigned i;
+
 	if (!c)
 		return;
+	for (i = 0; i < c->n; i++) { /* never run: mde__cage_flush was not */
+		free(c->batch[i]->layers);
+		free(c->batch[i]);
+	}
 	reap(c);
 	unmap(c);
 	munmap(c->page, sizeof(*c->page));
 	close(c->pagefd);
 	free(c->out.p);
+	free(c->req.p);
 	free(c->in);
 	free(c);
 }
 
-int mde__cage_grow(mde__cage *c, size_t need, uint8_t **buf, size_t *cap)
+/* A new shared buffer of at least need bytes (the batch is empty). */
+static int remake(mde__cage *c, size_t need)
 {
-	size_t n = c->mcap ? c->mcap : (size_t)1 << 20;
+	size_t n = c->mcap ? c->mcap : MDE__CAGE_AREA;
 	char proc[64];
 	uint8_t *map;
 	int mfd, rofd;
 
-	if (need > c->mcap) {
-		while (n < need) {
-			if (n > SIZE_MAX / 2)
-				return MDE_ERR_NOMEM;
-			n *= 2;
-		}
-		mfd = memfd_create("mdescan-file", MFD_CLOEXEC);
-		if (mfd < 0)
+	while (n < need) {
+		if (n > SIZE_MAX / 2)
 			return MDE_ERR_NOMEM;
-		map = ftruncate(mfd, (off_t)n) == 0
-			      ? mmap(NULL, n, PROT_READ | PROT_WRITE,
-				     MAP_SHARED, mfd, 0)
-			      : MAP_FAILED;
-		if (map == MAP_FAILED) {
-			close(mfd);
-			return MDE_ERR_NOMEM;
-		}
-		/* not inherited writable by the next worker: it maps the
-		 * read-only descriptor instead */
-		(void)madvise(map, n, MADV_DONTFORK);
-		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", mfd);
-		rofd = open(proc, O_RDONLY | O_CLOEXEC);
-		unmap(c);
-		c->map = map;
-		c->mcap = n;
-		c->mfd = mfd;
-		c->rofd = rofd >= 0 ? rofd : mfd;
-		c->sent_map = 0;
+		n *= 2;
 	}
-	*buf = c->map;
-	*cap = c->mcap;
+	mfd = memfd_create("mdescan-file", MFD_CLOEXEC);
+	if (mfd < 0)
+		return MDE_ERR_NOMEM;
+	map = ftruncate(mfd, (off_t)n) == 0
+		      ? mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_SHARED, mfd,
+			     0)
+		      : MAP_FAILED;
+	if (map == MAP_FAILED) {
+		close(mfd);
+		return MDE_ERR_NOMEM;
+	}
+	/* not inherited writable by the next worker: it maps the read-only
+	 * descriptor instead */
+	(void)madvise(map, n, MADV_DONTFORK);
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", mfd);
+	rofd = open(proc, O_RDONLY | O_CLOEXEC);
+	unmap(c);
+	c->map = map;
+	c->mcap = n;
+	c->mfd = mfd;
+	c->rofd = rofd >= 0 ? rofd : mfd;
+	c->sent_map = 0;
 	return MDE_OK;
+}
+
+/* What a file's request takes: see mde__cage_req. */
+static size_t req_bytes(size_t pathlen)
+{
+	return 8 + sizeof(struct mde__cage_req) + pathlen + 1;
+}
+
+int mde__cage_grow(mde__cage *c, size_t need, size_t pathlen, uint8_t **buf,
+		   size_t *cap)
+{
+	/* batches stay in the first MDE__CAGE_AREA bytes, the pages touched
+	 * for every file; a larger file goes alone, from 0 */
+	if (c->n && (c->n == MDE__CAGE_BATCH || c->boff + need > MDE__CAGE_AREA ||
+		     need > c->mcap - c->boff ||
+		     c->reqbytes + req_bytes(pathlen) > MDE__CAGE_REQBYTES))
+		mde__cage_flush(c);
+	if (need > c->mcap - c->boff && remake(c, need) != MDE_OK)
+		return MDE_ERR_NOMEM;
+	*buf = c->map + c->boff;
+	*cap = c->mcap - c->boff;
+	return MDE_OK;
+}
+
+void mde__cage_queue(mde__cage *c, struct file *f)
+{
+	size_t end = (size_t)(f->buf - c->map) + f->len + 1;
+
+	c->batch[c->n++] = f;
+	c->boff = (end + 63) & ~(size_t)63;
+	if (c->boff > c->mcap)
+		c->boff = c->mcap;
+	c->reqbytes += req_bytes(f->it->len);
 }
 
 static int spawn(mde__cage *c)
@@ -172,46 +218,74 @@ static int spawn(mde__cage *c)
 	return 0;
 }
 
-/* ------------------------------------------------------------ a request */
+/* ------------------------------------------------------------ requests */
 
-static int send_req(mde__cage *c, const struct file *f)
+/* Encodes the request for batch[i] into c->req. */
+static void enc_req(mde__cage *c, unsigned i, int first, int last)
+{
+	const struct file *f = c->batch[i];
+	struct mde__cage_req rq;
+	int to = c->w->e->timeout_ms;
+	size_t at = c->req.len;
+
+	memset(&rq, 0, sizeof(rq));
+	rq.len = f->len;
+	rq.mapsize = c->mcap;
+	rq.off = (uint64_t)(f->buf - c->map);
+	rq.st = f->st;
+	rq.fi = f->fi;
+	rq.fi.md5 = rq.fi.sha1 = rq.fi.sha256 = NULL;
+	/* the round's CPU time, set by its first request: each file's
+	 * allowance, times the files (the thread's deadline is per file) */
+	rq.cpu = to > 0 && first ? ((uint32_t)(to / 1000) * 2 + 5) * c->ntodo
+				 : 0;
+	rq.have = f->v.have;
+	rq.pathlen = (uint32_t)f->it->len;
+	rq.base = (uint32_t)f->it->base;
+	rq.index = i;
+	rq.last = (uint32_t)last;
+	memcpy(rq.dig, f->v.dig, sizeof(rq.dig));
+	memcpy(rq.sha256, f->sha256, sizeof(rq.sha256));
+	snprintf(rq.owner, sizeof(rq.owner), "%s",
+		 mde__worker_owner(c->w, f->st.st_uid, NULL));
+	/* frames are appended: cbuf_begin starts at 0, so build in place */
+	mde__cbuf_u32(&c->req, 0);
+	mde__cbuf_u32(&c->req, MDE__CM_REQ);
+	mde__cbuf_mem(&c->req, &rq, sizeof(rq));
+	mde__cbuf_mem(&c->req, f->it->path, f->it->len);
+	mde__cbuf_mem(&c->req, "", 1);
+	if (!c->req.bad) {
+		uint32_t n = (uint32_t)(c->req.len - at - 8);
+
+		c->req.p[at] = (uint8_t)n;
+		c->req.p[at + 1] = (uint8_t)(n >> 8);
+		c->req.p[at + 2] = (uint8_t)(n >> 16);
+		c->req.p[at + 3] = (uint8_t)(n >> 24);
+	}
+}
+
+/* Sends the round's requests at once; the buffer's descriptor goes with
+ * the first when this worker has not had it.  0, or -1. */
+static int send_reqs(mde__cage *c)
 {
 	union {
 		struct cmsghdr h;
 		char b[CMSG_SPACE(sizeof(int))];
 	} cm;
-	struct mde__cage_req rq;
-	struct iovec iov[3];
-	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 3 };
-	uint8_t hdr[8];
-	uint32_t n = (uint32_t)(sizeof(rq) + f->it->len);
-	int to = c->w->e->timeout_ms;
+	struct iovec iov;
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	unsigned i;
+	size_t off;
 	ssize_t r;
-	size_t want = sizeof(hdr) + n, off;
 
-	memset(&rq, 0, sizeof(rq));
-	rq.len = f->len;
-	rq.mapsize = c->mcap;
-	rq.st = f->st;
-	rq.fi = f->fi;
-	rq.fi.md5 = rq.fi.sha1 = rq.fi.sha256 = NULL;
-	rq.cpu = to > 0 ? (uint32_t)(to / 1000) * 2 + 5 : 0;
-	rq.have = f->v.have;
-	rq.pathlen = (uint32_t)f->it->len;
-	rq.base = (uint32_t)f->it->base;
-	memcpy(rq.dig, f->v.dig, sizeof(rq.dig));
-	memcpy(rq.sha256, f->sha256, sizeof(rq.sha256));
-	snprintf(rq.owner, sizeof(rq.owner), "%s",
-		 mde__worker_owner(c->w, f->st.st_uid, NULL));
-	hdr[0] = (uint8_t)n;
-	hdr[1] = (uint8_t)(n >> 8);
-	hdr[2] = (uint8_t)(n >> 16);
-	hdr[3] = (uint8_t)(n >> 24);
-	memset(hdr + 4, 0, 4);
-	hdr[4] = MDE__CM_REQ;
-	iov[0] = (struct iovec){ hdr, sizeof(hdr) };
-	iov[1] = (struct iovec){ &rq, sizeof(rq) };
-	iov[2] = (struct iovec){ f->it->path, f->it->len };
+	c->req.len = 0;
+	c->req.bad = 0;
+	for (i = 0; i < c->ntodo; i++)
+		enc_req(c, c->todo[i], i == 0, i + 1 == c->ntodo);
+	if (c->req.bad) {
+		errno = ENOMEM;
+		return -1;
+	}
 	if (!c->sent_map) {
 		mh.msg_control = cm.b;
 		mh.msg_controllen = sizeof(cm.b);
@@ -220,24 +294,17 @@ static int send_req(mde__cage *c, const struct file *f)
 		CMSG_FIRSTHDR(&mh)->cmsg_len = CMSG_LEN(sizeof(int));
 		memcpy(CMSG_DATA(CMSG_FIRSTHDR(&mh)), &c->rofd, sizeof(int));
 	}
-	for (off = 0; off < want;) {
+	for (off = 0; off < c->req.len; off += (size_t)r) {
+		iov = (struct iovec){ c->req.p + off, c->req.len - off };
 		r = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
-		if (r < 0 && errno == EINTR)
+		if (r < 0 && errno == EINTR) {
+			r = 0;
 			continue;
+		}
 		if (r <= 0)
 			return -1;
-		off += (size_t)r;
 		mh.msg_control = NULL;
 		mh.msg_controllen = 0;
-		while (mh.msg_iovlen && (size_t)r >= mh.msg_iov->iov_len) {
-			r -= (ssize_t)mh.msg_iov->iov_len;
-			mh.msg_iov++;
-			mh.msg_iovlen--;
-		}
-		if (mh.msg_iovlen) {
-			mh.msg_iov->iov_base = (char *)mh.msg_iov->iov_base + r;
-			mh.msg_iov->iov_len -= (size_t)r;
-		}
 	}
 	c->sent_map = 1;
 	return 0;
@@ -245,10 +312,27 @@ static int send_req(mde__cage *c, const struct file *f)
 
 /* -------------------------------------------------------- reading back */
 
-/* More bytes from the worker into c->in (at c->iend), waiting until
- * deadline (0: none) in slices of SO_RCVTIMEO.  1, 0 at end of input or
- * on error, -1 on time out, -3 when the scan is cancelled. */
-static int fill(mde__cage *c, uint64_t deadline)
+/* Whether the file the worker is on has had its time.  Each file has
+ * limit_ns from when the worker says (on the page) it began it; a worker
+ * may say so at most once per file of the round. */
+static int late(mde__cage *c)
+{
+	uint64_t now = mde__now_ns();
+	uint32_t at = c->page->at;
+
+	if (at != c->seen_at && c->resets < c->ntodo) {
+		c->seen_at = at;
+		c->resets++;
+		c->deadline = now + c->limit_ns;
+		return 0;
+	}
+	return now >= c->deadline;
+}
+
+/* More bytes from the worker into c->in (at c->iend), waiting in slices
+ * of SO_RCVTIMEO (see late()).  1, 0 at end of input or on error, -1 on
+ * time out, -3 when the scan is cancelled. */
+static int fill(mde__cage *c)
 {
 	ssize_t r;
 
@@ -280,7 +364,7 @@ static int fill(mde__cage *c, uint64_t deadline)
 		 * changes: the thread watches the real one */
 		if (atomic_load(&c->w->e->cancel))
 			return -3;
-		if (deadline && mde__now_ns() >= deadline)
+		if (c->limit_ns && late(c))
 			return -1;
 	}
 }
@@ -292,23 +376,23 @@ static uint32_t le32(const uint8_t *p)
 }
 
 /* The next message: its type and payload (*msg, *len, in c->in, valid
- * until the next file).  1, 0 at end of input, -1 on time out, -2 when
+ * until the next message is read).  1, 0 at end of input, -1 on time out, -2 when
  * malformed, -3 when cancelled. */
 static int read_msg(mde__cage *c, uint32_t *type, const uint8_t **msg,
-		    size_t *len, uint64_t deadline)
+		    size_t *len)
 {
 	uint32_t n;
 	int r;
 
 	while (c->iend - c->ipos < 8)
-		if ((r = fill(c, deadline)) != 1)
+		if ((r = fill(c)) != 1)
 			return r;
 	n = le32(c->in + c->ipos);
 	*type = le32(c->in + c->ipos + 4);
 	if (n > MDE__CAGE_MAXMSG)
 		return -2;
 	while (c->iend - c->ipos < 8 + (size_t)n)
-		if ((r = fill(c, deadline)) != 1)
+		if ((r = fill(c)) != 1)
 			return r;
 	*msg = c->in + c->ipos + 8;
 	*len = n;
@@ -359,7 +443,7 @@ static void relay(mde__cage *c, struct file *f, const mde__cage_ev *x)
 
 /* The worker's verdict becomes f's: the kept findings get member chains
  * of their own (freed with the verdict); their other strings stay in
- * c->in until the next file. */
+ * c->in until the next message, so f is done with before that. */
 static void apply(mde__cage *c, struct file *f, const mde__cage_done *d)
 {
 	mde_engine *e = c->w->e;
@@ -427,11 +511,14 @@ static void cause(mde__cage *c, int timed_out, char *why, size_t len)
 	snprintf(why, len, "%s in %s stage", what, stage ? stage : "a");
 }
 
-static int fail(mde__cage *c, struct file *f, const char *why)
+/* Reports f as not judged (an error, or skipped when cancelled) and is
+ * done with it. */
+static void fail(mde__cage *c, struct file *f, mde_event_type type,
+		 const char *why)
 {
 	mde_event ev = { 0 };
 
-	ev.type = MDE_EV_ERROR;
+	ev.type = type;
 	ev.path = f->it->path;
 	ev.path_len = f->it->len;
 	ev.reason = why;
@@ -439,28 +526,40 @@ static int fail(mde__cage *c, struct file *f, const char *why)
 	ev.file = &f->fi;
 	f->uncacheable = 1;
 	mde__report_ev(c->w->e, c->w->fn, c->w->ctx, &ev);
-	return MDE_ERR_STATE;
+	mde__file_done(f, 0);
 }
 
-/* The worker ended or misbehaved: it is replaced on the next file. */
-static int died(mde__cage *c, struct file *f, int r)
+/* Which of the round's files the worker died on (its position in todo):
+ * the one it sent events of, or the one it said it was on, or the next
+ * to answer. */
+static unsigned victim(mde__cage *c)
+{
+	uint32_t at = c->page->at;
+	unsigned i;
+
+	if (!c->started)
+		for (i = c->got; i < c->ntodo; i++)
+			if (c->todo[i] == at)
+				return i;
+	return c->got;
+}
+
+/* The worker ended or misbehaved (r from read_msg, 0 when a request
+ * could not be sent): the file it died on is reported, the files it had
+ * not answered make the next round, with a fresh worker.  On cancel
+ * every file left is skipped. */
+static void died(mde__cage *c, int r)
 {
 	char why[256];
+	unsigned k = victim(c), i, n = 0;
 
 	reap(c);
-
 	if (r == -3) { /* as the archive stage reports it uncaged */
-		mde_event ev = { 0 };
-
-		ev.type = MDE_EV_SKIPPED;
-		ev.path = f->it->path;
-		ev.path_len = f->it->len;
-		ev.reason = "cancelled";
-		ev.score = -1;
-		ev.file = &f->fi;
-		f->uncacheable = 1;
-		mde__report_ev(c->w->e, c->w->fn, c->w->ctx, &ev);
-		return MDE_ERR_STATE;
+		for (i = c->got; i < c->ntodo; i++)
+			fail(c, c->batch[c->todo[i]], MDE_EV_SKIPPED,
+			     "cancelled");
+		c->ntodo = 0;
+		return;
 	}
 	if (r == -2)
 		snprintf(why, sizeof(why),
@@ -468,51 +567,95 @@ static int died(mde__cage *c, struct file *f, int r)
 			 mde__stage_name(c->page->stage));
 	else
 		cause(c, r == -1, why, sizeof(why));
-	return fail(c, f, why);
+	fail(c, c->batch[c->todo[k]], MDE_EV_ERROR, why);
+	for (i = c->got; i < c->ntodo; i++)
+		if (i != k)
+			c->todo[n++] = c->todo[i];
+	c->ntodo = n;
 }
 
-int mde__cage_run(mde__cage *c, struct file *f)
+/* Reads the worker's answers to the round until each file is done: 0,
+ * or what read_msg ended with (the worker is then to be replaced). */
+static int answers(mde__cage *c)
 {
-	mde_engine *e = c->w->e;
-	uint64_t deadline = 0;
 	mde__cage_ev ev;
 	mde__cage_done d;
 	const uint8_t *msg;
 	uint32_t type;
 	size_t len;
+	struct file *f;
+	int r;
+
+	while (c->got < c->ntodo) {
+		f = c->batch[c->todo[c->got]];
+		r = read_msg(c, &type, &msg, &len);
+		if (r != 1)
+			return r;
+		if (type == MDE__CM_EV && mde__cage_dec_ev(msg, len, &ev) == 0) {
+			c->started = 1;
+			relay(c, f, &ev);
+			continue;
+		}
+		if (type != MDE__CM_DONE || mde__cage_dec_done(msg, len, &d) != 0)
+			return -2;
+		apply(c, f, &d);
+		c->got++;
+		c->started = 0;
+		mde__file_done(f, d.status == MDE_OK);
+	}
+	c->ntodo = 0;
+	return 0;
+}
+
+/* One round: the files of todo to one worker. */
+static void round_trip(mde__cage *c)
+{
+	mde_engine *e = c->w->e;
+	unsigned i;
 	int r;
 	char why[160];
 
 	if (c->pid <= 0 && spawn(c) < 0) {
-		snprintf(why, sizeof(why), "parser cage: cannot start a worker: %s",
+		snprintf(why, sizeof(why),
+			 "parser cage: cannot start a worker: %s",
 			 strerror(errno));
-		return fail(c, f, why);
+		for (i = 0; i < c->ntodo; i++)
+			fail(c, c->batch[c->todo[i]], MDE_EV_ERROR, why);
+		c->ntodo = 0;
+		return;
 	}
 	c->page->stage = 0;
-	c->ipos = c->iend = 0; /* the last file's messages are done with */
-	if (send_req(c, f) < 0)
-		return died(c, f, 0);
+	c->page->at = UINT32_MAX;
+	c->seen_at = UINT32_MAX;
+	c->resets = 0;
+	c->got = 0;
+	c->started = 0;
+	c->ipos = c->iend = 0; /* the last round's messages are done with */
+	c->limit_ns = 0;
 	if (e->timeout_ms > 0)
-		deadline = mde__now_ns() +
-			   ((uint64_t)e->timeout_ms +
-			    (uint64_t)(e->timeout_ms / 4 > 2000 ? e->timeout_ms / 4
-								: 2000)) *
-				   1000000u;
-	for (;;) {
-		r = read_msg(c, &type, &msg, &len, deadline);
-		if (r != 1)
-			return died(c, f, r);
-		if (type == MDE__CM_EV && mde__cage_dec_ev(msg, len, &ev) == 0) {
-			relay(c, f, &ev);
-			continue;
-		}
-		if (type == MDE__CM_DONE &&
-		    mde__cage_dec_done(msg, len, &d) == 0) {
-			apply(c, f, &d);
-			return d.status == MDE_OK ? MDE_OK : MDE_ERR_STATE;
-		}
-		return died(c, f, -2);
-	}
+		c->limit_ns = ((uint64_t)e->timeout_ms +
+			       (uint64_t)(e->timeout_ms / 4 > 2000
+						  ? e->timeout_ms / 4
+						  : 2000)) *
+			      1000000u;
+	c->deadline = mde__now_ns() + c->limit_ns;
+	r = send_reqs(c) < 0 ? 0 : answers(c);
+	if (r != 0 || c->ntodo)
+		died(c, r);
+}
+
+void mde__cage_flush(mde__cage *c)
+{
+	unsigned i;
+
+	for (i = 0; i < c->n; i++)
+		c->todo[i] = i;
+	c->ntodo = c->n;
+	while (c->ntodo)
+		round_trip(c);
+	c->n = 0;
+	c->boff = 0;
+	c->reqbytes = 0;
 }
 
 int mde_cage_probe(char *info, size_t len)

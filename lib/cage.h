@@ -35,6 +35,7 @@ typedef struct mde__cage_page {
 	volatile int sysno;   /* the system call the filter refused */
 	volatile int signo;   /* a fatal signal the worker caught */
 	volatile int nomem;   /* an allocation had failed (errno ENOMEM) */
+	volatile uint32_t at; /* the request it is on (its index) */
 	char why[96];         /* why confinement failed */
 } mde__cage_page;
 
@@ -68,15 +69,31 @@ mde__cage *mde__cage_new(mde__worker *w);
 /* Stops the worker process (if any) and frees; NULL allowed. */
 void mde__cage_free(mde__cage *c);
 
-/* The buffer files are read into, shared with the worker: at least need
- * bytes, in *buf / *cap.  MDE_OK or MDE_ERR_NOMEM. */
-int mde__cage_grow(mde__cage *c, size_t need, uint8_t **buf, size_t *cap);
+/* Files go to the worker in batches: up to MDE__CAGE_BATCH of them, one
+ * after the other in the first MDE__CAGE_AREA bytes of the shared buffer
+ * (a larger file goes alone), with requests of at most
+ * MDE__CAGE_REQBYTES together; the worker answers a batch at once.  So
+ * the two processes switch once per batch, not once per file. */
+#define MDE__CAGE_BATCH 16
+#define MDE__CAGE_REQBYTES (64u << 10)
+#define MDE__CAGE_AREA ((size_t)1 << 20)
 
-/* Runs the stages on f (a file on disk, read into the shared buffer) in
- * the worker, relaying its events; on the worker's death reports the
- * error.  Returns MDE_OK, or MDE_ERR_STATE when the file was not judged
- * (f is then uncacheable). */
-int mde__cage_run(mde__cage *c, struct file *f);
+/* Where the next file is to be read: at least need bytes of the shared
+ * buffer, after the files already batched, in *buf / *cap; pathlen is
+ * the length of its path.  The batch is run first when the file does
+ * not fit beside it.  MDE_OK or MDE_ERR_NOMEM. */
+int mde__cage_grow(mde__cage *c, size_t need, size_t pathlen, uint8_t **buf,
+		   size_t *cap);
+
+/* Adds f (a file on disk, heap-allocated, just read where
+ * mde__cage_grow said) to the batch, which now owns it. */
+void mde__cage_queue(mde__cage *c, struct file *f);
+
+/* Runs the stages on each batched file in the worker, relaying its
+ * events; a file the worker died on is reported as an error, and the
+ * files after it go to a fresh worker.  Each file is then handed to
+ * mde__file_done(), judged or not. */
+void mde__cage_flush(mde__cage *c);
 
 /* The worker, just forked: keeps only socket fd, confines itself
  * (namespaces, identity uid/gid when root, mem bytes of address space
@@ -104,14 +121,20 @@ enum { MDE__CM_REQ = 1, MDE__CM_EV = 2, MDE__CM_DONE = 3 };
 
 /* A request (thread to worker, which trusts it): this struct as it is in
  * memory (both ends are the same program), then pathlen bytes of the
- * file's display path.  The file is in the shared buffer, len bytes; a
- * new buffer (mapsize bytes) comes as a descriptor with the request. */
+ * file's display path and a NUL.  The file is in the shared buffer, len
+ * bytes from off; a new buffer (mapsize bytes) comes as a descriptor
+ * with the first request of a batch.  The worker keeps its answers until
+ * the request marked last (or until they are many). */
 struct mde__cage_req {
 	uint64_t len, mapsize;
 	struct stat st;
 	mde_fileinfo fi;        /* without its pointers */
-	uint32_t cpu;           /* CPU seconds the file may take, 0: any */
+	uint32_t cpu;           /* CPU seconds the files of this round may
+				   take from now; 0: as before */
+	uint64_t off;           /* where it is in the shared buffer */
 	uint32_t have, pathlen, base;
+	uint32_t index;         /* in its batch (the page's at) */
+	uint32_t last;          /* the batch's last: answer now */
 	uint8_t dig[3][32];     /* digests known (have), as mde__cval's */
 	char sha256[65], owner[64];
 };

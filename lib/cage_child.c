@@ -281,12 +281,17 @@ const char *mde__cage_sysname(int nr)
 struct child {
 	mde__worker *w;
 	int fd;
-	mde__cbuf out;
-	uint8_t *in;
-	size_t incap;
-	const uint8_t *map; /* the shared buffer, read-only here */
+	mde__cbuf out;         /* answers not sent yet */
+	mde__cbuf one;         /* the answer being encoded */
+	uint8_t *in;           /* requests received: [ipos, iend) unread */
+	size_t incap, ipos, iend;
+	int mfd;               /* a new buffer's descriptor, or -1 */
+	const uint8_t *map;    /* the shared buffer, read-only here */
 	size_t mcap;
 };
+
+/* Answers kept beyond this many bytes are sent before the batch ends. */
+#define CHILD_OUTMAX (256u << 10)
 
 static void send_all(struct child *c)
 {
@@ -303,25 +308,36 @@ static void send_all(struct child *c)
 			_exit(0); /* the thread is gone */
 		off += (size_t)n;
 	}
+	c->out.len = 0;
+}
+
+/* Appends frame b (one message) to the answers; sends them when many. */
+static void keep(struct child *c, const mde__cbuf *b)
+{
+	mde__cbuf_mem(&c->out, b->p, b->len);
+	if (b->bad)
+		c->out.bad = 1;
+	if (c->out.len >= CHILD_OUTMAX)
+		send_all(c);
 }
 
 static void child_event(void *ctx, const mde_event *ev)
 {
 	struct child *c = ctx;
 
-	mde__cage_enc_ev(&c->out, ev);
-	send_all(c);
+	mde__cage_enc_ev(&c->one, ev);
+	keep(c, &c->one);
 }
 
-/* Receives into c->in from offset *have on; a descriptor may come along
- * (*rfd).  0 at end of input. */
-static int recv_some(struct child *c, size_t *have, int *rfd)
+/* Receives more requests into c->in at c->iend; a descriptor may come
+ * along (c->mfd).  Exits at the end of input. */
+static void recv_more(struct child *c)
 {
 	union {
 		struct cmsghdr h;
 		char b[CMSG_SPACE(sizeof(int))];
 	} cm;
-	struct iovec iov = { c->in + *have, c->incap - *have };
+	struct iovec iov = { c->in + c->iend, c->incap - c->iend };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
 			     .msg_control = cm.b,
 			     .msg_controllen = sizeof(cm.b) };
@@ -332,53 +348,76 @@ static int recv_some(struct child *c, size_t *have, int *rfd)
 		r = recvmsg(c->fd, &mh, 0);
 	while (r < 0 && errno == EINTR);
 	if (r <= 0)
-		return 0;
+		_exit(0);
 	h = CMSG_FIRSTHDR(&mh);
-	if (h && h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS)
-		memcpy(rfd, CMSG_DATA(h), sizeof(int));
-	*have += (size_t)r;
-	return 1;
+	if (h && h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS) {
+		if (c->mfd >= 0)
+			close(c->mfd);
+		memcpy(&c->mfd, CMSG_DATA(h), sizeof(int));
+	}
+	c->iend += (size_t)r;
 }
 
-/* The next request, whole, in c->in (its payload from offset 8; *n
- * bytes); usually one call.  Exits at the end of input. */
-static void recv_req(struct child *c, uint32_t *n, int *rfd)
+/* Room for need bytes from c->ipos on. */
+static void room(struct child *c, size_t need)
 {
-	size_t have = 0;
+	uint8_t *p;
 
-	while (have < 8)
-		if (!recv_some(c, &have, rfd))
-			_exit(0);
-	*n = (uint32_t)c->in[0] | (uint32_t)c->in[1] << 8 |
-	     (uint32_t)c->in[2] << 16 | (uint32_t)c->in[3] << 24;
+	if (c->ipos) {
+		memmove(c->in, c->in + c->ipos, c->iend - c->ipos);
+		c->iend -= c->ipos;
+		c->ipos = 0;
+	}
+	if (need <= c->incap)
+		return;
+	p = realloc(c->in, need);
+	if (!p)
+		_exit(MDE__CAGE_EXIT_SETUP);
+	c->in = p;
+	c->incap = need;
+}
+
+/* The next request, whole, at c->in + c->ipos (its payload from 8 on;
+ * *n bytes); usually in c->in already.  Exits at the end of input. */
+static const uint8_t *recv_req(struct child *c, uint32_t *n)
+{
+	const uint8_t *p;
+
+	while (c->iend - c->ipos < 8) {
+		if (c->iend == c->incap)
+			room(c, 8);
+		recv_more(c);
+	}
+	p = c->in + c->ipos;
+	*n = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	     (uint32_t)p[3] << 24;
 	if (*n > MDE__CAGE_MAXMSG)
 		_exit(MDE__CAGE_EXIT_SETUP);
-	if (*n + (size_t)9 > c->incap) { /* a path longer than 64 KiB */
-		uint8_t *p = realloc(c->in, *n + (size_t)9);
-
-		if (!p)
-			_exit(MDE__CAGE_EXIT_SETUP);
-		c->in = p;
-		c->incap = *n + (size_t)9;
+	while (c->iend - c->ipos < 8 + (size_t)*n) {
+		if (c->ipos + 8 + (size_t)*n > c->incap)
+			room(c, 8 + (size_t)*n);
+		recv_more(c);
 	}
-	while (have < 8 + (size_t)*n)
-		if (!recv_some(c, &have, rfd))
-			_exit(0);
+	p = c->in + c->ipos;
+	c->ipos += 8 + (size_t)*n;
+	return p;
 }
 
-static void remap(struct child *c, int mfd, uint64_t size)
+static void remap(struct child *c, uint64_t size)
 {
 	if (c->map)
 		munmap((void *)c->map, c->mcap);
-	c->map = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, mfd, 0);
-	close(mfd);
+	c->map = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, c->mfd, 0);
+	close(c->mfd);
+	c->mfd = -1;
 	if (c->map == MAP_FAILED)
 		_exit(MDE__CAGE_EXIT_SETUP);
 	c->mcap = (size_t)size;
 }
 
-/* Each file gets the CPU time its scan may take, beyond what the worker
- * used before: the kernel ends a runaway (SIGXCPU). */
+/* Each round of files gets the CPU time their scans may take, beyond
+ * what the worker used before: the kernel ends a runaway (SIGXCPU) even
+ * if the thread's deadline for each file did not. */
 static void cpu_limit(uint32_t secs)
 {
 	struct rusage ru;
@@ -394,7 +433,7 @@ static void cpu_limit(uint32_t secs)
 }
 
 static void answer(struct child *c, struct file *f, uint64_t m0, uint64_t u0,
-		   int status)
+		   int status, int last)
 {
 	mde_engine *e = c->w->e;
 	mde__cage_done d;
@@ -413,8 +452,10 @@ static void answer(struct child *c, struct file *f, uint64_t m0, uint64_t u0,
 	d.nfind = f->v.nfind;
 	for (i = 0; i < f->v.nfind; i++)
 		d.find[i] = f->v.find[i];
-	mde__cage_enc_done(&c->out, &d);
-	send_all(c);
+	mde__cage_enc_done(&c->one, &d);
+	keep(c, &c->one);
+	if (last)
+		send_all(c);
 	for (i = 0; i < f->v.nfind; i++)
 		free((char *)f->v.find[i].chain);
 	free(f->layers);
@@ -434,7 +475,7 @@ static void serve(struct child *c, const struct mde__cage_req *rq,
 	f.w = c->w;
 	f.it = &it;
 	f.top = &f;
-	f.buf = c->map;
+	f.buf = c->map + rq->off;
 	f.len = (size_t)rq->len;
 	f.st = rq->st;
 	f.fi = rq->fi;
@@ -445,14 +486,15 @@ static void serve(struct child *c, const struct mde__cage_req *rq,
 	mde__worker_owner(c->w, rq->st.st_uid, rq->owner);
 	cpu_limit(rq->cpu);
 	mde__cage_here->stage = 0;
-	answer(c, &f, m0, u0, mde__run_stages(&f));
+	mde__cage_here->at = rq->index;
+	answer(c, &f, m0, u0, mde__run_stages(&f), rq->last != 0);
 }
 
 static void loop(struct child *c)
 {
 	struct mde__cage_req rq;
+	const uint8_t *p;
 	uint32_t n;
-	int mfd;
 
 	/* a request is its header, struct mde__cage_req and a path */
 	c->incap = 8 + sizeof(rq) + 65536;
@@ -460,19 +502,17 @@ static void loop(struct child *c)
 	if (!c->in)
 		_exit(MDE__CAGE_EXIT_SETUP);
 	for (;;) {
-		mfd = -1;
-		recv_req(c, &n, &mfd);
-		if (n < sizeof(rq))
+		p = recv_req(c, &n);
+		if (n < sizeof(rq) + 1)
 			_exit(MDE__CAGE_EXIT_SETUP);
-		memcpy(&rq, c->in + 8, sizeof(rq));
-		if (rq.pathlen != n - sizeof(rq))
+		memcpy(&rq, p + 8, sizeof(rq));
+		if (rq.pathlen != n - sizeof(rq) - 1 || p[8 + n - 1] != '\0')
 			_exit(MDE__CAGE_EXIT_SETUP);
-		c->in[8 + n] = '\0';
-		if (mfd >= 0)
-			remap(c, mfd, rq.mapsize);
-		if (!c->map || rq.len > c->mcap)
+		if (c->mfd >= 0)
+			remap(c, rq.mapsize);
+		if (!c->map || rq.off > c->mcap || rq.len > c->mcap - rq.off)
 			_exit(MDE__CAGE_EXIT_SETUP);
-		serve(c, &rq, (const char *)c->in + 8 + sizeof(rq));
+		serve(c, &rq, (const char *)p + 8 + sizeof(rq));
 	}
 }
 
@@ -485,6 +525,7 @@ void mde__cage_child(mde__worker *w, int fd, mde__cage_page *page,
 	mde__cage_here = page;
 	c.w = w;
 	c.fd = fd;
+	c.mfd = -1;
 	if (fds(&c.fd) < 0 || confine(uid, gid, mem, &why) < 0) {
 		snprintf(page->why, sizeof(page->why), "%s: %s", why,
 			 strerror(errno));

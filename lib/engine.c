@@ -447,9 +447,11 @@ static void *worker_main(void *arg)
 	size_t n, i;
 
 	while ((n = queue_pop(e, it, sizeof(it) / sizeof(it[0])))) {
-		for (i = 0; i < n; i++) {
+		for (i = 0; i < n; i++)
 			if (!atomic_load(&e->cancel))
 				mde__worker_scan(w, &it[i]);
+		mde__worker_flush(w); /* before the items go */
+		for (i = 0; i < n; i++) {
 			mde__dir_unref(it[i].dir);
 			free(it[i].path);
 		}

@@ -135,6 +135,9 @@ mde__worker *mde__worker_new(mde_engine *e);
 void mde__worker_free(mde__worker *w);
 /* Opens, reads and runs the stages on one item. */
 void mde__worker_scan(mde__worker *w, const mde__item *it);
+/* Runs the files w has batched for its parser cage (none uncaged): call
+ * before the items they came from are freed. */
+void mde__worker_flush(mde__worker *w);
 
 uint64_t mde__now_ns(void);
 

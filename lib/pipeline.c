@@ -671,13 +671,14 @@ static int stage_archive(struct file *f)
 	return MDE_OK;
 }
 
-static int grow(mde__worker *w, size_t need)
+static int grow(mde__worker *w, size_t need, size_t pathlen)
 {
 	size_t cap = w->cap ? w->cap : 1 << 16;
 	uint8_t *p;
 
 	if (w->cage)
-		return mde__cage_grow(w->cage, need, &w->buf, &w->cap);
+		return mde__cage_grow(w->cage, need, pathlen, &w->buf,
+				      &w->cap);
 	if (need <= w->cap)
 		return MDE_OK;
 	while (cap < need)
@@ -819,7 +820,7 @@ static int load(struct file *f, int fd)
 				       (e->test_delay_ms % 1000) * 1000000L };
 		nanosleep(&ts, NULL);
 	}
-	if (grow(w, (size_t)f->st.st_size + 1) != MDE_OK) {
+	if (grow(w, (size_t)f->st.st_size + 1, f->it->len) != MDE_OK) {
 		freport(f, MDE_EV_ERROR, "out of memory", ENOMEM);
 		return -1;
 	}
@@ -864,8 +865,23 @@ static int file_hashes(struct file *f)
 	return 0;
 }
 
+void mde__file_done(struct file *f, int judged)
+{
+	unsigned i;
+
+	if (judged && f->w->e->cache)
+		mde__verdict_keep(f);
+	mde__emit_file(f->w, f->it, &f->fi, f->len, f->nfound, f->score);
+	for (i = 0; i < f->v.nfind; i++)
+		free((char *)f->v.find[i].chain);
+	free(f->layers);
+	if (f->heap)
+		free(f);
+}
+
 /* Runs the stages on the file just read (or answers it from the cache by
- * content); MDE_EV_FILE then closes its events. */
+ * content), or hands it to the parser cage's batch; MDE_EV_FILE then
+ * closes its events (mde__file_done). */
 static void judge(struct file *f)
 {
 	mde_engine *e = f->w->e;
@@ -877,35 +893,48 @@ static void judge(struct file *f)
 		rc = mde__verdict_from_content(f);
 		if (rc < 0)
 			report(f, MDE_EV_ERROR, f->why, 0);
-		if (rc != 0)
-			goto out;
+		if (rc != 0) {
+			mde__file_done(f, 0);
+			return;
+		}
 	}
-	if ((f->w->cage ? mde__cage_run(f->w->cage, f) : mde__run_stages(f)) ==
-		    MDE_OK &&
-	    e->cache)
-		mde__verdict_keep(f);
-out:
-	mde__emit_file(f->w, f->it, &f->fi, f->len, f->nfound, f->score);
+	if (f->w->cage)
+		mde__cage_queue(f->w->cage, f);
+	else
+		mde__file_done(f, mde__run_stages(f) == MDE_OK);
 }
 
 /* Stats and reads the open file and judges it; with by_stat the cache may
- * answer it from its stat first.  noatime: opened with O_NOATIME. */
+ * answer it from its stat first.  noatime: opened with O_NOATIME.  A
+ * caged file lives on the heap until its batch is run. */
 void mde__scan_fd(mde__worker *w, const mde__item *it, int fd, int noatime,
 		  int by_stat)
 {
-	struct file f = { 0 };
-	unsigned i;
+	struct file local = { 0 }, *f = &local;
 
-	f.w = w;
-	f.it = it;
-	f.top = &f;
-	if (judge_stat(&f, fd, noatime, by_stat) != 0 || load(&f, fd) != 0)
+	if (w->cage && !(f = calloc(1, sizeof(*f)))) {
+		mde__report_to(w->e, w->fn, w->ctx, MDE_EV_ERROR, it->path,
+			       it->len, "out of memory", ENOMEM);
 		return;
-	if (!w->e->file_hashes || file_hashes(&f) == 0)
-		judge(&f);
-	for (i = 0; i < f.v.nfind; i++)
-		free((char *)f.v.find[i].chain);
-	free(f.layers);
+	}
+	f->heap = f != &local;
+	f->w = w;
+	f->it = it;
+	f->top = f;
+	if (judge_stat(f, fd, noatime, by_stat) != 0 || load(f, fd) != 0 ||
+	    (w->e->file_hashes && file_hashes(f) != 0)) {
+		free(f->layers);
+		if (f->heap)
+			free(f);
+		return;
+	}
+	judge(f);
+}
+
+void mde__worker_flush(mde__worker *w)
+{
+	if (w->cage)
+		mde__cage_flush(w->cage);
 }
 
 /* Misses in a row after which a worker opens files before asking the

@@ -64,6 +64,7 @@ struct file {
 	mde__arc_budget bud;
 	const char **layers;
 	size_t nlayers_cap;
+	int heap;        /* allocated (a caged file): freed when done */
 };
 
 /* Stats, reads and judges the open file fd of item it (pipeline.c); with
@@ -71,6 +72,10 @@ struct file {
  * opened with O_NOATIME. */
 void mde__scan_fd(mde__worker *w, const mde__item *it, int fd, int noatime,
 		  int by_stat);
+
+/* The end of file on disk f: its verdict kept when judged, MDE_EV_FILE,
+ * and what it holds freed (f too when heap). */
+void mde__file_done(struct file *f, int judged);
 
 /* Runs the stages of the table on f (in a caged worker: there). */
 int mde__run_stages(struct file *f);

@@ -81,6 +81,7 @@ int mde_scanner_scan_fd(mde_scanner *s, int fd, const char *path,
 	s->w->ctx = s;
 	fl = fcntl(fd, F_GETFL);
 	mde__scan_fd(s->w, &it, fd, fl >= 0 && (fl & O_NOATIME), 1);
+	mde__worker_flush(s->w);
 	if (nfound)
 		*nfound = (int)s->found;
 	return s->errors && !s->found ? MDE_ERR_IO : MDE_OK;
