@@ -100,6 +100,29 @@ print("attempts", seen, "not refused", bad)
 sys.exit(1 if bad or seen != 3 else 0)
 PY
 
+step "a death in a batch: its file is the error, every other file is judged once"
+# one thread, twelve files: they go to the worker as one batch, and the
+# worker dies at the fault wherever readdir puts it; the files before it
+# (whose answers died with it) and after it go to a fresh worker
+B=$T/batch
+mkdir -p "$B"
+for i in 1 2 3 4 5; do make_eicar "$B/e$i.com"; done
+for i in 1 2 3 4 5 6; do echo "clean $i" >"$B/c$i.txt"; done
+printf 'MDESCAN-TEST-FAULT:null\n' >"$B/null.bin"
+expect_exit 1 faulty timeout -k 5 120 "$MDESCAN" --cage --no-history --threads 1 "$B"
+out_has_line "$B/null.bin: ERROR (parser crashed: SIGSEGV in archive stage)" "$ERR"
+for i in 1 2 3 4 5; do
+	[ "$(count_lines_prefix "$B/e$i.com: " " FOUND")" = 1 ] ||
+		{ show_output; fail "e$i.com is not reported exactly once"; }
+done
+for i in 1 2 3 4 5 6; do
+	[ "$(grep -Fxc "$B/c$i.txt: OK" "$OUT")" = 1 ] ||
+		{ show_output; fail "c$i.txt is not reported OK exactly once"; }
+done
+expect_summary Errors 1
+expect_summary "Infected files" 5
+expect_summary "Scanned files" 12
+
 step "a live worker: seccomp mode 2, no_new_privs, no capabilities"
 fault sleep.bin sleep:4
 faulty timeout -k 5 60 "$MDESCAN" --cage --no-history --threads 1 "$D/sleep.bin" >"$OUT" 2>"$ERR" &
