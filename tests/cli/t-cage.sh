@@ -150,10 +150,21 @@ fi
 wait "$scanner" || fail "the scan of the sleeping file failed"
 
 step "the default: no worker; -V and health report the cage"
-faulty timeout -k 5 60 "$MDESCAN" --no-history --threads 1 "$D/sleep.bin" >"$OUT" 2>"$ERR" &
+# --no-cache: the file is parsed (the hook sleeps in the scanner itself);
+# the scanning process, found by its command line, has no child
+faulty timeout -k 5 60 "$MDESCAN" --no-cache --no-history --threads 1 "$D/sleep.bin" >"$OUT" 2>"$ERR" &
 scanner=$!
+mpid=
+for _ in $(seq 1 100); do
+	for p in $(pgrep -f -- "--no-cache --no-history --threads 1 $D/sleep.bin" || true); do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = timeout ] || mpid=$p
+	done
+	[ -z "$mpid" ] || break
+	sleep 0.1
+done
+[ -n "$mpid" ] || fail "the uncaged scan was not seen running"
 sleep 1
-[ -z "$(pgrep -P "$scanner" || true)" ] || fail "a worker without --cage"
+[ -z "$(pgrep -P "$mpid" || true)" ] || fail "a worker without --cage"
 wait "$scanner" || fail "the uncaged scan of the sleeping file failed"
 expect_exit 0 mds -V
 grep -q '^parser cage off (--cage): seccomp filter' "$OUT" || { show_output; fail "-V does not report the cage as off"; }
