@@ -147,6 +147,11 @@ int mde__clam_parse(mde__clam *c, int kind, int pua, const char *file,
 	return cl_misc_parse(c, kind, pua, file, buf, len, d);
 }
 
+void mde__clam_set_cache_dir(mde__clam *c, const char *dir)
+{
+	c->cache_dir = dir;
+}
+
 int mde__clam_compile(mde__clam *c, mde__diag *d, char *err, size_t errlen)
 {
 	int rc;

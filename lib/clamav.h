@@ -71,6 +71,9 @@ int mde__clam_parse(mde__clam *c, int kind, int pua, const char *file,
 
 /* Builds the Vectorscan database and the indexes; once, after parsing.
  * MDE_OK, MDE_ERR_NOMEM or MDE_ERR_COMPILE (reason in err). */
+/* Keeps the compiled pattern database in dir (which must outlive c), and
+ * loads it from there when the same patterns were compiled before. */
+void mde__clam_set_cache_dir(mde__clam *c, const char *dir);
 int mde__clam_compile(mde__clam *c, mde__diag *d, char *err, size_t errlen);
 
 /* Signatures loaded (all kinds that run), and approximate memory. */

@@ -14,10 +14,15 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
 
 #include "clamav_int.h"
 #include "banned.h"
@@ -211,6 +216,8 @@ struct exprs {
 	unsigned *flags, *ids;
 	uint32_t *pat;   /* expression -> pattern */
 	size_t n;
+	uint32_t *drops; /* expressions the compile dropped, in order */
+	uint32_t ndrop;
 };
 
 static int add_expr(struct exprs *e, const struct cl_pat *p, uint32_t id)
@@ -245,6 +252,7 @@ static void exprs_free(struct exprs *e)
 	free(e->flags);
 	free(e->ids);
 	free(e->pat);
+	free(e->drops);
 }
 
 /* Drops expression i: its signature is then evaluated on every file. */
@@ -288,6 +296,7 @@ static int compile_loop(mde__clam *c, struct exprs *e, mde__diag *d,
 			rc = MDE_ERR_COMPILE;
 			break;
 		}
+		e->drops[e->ndrop++] = (uint32_t)cerr->expression;
 		if (drop_expr(c, e, (size_t)cerr->expression, cerr->message,
 			      d)) {
 			rc = MDE_ERR_NOMEM;
@@ -297,6 +306,130 @@ static int compile_loop(mde__clam *c, struct exprs *e, mde__diag *d,
 		cerr = NULL;
 	}
 	hs_free_compile_error(cerr);
+	return rc;
+}
+
+/* --------------------------------------------- the database, cached */
+
+/* Where the database compiled from e (before drops) is kept: a key of
+ * everything the compile reads, the Vectorscan and engine versions. */
+static int cache_path(const mde__clam *c, const struct exprs *e,
+		      char *path, size_t len)
+{
+	XXH3_state_t *st = XXH3_createState();
+	XXH128_canonical_t k;
+	uint64_t n = e->n;
+	const char *v = hs_version();
+	char key[33];
+
+	if (!st)
+		return -1;
+	XXH3_128bits_reset(st);
+	XXH3_128bits_update(st, &n, sizeof(n));
+	XXH3_128bits_update(st, e->text.p, e->text.len);
+	XXH3_128bits_update(st, e->flags, e->n * sizeof(*e->flags));
+	XXH3_128bits_update(st, e->pat, e->n * sizeof(*e->pat));
+	XXH3_128bits_update(st, v, strlen(v) + 1);
+	XXH3_128bits_update(st, MDE_ENGINE_VERSION, sizeof(MDE_ENGINE_VERSION));
+	XXH128_canonicalFromHash(&k, XXH3_128bits_digest(st));
+	XXH3_freeState(st);
+	mde__hex(k.digest, 16, key);
+	return (size_t)snprintf(path, len, "%s/clamav-%s.hs", c->cache_dir,
+				key) < len ? 0 : -1;
+}
+
+/* The whole file at path, if it is a regular file of a sane size. */
+static uint8_t *slurp(const char *path, size_t *n)
+{
+	struct stat st;
+	uint8_t *p = NULL;
+	size_t got = 0;
+	ssize_t r;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    st.st_size < (off_t)1 << 32 && (p = malloc((size_t)st.st_size)))
+		while (got < (size_t)st.st_size &&
+		       ((r = read(fd, p + got, (size_t)st.st_size - got)) > 0 ||
+			(r < 0 && errno == EINTR)))
+			got += r > 0 ? (size_t)r : 0;
+	close(fd);
+	if (p && got != (size_t)st.st_size) {
+		free(p);
+		return NULL;
+	}
+	*n = got;
+	return p;
+}
+
+/* The database of e from the cache file: 1 when loaded (the drops made
+ * again), 0 when there is none to use (nothing changed), -1 when out of
+ * memory half-way. */
+static int cache_load(mde__clam *c, struct exprs *e, const char *path)
+{
+	struct cl_hcache h;
+	hs_database_t *db = NULL;
+	uint32_t i, k;
+	size_t n;
+	uint8_t *p = slurp(path, &n);
+	int rc = 0;
+
+	if (p && cl_hcache_parse(p, n, e->n, &h) == 0 &&
+	    hs_deserialize_database((const char *)h.db, h.dblen, &db) ==
+		    HS_SUCCESS) {
+		for (i = 0; i < h.ndrop && rc == 0; i++) {
+			memcpy(&k, h.drops + 4 * (size_t)i, 4);
+			rc = drop_expr(c, e, k, NULL, NULL) ? -1 : 0;
+		}
+		if (rc == 0) {
+			c->db = db;
+			c->db_cached = true;
+			mde__cache_touch(path);
+			rc = 1;
+		} else
+			hs_free_database(db);
+	}
+	free(p);
+	return rc;
+}
+
+/* Keeps the database just compiled from e for the next load.  A cache:
+ * failing to write it changes nothing. */
+static void cache_save(const mde__clam *c, const struct exprs *e,
+		       uint64_t nexpr, const char *path)
+{
+	mde__buf b = { 0 };
+	char *bytes = NULL;
+	size_t len = 0;
+
+	if (hs_serialize_database(c->db, &bytes, &len) == HS_SUCCESS &&
+	    cl_hcache_encode(&b, nexpr, e->drops, e->ndrop, bytes, len) ==
+		    MDE_OK)
+		if (mde__write_atomic(path, b.p, b.len) == 0)
+			mde__cache_prune(c->cache_dir, "clamav-", ".hs");
+	free(bytes);
+	free(b.p);
+}
+
+/* The database: from the cache when this exact compile was kept there,
+ * else compiled (and kept). */
+static int compile_cached(mde__clam *c, struct exprs *e, mde__diag *d,
+			  char *err, size_t errlen)
+{
+	char path[4200];
+	uint64_t nexpr = e->n;
+	int rc, have = c->cache_dir && e->n &&
+		       cache_path(c, e, path, sizeof(path)) == 0;
+
+	if (have && (rc = cache_load(c, e, path)) != 0)
+		rc = rc > 0 ? MDE_OK : MDE_ERR_NOMEM;
+	else {
+		rc = compile_loop(c, e, d, err, errlen);
+		if (rc == MDE_OK && have && c->db)
+			cache_save(c, e, nexpr, path);
+	}
 	if (rc == MDE_OK && c->db &&
 	    hs_alloc_scratch(c->db, &c->proto) != HS_SUCCESS)
 		rc = MDE_ERR_NOMEM;
@@ -339,7 +472,8 @@ int cl_hs_compile(mde__clam *c, mde__diag *d, char *err, size_t errlen)
 	e.flags = calloc(n, sizeof(*e.flags));
 	e.ids = calloc(n, sizeof(*e.ids));
 	e.pat = calloc(n, sizeof(*e.pat));
-	if (!e.offs || !e.ptrs || !e.flags || !e.ids || !e.pat)
+	e.drops = calloc(n, sizeof(*e.drops));
+	if (!e.offs || !e.ptrs || !e.flags || !e.ids || !e.pat || !e.drops)
 		goto out;
 	for (size_t i = 0; i < c->npats; i++)
 		choose_atom(c->pats[i]);
@@ -349,7 +483,7 @@ int cl_hs_compile(mde__clam *c, mde__diag *d, char *err, size_t errlen)
 		if (!c->pats[i]->untrig &&
 		    add_expr(&e, c->pats[i], (uint32_t)i))
 			goto out;
-	rc = compile_loop(c, &e, d, err, errlen);
+	rc = compile_cached(c, &e, d, err, errlen);
 	if (rc == MDE_OK) {
 		c->expr_pat = e.pat;
 		e.pat = NULL;

@@ -271,7 +271,41 @@ struct mde__clam {
 	bool compiled, unofficial;
 	uint64_t nrun;              /* anything that runs (set by compile) */
 	size_t maxname;
+	const char *cache_dir;      /* the compiled database kept here (the
+				       definitions' directory), or NULL */
+	bool db_cached;             /* the database came from there */
 };
+
+/* ------------------------------------------- clamav_hscache.c
+ *
+ * The compiled Vectorscan database, kept in the cache directory under a
+ * key of everything its compile reads, so a later load with the same
+ * patterns deserializes it instead of compiling (most of the load time
+ * of a big body-signature set).  The file also lists the expressions
+ * the compile dropped (their signatures then run on every file), in
+ * order, to be dropped again.  Layout (host byte order: the file lives
+ * in this host's cache and its key carries the Vectorscan version):
+ *	"MDECLHS1" u64 nexpr (after the drops) u32 ndrop ndrop x u32 index
+ *	u64 dblen dblen bytes (hs_serialize_database) u64 XXH3-64 of all
+ *	the above
+ */
+struct cl_hcache {
+	uint64_t nexpr;
+	uint32_t ndrop;
+	const uint8_t *drops;       /* ndrop u32s, unaligned */
+	const uint8_t *db;
+	size_t dblen;
+};
+
+/* Checks and splits a cache file p[0..n) for a compile of nexpr
+ * expressions (before drops): each drop names an expression of those left
+ * at its turn and nexpr - ndrop are left.  0, or -1 when it is not such
+ * a file. */
+int cl_hcache_parse(const uint8_t *p, size_t n, uint64_t nexpr,
+		    struct cl_hcache *h);
+/* Encodes a cache file into b.  MDE_OK or MDE_ERR_NOMEM. */
+int cl_hcache_encode(mde__buf *b, uint64_t nexpr, const uint32_t *drops,
+		     uint32_t ndrop, const void *db, size_t dblen);
 
 /* Kinds counted and not run (mde__clam_unsupported's lines). */
 enum cl_unsup {

@@ -201,11 +201,14 @@ static int yara_compile_cached(mde_defs *defs, char *err, size_t errlen)
 	XXH128_canonicalFromHash(&c, h);
 	mde__hex(c.digest, 16, key);
 	snprintf(path, sizeof(path), "%s/yara-%s.rules", defs->cache_dir, key);
-	if (mde__yara_load(defs->yara, path, &defs->diag) == MDE_OK)
+	if (mde__yara_load(defs->yara, path, &defs->diag) == MDE_OK) {
+		mde__cache_touch(path);
 		return MDE_OK;
+	}
 	rc = mde__yara_compile(defs->yara, &defs->diag, err, errlen);
-	if (rc == MDE_OK)
-		mde__yara_save(defs->yara, path); /* a cache: failure is fine */
+	/* a cache: failing to write it is fine */
+	if (rc == MDE_OK && mde__yara_save(defs->yara, path) == MDE_OK)
+		mde__cache_prune(defs->cache_dir, "yara-", ".rules");
 	return rc;
 }
 
@@ -414,6 +417,9 @@ int mde_defs_compile(mde_defs *defs)
 		{
 			rc_b = mde__bytesigs_compile(defs->bytes, &defs->diag,
 						     err_b, sizeof(err_b));
+			if (rc_b == MDE_OK && defs->cache_dir)
+				mde__clam_set_cache_dir(defs->clam,
+							defs->cache_dir);
 			if (rc_b == MDE_OK)
 				rc_b = mde__clam_compile(defs->clam,
 							 &defs->diag, err_b,

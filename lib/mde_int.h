@@ -107,6 +107,14 @@ void mde__names_free(char **v, size_t n); /* v NULL allowed */
  * readers see the old file or the new one whole.  0, or -1 with errno. */
 int mde__write_atomic(const char *path, const void *buf, size_t len);
 
+/* Compiled definitions kept in a cache directory: of the files named
+ * PREFIX*SUFFIX there, the MDE__CACHE_KEEP most recently used stay and
+ * the others are removed (a file used is touched: mde__cache_touch). */
+#define MDE__CACHE_KEEP 4
+void mde__cache_prune(const char *dir, const char *prefix,
+		      const char *suffix);
+void mde__cache_touch(const char *path);
+
 /* What a names lister (mdesig list, the bundle build's duplicate check)
  * calls for each signature name of a source file, with its line there (0
  * when the lister cannot tell); name is valid during the call only. */

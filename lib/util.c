@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mde_int.h"
@@ -236,4 +238,64 @@ int mde__write_atomic(const char *path, const void *buf, size_t len)
 	unlink(tmp);
 	errno = e;
 	return -1;
+}
+
+void mde__cache_touch(const char *path)
+{
+	(void)utimensat(AT_FDCWD, path, NULL, AT_SYMLINK_NOFOLLOW);
+}
+
+struct cached {
+	struct timespec t;
+	char name[256];
+};
+
+static int by_age(const void *a, const void *b) /* newest first */
+{
+	const struct timespec *x = &((const struct cached *)a)->t,
+			      *y = &((const struct cached *)b)->t;
+
+	if (x->tv_sec != y->tv_sec)
+		return x->tv_sec < y->tv_sec ? 1 : -1;
+	return x->tv_nsec < y->tv_nsec ? 1 : x->tv_nsec > y->tv_nsec ? -1 : 0;
+}
+
+/* Whether name is PREFIX*SUFFIX (and short enough to keep). */
+static int cache_name(const char *name, const char *prefix,
+		      const char *suffix)
+{
+	size_t n = strlen(name), lp = strlen(prefix), ls = strlen(suffix);
+
+	return n < 256 && n > lp + ls && !strncmp(name, prefix, lp) &&
+	       !strcmp(name + n - ls, suffix);
+}
+
+void mde__cache_prune(const char *dir, const char *prefix,
+		      const char *suffix)
+{
+	struct cached *v = NULL;
+	size_t n = 0, cap = 0, i;
+	struct dirent *d;
+	struct stat st;
+	DIR *dp = opendir(dir);
+	int dfd = dp ? dirfd(dp) : -1;
+
+	if (!dp)
+		return;
+	while ((d = readdir(dp)))
+		if (cache_name(d->d_name, prefix, suffix) &&
+		    fstatat(dfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode) &&
+		    mde__grow((void **)&v, &cap, n + 1, sizeof(*v)) == 0) {
+			v[n].t = st.st_mtim;
+			snprintf(v[n].name, sizeof(v[n].name), "%s", d->d_name);
+			n++;
+		}
+	if (n > MDE__CACHE_KEEP) {
+		qsort(v, n, sizeof(*v), by_age);
+		for (i = MDE__CACHE_KEEP; i < n; i++)
+			(void)unlinkat(dfd, v[i].name, 0);
+	}
+	free(v);
+	closedir(dp);
 }

@@ -13,6 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -218,6 +222,128 @@ static void test_load_scan(void **state)
 	mde__clam_free(c);
 }
 
+/* The compiled pattern database is kept in the cache directory and
+ * loaded from there by the next compile of the same patterns, with the
+ * same results; a damaged file is compiled over. */
+static int compile_scan(const char *dir, int *cached)
+{
+	static const char ndb[] = "Good:0:*:414243444546\n"
+				  "Gap:0:*:4142{2-40}4546\n";
+	static const char ldb[] = "L;Engine:81-255,Target:0;0&1>1;"
+				  "41424344;4546\n";
+	static const char buf[] = "xxABCDEF EF yy";
+	struct rec r = { 0 };
+	mde__diag d = { on_diag, &r, 0 };
+	mde__clam *c = mde__clam_new();
+	mde__clamscratch *s;
+	mde__clamfile f = { (const uint8_t *)buf, sizeof(buf) - 1, 0, NULL };
+	char err[128];
+
+	mde__clam_set_cache_dir(c, dir);
+	assert_int_equal(mde__clam_parse(c, MDE__CK_NDB, 0, "t.ndb", ndb,
+					 sizeof(ndb) - 1, &d), MDE_OK);
+	assert_int_equal(mde__clam_parse(c, MDE__CK_LDB, 0, "t.ldb", ldb,
+					 sizeof(ldb) - 1, &d), MDE_OK);
+	assert_int_equal(mde__clam_compile(c, &d, err, sizeof(err)), MDE_OK);
+	*cached = c->db_cached;
+	s = mde__clamscratch_new(c);
+	assert_non_null(s);
+	assert_int_equal(mde__clam_scan(c, s, &f, on_found, &r), MDE_OK);
+	mde__clamscratch_free(s);
+	mde__clam_free(c);
+	return (int)r.nfound;
+}
+
+/* The one clamav-*.hs file in dir, into path. */
+static void cache_file(const char *dir, char *path, size_t len)
+{
+	char cmd[512];
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "ls %s/clamav-*.hs | grep -v /clamav-old",
+		 dir);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	assert_non_null(fgets(path, (int)len, p));
+	path[strcspn(path, "\n")] = '\0';
+	assert_int_equal(pclose(p), 0);
+}
+
+static void test_hs_cache(void **state)
+{
+	char dir[] = "/tmp/test_clamav.XXXXXX", path[512], cmd[600];
+	int cached, n;
+	FILE *fp;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	/* six older files of earlier definitions: the write keeps the
+	 * MDE__CACHE_KEEP most recent, itself included */
+	for (n = 0; n < 6; n++) {
+		struct timespec t[2] = { { time(NULL) - 1000 + n, 0 },
+					 { time(NULL) - 1000 + n, 0 } };
+
+		snprintf(path, sizeof(path), "%s/clamav-old%d.hs", dir, n);
+		fp = fopen(path, "w");
+		assert_non_null(fp);
+		assert_int_equal(fclose(fp), 0);
+		assert_int_equal(utimensat(AT_FDCWD, path, t, 0), 0);
+	}
+	n = compile_scan(dir, &cached);
+	assert_int_equal(n, 3);
+	assert_false(cached);
+	snprintf(cmd, sizeof(cmd),
+		 "test $(ls %s | grep -c '^clamav-.*\\.hs$') = %d && "
+		 "test -e %s/clamav-old5.hs && ! test -e %s/clamav-old2.hs",
+		 dir, MDE__CACHE_KEEP, dir, dir);
+	assert_int_equal(system(cmd), 0);
+	cache_file(dir, path, sizeof(path));
+	assert_int_equal(compile_scan(dir, &cached), n);
+	assert_true(cached);
+	/* a flipped byte in the database: refused by the checksum */
+	fp = fopen(path, "r+b");
+	assert_non_null(fp);
+	assert_int_equal(fseek(fp, 200, SEEK_SET), 0);
+	assert_int_equal(fputc(0x5a, fp) != EOF, 1);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(compile_scan(dir, &cached), n);
+	assert_false(cached);
+	assert_int_equal(compile_scan(dir, &cached), n); /* written again */
+	assert_true(cached);
+	assert_int_equal(truncate(path, 100), 0);
+	assert_int_equal(compile_scan(dir, &cached), n);
+	assert_false(cached);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* The decoder of the cache file: each drop must name an expression left
+ * at its turn, and the count left must be what the file says. */
+static void test_hs_cache_parse(void **state)
+{
+	static const uint32_t drops[] = { 2, 1 };
+	mde__buf b = { 0 };
+	struct cl_hcache h;
+
+	(void)state;
+	assert_int_equal(cl_hcache_encode(&b, 1, drops, 2, "DB", 2), MDE_OK);
+	assert_int_equal(cl_hcache_parse((const uint8_t *)b.p, b.len, 3, &h),
+			 0);
+	assert_int_equal(h.nexpr, 1);
+	assert_int_equal(h.ndrop, 2);
+	assert_int_equal(h.dblen, 2);
+	assert_memory_equal(h.db, "DB", 2);
+	/* 2 is not one of the 2 expressions of a compile of 2 */
+	assert_int_equal(cl_hcache_parse((const uint8_t *)b.p, b.len, 2, &h),
+			 -1);
+	assert_int_equal(cl_hcache_parse((const uint8_t *)b.p, b.len - 1, 3,
+					 &h), -1);
+	b.p[20] ^= 1; /* the checksum */
+	assert_int_equal(cl_hcache_parse((const uint8_t *)b.p, b.len, 3, &h),
+			 -1);
+	free(b.p);
+}
+
 /* clamscan normalises text its detector calls UTF-16 (a control byte and
  * no 16-bit word below 128 that is one) as it does ASCII: targets 0 and 7
  * see the normalised bytes (seed 1052, 1056); HTML is normalised as
@@ -379,6 +505,8 @@ int main(void)
 		cmocka_unit_test(test_hex),
 		cmocka_unit_test(test_offsets),
 		cmocka_unit_test(test_load_scan),
+		cmocka_unit_test(test_hs_cache),
+		cmocka_unit_test(test_hs_cache_parse),
 		cmocka_unit_test(test_text_types),
 		cmocka_unit_test(test_norm_text),
 		cmocka_unit_test(test_norm_html_clamscan),
