@@ -125,7 +125,26 @@ void mde__cage_free(mde__cage *c)
 	free(c);
 }
 
-/* A new shared buffer of at least need bytes (the batch is empty). */
+/* A shared buffer of at least need bytes (the batch is empty): the first,
+ * or the one there is, larger. */
+/* The buffer made n bytes long in place: the pages already touched stay,
+ * here and in the worker, which extends its mapping of the same memfd
+ * when a request says the buffer is larger. */
+static int enlarge(mde__cage *c, size_t n)
+{
+	uint8_t *map;
+
+	if (ftruncate(c->mfd, (off_t)n) != 0)
+		return MDE_ERR_NOMEM;
+	map = mremap(c->map, c->mcap, n, MREMAP_MAYMOVE);
+	if (map == MAP_FAILED)
+		return MDE_ERR_NOMEM; /* the old mapping stays, as it was */
+	(void)madvise(map, n, MADV_DONTFORK);
+	c->map = map;
+	c->mcap = n;
+	return MDE_OK;
+}
+
 static int remake(mde__cage *c, size_t need)
 {
 	size_t n = c->mcap ? c->mcap : MDE__CAGE_AREA;
@@ -138,6 +157,8 @@ static int remake(mde__cage *c, size_t need)
 			return MDE_ERR_NOMEM;
 		n *= 2;
 	}
+	if (c->map)
+		return enlarge(c, n);
 	mfd = memfd_create("mdescan-file", MFD_CLOEXEC);
 	if (mfd < 0)
 		return MDE_ERR_NOMEM;

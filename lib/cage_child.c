@@ -415,6 +415,17 @@ static void remap(struct child *c, uint64_t size)
 	c->mcap = (size_t)size;
 }
 
+/* The thread made the buffer larger in place (same memfd). */
+static void extend(struct child *c, uint64_t size)
+{
+	void *p = mremap((void *)c->map, c->mcap, (size_t)size, MREMAP_MAYMOVE);
+
+	if (p == MAP_FAILED)
+		_exit(MDE__CAGE_EXIT_SETUP);
+	c->map = p;
+	c->mcap = (size_t)size;
+}
+
 /* Each round of files gets the CPU time their scans may take, beyond
  * what the worker used before: the kernel ends a runaway (SIGXCPU) even
  * if the thread's deadline for each file did not. */
@@ -510,6 +521,8 @@ static void loop(struct child *c)
 			_exit(MDE__CAGE_EXIT_SETUP);
 		if (c->mfd >= 0)
 			remap(c, rq.mapsize);
+		else if (c->map && rq.mapsize > c->mcap)
+			extend(c, rq.mapsize);
 		if (!c->map || rq.off > c->mcap || rq.len > c->mcap - rq.off)
 			_exit(MDE__CAGE_EXIT_SETUP);
 		serve(c, &rq, (const char *)p + 8 + sizeof(rq));
