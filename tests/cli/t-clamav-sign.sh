@@ -17,8 +17,8 @@
 #   short, a .sign of another file, no CA certificate to check it with;
 #   a .sign with no line of the format level read falls back to the
 #   legacy signatures, as ClamAV does (refused here: no ClamAV key).
-# (Debian 12's clamav is 0.103: its sigtool has no --sign, which came with
-# ClamAV 1.5; the openssl command makes the same PKCS#7.)
+# (Debian 12's clamav (1.4 here, 0.103 at release): its sigtool has no --sign,
+# which came with ClamAV 1.5; the openssl command makes the same PKCS#7.)
 set -eu
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
