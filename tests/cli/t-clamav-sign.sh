@@ -11,7 +11,10 @@
 # directory).  Checked:
 #   a good .sign: the database loads and detects, with -d FILE and with a
 #   freshclam-like -d DIR; `mdesig build` records "verified: CN=... by its
-#   .sign", keeps the .sign, and a scan of the bundle checks it again;
+#   .sign", keeps the .sign, and a scan of the bundle checks it again
+#   (with no CA readable there: the legacy signatures, as before 1.5);
+#   mirrored and installed by `definitions update` (clamav_certs in its
+#   configuration), `definitions status` says how it was verified;
 #   refused, naming the database, the .sign and the reason: another CA, a
 #   byte flipped in the database, a byte flipped in the .sign, a .sign cut
 #   short, a .sign of another file, no CA certificate to check it with;
@@ -189,4 +192,22 @@ expect_exit 2 mds --no-cache --no-history --no-syslog --keys "$T/k.pub" \
 	--clamav-certs "$T/ca2" -d "$T/v1.mdb" "$F"
 grep -qF "'src/daily.cvd': refused: daily-7.cvd.sign: line 3: the signature does not verify (certificate verify error" "$ERR" ||
 	{ show_output; fail "the bundle's .sign is not checked again"; }
+# with no CA certificate to read (an air-gapped server without ClamAV's
+# certs directory), the legacy signatures decide, as before ClamAV 1.5:
+# these test databases have none
+expect_exit 2 mds --no-cache --no-history --no-syslog --keys "$T/k.pub" \
+	--clamav-certs "$T/empty" -d "$T/v1.mdb" "$F"
+grep -qF "'src/daily.cvd': refused: the header's signature does not verify with ClamAV's key" "$ERR" ||
+	{ show_output; fail "the bundle's database: not the legacy check"; }
+
+step "an air-gapped store gets the database, verified, through a mirror"
+expect_exit 0 sig mirror --key "$T/k.sec" "$T/mirror" "$T/v1.mdb"
+printf 'clamav_certs = %s\n' "$T/certs" >"$T/store.conf"
+expect_exit 0 mds definitions update --config "$T/store.conf" \
+	--store "$T/store" --keys "$T/k.pub" --from "$T/mirror"
+expect_exit 0 mds definitions status --store "$T/store"
+out_has_line "clamav:      daily.cvd version 7, built 2026-12-07T03:25:36Z, 1 signatures (official, verified: CN=mdescan test signer by its .sign)"
+expect_exit 1 mds --no-cache --no-history --no-syslog --config "$T/store.conf" \
+	--store "$T/store" --keys "$T/k.pub" "$F"
+expect_found "$F/pattern.bin"
 exit 0
