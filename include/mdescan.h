@@ -174,6 +174,9 @@ typedef struct mde_clamdb_info {
 	int official;         /* 1 for a .cvd or .cld, 0 for a .cud */
 	const mde_clamdb_unsup *unsup; /* by kind, nunsup of them */
 	size_t nunsup;
+	const char *verified; /* how the build verified it ("CN=... by its
+				 .sign", "ClamAV's RSA keys", "unsigned"), or
+				 NULL if the bundle does not say */
 } mde_clamdb_info;
 
 typedef void (*mde_clamdb_fn)(void *ctx, const mde_clamdb_info *db);
@@ -193,6 +196,8 @@ typedef struct mde_build_opts {
 	int skip_bad;       /* leave out bad lines/rules instead of failing */
 	mde_diag_fn diag;   /* each problem, file:line and reason */
 	void *ctx;
+	const char *clamav_certs; /* mde_defs_set_clamav_certs(); NULL: its
+				     default */
 } mde_build_opts;
 
 /*
@@ -304,6 +309,20 @@ int mde_defs_set_limit(mde_defs *defs, mde_defs_limit which, uint64_t v);
 /* The default of a limit (what mde_defs_new() sets), or 0 for an unknown
  * one. */
 uint64_t mde_defs_limit_default(mde_defs_limit which);
+
+/*
+ * Where the CA certificates are that ClamAV 1.5's detached signatures
+ * are checked against: a directory of .pem and .crt files (ClamAV's certs
+ * directory) or one PEM file; default MDE_CLAMAV_CERTS_DEFAULT, where
+ * ClamAV and its Debian packages keep them.  A .cvd with a
+ * "<name>-<version>.cvd.sign" beside it (or, in a bundle, kept with it)
+ * is verified by that .sign (PKCS#7 of the whole file) instead of its
+ * legacy signatures, and refused when the .sign does not verify, also
+ * when no CA certificate can be read there.  NULL reads no .sign.  Read
+ * at the first .sign met.  Call before loading.  MDE_OK or MDE_ERR_NOMEM.
+ */
+#define MDE_CLAMAV_CERTS_DEFAULT "/etc/clamav/certs"
+int mde_defs_set_clamav_certs(mde_defs *defs, const char *path);
 
 /* -------------------------------------------------------------- engine */
 

@@ -277,6 +277,11 @@ static int add_note(struct build *b, const char *path, const struct unsup *was)
 	uint64_t n, total = 0;
 	int w;
 
+	/* how it was verified: a line with no tab, which readers that
+	 * know only the counts pass over */
+	w = snprintf(text, sizeof(text), "verified: %s\n", b->defs->cvd_how);
+	at = w > 0 && (size_t)w < sizeof(text) && b->defs->cvd_how[0]
+		     ? (size_t)w : 0;
 	mde_defs_unsupported(b->defs, unsup_add, &now);
 	for (i = 0; i < now.k; i++) {
 		n = now.n[i] - unsup_before(was, now.what[i]);
@@ -296,6 +301,27 @@ static int add_note(struct build *b, const char *path, const struct unsup *was)
 	}
 	return mde__bwriter_add(b->w, name, MDE__P_CLAMNOTE, MDE__E_STORED,
 				text, at, total);
+}
+
+/* Keeps the .sign that verified the database just loaded, as the part
+ * "clamav/<file>": a scan of the bundle checks the database with it again
+ * (defs_cvd.c), against its own CAs. */
+static int add_sign(struct build *b)
+{
+	const char *s = b->defs->cvd_sign, *base = strrchr(s, '/');
+	char name[MDE__B_NAME + 16];
+
+	if (!b->defs->cvd_signtxt)
+		return MDE_OK;
+	base = base ? base + 1 : s;
+	if ((size_t)snprintf(name, sizeof(name), "clamav/%s", base) >=
+	    MDE__B_NAME) {
+		snprintf(b->err, b->errlen, "'%s': file name too long for a "
+			 "bundle part (%d bytes at most)", s, MDE__B_NAME - 8);
+		return MDE_ERR_ARG;
+	}
+	return mde__bwriter_add(b->w, name, MDE__P_CLAMNOTE, MDE__E_STORED,
+				b->defs->cvd_signtxt, b->defs->cvd_signlen, 0);
 }
 
 /* Stores a source file as written, with the signatures it added. */
@@ -364,6 +390,8 @@ static int add_file(struct build *b, const char *path, int in_dir)
 	if (f->kind == MDE__DK_CLAMDB) {
 		before += mde__hashsigs_count(b->defs->hash) - hashes;
 		rc = add_note(b, path, &was);
+		if (rc == MDE_OK)
+			rc = add_sign(b);
 		if (rc != MDE_OK)
 			goto out;
 	}
@@ -500,6 +528,11 @@ int mde_bundle_build(const char *const *paths, size_t n,
 	int rc = MDE_ERR_NOMEM;
 
 	err[0] = '\0';
+	if (b.defs && o->clamav_certs &&
+	    mde_defs_set_clamav_certs(b.defs, o->clamav_certs) != MDE_OK) {
+		mde_defs_free(b.defs);
+		b.defs = NULL;
+	}
 	if (b.defs && b.w) {
 		mde_defs_set_diag(b.defs, count_diag, &b);
 		rc = build_parts(&b, paths, n);

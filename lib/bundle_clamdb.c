@@ -24,9 +24,10 @@
 #define MAX_KINDS 32
 
 /* The kinds read but not run, from the database's note part (bundle.h):
- * lines "<count>\t<what>", copied into what (NUL-terminated there). */
+ * lines "<count>\t<what>", and how the build verified it, a line
+ * "verified: <how>"; copied into what (NUL-terminated there). */
 static size_t note_read(const uint8_t *buf, size_t len, char *what,
-			mde_clamdb_unsup *u)
+			mde_clamdb_unsup *u, const char **verified)
 {
 	const char *s = (const char *)buf, *end = s + len, *nl, *tab;
 	size_t k = 0;
@@ -37,11 +38,13 @@ static size_t note_read(const uint8_t *buf, size_t len, char *what,
 		nl = memchr(s, '\n', (size_t)(end - s));
 		if (!nl)
 			break;
+		what[nl - (const char *)buf] = '\0';
+		if (nl - s > 10 && memcmp(s, "verified: ", 10) == 0)
+			*verified = what + (s + 10 - (const char *)buf);
 		tab = memchr(s, '\t', (size_t)(nl - s));
 		if (!tab)
 			continue;
 		u[k].n = strtoull(what + (s - (const char *)buf), &e, 10);
-		what[nl - (const char *)buf] = '\0';
 		u[k++].what = what + (tab + 1 - (const char *)buf);
 	}
 	return k;
@@ -65,7 +68,8 @@ static int note(mde__bundle *b, mde_clamdb_info *db, char **what,
 	if (rc == MDE_OK && !(*what = malloc((size_t)p->size + 1)))
 		rc = MDE_ERR_NOMEM;
 	if (rc == MDE_OK) {
-		db->nunsup = note_read(buf, (size_t)p->size, *what, u);
+		db->nunsup = note_read(buf, (size_t)p->size, *what, u,
+				       &db->verified);
 		db->unsup = u;
 	} else {
 		snprintf(err, errlen, "%s", rc == MDE_ERR_NOMEM

@@ -110,10 +110,11 @@ struct mde__cvd_keys {
 	const char *info_n, *info_e;
 };
 
-/* ClamAV's published keys: the only ones mde__defs_load_cvd() uses.  Other
- * keys reach mde__cvd_verify() only from code linked with the engine's
- * internals (the unit tests); no option or environment variable names
- * one, so no setting can make a database signed by another key official. */
+/* ClamAV's published keys: the only ones mde__defs_load_cvd() uses for
+ * the legacy signatures.  Other keys reach mde__cvd_verify() only from
+ * code linked with the engine's internals (the unit tests); no option or
+ * environment variable names one.  (The CAs of the detached .sign files
+ * are a setting, as in ClamAV 1.5: mde_defs_set_clamav_certs().) */
 extern const struct mde__cvd_keys mde__cvd_clamav_keys;
 
 /*
@@ -125,5 +126,55 @@ extern const struct mde__cvd_keys mde__cvd_clamav_keys;
  */
 int mde__cvd_verify(const mde__cvd *c, const struct mde__cvd_keys *k,
 		    char *why, size_t n);
+
+/* ------------------------------------------------- detached .sign files */
+
+struct x509_store_st; /* OpenSSL's X509_STORE */
+
+/*
+ * The ".sign" format level this reader implements: ClamAV 1.5's sigtool
+ * writes its "pkcs7-pem" lines from level 220 up ("220::pkcs7-pem:...").
+ * It is the level of the .sign format, not MDE_CLAMAV_FLEVEL, the level of
+ * the signature languages: a line is read when its range holds it.
+ */
+#define MDE__SIGN_FLEVEL 220
+
+/* mde__cvd_sign_check() found no line of its level: the .sign says
+ * nothing this reader can check (ClamAV then uses the legacy signature). */
+#define MDE__SIGN_NO_LINE 1
+
+/*
+ * The path of the detached signature of the database at db whose header
+ * says version, as freshclam names it: "<dir>/<name>-<version>.cvd.sign",
+ * the name being db's file name up to its first '-' or '.' (one name for
+ * "daily.cvd" and "daily-27780.cvd").  0, or -1 if it does not fit in
+ * out (n bytes) or db has no name.
+ */
+int mde__cvd_sign_path(const char *db, unsigned version, char *out,
+		       size_t n);
+
+/*
+ * The trusted CAs for .sign files: every PEM certificate in the .pem and
+ * .crt files of the directory path (ClamAV's certs directory), or in the
+ * file path.  A new store (mde__cvd_ca_free()), or NULL with the reason
+ * in why (n bytes): unreadable, or no certificate in it.
+ */
+struct x509_store_st *mde__cvd_ca_load(const char *path, char *why,
+				       size_t n);
+void mde__cvd_ca_free(struct x509_store_st *ca); /* NULL allowed */
+
+/*
+ * Checks the .sign text sign[0..slen) against the database file's bytes
+ * db[0..dblen) (all of them, header included) and the CAs of ca: the
+ * first signature line whose level range holds MDE__SIGN_FLEVEL must be a
+ * detached PKCS#7 SignedData of db by a certificate that chains to ca.
+ * Returns MDE_OK with "CN=<signer>" in signer (sn bytes);
+ * MDE__SIGN_NO_LINE if no line is of this level; MDE_ERR_FORMAT
+ * (malformed) or MDE_ERR_SIG (does not verify: another file, another CA,
+ * damaged) with the reason in why (n bytes); MDE_ERR_NOMEM.
+ */
+int mde__cvd_sign_check(const char *sign, size_t slen, const void *db,
+			size_t dblen, struct x509_store_st *ca, char *signer,
+			size_t sn, char *why, size_t n);
 
 #endif /* MDE_CVD_H */

@@ -71,11 +71,11 @@ mde_defs *mde_defs_new(void)
 	defs->xs_hash = XXH3_createState();
 	defs->xs_other = XXH3_createState();
 	if (!defs->hash || !defs->bytes || !defs->yara || !defs->iocs ||
-	    !defs->clam || !defs->xs_hash || !defs->xs_other) {
+	    !defs->clam || !defs->xs_hash || !defs->xs_other ||
+	    mde__defs_cvd_init(defs) != MDE_OK) {
 		mde_defs_free(defs);
 		return NULL;
 	}
-	mde__defs_cvd_init(defs);
 	defs->diag.fn = diag_tramp;
 	defs->diag.ctx = defs;
 	XXH3_128bits_reset(defs->xs_hash);
@@ -96,6 +96,7 @@ void mde_defs_free(mde_defs *defs)
 	XXH3_freeState(defs->xs_hash);
 	XXH3_freeState(defs->xs_other);
 	free(defs->cache_dir);
+	mde__defs_cvd_free(defs);
 	free(defs);
 }
 

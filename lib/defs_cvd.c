@@ -44,12 +44,14 @@ int mde_defs_set_limit(mde_defs *defs, mde_defs_limit which, uint64_t v)
 	return MDE_OK;
 }
 
-void mde__defs_cvd_init(mde_defs *defs)
+int mde__defs_cvd_init(mde_defs *defs)
 {
 	size_t i;
 
 	for (i = 0; i < NLIMITS; i++)
 		defs->cvd_lim[i] = limit_default[i];
+	/* ClamAV's: what an administrator trusts for ClamAV already */
+	return mde_defs_set_clamav_certs(defs, MDE_CLAMAV_CERTS_DEFAULT);
 }
 
 /*
@@ -214,6 +216,186 @@ out:
 	return rc;
 }
 
+int mde_defs_set_clamav_certs(mde_defs *defs, const char *path)
+{
+	char *p = path ? strdup(path) : NULL;
+
+	if (path && !p)
+		return MDE_ERR_NOMEM;
+	free(defs->cvd_certs);
+	defs->cvd_certs = p;
+	mde__cvd_ca_free(defs->cvd_ca);
+	defs->cvd_ca = NULL;
+	return MDE_OK;
+}
+
+void mde__defs_cvd_free(mde_defs *defs)
+{
+	free(defs->cvd_signtxt);
+	free(defs->cvd_certs);
+	mde__cvd_ca_free(defs->cvd_ca);
+}
+
+#define SIGN_MAX (1 << 20) /* a .sign: a few signatures of a few KiB */
+
+/* Reads the .sign at path into a new buffer; MDE__SIGN_NO_LINE if there
+ * is none (the database is checked as before ClamAV 1.5). */
+static int read_sign_file(const char *path, char **out, size_t *len,
+			  char *why, size_t n)
+{
+	FILE *fp = fopen(path, "rb");
+	char *buf = malloc(SIGN_MAX + 1);
+	int rc = MDE_OK;
+
+	if (!fp && errno == ENOENT)
+		rc = MDE__SIGN_NO_LINE;
+	else if (!fp)
+		rc = MDE_ERR_IO;
+	else if (!buf)
+		rc = MDE_ERR_NOMEM;
+	if (rc == MDE_OK) {
+		*len = fread(buf, 1, SIGN_MAX + 1, fp);
+		rc = ferror(fp) ? MDE_ERR_IO : *len > SIGN_MAX ? MDE_ERR_FORMAT
+							       : MDE_OK;
+	}
+	if (rc == MDE_ERR_IO || rc == MDE_ERR_FORMAT)
+		snprintf(why, n, "%s", rc == MDE_ERR_IO ? strerror(errno)
+			 : "more than 1 MiB, not a .sign");
+	if (fp)
+		fclose(fp);
+	*out = rc == MDE_OK ? buf : NULL;
+	if (rc != MDE_OK)
+		free(buf);
+	return rc;
+}
+
+/* The same from a bundle: its build kept the .sign as the part
+ * "clamav/<file>" (its bytes copied into a new buffer). */
+static int read_sign_part(mde_defs *defs, const char *path, char **out,
+			  size_t *len, char *why, size_t n)
+{
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	char name[MDE__B_NAME + 16];
+	const mde__bpart *p;
+	const uint8_t *buf;
+	void *own = NULL;
+	int rc;
+
+	if ((size_t)snprintf(name, sizeof(name), "clamav/%s", base) >=
+	    sizeof(name))
+		return MDE__SIGN_NO_LINE; /* no part has a name that long */
+	p = mde__bundle_find(defs->bundle, name);
+	if (!p || p->type != MDE__P_CLAMNOTE)
+		return MDE__SIGN_NO_LINE;
+	rc = mde__bundle_part(defs->bundle, p, &buf, &own);
+	*out = rc == MDE_OK ? malloc((size_t)p->size + 1) : NULL;
+	if (rc == MDE_OK && *out) {
+		memcpy(*out, buf, (size_t)p->size);
+		*len = (size_t)p->size;
+	} else {
+		snprintf(why, n, "%s", rc == MDE_OK ? mde_status_str(
+			 MDE_ERR_NOMEM) : defs->bundle->err);
+		rc = rc == MDE_OK ? MDE_ERR_NOMEM : rc;
+	}
+	free(own);
+	return rc;
+}
+
+/* The CAs, loaded at the first .sign met. */
+static int load_ca(mde_defs *defs, char *why, size_t n)
+{
+	if (!defs->cvd_ca)
+		defs->cvd_ca = mde__cvd_ca_load(defs->cvd_certs, why, n);
+	return defs->cvd_ca ? MDE_OK : MDE_ERR_SIG;
+}
+
+/*
+ * Verifies the .cvd name (buf[0..len), whose header says version) by its
+ * detached .sign: MDE_OK (defs->cvd_how says by whom), MDE__SIGN_NO_LINE
+ * when there is no .sign or no line of its level in it, or an error with
+ * the .sign's file name and the reason in why.
+ */
+static int sign_verify(mde_defs *defs, const char *name, unsigned version,
+		       const char *buf, size_t len, char *why, size_t n)
+{
+	char path[4200], signer[300], r[600];
+	char *text = NULL;
+	size_t tl = 0;
+	int rc;
+
+	if (mde__cvd_sign_path(name, version, path, sizeof(path)))
+		return MDE__SIGN_NO_LINE;
+	rc = defs->bundle ? read_sign_part(defs, path, &text, &tl, r, sizeof(r))
+			  : read_sign_file(path, &text, &tl, r, sizeof(r));
+	if (rc == MDE_OK)
+		rc = load_ca(defs, r, sizeof(r));
+	/* in a bundle, whose signature vouches for the bytes and whose
+	 * build checked the .sign: no CAs here, the legacy signatures
+	 * decide, as before ClamAV 1.5 (an air-gapped server need not
+	 * have ClamAV's certs directory) */
+	if (rc == MDE_ERR_SIG && defs->bundle)
+		rc = MDE__SIGN_NO_LINE;
+	if (rc == MDE_OK)
+		rc = mde__cvd_sign_check(text, tl, buf, len, defs->cvd_ca,
+					 signer, sizeof(signer), r, sizeof(r));
+	if (rc == MDE_OK) {
+		snprintf(defs->cvd_how, sizeof(defs->cvd_how), "%s by its "
+			 ".sign", signer);
+		if ((size_t)snprintf(defs->cvd_sign, sizeof(defs->cvd_sign),
+				     "%s", path) >= sizeof(defs->cvd_sign))
+			defs->cvd_sign[0] = '\0';
+		defs->cvd_signtxt = text; /* the bytes checked, kept */
+		defs->cvd_signlen = tl;
+		text = NULL;
+	} else if (rc != MDE__SIGN_NO_LINE) {
+		/* beside the database: its file name says which (a
+		 * reason cut short at n bytes is still the reason) */
+		if ((size_t)snprintf(why, n, "%s: %s", strrchr(path, '/') ?
+				     strrchr(path, '/') + 1 : path, r) >= n)
+			why[n - 1] = '\0';
+	}
+	free(text);
+	return rc;
+}
+
+/*
+ * The first check of a .cvd, as ClamAV 1.5 makes it: by its detached
+ * .sign when it has one, over the file's bytes, before anything in them
+ * is parsed but the header's version (which names the .sign).  A .sign
+ * that does not verify refuses the database: no fall back to the legacy
+ * signatures.  A .cld or .cud has no .sign: freshclam made the .cld from
+ * a .cvd and its diffs, so the .cvd's .sign no longer signs it.
+ * MDE__SIGN_NO_LINE: no .sign to go by (the legacy signatures decide).
+ */
+static int sign_first(mde_defs *defs, const char *name, const char *buf,
+		      size_t len, char *why, size_t n)
+{
+	struct mde__cvd_head h;
+	char r[200];
+
+	defs->cvd_how[0] = defs->cvd_sign[0] = '\0';
+	free(defs->cvd_signtxt);
+	defs->cvd_signtxt = NULL;
+	if (mde__cvd_type_of(name) != MDE__CVD_CVD || !defs->cvd_certs ||
+	    len < MDE__CVD_HEAD ||
+	    mde__cvd_head_parse(buf, MDE__CVD_HEAD, &h, r, sizeof(r)) != MDE_OK)
+		return MDE__SIGN_NO_LINE; /* the container's check says why */
+	return sign_verify(defs, name, h.version, buf, len, why, n);
+}
+
+/* The legacy signatures (cvd_sig.c): the header's and the .info's. */
+static int legacy_verify(mde_defs *defs, const mde__cvd *c, char *why,
+			 size_t n)
+{
+	int rc = mde__cvd_verify(c, &mde__cvd_clamav_keys, why, n);
+
+	if (rc == MDE_OK)
+		snprintf(defs->cvd_how, sizeof(defs->cvd_how), "%s",
+			 c->type == MDE__CVD_CUD ? "unsigned"
+						 : "ClamAV's RSA keys");
+	return rc;
+}
+
 int mde__defs_load_cvd_buf(mde_defs *defs, const mde__defs_fmt *f,
 			   const char *name, const char *buf, size_t len)
 {
@@ -223,8 +405,8 @@ int mde__defs_load_cvd_buf(mde_defs *defs, const mde__defs_fmt *f,
 		defs->cvd_lim[MDE_DEFS_CVD_MAX_TOTAL],
 	};
 	mde__cvd c;
-	char why[400];
-	int rc, loaded = 0;
+	char why[900];
+	int rc, loaded = 0, sign;
 
 	(void)f;
 	if (defs->compiled) {
@@ -232,11 +414,13 @@ int mde__defs_load_cvd_buf(mde_defs *defs, const mde__defs_fmt *f,
 			 "definitions already compiled");
 		return MDE_ERR_STATE;
 	}
-	rc = mde__cvd_open(&c, mde__cvd_type_of(name), buf, len, &lim, why,
-			   sizeof(why));
+	rc = sign = sign_first(defs, name, buf, len, why, sizeof(why));
+	if (rc == MDE_OK || rc == MDE__SIGN_NO_LINE)
+		rc = mde__cvd_open(&c, mde__cvd_type_of(name), buf, len, &lim,
+				   why, sizeof(why));
 	if (rc == MDE_OK) {
-		rc = mde__cvd_verify(&c, &mde__cvd_clamav_keys, why,
-				     sizeof(why));
+		if (sign != MDE_OK)
+			rc = legacy_verify(defs, &c, why, sizeof(why));
 		/* a member's own error is in defs->err already */
 		loaded = rc == MDE_OK;
 		if (loaded)

@@ -168,8 +168,12 @@ int mde__defs_cvd_superseded(mde_defs *defs, const char *path);
  * the reason in why (n bytes), or 0. */
 int mde__defs_cvd_newer(const char *path, char *why, size_t n);
 
-/* Sets the container limits to their defaults (mde_defs_new()). */
-void mde__defs_cvd_init(mde_defs *defs);
+/* Sets the container limits and the .sign CAs to their defaults
+ * (mde_defs_new()); MDE_OK or MDE_ERR_NOMEM. */
+int mde__defs_cvd_init(mde_defs *defs);
+
+/* Frees what the containers' settings hold (the .sign CAs). */
+void mde__defs_cvd_free(mde_defs *defs);
 
 /* Signatures loaded into defs so far, of every kind (YARA rules count
  * once compiled): what a bundle part is said to hold (defs.c). */

@@ -403,7 +403,16 @@ struct mde_defs {
 	void *yarac_own;         /* yarac when decoded into memory */
 	/* ClamAV database containers (defs_cvd.c) */
 	uint64_t cvd_lim[4];     /* by enum mde_defs_limit */
-	char err[512];
+	char *cvd_certs;         /* CAs of .sign files, or NULL: none read */
+	struct x509_store_st *cvd_ca; /* loaded at the first .sign */
+	/* how the last container loaded was verified, and the .sign that
+	 * verified it (path "" and text NULL if none): what a bundle's
+	 * build records */
+	char cvd_how[320];
+	char cvd_sign[4200];
+	char *cvd_signtxt;
+	size_t cvd_signlen;
+	char err[1024]; /* room for a path, a .sign's path and the reason */
 };
 
 /* True if rule text names an external that depends on where a file is or

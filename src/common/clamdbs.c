@@ -40,8 +40,10 @@ static void one_text(void *ctx, const mde_clamdb_info *db)
 
 	built(db, t, sizeof(t));
 	fprintf(p->fp, "%s%s version %u, built %s, %" PRIu64 " signatures "
-		"(%s)", p->label, db->name, db->version, t, db->sigs,
-		db->official ? "official" : "unofficial");
+		"(%s%s%s)", p->label, db->name, db->version, t, db->sigs,
+		db->official ? "official" : "unofficial",
+		db->official && db->verified ? ", verified: " : "",
+		db->official && db->verified ? db->verified : "");
 	for (i = 0; i < db->nunsup; i++)
 		fprintf(p->fp, "%s%" PRIu64 " %s", i ? ", " : ", not run: ",
 			db->unsup[i].n, db->unsup[i].what);
@@ -67,8 +69,13 @@ static void one_json(void *ctx, const mde_clamdb_info *db)
 	fprintf(p->fp, ",\"version\":%u,", db->version);
 	jstr(p->fp, "built", t);
 	fprintf(p->fp, ",\"signatures\":%" PRIu64 ",\"loaded\":%" PRIu64
-		",\"official\":%s,\"not_run\":[", db->sigs, db->loaded,
+		",\"official\":%s,", db->sigs, db->loaded,
 		db->official ? "true" : "false");
+	if (db->verified)
+		jstr(p->fp, "verified", db->verified);
+	else
+		fputs("\"verified\":null", p->fp);
+	fputs(",\"not_run\":[", p->fp);
 	for (i = 0; i < db->nunsup; i++) {
 		fputs(i ? ",{" : "{", p->fp);
 		jstr(p->fp, "what", db->unsup[i].what);

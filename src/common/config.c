@@ -70,6 +70,9 @@ const struct mdecfg_key mdecfg_keys[] = {
 	  "parse files in confined worker processes (the parser cage)"),
 	K("cage_memory", SIZE, 0, 0, SIZE_LIMIT, NULL, "2G",
 	  "address space a parser worker may add to what it inherits"),
+	K("clamav_certs", PATH, 0, 0, 0, NULL, MDE_CLAMAV_CERTS_DEFAULT,
+	  "CA certificates (a directory of .pem/.crt files, or one file) "
+	  "a .cvd's detached .sign is checked against"),
 	K("clamav_db_max_file_size", SIZE, 0, 0, SIZE_LIMIT, NULL, "1G",
 	  "a ClamAV database (.cvd .cld .cud) with a larger file in it is "
 	  "refused; 0 = no limit"),

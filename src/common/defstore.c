@@ -326,8 +326,8 @@ static void count_diag(void *ctx, const char *file, unsigned line,
  * only in part (a rule that does not compile, a signature this engine
  * cannot use) are refused too: an update never lowers what is detected.
  */
-static int test_load(const char *path, const char *keys, char *err,
-		     size_t errlen)
+static int test_load(const char *path, const char *keys, const char *certs,
+		     char *err, size_t errlen)
 {
 	mde_defs *d = mde_defs_new();
 	struct diags dg = { 0, "" };
@@ -337,6 +337,8 @@ static int test_load(const char *path, const char *keys, char *err,
 		return ERR("out of memory");
 	mde_defs_set_diag(d, count_diag, &dg);
 	rc = mde_defs_add_keys(d, keys);
+	if (rc == MDE_OK && certs)
+		rc = mde_defs_set_clamav_certs(d, certs);
 	if (rc == MDE_OK)
 		rc = mde_defs_load_bundle(d, path);
 	if (rc == MDE_OK)
@@ -538,7 +540,7 @@ static int update_locked(const struct update_opts *o, int *changed, char *err,
 	rc = judge(o, staged, cur, &bi, &same, err, errlen);
 	if (rc || same)
 		return rc;
-	rc = test_load(staged, o->keys, err, errlen);
+	rc = test_load(staged, o->keys, o->clamav_certs, err, errlen);
 	if (!rc)
 		rc = activate(o, staged, &bi, cur ? st.cur.path : NULL, err,
 			      errlen);
@@ -623,7 +625,7 @@ int defstore_rollback(const char *dir, const char *keys, int builtin,
 			 "definitions rollback --builtin' returns to the "
 			 "built-in definitions)", dir);
 	else
-		rc = test_load(st.prev.path, keys, err, errlen);
+		rc = test_load(st.prev.path, keys, NULL, err, errlen);
 	if (!rc && !builtin)
 		rc = step_back(dir, &st, err, errlen);
 	fsync_dir(dir);

@@ -53,6 +53,8 @@ struct update_opts {
 	const char *dir, *keys, *from;
 	int allow_downgrade;
 	int quiet;
+	const char *clamav_certs; /* the test load's .sign CAs; NULL: the
+				     engine's default */
 };
 
 /*

@@ -28,6 +28,7 @@ static void conf_defaults(struct cli_conf *c)
 	memset(c, 0, sizeof(*c));
 	c->store = DEFSTORE_DIR;
 	c->keys = DEFSTORE_KEYS;
+	c->clamav_certs = MDE_CLAMAV_CERTS_DEFAULT;
 	c->qdir = VAULT_DEFAULT_DIR;
 	c->max_age = DEFSTORE_MAX_AGE_DAYS;
 }
@@ -49,6 +50,7 @@ int cli_conf_load(int argc, char **argv, struct cli_conf *c, char *err,
 	mdecfg_get_str(c->cfg, "quarantine_dir", &c->qdir);
 	mdecfg_get_str(c->cfg, "history_db", &c->history_db);
 	mdecfg_get_str(c->cfg, "update_mirror", &c->mirror);
+	mdecfg_get_str(c->cfg, "clamav_certs", &c->clamav_certs);
 	if (mdecfg_get_int(c->cfg, "definitions_max_age_days", &days))
 		c->max_age = (long)days;
 	return 0;

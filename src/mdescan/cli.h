@@ -17,6 +17,7 @@ struct cli_conf {
 	struct mdecfg *cfg;
 	const char *path;       /* the file read */
 	const char *store, *keys, *qdir, *history_db, *mirror;
+	const char *clamav_certs; /* the CAs of ClamAV's .sign files */
 	long max_age;           /* definitions_max_age_days */
 };
 

@@ -37,7 +37,7 @@ static const char usage_text[] =
 	"definitions_max_age_days.\n";
 
 struct dopts {
-	const char *from, *keys, *dir;
+	const char *from, *keys, *dir, *certs;
 	int allow_downgrade, builtin, json;
 	long max_age;
 };
@@ -75,6 +75,7 @@ static int parse(int argc, char **argv, struct dopts *o)
 	o->dir = cf.store;
 	o->max_age = cf.max_age;
 	o->from = cf.mirror;
+	o->certs = cf.clamav_certs;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -99,7 +100,7 @@ static int parse(int argc, char **argv, struct dopts *o)
 static int do_update(const struct dopts *o)
 {
 	struct update_opts u = { o->dir, o->keys, o->from,
-				 o->allow_downgrade, 0 };
+				 o->allow_downgrade, 0, o->certs };
 	struct defstore_status st;
 	char err[1024];
 	int changed = 0;

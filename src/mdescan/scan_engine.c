@@ -130,6 +130,8 @@ mde_defs *scan_defs(const struct opts *o)
 	mde_defs_set_prefilter(defs, !o->no_prefilter);
 	mde_defs_set_unofficial(defs, o->unofficial);
 	mde_defs_set_limit(defs, MDE_DEFS_CVD_MAX_MEMBERS, (uint64_t)o->db_files);
+	if (mde_defs_set_clamav_certs(defs, o->clamav_certs) != MDE_OK)
+		tool_die("out of memory");
 	mde_defs_set_limit(defs, MDE_DEFS_CVD_MAX_MEMBER, (uint64_t)o->db_file);
 	mde_defs_set_limit(defs, MDE_DEFS_CVD_MAX_TOTAL, (uint64_t)o->db_total);
 	if (!o->no_cache) {

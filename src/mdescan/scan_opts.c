@@ -399,6 +399,10 @@ static const struct opt opts_table[] = {
 	  .fn = set_since,
 	  .help = "scan only files modified or changed since TIME\n"
 		  "(YYYY-MM-DD[THH:MM[:SS]][Z] or @EPOCH)" },
+	{ .name = "clamav-certs", .arg = "PATH", .kind = OPT_STR,
+	  .off = AT(clamav_certs), .key = "clamav_certs",
+	  .help = "CA certificates a .cvd's detached .sign is checked\n"
+		  "against: a directory or a file (default %D)" },
 	{ .name = "clamav-db-max-file-size", .arg = "SIZE", .kind = OPT_SIZE,
 	  .off = AT(db_file), .key = "clamav_db_max_file_size",
 	  .help = "refuse a ClamAV database (.cvd .cld .cud)\n"
@@ -677,6 +681,7 @@ static void set_defaults(struct opts *o)
 	}
 	o->keys = DEFSTORE_KEYS;
 	o->store = DEFSTORE_DIR;
+	o->clamav_certs = MDE_CLAMAV_CERTS_DEFAULT;
 	o->qdir = VAULT_DEFAULT_DIR;
 }
 

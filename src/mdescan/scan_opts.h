@@ -31,6 +31,7 @@ struct opts {
 	const char **allow;        /* --allow, allowed_threat */
 	size_t nallow;
 	const char *files_from, *cache_dir, *keys, *store;
+	const char *clamav_certs;  /* --clamav-certs: the .sign CAs */
 	const char *history_db, *qdir, *lock;
 	int no_history, forensic;
 	int no_cache, no_preselect, no_prefilter, no_summary;

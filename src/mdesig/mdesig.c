@@ -31,11 +31,13 @@
 /* Options shared by the subcommands (each uses some). */
 struct opts {
 	const char *out, *key, *keys;
+	const char *certs; /* --clamav-certs: CAs of the .cvd's .sign */
 	uint64_t version;
 	int have_version, force, skip_bad, json, keep;
 };
 
 static const struct option longopts[] = {
+	{ "clamav-certs", required_argument, NULL, 'C' },
 	{ "force", no_argument, NULL, 'f' },
 	{ "json", no_argument, NULL, 'J' },
 	{ "keep", required_argument, NULL, 'k' },
@@ -67,9 +69,11 @@ static int get_opts(int argc, char **argv, struct opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->keep = 5;
+	o->certs = MDE_CLAMAV_CERTS_DEFAULT;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "fo:", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'C': o->certs = optarg; break;
 		case 'f': o->force = 1; break;
 		case 'J': o->json = 1; break;
 		case 'K': o->key = optarg; break;
@@ -161,6 +165,7 @@ static int cmd_build(const struct opts *o, int argc, char **argv)
 	bo.skip_bad = o->skip_bad;
 	bo.diag = print_diag;
 	bo.ctx = (void *)&o->skip_bad;
+	bo.clamav_certs = o->certs;
 	if (mde_bundle_build((const char *const *)argv, (size_t)argc, &bo,
 			     o->out, err, sizeof(err)) != MDE_OK)
 		return tool_fail("%s", err);
@@ -317,7 +322,8 @@ static const struct verb {
 } verbs[] = {
 	{ "keygen", cmd_keygen, NEED_OUT, 0, 0, "[-f] -o BASENAME" },
 	{ "build", cmd_build, NEED_OUT | NEED_KEY | NEED_VERSION, 1, -1,
-	  "--version N --key KEY.sec -o OUT.mdb [--skip-bad] PATH..." },
+	  "--version N --key KEY.sec -o OUT.mdb [--skip-bad] "
+	  "[--clamav-certs PATH] PATH..." },
 	{ "verify", cmd_verify, NEED_KEYS, 1, -1, "--keys KEYS BUNDLE..." },
 	{ "info", cmd_info, 0, 1, 1, "[--json] [--keys KEYS] BUNDLE" },
 	{ "diff", cmd_diff, NEED_OUT | NEED_KEY, 2, 2,
