@@ -229,6 +229,20 @@ expect_found() {
 	}
 }
 
+# expect_db_refused DB WHY FILE [ARGS...]: mdescan ARGS -d DB FILE exits 2
+# with "'DB': refused: WHY" on stderr and scans nothing.
+expect_db_refused() {
+	local db=$1 why=$2 file=$3
+	shift 3
+	expect_exit 2 mds --no-cache --no-history --no-syslog "$@" -d "$db" "$file"
+	grep -qF "'$db': refused: $why" "$ERR" || {
+		show_output
+		fail "no \"'$db': refused: $why\""
+	}
+	grep -q 'FOUND\|: OK$' "$OUT" && { show_output; fail "scanned"; }
+	return 0
+}
+
 # expect_not_found PATH: no `PATH: ... FOUND` line in $OUT.
 expect_not_found() {
 	[ "$(count_lines_prefix "$1: " " FOUND")" -eq 0 ] || {

@@ -38,13 +38,7 @@ scan_with() {
 # refused DB WHY: loading DB fails (exit 2), naming DB and WHY, and
 # nothing is scanned.
 refused() {
-	expect_exit 2 mds --no-cache --no-history --no-syslog -d "$1" "$F"
-	grep -qF "'$1': refused: $2" "$ERR" || {
-		show_output
-		fail "no \"'$1': refused: $2\""
-	}
-	grep -q 'FOUND\|: OK$' "$OUT" && { show_output; fail "scanned"; }
-	return 0
+	expect_db_refused "$1" "$2" "$F"
 }
 
 step "good unofficial containers load and detect"

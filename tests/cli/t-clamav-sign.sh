@@ -91,13 +91,7 @@ scan_ok() {
 refused() {
 	local db=$1 why=$2
 	shift 2
-	expect_exit 2 mds --no-cache --no-history --no-syslog "$@" -d "$db" "$F"
-	grep -qF "'$db': refused: $why" "$ERR" || {
-		show_output
-		fail "no \"'$db': refused: $why\""
-	}
-	grep -q 'FOUND\|: OK$' "$OUT" && { show_output; fail "scanned"; }
-	return 0
+	expect_db_refused "$db" "$why" "$F" "$@"
 }
 
 step "a .cvd with a good .sign loads, the test CA trusted by --clamav-certs"
