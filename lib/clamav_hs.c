@@ -395,17 +395,18 @@ static int cache_load(mde__clam *c, struct exprs *e, const char *path)
 	return rc;
 }
 
-/* Keeps the database just compiled from e for the next load.  A cache:
- * failing to write it changes nothing. */
+/* Keeps the database just compiled from e (e->n: the expressions left
+ * after its drops) for the next load.  A cache: failing to write it
+ * changes nothing. */
 static void cache_save(const mde__clam *c, const struct exprs *e,
-		       uint64_t nexpr, const char *path)
+		       const char *path)
 {
 	mde__buf b = { 0 };
 	char *bytes = NULL;
 	size_t len = 0;
 
 	if (hs_serialize_database(c->db, &bytes, &len) == HS_SUCCESS &&
-	    cl_hcache_encode(&b, nexpr, e->drops, e->ndrop, bytes, len) ==
+	    cl_hcache_encode(&b, e->n, e->drops, e->ndrop, bytes, len) ==
 		    MDE_OK)
 		if (mde__write_atomic(path, b.p, b.len) == 0)
 			mde__cache_prune(c->cache_dir, "clamav-", ".hs");
@@ -419,7 +420,6 @@ static int compile_cached(mde__clam *c, struct exprs *e, mde__diag *d,
 			  char *err, size_t errlen)
 {
 	char path[4200];
-	uint64_t nexpr = e->n;
 	int rc, have = c->cache_dir && e->n &&
 		       cache_path(c, e, path, sizeof(path)) == 0;
 
@@ -428,7 +428,7 @@ static int compile_cached(mde__clam *c, struct exprs *e, mde__diag *d,
 	else {
 		rc = compile_loop(c, e, d, err, errlen);
 		if (rc == MDE_OK && have && c->db)
-			cache_save(c, e, nexpr, path);
+			cache_save(c, e, path);
 	}
 	if (rc == MDE_OK && c->db &&
 	    hs_alloc_scratch(c->db, &c->proto) != HS_SUCCESS)
