@@ -197,6 +197,15 @@ def normalise(name, raw):
     return r
 
 
+def garbage_error(r):
+    """The error clamd sends first for input after a lone request."""
+    for t in (b'\0', b'\n'):
+        e = b'Error processing command. ERROR' + t
+        if r.startswith(e):
+            return e
+    return b''
+
+
 def main(argv):
     if argv[1] == 'cases':
         print('\n'.join(list(cases(argv[2])) + list(SLOW)))
@@ -219,6 +228,14 @@ def main(argv):
         b = normalise(name, conv(theirs, allc[name]))
         if a == b:
             print('same %-24s %r' % (name, a[:160]))
+        elif a == garbage_error(a) + b and b and not garbage_error(b):
+            # input after a request served alone: clamd's recv thread
+            # answers it while a worker scans, and the worker's reply
+            # and close can win the race on a busy machine (seen at load
+            # 6): clamd then shows no error, mdescand always the one
+            # its idle clamd sends first
+            print('same %-24s %r (clamd lost its own race to say the '
+                  'garbage error)' % (name, a[:160]))
         else:
             print('DIFF %-24s\n  mdescand %r\n  clamd    %r' % (name, a, b))
             bad += 1
