@@ -10,8 +10,9 @@ read every file back.  Timed on the bare tmpfs and with `mdewatch --mode
 block` watching it (each watched run with a fresh, empty scan cache, so
 every file is really scanned once), gated at the open (the default) and at
 the read (--gate read: creating and writing files costs no round trip);
-medians of --runs runs, interleaved, and the ratio watched / unwatched
-(target <= 1.15).
+and once more with --no-cage (the parser cage is on by default: the
+ratio of the two is what it costs the watcher); medians of --runs runs,
+interleaved, and the ratio watched / unwatched (target <= 1.15).
 
 The floor (unless --no-floor; needs cc): the same workload under a
 trivial always-allow fanotify responder in C (built under --work), which
@@ -501,6 +502,8 @@ def main():
             ("mdewatch", Mdewatch(a.mdewatch, mnt, a.work, a.threads)),
             ("--no-cache", Mdewatch(a.mdewatch, mnt, a.work, a.threads,
                                     ["--no-cache"])),
+            ("--no-cage", Mdewatch(a.mdewatch, mnt, a.work, a.threads,
+                                   ["--no-cage"])),
             ("gate-read", Mdewatch(a.mdewatch, mnt, a.work, a.threads,
                                    ["--gate", "read"])),
         ]
@@ -524,6 +527,9 @@ def main():
         res["ratio"] = res["mdewatch_s"] / res["unwatched_s"]
         res["nocache_s"] = statistics.median(times["--no-cache"])
         res["nocache_ratio"] = res["nocache_s"] / res["unwatched_s"]
+        res["nocage_s"] = statistics.median(times["--no-cage"])
+        res["nocage_ratio"] = res["nocage_s"] / res["unwatched_s"]
+        res["cage_cost"] = res["mdewatch_s"] / res["nocage_s"]
         res["gate_read_s"] = statistics.median(times["gate-read"])
         res["gate_read_ratio"] = res["gate_read_s"] / res["unwatched_s"]
         for name, key in (("allow-all", "allow_all"),
@@ -575,6 +581,10 @@ def main():
                   "ok" if res["ratio"] <= 1.15 else "MISS"))
     log("mdewatch --no-cache          %.3f s  ratio %.2fx"
         % (res["nocache_s"], res["nocache_ratio"]))
+    log("mdewatch --no-cage           %.3f s  ratio %.2fx  (the parser cage,"
+        " on by default, costs %.2fx)" % (res["nocage_s"],
+                                          res["nocage_ratio"],
+                                          res["cage_cost"]))
     log("mdewatch --gate read         %.3f s  ratio %.2fx  (target <= 1.15x:"
         " %s)" % (res["gate_read_s"], res["gate_read_ratio"],
                   "ok" if res["gate_read_ratio"] <= 1.15 else "MISS"))
