@@ -502,7 +502,12 @@ typedef enum mde_opt {
 				    network and mount namespaces when root,
 				    limits (see mde_cage_probe()); a worker's
 				    death is an error for that file only.
-				    default 0 (doc/cage.md: what it costs) */
+				    The workers are forked from a process
+				    the engine forks at mde_engine_begin()
+				    or at the first mde_scanner_new(),
+				    before the threads that use it exist.
+				    default 0 here (the tools' default is
+				    on: cage = yes; doc/cage.md) */
 	MDE_OPT_CAGE_MEMORY      /* bytes of address space a worker may
 				    add to what it inherits; default 2 GiB,
 				    0 = no limit */
@@ -694,7 +699,11 @@ void mde_engine_progress(mde_engine *e, mde_summary *sum, char *cur,
  * engine's definitions, options and scan cache: no walk, no queue, no
  * engine threads (on-access scanning, where the answer is awaited).  One
  * scanner per thread; any number of them may share an engine, which needs
- * no mde_engine_begin() for this.
+ * no mde_engine_begin() for this.  With MDE_OPT_CAGE, the first
+ * mde_scanner_new() of an engine forks the process its workers come
+ * from: make the scanners after the last mde_engine_set_opt() or
+ * mde_engine_set_cache() and before starting the threads that use them
+ * (a fork copies the locks other threads hold at that moment).
  */
 typedef struct mde_scanner mde_scanner;
 

@@ -230,6 +230,11 @@ static int spawn(mde__cage *c)
 	if (e->zyg)
 		rc = mde__zygote_spawn(e->zyg, c->pagefd, &c->fd, &c->pidfd,
 				       &c->pid);
+	if (rc < 0 && e->zyg && errno == ETIMEDOUT) {
+		mde__zygote_kill(e->zyg); /* the next spawn forks another */
+		e->zyg = NULL;
+		errno = ETIMEDOUT;
+	}
 	pthread_mutex_unlock(&e->zlock);
 	if (rc < 0)
 		return -1;
@@ -639,7 +644,8 @@ static void round_trip(mde__cage *c)
 	if (c->pid <= 0 && spawn(c) < 0) {
 		snprintf(why, sizeof(why),
 			 "parser cage: cannot start a worker: %s",
-			 strerror(errno));
+			 errno == ETIMEDOUT ? "its zygote did not answer"
+			 : strerror(errno));
 		for (i = 0; i < c->ntodo; i++)
 			fail(c, c->batch[c->todo[i]], MDE_EV_ERROR, why);
 		c->ntodo = 0;

@@ -57,8 +57,15 @@ extern mde__cage_page *mde__cage_here;
 typedef struct mde__zygote mde__zygote;
 mde__zygote *mde__zygote_new(struct mde_engine *e);
 void mde__zygote_free(mde__zygote *z); /* NULL allowed */
+/* Ends a zygote that stopped answering (SIGKILL), then frees it. */
+void mde__zygote_kill(mde__zygote *z);
+/* A zygote answers a request for a worker within this or is taken for
+ * stuck (a lock its fork copied held, say): killed, the file an error,
+ * the next request forks another. */
+#define MDE__ZYGOTE_WAIT_MS 10000
 /* A new worker sharing the page open as pagefd: its socket, a pidfd (or
- * -1 on kernels without) and pid.  0, or -1 (errno set). */
+ * -1 on kernels without) and pid.  0, or -1 (errno set: ETIMEDOUT when
+ * the zygote did not answer within MDE__ZYGOTE_WAIT_MS). */
 int mde__zygote_spawn(mde__zygote *z, int pagefd, int *sock, int *pidfd,
 		      pid_t *pid);
 /* The user workers run as when the scan runs as root. */

@@ -6,7 +6,9 @@
  * loader's, iconv's), and a child that then takes one waits forever.  So
  * workers are not forked by the scanning threads: the zygote is forked
  * once, when the engine starts a scan (mde_engine_begin(), before its
- * threads exist) or, for synchronous scanners, on their first file; it
+ * threads exist) or, for synchronous scanners, when the first scanner is
+ * made (mde_scanner_new(): a program makes its scanners before the
+ * threads that use them); it
  * runs a single thread, holds the compiled definitions and the options
  * as they were then, and forks a worker whenever a thread asks, handing
  * back the worker's socket and a pidfd to kill it with.
@@ -232,7 +234,23 @@ mde__zygote *mde__zygote_new(mde_engine *e)
 		return NULL;
 	}
 	z->fd = sv[0];
+	{
+		struct timeval tv = { MDE__ZYGOTE_WAIT_MS / 1000,
+				      (MDE__ZYGOTE_WAIT_MS % 1000) * 1000 };
+
+		(void)setsockopt(z->fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
+				 sizeof(tv));
+		(void)setsockopt(z->fd, SOL_SOCKET, SO_SNDTIMEO, &tv,
+				 sizeof(tv));
+	}
 	return z;
+}
+
+void mde__zygote_kill(mde__zygote *z)
+{
+	if (z && z->pid > 0)
+		(void)kill(z->pid, SIGKILL);
+	mde__zygote_free(z);
 }
 
 void mde__zygote_free(mde__zygote *z)
@@ -256,10 +274,14 @@ int mde__zygote_spawn(mde__zygote *z, int pagefd, int *sock, int *pidfd,
 	if (send_fds(z->fd, &req, 1, &pagefd, 1) < 0 ||
 	    recv_fds(z->fd, pid, sizeof(*pid), fds) < 0 || *pid <= 0 ||
 	    fds[0] < 0) {
+		int err = errno == EAGAIN || errno == EWOULDBLOCK ? ETIMEDOUT
+								  : errno;
+
 		if (fds[0] >= 0)
 			close(fds[0]);
 		if (fds[1] >= 0)
 			close(fds[1]);
+		errno = err;
 		return -1;
 	}
 	*sock = fds[0];

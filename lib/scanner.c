@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "pipeline_int.h"
+#include "cage.h"
 #include "banned.h"
 
 /* ------------------------------------------------- synchronous scans */
@@ -32,6 +33,14 @@ mde_scanner *mde_scanner_new(mde_engine *e)
 		return NULL;
 	s->e = e;
 	mde__engine_versions(e);
+	/* the workers' zygote, made here, in the thread that makes the
+	 * scanners (before it starts the threads that use them) */
+	if (e->cage) {
+		pthread_mutex_lock(&e->zlock);
+		if (!e->zyg)
+			e->zyg = mde__zygote_new(e);
+		pthread_mutex_unlock(&e->zlock);
+	}
 	s->w = mde__worker_new(e);
 	if (!s->w) {
 		free(s);

@@ -66,7 +66,7 @@ const struct mdecfg_key mdecfg_keys[] = {
 	  "unpacked bytes before the bomb ratio is judged"),
 	K("cache_dir", PATH, 0, 0, 0, NULL, MDE_CACHE_DIR,
 	  "the scan cache directory"),
-	K("cage", BOOL, 0, 0, 0, NULL, "no",
+	K("cage", BOOL, 0, 0, 0, NULL, "yes",
 	  "parse files in confined worker processes (the parser cage)"),
 	K("cage_memory", SIZE, 0, 0, SIZE_LIMIT, NULL, "2G",
 	  "address space a parser worker may add to what it inherits"),

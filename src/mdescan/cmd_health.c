@@ -97,6 +97,7 @@ struct report {
 	const char *scan_type, *scan_status;
 	long long qitems;             /* -1: the vault could not be read */
 	int cage;                     /* this kernel can have the cage */
+	int cage_enabled;             /* cage = yes (the default) */
 	char cage_info[256];          /* what it is, or why it cannot be */
 };
 
@@ -141,6 +142,11 @@ static void f_engine_version(FILE *fp, const struct report *r)
 static void f_cage(FILE *fp, const struct report *r)
 {
 	fputs(r->cage ? "true" : "false", fp);
+}
+
+static void f_cage_enabled(FILE *fp, const struct report *r)
+{
+	fputs(r->cage_enabled ? "true" : "false", fp);
 }
 
 static void f_cage_info(FILE *fp, const struct report *r)
@@ -221,6 +227,7 @@ static const struct field {
 	{ "health_issues", f_issues },
 	{ "app_version", f_app_version },
 	{ "engine_version", f_engine_version },
+	{ "parser_cage_enabled", f_cage_enabled },
 	{ "parser_cage_available", f_cage },
 	{ "parser_cage", f_cage_info },
 	{ "real_time_protection_enabled", f_rtp },
@@ -560,6 +567,10 @@ static void report_build(const struct health_opts *o, struct report *r)
 			 "exits 2", o->conf_err);
 	check_definitions(o, r);
 	r->cage = mde_cage_probe(r->cage_info, sizeof(r->cage_info));
+	r->cage_enabled = o->cage;
+	if (o->cage && !r->cage)
+		strs_add(&r->issues, "parser cage unavailable: %s: files are "
+			 "parsed without it", r->cage_info);
 	check_watch(o, r);
 	check_history(o, r);
 	check_quarantine(o, r);
@@ -682,6 +693,9 @@ static void conf_defaults(int argc, char **argv, struct health_opts *o)
 	o->qdir = c.qdir;
 	o->history_db = c.history_db;
 	o->max_age = c.max_age;
+	o->cage = 1;
+	if (c.cfg)
+		(void)mdecfg_get_bool(c.cfg, "cage", &o->cage);
 	o->pidfile = HEALTH_WATCH_PIDFILE;
 	o->stats_file = HEALTH_WATCH_STATS;
 	o->config_dir = HEALTH_CONFIG_DIR;

@@ -25,6 +25,7 @@ struct health_opts {
 	const char *field, *output, *config_dir;
 	long max_age, max_scan_age;
 	int json;
+	int cage;                 /* cage = yes (the default) */
 	/* mdescan.conf could not be read: why ("" when it could); health
 	 * reports it, the defaults standing in for it */
 	char conf_err[1024];

@@ -229,6 +229,11 @@ static void no_archive(struct opts *o, const struct opt *r, const char *s)
 	o->arc_types = 0;
 }
 
+static void no_cage(struct opts *o, const struct opt *r, const char *s)
+{
+	o->cage = 0;
+}
+
 static void no_syslog(struct opts *o, const struct opt *r, const char *s)
 {
 	o->log_level = -1;
@@ -340,7 +345,7 @@ static void show_version(struct opts *o, const struct opt *r, const char *s)
 	printf("mdescan %s (engine %s)\n%s", PACKAGE_VERSION,
 	       MDE_ENGINE_VERSION, mde_library_versions());
 	if (mde_cage_probe(cage, sizeof(cage)))
-		printf("parser cage %s: %s\n", o->cage ? "on" : "off (--cage)",
+		printf("parser cage %s: %s\n", o->cage ? "on" : "off (--no-cage)",
 		       cage);
 	else
 		printf("parser cage UNAVAILABLE: %s\n", cage);
@@ -389,7 +394,7 @@ static const struct opt opts_table[] = {
 	  .help = "judge the ratio from this many bytes (default %D)" },
 	{ .name = "cage", .kind = OPT_FLAG, .off = AT(cage), .key = "cage",
 	  .help = "parse files in confined worker processes (the\n"
-		  "parser cage)" },
+		  "parser cage; the default)" },
 	{ .name = "cage-memory", .arg = "SIZE", .kind = OPT_SIZE,
 	  .off = AT(cage_mem), .key = "cage_memory",
 	  .eopt = MDE_OPT_CAGE_MEMORY,
@@ -518,6 +523,9 @@ static const struct opt opts_table[] = {
 	{ .name = "no-cache", .kind = OPT_FLAG, .off = AT(no_cache),
 	  .key = "no_cache",
 	  .help = "neither read nor update the scan cache" },
+	{ .name = "no-cage", .kind = OPT_FN, .fn = no_cage,
+	  .help = "parse files in the scanning threads, unconfined\n"
+		  "(for debugging; cage = no)" },
 	{ .name = "no-history", .kind = OPT_FLAG, .off = AT(no_history),
 	  .help = "do not record the scan in the history" },
 	{ .name = "no-prefilter", .kind = OPT_FLAG, .off = AT(no_prefilter),
@@ -678,6 +686,10 @@ static void set_defaults(struct opts *o)
 				    r->kind == OPT_WORD))
 			set_value(o, r, mdecfg_find_key(r->key,
 							strlen(r->key))->def);
+		else if (r->key && r->kind == OPT_FLAG) /* cage = yes */
+			*(int *)((char *)o + r->off) =
+				!strcmp(mdecfg_find_key(r->key, strlen(r->key))
+						->def, "yes");
 	}
 	o->keys = DEFSTORE_KEYS;
 	o->store = DEFSTORE_DIR;

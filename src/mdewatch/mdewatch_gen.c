@@ -7,6 +7,11 @@
  * builds the next generation in a thread of its own while events are
  * answered with the current one, then swaps it in while the workers are
  * idle.  A reload that fails leaves the current generation in use.
+ *
+ * The scanners are made while no worker runs: at start before the
+ * threads, on a reload while the workers are paused.  With the parser
+ * cage, an engine's first scanner forks the process its workers come
+ * from, and a fork copies whatever lock another thread holds then.
  */
 #include "config.h"
 
@@ -36,22 +41,6 @@ void gen_free(struct gen *g)
 	free(g);
 }
 
-/* A scanner of e per worker; NULL when out of memory. */
-static mde_scanner **scanners_new(mde_engine *e)
-{
-	mde_scanner **sc = calloc((size_t)W.nworkers, sizeof(*sc));
-	int i;
-
-	for (i = 0; sc && i < W.nworkers; i++) {
-		if (!(sc[i] = mde_scanner_new(e))) {
-			while (i-- > 0)
-				mde_scanner_free(sc[i]);
-			free(sc);
-			return NULL;
-		}
-	}
-	return sc;
-}
 
 struct gen *gen_new(mde_defs *defs, mde_engine *e, mde_engine *ebg)
 {
@@ -70,9 +59,9 @@ struct gen *gen_new(mde_defs *defs, mde_engine *e, mde_engine *ebg)
 	snprintf(g->ver, sizeof(g->ver), "%s", mde_defs_version(defs));
 	if (mde_defs_bundle_info(defs, &bi) == MDE_OK)
 		g->bundle = bi.version;
-	g->sc = scanners_new(e);
+	g->sc = calloc((size_t)W.nworkers, sizeof(*g->sc));
 	if (ebg)
-		g->sbg = scanners_new(ebg);
+		g->sbg = calloc((size_t)W.nworkers, sizeof(*g->sbg));
 	if (!g->sc || (ebg && !g->sbg)) {
 		gen_free(g);
 		return NULL;
@@ -80,19 +69,24 @@ struct gen *gen_new(mde_defs *defs, mde_engine *e, mde_engine *ebg)
 	return g;
 }
 
-/* The scanners again, after the engine got its scan cache (a scanner
- * made before has no reader of it). */
-static void gen_rescan(struct gen *g)
+int gen_scanners(struct gen *g)
 {
-	int i;
+	int i, bad = 0;
 
 	for (i = 0; i < W.nworkers; i++) {
 		mde_scanner_free(g->sc[i]);
-		g->sc[i] = mde_scanner_new(g->e);
-		if (!g->sc[i])
-			wlog(WL_ERROR, "worker %d has no scanner (out of "
-			     "memory): its files are failures", i);
+		if (!(g->sc[i] = mde_scanner_new(g->e)))
+			bad++;
+		if (!g->sbg)
+			continue;
+		mde_scanner_free(g->sbg[i]);
+		if (!(g->sbg[i] = mde_scanner_new(g->ebg)))
+			bad++;
 	}
+	if (bad)
+		wlog(WL_ERROR, "%d scanners could not be made (out of memory): "
+		     "their workers' files are failures", bad);
+	return bad ? -1 : 0;
 }
 
 void gen_version(char *buf, size_t len)
@@ -117,8 +111,8 @@ static int swap_in(struct gen *g)
 	 * own opens there are answered by the reader) */
 	g->id = old->id + 1;
 	gen_free(old);
-	if (defs_attach(W.o, g->e))
-		gen_rescan(g);
+	(void)defs_attach(W.o, g->e);
+	(void)gen_scanners(g); /* said; files without one are failures */
 	/* verdicts of the old definitions go, before any new scan */
 	fan_flush_ignores();
 	worker_resume(g);

@@ -209,6 +209,11 @@ static void set_flag(struct wopts *o, const struct opt *t, const char *arg)
 	*FIELD(o, t, int) = 1;
 }
 
+static void clear_flag(struct wopts *o, const struct opt *t, const char *arg)
+{
+	*FIELD(o, t, int) = 0;
+}
+
 static void set_cmd(struct wopts *o, const struct opt *t, const char *arg)
 {
 	o->cmd |= (int)t->lo;
@@ -317,7 +322,7 @@ static const struct opt opts[] = {
 	  .set = set_allow_fs },
 	{ OPT("cage", 0, NULL,
 	      "parse files in confined worker processes (the parser\n"
-	      "cage, mdescan(1))"),
+	      "cage, mdescan(1); the default)"),
 	  SET(set_flag, cage) },
 	{ OPT("config", 0, "FILE",
 	      "configuration (default " MDE_CONF_DIR "/mdescan.conf)"),
@@ -387,6 +392,10 @@ static const struct opt opts[] = {
 	  SET(set_word, mode), .words = modes },
 	{ OPT("no-cache", 0, NULL, "do not use the scan cache"),
 	  SET(set_flag, no_cache) },
+	{ OPT("no-cage", 0, NULL,
+	      "parse files in the worker threads, unconfined (for\n"
+	      "debugging; cage = no)"),
+	  SET(clear_flag, cage) },
 	{ OPT("no-history", 0, NULL,
 	      "do not record detections in the threat history"),
 	  SET(set_flag, no_history) },
@@ -590,6 +599,7 @@ static void defaults(struct wopts *o)
 	o->top = 20;
 	o->store = DEFSTORE_DIR;
 	o->keys = DEFSTORE_KEYS;
+	o->cage = 1;
 }
 
 void opts_parse(int argc, char **argv, struct wopts *o)

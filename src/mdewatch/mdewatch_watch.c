@@ -90,7 +90,7 @@ int watch_start(const struct wopts *o, int fan, int fanw, mde_defs *defs,
 	/* scanners are made here, one thread, before any worker runs */
 	defs_attach(o, e);
 	W.gen = gen_new(defs, e, ebg);
-	if (!W.gen) {
+	if (!W.gen || gen_scanners(W.gen) < 0) {
 		wlog(WL_ERROR, "cannot make %d scanners: out of memory",
 		     W.nworkers);
 		return -1;

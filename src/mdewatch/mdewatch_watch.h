@@ -331,8 +331,12 @@ void fan_close(void);
 /* ---------------------------------------------------- mdewatch_gen.c */
 
 /* A generation of defs, e and ebg (owned from now on, ebg may be NULL)
- * with a scanner per worker; NULL when out of memory. */
+ * with room for a scanner per worker (gen_scanners() makes them); NULL
+ * when out of memory. */
 struct gen *gen_new(mde_defs *defs, mde_engine *e, mde_engine *ebg);
+/* Makes (again) g's scanners, one per worker and engine, while no worker
+ * runs; -1 (said) when some could not be made: their files fail. */
+int gen_scanners(struct gen *g);
 
 /* Frees g, its scanners, engines and definitions; NULL is fine. */
 void gen_free(struct gen *g);

@@ -9,8 +9,9 @@
 # scan read the canary or /etc/shadow (strace: every such open was
 # refused by the filter).  A worker caught alive runs under the seccomp
 # filter (Seccomp: 2), with no_new_privs, without capabilities and, as
-# root, as another user in its own network namespace.  Without --cage
-# (the default) there is no worker; -V and health say what the cage is.
+# root, as another user in its own network namespace: the default
+# configuration (no option, no mdescan.conf line).  With --no-cage or
+# cage = no there is no worker; -V and health say what the cage is.
 set -eu
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -125,7 +126,8 @@ expect_summary "Scanned files" 12
 
 step "a live worker: seccomp mode 2, no_new_privs, no capabilities"
 fault sleep.bin sleep:4
-faulty timeout -k 5 60 "$MDESCAN" --cage --no-history --threads 1 "$D/sleep.bin" >"$OUT" 2>"$ERR" &
+# the default configuration: no --cage
+faulty timeout -k 5 60 "$MDESCAN" --no-history --threads 1 "$D/sleep.bin" >"$OUT" 2>"$ERR" &
 scanner=$!
 worker=
 for _ in $(seq 1 100); do
@@ -149,14 +151,14 @@ if is_root; then
 fi
 wait "$scanner" || fail "the scan of the sleeping file failed"
 
-step "the default: no worker; -V and health report the cage"
+step "--no-cage: no worker; -V and health report the cage"
 # --no-cache: the file is parsed (the hook sleeps in the scanner itself);
 # the scanning process, found by its command line, has no child
-faulty timeout -k 5 60 "$MDESCAN" --no-cache --no-history --threads 1 "$D/sleep.bin" >"$OUT" 2>"$ERR" &
+faulty timeout -k 5 60 "$MDESCAN" --no-cage --no-cache --no-history --threads 1 "$D/sleep.bin" >"$OUT" 2>"$ERR" &
 scanner=$!
 mpid=
 for _ in $(seq 1 100); do
-	for p in $(pgrep -f -- "--no-cache --no-history --threads 1 $D/sleep.bin" || true); do
+	for p in $(pgrep -f -- "--no-cage --no-cache --no-history --threads 1 $D/sleep.bin" || true); do
 		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = timeout ] || mpid=$p
 	done
 	[ -z "$mpid" ] || break
@@ -164,14 +166,22 @@ for _ in $(seq 1 100); do
 done
 [ -n "$mpid" ] || fail "the uncaged scan was not seen running"
 sleep 1
-[ -z "$(pgrep -P "$mpid" || true)" ] || fail "a worker without --cage"
+[ -z "$(pgrep -P "$mpid" || true)" ] || fail "a worker with --no-cage"
 wait "$scanner" || fail "the uncaged scan of the sleeping file failed"
 expect_exit 0 mds -V
-grep -q '^parser cage off (--cage): seccomp filter' "$OUT" || { show_output; fail "-V does not report the cage as off"; }
-printf 'cage = yes\n' >"$MDESCAN_CONF"
+grep -q '^parser cage on: seccomp filter' "$OUT" || { show_output; fail "-V does not report the cage as on by default"; }
+expect_exit 0 mds --no-cage -V
+grep -q '^parser cage off (--no-cage): seccomp filter' "$OUT" || { show_output; fail "-V does not report --no-cage"; }
+printf 'cage = no\n' >"$MDESCAN_CONF"
 expect_exit 0 mds -V
-grep -q '^parser cage on: seccomp filter' "$OUT" || { show_output; fail "-V does not report cage = yes"; }
+grep -q '^parser cage off (--no-cage): seccomp filter' "$OUT" || { show_output; fail "-V does not report cage = no"; }
+expect_exit 0 mds --cage -V
+grep -q '^parser cage on: seccomp filter' "$OUT" || { show_output; fail "--cage does not override cage = no"; }
 mds health --json >"$OUT" 2>"$ERR" || true
-jq -e '.parser_cage_available == true and (.parser_cage | test("seccomp"))' "$OUT" >/dev/null ||
-	{ show_output; fail "health does not report the cage"; }
+jq -e '.parser_cage_enabled == false and .parser_cage_available == true and (.parser_cage | test("seccomp"))' "$OUT" >/dev/null ||
+	{ show_output; fail "health does not report the cage (cage = no)"; }
+: >"$MDESCAN_CONF"
+mds health --json >"$OUT" 2>"$ERR" || true
+jq -e '.parser_cage_enabled == true and .parser_cage_available == true' "$OUT" >/dev/null ||
+	{ show_output; fail "health does not report the cage as enabled by default"; }
 echo "PASS: $TEST_NAME"

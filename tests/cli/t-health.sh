@@ -84,9 +84,10 @@ jqt '.healthy == false and .health_issues == ["real-time protection not running"
 	and .real_time_protection_subsystem == "fanotify"
 	and (.app_version | length > 0) and (.engine_version | length > 0)
 	and (.conflicting_applications | type == "array")
+	and .parser_cage_enabled == true
 	and (.parser_cage_available | type == "boolean")
 	and (.parser_cage | length > 0)
-	and (keys | length == 15)'
+	and (keys | length == 16)'
 
 step "--field prints one value as the report does; exit status as the report's"
 expect_exit 1 health --field definitions_status
