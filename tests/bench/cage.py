@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
-"""What the parser cage costs (issue 21): the same scans caged (--cage)
-and uncaged (the default), interleaved run by run, medians and ratios.
+"""What the parser cage costs (issue 21): the same scans caged (the
+default) and uncaged (--no-cage), interleaved run by run, medians and
+ratios.
 
   1. the bench corpus (tests/bench/run's data: --bench-dir), the default
      scan - archives and every container on - with the bench signatures,
@@ -50,7 +51,8 @@ def main():
     cases = [("corpus", base + ["-d", sigs, "-j", "2", corpus], (0, 1))]
     if not a.skip_quick:
         cases.append(("quick", base + ["--quick"], (0, 1, 2)))
-    print("cage.py: %s, %d runs each, caged (--cage) and uncaged interleaved"
+    print("cage.py: %s, %d runs each, caged (the default) and uncaged "
+          "(--no-cage) interleaved"
           % (a.mdescan, a.runs))
     ok = True
     for name, cmd, rcs in cases:
@@ -59,7 +61,7 @@ def main():
         for i in range(a.runs):
             loads.append(bench.loadavg())
             for mode in ("caged", "uncaged"):
-                c = cmd[:1] + ["--cage"] + cmd[1:] if mode == "caged" else cmd
+                c = cmd if mode == "caged" else cmd[:1] + ["--no-cage"] + cmd[1:]
                 o = os.path.join(out, "%s-%s-%d" % (name, mode, i))
                 r = bench.run_timed(c, o + ".out", o + ".err")
                 if r["rc"] not in rcs:
