@@ -2,9 +2,9 @@
 """swapper.py DIR LINK_TARGET STOP - the attacker of t-action-swap.sh.
 
 Until the file STOP exists: moves directory DIR aside, puts a symbolic
-link to LINK_TARGET in its place, then puts the directory back, each
-state held for about half a millisecond, so that an action racing it
-meets the real directory, the link, and no DIR at all.  Prints the number
+link to LINK_TARGET in its place, then puts the directory back; the link
+is held for about half a millisecond, the directory for one, so that an
+action racing it meets the real directory, the link, and no DIR at all.  Prints the number
 of swaps on exit; the directory is back at DIR then.
 """
 import os
@@ -21,7 +21,7 @@ def main():
         time.sleep(0.0005)
         os.unlink(path)
         os.rename(aside, path)
-        time.sleep(0.0005)
+        time.sleep(0.001)
         swaps += 1
     print(swaps)
 
