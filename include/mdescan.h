@@ -724,7 +724,10 @@ int mde_scanner_scan_fd(mde_scanner *s, int fd, const char *path,
  * Whether this kernel lets the engine cage its parsers (MDE_OPT_CAGE):
  * 1 and a description of the cage in info ("seccomp filter, user nobody
  * (uid 65534), ..."), or 0 and the reason it cannot (info may be NULL).
- * Loads the filter in a short-lived child process to find out.
+ * Run as root, a short-lived child tries whether workers would get
+ * namespaces of their own, and the description says which identity
+ * they take (uid 0 without capabilities when this process may not
+ * change its user).
  */
 int mde_cage_probe(char *info, size_t len);
 

@@ -687,6 +687,7 @@ void mde__cage_flush(mde__cage *c)
 
 int mde_cage_probe(char *info, size_t len)
 {
+	const char *ns;
 	char why[160];
 	uid_t uid;
 	gid_t gid;
@@ -705,9 +706,15 @@ int mde_cage_probe(char *info, size_t len)
 		return 1;
 	}
 	mde__cage_user(&uid, &gid);
-	snprintf(info, len,
-		 "seccomp filter, rlimits, own network and mount namespaces, "
-		 "uid %u gid %u, no capabilities",
-		 (unsigned)uid, (unsigned)gid);
+	ns = mde__cage_can_unshare() ? ", own network and mount namespaces"
+				     : ", no namespaces of its own (not "
+				       "permitted here)";
+	if (mde__cage_can_setid())
+		snprintf(info, len, "seccomp filter, rlimits%s, uid %u gid %u, "
+			 "no capabilities", ns, (unsigned)uid, (unsigned)gid);
+	else
+		snprintf(info, len, "seccomp filter, rlimits%s, uid 0 without "
+			 "capabilities (no CAP_SETUID/CAP_SETGID to change "
+			 "user)", ns);
 	return 1;
 }

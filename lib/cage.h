@@ -114,6 +114,14 @@ void mde__cage_child(mde__worker *w, int fd, mde__cage_page *page,
  * -1 with the reason in why.  Installs nothing. */
 int mde__cage_try(char *why, size_t len);
 
+/* Whether this process may change its user (CAP_SETUID and CAP_SETGID
+ * effective): 1 or 0.  Root without them cages workers as uid 0 with no
+ * capability left. */
+int mde__cage_can_setid(void);
+/* Whether a worker would get namespaces of its own (a child tries): 1
+ * or 0. */
+int mde__cage_can_unshare(void);
+
 /* The name of system call nr on this architecture, or NULL. */
 const char *mde__cage_sysname(int nr);
 

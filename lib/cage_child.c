@@ -32,6 +32,8 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <linux/capability.h>
 #include <linux/seccomp.h>
 #include <unistd.h>
 
@@ -189,14 +191,58 @@ static int limits(uint64_t mem)
 	return 0;
 }
 
+/* This process's capability sets (version 3: two words each). */
+static int caps_get(struct __user_cap_data_struct d[2])
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3,
+					      0 };
+
+	memset(d, 0, 2 * sizeof(*d));
+	return (int)syscall(SYS_capget, &h, d);
+}
+
+int mde__cage_can_setid(void)
+{
+	struct __user_cap_data_struct d[2];
+	uint32_t need = (1u << CAP_SETUID) | (1u << CAP_SETGID);
+
+	return caps_get(d) == 0 && (d[0].effective & need) == need;
+}
+
+/* Empties every capability set; 0 once none is left. */
+static int caps_drop(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3,
+					      0 };
+	struct __user_cap_data_struct d[2];
+
+	memset(d, 0, sizeof(d));
+	(void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	if (syscall(SYS_capset, &h, d) < 0 || caps_get(d) < 0)
+		return -1;
+	return d[0].effective | d[0].permitted | d[1].effective |
+			       d[1].permitted ? -1 : 0;
+}
+
 /* Root: namespaces of its own (no network; mounts private) and the
- * workers' user, which leaves no capabilities. */
+ * workers' user, which leaves no capabilities.  Root that may not
+ * change its user (a service whose CapabilityBoundingSet= lacks
+ * CAP_SETUID or CAP_SETGID) keeps uid 0 without any capability: the
+ * filter leaves it no call that a uid alone would let through (no
+ * open, no kill of another process). */
 static int identity(uid_t uid, gid_t gid, const char **why)
 {
 	if (geteuid() != 0)
 		return 0;
 	if (unshare(CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWIPC) == 0)
 		(void)mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+	if (!mde__cage_can_setid()) {
+		if (caps_drop() < 0) {
+			*why = "cannot drop capabilities";
+			return -1;
+		}
+		return 0;
+	}
 	if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 ||
 	    setresuid(uid, uid, uid) < 0) {
 		*why = "cannot drop privileges";
@@ -559,6 +605,15 @@ int mde__cage_try(char *why, size_t len)
 			 strerror(errno));
 		return -1;
 	}
+	if (syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) < 0 &&
+	    errno == EPERM) {
+		snprintf(why, len,
+			 "the seccomp() system call is refused (%s) by a "
+			 "filter around this process: a systemd unit's "
+			 "SystemCallFilter= must allow 'seccomp'",
+			 strerror(errno));
+		return -1;
+	}
 	if (syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) < 0) {
 		snprintf(why, len,
 			 "the kernel has no seccomp filters with traps (%s): "
@@ -566,4 +621,19 @@ int mde__cage_try(char *why, size_t len)
 		return -1;
 	}
 	return 0;
+}
+
+int mde__cage_can_unshare(void)
+{
+	int st = 0;
+	pid_t pid = fork();
+
+	if (pid == 0) /* nothing but the call: any thread may ask */
+		_exit(unshare(CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWIPC) == 0
+			      ? 0 : 1);
+	if (pid < 0)
+		return 0;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }

@@ -11,7 +11,13 @@
 #    as root with fanotify, mdewatch in block mode) run with the same
 #    restriction (prctl PR_SET_MDWE, what systemd uses on kernels that
 #    have it) find what they find without it: YARA, vectorscan byte
-#    signatures, and PCRE2 file-name IOCs whose JIT cannot map code.
+#    signatures, and PCRE2 file-name IOCs whose JIT cannot map code;
+#  * as root, the parser cage works under the capability bounding set
+#    and the system call filter of mdescan-scan, mdewatch and mdescand
+#    (setpriv and unit-sandbox apply them; the @groups are expanded by
+#    systemd-analyze): on, its workers with a user of their own, the
+#    same findings and no error; and without CAP_SETUID, uid 0 without
+#    capabilities.
 #
 # Exit status: 0 pass, 1 fail, 77 skip (systemd-analyze not installed;
 # the option checks have passed by then).
@@ -129,6 +135,56 @@ else
 fi
 
 command -v systemd-analyze >/dev/null 2>&1 || skip "systemd-analyze not installed: units not verified"
+
+# syscalls NAME...: the system calls of NAMEs (names and @groups, which
+# systemd-analyze expands, groups within groups too), one per line
+syscalls() {
+	local n
+	for n in "$@"; do
+		case $n in
+		@*) systemd-analyze syscall-filter "$n" |
+			awk 'NR > 1 && $1 !~ /^#/ && NF { print $1 }' |
+			while read -r m; do syscalls "$m"; done ;;
+		*) echo "$n" ;;
+		esac
+	done
+}
+
+# under_unit UNIT CMD...: CMD with the unit's capability bounding set
+# and system call filter (the allow-list of its SystemCallFilter= lines,
+# unshare refused with RestrictNamespaces=yes), as systemd would run it
+under_unit() {
+	local u=$UNITS/$1 caps ns=
+	shift
+	caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$u" | tr ' ' '\n' |
+		sed -n 's/^CAP_\(.*\)/+\1/p' | tr 'A-Z' 'a-z' | paste -sd, -)
+	grep -q '^RestrictNamespaces=yes' "$u" && ns=-n
+	# shellcheck disable=SC2046 # one word per system call
+	setpriv --bounding-set "-all,$caps" --inh-caps -all -- \
+		"$UNIT_SANDBOX" $ns $(syscalls $(sed -n 's/^SystemCallFilter=//p' "$u") | sort -u) \
+		-- "$@"
+}
+
+if is_root && command -v setpriv >/dev/null 2>&1 && [ -x "${UNIT_SANDBOX:-}" ]; then
+	for u in mdescan-scan.service mdewatch.service mdescand.service; do
+		step "$u: the parser cage works under the unit's capabilities and system call filter"
+		under_unit "$u" "$MDESCAN" -V >"$T/v" 2>&1 || { cat "$T/v" >&2; fail "$u: mdescan -V failed"; }
+		grep 'parser cage' "$T/v" >&2
+		grep -q '^parser cage on: seccomp filter, rlimits.*, uid [1-9][0-9]* gid [1-9][0-9]*, no capabilities' "$T/v" ||
+			fail "$u: the cage is not on with the workers' own user"
+		scan under_unit "$u"
+		diff -u "$T/found.plain" "$T/found" >&2 || fail "$u: findings differ under the unit's limits"
+		grep -q ERROR "$T/found" && fail "$u: errors under the unit's limits"
+	done
+	# and without CAP_SETUID (a unit edited down): uid 0, no capabilities
+	step "without CAP_SETUID: the workers keep uid 0 without capabilities, and scan"
+	setpriv --bounding-set -all,+dac_read_search --inh-caps -all -- "$MDESCAN" -V >"$T/v" 2>&1
+	grep -q '^parser cage on: .*uid 0 without capabilities' "$T/v" || { cat "$T/v" >&2; fail "not said"; }
+	scan setpriv --bounding-set -all,+dac_read_search --inh-caps -all --
+	diff -u "$T/found.plain" "$T/found" >&2 || fail "findings differ without CAP_SETUID"
+else
+	step "not root (or no setpriv): the units' limits not applied to the cage"
+fi
 
 step "systemd-analyze verify accepts every unit"
 V=$T/units
