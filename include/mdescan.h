@@ -503,9 +503,10 @@ typedef enum mde_opt {
 				    limits (see mde_cage_probe()); a worker's
 				    death is an error for that file only.
 				    The workers are forked from a process
-				    the engine forks at mde_engine_begin()
-				    or at the first mde_scanner_new(),
-				    before the threads that use it exist.
+				    the engine forks at mde_engine_begin(),
+				    at the first mde_scanner_new() or at
+				    mde_engine_cage_start(), before the
+				    threads that use it exist.
 				    default 0 here (the tools' default is
 				    on: cage = yes; doc/cage.md) */
 	MDE_OPT_CAGE_MEMORY      /* bytes of address space a worker may
@@ -669,6 +670,31 @@ int mde_engine_set_cache(mde_engine *e, const char *dir);
  * that can be opened, MDE_ERR_STATE when the kernel lacks openat2.
  */
 int mde_engine_set_root(mde_engine *e, const char *root);
+
+/*
+ * With MDE_OPT_CAGE: forks now the process the engine's caged workers
+ * are forked from (else mde_engine_begin() or the first
+ * mde_scanner_new() does).  A program with threads calls it where no
+ * other thread runs: a fork copies the locks other threads hold at that
+ * moment.  It serves every later scan of the engine until a setting the
+ * stages read changes.  MDE_OK (also with the cage off), or MDE_ERR_IO
+ * (reason in mde_engine_error()).
+ */
+int mde_engine_cage_start(mde_engine *e);
+
+/*
+ * e's caged workers are forked from from's process
+ * (mde_engine_cage_start(from) first, when from has none), not from one
+ * of its own: a daemon makes one engine per request, without forking
+ * in a request's thread.  The stages of both must see the same: same
+ * definitions, same options but those of the walk (threads, links,
+ * file systems, file events, newer-than, shards), same allowed threats
+ * and scan cache; else MDE_ERR_ARG and the reason in
+ * mde_engine_error(), and e keeps its own.  A setting the stages read,
+ * changed on e later, gives e its own again.  from may be freed first.
+ * MDE_OK also when either engine has the cage off.
+ */
+int mde_engine_share_cage(mde_engine *e, mde_engine *from);
 
 /* Starts the workers.  Events go to fn until mde_engine_end(). */
 int mde_engine_begin(mde_engine *e, mde_event_fn fn, void *ctx);

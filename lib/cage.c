@@ -230,10 +230,14 @@ static int spawn(mde__cage *c)
 	if (e->zyg)
 		rc = mde__zygote_spawn(e->zyg, c->pagefd, &c->fd, &c->pidfd,
 				       &c->pid);
-	if (rc < 0 && e->zyg && errno == ETIMEDOUT) {
-		mde__zygote_kill(e->zyg); /* the next spawn forks another */
+	if (rc < 0 && e->zyg) {
+		/* stuck or gone: killed (its workers live on, reaped by
+		 * init), and the next spawn forks another */
+		int err = errno;
+
+		mde__zygote_kill(e->zyg);
 		e->zyg = NULL;
-		errno = ETIMEDOUT;
+		errno = err;
 	}
 	pthread_mutex_unlock(&e->zlock);
 	if (rc < 0)

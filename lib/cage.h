@@ -56,8 +56,12 @@ extern mde__cage_page *mde__cage_here;
  * made from e as it is now (definitions, options). */
 typedef struct mde__zygote mde__zygote;
 mde__zygote *mde__zygote_new(struct mde_engine *e);
+/* Engines may share one (mde_engine_share_cage()): a reference more;
+ * mde__zygote_free() lets go of one, and the last ends the zygote. */
+mde__zygote *mde__zygote_ref(mde__zygote *z);
 void mde__zygote_free(mde__zygote *z); /* NULL allowed */
-/* Ends a zygote that stopped answering (SIGKILL), then frees it. */
+/* Ends a zygote that stopped answering (SIGKILL), then lets go of it
+ * (an engine sharing it finds it dead at its next request). */
 void mde__zygote_kill(mde__zygote *z);
 /* A zygote answers a request for a worker within this or is taken for
  * stuck (a lock its fork copied held, say): killed, the file an error,
@@ -65,7 +69,8 @@ void mde__zygote_kill(mde__zygote *z);
 #define MDE__ZYGOTE_WAIT_MS 10000
 /* A new worker sharing the page open as pagefd: its socket, a pidfd (or
  * -1 on kernels without) and pid.  0, or -1 (errno set: ETIMEDOUT when
- * the zygote did not answer within MDE__ZYGOTE_WAIT_MS). */
+ * the zygote did not answer within MDE__ZYGOTE_WAIT_MS).  Threads of
+ * engines sharing z ask one at a time. */
 int mde__zygote_spawn(mde__zygote *z, int pagefd, int *sock, int *pidfd,
 		      pid_t *pid);
 /* The user workers run as when the scan runs as root. */

@@ -22,7 +22,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <pwd.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +42,8 @@
 struct mde__zygote {
 	int fd;     /* to the zygote */
 	pid_t pid;
+	atomic_int refs;      /* engines sharing it (mde__zygote_ref) */
+	pthread_mutex_t lock; /* one request at a time on fd */
 };
 
 /* The workers' user when the scan runs as root: a dedicated one when
@@ -234,6 +238,8 @@ mde__zygote *mde__zygote_new(mde_engine *e)
 		return NULL;
 	}
 	z->fd = sv[0];
+	atomic_init(&z->refs, 1);
+	pthread_mutex_init(&z->lock, NULL);
 	{
 		struct timeval tv = { MDE__ZYGOTE_WAIT_MS / 1000,
 				      (MDE__ZYGOTE_WAIT_MS % 1000) * 1000 };
@@ -253,13 +259,21 @@ void mde__zygote_kill(mde__zygote *z)
 	mde__zygote_free(z);
 }
 
+mde__zygote *mde__zygote_ref(mde__zygote *z)
+{
+	if (z)
+		atomic_fetch_add(&z->refs, 1);
+	return z;
+}
+
 void mde__zygote_free(mde__zygote *z)
 {
-	if (!z)
+	if (!z || atomic_fetch_sub(&z->refs, 1) != 1)
 		return;
 	close(z->fd); /* the zygote ends at the end of its input */
 	while (waitpid(z->pid, NULL, 0) < 0 && errno == EINTR)
 		;
+	pthread_mutex_destroy(&z->lock);
 	free(z);
 }
 
@@ -269,11 +283,16 @@ int mde__zygote_spawn(mde__zygote *z, int pagefd, int *sock, int *pidfd,
 	int fds[2] = { -1, -1 };
 	char req = 'w';
 
+	int bad;
+
 	*sock = *pidfd = -1;
 	*pid = -1;
-	if (send_fds(z->fd, &req, 1, &pagefd, 1) < 0 ||
-	    recv_fds(z->fd, pid, sizeof(*pid), fds) < 0 || *pid <= 0 ||
-	    fds[0] < 0) {
+	pthread_mutex_lock(&z->lock);
+	bad = send_fds(z->fd, &req, 1, &pagefd, 1) < 0 ||
+	      recv_fds(z->fd, pid, sizeof(*pid), fds) < 0 || *pid <= 0 ||
+	      fds[0] < 0;
+	pthread_mutex_unlock(&z->lock);
+	if (bad) {
 		int err = errno == EAGAIN || errno == EWOULDBLOCK ? ETIMEDOUT
 								  : errno;
 

@@ -43,7 +43,10 @@ uint64_t mde__now_ns(void)
  * field's type comes from the field itself (FIELD), so a row cannot store
  * an int64_t into an int.  A 0/1 option (BOOL) takes any value in range
  * and keeps whether it is nonzero.  The shard's K <= N is checked by
- * mde_engine_begin(): either may be set first.
+ * mde_engine_begin(): either may be set first.  An option of the walk
+ * (WALK) is read only by the scanning process, never by the stages, so
+ * setting it keeps the cage's zygote (a copy of the engine as the
+ * stages see it); any other one makes the next scan fork another.
  */
 enum opt_type { T_INT, T_UNSIGNED, T_INT64, T_UINT64 };
 
@@ -54,6 +57,7 @@ enum opt_type { T_INT, T_UNSIGNED, T_INT64, T_UINT64 };
 #define I32 INT32_MAX /* what an int field holds */
 #define I64 INT64_MAX
 #define BOOL 1
+#define WALK 2
 
 static int archive_types_ok(int64_t v);
 
@@ -66,7 +70,7 @@ static const struct opt {
 	int flags;
 } opts[] = {
 	[MDE_OPT_THREADS] =
-		{ "threads", 0, 0, I32, NULL, FIELD(nthreads) },
+		{ "threads", 0, 0, I32, NULL, FIELD(nthreads), WALK },
 	[MDE_OPT_MAX_FILESIZE] =
 		{ "max-filesize", MiB(100), 0, I64, NULL, FIELD(max_filesize) },
 	[MDE_OPT_TIMEOUT_MS] =
@@ -74,12 +78,14 @@ static const struct opt {
 	[MDE_OPT_MAX_DEPTH] =
 		{ "max-depth", 64, 0, I32, NULL, FIELD(max_depth) },
 	[MDE_OPT_FOLLOW_SYMLINKS] =
-		{ "follow-symlinks", 0, 0, I32, NULL, FIELD(follow), BOOL },
+		{ "follow-symlinks", 0, 0, I32, NULL, FIELD(follow),
+		  BOOL | WALK },
 	[MDE_OPT_ONE_FS] =
-		{ "one-file-system", 0, 0, I32, NULL, FIELD(one_fs), BOOL },
+		{ "one-file-system", 0, 0, I32, NULL, FIELD(one_fs),
+		  BOOL | WALK },
 	[MDE_OPT_SKIP_SPECIAL_FS] =
 		{ "skip-special-fs", 0, 0, I32, NULL, FIELD(skip_special),
-		  BOOL },
+		  BOOL | WALK },
 	[MDE_OPT_REPORT_CLEAN] =
 		{ "report-clean", 0, 0, I32, NULL, FIELD(report_clean), BOOL },
 	[MDE_OPT_ALL_MATCH] =
@@ -111,15 +117,16 @@ static const struct opt {
 		{ "pua", MDE_POLICY_AUDIT, 0, MDE_POLICY_BLOCK, NULL,
 		  FIELD(pua_policy) },
 	[MDE_OPT_FILE_EVENTS] =
-		{ "file-events", 0, 0, I32, NULL, FIELD(file_events), BOOL },
+		{ "file-events", 0, 0, I32, NULL, FIELD(file_events),
+		  BOOL | WALK },
 	[MDE_OPT_FILE_HASHES] =
 		{ "file-hashes", 0, 0, I32, NULL, FIELD(file_hashes), BOOL },
 	[MDE_OPT_NEWER_THAN] =
-		{ "newer-than", 0, 0, I64, NULL, FIELD(newer_than) },
+		{ "newer-than", 0, 0, I64, NULL, FIELD(newer_than), WALK },
 	[MDE_OPT_SHARD_INDEX] = /* K <= N: mde_engine_begin() */
-		{ "shard-index", 1, 1, I32, NULL, FIELD(shard_k) },
+		{ "shard-index", 1, 1, I32, NULL, FIELD(shard_k), WALK },
 	[MDE_OPT_SHARD_COUNT] =
-		{ "shard-count", 1, 1, I32, NULL, FIELD(shard_n) },
+		{ "shard-count", 1, 1, I32, NULL, FIELD(shard_n), WALK },
 	[MDE_OPT_CAGE] =
 		{ "cage", 0, 0, I32, NULL, FIELD(cage), BOOL },
 	[MDE_OPT_CAGE_MEMORY] =
@@ -237,7 +244,90 @@ int mde_engine_set_opt(mde_engine *e, mde_opt opt, int64_t v)
 		return MDE_ERR_ARG;
 	}
 	opt_store(e, o, v);
-	mde__engine_changed(e);
+	if (!(o->flags & WALK))
+		mde__engine_changed(e);
+	return MDE_OK;
+}
+
+int mde_engine_cage_start(mde_engine *e)
+{
+	int rc = MDE_OK;
+
+	if (e->running)
+		return MDE_ERR_STATE;
+	if (!e->cage)
+		return MDE_OK;
+	mde__engine_versions(e);
+	pthread_mutex_lock(&e->zlock);
+	if (!e->zyg)
+		e->zyg = mde__zygote_new(e);
+	if (!e->zyg) {
+		snprintf(e->err, sizeof(e->err),
+			 "parser cage: cannot start its zygote: %s",
+			 strerror(errno));
+		rc = MDE_ERR_IO;
+	}
+	pthread_mutex_unlock(&e->zlock);
+	return rc;
+}
+
+/* Whether e's stages would see what from's see: the same definitions,
+ * options but those of the walk, allow-list and cache.  NULL, or the
+ * first difference. */
+static const char *stage_diff(const mde_engine *e, const mde_engine *from)
+{
+	static const size_t sz[] = { [T_INT] = sizeof(int),
+				     [T_UNSIGNED] = sizeof(unsigned),
+				     [T_INT64] = sizeof(int64_t),
+				     [T_UINT64] = sizeof(uint64_t) };
+	size_t i;
+
+	if (e->defs != from->defs)
+		return "definitions";
+	for (i = 0; i < NOPTS; i++)
+		if (opts[i].name && !(opts[i].flags & WALK) &&
+		    memcmp((const char *)e + opts[i].off,
+			   (const char *)from + opts[i].off,
+			   sz[opts[i].type]) != 0)
+			return opts[i].name;
+	if (e->nallowed != from->nallowed)
+		return "allowed threats";
+	for (i = 0; i < e->nallowed; i++)
+		if (strcmp(e->allowed[i], from->allowed[i]) != 0)
+			return "allowed threats";
+	if (e->has_cache != from->has_cache)
+		return "scan cache";
+	return NULL;
+}
+
+int mde_engine_share_cage(mde_engine *e, mde_engine *from)
+{
+	const char *diff;
+	mde__zygote *z;
+
+	if (e->running || from->running)
+		return MDE_ERR_STATE;
+	if (!e->cage || !from->cage)
+		return MDE_OK; /* nothing to share */
+	diff = stage_diff(e, from);
+	if (diff) {
+		snprintf(e->err, sizeof(e->err),
+			 "parser cage not shared: the engines differ in %s",
+			 diff);
+		return MDE_ERR_ARG;
+	}
+	if (mde_engine_cage_start(from) != MDE_OK) {
+		snprintf(e->err, sizeof(e->err), "%s", from->err);
+		return MDE_ERR_IO;
+	}
+	pthread_mutex_lock(&from->zlock);
+	z = mde__zygote_ref(from->zyg);
+	pthread_mutex_unlock(&from->zlock);
+	mde__engine_versions(e);
+	pthread_mutex_lock(&e->zlock);
+	mde__zygote_free(e->zyg);
+	e->zyg = z;
+	pthread_mutex_unlock(&e->zlock);
 	return MDE_OK;
 }
 
@@ -256,6 +346,7 @@ int mde_engine_set_cache(mde_engine *e, const char *dir)
 	mde__cache_close(e->cache);
 	e->cache = NULL;
 	e->has_cache = 0;
+	mde__engine_changed(e); /* the stages see has_cache */
 	if (!dir)
 		return MDE_OK;
 	e->cache = mde__cache_open(dir, e->err, sizeof(e->err));
@@ -552,12 +643,13 @@ int mde_engine_begin(mde_engine *e, mde_event_fn fn, void *ctx)
 		goto nomem;
 	reset_counters(e);
 	mde__engine_versions(e);
-	/* the workers' zygote, made now, before the threads: from this
-	 * engine as it is for this scan */
-	mde__engine_changed(e);
+	/* the workers' zygote, made now, before the threads, unless the
+	 * engine has one already (a scanner's, a shared one, an earlier
+	 * scan's): a setting the stages read drops it (engine_changed) */
 	if (e->cage) {
 		pthread_mutex_lock(&e->zlock);
-		e->zyg = mde__zygote_new(e);
+		if (!e->zyg)
+			e->zyg = mde__zygote_new(e);
 		pthread_mutex_unlock(&e->zlock);
 	}
 	e->t0_ns = mde__now_ns();

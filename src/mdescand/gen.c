@@ -53,6 +53,7 @@ static void gen_free(struct gen *g)
 	if (!g)
 		return;
 	mde_engine_free(g->e);
+	mde_engine_free(g->e_all);
 	mde_defs_free(g->defs);
 	free(g);
 }
@@ -79,6 +80,8 @@ unsigned gen_current_id(void)
 	return atomic_load(&G.cur_id);
 }
 
+static int cage_on(void);
+
 /* Applies the configured engine settings to e. */
 static int configure(mde_engine *e)
 {
@@ -98,6 +101,8 @@ static int configure(mde_engine *e)
 	mde_engine_set_opt(e, MDE_OPT_BOMB_POLICY, opt.bomb);
 	mde_engine_set_opt(e, MDE_OPT_PUA_POLICY, opt.pua);
 	mde_engine_set_opt(e, MDE_OPT_TEST_DELAY_MS, opt.test_delay_ms);
+	mde_engine_set_opt(e, MDE_OPT_CAGE, cage_on());
+	mde_engine_set_opt(e, MDE_OPT_CAGE_MEMORY, opt.cage_mem);
 	for (i = 0; i < opt.nallow && rc == MDE_OK; i++)
 		rc = mde_engine_allow(e, opt.allow[i]);
 	for (i = 0; i < opt.nexcl && rc == MDE_OK; i++)
@@ -119,7 +124,46 @@ mde_engine *gen_engine(const struct gen *g, int threads, int all_match)
 	mde_engine_set_opt(e, MDE_OPT_THREADS, threads);
 	mde_engine_set_opt(e, MDE_OPT_ALL_MATCH, all_match);
 	mde_engine_set_opt(e, MDE_OPT_FILE_EVENTS, 1);
+	/* workers from the generation's zygote, not from one this request
+	 * thread would fork (else begin() forks one here) */
+	if (mde_engine_share_cage(e, all_match ? g->e_all : g->e) != MDE_OK)
+		dlog(0, "%s", mde_engine_error(e));
 	return e;
+}
+
+/* Whether scans are caged: cage = yes and the kernel lets them be.
+ * Found out and logged at the first call, which is gen_start()'s, before
+ * any other thread exists; read only afterwards. */
+static int cage_on(void)
+{
+	static int on = -1;
+	char info[256];
+
+	if (on >= 0)
+		return on;
+	on = 0;
+	if (!opt.cage)
+		dlog(1, "parser cage off (--no-cage, cage = no): files are "
+		     "parsed in the daemon");
+	else if (!mde_cage_probe(info, sizeof(info)))
+		dlog(0, "the parser cage is unavailable (%s): files are "
+		     "parsed without it", info);
+	else {
+		dlog(1, "parser cage on: %s", info);
+		on = 1;
+	}
+	return on;
+}
+
+/* The generation's zygotes, which its scans fork caged workers from:
+ * made now, in the thread that builds it (at start, before any other
+ * thread exists; on a reload, the reload thread). */
+static void cage_start(struct gen *g)
+{
+	if (mde_engine_cage_start(g->e) != MDE_OK)
+		dlog(0, "%s", mde_engine_error(g->e));
+	if (mde_engine_cage_start(g->e_all) != MDE_OK)
+		dlog(0, "%s", mde_engine_error(g->e_all));
 }
 
 /* The -d paths, else the store's bundle, else the built-in ones; a
@@ -210,6 +254,11 @@ static struct gen *build(void)
 	g->e = mde_engine_new(g->defs);
 	if (!g->e || configure(g->e) != MDE_OK)
 		goto nomem;
+	g->e_all = mde_engine_new(g->defs);
+	if (!g->e_all || configure(g->e_all) != MDE_OK ||
+	    mde_engine_set_opt(g->e_all, MDE_OPT_ALL_MATCH, 1) != MDE_OK)
+		goto nomem;
+	cage_start(g);
 	g->memory = st.memory_bytes;
 	snprintf(g->defs_version, sizeof(g->defs_version), "%s",
 		 mde_defs_version(g->defs));

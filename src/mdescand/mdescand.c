@@ -39,7 +39,8 @@ struct dcounters dc;
 #define MAX_LISTENERS 16
 
 enum {
-	OPT_CACHE_DIR = 256, OPT_CMD_TIMEOUT, OPT_CONFIG, OPT_HISTORY_DB,
+	OPT_CACHE_DIR = 256, OPT_CAGE, OPT_CAGE_MEMORY, OPT_CMD_TIMEOUT,
+	OPT_CONFIG, OPT_HISTORY_DB, OPT_NO_CAGE,
 	OPT_IDLE_TIMEOUT, OPT_KEYS, OPT_LOG_LEVEL, OPT_MAX_CONNS,
 	OPT_MAX_STREAM, OPT_NO_CACHE, OPT_NO_HISTORY, OPT_NO_SYSLOG,
 	OPT_PIDFILE, OPT_QUEUE, OPT_SCAN_ROOT, OPT_SOCKET, OPT_STORE,
@@ -48,6 +49,8 @@ enum {
 
 static const struct option longopts[] = {
 	{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
+	{ "cage", no_argument, NULL, OPT_CAGE },
+	{ "cage-memory", required_argument, NULL, OPT_CAGE_MEMORY },
 	{ "command-timeout", required_argument, NULL, OPT_CMD_TIMEOUT },
 	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "database", required_argument, NULL, 'd' },
@@ -59,6 +62,7 @@ static const struct option longopts[] = {
 	{ "max-connections", required_argument, NULL, OPT_MAX_CONNS },
 	{ "max-stream", required_argument, NULL, OPT_MAX_STREAM },
 	{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
+	{ "no-cage", no_argument, NULL, OPT_NO_CAGE },
 	{ "no-history", no_argument, NULL, OPT_NO_HISTORY },
 	{ "no-syslog", no_argument, NULL, OPT_NO_SYSLOG },
 	{ "pidfile", required_argument, NULL, OPT_PIDFILE },
@@ -81,6 +85,11 @@ static void usage(FILE *fp)
 	      "\n"
 	      "      --cache-dir DIR       compiled YARA rules cache (default "
 	      MDE_CACHE_DIR ")\n"
+	      "      --cage                parse in confined worker processes "
+	      "(the default)\n"
+	      "      --cage-memory SIZE    address space a worker may add; "
+	      "K/M/G, 0 = no limit\n"
+	      "                            (default 2G)\n"
 	      "      --command-timeout SECONDS  time to send a command "
 	      "(default 30)\n"
 	      "      --config FILE         configuration (default "
@@ -103,6 +112,8 @@ static void usage(FILE *fp)
 	      "      --max-stream SIZE     longest INSTREAM; K/M/G (default "
 	      "100M)\n"
 	      "      --no-cache            no compiled YARA rules cache\n"
+	      "      --no-cage             parse in the daemon itself (for "
+	      "debugging)\n"
 	      "      --no-history          record nothing in the history\n"
 	      "      --no-syslog           log nothing to the system log\n"
 	      "      --pidfile FILE        write the pid to FILE\n"
@@ -323,6 +334,9 @@ static void apply_config(int argc, char **argv)
 		opt.arc_types = 0;
 	if (mdecfg_get_bool(cfg, "no_cache", &b))
 		opt.no_cache = b;
+	if (mdecfg_get_bool(cfg, "cage", &b))
+		opt.cage = b;
+	cfg_int("cage_memory", &opt.cage_mem);
 	mdecfg_get_str(cfg, "cache_dir", &opt.cache_dir);
 	mdecfg_get_str(cfg, "store", &opt.store);
 	mdecfg_get_str(cfg, "keys", &opt.keys);
@@ -363,6 +377,8 @@ static void defaults(void)
 	opt.bomb = mde_opt_default(MDE_OPT_BOMB_POLICY);
 	opt.pua = mde_opt_default(MDE_OPT_PUA_POLICY);
 	opt.arc_types = mde_opt_default(MDE_OPT_ARCHIVE_TYPES);
+	opt.cage = 1;
+	opt.cage_mem = mde_opt_default(MDE_OPT_CAGE_MEMORY);
 	opt.log_level = 2; /* info */
 	opt.verbose = 1;
 }
@@ -371,10 +387,20 @@ static void print_version(void) __attribute__((noreturn));
 
 static void print_version(void)
 {
+	char cage[256];
+
 	printf("mdescand %s (engine %s)\n%s", PACKAGE_VERSION,
 	       MDE_ENGINE_VERSION, mde_library_versions());
+	if (!opt.cage)
+		printf("parser cage off (--no-cage)\n");
+	else if (mde_cage_probe(cage, sizeof(cage)))
+		printf("parser cage on: %s\n", cage);
+	else
+		printf("parser cage UNAVAILABLE: %s\n", cage);
 	exit(0);
 }
+
+static int want_version;
 
 /* One option of the command line. */
 static void one_option(int c, const char *arg)
@@ -389,8 +415,12 @@ static void one_option(int c, const char *arg)
 	case 'j': opt.threads = (int)parse_num(arg, "--threads", 1, 1024, 0);
 		break;
 	case 'v': opt.verbose++; break;
-	case 'V': print_version();
+	case 'V': want_version = 1; break; /* after every other option */
 	case OPT_CACHE_DIR: opt.cache_dir = arg; break;
+	case OPT_CAGE: opt.cage = 1; break;
+	case OPT_CAGE_MEMORY:
+		opt.cage_mem = parse_num(arg, "--cage-memory", 0, INT64_MAX, 1);
+		break;
 	case OPT_CMD_TIMEOUT:
 		opt.cmd_timeout = parse_num(arg, "--command-timeout", 1, 3600,
 					    0);
@@ -418,6 +448,7 @@ static void one_option(int c, const char *arg)
 					   1);
 		break;
 	case OPT_NO_CACHE: opt.no_cache = 1; break;
+	case OPT_NO_CAGE: opt.cage = 0; break;
 	case OPT_NO_HISTORY: opt.no_history = 1; break;
 	case OPT_NO_SYSLOG: opt.log_level = -1; break;
 	case OPT_PIDFILE: opt.pidfile = arg; break;
@@ -456,6 +487,8 @@ static void parse_args(int argc, char **argv)
 		usage(stderr);
 		exit(2);
 	}
+	if (want_version)
+		print_version();
 	if (opt.ntcp > cfg_addrs) {
 		memmove(opt.tcp_addrs, opt.tcp_addrs + cfg_addrs,
 			(opt.ntcp - cfg_addrs) * sizeof(*opt.tcp_addrs));

@@ -42,6 +42,8 @@ struct dopts {
 	size_t ndbs;
 	const char *store, *keys, *cache_dir;
 	int no_cache;            /* no compiled-rules cache */
+	int cage;                /* parse in caged workers (cage = yes) */
+	int64_t cage_mem;        /* cage_memory */
 	const char *socket;      /* Unix socket path; NULL: none */
 	const char *sock_owner, *sock_group;
 	unsigned sock_mode;
@@ -121,7 +123,9 @@ struct gen {
 	atomic_int ref;
 	unsigned id;
 	mde_defs *defs;
-	mde_engine *e;         /* streams and descriptors (scanners) */
+	mde_engine *e;         /* streams and descriptors (scanners); the
+				  walks share its parser cage */
+	mde_engine *e_all;     /* ALLMATCHSCAN's walks share its cage */
 	char version[128];     /* VERSION's reply */
 	char defs_version[40];
 	uint64_t bundle;       /* bundle version, 0: none */

@@ -185,6 +185,61 @@ static void test_scan_all_stages(void **state)
 	mde_defs_free(d);
 }
 
+/* A caged engine for d with all_match as given (cage on). */
+static mde_engine *caged(mde_defs *d, int all_match)
+{
+	mde_engine *e = mde_engine_new(d);
+
+	assert_non_null(e);
+	assert_int_equal(mde_engine_set_opt(e, MDE_OPT_CAGE, 1), MDE_OK);
+	assert_int_equal(mde_engine_set_opt(e, MDE_OPT_REPORT_CLEAN, 1),
+			 MDE_OK);
+	assert_int_equal(mde_engine_set_opt(e, MDE_OPT_ALL_MATCH, all_match),
+			 MDE_OK);
+	return e;
+}
+
+/* mde_engine_share_cage(): only between engines whose stages see the
+ * same; the walk's options may differ; the sharer scans as its own
+ * engine would, also after the owner is freed. */
+static void test_share_cage(void **state)
+{
+	mde_defs *d = make_defs();
+	mde_engine *from, *e, *off;
+	mde_summary sum;
+	struct seen s;
+
+	(void)state;
+	if (!mde_cage_probe(NULL, 0))
+		skip();
+	from = caged(d, 1);
+	e = caged(d, 0);
+	assert_int_equal(mde_engine_share_cage(e, from), MDE_ERR_ARG);
+	assert_non_null(strstr(mde_engine_error(e), "allmatch"));
+	mde_engine_free(e);
+	off = mde_engine_new(d);
+	assert_int_equal(mde_engine_share_cage(off, from), MDE_OK); /* off */
+	mde_engine_free(off);
+	e = caged(d, 1);
+	assert_int_equal(mde_engine_set_opt(e, MDE_OPT_THREADS, 2), MDE_OK);
+	assert_int_equal(mde_engine_set_opt(e, MDE_OPT_FILE_EVENTS, 1),
+			 MDE_OK);
+	assert_int_equal(mde_engine_cage_start(from), MDE_OK);
+	assert_int_equal(mde_engine_share_cage(e, from), MDE_OK);
+	/* a walk option after sharing keeps it */
+	assert_int_equal(mde_engine_set_opt(e, MDE_OPT_ONE_FS, 1), MDE_OK);
+	mde_engine_free(from);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(mde_engine_begin(e, on_event, &s), MDE_OK);
+	assert_int_equal(mde_engine_submit(e, tmpdir), MDE_OK);
+	assert_int_equal(mde_engine_end(e, &sum), MDE_OK);
+	assert_int_equal(s.findings, 3);
+	assert_int_equal(s.errors, 0);
+	assert_int_equal(sum.infected, 3);
+	mde_engine_free(e);
+	mde_defs_free(d);
+}
+
 static void cfg_small(mde_engine *e)
 {
 	assert_int_equal(mde_engine_set_opt(e, MDE_OPT_MAX_FILESIZE, 12),
@@ -650,6 +705,7 @@ int main(void)
 		cmocka_unit_test(test_defs_formats),
 		cmocka_unit_test(test_defs_load_formats),
 		cmocka_unit_test(test_options),
+		cmocka_unit_test(test_share_cage),
 		cmocka_unit_test(test_util_helpers),
 		cmocka_unit_test(test_util_files),
 	};
