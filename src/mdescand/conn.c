@@ -862,7 +862,9 @@ static int io_once(struct listener *ls, size_t n, int sfd)
 	int nev, i, sig = 0;
 	void *p;
 
+	gate_leave(); /* waiting: a reload may fork now */
 	nev = epoll_wait(L.ep, evs, 64, SWEEP_MS);
+	gate_enter();
 	for (i = 0; i < nev; i++) {
 		p = evs[i].data.ptr;
 		if (p == (void *)&K)
@@ -886,6 +888,7 @@ int io_run(struct listener *ls, size_t n)
 
 	if (io_init(ls, n, &sfd) < 0)
 		return SIGTERM;
+	gate_enter();
 	while (!sig && !atomic_load(&K.stop)) {
 		sig = io_once(ls, n, sfd);
 		now = now_ns();
@@ -907,6 +910,7 @@ int io_run(struct listener *ls, size_t n)
 		conn_close(c);
 	bury();
 	close(sfd);
+	gate_leave();
 	return sig;
 }
 

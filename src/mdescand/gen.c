@@ -158,12 +158,21 @@ static int cage_on(void)
 /* The generation's zygotes, which its scans fork caged workers from:
  * made now, in the thread that builds it (at start, before any other
  * thread exists; on a reload, the reload thread). */
-static void cage_start(struct gen *g)
+static void cage_start(struct gen *g, int reload)
 {
+	/* a reload's forks wait (2 s at most) for a moment when no other
+	 * thread works: see gate_close() */
+	int quiet = !reload || !cage_on() || gate_close(2000);
+
+	if (!quiet)
+		dlog(1, "parser cage: no quiet moment within 2 s: the zygotes "
+		     "are forked while requests run");
 	if (mde_engine_cage_start(g->e) != MDE_OK)
 		dlog(0, "%s", mde_engine_error(g->e));
 	if (mde_engine_cage_start(g->e_all) != MDE_OK)
 		dlog(0, "%s", mde_engine_error(g->e_all));
+	if (reload && cage_on())
+		gate_open();
 }
 
 /* The -d paths, else the store's bundle, else the built-in ones; a
@@ -222,8 +231,9 @@ static void unsupported(void *ctx, const char *what, uint64_t n)
 	dlog(0, "unsupported: %llu %s", (unsigned long long)n, what);
 }
 
-/* Loads and compiles a new generation; NULL (logged) when it fails. */
-static struct gen *build(void)
+/* Loads and compiles a new generation (reload: in the reload thread,
+ * while others serve); NULL (logged) when it fails. */
+static struct gen *build(int reload)
 {
 	struct gen *g = calloc(1, sizeof(*g));
 	mde_defs_stats st;
@@ -258,7 +268,7 @@ static struct gen *build(void)
 	if (!g->e_all || configure(g->e_all) != MDE_OK ||
 	    mde_engine_set_opt(g->e_all, MDE_OPT_ALL_MATCH, 1) != MDE_OK)
 		goto nomem;
-	cage_start(g);
+	cage_start(g, reload);
 	g->memory = st.memory_bytes;
 	snprintf(g->defs_version, sizeof(g->defs_version), "%s",
 		 mde_defs_version(g->defs));
@@ -296,7 +306,7 @@ static void publish(struct gen *g)
 
 int gen_start(void)
 {
-	struct gen *g = build();
+	struct gen *g = build(0);
 
 	if (!g)
 		return -1;
@@ -312,7 +322,7 @@ static void *reload_main(void *arg)
 	(void)arg;
 	dlog(1, "reloading definitions (%s)", G.cause);
 	listen_notify("RELOADING=1");
-	g = build();
+	g = build(1);
 	if (!g) {
 		atomic_fetch_add(&dc.reload_failures, 1);
 		dlog(0, "reload failed (%s): the definitions in use stay",

@@ -227,6 +227,21 @@ size_t work_queued(void);
 /* New definitions were published: idle workers let go of the old. */
 void work_wake(void);
 
+/*
+ * The fork gate.  A fork copies the locks other threads hold at that
+ * moment (a sanitizer's allocator is not reset in the child as glibc's
+ * malloc is), so a reload forks its zygotes when the threads that
+ * allocate (the I/O loop, the workers) are between two pieces of work:
+ * each holds the gate (gate_enter) while it works and lets go
+ * (gate_leave) before it waits; gate_close() stops new entries and
+ * waits at most max_ms for the holders to leave (1: they did, 0: the
+ * time ran out and the fork goes ahead); gate_open() lets them in again.
+ */
+void gate_enter(void);
+void gate_leave(void);
+int gate_close(unsigned max_ms);
+void gate_open(void);
+
 /* --------------------------------------------------------- scanning */
 
 struct scanner_slot {

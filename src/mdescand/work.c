@@ -90,6 +90,62 @@ void work_wake(void)
 	pthread_mutex_unlock(&Q.lock);
 }
 
+/* ------------------------------------------------------ the fork gate */
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int closed, busy;
+} F = { .lock = PTHREAD_MUTEX_INITIALIZER,
+	.cond = PTHREAD_COND_INITIALIZER };
+
+void gate_enter(void)
+{
+	pthread_mutex_lock(&F.lock);
+	while (F.closed)
+		pthread_cond_wait(&F.cond, &F.lock);
+	F.busy++;
+	pthread_mutex_unlock(&F.lock);
+}
+
+void gate_leave(void)
+{
+	pthread_mutex_lock(&F.lock);
+	if (--F.busy == 0)
+		pthread_cond_broadcast(&F.cond);
+	pthread_mutex_unlock(&F.lock);
+}
+
+int gate_close(unsigned max_ms)
+{
+	struct timespec ts;
+	int quiet;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += max_ms / 1000;
+	ts.tv_nsec += (long)(max_ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&F.lock);
+	F.closed++;
+	while (F.busy > 0)
+		if (pthread_cond_timedwait(&F.cond, &F.lock, &ts) == ETIMEDOUT)
+			break;
+	quiet = F.busy == 0;
+	pthread_mutex_unlock(&F.lock);
+	return quiet;
+}
+
+void gate_open(void)
+{
+	pthread_mutex_lock(&F.lock);
+	F.closed--;
+	pthread_cond_broadcast(&F.cond);
+	pthread_mutex_unlock(&F.lock);
+}
+
 /* Lets go of a scanner of older definitions (the worker is idle). */
 static void slot_release(struct scanner_slot *slot, int all)
 {
@@ -111,7 +167,9 @@ static struct job *next_job(struct scanner_slot *slot, struct wstate *w)
 		if (seen != Q.gen_seen) {
 			seen = Q.gen_seen;
 			pthread_mutex_unlock(&Q.lock);
+			gate_enter();
 			slot_release(slot, 0);
+			gate_leave();
 			pthread_mutex_lock(&Q.lock);
 			continue;
 		}
@@ -141,11 +199,13 @@ static void *worker_main(void *arg)
 	pthread_mutex_lock(&Q.lock);
 	while ((j = next_job(&slot, w))) {
 		pthread_mutex_unlock(&Q.lock);
+		gate_enter();
 		g = gen_get();
 		scan_job(j, g, &slot);
 		gen_put(g);
 		conn_request_done(j->c);
 		job_free(j);
+		gate_leave();
 		pthread_mutex_lock(&Q.lock);
 		w->task = "IDLE";
 		w->since = now_ns();
@@ -154,7 +214,9 @@ static void *worker_main(void *arg)
 	Q.running--;
 	pthread_cond_broadcast(&Q.cond);
 	pthread_mutex_unlock(&Q.lock);
+	gate_enter();
 	slot_release(&slot, 1);
+	gate_leave();
 	return NULL;
 }
 
