@@ -12,7 +12,10 @@ signature in the text).  Every verdict is checked (a wrong one fails the
 run); then requests per second and the latency percentiles of each, and
 their ratios: targets mdescand >= 3x clamd's requests/s and <= 1/2 of its
 p99.  The rounds alternate between the daemons (--rounds, default 2); the
-median round is reported, with the load average of the machine.
+median round is reported, with the load average of the machine.  A third
+daemon, mdescand --no-cage, is timed in the same rounds: the parser
+cage's cost (caged = the default) is the ratio of the two (issue 21:
+within 10%).
 
   tests/bench/clamd.py [--requests N] [--clients N] [--threads N]
                        [--rounds N] [--hashes N] [--bodies N]
@@ -168,12 +171,13 @@ def start_clamd(a, sigs):
     return p
 
 
-def start_mdescand(a, sigs):
-    p = subprocess.Popen([a.mdescand, '--socket', a.work + '/md.sock',
+def start_mdescand(a, sigs, sock='md.sock', extra=()):
+    p = subprocess.Popen([a.mdescand, '--socket', a.work + '/' + sock,
                           '--no-history', '--no-syslog', '-d', sigs,
-                          '-j', str(a.threads), '--queue', '1024'],
+                          '-j', str(a.threads), '--queue', '1024'] +
+                         list(extra),
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_sock(a.work + '/md.sock', p, 'mdescand')
+    wait_sock(a.work + '/' + sock, p, 'mdescand')
     return p
 
 
@@ -200,12 +204,14 @@ def main():
           ((a.requests, a.clients, a.threads, a.hashes + 1, a.bodies + 2) +
            os.getloadavg()))
     clamd, ours = start_clamd(a, sigs), start_mdescand(a, sigs)
-    res = {'clamd': [], 'mdescand': []}
+    bare = start_mdescand(a, sigs, 'bare.sock', ['--no-cage'])
+    res = {'clamd': [], 'mdescand': [], '--no-cage': []}
     pool = mp.Pool(a.clients)  # started before any timing
     try:
         for r in range(a.rounds):
             for name, sock in (('clamd', a.work + '/clamd.sock'),
-                               ('mdescand', a.work + '/md.sock')):
+                               ('mdescand', a.work + '/md.sock'),
+                               ('--no-cage', a.work + '/bare.sock')):
                 x = run_load(pool, sock, a.requests, a.clients)
                 res[name].append(x)
                 print('round %d %-9s %7.1f req/s  p50 %7.1f ms  p99 %7.1f ms'
@@ -214,7 +220,7 @@ def main():
     finally:
         pool.close()
         pool.join()
-        for p in (clamd, ours):
+        for p in (clamd, ours, bare):
             p.send_signal(signal.SIGTERM)
             p.wait()
     med = {k: sorted(v, key=lambda x: x['rps'])[len(v) // 2]
@@ -225,6 +231,14 @@ def main():
           (c['rps'], c['p50'], c['p99']))
     print('mdescand  %7.1f req/s  p50 %7.1f ms  p99 %7.1f ms' %
           (m['rps'], m['p50'], m['p99']))
+    b = med['--no-cage']
+    print('--no-cage %7.1f req/s  p50 %7.1f ms  p99 %7.1f ms' %
+          (b['rps'], b['p50'], b['p99']))
+    cost = b['rps'] / m['rps']
+    print('parser cage: %.2fx the time per request of --no-cage '
+          '(target <= 1.10): %s; p50 %.2fx, p99 %.2fx' %
+          (cost, 'MET' if cost <= 1.10 else 'MISS', m['p50'] / b['p50'],
+           m['p99'] / b['p99']))
     print('throughput %.2fx clamd (target >= 3): %s' %
           (rps, 'MET' if rps >= 3 else 'MISS'))
     print('p99 %.2f of clamd (target <= 0.5): %s' %
