@@ -609,8 +609,8 @@ static int to_builtin(const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
-int defstore_rollback(const char *dir, const char *keys, int builtin,
-		      char *err, size_t errlen)
+int defstore_rollback(const char *dir, const char *keys, const char *certs,
+		      int builtin, char *err, size_t errlen)
 {
 	struct defstore_status st;
 	int fd, rc;
@@ -625,7 +625,7 @@ int defstore_rollback(const char *dir, const char *keys, int builtin,
 			 "definitions rollback --builtin' returns to the "
 			 "built-in definitions)", dir);
 	else
-		rc = test_load(st.prev.path, keys, NULL, err, errlen);
+		rc = test_load(st.prev.path, keys, certs, err, errlen);
 	if (!rc && !builtin)
 		rc = step_back(dir, &st, err, errlen);
 	fsync_dir(dir);

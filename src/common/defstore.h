@@ -72,10 +72,12 @@ int defstore_update(const struct update_opts *o, int *changed, char *err,
  * after rollback goes back through the bundles installed, newest first,
  * as far as DEFSTORE_KEEP.  builtin: removes the current and previous
  * links instead, so that scans use the built-in definitions (the bundles
- * stay until the next update).  Returns 0, or 2 with the reason in err.
+ * stay until the next update).  The test load checks ClamAV databases'
+ * .sign files against the CAs in certs (clamav_certs; NULL: the
+ * default), as the update did.  Returns 0, or 2 with the reason in err.
  */
-int defstore_rollback(const char *dir, const char *keys, int builtin,
-		      char *err, size_t errlen);
+int defstore_rollback(const char *dir, const char *keys, const char *certs,
+		      int builtin, char *err, size_t errlen);
 
 /* Whether s is an http:// or https:// URL (anything else is a path). */
 int defstore_is_url(const char *s);

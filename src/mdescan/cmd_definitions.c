@@ -122,7 +122,8 @@ static int do_rollback(const struct dopts *o)
 	struct defstore_status st;
 	char err[1024];
 
-	if (defstore_rollback(o->dir, o->keys, o->builtin, err, sizeof(err)))
+	if (defstore_rollback(o->dir, o->keys, o->certs, o->builtin, err,
+			      sizeof(err)))
 		return tool_fail("definitions rollback refused: %s", err);
 	if (o->builtin) {
 		printf("definitions rolled back: the built-in definitions "

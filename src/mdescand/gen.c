@@ -246,7 +246,14 @@ static struct gen *build(int reload)
 	if (!opt.no_cache &&
 	    (mkdir(opt.cache_dir, 0700) == 0 || errno == EEXIST))
 		mde_defs_set_cache_dir(g->defs, opt.cache_dir);
-	rc = load_sources(g->defs, g->source, sizeof(g->source));
+	rc = mde_defs_set_clamav_certs(g->defs, opt.clamav_certs);
+	for (int i = 0; i < 3; i++)
+		if (opt.db_limit[i] >= 0)
+			mde_defs_set_limit(g->defs,
+					   (mde_defs_limit)(MDE_DEFS_CVD_MAX_MEMBERS + i),
+					   (uint64_t)opt.db_limit[i]);
+	if (rc == MDE_OK)
+		rc = load_sources(g->defs, g->source, sizeof(g->source));
 	if (rc == MDE_OK)
 		rc = mde_defs_compile(g->defs);
 	if (rc != MDE_OK) {

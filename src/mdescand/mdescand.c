@@ -40,7 +40,7 @@ struct dcounters dc;
 
 enum {
 	OPT_CACHE_DIR = 256, OPT_CAGE, OPT_CAGE_MEMORY, OPT_CMD_TIMEOUT,
-	OPT_CONFIG, OPT_HISTORY_DB, OPT_NO_CAGE,
+	OPT_CLAMAV_CERTS, OPT_CONFIG, OPT_HISTORY_DB, OPT_NO_CAGE,
 	OPT_IDLE_TIMEOUT, OPT_KEYS, OPT_LOG_LEVEL, OPT_MAX_CONNS,
 	OPT_MAX_STREAM, OPT_NO_CACHE, OPT_NO_HISTORY, OPT_NO_SYSLOG,
 	OPT_PIDFILE, OPT_QUEUE, OPT_SCAN_ROOT, OPT_SOCKET, OPT_STORE,
@@ -51,6 +51,7 @@ static const struct option longopts[] = {
 	{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
 	{ "cage", no_argument, NULL, OPT_CAGE },
 	{ "cage-memory", required_argument, NULL, OPT_CAGE_MEMORY },
+	{ "clamav-certs", required_argument, NULL, OPT_CLAMAV_CERTS },
 	{ "command-timeout", required_argument, NULL, OPT_CMD_TIMEOUT },
 	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "database", required_argument, NULL, 'd' },
@@ -90,6 +91,10 @@ static void usage(FILE *fp)
 	      "      --cage-memory SIZE    address space a worker may add; "
 	      "K/M/G, 0 = no limit\n"
 	      "                            (default 2G)\n"
+	      "      --clamav-certs PATH   CA certificates of ClamAV "
+	      "databases' .sign files\n"
+	      "                            (default "
+	      MDE_CLAMAV_CERTS_DEFAULT ")\n"
 	      "      --command-timeout SECONDS  time to send a command "
 	      "(default 30)\n"
 	      "      --config FILE         configuration (default "
@@ -340,6 +345,10 @@ static void apply_config(int argc, char **argv)
 	mdecfg_get_str(cfg, "cache_dir", &opt.cache_dir);
 	mdecfg_get_str(cfg, "store", &opt.store);
 	mdecfg_get_str(cfg, "keys", &opt.keys);
+	mdecfg_get_str(cfg, "clamav_certs", &opt.clamav_certs);
+	cfg_int("clamav_db_max_files", &opt.db_limit[0]);
+	cfg_int("clamav_db_max_file_size", &opt.db_limit[1]);
+	cfg_int("clamav_db_max_size", &opt.db_limit[2]);
 	mdecfg_get_str(cfg, "history_db", &opt.history_db);
 	mdecfg_each(cfg, "exclude_path", cfg_add, NULL);
 	mdecfg_each(cfg, "exclude_dir", cfg_add, NULL);
@@ -364,6 +373,8 @@ static void defaults(void)
 	opt.sock_mode = 0660;
 	opt.store = DEFSTORE_DIR;
 	opt.keys = DEFSTORE_KEYS;
+	opt.clamav_certs = MDE_CLAMAV_CERTS_DEFAULT;
+	opt.db_limit[0] = opt.db_limit[1] = opt.db_limit[2] = -1;
 	opt.cache_dir = env && *env ? env : MDE_CACHE_DIR;
 	opt.max_filesize = mde_opt_default(MDE_OPT_MAX_FILESIZE);
 	opt.timeout = mde_opt_default(MDE_OPT_TIMEOUT_MS) / 1000;
@@ -418,6 +429,7 @@ static void one_option(int c, const char *arg)
 	case 'V': want_version = 1; break; /* after every other option */
 	case OPT_CACHE_DIR: opt.cache_dir = arg; break;
 	case OPT_CAGE: opt.cage = 1; break;
+	case OPT_CLAMAV_CERTS: opt.clamav_certs = arg; break;
 	case OPT_CAGE_MEMORY:
 		opt.cage_mem = parse_num(arg, "--cage-memory", 0, INT64_MAX, 1);
 		break;

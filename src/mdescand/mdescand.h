@@ -43,6 +43,10 @@ struct dopts {
 	const char *store, *keys, *cache_dir;
 	int no_cache;            /* no compiled-rules cache */
 	int cage;                /* parse in caged workers (cage = yes) */
+	const char *clamav_certs; /* CAs of ClamAV databases' .sign files */
+	int64_t db_limit[3];     /* clamav_db_max_files, _file_size, _size
+				    (the MDE_DEFS_CVD_MAX_* order); -1:
+				    the default */
 	int64_t cage_mem;        /* cage_memory */
 	const char *socket;      /* Unix socket path; NULL: none */
 	const char *sock_owner, *sock_group;

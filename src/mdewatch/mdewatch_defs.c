@@ -143,7 +143,14 @@ static mde_defs *load(const struct wopts *o)
 	mde_defs_set_diag(defs, diag, NULL);
 	if (!o->no_cache && (mkdir(dir, 0700) == 0 || errno == EEXIST))
 		mde_defs_set_cache_dir(defs, dir);
-	rc = load_sources(o, defs);
+	rc = mde_defs_set_clamav_certs(defs, o->clamav_certs);
+	for (int i = 0; i < 3; i++)
+		if (o->db_limit[i] >= 0)
+			mde_defs_set_limit(defs,
+					   (mde_defs_limit)(MDE_DEFS_CVD_MAX_MEMBERS + i),
+					   (uint64_t)o->db_limit[i]);
+	if (rc == MDE_OK)
+		rc = load_sources(o, defs);
 	if (rc == MDE_OK)
 		rc = mde_defs_compile(defs);
 	if (rc != MDE_OK) {

@@ -53,6 +53,9 @@ struct wopts {
 	size_t ndbs;
 	const char *store;   /* --store: installed definitions */
 	const char *keys;    /* --keys: trusted bundle keys */
+	const char *clamav_certs; /* --clamav-certs: CAs of ClamAV's .sign */
+	int64_t db_limit[3]; /* clamav_db_max_files, _file_size, _size (the
+				MDE_DEFS_CVD_MAX_* order); -1: the default */
 	mde_exclusions *excl; /* --exclude-path, -dir, -ext and the
 			       * configuration's: scans' semantics */
 	const char *history_db; /* --history-db; NULL: the default */

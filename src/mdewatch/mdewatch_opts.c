@@ -324,6 +324,10 @@ static const struct opt opts[] = {
 	      "parse files in confined worker processes (the parser\n"
 	      "cage, mdescan(1); the default)"),
 	  SET(set_flag, cage) },
+	{ OPT("clamav-certs", 0, "PATH",
+	      "CA certificates of ClamAV databases' .sign files\n"
+	      "(default " MDE_CLAMAV_CERTS_DEFAULT ")"),
+	  SET(set_str, clamav_certs) },
 	{ OPT("config", 0, "FILE",
 	      "configuration (default " MDE_CONF_DIR "/mdescan.conf)"),
 	  .set = set_nothing },
@@ -575,6 +579,10 @@ static void apply_config(int argc, char **argv, struct wopts *o)
 	mdecfg_get_str(cfg, "cache_dir", &o->cache_dir);
 	mdecfg_get_str(cfg, "store", &o->store);
 	mdecfg_get_str(cfg, "keys", &o->keys);
+	mdecfg_get_str(cfg, "clamav_certs", &o->clamav_certs);
+	mdecfg_get_int(cfg, "clamav_db_max_files", &o->db_limit[0]);
+	mdecfg_get_int(cfg, "clamav_db_max_file_size", &o->db_limit[1]);
+	mdecfg_get_int(cfg, "clamav_db_max_size", &o->db_limit[2]);
 	mdecfg_get_str(cfg, "history_db", &o->history_db);
 	mdecfg_each(cfg, "watch_path", cfg_each, o);
 	mdecfg_each(cfg, "exclude_path", cfg_each, o);
@@ -599,6 +607,8 @@ static void defaults(struct wopts *o)
 	o->top = 20;
 	o->store = DEFSTORE_DIR;
 	o->keys = DEFSTORE_KEYS;
+	o->clamav_certs = MDE_CLAMAV_CERTS_DEFAULT;
+	o->db_limit[0] = o->db_limit[1] = o->db_limit[2] = -1;
 	o->cage = 1;
 }
 

@@ -215,6 +215,15 @@ lim "$T/mk.cud" "more than 1 members (the limit)" --config "$T/nolim.conf" \
 	--clamav-db-max-files 1
 expect_exit 2 mds --clamav-db-max-files x -d "$T/mk.cud" "$F"
 grep -q 'clamav-db-max-files' "$ERR" || { show_output; fail "a bad limit is not named"; }
+# the daemons read the limits from the configuration too
+MDESCAND=${MDESCAND:-$(dirname "$MDESCAN")/../mdescand/mdescand}
+MDEWATCH=${MDEWATCH:-$(dirname "$MDESCAN")/../mdewatch/mdewatch}
+expect_exit 2 timeout -k 5 60 "$MDESCAND" --config "$T/lim.conf" --no-syslog \
+	--no-history --socket "$T/md.sock" -d "$T/mk.cud"
+grep -qF "more than 1 members (the limit)" "$ERR" || { show_output; fail "mdescand: the limit not read"; }
+expect_exit 2 timeout -k 5 60 "$MDEWATCH" --config "$T/lim.conf" --no-history \
+	--mode block --path "$F" -d "$T/mk.cud"
+grep -qF "more than 1 members (the limit)" "$ERR" || { show_output; fail "mdewatch: the limit not read"; }
 
 step "a refused container in a directory refuses the whole load"
 mkdir -p "$T/dir"

@@ -19,7 +19,12 @@
 #   byte flipped in the database, a byte flipped in the .sign, a .sign cut
 #   short, a .sign of another file, no CA certificate to check it with;
 #   a .sign with no line of the format level read falls back to the
-#   legacy signatures, as ClamAV does (refused here: no ClamAV key).
+#   legacy signatures, as ClamAV does (refused here: no ClamAV key);
+#   `definitions rollback` test-loads with the configured CA (refused
+#   with a configuration that lacks it); mdescand (clamav_certs,
+#   --clamav-certs) and mdewatch (--clamav-certs, and in block mode on a
+#   tmpfs as root) load the database with the CA and refuse it with
+#   another, naming the reason.
 # (Debian 12's clamav (1.4 here, 0.103 at release): its sigtool has no --sign,
 # which came with ClamAV 1.5; the openssl command makes the same PKCS#7.)
 set -eu
@@ -204,4 +209,73 @@ out_has_line "clamav:      daily.cvd version 7, built 2026-12-07T03:25:36Z, 1 si
 expect_exit 1 mds --no-cache --no-history --no-syslog --config "$T/store.conf" \
 	--store "$T/store" --keys "$T/k.pub" "$F"
 expect_found "$F/pattern.bin"
+
+step "definitions rollback checks the .sign with the configured CA too"
+expect_exit 0 sig build --version 2 --key "$T/k.sec" -o "$T/v2.mdb" "$S/main.ndb"
+expect_exit 0 sig mirror --key "$T/k.sec" "$T/mirror" "$T/v2.mdb"
+expect_exit 0 mds definitions update --config "$T/store.conf" \
+	--store "$T/store" --keys "$T/k.pub" --from "$T/mirror"
+# without the CA (a configuration naming a directory without it) the
+# earlier bundle's database has only the legacy signatures: refused
+printf 'clamav_certs = %s\n' "$T/empty" >"$T/noca.conf"
+expect_exit 2 mds definitions rollback --config "$T/noca.conf" \
+	--store "$T/store" --keys "$T/k.pub"
+grep -qF "'src/daily.cvd': refused: the header's signature does not verify with ClamAV's key" "$ERR" ||
+	{ show_output; fail "rollback: no reason"; }
+expect_exit 0 mds definitions rollback --config "$T/store.conf" \
+	--store "$T/store" --keys "$T/k.pub"
+expect_exit 0 mds definitions status --store "$T/store"
+out_has_line "clamav:      daily.cvd version 7, built 2026-12-07T03:25:36Z, 1 signatures (official, verified: CN=mdescan test signer by its .sign)"
+
+step "mdescand trusts the configured CA (clamav_certs, --clamav-certs)"
+# shellcheck source=daemon-lib.sh
+. "$TOPSRC/tests/cli/daemon-lib.sh"
+chmod -R a+rX "$T"
+daemon_start --config "$T/store.conf" --store "$T/store" --keys "$T/k.pub"
+python3 "$PROTO" say "$SOCK" "SCAN $F/pattern.bin" >"$T/said"
+grep -qxF "$F/pattern.bin: Sign.Test.Pattern FOUND" "$T/said" ||
+	{ cat "$T/said" "$T/md.log" >&2; fail "mdescand: the store's database not loaded"; }
+daemon_stop
+daemon_start -d "$D" --clamav-certs "$T/certs"
+python3 "$PROTO" say "$SOCK" "SCAN $F/pattern.bin" >"$T/said"
+grep -qxF "$F/pattern.bin: Sign.Test.Pattern FOUND" "$T/said" ||
+	{ cat "$T/said" "$T/md.log" >&2; fail "mdescand -d: the database not loaded"; }
+daemon_stop
+expect_exit 2 timeout -k 5 60 "$MDESCAND" --socket "$SOCK" --no-history \
+	--no-syslog -d "$D" --clamav-certs "$T/ca2"
+grep -qF "daily-7.cvd.sign: line 3: the signature does not verify" "$ERR" ||
+	{ show_output; fail "mdescand: another CA not refused with the reason"; }
+
+step "mdewatch trusts the configured CA (--clamav-certs)"
+MDEWATCH=${MDEWATCH:-$(dirname "$MDESCAN")/../mdewatch/mdewatch}
+expect_exit 2 timeout -k 5 60 "$MDEWATCH" --mode block --path "$F" -d "$D" \
+	--clamav-certs "$T/ca2" --no-cache --no-history
+grep -qF "daily-7.cvd.sign: line 3: the signature does not verify" "$ERR" ||
+	{ show_output; fail "mdewatch: another CA not refused with the reason"; }
+M=$T/m
+mkdir -p "$M"
+if is_root && mount -t tmpfs -o size=8m,mode=0755 mdescan-t-clamav-sign "$M" 2>/dev/null; then
+	MOUNTS+=("$M")
+	cp "$F/pattern.bin" "$F/clean.txt" "$M/"
+	"$MDEWATCH" --mode block --path "$M" -d "$D" --clamav-certs "$T/certs" \
+		--no-cache --no-history --ready-file "$T/ready" 2>"$T/w.err" &
+	WPID=$!
+	BGPIDS+=("$WPID")
+	for _ in $(seq 100); do
+		[ -e "$T/ready" ] || ! kill -0 "$WPID" 2>/dev/null && break
+		sleep 0.1
+	done
+	if [ -e "$T/ready" ]; then
+		cat "$M/clean.txt" >/dev/null || fail "mdewatch blocked a clean file"
+		cat "$M/pattern.bin" >/dev/null 2>&1 && fail "mdewatch let the database's pattern be read"
+		kill "$WPID"
+		wait "$WPID" || fail "mdewatch did not stop cleanly"
+		BGPIDS=()
+	elif grep -q 'fanotify' "$T/w.err"; then
+		step "fanotify not available: mdewatch not started ($(head -n 1 "$T/w.err"))"
+	else
+		cat "$T/w.err" >&2
+		fail "mdewatch did not start with the test CA"
+	fi
+fi
 exit 0
