@@ -124,6 +124,26 @@ expect_summary Errors 1
 expect_summary "Infected files" 5
 expect_summary "Scanned files" 12
 
+step "large files one after another: each judged, also after the buffer gave its pages back"
+# one thread: a file larger than the batch area plus MDE__CAGE_KEEP (8
+# MiB) goes alone and its pages are punched out of the shared buffer
+# once judged; the next large file is read into the same buffer
+L=$T/large
+mkdir -p "$L" "$T/ldb"
+printf 'Test.Cage.Large:0:*:%s\n' "$(hex 'mdescan-cage-large-marker-5k1')" >"$T/ldb/t.ndb"
+head -c 20000000 /dev/urandom >"$L/a.bin"
+{ head -c 10000000 /dev/zero; printf 'mdescan-cage-large-marker-5k1'; head -c 3000000 /dev/zero; } >"$L/b.bin"
+{ head -c 12000000 /dev/zero; printf 'mdescan-cage-large-marker-5k1'; } >"$L/c.bin"
+head -c 15000000 /dev/urandom >"$L/d.bin"
+printf 'small mdescan-cage-large-marker-5k1\n' >"$L/e.txt"
+expect_exit 1 timeout -k 5 120 "$MDESCAN" --no-cache --no-history --threads 1 -d "$T/ldb" "$L"
+for f in b.bin c.bin e.txt; do
+	out_has_line "$L/$f: Test.Cage.Large FOUND"
+done
+expect_summary "Infected files" 3
+expect_summary Errors 0
+rm -rf "$L"
+
 step "a live worker: seccomp mode 2, no_new_privs, no capabilities"
 fault sleep.bin sleep:4
 # the default configuration: no --cage
