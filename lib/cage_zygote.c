@@ -22,6 +22,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <stdatomic.h>
@@ -145,6 +146,8 @@ static void worker(mde_engine *e, int sock, int pagefd, uid_t uid,
 static void serve(mde_engine *e, int fd, uid_t uid, gid_t gid)
 {
 	int sv[2], in[2], out[2];
+	struct pollfd pfd;
+	int pr;
 	char req;
 	pid_t pid;
 
@@ -154,6 +157,14 @@ static void serve(mde_engine *e, int fd, uid_t uid, gid_t gid)
 		 * time(1) and getrusage(2) report them */
 		while (waitpid(-1, NULL, WNOHANG) > 0)
 			;
+		/* and within a second of their death, not at the next
+		 * request only (a daemon's walk ends its workers, then may
+		 * ask for none for hours) */
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		pr = poll(&pfd, 1, 1000);
+		if (pr == 0 || (pr < 0 && errno == EINTR))
+			continue;
 		if (recv_fds(fd, &req, 1, in) < 0) {
 			/* the engine is gone: its workers end as their
 			 * sockets close */
