@@ -73,6 +73,11 @@ void mde__zygote_kill(mde__zygote *z);
  * engines sharing z ask one at a time. */
 int mde__zygote_spawn(mde__zygote *z, int pagefd, int *sock, int *pidfd,
 		      pid_t *pid);
+/* Test builds only (tests/cage/fault.c, preloaded): called by a zygote
+ * each time it is asked for a worker, to make it stop answering.  Never
+ * defined in the library. */
+extern void mde__zygote_fault_hook(void) __attribute__((weak));
+
 /* The user workers run as when the scan runs as root. */
 void mde__cage_user(uid_t *uid, gid_t *gid);
 

@@ -172,6 +172,8 @@ static void serve(mde_engine *e, int fd, uid_t uid, gid_t gid)
 				;
 			_exit(0);
 		}
+		if (mde__zygote_fault_hook)
+			mde__zygote_fault_hook();
 		pid = -1;
 		out[0] = out[1] = -1;
 		if (in[0] >= 0 &&

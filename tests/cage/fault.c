@@ -69,6 +69,26 @@ static RAW void null_store(void)
 	*p = 1;
 }
 
+/* The zygote's: with MDESCAN_TEST_ZYGOTE_STALL=PATH, the first zygote
+ * asked for a worker while PATH does not exist makes it and stops
+ * answering, as one whose fork copied a lock held would; the next one
+ * answers. */
+void mde__zygote_fault_hook(void);
+void mde__zygote_fault_hook(void)
+{
+	const char *p = getenv("MDESCAN_TEST_ZYGOTE_STALL");
+	int fd;
+
+	if (!p || !*p)
+		return;
+	fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	close(fd);
+	for (;;)
+		pause();
+}
+
 RAW void mde__fault_hook(const uint8_t *buf, size_t len)
 {
 	const char *k = (const char *)buf + sizeof(tag) - 1;

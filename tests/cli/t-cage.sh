@@ -12,6 +12,10 @@
 # root, as another user in its own network namespace: the default
 # configuration (no option, no mdescan.conf line).  With --no-cage or
 # cage = no there is no worker; -V and health say what the cage is.
+# Large files one after another are judged after the shared buffer gave
+# their pages back; a zygote that stops answering (the hook again) is
+# killed after 10 s, the files it held up are errors naming it, and the
+# next zygote serves the rest.
 set -eu
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -143,6 +147,24 @@ done
 expect_summary "Infected files" 3
 expect_summary Errors 0
 rm -rf "$L"
+
+step "a zygote that does not answer: killed after 10 s, its files an error, the next one serves"
+Z=$T/zygote
+mkdir -p "$Z"
+for i in $(seq 1 24); do make_eicar "$Z/e$i.com"; done
+t0=$SECONDS
+# (exit 1: findings count before errors)
+expect_exit 1 env MDESCAN_TEST_ZYGOTE_STALL="$T/stalled" \
+	LD_PRELOAD="$FAULT_LIB" timeout -k 5 120 "$MDESCAN" --no-cache \
+	--no-history --threads 1 "$Z"
+[ -e "$T/stalled" ] || fail "the zygote's fault hook did not run"
+[ $((SECONDS - t0)) -ge 9 ] || fail "the stuck zygote was not waited for"
+nerr=$(grep -c ': ERROR (parser cage: cannot start a worker: its zygote did not answer)$' "$ERR" || true)
+nfound=$(grep -c ': Eicar-Test-Signature FOUND$' "$OUT" || true)
+[ "$nerr" -ge 1 ] || { show_output; fail "no file reported the stuck zygote"; }
+[ "$nfound" -ge 1 ] || { show_output; fail "no file judged by the next zygote"; }
+[ $((nerr + nfound)) -eq 24 ] || { show_output; fail "$nerr errors + $nfound found != 24 files"; }
+rm -rf "$Z"
 
 step "a live worker: seccomp mode 2, no_new_privs, no capabilities"
 fault sleep.bin sleep:4
