@@ -90,6 +90,18 @@ void work_wake(void)
 	pthread_mutex_unlock(&Q.lock);
 }
 
+/* ms milliseconds from now on CLOCK_REALTIME (pthread_cond_timedwait). */
+static void deadline_in(unsigned ms, struct timespec *ts)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long)(ms % 1000) * 1000000;
+	if (ts->tv_nsec >= 1000000000) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000;
+	}
+}
+
 /* ------------------------------------------------------ the fork gate */
 
 static struct {
@@ -121,13 +133,7 @@ int gate_close(unsigned max_ms)
 	struct timespec ts;
 	int quiet;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += max_ms / 1000;
-	ts.tv_nsec += (long)(max_ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
+	deadline_in(max_ms, &ts);
 	pthread_mutex_lock(&F.lock);
 	F.closed++;
 	while (F.busy > 0)
@@ -253,13 +259,7 @@ int work_stop(unsigned wait_ms)
 	struct job *j;
 	int i, all = 1;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += wait_ms / 1000;
-	ts.tv_nsec += (long)(wait_ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
+	deadline_in(wait_ms, &ts);
 	pthread_mutex_lock(&Q.lock);
 	Q.stop = 1;
 	/* what nobody started is dropped: its client is gone already */

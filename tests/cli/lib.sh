@@ -193,6 +193,49 @@ run_unpriv() {
 	fi
 }
 
+# watch_ready PID: waits (10 s) for $T/ready, written by the mdewatch
+# started as PID with --ready-file "$T/ready" and its stderr in
+# "$T/w.err".  0 when it is ready; 1 when fanotify is not available here
+# (a step says so); fails the test otherwise.
+watch_ready() {
+	for _ in $(seq 100); do
+		[ -e "$T/ready" ] || ! kill -0 "$1" 2>/dev/null && break
+		sleep 0.1
+	done
+	[ -e "$T/ready" ] && return 0
+	if grep -q 'fanotify' "$T/w.err"; then
+		step "fanotify not available: mdewatch not started ($(head -n 1 "$T/w.err"))"
+		return 1
+	fi
+	cat "$T/w.err" >&2
+	fail "mdewatch did not start"
+}
+
+# watch_stop PID: SIGTERM to mdewatch PID, which must exit 0.
+watch_stop() {
+	kill "$1"
+	wait "$1" || fail "mdewatch did not stop cleanly"
+	BGPIDS=("${BGPIDS[@]/$1/}")
+}
+
+# caged_status WHAT PID: fails unless process PID (a worker of the parser
+# cage, named WHAT in messages) runs with no_new_privs, without
+# capabilities and, as root, as another user in a network namespace of
+# its own.
+caged_status() {
+	local st
+	st=$(cat "/proc/$2/status")
+	grep -q '^NoNewPrivs:[[:space:]]*1' <<<"$st" || fail "$1: worker without no_new_privs"
+	grep -q '^CapEff:[[:space:]]*0000000000000000' <<<"$st" ||
+		fail "$1: worker with capabilities: $(grep CapEff <<<"$st")"
+	if is_root; then
+		grep -q '^Uid:[[:space:]]*0[[:space:]]' <<<"$st" && fail "$1: worker runs as root"
+		[ "$(readlink "/proc/$2/ns/net")" != "$(readlink /proc/self/ns/net)" ] ||
+			fail "$1: worker shares the network namespace"
+	fi
+	return 0
+}
+
 # ------------------------------------------------------------ text output
 
 # out_has_line LINE [FILE]: fail unless FILE ($OUT) has exactly this line.

@@ -183,14 +183,7 @@ for _ in $(seq 1 100); do
 	sleep 0.1
 done
 [ -n "$worker" ] || fail "no caged worker seen during the scan"
-st=$(cat "/proc/$worker/status")
-grep -q '^NoNewPrivs:[[:space:]]*1' <<<"$st" || fail "worker without no_new_privs"
-grep -q '^CapEff:[[:space:]]*0000000000000000' <<<"$st" || fail "worker with capabilities: $(grep CapEff <<<"$st")"
-if is_root; then
-	grep -q '^Uid:[[:space:]]*0[[:space:]]' <<<"$st" && fail "worker runs as root"
-	[ "$(readlink "/proc/$worker/ns/net")" != "$(readlink /proc/self/ns/net)" ] ||
-		fail "worker shares the network namespace"
-fi
+caged_status scan "$worker"
 wait "$scanner" || fail "the scan of the sleeping file failed"
 
 step "--no-cage: no worker; -V and health report the cage"

@@ -261,21 +261,10 @@ if is_root && mount -t tmpfs -o size=8m,mode=0755 mdescan-t-clamav-sign "$M" 2>/
 		--no-cache --no-history --ready-file "$T/ready" 2>"$T/w.err" &
 	WPID=$!
 	BGPIDS+=("$WPID")
-	for _ in $(seq 100); do
-		[ -e "$T/ready" ] || ! kill -0 "$WPID" 2>/dev/null && break
-		sleep 0.1
-	done
-	if [ -e "$T/ready" ]; then
+	if watch_ready "$WPID"; then
 		cat "$M/clean.txt" >/dev/null || fail "mdewatch blocked a clean file"
 		cat "$M/pattern.bin" >/dev/null 2>&1 && fail "mdewatch let the database's pattern be read"
-		kill "$WPID"
-		wait "$WPID" || fail "mdewatch did not stop cleanly"
-		BGPIDS=()
-	elif grep -q 'fanotify' "$T/w.err"; then
-		step "fanotify not available: mdewatch not started ($(head -n 1 "$T/w.err"))"
-	else
-		cat "$T/w.err" >&2
-		fail "mdewatch did not start with the test CA"
+		watch_stop "$WPID"
 	fi
 fi
 exit 0

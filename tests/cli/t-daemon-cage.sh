@@ -100,22 +100,14 @@ caged_worker() {
 
 # check_worker WHAT: while a sleeping file is parsed, its worker is caged
 check_worker() {
-	local worker= st
+	local worker=
 	for _ in $(seq 1 100); do
 		worker=$(caged_worker)
 		[ -z "$worker" ] || break
 		sleep 0.05
 	done
 	[ -n "$worker" ] || fail "$1: no caged worker seen"
-	st=$(cat "/proc/$worker/status")
-	grep -q '^NoNewPrivs:[[:space:]]*1' <<<"$st" || fail "$1: worker without no_new_privs"
-	grep -q '^CapEff:[[:space:]]*0000000000000000' <<<"$st" ||
-		fail "$1: worker with capabilities: $(grep CapEff <<<"$st")"
-	if is_root; then
-		grep -q '^Uid:[[:space:]]*0[[:space:]]' <<<"$st" && fail "$1: worker runs as root"
-		[ "$(readlink "/proc/$worker/ns/net")" != "$(readlink /proc/self/ns/net)" ] ||
-			fail "$1: worker shares the network namespace"
-	fi
+	caged_status "$1" "$worker"
 }
 
 step "mdescand starts caged by default: two zygotes, forked before it serves"

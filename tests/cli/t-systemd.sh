@@ -113,20 +113,9 @@ os.execv(sys.argv[1], sys.argv[1:])' "$MDEWATCH" --mode block --path "$M" \
 				--stats-file "$T/w.json" --ready-file "$T/ready" 2>"$T/w.err" &
 			WPID=$!
 			BGPIDS+=("$WPID")
-			for _ in $(seq 100); do
-				[ -e "$T/ready" ] || ! kill -0 "$WPID" 2>/dev/null && break
-				sleep 0.1
-			done
-			if [ -e "$T/ready" ]; then
+			if watch_ready "$WPID"; then
 				cat "$M/eicar.com" >/dev/null 2>&1 && fail "mdewatch under MDWE let EICAR be read"
-				kill "$WPID"
-				wait "$WPID" || fail "mdewatch under MDWE did not stop cleanly"
-				BGPIDS=()
-			elif grep -q 'fanotify' "$T/w.err"; then
-				step "fanotify not available: mdewatch not run under MDWE ($(head -n 1 "$T/w.err"))"
-			else
-				cat "$T/w.err" >&2
-				fail "mdewatch did not start under MDWE"
+				watch_stop "$WPID"
 			fi
 		fi
 	fi
