@@ -35,7 +35,6 @@ struct mde__cage {
 				  there */
 	uint8_t *map;
 	size_t mcap;
-	size_t hi;             /* bytes of it that may have been touched */
 	int sent_map;          /* the current worker has the buffer */
 	mde__cbuf out, req;    /* a frame; the batch's requests */
 	uint8_t *in;           /* what the worker sent for this file */
@@ -103,7 +102,6 @@ static void unmap(mde__cage *c)
 		close(c->rofd);
 	c->map = NULL;
 	c->mcap = 0;
-	c->hi = 0;
 	c->mfd = c->rofd = -1;
 }
 
@@ -205,8 +203,6 @@ int mde__cage_grow(mde__cage *c, size_t need, size_t pathlen, uint8_t **buf,
 		return MDE_ERR_NOMEM;
 	*buf = c->map + c->boff;
 	*cap = c->mcap - c->boff;
-	if (c->boff + need > c->hi)
-		c->hi = c->boff + need;
 	return MDE_OK;
 }
 
@@ -691,16 +687,6 @@ void mde__cage_flush(mde__cage *c)
 	c->n = 0;
 	c->boff = 0;
 	c->reqbytes = 0;
-	/* a large file's pages go back to the system once it is judged,
-	 * here and in the worker (the same memfd): what stays resident is
-	 * the batch area and MDE__CAGE_KEEP, not the largest file yet */
-	if (c->hi > MDE__CAGE_AREA + MDE__CAGE_KEEP && c->mfd >= 0) {
-		(void)fallocate(c->mfd, FALLOC_FL_PUNCH_HOLE |
-					FALLOC_FL_KEEP_SIZE,
-				(off_t)MDE__CAGE_AREA,
-				(off_t)(c->mcap - MDE__CAGE_AREA));
-		c->hi = MDE__CAGE_AREA;
-	}
 }
 
 int mde_cage_probe(char *info, size_t len)

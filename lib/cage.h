@@ -94,11 +94,6 @@ void mde__cage_free(mde__cage *c);
 #define MDE__CAGE_BATCH 16
 #define MDE__CAGE_REQBYTES (64u << 10)
 #define MDE__CAGE_AREA ((size_t)1 << 20)
-/* Beyond the area, a file up to this many bytes keeps its pages for
- * the next large one; a larger one gives them back when it is judged
- * (so the memory held between files does not grow with the largest
- * file met). */
-#define MDE__CAGE_KEEP ((size_t)8 << 20)
 
 /* Where the next file is to be read: at least need bytes of the shared
  * buffer, after the files already batched, in *buf / *cap; pathlen is

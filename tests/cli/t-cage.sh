@@ -12,8 +12,8 @@
 # root, as another user in its own network namespace: the default
 # configuration (no option, no mdescan.conf line).  With --no-cage or
 # cage = no there is no worker; -V and health say what the cage is.
-# Large files one after another are judged after the shared buffer gave
-# their pages back; a zygote that stops answering (the hook again) is
+# Large files one after another are judged in the shared buffer grown in
+# place for them; a zygote that stops answering (the hook again) is
 # killed after 10 s, the files it held up are errors naming it, and the
 # next zygote serves the rest.
 set -eu
@@ -128,10 +128,10 @@ expect_summary Errors 1
 expect_summary "Infected files" 5
 expect_summary "Scanned files" 12
 
-step "large files one after another: each judged, also after the buffer gave its pages back"
-# one thread: a file larger than the batch area plus MDE__CAGE_KEEP (8
-# MiB) goes alone and its pages are punched out of the shared buffer
-# once judged; the next large file is read into the same buffer
+step "large files one after another: each judged in the buffer grown for them"
+# one thread: a file larger than the batch area (1 MiB) goes alone, in
+# the shared buffer grown in place; the next large file is read into the
+# same buffer
 L=$T/large
 mkdir -p "$L" "$T/ldb"
 printf 'Test.Cage.Large:0:*:%s\n' "$(hex 'mdescan-cage-large-marker-5k1')" >"$T/ldb/t.ndb"
