@@ -18,8 +18,13 @@ mde__clam *mde__clam_new(void)
 {
 	mde__clam *c = calloc(1, sizeof(*c));
 
-	if (c && !(c->fp = mde__hashsigs_new())) {
-		free(c);
+	if (!c)
+		return NULL;
+	c->fp = mde__hashsigs_new();
+	c->sect[0] = mde__hashsigs_new();
+	c->sect[1] = mde__hashsigs_new();
+	if (!c->fp || !c->sect[0] || !c->sect[1]) {
+		mde__clam_free(c);
 		return NULL;
 	}
 	return c;
@@ -65,7 +70,8 @@ void mde__clam_free(mde__clam *c)
 	free(c->expr_pat);
 	free(c->files);
 	free(c->ign);
-	free(c->sect);
+	mde__hashsigs_free(c->sect[0]);
+	mde__hashsigs_free(c->sect[1]);
 	free(c->imp);
 	free(c->names.p);
 	mde__hashsigs_free(c->fp);
@@ -178,7 +184,8 @@ uint64_t mde__clam_count(const mde__clam *c)
 		return 0;
 	for (size_t i = 0; i < c->nsigs; i++)
 		n += !c->sigs[i]->macro_member;
-	return n + c->nsect + c->nimp;
+	return n + mde__hashsigs_count(c->sect[0]) +
+	       mde__hashsigs_count(c->sect[1]) + c->nimp;
 }
 
 uint64_t mde__clam_memory(const mde__clam *c)
@@ -190,7 +197,9 @@ uint64_t mde__clam_memory(const mde__clam *c)
 		return 0;
 	m = sizeof(*c) + c->nsigs * (sizeof(struct cl_sig) + 64) +
 	    c->npats * (sizeof(struct cl_pat) + 32) +
-	    (c->nsect + c->nimp) * sizeof(struct cl_shash) + c->names.len;
+	    c->nimp * sizeof(struct cl_shash) + c->names.len +
+	    mde__hashsigs_memory(c->sect[0]) +
+	    mde__hashsigs_memory(c->sect[1]);
 	if (c->db && hs_database_size(c->db, &db) == HS_SUCCESS)
 		m += db;
 	return m;
@@ -225,4 +234,19 @@ void mde__clam_unsupported(const mde__clam *c, mde__clam_unsup_fn fn,
 	for (int i = 0; i < CU_NUM; i++)
 		if (c->unsup[i])
 			fn(ctx, what[i], c->unsup[i]);
+}
+
+mde__hashsigs *mde__clam_sect(mde__clam *c, int pua)
+{
+	return c->sect[pua ? 1 : 0];
+}
+
+uint64_t mde__clam_flevel_skips(const mde__clam *c)
+{
+	return c->unsup[CU_FLEVEL];
+}
+
+void mde__clam_add_flevel_skips(mde__clam *c, uint64_t n)
+{
+	c->unsup[CU_FLEVEL] += n;
 }

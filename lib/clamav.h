@@ -76,6 +76,13 @@ int mde__clam_parse(mde__clam *c, int kind, int pua, const char *file,
 void mde__clam_set_cache_dir(mde__clam *c, const char *dir);
 int mde__clam_compile(mde__clam *c, mde__diag *d, char *err, size_t errlen);
 
+/* The PE section hashes (pua: the potentially unwanted ones), to which
+ * a compiled database adds its tables before compile (defs_cvdc.c). */
+mde__hashsigs *mde__clam_sect(mde__clam *c, int pua);
+/* Signatures skipped for their functionality level, and more of them. */
+uint64_t mde__clam_flevel_skips(const mde__clam *c);
+void mde__clam_add_flevel_skips(mde__clam *c, uint64_t n);
+
 /* Signatures loaded (all kinds that run), and approximate memory. */
 uint64_t mde__clam_count(const mde__clam *c);
 uint64_t mde__clam_memory(const mde__clam *c);

@@ -39,12 +39,16 @@ static int cmp_str(const void *a, const void *b)
 
 int cl_misc_finalize(mde__clam *c)
 {
-	if (c->nsect)
-		qsort(c->sect, c->nsect, sizeof(*c->sect), cmp_shash);
 	if (c->nimp)
 		qsort(c->imp, c->nimp, sizeof(*c->imp), cmp_shash);
 	if (c->nign)
 		qsort(c->ign, c->nign, sizeof(*c->ign), cmp_str);
+	for (int p = 0; p < 2; p++) {
+		int rc = mde__hashsigs_finalize(c->sect[p]);
+
+		if (rc)
+			return rc;
+	}
 	return mde__hashsigs_finalize(c->fp);
 }
 
@@ -112,21 +116,44 @@ static void digest(unsigned types, const void *p, size_t n,
 		EVP_Digest(p, n, out[MDE__SHA256], NULL, EVP_sha256(), NULL);
 }
 
+/*
+ * The section hashes: a section is hashed only with the types some
+ * signature of its exact size (or of any size) has, as ClamAV hashes a
+ * file only for the sizes its hash signatures name.
+ */
 static int sections(const mde__clam *c, mde__clamscratch *s,
 		    const struct cl_fctx *f, mde__clam_fn fn, void *ctx)
 {
-	unsigned types = types_of(c->sect, c->nsect);
 	uint8_t dig[MDE__NHASH][32];
 
 	for (uint32_t i = 0; i < f->exe->nsect; i++) {
 		const mde__exe_sect *sc = &f->exe->sect[i];
+		unsigned types = 0;
 
 		if (!sc->rsz || sc->raw > f->len || sc->rsz > f->len - sc->raw)
 			continue;
+		for (int t = 0; t < MDE__NHASH; t++)
+			for (int p = 0; p < 2; p++)
+				if (mde__hashsigs_want(c->sect[p], t, sc->rsz))
+					types |= 1u << t;
+		if (!types)
+			continue;
 		digest(types, f->buf + sc->raw, sc->rsz, dig);
-		if (lookup(c, s, c->sect, c->nsect, dig, types, sc->rsz, fn,
-			   ctx))
-			return 1;
+		for (int t = 0; t < MDE__NHASH; t++) {
+			if (!(types & (1u << t)))
+				continue;
+			for (int p = 0; p < 2; p++) {
+				/* one name per digest and size */
+				const char *name = mde__hashsigs_lookup(
+					c->sect[p], t, dig[t], sc->rsz);
+
+				if (!name)
+					continue;
+				if (cl_report(c, s, name, p, fn, ctx))
+					return 1;
+				break;
+			}
+		}
 	}
 	return 0;
 }
@@ -139,7 +166,8 @@ int cl_hash_scan(const mde__clam *c, mde__clamscratch *s,
 	mde__buf b = { 0 };
 	int rc = 0;
 
-	if (c->nsect && sections(c, s, f, fn, ctx))
+	if ((mde__hashsigs_count(c->sect[0]) ||
+	     mde__hashsigs_count(c->sect[1])) && sections(c, s, f, fn, ctx))
 		return 1;
 	if (!c->nimp)
 		return 0;

@@ -257,9 +257,10 @@ struct mde__clam {
 	uint32_t *expr_pat;         /* Vectorscan expression -> pattern */
 	uint32_t *macro[32];        /* pattern ids of each macro group */
 	size_t nmacro[32];
-	struct cl_shash *sect, *imp; /* sorted by (type, digest) */
-	size_t nsect, capsect, nimp, capimp;
-	mde__buf names;             /* section/import hash names */
+	mde__hashsigs *sect[2];     /* PE section hashes, [pua] */
+	struct cl_shash *imp;       /* sorted by (type, digest) */
+	size_t nimp, capimp;
+	mde__buf names;             /* import hash names */
 	char **ign;                 /* sorted names to drop */
 	size_t nign, capign;
 	mde__hashsigs *fp;          /* allow lists */

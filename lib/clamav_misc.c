@@ -78,13 +78,11 @@ static size_t split(char *line, char **f, size_t max)
 
 static int add_shash(mde__clam *c, int kind, const struct cl_shash *h)
 {
-	struct cl_shash **v = kind == MDE__CK_MDB ? &c->sect : &c->imp;
-	size_t *n = kind == MDE__CK_MDB ? &c->nsect : &c->nimp;
-	size_t *cap = kind == MDE__CK_MDB ? &c->capsect : &c->capimp;
-
-	if (mde__grow((void **)v, cap, *n + 1, sizeof(**v)))
+	(void)kind; /* import hashes; section hashes are hashsig.c's */
+	if (mde__grow((void **)&c->imp, &c->capimp, c->nimp + 1,
+		      sizeof(*c->imp)))
 		return MDE_ERR_NOMEM;
-	(*v)[(*n)++] = *h;
+	c->imp[c->nimp++] = *h;
 	return MDE_OK;
 }
 
@@ -116,6 +114,11 @@ static int shash_line(mde__clam *c, const char *file, unsigned line,
 		c->unsup[CU_FLEVEL]++;
 		return MDE_OK;
 	}
+	if (strlen(f[2]) > c->maxname)
+		c->maxname = strlen(f[2]);
+	if (kind == MDE__CK_MDB)
+		return mde__hashsigs_add(c->sect[pua ? 1 : 0], type, h.dig,
+					 h.size, f[2], strlen(f[2]), 0);
 	h.type = (uint8_t)type;
 	h.pua = (uint8_t)pua;
 	h.name = (uint32_t)(c->names.len + 1);
@@ -123,8 +126,6 @@ static int shash_line(mde__clam *c, const char *file, unsigned line,
 	    mde__buf_put(&c->names, f[2], strlen(f[2]) + 1))
 		return MDE_ERR_NOMEM;
 	h.name = (uint32_t)(c->names.len - strlen(f[2]) - 1);
-	if (strlen(f[2]) > c->maxname)
-		c->maxname = strlen(f[2]);
 	return add_shash(c, kind, &h);
 }
 

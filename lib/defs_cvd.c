@@ -60,7 +60,7 @@ int mde__defs_cvd_init(mde_defs *defs)
  * ClamAV's own files only, so a ".mdb" in it is PE section hashes
  * whatever its first bytes say.
  */
-static const mde__defs_fmt *member_fmt(const struct mde__cvd_member *m)
+const mde__defs_fmt *mde__defs_cvd_member_fmt(const struct mde__cvd_member *m)
 {
 	const mde__defs_fmt *f = NULL;
 	size_t hl = m->len < MDE__DEFS_HEAD ? m->len : MDE__DEFS_HEAD;
@@ -88,7 +88,7 @@ static int load_members(mde_defs *defs, const char *path, const mde__cvd *c)
 
 	for (i = 0; i < c->nm && rc == MDE_OK; i++) {
 		snprintf(name, sizeof(name), "%s/%s", path, c->m[i].name);
-		f = member_fmt(&c->m[i]);
+		f = mde__defs_cvd_member_fmt(&c->m[i]);
 		if (!f) {
 			/* as clamscan: what it cannot read, it passes over */
 			mde__diagf(&defs->diag, name, 0, NULL, "not a "
@@ -120,7 +120,7 @@ void mde__defs_cvd_names(const mde__defs_fmt *f, const char *buf, size_t len,
 			  why, sizeof(why)) != MDE_OK)
 		return;
 	for (i = 0; i < c.nm; i++) {
-		g = member_fmt(&c.m[i]);
+		g = mde__defs_cvd_member_fmt(&c.m[i]);
 		if (g && g->names && g->list_as &&
 		    strcmp(g->list_as, f->list_as) == 0)
 			g->names(g, (const char *)c.m[i].data, c.m[i].len, fn,
@@ -231,6 +231,7 @@ int mde_defs_set_clamav_certs(mde_defs *defs, const char *path)
 
 void mde__defs_cvd_free(mde_defs *defs)
 {
+	mde__defs_cvdc_free(defs);
 	free(defs->cvd_signtxt);
 	free(defs->cvd_certs);
 	mde__cvd_ca_free(defs->cvd_ca);
@@ -406,7 +407,8 @@ int mde__defs_load_cvd_buf(mde_defs *defs, const mde__defs_fmt *f,
 	};
 	mde__cvd c;
 	char why[900];
-	int rc, loaded = 0, sign;
+	uint8_t key[16];
+	int rc, loaded = 0, sign, cache;
 
 	(void)f;
 	if (defs->compiled) {
@@ -415,6 +417,25 @@ int mde__defs_load_cvd_buf(mde_defs *defs, const mde__defs_fmt *f,
 		return MDE_ERR_STATE;
 	}
 	rc = sign = sign_first(defs, name, buf, len, why, sizeof(why));
+	/* compiled before: its legacy signatures were checked then, and a
+	 * .sign just now (defs_cvdc.c) */
+	cache = defs->cache_dir && !defs->bundle;
+	if (cache && (rc == MDE_OK || rc == MDE__SIGN_NO_LINE)) {
+		mde__defs_cvdc_key(name, sign == MDE_OK, buf, len, key);
+		rc = mde__defs_cvdc_load(defs, name, key);
+		if (rc == 1) {
+			if (sign != MDE_OK)
+				snprintf(defs->cvd_how, sizeof(defs->cvd_how),
+					 "%s", mde__cvd_type_of(name) ==
+							   MDE__CVD_CUD
+						       ? "unsigned"
+						       : "ClamAV's RSA keys");
+			return MDE_OK;
+		}
+		if (rc != 0)
+			return rc; /* a member's own error, in defs->err */
+		rc = sign;
+	}
 	if (rc == MDE_OK || rc == MDE__SIGN_NO_LINE)
 		rc = mde__cvd_open(&c, mde__cvd_type_of(name), buf, len, &lim,
 				   why, sizeof(why));
@@ -423,7 +444,9 @@ int mde__defs_load_cvd_buf(mde_defs *defs, const mde__defs_fmt *f,
 			rc = legacy_verify(defs, &c, why, sizeof(why));
 		/* a member's own error is in defs->err already */
 		loaded = rc == MDE_OK;
-		if (loaded)
+		if (loaded && cache)
+			rc = mde__defs_cvdc_compile(defs, name, &c, key);
+		if (loaded && (!cache || rc == MDE__CVDC_FALLBACK))
 			rc = load_members(defs, name, &c);
 		mde__cvd_close(&c);
 	}

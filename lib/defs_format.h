@@ -170,6 +170,30 @@ int mde__defs_cvd_newer(const char *path, char *why, size_t n);
 
 /* Sets the container limits and the .sign CAs to their defaults
  * (mde_defs_new()); MDE_OK or MDE_ERR_NOMEM. */
+/* The row a container's member loads as, or NULL (defs_cvd.c). */
+struct mde__cvd_member;
+const mde__defs_fmt *mde__defs_cvd_member_fmt(const struct mde__cvd_member *m);
+
+/* ClamAV databases compiled once (defs_cvdc.c, dbcache.h).  The key of
+ * the container name (by its extension) holding buf[0..len), verified
+ * by its .sign (by_sign) or by its legacy signatures. */
+void mde__defs_cvdc_key(const char *name, int by_sign, const void *buf,
+			size_t len, uint8_t key[16]);
+/* Loads the database from its compiled file in defs->cache_dir: 1 when
+ * done, 0 when there is none to use (nothing loaded), or an error. */
+int mde__defs_cvdc_load(mde_defs *defs, const char *name,
+			const uint8_t key[16]);
+/* Loads the checked container c, its hash lists compiled, and keeps it
+ * compiled: MDE_OK, an error, or MDE__CVDC_FALLBACK when it cannot be
+ * kept (no cache directory, or it cannot be written): nothing loaded,
+ * the caller loads c as without a cache. */
+#define MDE__CVDC_FALLBACK 1
+#define MDE__CVDC_WRITTEN 2
+struct mde__cvd;
+int mde__defs_cvdc_compile(mde_defs *defs, const char *name,
+			   const struct mde__cvd *c, const uint8_t key[16]);
+void mde__defs_cvdc_free(mde_defs *defs); /* unmaps the compiled files */
+
 int mde__defs_cvd_init(mde_defs *defs);
 
 /* Frees what the containers' settings hold (the .sign CAs). */

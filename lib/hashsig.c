@@ -54,6 +54,7 @@ struct hs_table {
 	bool wildcard;  /* some signature matches any size */
 	const char *names; /* a bundle's name pool (rec, sizes borrowed too),
 			      or NULL: names are in mde__hashsigs.pool */
+	size_t names_len;  /* a segment's: bytes of names (0: unchecked) */
 };
 
 struct hs_pool {
@@ -65,6 +66,9 @@ struct hs_pool {
 
 struct mde__hashsigs {
 	struct hs_table t[MDE__NHASH];
+	/* segments: borrowed tables searched after t (mde__hashsigs_seg) */
+	struct hs_table *seg[MDE__NHASH];
+	size_t nseg[MDE__NHASH];
 	struct hs_pool pool;
 	bool final;
 };
@@ -129,6 +133,8 @@ void mde__hashsigs_free(mde__hashsigs *h)
 		free(h->t[i].rec);
 		free(h->t[i].sizes);
 	}
+	for (i = 0; i < MDE__NHASH; i++)
+		free(h->seg[i]);
 	free(h->pool.buf);
 	free(h->pool.ht);
 	free(h);
@@ -419,6 +425,21 @@ static int parse_clamav(struct hs_parser *p, int type, const char *hex,
 	ret = pool_intern(&p->h->pool, name, nlen, hv, &off, p->left);
 	if (!ret)
 		ret = table_add(&p->h->t[type], digest, size, off, p->left);
+	return ret;
+}
+
+int mde__hashsigs_add(mde__hashsigs *h, int type, const uint8_t *digest,
+		      uint64_t size, const char *name, size_t nlen, size_t hint)
+{
+	uint32_t off, hv;
+	int ret;
+
+	if (h->final || type < 0 || type >= MDE__NHASH || h->t[type].names)
+		return MDE_ERR_STATE;
+	hv = name_hash(name, nlen);
+	ret = pool_intern(&h->pool, name, nlen, hv, &off, hint);
+	if (!ret)
+		ret = table_add(&h->t[type], digest, size, off, hint);
 	return ret;
 }
 
@@ -821,7 +842,7 @@ uint64_t mde__hashsigs_count(const mde__hashsigs *h)
 	int i;
 
 	for (i = 0; i < MDE__NHASH; i++)
-		n += h->t[i].n;
+		n += mde__hashsigs_count_type(h, i);
 	return n;
 }
 
@@ -865,21 +886,23 @@ bool mde__hashsigs_want(const mde__hashsigs *h, int type, uint64_t size)
 	if (!h || !h->final || type < 0 || type >= MDE__NHASH)
 		return false;
 	t = &h->t[type];
-	return t->wildcard || has_size(t, size);
+	if (t->wildcard || has_size(t, size))
+		return true;
+	for (size_t k = 0; k < h->nseg[type]; k++)
+		if (h->seg[type][k].wildcard || has_size(&h->seg[type][k], size))
+			return true;
+	return false;
 }
 
-const char *mde__hashsigs_lookup(const mde__hashsigs *h, int type,
-				 const uint8_t *digest, uint64_t size)
+/* The name of the record of t matching digest and size, or NULL. */
+static const char *table_lookup(const struct hs_table *t, const char *pool,
+				const uint8_t *digest, uint64_t size)
 {
-	const struct hs_table *t;
 	const uint8_t *r;
-	size_t lo = 0, hi, mid;
+	size_t lo = 0, hi = t->n, mid;
 	uint64_t rs;
+	uint32_t name;
 
-	if (!h || !h->final || !digest || type < 0 || type >= MDE__NHASH)
-		return NULL;
-	t = &h->t[type];
-	hi = t->n;
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
 		if (memcmp(t->rec + mid * t->rsize, digest, t->dlen) < 0)
@@ -893,11 +916,80 @@ const char *mde__hashsigs_lookup(const mde__hashsigs *h, int type,
 		if (memcmp(r, digest, t->dlen))
 			break;
 		rs = rec_size(t, r);
-		if (rs == size || rs == HS_WILDCARD)
-			return (t->names ? t->names : h->pool.buf) +
-			       rec_name(t, r);
+		if (rs != size && rs != HS_WILDCARD)
+			continue;
+		name = rec_name(t, r);
+		/* a segment's pool ends with a NUL: any offset in it is a
+		 * name (a damaged cache file gives a wrong name, no crash) */
+		if (t->names_len && name >= t->names_len)
+			return NULL;
+		return (t->names ? t->names : pool) + name;
 	}
 	return NULL;
+}
+
+const char *mde__hashsigs_lookup(const mde__hashsigs *h, int type,
+				 const uint8_t *digest, uint64_t size)
+{
+	const char *name;
+
+	if (!h || !h->final || !digest || type < 0 || type >= MDE__NHASH)
+		return NULL;
+	name = table_lookup(&h->t[type], h->pool.buf, digest, size);
+	for (size_t k = 0; !name && k < h->nseg[type]; k++)
+		name = table_lookup(&h->seg[type][k], NULL, digest, size);
+	return name;
+}
+
+/* ----------------------------------------------------------- segments */
+
+int mde__hashsigs_seg(mde__hashsigs *h, const mde__hseg *g)
+{
+	struct hs_table *v, *t;
+	size_t rsize;
+
+	if (h->final || g->type < 0 || g->type >= MDE__NHASH ||
+	    (g->sizew != 4 && g->sizew != 8) || !g->names || !g->names_len ||
+	    g->names[g->names_len - 1] != '\0')
+		return MDE_ERR_STATE;
+	rsize = mde__hash_len(g->type) + HS_REC_EXTRA;
+	v = realloc(h->seg[g->type],
+		    (h->nseg[g->type] + 1) * sizeof(*h->seg[g->type]));
+	if (!v)
+		return MDE_ERR_NOMEM;
+	h->seg[g->type] = v;
+	t = &v[h->nseg[g->type]++];
+	memset(t, 0, sizeof(*t));
+	t->rec = (uint8_t *)g->rec; /* never written */
+	t->n = t->cap = g->n;
+	t->dlen = mde__hash_len(g->type);
+	t->rsize = rsize;
+	t->sizes = (void *)g->sizes;
+	t->nsizes = g->nsizes;
+	t->sizew = g->sizew;
+	t->wildcard = g->wildcard;
+	t->names = g->names;
+	t->names_len = g->names_len;
+	return MDE_OK;
+}
+
+int mde__hashsigs_view(const mde__hashsigs *h, int type, mde__hseg *g)
+{
+	const struct hs_table *t;
+
+	if (!h->final || type < 0 || type >= MDE__NHASH || h->t[type].names)
+		return MDE_ERR_STATE;
+	t = &h->t[type];
+	g->type = type;
+	g->rec = t->rec;
+	g->n = t->n;
+	g->sizes = t->sizes;
+	g->nsizes = t->nsizes;
+	g->sizew = t->sizew;
+	g->wildcard = t->wildcard;
+	g->names = h->pool.len ? h->pool.buf : "";
+	g->names_len = h->pool.len ? h->pool.len : 1;
+	return MDE_OK;
 }
 
 /* ------------------------------------------------------------- bundles */
@@ -936,20 +1028,38 @@ int mde__hashsigs_attach(mde__hashsigs *h, const mde__htab *b)
 
 uint64_t mde__hashsigs_count_type(const mde__hashsigs *h, int type)
 {
-	return type >= 0 && type < MDE__NHASH ? h->t[type].n : 0;
+	uint64_t n;
+
+	if (!h || type < 0 || type >= MDE__NHASH)
+		return 0;
+	n = h->t[type].n;
+	for (size_t k = 0; k < h->nseg[type]; k++)
+		n += h->seg[type][k].n;
+	return n;
 }
 
 void mde__hashsigs_export(const mde__hashsigs *h, int type, mde__hrec *out)
 {
 	const struct hs_table *t = &h->t[type];
 	const char *pool = t->names ? t->names : h->pool.buf;
-	size_t i;
+	size_t i, o = 0;
 
 	for (i = 0; i < t->n; i++) {
 		const uint8_t *r = t->rec + i * t->rsize;
 
-		out[i].digest = r;
-		out[i].size = rec_size(t, r);
-		out[i].name = pool + rec_name(t, r);
+		out[o].digest = r;
+		out[o].size = rec_size(t, r);
+		out[o++].name = pool + rec_name(t, r);
+	}
+	for (size_t k = 0; k < h->nseg[type]; k++) {
+		t = &h->seg[type][k];
+		for (i = 0; i < t->n; i++) {
+			const uint8_t *r = t->rec + i * t->rsize;
+			uint32_t nm = rec_name(t, r);
+
+			out[o].digest = r;
+			out[o].size = rec_size(t, r);
+			out[o++].name = t->names + (nm < t->names_len ? nm : 0);
+		}
 	}
 }

@@ -106,6 +106,9 @@ void mde__names_free(char **v, size_t n); /* v NULL allowed */
  * (path.PID.tmp, created anew: never a file planted there) and rename:
  * readers see the old file or the new one whole.  0, or -1 with errno. */
 int mde__write_atomic(const char *path, const void *buf, size_t len);
+struct iovec;
+int mde__write_atomic_iov(const char *path, const struct iovec *iov,
+			  int niov); /* the same, of the pieces in order */
 
 /* Compiled definitions kept in a cache directory: of the files named
  * PREFIX*SUFFIX there, the MDE__CACHE_KEEP most recently used stay and
@@ -113,6 +116,8 @@ int mde__write_atomic(const char *path, const void *buf, size_t len);
 #define MDE__CACHE_KEEP 4
 void mde__cache_prune(const char *dir, const char *prefix,
 		      const char *suffix);
+void mde__cache_prune_keep(const char *dir, const char *prefix,
+			   const char *suffix, size_t keep);
 void mde__cache_touch(const char *path);
 
 /* What a names lister (mdesig list, the bundle build's duplicate check)
@@ -165,6 +170,14 @@ void mde__hashsigs_free(mde__hashsigs *h); /* NULL allowed */
 int mde__hashsigs_parse(mde__hashsigs *h, const char *file, const char *buf,
 			size_t len, mde__diag *d);
 
+/* Adds one signature (size UINT64_MAX: any size) named name[0..nlen)
+ * (no NUL inside), checked by the caller; hint: how many more are
+ * likely to follow.  MDE_OK, MDE_ERR_NOMEM, or MDE_ERR_STATE once
+ * finalized or into a type with a bundle's table. */
+int mde__hashsigs_add(mde__hashsigs *h, int type, const uint8_t *digest,
+		      uint64_t size, const char *name, size_t nlen,
+		      size_t hint);
+
 /* Sorts the tables and builds the size sets; call once, after parsing. */
 int mde__hashsigs_finalize(mde__hashsigs *h);
 
@@ -188,6 +201,35 @@ struct mde__hrec;
  * outlive h.  Only into an empty type, before finalize; no hash file can
  * be parsed into h afterwards (MDE_ERR_STATE). */
 int mde__hashsigs_attach(mde__hashsigs *h, const struct mde__htab *t);
+
+/*
+ * A segment: a sorted table of one type used in place (a compiled ClamAV
+ * database mapped from the cache directory, clamav_dbcache.c), searched
+ * after the parsed signatures.  rec: n records (digest | u64 size | u32
+ * name offset into names), sorted by digest then size, unique; sizes:
+ * the distinct sizes but the wildcard, sorted, sizew (4 or 8) bytes
+ * each; names: names_len bytes, the last a NUL.  Borrowed: it must
+ * outlive h.
+ */
+typedef struct mde__hseg {
+	int type;
+	const uint8_t *rec;
+	size_t n;
+	const void *sizes;
+	size_t nsizes;
+	unsigned sizew;
+	bool wildcard;
+	const char *names;
+	size_t names_len;
+} mde__hseg;
+
+/* Adds a segment, before finalize.  MDE_OK, MDE_ERR_NOMEM, MDE_ERR_STATE
+ * (finalized, or g malformed). */
+int mde__hashsigs_seg(mde__hashsigs *h, const mde__hseg *g);
+
+/* The parsed signatures of one type as a segment (pointers into h),
+ * after finalize: what the cache writes.  MDE_OK or MDE_ERR_STATE. */
+int mde__hashsigs_view(const mde__hashsigs *h, int type, mde__hseg *g);
 
 /* Signatures of one type, and each of them (after finalize) into out
  * (count_type entries; pointers into h). */
@@ -412,6 +454,9 @@ struct mde_defs {
 	char cvd_sign[4200];
 	char *cvd_signtxt;
 	size_t cvd_signlen;
+	/* compiled databases mapped from the cache (defs_cvdc.c) */
+	struct mde__cvdc_map *cvdc;
+	size_t ncvdc, capcvdc;
 	char err[1024]; /* room for a path, a .sign's path and the reason */
 };
 

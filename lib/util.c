@@ -8,6 +8,8 @@
  */
 #include "config.h"
 
+#include <sys/uio.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -210,10 +212,19 @@ int mde__list_dir(const char *dir, int (*keep)(const char *name),
 
 int mde__write_atomic(const char *path, const void *buf, size_t len)
 {
+	struct iovec v = { (void *)buf, len };
+
+	return mde__write_atomic_iov(path, &v, 1);
+}
+
+int mde__write_atomic_iov(const char *path, const struct iovec *iov,
+			  int niov)
+{
 	char tmp[4200];
-	const char *p = buf;
+	const char *p;
+	size_t len;
 	ssize_t w = 0;
-	int fd, ok = 1, e;
+	int fd, ok = 1, e, i;
 
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path,
 			     (long)getpid()) >= sizeof(tmp)) {
@@ -224,11 +235,15 @@ int mde__write_atomic(const char *path, const void *buf, size_t len)
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -1;
-	while (ok && len) {
-		w = write(fd, p, len);
-		ok = w > 0 || (w < 0 && errno == EINTR);
-		p += w > 0 ? (size_t)w : 0;
-		len -= w > 0 ? (size_t)w : 0;
+	for (i = 0; ok && i < niov; i++) {
+		p = iov[i].iov_base;
+		len = iov[i].iov_len;
+		while (ok && len) {
+			w = write(fd, p, len);
+			ok = w > 0 || (w < 0 && errno == EINTR);
+			p += w > 0 ? (size_t)w : 0;
+			len -= w > 0 ? (size_t)w : 0;
+		}
 	}
 	ok = ok && fsync(fd) == 0;
 	ok = close(fd) == 0 && ok;
@@ -273,6 +288,12 @@ static int cache_name(const char *name, const char *prefix,
 void mde__cache_prune(const char *dir, const char *prefix,
 		      const char *suffix)
 {
+	mde__cache_prune_keep(dir, prefix, suffix, MDE__CACHE_KEEP);
+}
+
+void mde__cache_prune_keep(const char *dir, const char *prefix,
+			   const char *suffix, size_t keep)
+{
 	struct cached *v = NULL;
 	size_t n = 0, cap = 0, i;
 	struct dirent *d;
@@ -291,9 +312,9 @@ void mde__cache_prune(const char *dir, const char *prefix,
 			snprintf(v[n].name, sizeof(v[n].name), "%s", d->d_name);
 			n++;
 		}
-	if (n > MDE__CACHE_KEEP) {
+	if (n > keep) {
 		qsort(v, n, sizeof(*v), by_age);
-		for (i = MDE__CACHE_KEEP; i < n; i++)
+		for (i = keep; i < n; i++)
 			(void)unlinkat(dfd, v[i].name, 0);
 	}
 	free(v);
