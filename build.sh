@@ -14,7 +14,8 @@ cd "$(dirname "$0")"
 BUILD_DEPS="build-essential autoconf automake libtool pkg-config \
 libyara-dev libarchive-dev libmagic-dev libpcre2-dev libxxhash-dev \
 liblz4-dev libzip-dev libssl-dev libvectorscan-dev liblmdb-dev libsqlite3-dev \
-libcmocka-dev libcurl4-openssl-dev zlib1g-dev libmspack-dev liblzma-dev libseccomp-dev"
+libcmocka-dev libcurl4-openssl-dev zlib1g-dev libmspack-dev liblzma-dev libseccomp-dev \
+libdeflate-dev"
 TEST_DEPS="clang libclang-rt-14-dev jq python3 yara util-linux time mandoc systemd \
 	hashdeep sleuthkit python3-jsonschema e2fsprogs rsyslog \
 	ansible-core python3-yaml logrotate clamav \

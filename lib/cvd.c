@@ -15,8 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <archive.h>
+#include <libdeflate.h>
 #include <openssl/evp.h>
 
 #include "mde_int.h"
@@ -189,6 +191,66 @@ int mde__cvd_head_parse(const char *buf, size_t len,
 }
 
 /* ------------------------------------------------------------- gzip */
+
+/*
+ * The whole gzip stream z[0..zl) inflated at once by libdeflate into a
+ * buffer of the size its trailer says (ISIZE: the size modulo 2^32): on
+ * this stream twice as fast as zlib's inflate, and no copy through a
+ * reader's buffer.  MDE_OK with the data in c; 1 when this way does not
+ * apply (no room said, a multi-member stream, 4 GiB or more): the caller
+ * streams instead; or an error.
+ */
+static int gunzip_whole(mde__cvd *c, const uint8_t *z, size_t zl,
+			uint64_t max, char *why, size_t n)
+{
+	struct libdeflate_decompressor *d;
+	enum libdeflate_result r;
+	size_t isize, in = 0, got = 0;
+	uint8_t *out;
+	uint32_t v;
+
+	if (zl < 18)
+		return 1;
+	memcpy(&v, z + zl - 4, 4); /* little-endian, like the host */
+	isize = v;
+	/* what the trailer says is only believed when it is possible:
+	 * deflate packs at most 1032 to 1; else the streaming reader finds
+	 * what is wrong, or enforces the limit as it goes */
+	(void)why;
+	(void)n;
+	if ((max && isize > max) || isize / 1032 > zl)
+		return 1;
+	d = libdeflate_alloc_decompressor();
+	out = malloc(isize ? isize : 1);
+	if (!d || !out) {
+		libdeflate_free_decompressor(d);
+		free(out);
+		return 1;
+	}
+#ifdef MADV_HUGEPAGE
+	{
+		/* hundreds of MB written once: 4 KiB faults cost more than
+		 * the copy on a virtual machine (advice only) */
+		const uintptr_t huge = (uintptr_t)2 << 20;
+		uintptr_t a = ((uintptr_t)out + huge - 1) & ~(huge - 1);
+		uintptr_t b = ((uintptr_t)out + isize) & ~(huge - 1);
+
+		if (b > a)
+			madvise((void *)a, b - a, MADV_HUGEPAGE);
+	}
+#endif
+	r = libdeflate_gzip_decompress_ex(d, z, zl, out, isize, &in, &got);
+	libdeflate_free_decompressor(d);
+	if (r != LIBDEFLATE_SUCCESS || in != zl || got != isize) {
+		free(out);
+		/* the streaming reader says what is wrong, or reads what
+		 * this one cannot (more members, a wrapped ISIZE) */
+		return 1;
+	}
+	c->tar_owned = out;
+	c->unpacked = got;
+	return MDE_OK;
+}
 
 /* Inflates the gzip stream z[0..zl) into a new buffer, refusing more than
  * max bytes (0: no limit). */
@@ -591,9 +653,11 @@ int mde__cvd_open(mde__cvd *c, int type, const void *buf, size_t len,
 	rc = mde__cvd_head_parse(buf, MDE__CVD_HEAD, &c->head, why, n);
 	if (rc == MDE_OK && type != MDE__CVD_CLD)
 		rc = check_md5(c, body, bl, why, n);
-	if (rc == MDE_OK && bl >= 2 && body[0] == 0x1f && body[1] == 0x8b)
-		rc = gunzip(c, body, bl, lim->max_total, why, n);
-	else if (rc == MDE_OK && lim->max_total && bl > lim->max_total)
+	if (rc == MDE_OK && bl >= 2 && body[0] == 0x1f && body[1] == 0x8b) {
+		rc = gunzip_whole(c, body, bl, lim->max_total, why, n);
+		if (rc == 1)
+			rc = gunzip(c, body, bl, lim->max_total, why, n);
+	} else if (rc == MDE_OK && lim->max_total && bl > lim->max_total)
 		rc = fail(why, n, "%zu bytes of tar, more than the "
 			  "limit of %llu", bl, (unsigned long long)
 			  lim->max_total);

@@ -427,8 +427,13 @@ int mde__defs_cvdc_compile(mde_defs *defs, const char *name,
 					   prefix, sizeof(prefix)))
 		return MDE__CVDC_FALLBACK;
 	rc = h && tc ? MDE_OK : MDE_ERR_NOMEM;
-	if (rc == MDE_OK)
+	if (rc == MDE_OK) {
+		/* ClamAV's names are nearly all distinct */
+		mde__hashsigs_set_intern(h, false);
+		mde__hashsigs_set_intern(mde__clam_sect(tc, 0), false);
+		mde__hashsigs_set_intern(mde__clam_sect(tc, 1), false);
 		rc = split(defs, name, c, h, tc, &w);
+	}
 	if (rc == MDE_OK) {
 		w.flevel_skips = mde__clam_flevel_skips(tc);
 		if (add_set(&w, h, MDE__DBC_FILE) ||

@@ -71,6 +71,8 @@ struct mde__hashsigs {
 	size_t nseg[MDE__NHASH];
 	struct hs_pool pool;
 	bool final;
+	bool nointern; /* names only shared with the one just before */
+	uint32_t last; /* then: the offset of the last name, 0 = none */
 };
 
 /* State of one mde__hashsigs_parse() call. */
@@ -393,6 +395,9 @@ static bool check_name(struct hs_parser *p, const char *name, size_t n)
 	return !why;
 }
 
+static int pool_name_seq(mde__hashsigs *h, const char *name, size_t nlen,
+			 uint32_t *off, size_t hint);
+
 /*
  * Parses a ClamAV line: hex[0..2 * dlen) is the hash, s[0..n) what follows
  * its ':', "SIZE:NAME[:FLEVEL...]".  Fields after the name are ignored.
@@ -417,12 +422,17 @@ static int parse_clamav(struct hs_parser *p, int type, const char *hex,
 	nlen = (size_t)((c2 ? c2 : s + n) - name);
 	if (!check_name(p, name, nlen))
 		return MDE_OK;
-	hv = name_hash(name, nlen);
-	ret = pool_prepare(&p->h->pool, hv, p->left);
-	if (ret)
-		return ret;
-	mde__unhex_valid(hex, mde__hash_len(type), digest);
-	ret = pool_intern(&p->h->pool, name, nlen, hv, &off, p->left);
+	if (p->h->nointern) {
+		mde__unhex_valid(hex, mde__hash_len(type), digest);
+		ret = pool_name_seq(p->h, name, nlen, &off, p->left);
+	} else {
+		hv = name_hash(name, nlen);
+		ret = pool_prepare(&p->h->pool, hv, p->left);
+		if (ret)
+			return ret;
+		mde__unhex_valid(hex, mde__hash_len(type), digest);
+		ret = pool_intern(&p->h->pool, name, nlen, hv, &off, p->left);
+	}
 	if (!ret)
 		ret = table_add(&p->h->t[type], digest, size, off, p->left);
 	return ret;
@@ -436,10 +446,38 @@ int mde__hashsigs_add(mde__hashsigs *h, int type, const uint8_t *digest,
 
 	if (h->final || type < 0 || type >= MDE__NHASH || h->t[type].names)
 		return MDE_ERR_STATE;
-	hv = name_hash(name, nlen);
-	ret = pool_intern(&h->pool, name, nlen, hv, &off, hint);
+	if (h->nointern) {
+		ret = pool_name_seq(h, name, nlen, &off, hint);
+	} else {
+		hv = name_hash(name, nlen);
+		ret = pool_intern(&h->pool, name, nlen, hv, &off, hint);
+	}
 	if (!ret)
 		ret = table_add(&h->t[type], digest, size, off, hint);
+	return ret;
+}
+
+void mde__hashsigs_set_intern(mde__hashsigs *h, bool on)
+{
+	h->nointern = !on;
+}
+
+/* The offset of name[0..nlen) in h's pool, appended unless it is the
+ * last one, without the interning table (mde__hashsigs_set_intern). */
+static int pool_name_seq(mde__hashsigs *h, const char *name, size_t nlen,
+			 uint32_t *off, size_t hint)
+{
+	struct hs_pool *p = &h->pool;
+	int ret;
+
+	if (h->last && !memcmp(p->buf + h->last, name, nlen) &&
+	    !p->buf[h->last + nlen]) {
+		*off = h->last;
+		return MDE_OK;
+	}
+	ret = pool_append(p, name, nlen, off, hint);
+	if (!ret)
+		h->last = *off;
 	return ret;
 }
 

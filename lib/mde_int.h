@@ -178,6 +178,12 @@ int mde__hashsigs_add(mde__hashsigs *h, int type, const uint8_t *digest,
 		      uint64_t size, const char *name, size_t nlen,
 		      size_t hint);
 
+/* Whether names are interned (the default): each distinct name stored
+ * once.  Off, a name is shared only with the signature just before it:
+ * for sets whose names are nearly all distinct (ClamAV's databases), the
+ * interning table costs more than it saves. */
+void mde__hashsigs_set_intern(mde__hashsigs *h, bool on);
+
 /* Sorts the tables and builds the size sets; call once, after parsing. */
 int mde__hashsigs_finalize(mde__hashsigs *h);
 

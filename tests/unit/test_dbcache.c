@@ -240,12 +240,48 @@ static void test_seg_bounds(void **state)
 	mde__hashsigs_free(s);
 }
 
+/* Without interning, a name is shared with the one before only; lookups
+ * give each signature its own name all the same. */
+static void test_nointern(void **state)
+{
+	static const char list[] =
+		"00000000000000000000000000000001:1:Same\n"
+		"00000000000000000000000000000002:2:Same\n"
+		"00000000000000000000000000000003:3:Other\n"
+		"00000000000000000000000000000004:4:Same\n";
+	mde__hashsigs *h = mde__hashsigs_new();
+	uint8_t dig[16] = { 0 };
+	mde__hseg g;
+
+	(void)state;
+	mde__hashsigs_set_intern(h, false);
+	assert_int_equal(mde__hashsigs_parse(h, "x.hdb", list, sizeof(list) - 1,
+					     NULL), MDE_OK);
+	dig[15] = 9;
+	assert_int_equal(mde__hashsigs_add(h, MDE__MD5, dig, 9, "Other", 5, 0),
+			 MDE_OK);
+	assert_int_equal(mde__hashsigs_finalize(h), MDE_OK);
+	assert_int_equal(mde__hashsigs_view(h, MDE__MD5, &g), MDE_OK);
+	/* "", "Same", "Other", "Same", "Other" */
+	assert_int_equal(g.names_len, 1 + 5 + 6 + 5 + 6);
+	for (int i = 1; i <= 4; i++) {
+		dig[15] = (uint8_t)i;
+		assert_string_equal(mde__hashsigs_lookup(h, MDE__MD5, dig,
+							 (uint64_t)i),
+				    i == 3 ? "Other" : "Same");
+	}
+	dig[15] = 9;
+	assert_string_equal(mde__hashsigs_lookup(h, MDE__MD5, dig, 9), "Other");
+	mde__hashsigs_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_seg_bounds),
+		cmocka_unit_test(test_nointern),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
