@@ -84,7 +84,7 @@ static void usage(FILE *fp)
 {
 	fputs("usage: mdescand [options]\n"
 	      "\n"
-	      "      --cache-dir DIR       compiled YARA rules cache (default "
+	      "      --cache-dir DIR       compiled definitions cache (default "
 	      MDE_CACHE_DIR ")\n"
 	      "      --cage                parse in confined worker processes "
 	      "(the default)\n"
@@ -116,7 +116,7 @@ static void usage(FILE *fp)
 	      "      --max-connections N   clients at once (default 256)\n"
 	      "      --max-stream SIZE     longest INSTREAM; K/M/G (default "
 	      "100M)\n"
-	      "      --no-cache            no compiled YARA rules cache\n"
+	      "      --no-cache            no compiled definitions cache\n"
 	      "      --no-cage             parse in the daemon itself (for "
 	      "debugging)\n"
 	      "      --no-history          record nothing in the history\n"
