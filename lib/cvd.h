@@ -176,5 +176,10 @@ void mde__cvd_ca_free(struct x509_store_st *ca); /* NULL allowed */
 int mde__cvd_sign_check(const char *sign, size_t slen, const void *db,
 			size_t dblen, struct x509_store_st *ca, char *signer,
 			size_t sn, char *why, size_t n);
+/* The same, the database's bytes read from fd (its whole file, from its
+ * start) when fd >= 0: db[0..dblen) is then its mapping, not read. */
+int mde__cvd_sign_check_fd(const char *sign, size_t slen, const void *db,
+			   size_t dblen, int fd, struct x509_store_st *ca,
+			   char *signer, size_t sn, char *why, size_t n);
 
 #endif /* MDE_CVD_H */

@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/cms.h>
 #include <openssl/err.h>
@@ -309,10 +310,29 @@ static BIO *content_bio(const void *db, size_t dblen)
 	return BIO_push(f, m);
 }
 
-/* Verifies one line's signature of db[0..dblen) against ca. */
+/* The same, of the file open at fd (read from its start, not mapped:
+ * what is read this way does not count in the process's memory). */
+static BIO *content_bio_fd(int fd)
+{
+	int d = lseek(fd, 0, SEEK_SET) == 0 ? dup(fd) : -1;
+	BIO *m = d >= 0 ? BIO_new_fd(d, BIO_CLOSE) : NULL;
+	BIO *f = m ? BIO_new(BIO_f_null()) : NULL;
+
+	if (!f) {
+		if (m)
+			BIO_free(m);
+		else if (d >= 0)
+			close(d);
+		return NULL;
+	}
+	return BIO_push(f, m);
+}
+
+/* Verifies one line's signature of db[0..dblen) (or of the file open at
+ * fd when fd >= 0) against ca. */
 static int line_verify(const struct sigline *l, const void *db,
-		       size_t dblen, struct x509_store_st *ca, char *signer,
-		       size_t sn, char *why, size_t n)
+		       size_t dblen, int fd, struct x509_store_st *ca,
+		       char *signer, size_t sn, char *why, size_t n)
 {
 	CMS_ContentInfo *cms = line_cms(l, why, n);
 	BIO *in = NULL;
@@ -322,7 +342,7 @@ static int line_verify(const struct sigline *l, const void *db,
 	if (!cms)
 		goto out;
 	rc = MDE_ERR_NOMEM; /* (or a database over 2 GiB: over its limit) */
-	in = content_bio(db, dblen);
+	in = fd >= 0 ? content_bio_fd(fd) : content_bio(db, dblen);
 	if (!in)
 		goto out;
 	ERR_clear_error();
@@ -367,11 +387,11 @@ static int next_line(const char *s, size_t len, size_t *at,
 
 /* Verifies the signature line sl, line number line of its .sign. */
 static int check_line(const struct sigline *sl, size_t line, const void *db,
-		      size_t dblen, struct x509_store_st *ca, char *signer,
-		      size_t sn, char *why, size_t n)
+		      size_t dblen, int fd, struct x509_store_st *ca,
+		      char *signer, size_t sn, char *why, size_t n)
 {
 	char r[400];
-	int rc = line_verify(sl, db, dblen, ca, signer, sn, r, sizeof(r));
+	int rc = line_verify(sl, db, dblen, fd, ca, signer, sn, r, sizeof(r));
 
 	if (rc != MDE_OK)
 		fail(rc, why, n, "line %zu: %s", line, r);
@@ -381,6 +401,14 @@ static int check_line(const struct sigline *sl, size_t line, const void *db,
 int mde__cvd_sign_check(const char *sign, size_t slen, const void *db,
 			size_t dblen, struct x509_store_st *ca, char *signer,
 			size_t sn, char *why, size_t n)
+{
+	return mde__cvd_sign_check_fd(sign, slen, db, dblen, -1, ca, signer,
+				      sn, why, n);
+}
+
+int mde__cvd_sign_check_fd(const char *sign, size_t slen, const void *db,
+			   size_t dblen, int fd, struct x509_store_st *ca,
+			   char *signer, size_t sn, char *why, size_t n)
 {
 	struct sigline sl;
 	const char *l, *bad;
@@ -403,8 +431,8 @@ int mde__cvd_sign_check(const char *sign, size_t slen, const void *db,
 		if (sl.min > MDE__SIGN_FLEVEL ||
 		    (sl.max >= 0 && sl.max < MDE__SIGN_FLEVEL))
 			continue;
-		return check_line(&sl, line, db, dblen, ca, signer, sn, why,
-				  n);
+		return check_line(&sl, line, db, dblen, fd, ca, signer, sn,
+				  why, n);
 	}
 	return MDE__SIGN_NO_LINE;
 }

@@ -50,6 +50,7 @@ int mde__defs_cvd_init(mde_defs *defs)
 
 	for (i = 0; i < NLIMITS; i++)
 		defs->cvd_lim[i] = limit_default[i];
+	defs->cvd_fd = -1;
 	/* ClamAV's: what an administrator trusts for ClamAV already */
 	return mde_defs_set_clamav_certs(defs, MDE_CLAMAV_CERTS_DEFAULT);
 }
@@ -184,7 +185,7 @@ int mde__defs_cvd_superseded(mde_defs *defs, const char *path)
 
 /* Maps the file at path read-only into *buf (*len bytes). */
 static int map_path(mde_defs *defs, const char *path, void **buf,
-		    size_t *len)
+		    size_t *len, int *fdp)
 {
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = MDE_OK;
@@ -211,6 +212,10 @@ static int map_path(mde_defs *defs, const char *path, void **buf,
 		rc = MDE_ERR_IO;
 	}
 out:
+	if (rc == MDE_OK) {
+		*fdp = fd;
+		return rc;
+	}
 	if (fd >= 0)
 		close(fd);
 	return rc;
@@ -337,8 +342,9 @@ static int sign_verify(mde_defs *defs, const char *name, unsigned version,
 	if (rc == MDE_ERR_SIG && defs->bundle)
 		rc = MDE__SIGN_NO_LINE;
 	if (rc == MDE_OK)
-		rc = mde__cvd_sign_check(text, tl, buf, len, defs->cvd_ca,
-					 signer, sizeof(signer), r, sizeof(r));
+		rc = mde__cvd_sign_check_fd(text, tl, buf, len, defs->cvd_fd,
+					    defs->cvd_ca, signer,
+					    sizeof(signer), r, sizeof(r));
 	if (rc == MDE_OK) {
 		snprintf(defs->cvd_how, sizeof(defs->cvd_how), "%s by its "
 			 ".sign", signer);
@@ -421,7 +427,8 @@ int mde__defs_load_cvd_buf(mde_defs *defs, const mde__defs_fmt *f,
 	 * .sign just now (defs_cvdc.c) */
 	cache = defs->cache_dir && !defs->bundle;
 	if (cache && (rc == MDE_OK || rc == MDE__SIGN_NO_LINE)) {
-		mde__defs_cvdc_key(name, sign == MDE_OK, buf, len, key);
+		mde__defs_cvdc_key(name, sign == MDE_OK, buf, len, defs->cvd_fd,
+				   key);
 		rc = mde__defs_cvdc_load(defs, name, key);
 		if (rc == 1) {
 			if (sign != MDE_OK)
@@ -461,17 +468,23 @@ int mde__defs_load_cvd(mde_defs *defs, const char *path)
 {
 	void *buf;
 	size_t len = 0;
-	int rc;
+	int rc, fd = -1;
 
 	if (defs->compiled) {
 		snprintf(defs->err, sizeof(defs->err),
 			 "definitions already compiled");
 		return MDE_ERR_STATE;
 	}
-	rc = map_path(defs, path, &buf, &len);
+	rc = map_path(defs, path, &buf, &len, &fd);
 	if (rc != MDE_OK)
 		return rc;
+	/* the signature check and the compiled database's key read the
+	 * file, not the mapping: a database mapped from the cache touches
+	 * none of the container's pages */
+	defs->cvd_fd = fd;
 	rc = mde__defs_load_cvd_buf(defs, NULL, path, buf, len);
+	defs->cvd_fd = -1;
+	close(fd);
 	munmap(buf, len);
 	return rc;
 }

@@ -60,8 +60,33 @@ void mde__defs_cvdc_free(mde_defs *defs)
 	defs->ncvdc = defs->capcvdc = 0;
 }
 
+/* XXH3-128 of the file open at fd, read in chunks: -1 if it cannot be
+ * read whole (len bytes). */
+static int hash_fd(XXH3_state_t *st, int fd, size_t len)
+{
+	enum { CHUNK = 1 << 20 };
+	char *b = malloc(CHUNK);
+	size_t at = 0;
+	ssize_t r;
+
+	if (!b)
+		return -1;
+	while (at < len) {
+		r = pread(fd, b, len - at < CHUNK ? len - at : CHUNK,
+			  (off_t)at);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		XXH3_128bits_update(st, b, (size_t)r);
+		at += (size_t)r;
+	}
+	free(b);
+	return at == len ? 0 : -1;
+}
+
 void mde__defs_cvdc_key(const char *name, int by_sign, const void *buf,
-			size_t len, uint8_t key[16])
+			size_t len, int fd, uint8_t key[16])
 {
 	XXH3_state_t *st = XXH3_createState();
 	XXH128_canonical_t c;
@@ -77,7 +102,15 @@ void mde__defs_cvdc_key(const char *name, int by_sign, const void *buf,
 	/* verified by a .sign, or by the legacy signatures: a database
 	 * compiled on the one is not taken on the other */
 	XXH3_128bits_update(st, &by_sign, sizeof(by_sign));
-	XXH3_128bits_update(st, buf, len);
+	/* the file read through its descriptor: a database found compiled
+	 * touches none of its mapped pages */
+	if (fd < 0 || hash_fd(st, fd, len) != 0) {
+		XXH3_128bits_reset(st);
+		XXH3_128bits_update(st, CVDC_VERSION, sizeof(CVDC_VERSION));
+		XXH3_128bits_update(st, &type, sizeof(type));
+		XXH3_128bits_update(st, &by_sign, sizeof(by_sign));
+		XXH3_128bits_update(st, buf, len);
+	}
 	XXH128_canonicalFromHash(&c, XXH3_128bits_digest(st));
 	memcpy(key, c.digest, 16);
 	XXH3_freeState(st);

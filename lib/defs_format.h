@@ -175,10 +175,11 @@ struct mde__cvd_member;
 const mde__defs_fmt *mde__defs_cvd_member_fmt(const struct mde__cvd_member *m);
 
 /* ClamAV databases compiled once (defs_cvdc.c, dbcache.h).  The key of
- * the container name (by its extension) holding buf[0..len), verified
- * by its .sign (by_sign) or by its legacy signatures. */
+ * the container name (by its extension) holding buf[0..len) (read from
+ * fd instead when fd >= 0), verified by its .sign (by_sign) or by its
+ * legacy signatures. */
 void mde__defs_cvdc_key(const char *name, int by_sign, const void *buf,
-			size_t len, uint8_t key[16]);
+			size_t len, int fd, uint8_t key[16]);
 /* Loads the database from its compiled file in defs->cache_dir: 1 when
  * done, 0 when there is none to use (nothing loaded), or an error. */
 int mde__defs_cvdc_load(mde_defs *defs, const char *name,

@@ -460,6 +460,8 @@ struct mde_defs {
 	char cvd_sign[4200];
 	char *cvd_signtxt;
 	size_t cvd_signlen;
+	int cvd_fd;              /* the container being loaded, when read
+				    from a file (its bytes also mapped) */
 	/* compiled databases mapped from the cache (defs_cvdc.c) */
 	struct mde__cvdc_map *cvdc;
 	size_t ncvdc, capcvdc;
