@@ -204,6 +204,19 @@ void mde__dbc_entry(const mde__dbc *d, uint32_t i, struct mde__dbc_ent *e)
 	}
 }
 
+void mde__dbc_seg(const struct mde__dbc_ent *e, mde__hseg *g)
+{
+	g->type = (int)e->type;
+	g->rec = e->data;
+	g->n = (size_t)e->n;
+	g->sizes = e->sizes;
+	g->nsizes = (size_t)e->nsizes;
+	g->sizew = e->flags >> 8;
+	g->wildcard = e->flags & 1;
+	g->names = e->names;
+	g->names_len = e->names_len;
+}
+
 /* ------------------------------------------------------------- writing */
 
 int mde__dbc_add(mde__dbc_w *w, const struct mde__dbc_wpart *part,

@@ -89,6 +89,10 @@ int mde__dbc_open(mde__dbc *d, const void *p, size_t len,
 /* Entry i of an opened file, decoded. */
 void mde__dbc_entry(const mde__dbc *d, uint32_t i, struct mde__dbc_ent *e);
 
+/* A decoded TABLE entry as a segment for mde__hashsigs_seg(). */
+struct mde__hseg;
+void mde__dbc_seg(const struct mde__dbc_ent *e, struct mde__hseg *g);
+
 /* ---------------------------------------------------------------- writing */
 
 struct mde__buf;

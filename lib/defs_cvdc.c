@@ -206,15 +206,7 @@ static int apply(mde_defs *defs, const char *name, const mde__dbc *d)
 				       e.digest);
 			break;
 		case MDE__DBC_TABLE:
-			g.type = (int)e.type;
-			g.rec = e.data;
-			g.n = (size_t)e.n;
-			g.sizes = e.sizes;
-			g.nsizes = (size_t)e.nsizes;
-			g.sizew = e.flags >> 8;
-			g.wildcard = e.flags & 1;
-			g.names = e.names;
-			g.names_len = e.names_len;
+			mde__dbc_seg(&e, &g);
 			rc = mde__hashsigs_seg(target_set(defs, e.target), &g);
 			if (rc != MDE_OK)
 				snprintf(defs->err, sizeof(defs->err),

@@ -80,15 +80,7 @@ static void check(const uint8_t *p, size_t n, const mde__dbc *d,
 			inside(p, n, e.data, e.dlen);
 			inside(p, n, e.sizes, (size_t)e.nsizes * (e.flags >> 8));
 			inside(p, n, e.names, e.names_len);
-			g.type = (int)e.type;
-			g.rec = e.data;
-			g.n = (size_t)e.n;
-			g.sizes = e.sizes;
-			g.nsizes = (size_t)e.nsizes;
-			g.sizew = e.flags >> 8;
-			g.wildcard = e.flags & 1;
-			g.names = e.names;
-			g.names_len = e.names_len;
+			mde__dbc_seg(&e, &g);
 			if (mde__hashsigs_seg(h, &g) == MDE_ERR_STATE)
 				abort(); /* the reader took it */
 			break;

@@ -135,15 +135,7 @@ static void test_roundtrip(void **state)
 			assert_int_equal(e.mlen, sizeof(hsb) - 1);
 		} else if (e.kind == MDE__DBC_TABLE) {
 			tables++;
-			g.type = (int)e.type;
-			g.rec = e.data;
-			g.n = (size_t)e.n;
-			g.sizes = e.sizes;
-			g.nsizes = (size_t)e.nsizes;
-			g.sizew = e.flags >> 8;
-			g.wildcard = e.flags & 1;
-			g.names = e.names;
-			g.names_len = e.names_len;
+			mde__dbc_seg(&e, &g);
 			assert_int_equal(mde__hashsigs_seg(s, &g), MDE_OK);
 		}
 	}
