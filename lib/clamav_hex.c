@@ -21,6 +21,15 @@
 #include "clamav_int.h"
 #include "banned.h"
 
+/* The builder starts in buffers of its own, large enough for nearly
+ * every signature of ClamAV's databases, and moves to the heap only past
+ * them: a database load compiles hundreds of thousands of patterns, and
+ * growing each array from nothing cost a few reallocs per pattern.  The
+ * result is packed into one allocation (cl_pat_free frees it). */
+#define HB_NODES 32
+#define HB_ALTS 16
+#define HB_BYTES 256
+
 struct hb {
 	struct cl_node *nodes;
 	size_t nn, capn;
@@ -32,7 +41,61 @@ struct hb {
 	char *err;
 	size_t errlen;
 	int nomem;
+	struct cl_node in_nodes[HB_NODES];
+	struct cl_span in_alts[HB_ALTS];
+	uint8_t in_val[HB_BYTES], in_mask[HB_BYTES];
 };
+
+/* Room for need elements of size sz in *pp (capacity *cap), which starts
+ * as the builder's own buffer inl.  0, or -1 out of memory. */
+static int hb_grow(void **pp, size_t *cap, size_t need, size_t sz,
+		   void *inl)
+{
+	size_t ncap = *cap;
+	void *q;
+
+	if (need <= *cap)
+		return 0;
+	while (ncap < need)
+		ncap *= 2;
+	if (ncap > SIZE_MAX / sz)
+		return -1;
+	if (*pp == inl) {
+		q = malloc(ncap * sz);
+		if (q)
+			memcpy(q, inl, *cap * sz);
+	} else {
+		q = realloc(*pp, ncap * sz);
+	}
+	if (!q)
+		return -1;
+	*pp = q;
+	*cap = ncap;
+	return 0;
+}
+
+static void hb_init(struct hb *b)
+{
+	b->nodes = b->in_nodes;
+	b->capn = HB_NODES;
+	b->alts = b->in_alts;
+	b->capa = HB_ALTS;
+	b->val = b->in_val;
+	b->mask = b->in_mask;
+	b->capb = HB_BYTES;
+}
+
+static void hb_free(struct hb *b)
+{
+	if (b->nodes != b->in_nodes)
+		free(b->nodes);
+	if (b->alts != b->in_alts)
+		free(b->alts);
+	if (b->val != b->in_val)
+		free(b->val);
+	if (b->mask != b->in_mask)
+		free(b->mask);
+}
 
 static int fail(struct hb *b, const char *msg)
 {
@@ -55,8 +118,8 @@ static int put1(struct hb *b, uint8_t v, uint8_t m)
 {
 	size_t cap = b->capb;
 
-	if (mde__grow((void **)&b->val, &cap, b->nb + 1, 1) ||
-	    mde__grow((void **)&b->mask, &b->capb, b->nb + 1, 1)) {
+	if (hb_grow((void **)&b->val, &cap, b->nb + 1, 1, b->in_val) ||
+	    hb_grow((void **)&b->mask, &b->capb, b->nb + 1, 1, b->in_mask)) {
 		b->nomem = 1;
 		return -1;
 	}
@@ -99,8 +162,8 @@ static int put_pair(struct hb *b, const char *p)
 
 static int add_node(struct hb *b, uint8_t kind, uint32_t x, uint32_t y)
 {
-	if (mde__grow((void **)&b->nodes, &b->capn, b->nn + 1,
-		      sizeof(*b->nodes))) {
+	if (hb_grow((void **)&b->nodes, &b->capn, b->nn + 1,
+		    sizeof(*b->nodes), b->in_nodes)) {
 		b->nomem = 1;
 		return -1;
 	}
@@ -236,8 +299,8 @@ static int add_alt(struct hb *b, uint32_t start)
 {
 	if (b->nb == start)
 		return fail(b, "empty alternative");
-	if (mde__grow((void **)&b->alts, &b->capa, b->na + 1,
-		      sizeof(*b->alts))) {
+	if (hb_grow((void **)&b->alts, &b->capa, b->na + 1,
+		    sizeof(*b->alts), b->in_alts)) {
 		b->nomem = 1;
 		return -1;
 	}
@@ -346,48 +409,67 @@ static uint32_t node_min(const struct hb *b, const struct cl_node *nd)
 
 void cl_pat_free(struct cl_pat *p)
 {
-	if (!p)
-		return;
-	free(p->nodes);
-	free(p->alts);
-	free(p->val);
-	free(p->mask);
 	free(p);
 }
 
-int cl_hex_compile(const char *hex, unsigned opts, struct cl_pat *p,
+/* Copies n bytes of src to *at, which moves on, 8-byte aligned. */
+static void *pack(uint8_t **at, const void *src, size_t n)
+{
+	void *r = *at;
+
+	if (n)
+		memcpy(r, src, n);
+	*at += (n + 7) & ~(size_t)7;
+	return n ? r : NULL;
+}
+
+static size_t up8(size_t n)
+{
+	return (n + 7) & ~(size_t)7;
+}
+
+int cl_hex_compile(const char *hex, unsigned opts, struct cl_pat **out,
 		   char *err, size_t errlen)
 {
 	struct hb b = { 0 };
+	struct cl_pat hd = { 0 }, *p;
 	uint64_t min = 0;
+	uint8_t *at;
 	int rc = 0;
 
+	*out = NULL;
+	hb_init(&b);
 	b.opts = opts;
 	b.err = err;
 	b.errlen = errlen;
-	memset(p, 0, sizeof(*p));
 	while (rc == 0 && *hex)
 		rc = parse_item(&b, &hex);
 	if (rc == 0)
-		rc = take_edges(&b, p);
+		rc = take_edges(&b, &hd);
 	for (size_t i = 0; rc == 0 && i < b.nn; i++)
 		min += node_min(&b, &b.nodes[i]);
 	if (rc == 0 && min > CL_GAP_LIMIT)
 		rc = fail(&b, "signature too long");
 	if (b.nomem)
 		rc = -2;
+	p = rc ? NULL : malloc(up8(sizeof(*p)) +
+			       up8(b.nn * sizeof(*b.nodes)) +
+			       up8(b.na * sizeof(*b.alts)) +
+			       2 * up8(b.nb));
+	if (rc == 0 && !p)
+		rc = -2;
 	if (rc) {
-		free(b.nodes);
-		free(b.alts);
-		free(b.val);
-		free(b.mask);
+		hb_free(&b);
 		return rc;
 	}
-	p->nodes = b.nodes;
+	*p = hd;
+	at = (uint8_t *)p + up8(sizeof(*p));
+	p->nodes = pack(&at, b.nodes, b.nn * sizeof(*b.nodes));
 	p->nnodes = (uint32_t)b.nn;
-	p->alts = b.alts;
-	p->val = b.val;
-	p->mask = b.mask;
+	p->alts = pack(&at, b.alts, b.na * sizeof(*b.alts));
+	p->val = pack(&at, b.val, b.nb);
+	p->mask = pack(&at, b.mask, b.nb);
+	hb_free(&b);
 	p->minlen = (uint32_t)min;
 	p->head_end = p->nnodes;
 	for (uint32_t i = 0; i < p->nnodes; i++)
@@ -396,5 +478,6 @@ int cl_hex_compile(const char *hex, unsigned opts, struct cl_pat *p,
 			break;
 		}
 	p->wide = (opts & CL_OPT_WIDE) != 0;
+	*out = p;
 	return 0;
 }

@@ -77,10 +77,11 @@ struct cl_pat {
 #define CL_OPT_FULLWORD 8
 
 /*
- * Compiles hex into *p (options CL_OPT_*, wide already chosen: one call
- * per variant).  0, or -1 with the reason in err; -2 out of memory.
+ * Compiles hex into *out, one allocation that cl_pat_free frees (options
+ * CL_OPT_*, wide already chosen: one call per variant).  0, or -1 with
+ * the reason in err; -2 out of memory.
  */
-int cl_hex_compile(const char *hex, unsigned opts, struct cl_pat *p,
+int cl_hex_compile(const char *hex, unsigned opts, struct cl_pat **out,
 		   char *err, size_t errlen);
 void cl_pat_free(struct cl_pat *p);
 

@@ -279,15 +279,11 @@ int cl_sub_hex(struct cl_sub *sub, const char *hex, unsigned opts,
 		v[0] = opts;
 	}
 	for (unsigned i = 0; i < (v[0] == opts ? 1u : 2u) && !rc; i++) {
-		struct cl_pat *p = calloc(1, sizeof(*p));
+		struct cl_pat *p;
 
-		if (!p)
-			return -2;
-		rc = cl_hex_compile(hex, v[i], p, err, errlen);
-		if (rc) {
-			free(p);
+		rc = cl_hex_compile(hex, v[i], &p, err, errlen);
+		if (rc)
 			break;
-		}
 		sub->pat[sub->npat++] = p;
 	}
 	return rc;

@@ -77,18 +77,15 @@ static int match(const char *hex, unsigned opts, const char *buf, size_t at)
 static int matchn(const char *hex, unsigned opts, const char *buf,
 		  size_t len, size_t at)
 {
-	struct cl_pat p;
+	struct cl_pat *p;
 	struct cl_mstate m = { 0 };
 	char err[128];
 	int r;
 
 	if (cl_hex_compile(hex, opts, &p, err, sizeof(err)))
 		return -1;
-	r = cl_pat_match_at(&p, &m, (const uint8_t *)buf, len, at);
-	free(p.nodes);
-	free(p.alts);
-	free(p.val);
-	free(p.mask);
+	r = cl_pat_match_at(p, &m, (const uint8_t *)buf, len, at);
+	cl_pat_free(p);
 	cl_mstate_free(&m);
 	return r;
 }
