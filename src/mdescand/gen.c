@@ -246,6 +246,8 @@ static struct gen *build(int reload)
 	if (!opt.no_cache &&
 	    (mkdir(opt.cache_dir, 0700) == 0 || errno == EEXIST))
 		mde_defs_set_cache_dir(g->defs, opt.cache_dir);
+	/* every generation, so that a reload names as the first load did */
+	mde_defs_set_unofficial(g->defs, opt.unofficial);
 	rc = mde_defs_set_clamav_certs(g->defs, opt.clamav_certs);
 	for (int i = 0; i < 3; i++)
 		if (opt.db_limit[i] >= 0)

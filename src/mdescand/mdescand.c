@@ -43,8 +43,8 @@ enum {
 	OPT_CLAMAV_CERTS, OPT_CONFIG, OPT_HISTORY_DB, OPT_NO_CAGE,
 	OPT_IDLE_TIMEOUT, OPT_KEYS, OPT_LOG_LEVEL, OPT_MAX_CONNS,
 	OPT_MAX_STREAM, OPT_NO_CACHE, OPT_NO_HISTORY, OPT_NO_SYSLOG,
-	OPT_PIDFILE, OPT_QUEUE, OPT_SCAN_ROOT, OPT_SOCKET, OPT_STORE,
-	OPT_TCP_ADDR, OPT_TCP_PORT, OPT_TEST_DELAY
+	OPT_NO_UNOFFICIAL, OPT_PIDFILE, OPT_QUEUE, OPT_SCAN_ROOT, OPT_SOCKET,
+	OPT_STORE, OPT_TCP_ADDR, OPT_TCP_PORT, OPT_TEST_DELAY, OPT_UNOFFICIAL
 };
 
 static const struct option longopts[] = {
@@ -66,6 +66,7 @@ static const struct option longopts[] = {
 	{ "no-cage", no_argument, NULL, OPT_NO_CAGE },
 	{ "no-history", no_argument, NULL, OPT_NO_HISTORY },
 	{ "no-syslog", no_argument, NULL, OPT_NO_SYSLOG },
+	{ "no-unofficial-names", no_argument, NULL, OPT_NO_UNOFFICIAL },
 	{ "pidfile", required_argument, NULL, OPT_PIDFILE },
 	{ "queue", required_argument, NULL, OPT_QUEUE },
 	{ "scan-root", required_argument, NULL, OPT_SCAN_ROOT },
@@ -75,6 +76,7 @@ static const struct option longopts[] = {
 	{ "tcp-port", required_argument, NULL, OPT_TCP_PORT },
 	{ "test-delay-ms", required_argument, NULL, OPT_TEST_DELAY },
 	{ "threads", required_argument, NULL, 'j' },
+	{ "unofficial-names", no_argument, NULL, OPT_UNOFFICIAL },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -121,6 +123,8 @@ static void usage(FILE *fp)
 	      "debugging)\n"
 	      "      --no-history          record nothing in the history\n"
 	      "      --no-syslog           log nothing to the system log\n"
+	      "      --no-unofficial-names  ClamAV detection names unchanged "
+	      "(the default)\n"
 	      "      --pidfile FILE        write the pid to FILE\n"
 	      "      --queue N             requests waiting for a worker "
 	      "(default 128)\n"
@@ -137,6 +141,10 @@ static void usage(FILE *fp)
 	      "no TCP)\n"
 	      "      --test-delay-ms MS    for tests only: each scan waits MS "
 	      "first\n"
+	      "      --unofficial-names    name every ClamAV detection "
+	      "NAME.UNOFFICIAL, as\n"
+	      "                            clamd names those of unofficial "
+	      "databases\n"
 	      "  -v, --verbose             more on stderr (twice: debug)\n"
 	      "  -V, --version             show versions\n"
 	      "\n"
@@ -286,6 +294,7 @@ static void cfg_int(const char *key, int64_t *v)
 static void apply_daemon_keys(void)
 {
 	int64_t n;
+	int b;
 
 	cfg_int("daemon_command_timeout", &opt.cmd_timeout);
 	cfg_int("daemon_idle_timeout", &opt.idle_timeout);
@@ -298,6 +307,8 @@ static void apply_daemon_keys(void)
 		opt.tcp_port = (int)n;
 	if (mdecfg_get_int(cfg, "daemon_threads", &n))
 		opt.threads = (int)n;
+	if (mdecfg_get_bool(cfg, "daemon_unofficial_names", &b))
+		opt.unofficial = b;
 	mdecfg_get_str(cfg, "daemon_socket", &opt.socket);
 	mdecfg_get_str(cfg, "daemon_socket_owner", &opt.sock_owner);
 	mdecfg_get_str(cfg, "daemon_socket_group", &opt.sock_group);
@@ -463,6 +474,7 @@ static void one_option(int c, const char *arg)
 	case OPT_NO_CAGE: opt.cage = 0; break;
 	case OPT_NO_HISTORY: opt.no_history = 1; break;
 	case OPT_NO_SYSLOG: opt.log_level = -1; break;
+	case OPT_NO_UNOFFICIAL: opt.unofficial = 0; break;
 	case OPT_PIDFILE: opt.pidfile = arg; break;
 	case OPT_QUEUE:
 		opt.queue = parse_num(arg, "--queue", 1, 65536, 0);
@@ -478,6 +490,7 @@ static void one_option(int c, const char *arg)
 		opt.test_delay_ms = parse_num(arg, "--test-delay-ms", 0,
 					      600000, 0);
 		break;
+	case OPT_UNOFFICIAL: opt.unofficial = 1; break;
 	default: usage(stderr); exit(2);
 	}
 }

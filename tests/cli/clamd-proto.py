@@ -5,6 +5,8 @@
     clamd-proto.py run SOCKET DIR [CASE...]  print each case's reply
     clamd-proto.py say SOCKET COMMAND        send zCOMMAND, print the reply
                                              (its NULs as newlines)
+    clamd-proto.py stream SOCKET FILE        send FILE by zINSTREAM, print
+                                             the reply (the same way)
     clamd-proto.py compare OURS CLAMD DIR [CASE...]
                                              the replies of mdescand (OURS)
                                              and of a real clamd, normalised,
@@ -212,6 +214,12 @@ def main(argv):
         return 0
     if argv[1] == 'say':
         r = conv(argv[2], [b'z' + os.fsencode(argv[3]) + b'\0'])
+        sys.stdout.buffer.write(r.replace(b'\0', b'\n'))
+        return 0
+    if argv[1] == 'stream':
+        with open(argv[3], 'rb') as f:
+            data = f.read()
+        r = conv(argv[2], [b'zINSTREAM\0' + chunks(data, 4096)])
         sys.stdout.buffer.write(r.replace(b'\0', b'\n'))
         return 0
     if argv[1] == 'run':

@@ -31,7 +31,6 @@ set -eu
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-command -v openssl >/dev/null || skip "no openssl command"
 MDESIG=${MDESIG:-$(dirname "$MDESCAN")/../mdesig/mdesig}
 MK=$TOPSRC/tests/cli/mkcvd.py
 S=$T/sigs
@@ -45,22 +44,8 @@ printf 'Sign.Test.Pattern:0:*:%s\n' "$(hex 'Sign-Test-Pattern-0456')" \
 printf 'Sign.Test.Other:0:*:%s\n' "$(hex 'Sign-Test-Other-0789')" \
 	>"$S/main.ndb"
 
-# ca DIR NAME: a self-signed CA, DIR/ca.crt (the file trusted) and key.
-ca() {
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout "$1/ca.key" -out "$1/ca.crt" -days 2 -subj "/CN=$2" \
-		2>/dev/null
-}
-# signer DIR NAME: a signing certificate issued by DIR's CA.
-signer() {
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout "$1/signer.key" -out "$1/signer.csr" -subj "/CN=$2" \
-		2>/dev/null
-	printf 'keyUsage=critical,digitalSignature\n' >"$1/ext"
-	openssl x509 -req -in "$1/signer.csr" -CA "$1/ca.crt" \
-		-CAkey "$1/ca.key" -CAcreateserial -days 2 -extfile "$1/ext" \
-		-out "$1/signer.crt" 2>/dev/null
-}
+# shellcheck source=clamsign-lib.sh
+. "$(dirname "$0")/clamsign-lib.sh"
 ca "$T/ca" "mdescan test CA"
 signer "$T/ca" "mdescan test signer"
 ca "$T/ca2" "another CA"
@@ -69,20 +54,6 @@ signer "$T/ca2" "another signer"
 # holds ClamAV's
 mkdir -p "$T/certs"
 cp "$T/ca/ca.crt" "$T/certs/test-ca.crt"
-
-# sign FILE OUT [CADIR [LEVELS]]: OUT, the .sign of FILE in ClamAV's
-# layout, signed by CADIR's signer (default the test CA's) for the
-# levels LEVELS (default "220:", as sigtool writes it).
-sign() {
-	local k=${3:-$T/ca}
-	openssl cms -sign -binary -in "$1" -signer "$k/signer.crt" \
-		-inkey "$k/signer.key" -outform PEM -out "$T/p7.pem"
-	{
-		printf '#clamsign-1.0\n# made by %s\n' "$(basename "$0")"
-		printf '%s:pkcs7-pem:%s\n' "${4:-220:}" \
-			"$(grep -v -- '-----' "$T/p7.pem" | tr -d '\n')"
-	} >"$2"
-}
 
 # scan_ok ARGS...: a scan with these options finds the pattern only.
 scan_ok() {
