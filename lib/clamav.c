@@ -37,16 +37,20 @@ void cl_sig_free(struct cl_sig *sig)
 	for (unsigned i = 0; sig->sub && i < sig->nsub; i++) {
 		struct cl_sub *s = &sig->sub[i];
 
-		cl_pat_free(s->pat[0]);
-		cl_pat_free(s->pat[1]);
+		if (!sig->in_arena) {
+			cl_pat_free(s->pat[0]);
+			cl_pat_free(s->pat[1]);
+		}
 		cl_pcre_free(s->pcre);
 		free(s->bc);
 	}
-	free(sig->sub);
 	cl_logic_free(&sig->logic);
-	free((char *)sig->name);
 	free(sig->container);
 	free(sig->inter);
+	if (sig->in_arena)
+		return; /* the rest goes with the arena */
+	free(sig->sub);
+	free((char *)sig->name);
 	free(sig);
 }
 
@@ -65,6 +69,7 @@ void mde__clam_free(mde__clam *c)
 	for (int g = 0; g < 32; g++)
 		free(c->macro[g]);
 	free(c->sigs);
+	mde__arena_free(&c->arena);
 	free(c->pats);
 	free(c->always);
 	free(c->expr_pat);

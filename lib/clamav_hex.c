@@ -428,11 +428,11 @@ static size_t up8(size_t n)
 	return (n + 7) & ~(size_t)7;
 }
 
-int cl_hex_compile(const char *hex, unsigned opts, struct cl_pat **out,
-		   char *err, size_t errlen)
+int cl_hex_compile(const char *hex, unsigned opts, mde__arena *a,
+		   struct cl_pat **out, char *err, size_t errlen)
 {
 	struct hb b = { 0 };
-	struct cl_pat hd = { 0 }, *p;
+	struct cl_pat hd = { 0 }, *p = NULL;
 	uint64_t min = 0;
 	uint8_t *at;
 	int rc = 0;
@@ -452,10 +452,12 @@ int cl_hex_compile(const char *hex, unsigned opts, struct cl_pat **out,
 		rc = fail(&b, "signature too long");
 	if (b.nomem)
 		rc = -2;
-	p = rc ? NULL : malloc(up8(sizeof(*p)) +
-			       up8(b.nn * sizeof(*b.nodes)) +
-			       up8(b.na * sizeof(*b.alts)) +
-			       2 * up8(b.nb));
+	if (rc == 0) {
+		size_t need = up8(sizeof(*p)) + up8(b.nn * sizeof(*b.nodes)) +
+			      up8(b.na * sizeof(*b.alts)) + 2 * up8(b.nb);
+
+		p = a ? mde__arena_alloc(a, need) : malloc(need);
+	}
 	if (rc == 0 && !p)
 		rc = -2;
 	if (rc) {

@@ -12,6 +12,7 @@
 
 #include <hs/hs.h>
 
+#include "arena.h"
 #include "clamav.h"
 
 #define CL_INF UINT32_MAX       /* unbounded gap */
@@ -77,12 +78,13 @@ struct cl_pat {
 #define CL_OPT_FULLWORD 8
 
 /*
- * Compiles hex into *out, one allocation that cl_pat_free frees (options
+ * Compiles hex into *out, one allocation from a (or, a NULL, malloc()ed:
+ * cl_pat_free frees it) (options
  * CL_OPT_*, wide already chosen: one call per variant).  0, or -1 with
  * the reason in err; -2 out of memory.
  */
-int cl_hex_compile(const char *hex, unsigned opts, struct cl_pat **out,
-		   char *err, size_t errlen);
+int cl_hex_compile(const char *hex, unsigned opts, mde__arena *a,
+		   struct cl_pat **out, char *err, size_t errlen);
 void cl_pat_free(struct cl_pat *p);
 
 /* Matching state: sets of positions (clamav_pmatch.c). */
@@ -230,6 +232,8 @@ struct cl_sig {
 	uint8_t always;      /* its logic holds with no match at all */
 	uint8_t has_tdb;
 	uint8_t macro_member;/* an .ndb line of a macro group ($n) */
+	uint8_t in_arena;    /* it, its name, sub[] and their patterns are
+				in mde__clam.arena: not freed one by one */
 	struct cl_logic logic; /* empty for a body signature */
 	struct cl_sub *sub;
 	/* target description block */
@@ -276,6 +280,9 @@ struct mde__clam {
 	const char *cache_dir;      /* the compiled database kept here (the
 				       definitions' directory), or NULL */
 	bool db_cached;             /* the database came from there */
+	mde__arena arena;           /* body and logical signatures: each
+				       one's struct, name, subsignatures
+				       and hex patterns */
 };
 
 /* ------------------------------------------- clamav_hscache.c
@@ -323,9 +330,10 @@ int cl_add_sig(mde__clam *c, struct cl_sig *sig);
 void cl_sig_free(struct cl_sig *sig);
 
 /* Parses the hex subsignature with options into sub (both variants of
- * ::wa).  0, -1 (reason in err), -2 out of memory. */
+ * ::wa), its patterns from a (see cl_hex_compile).  0, -1 (reason in
+ * err), -2 out of memory. */
 int cl_sub_hex(struct cl_sub *sub, const char *hex, unsigned opts,
-	       char *err, size_t errlen);
+	       mde__arena *a, char *err, size_t errlen);
 
 /* Splits buf into lines and calls fn for each (not blank, not '#'). */
 typedef int (*cl_line_fn)(mde__clam *c, const char *file, unsigned line,

@@ -227,7 +227,7 @@ static int parse_sub(mde__clam *c, struct cl_sig *sig, unsigned i, char *s,
 			return LDB_BAD;
 		s = colon + 1;
 	}
-	rc = cl_sub_hex(sub, s, opts, err, elen);
+	rc = cl_sub_hex(sub, s, opts, &c->arena, err, elen);
 	return rc == -2 ? LDB_NOMEM : rc ? LDB_BAD : LDB_OK;
 }
 
@@ -280,7 +280,7 @@ static int ldb_fields(mde__clam *c, struct cl_sig *sig, char **t, size_t n,
 		rc = rc == -2 ? LDB_NOMEM : rc ? LDB_BAD : LDB_OK;
 	}
 	sig->nsub = (uint8_t)(n - 3);
-	sig->sub = calloc(sig->nsub, sizeof(*sig->sub));
+	sig->sub = mde__arena_alloc(&c->arena, sig->nsub * sizeof(*sig->sub));
 	if (!sig->sub)
 		return LDB_NOMEM;
 	for (unsigned i = 0; rc == LDB_OK && i < sig->nsub; i++)
@@ -294,12 +294,13 @@ int cl_ldb_line(mde__clam *c, const char *file, unsigned line, char *text,
 		int pua, mde__diag *d)
 {
 	char *t[LDB_MAXTOK + 1], err[200] = "";
-	struct cl_sig *sig = calloc(1, sizeof(*sig));
+	struct cl_sig *sig = mde__arena_alloc(&c->arena, sizeof(*sig));
 	size_t n = 0;
 	int rc;
 
 	if (!sig)
 		return MDE_ERR_NOMEM;
+	sig->in_arena = 1;
 	t[n++] = text;
 	for (char *p = text; *p && n <= LDB_MAXTOK; p++)
 		if (*p == ';') {
@@ -309,7 +310,7 @@ int cl_ldb_line(mde__clam *c, const char *file, unsigned line, char *text,
 	sig->pua = (uint8_t)pua;
 	sig->line = line;
 	sig->file = cl_intern_file(c, file);
-	sig->name = strdup(t[0]);
+	sig->name = mde__arena_strdup(&c->arena, t[0]);
 	rc = sig->file && sig->name ? ldb_fields(c, sig, t, n, err,
 						 sizeof(err)) : LDB_NOMEM;
 	if (rc == LDB_OK) {

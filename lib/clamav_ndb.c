@@ -265,7 +265,7 @@ static size_t split(char *line, char sep, char **f, size_t max)
 }
 
 int cl_sub_hex(struct cl_sub *sub, const char *hex, unsigned opts,
-	       char *err, size_t errlen)
+	       mde__arena *a, char *err, size_t errlen)
 {
 	unsigned v[2];
 	int rc = 0;
@@ -281,7 +281,7 @@ int cl_sub_hex(struct cl_sub *sub, const char *hex, unsigned opts,
 	for (unsigned i = 0; i < (v[0] == opts ? 1u : 2u) && !rc; i++) {
 		struct cl_pat *p;
 
-		rc = cl_hex_compile(hex, v[i], &p, err, errlen);
+		rc = cl_hex_compile(hex, v[i], a, &p, err, errlen);
 		if (rc)
 			break;
 		sub->pat[sub->npat++] = p;
@@ -316,8 +316,7 @@ static int ndb_fields(mde__clam *c, struct cl_sig *sig, char **f, size_t n,
 	if (cl_off_target(&sig->sub[0].off, (int)t, err, elen))
 		return -1;
 	sig->macro_member = sig->sub[0].off.type == CO_MACRO;
-	(void)c;
-	return cl_sub_hex(&sig->sub[0], f[3], 0, err, elen);
+	return cl_sub_hex(&sig->sub[0], f[3], 0, &c->arena, err, elen);
 }
 
 int cl_ndb_line(mde__clam *c, const char *file, unsigned line, char *text,
@@ -333,16 +332,16 @@ int cl_ndb_line(mde__clam *c, const char *file, unsigned line, char *text,
 		c->unsup[CU_FLEVEL]++;
 		return MDE_OK;
 	}
-	sig = calloc(1, sizeof(*sig));
-	if (!sig || !(sig->sub = calloc(1, sizeof(*sig->sub)))) {
-		free(sig);
+	sig = mde__arena_alloc(&c->arena, sizeof(*sig));
+	if (!sig || !(sig->sub = mde__arena_alloc(&c->arena,
+						  sizeof(*sig->sub))))
 		return MDE_ERR_NOMEM;
-	}
+	sig->in_arena = 1;
 	sig->nsub = 1;
 	sig->pua = (uint8_t)pua;
 	sig->line = line;
 	sig->file = cl_intern_file(c, file);
-	sig->name = strdup(f[0]);
+	sig->name = mde__arena_strdup(&c->arena, f[0]);
 	rc = sig->file && sig->name ? ndb_fields(c, sig, f, n, err,
 						 sizeof(err)) : -2;
 	if (rc == 0)

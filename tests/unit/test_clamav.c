@@ -82,7 +82,7 @@ static int matchn(const char *hex, unsigned opts, const char *buf,
 	char err[128];
 	int r;
 
-	if (cl_hex_compile(hex, opts, &p, err, sizeof(err)))
+	if (cl_hex_compile(hex, opts, NULL, &p, err, sizeof(err)))
 		return -1;
 	r = cl_pat_match_at(p, &m, (const uint8_t *)buf, len, at);
 	cl_pat_free(p);
