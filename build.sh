@@ -22,7 +22,7 @@ TEST_DEPS="clang libclang-rt-14-dev jq python3 yara util-linux time mandoc syste
 	clamav-daemon clamdscan exim4-daemon-heavy iproute2 tmux \
 	libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui \
 	python3-olefile msitools gcab libgsf-bin qpdf ghostscript \
-	arj mscompress fp-utils p7zip-full binutils strace \
+	arj mscompress fp-utils p7zip-full binutils strace faketime \
 	nsis gcc-mingw-w64-i686 gcc-mingw-w64-x86-64"
 
 as_root() {

@@ -177,9 +177,15 @@ int mde__cvd_sign_check(const char *sign, size_t slen, const void *db,
 			size_t dblen, struct x509_store_st *ca, char *signer,
 			size_t sn, char *why, size_t n);
 /* The same, the database's bytes read from fd (its whole file, from its
- * start) when fd >= 0: db[0..dblen) is then its mapping, not read. */
+ * start) when fd >= 0: db[0..dblen) is then its mapping, not read.  On
+ * MDE_OK, *until (when not NULL) is when the first certificate of the
+ * signer's chain expires (seconds since the epoch; 0: unknown). */
+/* SHA-256 over the sorted SHA-256 fingerprints of the certificates in
+ * ca: which CAs a check trusted.  0, or -1. */
+int mde__cvd_ca_digest(struct x509_store_st *ca, uint8_t out[32]);
 int mde__cvd_sign_check_fd(const char *sign, size_t slen, const void *db,
 			   size_t dblen, int fd, struct x509_store_st *ca,
-			   char *signer, size_t sn, char *why, size_t n);
+			   char *signer, size_t sn, int64_t *until,
+			   char *why, size_t n);
 
 #endif /* MDE_CVD_H */

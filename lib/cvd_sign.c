@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/cms.h>
@@ -148,6 +149,37 @@ out:
 void mde__cvd_ca_free(struct x509_store_st *ca)
 {
 	X509_STORE_free(ca);
+}
+
+static int by_digest(const void *a, const void *b)
+{
+	return memcmp(a, b, 32);
+}
+
+int mde__cvd_ca_digest(struct x509_store_st *ca, uint8_t out[32])
+{
+	STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(ca);
+	int n = objs ? sk_X509_OBJECT_num(objs) : 0, k = 0, rc = -1;
+	uint8_t (*d)[32] = n > 0 ? calloc((size_t)n, 32) : NULL;
+	unsigned len = 0;
+
+	if (n <= 0 || !d)
+		goto out;
+	for (int i = 0; i < n; i++) {
+		X509 *x = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
+
+		if (x && (X509_digest(x, EVP_sha256(), d[k], &len) != 1 ||
+			  len != 32))
+			goto out;
+		k += x != NULL;
+	}
+	/* the store's order is its own: the set, sorted */
+	qsort(d, (size_t)k, 32, by_digest);
+	rc = EVP_Digest(d, (size_t)k * 32, out, &len, EVP_sha256(), NULL) == 1
+		     ? 0 : -1;
+out:
+	free(d);
+	return rc;
 }
 
 /* ------------------------------------------------------------- a line */
@@ -328,11 +360,48 @@ static BIO *content_bio_fd(int fd)
 	return BIO_push(f, m);
 }
 
+/* When the first certificate of the signer's chain to ca expires (time
+ * since the epoch): the end of what a check just now vouches for; 0 when
+ * the chain cannot be built again or a date not read. */
+static int64_t chain_until(CMS_ContentInfo *cms, X509_STORE *ca)
+{
+	STACK_OF(X509) *s = CMS_get0_signers(cms);
+	STACK_OF(X509) *certs = CMS_get1_certs(cms);
+	X509_STORE_CTX *x = X509_STORE_CTX_new();
+	int64_t until = 0, now = (int64_t)time(NULL);
+	int day, sec;
+
+	if (s && sk_X509_num(s) > 0 && x &&
+	    X509_STORE_CTX_init(x, ca, sk_X509_value(s, 0), certs) == 1 &&
+	    X509_verify_cert(x) == 1) {
+		STACK_OF(X509) *ch = X509_STORE_CTX_get0_chain(x);
+
+		for (int i = 0; i < sk_X509_num(ch); i++) {
+			const ASN1_TIME *t =
+				X509_get0_notAfter(sk_X509_value(ch, i));
+			int64_t v;
+
+			if (!t || ASN1_TIME_diff(&day, &sec, NULL, t) != 1) {
+				until = 0;
+				break;
+			}
+			v = now + (int64_t)day * 86400 + sec;
+			if (i == 0 || v < until)
+				until = v;
+		}
+	}
+	X509_STORE_CTX_free(x);
+	sk_X509_pop_free(certs, X509_free);
+	sk_X509_free(s);
+	return until;
+}
+
 /* Verifies one line's signature of db[0..dblen) (or of the file open at
- * fd when fd >= 0) against ca. */
+ * fd when fd >= 0) against ca; *until (when not NULL) the chain's end. */
 static int line_verify(const struct sigline *l, const void *db,
 		       size_t dblen, int fd, struct x509_store_st *ca,
-		       char *signer, size_t sn, char *why, size_t n)
+		       char *signer, size_t sn, int64_t *until, char *why,
+		       size_t n)
 {
 	CMS_ContentInfo *cms = line_cms(l, why, n);
 	BIO *in = NULL;
@@ -348,6 +417,8 @@ static int line_verify(const struct sigline *l, const void *db,
 	ERR_clear_error();
 	if (CMS_verify(cms, NULL, ca, in, NULL, CMS_BINARY) == 1) {
 		signer_name(cms, signer, sn);
+		if (until)
+			*until = chain_until(cms, ca);
 		rc = MDE_OK;
 	} else {
 		ssl_reason(r, sizeof(r));
@@ -388,10 +459,12 @@ static int next_line(const char *s, size_t len, size_t *at,
 /* Verifies the signature line sl, line number line of its .sign. */
 static int check_line(const struct sigline *sl, size_t line, const void *db,
 		      size_t dblen, int fd, struct x509_store_st *ca,
-		      char *signer, size_t sn, char *why, size_t n)
+		      char *signer, size_t sn, int64_t *until, char *why,
+		      size_t n)
 {
 	char r[400];
-	int rc = line_verify(sl, db, dblen, fd, ca, signer, sn, r, sizeof(r));
+	int rc = line_verify(sl, db, dblen, fd, ca, signer, sn, until, r,
+			     sizeof(r));
 
 	if (rc != MDE_OK)
 		fail(rc, why, n, "line %zu: %s", line, r);
@@ -403,12 +476,13 @@ int mde__cvd_sign_check(const char *sign, size_t slen, const void *db,
 			size_t sn, char *why, size_t n)
 {
 	return mde__cvd_sign_check_fd(sign, slen, db, dblen, -1, ca, signer,
-				      sn, why, n);
+				      sn, NULL, why, n);
 }
 
 int mde__cvd_sign_check_fd(const char *sign, size_t slen, const void *db,
 			   size_t dblen, int fd, struct x509_store_st *ca,
-			   char *signer, size_t sn, char *why, size_t n)
+			   char *signer, size_t sn, int64_t *until,
+			   char *why, size_t n)
 {
 	struct sigline sl;
 	const char *l, *bad;
@@ -432,7 +506,7 @@ int mde__cvd_sign_check_fd(const char *sign, size_t slen, const void *db,
 		    (sl.max >= 0 && sl.max < MDE__SIGN_FLEVEL))
 			continue;
 		return check_line(&sl, line, db, dblen, fd, ca, signer, sn,
-				  why, n);
+				  until, why, n);
 	}
 	return MDE__SIGN_NO_LINE;
 }

@@ -383,3 +383,72 @@ nomem:
 	*niov = 0;
 	return -1;
 }
+
+/* ------------------------------------------------------------ the stamp */
+
+#define STAMP_MAGIC "MDECSTP1"
+#define STAMP_SUM 440
+
+static uint64_t stamp_sum(const uint8_t *p, const char *version)
+{
+	return XXH3_64bits_withSeed(p, STAMP_SUM,
+				    XXH3_64bits(version, strlen(version)));
+}
+
+void mde__dbc_stamp_encode(uint8_t out[MDE__DBC_STAMP], const char *version,
+			   const struct mde__cvdc_id *id, const uint8_t ctx[16],
+			   const struct mde__cvdc_stamp *s)
+{
+	const uint64_t v[7] = { id->dev, id->ino, id->size,
+				(uint64_t)id->mtime_s, (uint64_t)id->mtime_ns,
+				(uint64_t)id->ctime_s, (uint64_t)id->ctime_ns };
+	uint32_t u = s->by_sign ? 1 : 0;
+	uint32_t hl = (uint32_t)strnlen(s->how, sizeof(s->how) - 1);
+	uint64_t sum;
+
+	memset(out, 0, MDE__DBC_STAMP);
+	memcpy(out, STAMP_MAGIC, 8);
+	memcpy(out + 8, v, sizeof(v));
+	memcpy(out + 64, ctx, 16);
+	memcpy(out + 80, s->key, 16);
+	memcpy(out + 96, &s->until, 8);
+	memcpy(out + 104, &u, 4);
+	memcpy(out + 108, &hl, 4);
+	memcpy(out + 112, s->how, hl);
+	sum = stamp_sum(out, version);
+	memcpy(out + STAMP_SUM, &sum, 8);
+}
+
+int mde__dbc_stamp_parse(const void *buf, size_t len, const char *version,
+			 struct mde__cvdc_id *id, uint8_t ctx[16],
+			 struct mde__cvdc_stamp *s)
+{
+	const uint8_t *p = buf;
+	uint64_t sum, v[7];
+	uint32_t u, hl;
+
+	if (len != MDE__DBC_STAMP || memcmp(p, STAMP_MAGIC, 8) != 0)
+		return -1;
+	memcpy(&sum, p + STAMP_SUM, 8);
+	if (sum != stamp_sum(p, version))
+		return -1;
+	memcpy(&u, p + 104, 4);
+	memcpy(&hl, p + 108, 4);
+	if (u > 1 || hl >= sizeof(s->how) || memchr(p + 112, '\0', hl))
+		return -1; /* not what was written */
+	memcpy(v, p + 8, sizeof(v));
+	id->dev = v[0];
+	id->ino = v[1];
+	id->size = v[2];
+	id->mtime_s = (int64_t)v[3];
+	id->mtime_ns = (int64_t)v[4];
+	id->ctime_s = (int64_t)v[5];
+	id->ctime_ns = (int64_t)v[6];
+	memset(s, 0, sizeof(*s));
+	memcpy(ctx, p + 64, 16);
+	memcpy(s->key, p + 80, 16);
+	memcpy(&s->until, p + 96, 8);
+	s->by_sign = (int)u;
+	memcpy(s->how, p + 112, hl);
+	return 0;
+}

@@ -130,4 +130,45 @@ int mde__dbc_encode(const mde__dbc_w *w, const uint8_t key[16],
 
 void mde__dbc_w_free(mde__dbc_w *w);
 
+/* ------------------------------------------------------------ the stamp */
+
+/*
+ * clamdb-<name>-<XXH3-128 of the container's path as given>.stamp beside
+ * the compiled files: that the container with this identity (device,
+ * inode, size, modification and change times), beside this .sign and
+ * these CAs (ctx: defs_cvd.c), was verified and compiled under key.
+ * MDE__DBC_STAMP bytes in the machine's byte order (a cache directory is
+ * the machine's own):
+ *
+ *   0  "MDECSTP1"            64  ctx[16]      104  by_sign (u32)
+ *   8  dev, ino, size,       80  key[16]      108  length of how (u32)
+ *      mtime s/ns, ctime     96  until (i64)  112  how[320]
+ *      s/ns (u64/i64 each)                    432  zero[8]
+ *                                             440  XXH3-64 of 0..440,
+ *                                                  seeded by XXH3-64 of
+ *                                                  the engine's version
+ *
+ * A stamp of another engine version fails its checksum: its key would
+ * name a database compiled by other code.
+ */
+struct mde__cvdc_id {
+	uint64_t dev, ino, size;
+	int64_t mtime_s, mtime_ns, ctime_s, ctime_ns;
+};
+struct mde__cvdc_stamp {
+	uint8_t key[16];
+	int by_sign;    /* verified by its .sign (else legacy, or unsigned) */
+	int64_t until;  /* by_sign: when the signer's chain expires */
+	char how[320];  /* defs->cvd_how */
+};
+#define MDE__DBC_STAMP 448
+void mde__dbc_stamp_encode(uint8_t out[MDE__DBC_STAMP], const char *version,
+			   const struct mde__cvdc_id *id, const uint8_t ctx[16],
+			   const struct mde__cvdc_stamp *s);
+/* A stamp's bytes: 0 and its fields, or -1 (damaged, or of another
+ * version). */
+int mde__dbc_stamp_parse(const void *buf, size_t len, const char *version,
+			 struct mde__cvdc_id *id, uint8_t ctx[16],
+			 struct mde__cvdc_stamp *s);
+
 #endif /* MDE_DBCACHE_H */

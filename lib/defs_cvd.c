@@ -15,9 +15,11 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #include "mde_int.h"
 #include "cvd.h"
+#include "dbcache.h"
 #include "defs_format.h"
 #include "bundle.h"
 #include "banned.h"
@@ -344,7 +346,8 @@ static int sign_verify(mde_defs *defs, const char *name, unsigned version,
 	if (rc == MDE_OK)
 		rc = mde__cvd_sign_check_fd(text, tl, buf, len, defs->cvd_fd,
 					    defs->cvd_ca, signer,
-					    sizeof(signer), r, sizeof(r));
+					    sizeof(signer), &defs->cvd_until,
+					    r, sizeof(r));
 	if (rc == MDE_OK) {
 		snprintf(defs->cvd_how, sizeof(defs->cvd_how), "%s by its "
 			 ".sign", signer);
@@ -383,6 +386,7 @@ static int sign_first(mde_defs *defs, const char *name, const char *buf,
 	defs->cvd_how[0] = defs->cvd_sign[0] = '\0';
 	free(defs->cvd_signtxt);
 	defs->cvd_signtxt = NULL;
+	defs->cvd_until = 0;
 	if (mde__cvd_type_of(name) != MDE__CVD_CVD || !defs->cvd_certs ||
 	    len < MDE__CVD_HEAD ||
 	    mde__cvd_head_parse(buf, MDE__CVD_HEAD, &h, r, sizeof(r)) != MDE_OK)
@@ -403,6 +407,138 @@ static int legacy_verify(mde_defs *defs, const mde__cvd *c, char *why,
 	return rc;
 }
 
+/* ------------------------------------------------------------ the stamp */
+
+/*
+ * The .sign sign_first() would read for name, in *text (NULL: none to go
+ * by), its path in path.  MDE_OK, or an error: the full check says why.
+ */
+static int sign_text(mde_defs *defs, const char *name, const char *buf,
+		     size_t len, char **text, size_t *tl, char *path,
+		     size_t pn)
+{
+	struct mde__cvd_head h;
+	char r[300];
+	int rc;
+
+	*text = NULL;
+	*tl = 0;
+	path[0] = '\0';
+	if (mde__cvd_type_of(name) != MDE__CVD_CVD || !defs->cvd_certs ||
+	    len < MDE__CVD_HEAD ||
+	    mde__cvd_head_parse(buf, MDE__CVD_HEAD, &h, r, sizeof(r)) !=
+		    MDE_OK ||
+	    mde__cvd_sign_path(name, h.version, path, pn))
+		return MDE_OK;
+	rc = read_sign_file(path, text, tl, r, sizeof(r));
+	return rc == MDE__SIGN_NO_LINE ? MDE_OK : rc;
+}
+
+/* What decides a container's check besides its bytes: the .sign's text
+ * and the CAs' certificates, or that there is no .sign. */
+static int stamp_ctx(mde_defs *defs, const char *text, size_t tl,
+		     uint8_t ctx[16])
+{
+	XXH128_canonical_t c;
+	XXH3_state_t *st;
+	uint8_t ca[32] = { 0 };
+	uint64_t n = tl;
+	char r[300];
+	uint8_t has = text != NULL;
+
+	if (text && (load_ca(defs, r, sizeof(r)) != MDE_OK ||
+		     mde__cvd_ca_digest(defs->cvd_ca, ca) != 0))
+		return -1;
+	st = XXH3_createState();
+	if (!st)
+		return -1;
+	XXH3_128bits_reset(st);
+	XXH3_128bits_update(st, "clamdb stamp 1", 14);
+	XXH3_128bits_update(st, &has, 1);
+	XXH3_128bits_update(st, &n, sizeof(n));
+	if (text)
+		XXH3_128bits_update(st, text, tl);
+	XXH3_128bits_update(st, ca, sizeof(ca));
+	XXH128_canonicalFromHash(&c, XXH3_128bits_digest(st));
+	memcpy(ctx, c.digest, 16);
+	XXH3_freeState(st);
+	return 0;
+}
+
+/*
+ * A container loaded before and unchanged since (its stamp): its compiled
+ * database mapped, the container not read.  1 when loaded, 0 when not
+ * (nothing loaded), or a member's error.  *id: the container's identity
+ * now, for the stamp written after a full load.
+ */
+static int from_stamp(mde_defs *defs, const char *name, const char *buf,
+		      size_t len, struct mde__cvdc_id *id)
+{
+	struct mde__cvdc_stamp s;
+	char path[4200], *text = NULL;
+	size_t tl = 0;
+	uint8_t ctx[16];
+	int rc = 0;
+
+	defs->cvd_how[0] = defs->cvd_sign[0] = '\0';
+	free(defs->cvd_signtxt);
+	defs->cvd_signtxt = NULL;
+	if (mde__cvdc_id_of(defs->cvd_fd, id) ||
+	    sign_text(defs, name, buf, len, &text, &tl, path, sizeof(path)))
+		goto out;
+	if (stamp_ctx(defs, text, tl, ctx) ||
+	    mde__defs_cvdc_stamp_get(defs, name, id, ctx, &s) != 1)
+		goto out;
+	rc = mde__defs_cvdc_load(defs, name, s.key);
+	if (rc == 1) {
+		snprintf(defs->cvd_how, sizeof(defs->cvd_how), "%s", s.how);
+		if (s.by_sign) {
+			snprintf(defs->cvd_sign, sizeof(defs->cvd_sign), "%s",
+				 path);
+			defs->cvd_signtxt = text;
+			defs->cvd_signlen = tl;
+			defs->cvd_until = s.until;
+			text = NULL;
+		}
+	}
+out:
+	free(text);
+	return rc;
+}
+
+/* After a full load: the stamp, when the container did not change while
+ * it was read (id: its identity before). */
+static void stamp_put(mde_defs *defs, const char *name, const char *buf,
+		      size_t len, int by_sign, const uint8_t key[16],
+		      const struct mde__cvdc_id *id)
+{
+	struct mde__cvdc_stamp s = { 0 };
+	struct mde__cvdc_id now;
+	char path[4200], *text = NULL;
+	size_t tl = 0;
+	uint8_t ctx[16];
+	int rc;
+
+	if (mde__cvdc_id_of(defs->cvd_fd, &now) ||
+	    memcmp(&now, id, sizeof(now)) != 0)
+		return;
+	/* the .sign whose bytes were checked, or (none to go by) what
+	 * there is now: a .sign that comes later is another context */
+	rc = by_sign ? stamp_ctx(defs, defs->cvd_signtxt, defs->cvd_signlen,
+				 ctx)
+		     : sign_text(defs, name, buf, len, &text, &tl, path,
+				 sizeof(path)) ||
+			       stamp_ctx(defs, text, tl, ctx);
+	free(text);
+	if (rc)
+		return;
+	memcpy(s.key, key, 16);
+	s.by_sign = by_sign;
+	s.until = by_sign ? defs->cvd_until : 0;
+	snprintf(s.how, sizeof(s.how), "%s", defs->cvd_how);
+	mde__defs_cvdc_stamp_put(defs, name, id, ctx, &s);
+}
+
 int mde__defs_load_cvd_buf(mde_defs *defs, const mde__defs_fmt *f,
 			   const char *name, const char *buf, size_t len)
 {
@@ -412,9 +548,10 @@ int mde__defs_load_cvd_buf(mde_defs *defs, const mde__defs_fmt *f,
 		defs->cvd_lim[MDE_DEFS_CVD_MAX_TOTAL],
 	};
 	mde__cvd c;
+	struct mde__cvdc_id id;
 	char why[900];
 	uint8_t key[16];
-	int rc, loaded = 0, sign, cache;
+	int rc, loaded = 0, sign, cache, stamp = 0;
 
 	(void)f;
 	if (defs->compiled) {
@@ -422,10 +559,16 @@ int mde__defs_load_cvd_buf(mde_defs *defs, const mde__defs_fmt *f,
 			 "definitions already compiled");
 		return MDE_ERR_STATE;
 	}
+	cache = defs->cache_dir && !defs->bundle;
+	if (cache && defs->cvd_fd >= 0) {
+		rc = from_stamp(defs, name, buf, len, &id);
+		if (rc != 0)
+			return rc == 1 ? MDE_OK : rc;
+		stamp = 1;
+	}
 	rc = sign = sign_first(defs, name, buf, len, why, sizeof(why));
 	/* compiled before: its legacy signatures were checked then, and a
 	 * .sign just now (defs_cvdc.c) */
-	cache = defs->cache_dir && !defs->bundle;
 	if (cache && (rc == MDE_OK || rc == MDE__SIGN_NO_LINE)) {
 		mde__defs_cvdc_key(name, sign == MDE_OK, buf, len, defs->cvd_fd,
 				   key);
@@ -437,6 +580,9 @@ int mde__defs_load_cvd_buf(mde_defs *defs, const mde__defs_fmt *f,
 							   MDE__CVD_CUD
 						       ? "unsigned"
 						       : "ClamAV's RSA keys");
+			if (stamp)
+				stamp_put(defs, name, buf, len, sign == MDE_OK,
+					  key, &id);
 			return MDE_OK;
 		}
 		if (rc != 0)
@@ -453,6 +599,9 @@ int mde__defs_load_cvd_buf(mde_defs *defs, const mde__defs_fmt *f,
 		loaded = rc == MDE_OK;
 		if (loaded && cache)
 			rc = mde__defs_cvdc_compile(defs, name, &c, key);
+		if (rc == MDE_OK && stamp)
+			stamp_put(defs, name, buf, len, sign == MDE_OK, key,
+				  &id);
 		if (loaded && (!cache || rc == MDE__CVDC_FALLBACK))
 			rc = load_members(defs, name, &c);
 		mde__cvd_close(&c);

@@ -33,6 +33,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -44,6 +45,7 @@
 #include "banned.h"
 
 #define MDE__CVDC_KEEP 2
+#define MDE__CVDC_STAMPS 8 /* of each name: paths it is loaded from */
 #define CVDC_VERSION "mdescan " PACKAGE_VERSION " clamdb 1"
 
 struct mde__cvdc_map {
@@ -491,4 +493,94 @@ int mde__defs_cvdc_compile(mde_defs *defs, const char *name,
 		rc = rc == 1 ? MDE_OK : rc == 0 ? MDE__CVDC_FALLBACK : rc;
 	}
 	return rc;
+}
+
+/* ------------------------------------------------------------ the stamp */
+
+int mde__cvdc_id_of(int fd, struct mde__cvdc_id *id)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return -1;
+	memset(id, 0, sizeof(*id));
+	id->dev = (uint64_t)st.st_dev;
+	id->ino = (uint64_t)st.st_ino;
+	id->size = (uint64_t)st.st_size;
+	id->mtime_s = (int64_t)st.st_mtim.tv_sec;
+	id->mtime_ns = (int64_t)st.st_mtim.tv_nsec;
+	id->ctime_s = (int64_t)st.st_ctim.tv_sec;
+	id->ctime_ns = (int64_t)st.st_ctim.tv_nsec;
+	return 0;
+}
+
+/* The stamp's path and its prefix ("clamdb-daily-"). */
+static int stamp_path(const mde_defs *defs, const char *name, char *path,
+		      size_t n, char *prefix, size_t pn)
+{
+	XXH128_hash_t h = XXH3_128bits(name, strlen(name));
+	uint8_t k[16];
+	char *dot;
+
+	/* cache_path()'s name for the key of the path, its suffix .stamp */
+	memcpy(k, &h, sizeof(k));
+	if (cache_path(defs, name, k, path, n, prefix, pn))
+		return -1;
+	dot = strrchr(path, '.');
+	if (!dot || (size_t)(dot - path) + sizeof(".stamp") > n)
+		return -1;
+	memcpy(dot, ".stamp", sizeof(".stamp"));
+	return 0;
+}
+
+static int same_id(const struct mde__cvdc_id *a, const struct mde__cvdc_id *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	       a->mtime_s == b->mtime_s && a->mtime_ns == b->mtime_ns &&
+	       a->ctime_s == b->ctime_s && a->ctime_ns == b->ctime_ns;
+}
+
+int mde__defs_cvdc_stamp_get(mde_defs *defs, const char *name,
+			     const struct mde__cvdc_id *id,
+			     const uint8_t ctx[16], struct mde__cvdc_stamp *s)
+{
+	char path[4200], prefix[100];
+	uint8_t buf[MDE__DBC_STAMP + 1], c[16];
+	struct mde__cvdc_id was;
+	ssize_t got;
+	int fd;
+
+	if (!defs->cache_dir ||
+	    stamp_path(defs, name, path, sizeof(path), prefix, sizeof(prefix)))
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return 0;
+	got = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (got < 0 || mde__dbc_stamp_parse(buf, (size_t)got, CVDC_VERSION,
+					    &was, c, s))
+		return 0;
+	if (!same_id(&was, id) || memcmp(c, ctx, 16) != 0)
+		return 0;
+	if (s->by_sign && (s->until <= 0 || (int64_t)time(NULL) >= s->until))
+		return 0; /* the chain's end: checked again */
+	return 1;
+}
+
+void mde__defs_cvdc_stamp_put(mde_defs *defs, const char *name,
+			      const struct mde__cvdc_id *id,
+			      const uint8_t ctx[16],
+			      const struct mde__cvdc_stamp *s)
+{
+	char path[4200], prefix[100];
+	uint8_t buf[MDE__DBC_STAMP];
+
+	if (!defs->cache_dir || (s->by_sign && s->until <= 0) ||
+	    stamp_path(defs, name, path, sizeof(path), prefix, sizeof(prefix)))
+		return;
+	mde__dbc_stamp_encode(buf, CVDC_VERSION, id, ctx, s);
+	if (mde__write_atomic(path, buf, sizeof(buf)) == 0)
+		mde__cache_prune_keep(defs->cache_dir, prefix, ".stamp",
+				      MDE__CVDC_STAMPS);
 }

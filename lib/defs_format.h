@@ -193,6 +193,36 @@ int mde__defs_cvdc_load(mde_defs *defs, const char *name,
 struct mde__cvd;
 int mde__defs_cvdc_compile(mde_defs *defs, const char *name,
 			   const struct mde__cvd *c, const uint8_t key[16]);
+
+/*
+ * The stamp of a container (defs_cvdc.c; its file: dbcache.h): that the
+ * file with this identity, beside this .sign and these CAs (ctx), was
+ * verified and compiled under key.  A load that finds its stamp maps the
+ * compiled file without reading the container, as the scan cache trusts a
+ * file's identity for a verdict.
+ */
+struct mde__cvdc_id;
+struct mde__cvdc_stamp;
+int mde__cvdc_id_of(int fd, struct mde__cvdc_id *id); /* 0, or -1 */
+/* 1 and *s when name's stamp matches id and ctx (and, by_sign, has not
+ * expired); 0 otherwise. */
+int mde__defs_cvdc_stamp_get(mde_defs *defs, const char *name,
+			     const struct mde__cvdc_id *id,
+			     const uint8_t ctx[16], struct mde__cvdc_stamp *s);
+/* Writes name's stamp (best effort: a cache may always be missing). */
+void mde__defs_cvdc_stamp_put(mde_defs *defs, const char *name,
+			      const struct mde__cvdc_id *id,
+			      const uint8_t ctx[16],
+			      const struct mde__cvdc_stamp *s);
+/* Writes name's stamp (best effort: a cache may always be missing). */
+void mde__defs_cvdc_stamp_put(mde_defs *defs, const char *name,
+			      const struct mde__cvdc_id *id,
+			      const uint8_t ctx[16],
+			      const struct mde__cvdc_stamp *s);
+/* A stamp's bytes: 0 and its fields, or -1 (not one of this version). */
+int mde__cvdc_stamp_parse(const void *buf, size_t len,
+			  struct mde__cvdc_id *id, uint8_t ctx[16],
+			  struct mde__cvdc_stamp *s);
 void mde__defs_cvdc_free(mde_defs *defs); /* unmaps the compiled files */
 
 int mde__defs_cvd_init(mde_defs *defs);

@@ -460,6 +460,7 @@ struct mde_defs {
 	char cvd_sign[4200];
 	char *cvd_signtxt;
 	size_t cvd_signlen;
+	int64_t cvd_until;       /* when the .sign's chain expires */
 	int cvd_fd;              /* the container being loaded, when read
 				    from a file (its bytes also mapped) */
 	/* compiled databases mapped from the cache (defs_cvdc.c) */

@@ -267,6 +267,45 @@ static void test_nointern(void **state)
 	mde__hashsigs_free(h);
 }
 
+/* A container's stamp: what is written is read back; a flipped byte, a
+ * cut, another engine version or a NUL inside the signer's text refuse
+ * it. */
+static void test_stamp(void **state)
+{
+	struct mde__cvdc_id id = { 1, 2, 3, 4, 5, 6, 7 }, id2;
+	struct mde__cvdc_stamp s = { .by_sign = 1, .until = 1234567 }, s2;
+	uint8_t b[MDE__DBC_STAMP], ctx[16], ctx2[16];
+
+	(void)state;
+	memset(s.key, 0xab, sizeof(s.key));
+	memset(ctx, 0x5c, sizeof(ctx));
+	snprintf(s.how, sizeof(s.how), "CN=test signer by its .sign");
+	mde__dbc_stamp_encode(b, "v1", &id, ctx, &s);
+	assert_int_equal(mde__dbc_stamp_parse(b, sizeof(b), "v1", &id2, ctx2,
+					      &s2), 0);
+	assert_memory_equal(&id, &id2, sizeof(id));
+	assert_memory_equal(ctx, ctx2, sizeof(ctx));
+	assert_memory_equal(s.key, s2.key, sizeof(s.key));
+	assert_int_equal(s2.by_sign, 1);
+	assert_int_equal(s2.until, 1234567);
+	assert_string_equal(s2.how, s.how);
+	assert_int_equal(mde__dbc_stamp_parse(b, sizeof(b), "v2", &id2, ctx2,
+					      &s2), -1);
+	assert_int_equal(mde__dbc_stamp_parse(b, sizeof(b) - 1, "v1", &id2,
+					      ctx2, &s2), -1);
+	for (size_t i = 0; i < sizeof(b); i += 7) {
+		b[i] ^= 0x10;
+		assert_int_equal(mde__dbc_stamp_parse(b, sizeof(b), "v1", &id2,
+						      ctx2, &s2), -1);
+		b[i] ^= 0x10;
+	}
+	s.how[3] = '\0'; /* "CN=": the length written is 3 */
+	mde__dbc_stamp_encode(b, "v1", &id, ctx, &s);
+	assert_int_equal(mde__dbc_stamp_parse(b, sizeof(b), "v1", &id2, ctx2,
+					      &s2), 0);
+	assert_string_equal(s2.how, "CN=");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -274,6 +313,7 @@ int main(void)
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_seg_bounds),
 		cmocka_unit_test(test_nointern),
+		cmocka_unit_test(test_stamp),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
