@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -506,11 +507,34 @@ out:
 	return rc;
 }
 
+/* Whether the container changed just before id was taken at (ns since
+ * the epoch): times advance in ticks (a few ms; whole seconds where they
+ * have no sub-second part), so a rewrite of the same size in the same
+ * tick would keep its identity.  Such a container is not stamped (git's
+ * "racy" entries; the scan cache's recently_changed() in verdict.c). */
+static int racy(const struct mde__cvdc_id *id, int64_t at)
+{
+	int64_t c = id->ctime_s * 1000000000 + id->ctime_ns;
+	int64_t m = id->mtime_s * 1000000000 + id->mtime_ns;
+	int64_t win = id->ctime_ns || id->mtime_ns ? 50000000 : 2000000000;
+
+	return at - (m > c ? m : c) < win;
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec t;
+
+	if (clock_gettime(CLOCK_REALTIME, &t) < 0)
+		return 0; /* racy: no stamp */
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
 /* After a full load: the stamp, when the container did not change while
- * it was read (id: its identity before). */
+ * it was read (id: its identity before, taken at). */
 static void stamp_put(mde_defs *defs, const char *name, const char *buf,
 		      size_t len, int by_sign, const uint8_t key[16],
-		      const struct mde__cvdc_id *id)
+		      const struct mde__cvdc_id *id, int64_t at)
 {
 	struct mde__cvdc_stamp s = { 0 };
 	struct mde__cvdc_id now;
@@ -519,7 +543,7 @@ static void stamp_put(mde_defs *defs, const char *name, const char *buf,
 	uint8_t ctx[16];
 	int rc;
 
-	if (mde__cvdc_id_of(defs->cvd_fd, &now) ||
+	if (racy(id, at) || mde__cvdc_id_of(defs->cvd_fd, &now) ||
 	    memcmp(&now, id, sizeof(now)) != 0)
 		return;
 	/* the .sign whose bytes were checked, or (none to go by) what
@@ -552,6 +576,7 @@ int mde__defs_load_cvd_buf(mde_defs *defs, const mde__defs_fmt *f,
 	char why[900];
 	uint8_t key[16];
 	int rc, loaded = 0, sign, cache, stamp = 0;
+	int64_t at = 0;
 
 	(void)f;
 	if (defs->compiled) {
@@ -561,6 +586,7 @@ int mde__defs_load_cvd_buf(mde_defs *defs, const mde__defs_fmt *f,
 	}
 	cache = defs->cache_dir && !defs->bundle;
 	if (cache && defs->cvd_fd >= 0) {
+		at = now_ns();
 		rc = from_stamp(defs, name, buf, len, &id);
 		if (rc != 0)
 			return rc == 1 ? MDE_OK : rc;
@@ -582,7 +608,7 @@ int mde__defs_load_cvd_buf(mde_defs *defs, const mde__defs_fmt *f,
 						       : "ClamAV's RSA keys");
 			if (stamp)
 				stamp_put(defs, name, buf, len, sign == MDE_OK,
-					  key, &id);
+					  key, &id, at);
 			return MDE_OK;
 		}
 		if (rc != 0)
@@ -601,7 +627,7 @@ int mde__defs_load_cvd_buf(mde_defs *defs, const mde__defs_fmt *f,
 			rc = mde__defs_cvdc_compile(defs, name, &c, key);
 		if (rc == MDE_OK && stamp)
 			stamp_put(defs, name, buf, len, sign == MDE_OK, key,
-				  &id);
+				  &id, at);
 		if (loaded && (!cache || rc == MDE__CVDC_FALLBACK))
 			rc = load_members(defs, name, &c);
 		mde__cvd_close(&c);

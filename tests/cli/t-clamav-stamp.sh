@@ -35,6 +35,10 @@ cp "$T/ca2/ca.crt" "$T/certs2/test-ca.crt"
 python3 "$MK" --version 7 "$D/daily.cvd" "$S/daily.ndb"
 sign "$D/daily.cvd" "$D/daily-7.cvd.sign"
 cp -p "$D/daily.cvd" "$T/daily.orig"
+# a container changed less than 50 ms before its load is not stamped (a
+# rewrite in the same tick would keep its identity): give them time
+settle() { sleep 0.2; }
+settle
 
 ARGS=(--cache-dir "$C" --no-history --no-syslog)
 
@@ -85,6 +89,7 @@ touch -r "$T/daily.orig" "$D/daily.cvd"
 refused "$D/daily.cvd" "daily-7.cvd.sign: line 3: the signature does not verify (" \
 	--clamav-certs "$T/certs"
 cp "$T/daily.orig" "$D/daily.cvd"
+settle
 loads --clamav-certs "$T/certs" -d "$D/daily.cvd"
 n=$(reads "$D/daily.cvd" --clamav-certs "$T/certs")
 [ "$n" -le "$HEAD" ] || fail "stamped again, yet read $n bytes"
@@ -138,6 +143,7 @@ loads --clamav-certs "$T/certs" -d "$D/daily.cvd"
 
 step "an unsigned .cud is stamped as well, and changes are seen"
 python3 "$MK" --type cud --version 3 "$T/main.cud" "$S/daily.ndb"
+settle
 loads -d "$T/main.cud"
 n=$(reads "$T/main.cud")
 [ "$n" -le "$HEAD" ] || fail "the stamped .cud read $n bytes"
@@ -147,6 +153,13 @@ python3 "$MK" --type cud --version 3 "$T/new.cud" "$S/daily.ndb" \
 cat "$T/new.cud" >"$T/main.cud" # in place: same inode
 expect_exit 1 mds "${ARGS[@]}" -d "$T/main.cud" "$F"
 expect_found "$F/clean.txt"
+
+step "a container changed within the last tick is not stamped"
+# its modification time in the future: changed "just now" for ever
+touch -d '+1 hour' "$T/main.cud"
+expect_exit 1 mds "${ARGS[@]}" -d "$T/main.cud" "$F"
+n=$(reads "$T/main.cud")
+[ "$n" -gt "$HEAD" ] || fail "a racy container was stamped"
 
 step "--no-cache neither reads nor writes stamps"
 rm -rf "$C"
