@@ -241,7 +241,8 @@ const char *mde_defs_error(const mde_defs *defs);
 /*
  * Version of compiled definitions: 32 hex digits (XXH3-128 of every file
  * loaded, name and content, in load order).  Verdicts in the scan cache
- * are only reused under the version that made them.
+ * are only reused under the version that made them (and the same naming:
+ * mde_defs_set_unofficial()).
  */
 const char *mde_defs_version(const mde_defs *defs);
 
@@ -284,9 +285,17 @@ void mde_defs_get_stats(const mde_defs *defs, mde_defs_stats *st);
 typedef void (*mde_unsup_fn)(void *ctx, const char *what, uint64_t n);
 void mde_defs_unsupported(const mde_defs *defs, mde_unsup_fn fn, void *ctx);
 
-/* Appends ".UNOFFICIAL" to the names of ClamAV body, logical and section
- * hash signatures, as clamscan names detections from databases that are
- * not Cisco's (default off).  Call before compile. */
+/*
+ * Names the detections of ClamAV signatures from unofficial sources
+ * "<name>.UNOFFICIAL", as clamscan and clamd do (default off): body,
+ * logical, file hash, section and import hash signatures of loose files
+ * (.ndb .ldb .hdb .hsb .mdb .msb .imp and their PUA variants) and of
+ * unsigned .cud containers; those of .cvd and .cld containers, which
+ * load only when they verify, and of the built-in definitions keep their
+ * names, as do the hash tables of a signed bundle (which do not say
+ * where each hash came from).  Call before compile; verdicts in the scan
+ * cache are kept apart by this setting.
+ */
 void mde_defs_set_unofficial(mde_defs *defs, int on);
 
 /*

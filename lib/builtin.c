@@ -18,7 +18,7 @@ int mde_defs_load_builtin(mde_defs *defs)
 	mde__bundle *b;
 	uint8_t *buf;
 	size_t i;
-	int rc = mde__defs_may_load(defs, "builtin");
+	int rc = mde__defs_may_load(defs, "builtin"), was;
 
 	if (rc != MDE_OK)
 		return rc;
@@ -33,7 +33,12 @@ int mde_defs_load_builtin(mde_defs *defs)
 		buf[i] = mde__builtin_bundle[i] ^ MDE__BUILTIN_KEY;
 	b->owned = buf;
 	rc = mde__bundle_parse(b, buf, mde__builtin_len);
-	return mde__defs_load_parsed(defs, b, rc, "builtin",
-				     (const uint8_t(*)[32])mde__builtin_pub,
-				     1);
+	/* mdescan's own signatures, signed by its build: what Cisco's
+	 * databases are to clamd, never NAME.UNOFFICIAL */
+	was = defs->clam_official;
+	defs->clam_official = 1;
+	rc = mde__defs_load_parsed(defs, b, rc, "builtin",
+				   (const uint8_t(*)[32])mde__builtin_pub, 1);
+	defs->clam_official = was;
+	return rc;
 }

@@ -142,7 +142,7 @@ int cl_add_sig(mde__clam *c, struct cl_sig *sig)
 	return MDE_OK;
 }
 
-int mde__clam_parse(mde__clam *c, int kind, int pua, const char *file,
+int mde__clam_parse(mde__clam *c, int kind, int src, const char *file,
 		    const char *buf, size_t len, mde__diag *d)
 {
 	if (c->compiled)
@@ -151,11 +151,11 @@ int mde__clam_parse(mde__clam *c, int kind, int pua, const char *file,
 		file = "(buffer)";
 	switch (kind) {
 	case MDE__CK_NDB:
-		return cl_each_line(c, file, buf, len, pua, d, cl_ndb_line);
+		return cl_each_line(c, file, buf, len, src, d, cl_ndb_line);
 	case MDE__CK_LDB:
-		return cl_each_line(c, file, buf, len, pua, d, cl_ldb_line);
+		return cl_each_line(c, file, buf, len, src, d, cl_ldb_line);
 	}
-	return cl_misc_parse(c, kind, pua, file, buf, len, d);
+	return cl_misc_parse(c, kind, src, file, buf, len, d);
 }
 
 void mde__clam_set_cache_dir(mde__clam *c, const char *dir)
@@ -218,6 +218,9 @@ bool mde__clam_empty(const mde__clam *c)
 void mde__clam_set_unofficial(mde__clam *c, bool on)
 {
 	c->unofficial = on;
+	/* their names come suffixed from the sets (hashsig_src.c) */
+	mde__hashsigs_set_unofficial(c->sect[0], on);
+	mde__hashsigs_set_unofficial(c->sect[1], on);
 }
 
 void mde__clam_unsupported(const mde__clam *c, mde__clam_unsup_fn fn,

@@ -52,6 +52,13 @@ enum mde__clam_kind {
 
 #define MDE__CLAM_PUA 0x100 /* or'ed to a kind in a format row's arg */
 
+/* Where a file parsed comes from: mde__clam_parse()'s src, or'ed. */
+#define MDE__CLAM_SRC_PUA 1        /* a "u" variant (.ndu .ldu .mdu .msu):
+				      potentially unwanted applications */
+#define MDE__CLAM_SRC_UNOFFICIAL 2 /* not an official database (a .cvd or
+				      .cld that verified): a loose file, a
+				      .cud; its names may get ".UNOFFICIAL" */
+
 typedef struct mde__clam mde__clam;
 typedef struct mde__clamscratch mde__clamscratch;
 
@@ -59,14 +66,14 @@ mde__clam *mde__clam_new(void);
 void mde__clam_free(mde__clam *c); /* NULL allowed */
 
 /*
- * Parses one definitions file of kind (enum mde__clam_kind; pua for the
- * "u" variants) in buf[0..len).  Bad lines are reported through d by
- * file, line, signature and reason, and skipped; signatures outside this
- * engine's functionality level are skipped as clamscan does (counted).
- * MDE_OK, MDE_ERR_NOMEM, MDE_ERR_ARG for an unknown kind, or
+ * Parses one definitions file of kind (enum mde__clam_kind) from source
+ * src (MDE__CLAM_SRC_*) in buf[0..len).  Bad lines are reported through d
+ * by file, line, signature and reason, and skipped; signatures outside
+ * this engine's functionality level are skipped as clamscan does
+ * (counted).  MDE_OK, MDE_ERR_NOMEM, MDE_ERR_ARG for an unknown kind, or
  * MDE_ERR_STATE once compiled.
  */
-int mde__clam_parse(mde__clam *c, int kind, int pua, const char *file,
+int mde__clam_parse(mde__clam *c, int kind, int src, const char *file,
 		    const char *buf, size_t len, mde__diag *d);
 
 /* Builds the Vectorscan database and the indexes; once, after parsing.
@@ -110,8 +117,8 @@ typedef struct mde__clamfile {
 				   container ("CL_TYPE_ZIP"), or NULL */
 } mde__clamfile;
 
-/* A finding: name (with ".UNOFFICIAL" when asked), pua per the file it
- * came from.  Returns nonzero to stop. */
+/* A finding: name (with ".UNOFFICIAL" when asked and its source is
+ * unofficial), pua per the file it came from.  Returns nonzero to stop. */
 typedef int (*mde__clam_fn)(void *ctx, const char *name, int pua);
 
 /*
@@ -134,11 +141,14 @@ bool mde__clam_allowed(const mde__clam *c, const uint8_t *md5,
 unsigned mde__clam_fp_want(const mde__clam *c, uint64_t size);
 
 /* True when name is on an ignore list (.ign .ign2): its detections, by
- * any signature of any format, are dropped. */
+ * any signature of any format, are dropped.  ClamAV's lists name
+ * signatures as written: a name as reported, "<name>.UNOFFICIAL", is
+ * looked up without its suffix too. */
 bool mde__clam_ignored(const mde__clam *c, const char *name);
 
-/* Adds ".UNOFFICIAL" to every name, as clamscan does for databases that
- * are not Cisco's (default off).  Before compile. */
+/* Adds ".UNOFFICIAL" to the names of the signatures whose source is
+ * unofficial (MDE__CLAM_SRC_UNOFFICIAL, unofficial section hash segments),
+ * as clamscan and clamd do (default off).  Before compile. */
 void mde__clam_set_unofficial(mde__clam *c, bool on);
 
 #endif /* MDE_CLAMAV_H */

@@ -88,7 +88,8 @@ static int lookup(const mde__clam *c, mde__clamscratch *s,
 			if (v[k].size == size || v[k].size == UINT64_MAX) {
 				/* one name per digest: the first loaded */
 				if (cl_report(c, s, c->names.p + v[k].name,
-					      v[k].pua, fn, ctx))
+					      v[k].pua, v[k].unofficial, fn,
+					      ctx))
 					return 1;
 				break;
 			}
@@ -149,7 +150,8 @@ static int sections(const mde__clam *c, mde__clamscratch *s,
 
 				if (!name)
 					continue;
-				if (cl_report(c, s, name, p, fn, ctx))
+				/* named as reported already */
+				if (cl_report(c, s, name, p, false, fn, ctx))
 					return 1;
 				break;
 			}

@@ -234,6 +234,7 @@ struct cl_sig {
 	uint8_t macro_member;/* an .ndb line of a macro group ($n) */
 	uint8_t in_arena;    /* it, its name, sub[] and their patterns are
 				in mde__clam.arena: not freed one by one */
+	uint8_t unofficial;  /* from an unofficial source */
 	struct cl_logic logic; /* empty for a body signature */
 	struct cl_sub *sub;
 	/* target description block */
@@ -250,6 +251,7 @@ struct cl_shash {
 	uint32_t name;       /* into names */
 	uint8_t type;        /* MDE__MD5 / SHA1 / SHA256 */
 	uint8_t pua;
+	uint8_t unofficial;  /* from an unofficial source */
 };
 
 struct mde__clam {
@@ -335,17 +337,18 @@ void cl_sig_free(struct cl_sig *sig);
 int cl_sub_hex(struct cl_sub *sub, const char *hex, unsigned opts,
 	       mde__arena *a, char *err, size_t errlen);
 
-/* Splits buf into lines and calls fn for each (not blank, not '#'). */
+/* Splits buf into lines and calls fn for each (not blank, not '#');
+ * src: the file's source, MDE__CLAM_SRC_*. */
 typedef int (*cl_line_fn)(mde__clam *c, const char *file, unsigned line,
-			  char *text, int pua, mde__diag *d);
+			  char *text, int src, mde__diag *d);
 int cl_each_line(mde__clam *c, const char *file, const char *buf,
-		 size_t len, int pua, mde__diag *d, cl_line_fn fn);
+		 size_t len, int src, mde__diag *d, cl_line_fn fn);
 
 int cl_ndb_line(mde__clam *c, const char *file, unsigned line, char *text,
-		int pua, mde__diag *d);
+		int src, mde__diag *d);
 int cl_ldb_line(mde__clam *c, const char *file, unsigned line, char *text,
-		int pua, mde__diag *d);
-int cl_misc_parse(mde__clam *c, int kind, int pua, const char *file,
+		int src, mde__diag *d);
+int cl_misc_parse(mde__clam *c, int kind, int src, const char *file,
 		  const char *buf, size_t len, mde__diag *d);
 
 /* Functionality-level fields: 0 when this engine runs the signature. */
@@ -430,10 +433,11 @@ int cl_pcre_eval(const struct cl_sub *sub, mde__clamscratch *s,
 		 uint32_t *out);
 void cl_pcre_free(struct cl_pcre *p);
 
-/* Reports a signature name (ignore lists, ".UNOFFICIAL"); nonzero when
- * fn asks to stop. */
+/* Reports a signature name (ignore lists, and ".UNOFFICIAL" when asked
+ * and unofficial is set: the section hash sets give their names
+ * suffixed already, hashsig_src.c); nonzero when fn asks to stop. */
 int cl_report(const mde__clam *c, mde__clamscratch *s, const char *name,
-	      int pua, mde__clam_fn fn, void *ctx);
+	      int pua, bool unofficial, mde__clam_fn fn, void *ctx);
 
 /* Section and import hashes of a PE (clamav_misc.c): 1 when fn asked to
  * stop, 0, -1 on failure. */

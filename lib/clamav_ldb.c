@@ -291,7 +291,7 @@ static int ldb_fields(mde__clam *c, struct cl_sig *sig, char **t, size_t n,
 }
 
 int cl_ldb_line(mde__clam *c, const char *file, unsigned line, char *text,
-		int pua, mde__diag *d)
+		int src, mde__diag *d)
 {
 	char *t[LDB_MAXTOK + 1], err[200] = "";
 	struct cl_sig *sig = mde__arena_alloc(&c->arena, sizeof(*sig));
@@ -307,7 +307,8 @@ int cl_ldb_line(mde__clam *c, const char *file, unsigned line, char *text,
 			*p = '\0';
 			t[n++] = p + 1;
 		}
-	sig->pua = (uint8_t)pua;
+	sig->pua = (src & MDE__CLAM_SRC_PUA) != 0;
+	sig->unofficial = (src & MDE__CLAM_SRC_UNOFFICIAL) != 0;
 	sig->line = line;
 	sig->file = cl_intern_file(c, file);
 	sig->name = mde__arena_strdup(&c->arena, t[0]);

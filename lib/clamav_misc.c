@@ -88,7 +88,7 @@ static int add_shash(mde__clam *c, int kind, const struct cl_shash *h)
 
 /* One .mdb/.msb (size first) or .imp (hash first) line. */
 static int shash_line(mde__clam *c, const char *file, unsigned line,
-		      char *text, int pua, mde__diag *d, int kind)
+		      char *text, int src, mde__diag *d, int kind)
 {
 	char *f[6];
 	size_t n = split(text, f, 6);
@@ -117,10 +117,13 @@ static int shash_line(mde__clam *c, const char *file, unsigned line,
 	if (strlen(f[2]) > c->maxname)
 		c->maxname = strlen(f[2]);
 	if (kind == MDE__CK_MDB)
-		return mde__hashsigs_add(c->sect[pua ? 1 : 0], type, h.dig,
-					 h.size, f[2], strlen(f[2]), 0);
+		return mde__hashsigs_add(c->sect[src & MDE__CLAM_SRC_PUA], type,
+					 h.dig, h.size, f[2], strlen(f[2]),
+					 src & MDE__CLAM_SRC_UNOFFICIAL ?
+					 MDE__HS_UNOFFICIAL : 0, 0);
 	h.type = (uint8_t)type;
-	h.pua = (uint8_t)pua;
+	h.pua = (src & MDE__CLAM_SRC_PUA) != 0;
+	h.unofficial = (src & MDE__CLAM_SRC_UNOFFICIAL) != 0;
 	h.name = (uint32_t)(c->names.len + 1);
 	if ((!c->names.len && mde__buf_put(&c->names, "", 1)) ||
 	    mde__buf_put(&c->names, f[2], strlen(f[2]) + 1))
@@ -130,24 +133,24 @@ static int shash_line(mde__clam *c, const char *file, unsigned line,
 }
 
 static int mdb_line(mde__clam *c, const char *file, unsigned line,
-		    char *text, int pua, mde__diag *d)
+		    char *text, int src, mde__diag *d)
 {
-	return shash_line(c, file, line, text, pua, d, MDE__CK_MDB);
+	return shash_line(c, file, line, text, src, d, MDE__CK_MDB);
 }
 
 static int imp_line(mde__clam *c, const char *file, unsigned line,
-		    char *text, int pua, mde__diag *d)
+		    char *text, int src, mde__diag *d)
 {
-	return shash_line(c, file, line, text, pua, d, MDE__CK_IMP);
+	return shash_line(c, file, line, text, src, d, MDE__CK_IMP);
 }
 
 static int ign_line(mde__clam *c, const char *file, unsigned line,
-		    char *text, int pua, mde__diag *d)
+		    char *text, int src, mde__diag *d)
 {
 	char *f[4], *name;
 	size_t n = split(text, f, 4);
 
-	(void)file, (void)line, (void)pua, (void)d;
+	(void)file, (void)line, (void)src, (void)d;
 	/* .ign: db:line:name; .ign2: name[:md5] */
 	name = n == 3 ? f[2] : f[0];
 	if (mde__grow((void **)&c->ign, &c->capign, c->nign + 1,
@@ -198,16 +201,16 @@ static int count_unsup(mde__clam *c, int kind, const char *buf, size_t len)
 	return MDE_OK;
 }
 
-int cl_misc_parse(mde__clam *c, int kind, int pua, const char *file,
+int cl_misc_parse(mde__clam *c, int kind, int src, const char *file,
 		  const char *buf, size_t len, mde__diag *d)
 {
 	switch (kind) {
 	case MDE__CK_MDB:
-		return cl_each_line(c, file, buf, len, pua, d, mdb_line);
+		return cl_each_line(c, file, buf, len, src, d, mdb_line);
 	case MDE__CK_IMP:
-		return cl_each_line(c, file, buf, len, pua, d, imp_line);
+		return cl_each_line(c, file, buf, len, src, d, imp_line);
 	case MDE__CK_IGN:
-		return cl_each_line(c, file, buf, len, pua, d, ign_line);
+		return cl_each_line(c, file, buf, len, src, d, ign_line);
 	case MDE__CK_FP:
 		return mde__hashsigs_parse(c->fp, file, buf, len, d);
 	}

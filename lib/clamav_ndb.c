@@ -200,7 +200,7 @@ int cl_off_range(const struct cl_off *o, const struct cl_fctx *f,
 /* ------------------------------------------------------------- lines */
 
 int cl_each_line(mde__clam *c, const char *file, const char *buf,
-		 size_t len, int pua, mde__diag *d, cl_line_fn fn)
+		 size_t len, int src, mde__diag *d, cl_line_fn fn)
 {
 	const char *end = buf + len;
 	unsigned lineno = 0;
@@ -223,7 +223,7 @@ int cl_each_line(mde__clam *c, const char *file, const char *buf,
 			}
 			memcpy(tmp, buf, n);
 			tmp[n] = '\0';
-			rc = fn(c, file, lineno, tmp, pua, d);
+			rc = fn(c, file, lineno, tmp, src, d);
 		}
 		buf = nl ? nl + 1 : end;
 	}
@@ -320,7 +320,7 @@ static int ndb_fields(mde__clam *c, struct cl_sig *sig, char **f, size_t n,
 }
 
 int cl_ndb_line(mde__clam *c, const char *file, unsigned line, char *text,
-		int pua, mde__diag *d)
+		int src, mde__diag *d)
 {
 	char *f[7], err[200] = "";
 	size_t n = split(text, ':', f, 7);
@@ -338,7 +338,8 @@ int cl_ndb_line(mde__clam *c, const char *file, unsigned line, char *text,
 		return MDE_ERR_NOMEM;
 	sig->in_arena = 1;
 	sig->nsub = 1;
-	sig->pua = (uint8_t)pua;
+	sig->pua = (src & MDE__CLAM_SRC_PUA) != 0;
+	sig->unofficial = (src & MDE__CLAM_SRC_UNOFFICIAL) != 0;
 	sig->line = line;
 	sig->file = cl_intern_file(c, file);
 	sig->name = mde__arena_strdup(&c->arena, f[0]);

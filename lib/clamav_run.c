@@ -81,7 +81,8 @@ static void reset_pass(mde__clamscratch *s)
 	s->nptouch = s->nstouch = s->nhits = 0;
 }
 
-bool mde__clam_ignored(const mde__clam *c, const char *name)
+/* name on an ignore list, as written */
+static bool ignored(const mde__clam *c, const char *name)
 {
 	size_t lo = 0, hi = c->nign;
 
@@ -99,18 +100,43 @@ bool mde__clam_ignored(const mde__clam *c, const char *name)
 	return false;
 }
 
+#define SUFFIX ".UNOFFICIAL"
+#define SUFFIX_LEN (sizeof(SUFFIX) - 1)
+
+bool mde__clam_ignored(const mde__clam *c, const char *name)
+{
+	size_t n;
+	char *base;
+	bool r;
+
+	if (!c->nign)
+		return false;
+	if (ignored(c, name))
+		return true;
+	n = strlen(name);
+	if (!c->unofficial || n <= SUFFIX_LEN ||
+	    strcmp(name + n - SUFFIX_LEN, SUFFIX) != 0)
+		return false;
+	/* a hash name as reported (hashsig_src.c): ClamAV's lists name it
+	 * as written; rare (a detection), so a copy will do */
+	base = strndup(name, n - SUFFIX_LEN);
+	r = base && ignored(c, base);
+	free(base);
+	return r;
+}
+
 /* Reports name unless ignored; returns nonzero when fn asks to stop. */
 int cl_report(const mde__clam *c, mde__clamscratch *s, const char *name,
-	      int pua, mde__clam_fn fn, void *ctx)
+	      int pua, bool unofficial, mde__clam_fn fn, void *ctx)
 {
 	size_t n = strlen(name);
 
 	if (mde__clam_ignored(c, name))
 		return 0;
-	if (!c->unofficial)
+	if (!c->unofficial || !unofficial)
 		return fn(ctx, name, pua);
 	memcpy(s->name, name, n);
-	memcpy(s->name + n, ".UNOFFICIAL", 12);
+	memcpy(s->name + n, SUFFIX, SUFFIX_LEN + 1);
 	return fn(ctx, s->name, pua);
 }
 
@@ -128,7 +154,8 @@ static int try_sig(const mde__clam *c, mde__clamscratch *s, uint32_t i,
 		return rc;
 	s->done[i] = 1;
 	s->dtouch[s->ndtouch++] = i;
-	return cl_report(c, s, sig->name, sig->pua, fn, ctx) ? 1 : 0;
+	return cl_report(c, s, sig->name, sig->pua, sig->unofficial, fn, ctx)
+		       ? 1 : 0;
 }
 
 static int pass(const mde__clam *c, mde__clamscratch *s,

@@ -215,6 +215,7 @@ void mde__dbc_seg(const struct mde__dbc_ent *e, mde__hseg *g)
 	g->wildcard = e->flags & 1;
 	g->names = e->names;
 	g->names_len = e->names_len;
+	g->unofficial = false; /* the database's type says: the caller's */
 }
 
 /* ------------------------------------------------------------- writing */

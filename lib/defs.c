@@ -124,6 +124,30 @@ static void add_to_version(void *st, const char *name, const void *buf,
 	XXH3_128bits_update(st, buf, len);
 }
 
+/*
+ * The versions verdicts are kept under cover the names they hold: with
+ * NAME.UNOFFICIAL (mde_defs_set_unofficial) the same definitions report
+ * other names, so the scan cache must not answer with those of a scan
+ * without it, nor check old digests against hash signatures as if the
+ * rest were unchanged.  The version shown (ver_hex) stays the content's.
+ */
+static void cover_naming(mde_defs *defs)
+{
+	static const char tag[] = "ClamAV names NAME.UNOFFICIAL";
+	uint8_t in[16 + sizeof(tag)];
+	XXH128_canonical_t c;
+
+	if (!defs->unofficial)
+		return;
+	memcpy(in + 16, tag, sizeof(tag));
+	memcpy(in, defs->ver, 16);
+	XXH128_canonicalFromHash(&c, XXH3_128bits(in, sizeof(in)));
+	memcpy(defs->ver, c.digest, 16);
+	memcpy(in, defs->ver_nohash, 16);
+	XXH128_canonicalFromHash(&c, XXH3_128bits(in, sizeof(in)));
+	memcpy(defs->ver_nohash, c.digest, 16);
+}
+
 static void finish_version(mde_defs *defs)
 {
 	XXH128_canonical_t h, o;
@@ -148,6 +172,7 @@ static void finish_version(mde_defs *defs)
 		defs->ver[0] ^= 0xff; /* never equal to ver_nohash */
 	}
 	mde__hex(defs->ver, 16, defs->ver_hex);
+	cover_naming(defs);
 }
 
 const char *mde_defs_version(const mde_defs *defs)
@@ -449,7 +474,9 @@ void mde_defs_unsupported(const mde_defs *defs, mde_unsup_fn fn, void *ctx)
 
 void mde_defs_set_unofficial(mde_defs *defs, int on)
 {
+	defs->unofficial = on != 0;
 	mde__clam_set_unofficial(defs->clam, on != 0);
+	mde__hashsigs_set_unofficial(defs->hash, on != 0);
 }
 
 void mde_defs_get_stats(const mde_defs *defs, mde_defs_stats *st)

@@ -563,8 +563,8 @@ static void stamp_put(mde_defs *defs, const char *name, const char *buf,
 	mde__defs_cvdc_stamp_put(defs, name, id, ctx, &s);
 }
 
-int mde__defs_load_cvd_buf(mde_defs *defs, const mde__defs_fmt *f,
-			   const char *name, const char *buf, size_t len)
+static int load_cvd_buf(mde_defs *defs, const char *name, const char *buf,
+			size_t len)
 {
 	struct mde__cvd_limits lim = {
 		defs->cvd_lim[MDE_DEFS_CVD_MAX_MEMBERS],
@@ -578,7 +578,6 @@ int mde__defs_load_cvd_buf(mde_defs *defs, const mde__defs_fmt *f,
 	int rc, loaded = 0, sign, cache, stamp = 0;
 	int64_t at = 0;
 
-	(void)f;
 	if (defs->compiled) {
 		snprintf(defs->err, sizeof(defs->err),
 			 "definitions already compiled");
@@ -636,6 +635,23 @@ int mde__defs_load_cvd_buf(mde_defs *defs, const mde__defs_fmt *f,
 		snprintf(defs->err, sizeof(defs->err), "'%s': %s%s", name,
 			 rc == MDE_ERR_NOMEM ? "" : "refused: ",
 			 rc == MDE_ERR_NOMEM ? mde_status_str(rc) : why);
+	return rc;
+}
+
+int mde__defs_load_cvd_buf(mde_defs *defs, const mde__defs_fmt *f,
+			   const char *name, const char *buf, size_t len)
+{
+	int was = defs->clam_official, rc;
+
+	(void)f;
+	/* as ClamAV's cli_cvdload(): the signatures of a .cvd or .cld are
+	 * official (CL_DB_OFFICIAL), a .cud's never; a container that does
+	 * not verify is not loaded at all.  Whether it verified by its
+	 * .sign or its legacy signatures is in the compiled file's key, its
+	 * type too: a compiled or mapped load is named as a parsed one */
+	defs->clam_official = mde__cvd_type_of(name) != MDE__CVD_CUD;
+	rc = load_cvd_buf(defs, name, buf, len);
+	defs->clam_official = was;
 	return rc;
 }
 

@@ -209,6 +209,8 @@ static int apply(mde_defs *defs, const char *name, const mde__dbc *d)
 			break;
 		case MDE__DBC_TABLE:
 			mde__dbc_seg(&e, &g);
+			/* the key has the type: a .cud's file is a .cud's */
+			g.unofficial = !defs->clam_official;
 			rc = mde__hashsigs_seg(target_set(defs, e.target), &g);
 			if (rc != MDE_OK)
 				snprintf(defs->err, sizeof(defs->err),
@@ -366,9 +368,12 @@ static void *sect_parse(void *arg)
 		if (!is_sect(f))
 			continue;
 		snprintf(full, sizeof(full), "%s/%s", j->name, m->name);
+		/* ClamAV's names: whether they are official, the
+		 * database's type says at each load (apply()) */
 		rc = mde__clam_parse(j->tc, MDE__CK_MDB,
-				     (f->arg & MDE__CLAM_PUA) != 0, full,
-				     (const char *)m->data, m->len, j->d);
+				     f->arg & MDE__CLAM_PUA ? MDE__CLAM_SRC_PUA
+							    : 0,
+				     full, (const char *)m->data, m->len, j->d);
 	}
 	for (int p = 0; p < 2 && rc == MDE_OK; p++)
 		rc = mde__hashsigs_finalize(mde__clam_sect(j->tc, p));

@@ -19,11 +19,19 @@
 
 /* ------------------------------------------------------------- loading */
 
+/* A row's arg is CLAM_HASHES for ClamAV's hash lists, whose signatures
+ * are unofficial unless a .cvd or .cld holds them (see load_clam); the
+ * other lists are mdescan's own. */
+#define CLAM_HASHES 1
+
 static int load_hash(mde_defs *defs, const mde__defs_fmt *f,
 		     const char *file, const char *buf, size_t len)
 {
-	(void)f;
-	return mde__hashsigs_parse(defs->hash, file, buf, len, &defs->diag);
+	unsigned src = f->arg == CLAM_HASHES && !defs->clam_official
+			       ? MDE__HS_UNOFFICIAL : 0;
+
+	return mde__hashsigs_parse_src(defs->hash, file, buf, len, src,
+				       &defs->diag);
 }
 
 /*
@@ -84,13 +92,16 @@ static int load_skip(mde_defs *defs, const mde__defs_fmt *f,
 }
 
 /* ClamAV's languages: the row's arg is the kind, with MDE__CLAM_PUA for
- * the "u" variants. */
+ * the "u" variants; a file is unofficial unless a .cvd or .cld holds it
+ * (defs->clam_official, defs_cvd.c), as clamscan has it. */
 static int load_clam(mde_defs *defs, const mde__defs_fmt *f,
 		     const char *file, const char *buf, size_t len)
 {
-	return mde__clam_parse(defs->clam, f->arg & ~MDE__CLAM_PUA,
-			       (f->arg & MDE__CLAM_PUA) != 0, file, buf, len,
-			       &defs->diag);
+	int src = (f->arg & MDE__CLAM_PUA ? MDE__CLAM_SRC_PUA : 0) |
+		  (defs->clam_official ? 0 : MDE__CLAM_SRC_UNOFFICIAL);
+
+	return mde__clam_parse(defs->clam, f->arg & ~MDE__CLAM_PUA, src, file,
+			       buf, len, &defs->diag);
 }
 
 static int load_yar(mde_defs *defs, const mde__defs_fmt *f, const char *file,
@@ -185,10 +196,12 @@ static const mde__defs_fmt formats[] = {
 	{ "LICENSE*", "documentation", SKIP, .flags = MDE__DF_NAMED },
 	{ ".mdb", "signed bundle", is_bundle, .kind = MDE__DK_BUNDLE,
 	  .load_path = mde_defs_load_bundle, .flags = MDE__DF_NAMED },
-	{ ".hdb", "ClamAV hash signatures", HASHLIST },
-	{ ".hsb", "ClamAV hash signatures", HASHLIST },
-	{ ".hdu", "ClamAV PUA hash signatures", HASHLIST },
-	{ ".hsu", "ClamAV PUA hash signatures", HASHLIST },
+	{ ".hdb", "ClamAV hash signatures", HASHLIST, .arg = CLAM_HASHES },
+	{ ".hsb", "ClamAV hash signatures", HASHLIST, .arg = CLAM_HASHES },
+	{ ".hdu", "ClamAV PUA hash signatures", HASHLIST,
+	  .arg = CLAM_HASHES },
+	{ ".hsu", "ClamAV PUA hash signatures", HASHLIST,
+	  .arg = CLAM_HASHES },
 	{ ".md5", "hash lists", HASHLIST },
 	{ ".sha1", "hash lists", HASHLIST },
 	{ ".sha256", "hash lists", HASHLIST },

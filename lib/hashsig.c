@@ -5,14 +5,17 @@
  *
  * Layout.  Each hash type has one growable array of packed records
  *	digest[len] | uint64 size (HS_WILDCARD = any size) | uint32 name
- * where name is an offset into one string pool shared by all types.  Names
- * are interned while parsing (a hash table, dropped by finalize), so a name
- * used by many signatures is stored once.
+ * where name is an offset into one string pool shared by all types, its
+ * top bit set for a signature of an unofficial ClamAV source (see
+ * hashsig_int.h, and hashsig_src.c for the names those are reported by).
+ * Names are interned while parsing (a hash table, dropped by finalize), so
+ * a name used by many signatures is stored once.
  *
  * finalize sorts each array in place by (digest, size, name) with an MSD
  * radix sort on the first digest bytes (see flag_sort()); lookups are then
  * a binary search.  Records with the same digest and size are merged,
- * keeping the lowest name offset, that is the name first interned.  The
+ * keeping an official one, else the lowest name offset, that is the name
+ * first interned.  The
  * distinct sizes of each type are kept sorted, as uint32 when they all
  * fit, for mde__hashsigs_want().
  *
@@ -33,47 +36,14 @@
 
 #include "mde_int.h"
 #include "bundle.h"
+#include "hashsig_int.h"
 #include "banned.h"
 
-#define HS_WILDCARD UINT64_MAX
-#define HS_REC_EXTRA 12        /* size (8) and name offset (4) */
 #define HS_MAX_LINE 8192       /* longer lines are malformed */
 #define HS_MAX_NAME 1024       /* longer names are malformed */
 #define HS_ISORT_MAX 24        /* larger buckets are radix sorted */
 #define HS_RADIX_BYTES 3       /* digest bytes radix sorted at most */
 #define HS_NAME_PREFIX "Hash."
-
-struct hs_table {
-	uint8_t *rec;   /* n records of rsize bytes, room for cap */
-	size_t n, cap;
-	size_t dlen;    /* digest bytes */
-	size_t rsize;   /* dlen + HS_REC_EXTRA */
-	void *sizes;    /* distinct sizes, sorted; uint32_t or uint64_t */
-	size_t nsizes;
-	unsigned sizew; /* 4 or 8: width of one entry of sizes */
-	bool wildcard;  /* some signature matches any size */
-	const char *names; /* a bundle's name pool (rec, sizes borrowed too),
-			      or NULL: names are in mde__hashsigs.pool */
-	size_t names_len;  /* a segment's: bytes of names (0: unchecked) */
-};
-
-struct hs_pool {
-	char *buf;     /* NUL-terminated names; offset 0 is "" */
-	size_t len, cap;
-	uint64_t *ht;  /* (hash << 32 | offset), 0 = empty; NULL once final */
-	size_t ht_cap, ht_n;
-};
-
-struct mde__hashsigs {
-	struct hs_table t[MDE__NHASH];
-	/* segments: borrowed tables searched after t (mde__hashsigs_seg) */
-	struct hs_table *seg[MDE__NHASH];
-	size_t nseg[MDE__NHASH];
-	struct hs_pool pool;
-	bool final;
-	bool nointern; /* names only shared with the one just before */
-	uint32_t last; /* then: the offset of the last name, 0 = none */
-};
 
 /* State of one mde__hashsigs_parse() call. */
 struct hs_parser {
@@ -83,6 +53,7 @@ struct hs_parser {
 	unsigned line;
 	size_t left;                /* lines not parsed yet, this one included */
 	uint32_t plain[MDE__NHASH]; /* interned plain-list names, 0 = none */
+	uint32_t src;               /* HS_UNOFFICIAL or 0: of named lines */
 };
 
 static const char *const type_names[MDE__NHASH] = { "MD5", "SHA1", "SHA256" };
@@ -212,7 +183,7 @@ static int pool_append(struct hs_pool *p, const char *s, size_t n,
 	size_t need = (p->len ? p->len : 1) + n + 1, ncap, avg;
 	char *nb;
 
-	if (need > UINT32_MAX)
+	if (need > HS_POOL_MAX)
 		return MDE_ERR_NOMEM;
 	if (need > p->cap) {
 		ncap = p->cap ? p->cap * 2 : 4096;
@@ -222,8 +193,8 @@ static int pool_append(struct hs_pool *p, const char *s, size_t n,
 			ncap = need + hint * avg;
 		if (ncap < need)
 			ncap = need;
-		if (ncap > UINT32_MAX)
-			ncap = UINT32_MAX;
+		if (ncap > HS_POOL_MAX)
+			ncap = HS_POOL_MAX;
 		nb = realloc(p->buf, ncap);
 		if (!nb)
 			return MDE_ERR_NOMEM;
@@ -299,8 +270,8 @@ static inline void rec_copy(void *d, const void *s, size_t n)
 	}
 }
 
-static int table_add(struct hs_table *t, const uint8_t *digest, uint64_t size,
-		     uint32_t name, size_t hint)
+int mde__hs_table_add(struct hs_table *t, const uint8_t *digest,
+		      uint64_t size, uint32_t field, size_t hint)
 {
 	uint8_t *r;
 	size_t ncap;
@@ -319,7 +290,7 @@ static int table_add(struct hs_table *t, const uint8_t *digest, uint64_t size,
 	r = t->rec + t->n * t->rsize;
 	rec_copy(r, digest, t->dlen);
 	memcpy(r + t->dlen, &size, 8);
-	memcpy(r + t->dlen + 8, &name, 4);
+	memcpy(r + t->dlen + 8, &field, 4);
 	t->n++;
 	return MDE_OK;
 }
@@ -434,32 +405,45 @@ static int parse_clamav(struct hs_parser *p, int type, const char *hex,
 		ret = pool_intern(&p->h->pool, name, nlen, hv, &off, p->left);
 	}
 	if (!ret)
-		ret = table_add(&p->h->t[type], digest, size, off, p->left);
+		ret = mde__hs_table_add(&p->h->t[type], digest, size,
+					off | p->src, p->left);
 	return ret;
 }
 
-int mde__hashsigs_add(mde__hashsigs *h, int type, const uint8_t *digest,
-		      uint64_t size, const char *name, size_t nlen, size_t hint)
+int mde__hs_name(mde__hashsigs *h, const char *name, size_t nlen,
+		 uint32_t *off, size_t hint)
 {
-	uint32_t off, hv;
+	if (h->nointern)
+		return pool_name_seq(h, name, nlen, off, hint);
+	return pool_intern(&h->pool, name, nlen, name_hash(name, nlen), off,
+			   hint);
+}
+
+int mde__hashsigs_add(mde__hashsigs *h, int type, const uint8_t *digest,
+		      uint64_t size, const char *name, size_t nlen,
+		      unsigned src, size_t hint)
+{
+	uint32_t off;
 	int ret;
 
 	if (h->final || type < 0 || type >= MDE__NHASH || h->t[type].names)
 		return MDE_ERR_STATE;
-	if (h->nointern) {
-		ret = pool_name_seq(h, name, nlen, &off, hint);
-	} else {
-		hv = name_hash(name, nlen);
-		ret = pool_intern(&h->pool, name, nlen, hv, &off, hint);
-	}
+	ret = mde__hs_name(h, name, nlen, &off, hint);
 	if (!ret)
-		ret = table_add(&h->t[type], digest, size, off, hint);
+		ret = mde__hs_table_add(&h->t[type], digest, size,
+					off | (src & MDE__HS_UNOFFICIAL ?
+					       HS_UNOFFICIAL : 0), hint);
 	return ret;
 }
 
 void mde__hashsigs_set_intern(mde__hashsigs *h, bool on)
 {
 	h->nointern = !on;
+}
+
+void mde__hashsigs_set_unofficial(mde__hashsigs *h, bool on)
+{
+	h->suffix = on;
 }
 
 /* The offset of name[0..nlen) in h's pool, appended unless it is the
@@ -503,7 +487,8 @@ static int add_plain(struct hs_parser *p, int type, const char *hex)
 	if (ret)
 		return ret;
 	mde__unhex_valid(hex, mde__hash_len(type), digest);
-	return table_add(&p->h->t[type], digest, HS_WILDCARD, off, p->left);
+	return mde__hs_table_add(&p->h->t[type], digest, HS_WILDCARD, off,
+				 p->left);
 }
 
 /* Parses one line s[0..n) without its '\n'. */
@@ -542,6 +527,13 @@ static int parse_line(struct hs_parser *p, const char *s, size_t n)
 int mde__hashsigs_parse(mde__hashsigs *h, const char *file, const char *buf,
 			size_t len, mde__diag *d)
 {
+	return mde__hashsigs_parse_src(h, file, buf, len, 0, d);
+}
+
+int mde__hashsigs_parse_src(mde__hashsigs *h, const char *file,
+			    const char *buf, size_t len, unsigned src,
+			    mde__diag *d)
+{
 	struct hs_parser p = { .h = h, .file = file, .d = d };
 	const char *s = buf, *end, *nl;
 	int ret = MDE_OK;
@@ -550,6 +542,7 @@ int mde__hashsigs_parse(mde__hashsigs *h, const char *file, const char *buf,
 		return MDE_ERR_STATE;
 	if (!len)
 		return MDE_OK;
+	p.src = src & MDE__HS_UNOFFICIAL ? HS_UNOFFICIAL : 0;
 	end = buf + len;
 	for (nl = s; nl < end && (nl = memchr(nl, '\n', (size_t)(end - nl)));
 	     nl++)
@@ -567,23 +560,8 @@ int mde__hashsigs_parse(mde__hashsigs *h, const char *file, const char *buf,
 
 /* ------------------------------------------------------------- finalize */
 
-static inline uint64_t rec_size(const struct hs_table *t, const uint8_t *r)
-{
-	uint64_t v;
-
-	memcpy(&v, r + t->dlen, 8);
-	return v;
-}
-
-static inline uint32_t rec_name(const struct hs_table *t, const uint8_t *r)
-{
-	uint32_t v;
-
-	memcpy(&v, r + t->dlen + 8, 4);
-	return v;
-}
-
-/* Orders records by digest, then size, then name offset. */
+/* Orders records by digest, then size, then name field: official first,
+ * then by name offset. */
 static inline int rec_cmp(const uint8_t *a, const uint8_t *b, size_t dlen)
 {
 	uint64_t sa, sb;
@@ -751,7 +729,7 @@ static uint64_t table_max_size(struct hs_table *t, size_t *n)
 
 	*n = 0;
 	for (i = 0; i < t->n; i++) {
-		sz = rec_size(t, t->rec + i * t->rsize);
+		sz = hs_rec_size(t, t->rec + i * t->rsize);
 		if (sz == HS_WILDCARD) {
 			t->wildcard = true;
 			continue;
@@ -781,7 +759,7 @@ static int sizes_u32(struct hs_table *t, size_t n, uint64_t max)
 	advise_huge(v, n * sizeof(*v));
 	advise_huge(tmp, n * sizeof(*tmp));
 	for (i = 0; i < t->n; i++)
-		if ((sz = rec_size(t, t->rec + i * t->rsize)) != HS_WILDCARD)
+		if ((sz = hs_rec_size(t, t->rec + i * t->rsize)) != HS_WILDCARD)
 			v[k++] = (uint32_t)sz;
 	while (bytes < 4 && (max >> (bytes * 8)))
 		bytes++;
@@ -810,7 +788,7 @@ static int sizes_u64(struct hs_table *t, size_t n)
 	if (!v)
 		return MDE_ERR_NOMEM;
 	for (i = 0; i < t->n; i++)
-		if ((sz = rec_size(t, t->rec + i * t->rsize)) != HS_WILDCARD)
+		if ((sz = hs_rec_size(t, t->rec + i * t->rsize)) != HS_WILDCARD)
 			v[k++] = sz;
 	qsort(v, n, sizeof(*v), cmp_u64);
 	for (i = 0, k = 0; i < n; i++)
@@ -856,6 +834,8 @@ int mde__hashsigs_finalize(mde__hashsigs *h)
 
 	if (h->final)
 		return MDE_OK;
+	if (h->suffix && (ret = mde__hs_suffix(h)) != MDE_OK)
+		return ret;
 	for (i = 0; i < MDE__NHASH; i++) {
 		ret = table_finalize(&h->t[i]);
 		if (ret)
@@ -932,9 +912,11 @@ bool mde__hashsigs_want(const mde__hashsigs *h, int type, uint64_t size)
 	return false;
 }
 
-/* The name of the record of t matching digest and size, or NULL. */
+/* The name of the record of t matching digest and size, or NULL;
+ * *unofficial: whether the signature comes from an unofficial source. */
 static const char *table_lookup(const struct hs_table *t, const char *pool,
-				const uint8_t *digest, uint64_t size)
+				const uint8_t *digest, uint64_t size,
+				bool *unofficial)
 {
 	const uint8_t *r;
 	size_t lo = 0, hi = t->n, mid;
@@ -953,29 +935,43 @@ static const char *table_lookup(const struct hs_table *t, const char *pool,
 		r = t->rec + lo * t->rsize;
 		if (memcmp(r, digest, t->dlen))
 			break;
-		rs = rec_size(t, r);
+		rs = hs_rec_size(t, r);
 		if (rs != size && rs != HS_WILDCARD)
 			continue;
-		name = rec_name(t, r);
+		name = hs_rec_name(t, r);
 		/* a segment's pool ends with a NUL: any offset in it is a
 		 * name (a damaged cache file gives a wrong name, no crash) */
 		if (t->names_len && name >= t->names_len)
 			return NULL;
+		*unofficial = t->unofficial ||
+			      (hs_rec_field(t, r) & HS_UNOFFICIAL) != 0;
 		return (t->names ? t->names : pool) + name;
 	}
 	return NULL;
 }
 
+/*
+ * The parsed table, then the segments; an official signature wins over an
+ * unofficial one of the same digest and size, as finalize's merge of
+ * parsed records has it, so that a database mapped from the cache names
+ * as a parsed one does.
+ */
 const char *mde__hashsigs_lookup(const mde__hashsigs *h, int type,
 				 const uint8_t *digest, uint64_t size)
 {
-	const char *name;
+	const char *name = NULL, *n;
+	bool unoff = false, u = false;
 
 	if (!h || !h->final || !digest || type < 0 || type >= MDE__NHASH)
 		return NULL;
-	name = table_lookup(&h->t[type], h->pool.buf, digest, size);
-	for (size_t k = 0; !name && k < h->nseg[type]; k++)
-		name = table_lookup(&h->seg[type][k], NULL, digest, size);
+	name = table_lookup(&h->t[type], h->pool.buf, digest, size, &unoff);
+	for (size_t k = 0; (!name || unoff) && k < h->nseg[type]; k++) {
+		n = table_lookup(&h->seg[type][k], NULL, digest, size, &u);
+		if (n && (!name || !u)) {
+			name = n;
+			unoff = u;
+		}
+	}
 	return name;
 }
 
@@ -1008,6 +1004,7 @@ int mde__hashsigs_seg(mde__hashsigs *h, const mde__hseg *g)
 	t->wildcard = g->wildcard;
 	t->names = g->names;
 	t->names_len = g->names_len;
+	t->unofficial = g->unofficial;
 	return MDE_OK;
 }
 
@@ -1027,6 +1024,7 @@ int mde__hashsigs_view(const mde__hashsigs *h, int type, mde__hseg *g)
 	g->wildcard = t->wildcard;
 	g->names = h->pool.len ? h->pool.buf : "";
 	g->names_len = h->pool.len ? h->pool.len : 1;
+	g->unofficial = false;
 	return MDE_OK;
 }
 
@@ -1086,17 +1084,17 @@ void mde__hashsigs_export(const mde__hashsigs *h, int type, mde__hrec *out)
 		const uint8_t *r = t->rec + i * t->rsize;
 
 		out[o].digest = r;
-		out[o].size = rec_size(t, r);
-		out[o++].name = pool + rec_name(t, r);
+		out[o].size = hs_rec_size(t, r);
+		out[o++].name = pool + hs_rec_name(t, r);
 	}
 	for (size_t k = 0; k < h->nseg[type]; k++) {
 		t = &h->seg[type][k];
 		for (i = 0; i < t->n; i++) {
 			const uint8_t *r = t->rec + i * t->rsize;
-			uint32_t nm = rec_name(t, r);
+			uint32_t nm = hs_rec_name(t, r);
 
 			out[o].digest = r;
-			out[o].size = rec_size(t, r);
+			out[o].size = hs_rec_size(t, r);
 			out[o++].name = t->names + (nm < t->names_len ? nm : 0);
 		}
 	}

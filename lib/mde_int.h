@@ -170,19 +170,36 @@ void mde__hashsigs_free(mde__hashsigs *h); /* NULL allowed */
 int mde__hashsigs_parse(mde__hashsigs *h, const char *file, const char *buf,
 			size_t len, mde__diag *d);
 
+/* Where signatures come from (src of the calls below). */
+#define MDE__HS_UNOFFICIAL 1u /* a ClamAV database that is not official:
+				 a loose file, a .cud (hashsig_src.c) */
+
+/* The same, the named (ClamAV) lines from source src; plain-list
+ * signatures are mdescan's names, never ClamAV's, whatever src says. */
+int mde__hashsigs_parse_src(mde__hashsigs *h, const char *file,
+			    const char *buf, size_t len, unsigned src,
+			    mde__diag *d);
+
 /* Adds one signature (size UINT64_MAX: any size) named name[0..nlen)
- * (no NUL inside), checked by the caller; hint: how many more are
- * likely to follow.  MDE_OK, MDE_ERR_NOMEM, or MDE_ERR_STATE once
- * finalized or into a type with a bundle's table. */
+ * (no NUL inside), checked by the caller, from source src; hint: how
+ * many more are likely to follow.  MDE_OK, MDE_ERR_NOMEM, or
+ * MDE_ERR_STATE once finalized or into a type with a bundle's table. */
 int mde__hashsigs_add(mde__hashsigs *h, int type, const uint8_t *digest,
 		      uint64_t size, const char *name, size_t nlen,
-		      size_t hint);
+		      unsigned src, size_t hint);
 
 /* Whether names are interned (the default): each distinct name stored
  * once.  Off, a name is shared only with the signature just before it:
  * for sets whose names are nearly all distinct (ClamAV's databases), the
  * interning table costs more than it saves. */
 void mde__hashsigs_set_intern(mde__hashsigs *h, bool on);
+
+/* Whether the signatures of unofficial sources (MDE__HS_UNOFFICIAL, and
+ * unofficial segments) are named "<name>.UNOFFICIAL", as clamscan names
+ * them (default off).  Before finalize, which gives the suffix: lookups
+ * then return the names so.  A set that a cache file is made from keeps
+ * it off and its sources unflagged (the file holds ClamAV's names). */
+void mde__hashsigs_set_unofficial(mde__hashsigs *h, bool on);
 
 /* Sorts the tables and builds the size sets; call once, after parsing. */
 int mde__hashsigs_finalize(mde__hashsigs *h);
@@ -227,6 +244,7 @@ typedef struct mde__hseg {
 	bool wildcard;
 	const char *names;
 	size_t names_len;
+	bool unofficial; /* from an unofficial database (a .cud) */
 } mde__hseg;
 
 /* Adds a segment, before finalize.  MDE_OK, MDE_ERR_NOMEM, MDE_ERR_STATE
@@ -438,6 +456,11 @@ struct mde_defs {
 	int path_externals; /* some rule may read filename, filepath,
 			       extension or owner: verdicts depend on more
 			       than the content */
+	int unofficial;     /* ClamAV names NAME.UNOFFICIAL where clamscan
+			       does (mde_defs_set_unofficial) */
+	int clam_official;  /* what is being loaded comes from an official
+			       ClamAV database (a .cvd or .cld, or the
+			       built-in definitions): never suffixed */
 	/* a bundle (defs_bundle.c) */
 	struct mde__bundle *bundle;
 	uint8_t (*keys)[32];     /* trusted public keys */

@@ -107,9 +107,9 @@ const struct mdecfg_key mdecfg_keys[] = {
 	  "mdescand: the TCP port; 0 = no TCP socket"),
 	K("daemon_threads", INT, 0, 1, 1024, NULL, "online CPUs",
 	  "mdescand: scan worker threads"),
-	K("daemon_unofficial_names", BOOL, 0, 0, 0, NULL, "no",
-	  "mdescand: name ClamAV detections NAME.UNOFFICIAL, as clamd names "
-	  "those of unofficial databases"),
+	K("daemon_unofficial_names", BOOL, 0, 0, 0, NULL, "yes",
+	  "mdescand: name the ClamAV detections of unofficial databases "
+	  "NAME.UNOFFICIAL, as clamd does"),
 	K("definitions_max_age_days", INT, 0, 0, 3650, NULL, "7",
 	  "definitions older than this are reported as out of date "
 	  "(0: anything created before now)"),

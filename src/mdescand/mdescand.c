@@ -123,8 +123,9 @@ static void usage(FILE *fp)
 	      "debugging)\n"
 	      "      --no-history          record nothing in the history\n"
 	      "      --no-syslog           log nothing to the system log\n"
-	      "      --no-unofficial-names  ClamAV detection names unchanged "
-	      "(the default)\n"
+	      "      --no-unofficial-names  ClamAV detection names as written, "
+	      "also those of\n"
+	      "                            unofficial databases\n"
 	      "      --pidfile FILE        write the pid to FILE\n"
 	      "      --queue N             requests waiting for a worker "
 	      "(default 128)\n"
@@ -141,10 +142,10 @@ static void usage(FILE *fp)
 	      "no TCP)\n"
 	      "      --test-delay-ms MS    for tests only: each scan waits MS "
 	      "first\n"
-	      "      --unofficial-names    name every ClamAV detection "
-	      "NAME.UNOFFICIAL, as\n"
-	      "                            clamd names those of unofficial "
-	      "databases\n"
+	      "      --unofficial-names    name the ClamAV detections of "
+	      "unofficial databases\n"
+	      "                            NAME.UNOFFICIAL, as clamd does "
+	      "(the default)\n"
 	      "  -v, --verbose             more on stderr (twice: debug)\n"
 	      "  -V, --version             show versions\n"
 	      "\n"
@@ -385,6 +386,7 @@ static void defaults(void)
 	opt.store = DEFSTORE_DIR;
 	opt.keys = DEFSTORE_KEYS;
 	opt.clamav_certs = MDE_CLAMAV_CERTS_DEFAULT;
+	opt.unofficial = 1; /* clamd's names, which clients may match */
 	opt.db_limit[0] = opt.db_limit[1] = opt.db_limit[2] = -1;
 	opt.cache_dir = env && *env ? env : MDE_CACHE_DIR;
 	opt.max_filesize = mde_opt_default(MDE_OPT_MAX_FILESIZE);

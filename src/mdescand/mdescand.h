@@ -44,8 +44,9 @@ struct dopts {
 	int no_cache;            /* no compiled-rules cache */
 	int cage;                /* parse in caged workers (cage = yes) */
 	const char *clamav_certs; /* CAs of ClamAV databases' .sign files */
-	int unofficial;          /* ClamAV names NAME.UNOFFICIAL, as clamd's
-				    (daemon_unofficial_names) */
+	int unofficial;          /* ClamAV names NAME.UNOFFICIAL where clamd
+				    gives them (daemon_unofficial_names;
+				    default on) */
 	int64_t db_limit[3];     /* clamav_db_max_files, _file_size, _size
 				    (the MDE_DEFS_CVD_MAX_* order); -1:
 				    the default */

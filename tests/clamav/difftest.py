@@ -13,11 +13,12 @@ the same verdict for every file: the same set of signature names.
 
 A pair is one signature and one file built for it (three files per
 signature).  clamscan names detections from databases that are not
-Cisco's NAME.UNOFFICIAL; mdescan does so only with --unofficial-names:
-by default the suffix is removed from clamscan's names before comparing,
---unofficial passes the option to mdescan instead.  Exit 0 when every
-verdict is the same, 1 on a difference (each is printed with the
-signatures involved), 2 when a tool failed.
+Cisco's NAME.UNOFFICIAL (all of these: loose files); mdescan does so only
+with --unofficial-names: by default the suffix is removed from
+clamscan's names before comparing, --unofficial passes the option to
+mdescan instead and compares the names as clamscan writes them.  Exit 0
+when every verdict is the same, 1 on a difference (each is printed with
+the signatures involved), 2 when a tool failed.
 """
 import argparse
 import json

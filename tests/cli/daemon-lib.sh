@@ -17,7 +17,11 @@ DPID=
 CPID=
 
 # make_db DIR: the test signatures: EICAR by MD5 (clamd's .hdb), and a
-# body signature for a marker made at run time.
+# body signature for a marker made at run time.  Loose files, no database
+# of Cisco's: clamd names their detections NAME.UNOFFICIAL, and so does
+# mdescand by default (EICAR_NAME, MARKER_NAME).
+EICAR_NAME=Eicar-Test-Signature.UNOFFICIAL
+MARKER_NAME=Test.Marker.Body.UNOFFICIAL
 make_db() {
 	mkdir -p "$1"
 	printf '%s:68:Eicar-Test-Signature\n' "$EICAR_MD5" >"$1/test.hdb"

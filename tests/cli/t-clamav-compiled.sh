@@ -8,7 +8,9 @@
 # body signatures (.ndb) and allow lists; a damaged or cut compiled file
 # is said and compiled again; a new version of the database is another
 # file, and two per database name are kept; a compiled file that cannot
-# be written changes nothing but a warning.
+# be written changes nothing but a warning.  With --unofficial-names, a
+# .cud's names are clamscan's (NAME.UNOFFICIAL, hashes too) and an
+# official .cvd's are not suffixed, parsed, compiled and mapped alike.
 set -eu
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -192,5 +194,71 @@ grep -q "cannot keep the compiled database" "$ERR" ||
 	{ show_output; fail "no warning for the unwritable file"; }
 found | diff -u "$T/parsed.txt" - || fail "findings differ, not written"
 [ -n "$key" ] || fail "no key"
+
+# names NAME...: the FOUND lines of the last run as they are, sorted
+names() {
+	grep ' FOUND$' "$OUT" | sort
+}
+# thrice DB ARGS...: --no-cache, then compiling into $T/cu, then mapping
+# from there, each with --unofficial-names; the names of each run must
+# be the first's, kept in $T/names.txt
+thrice() {
+	local how
+	rm -rf "$T/cu"
+	mkdir -p "$T/cu"
+	for how in --no-cache "--cache-dir $T/cu" "--cache-dir $T/cu"; do
+		# shellcheck disable=SC2086 # the option and its argument
+		expect_exit 1 mds $how --no-history --no-syslog \
+			--unofficial-names "$@" "$F"
+		if [ "$how" = --no-cache ]; then
+			names >"$T/names.txt"
+		else
+			names | diff -u "$T/names.txt" - ||
+				fail "$how: not named as when parsed"
+		fi
+	done
+	[ -n "$(find "$T/cu" -name 'clamdb-*.mdc')" ] || fail "not compiled"
+}
+
+step "--unofficial-names, a .cud: parsed, compiled and mapped as clamscan"
+mkdir -p "$T/u"
+python3 "$MK" --type cud --version 3 "$T/u/main.cud" "$S"/x.* "$S"/y.*
+sleep 0.2 # older than a tick: stamped
+thrice -d "$T/u/main.cud"
+[ "$(grep -c '\.UNOFFICIAL FOUND$' "$T/names.txt")" -eq 5 ] ||
+	fail "not every name of the .cud suffixed"
+if command -v clamscan >/dev/null; then
+	timeout 300 clamscan --no-summary --infected -d "$T/u/main.cud" "$F" |
+		sort >"$T/clam.txt" || true
+	diff -u "$T/clam.txt" "$T/names.txt" || fail "clamscan names otherwise"
+fi
+# the same compiled file without the switch: the names as written
+expect_exit 1 mds --cache-dir "$T/cu" --no-history --no-syslog \
+	-d "$T/u/main.cud" "$F"
+names | diff -u "$T/parsed.txt" - || fail "suffixed without the switch"
+
+if command -v openssl >/dev/null; then
+	# shellcheck source=clamsign-lib.sh
+	. "$(dirname "$0")/clamsign-lib.sh"
+	step "an official .cvd: no suffix; a loose hash of its name: suffixed"
+	mkdir -p "$T/o" "$T/ca" "$T/certs" "$T/l"
+	ca "$T/ca" "mdescan test CA"
+	signer "$T/ca" "mdescan test signer"
+	cp "$T/ca/ca.crt" "$T/certs/test-ca.crt"
+	python3 "$MK" --version 9 "$T/o/main.cvd" "$S"/x.* "$S"/y.*
+	sign "$T/o/main.cvd" "$T/o/main-9.cvd.sign"
+	printf 'a file known by a loose hash list\n' >"$F/loose.txt"
+	printf '%s:%s:Comp.Test.Eicar\n' \
+		"$(md5sum <"$F/loose.txt" | cut -d' ' -f1)" \
+		"$(wc -c <"$F/loose.txt")" >"$T/l/l.hdb"
+	sleep 0.2
+	thrice --clamav-certs "$T/certs" -d "$T/o/main.cvd" -d "$T/l/l.hdb"
+	{
+		cat "$T/parsed.txt"
+		echo "$F/loose.txt: Comp.Test.Eicar.UNOFFICIAL FOUND"
+	} | sort | diff -u - "$T/names.txt" ||
+		fail "official names suffixed, or the loose one not"
+	rm -f "$F/loose.txt"
+fi
 
 exit 0

@@ -40,6 +40,14 @@ out_has_line "$F/nyan.exe: ditekSHen.INDICATOR.Packed.NyanXCAT-CSharpLoader FOUN
 if command -v clamscan >/dev/null; then
 	step "the same findings as clamscan"
 	clamscan --no-summary -i -r --allmatch -d "$TP" "$F" 2>/dev/null |
-		sed "s/\\.UNOFFICIAL FOUND\$/ FOUND/" | sort -u >"$T/clam" || true
+		sort -u >"$T/clam-raw" || true
+	sed "s/\\.UNOFFICIAL FOUND\$/ FOUND/" "$T/clam-raw" | sort -u >"$T/clam"
 	diff -u "$T/clam" "$T/mde" || fail "mdescan and clamscan differ"
+
+	step "with --unofficial-names: clamscan's names, suffix included"
+	expect_exit 1 mds --no-cache --no-history --no-syslog -z \
+		--unofficial-names -d "$TP" "$F"
+	sort -u "$OUT" | grep FOUND >"$T/mde-u" || true
+	diff -u "$T/clam-raw" "$T/mde-u" ||
+		fail "mdescan --unofficial-names and clamscan name differently"
 fi

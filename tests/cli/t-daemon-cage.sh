@@ -122,7 +122,7 @@ zygotes >"$T/z0"
 
 step "INSTREAM: a crashing parser is the stream's error, the next stream is judged"
 expect_reply "stream: parser crashed: SIGSEGV in archive stage ERROR" INSTREAM "$D/null.bin"
-expect_reply "stream: Eicar-Test-Signature FOUND" INSTREAM "$D/eicar.com"
+expect_reply "stream: $EICAR_NAME FOUND" INSTREAM "$D/eicar.com"
 expect_reply "stream: parser killed by the cage: forbidden system call openat in archive stage ERROR" \
 	INSTREAM "$D/canary.bin"
 expect_reply "stream: parser killed by the cage: forbidden system call execve in archive stage ERROR" \
@@ -134,7 +134,7 @@ for cmd in CONTSCAN MULTISCAN; do
 	ask "$cmd $D" | sort >"$T/walk"
 	cat >"$T/want" <<EOF2
 $D/canary.bin: parser killed by the cage: forbidden system call openat in archive stage ERROR
-$D/eicar.com: Eicar-Test-Signature FOUND
+$D/eicar.com: $EICAR_NAME FOUND
 $D/exec.bin: parser killed by the cage: forbidden system call execve in archive stage ERROR
 $D/null.bin: parser crashed: SIGSEGV in archive stage ERROR
 EOF2
@@ -164,8 +164,8 @@ for _ in $(seq 1 100); do
 done
 grep -q 'definitions reloaded' "$T/md.log" || { cat "$T/md.log" >&2; fail "no reload"; }
 expect_reply "stream: parser crashed: SIGSEGV in archive stage ERROR" INSTREAM "$D/null.bin"
-expect_reply "stream: Eicar-Test-Signature FOUND" INSTREAM "$D/eicar.com"
-expect_reply "$D/eicar.com: Eicar-Test-Signature FOUND" "CONTSCAN $D/eicar.com"
+expect_reply "stream: $EICAR_NAME FOUND" INSTREAM "$D/eicar.com"
+expect_reply "$D/eicar.com: $EICAR_NAME FOUND" "CONTSCAN $D/eicar.com"
 for _ in $(seq 1 50); do
 	zygotes >"$T/z1"
 	[ "$(wc -l <"$T/z1")" -eq 2 ] && break
@@ -181,8 +181,8 @@ LD_PRELOAD=$FAULT_LIB "$MDESCAND" --socket "$SOCK" --no-history --no-syslog \
 DPID=$!
 BGPIDS+=("$DPID")
 wait_sock "$SOCK" "$DPID" || { cat "$T/md.log" >&2; fail "mdescand --no-cage did not start"; }
-expect_reply "stream: Eicar-Test-Signature FOUND" INSTREAM "$D/eicar.com"
-expect_reply "$D/eicar.com: Eicar-Test-Signature FOUND" "CONTSCAN $D/eicar.com"
+expect_reply "stream: $EICAR_NAME FOUND" INSTREAM "$D/eicar.com"
+expect_reply "$D/eicar.com: $EICAR_NAME FOUND" "CONTSCAN $D/eicar.com"
 [ -z "$(zygotes)" ] || fail "--no-cage: child processes $(zygotes | tr '\n' ' ')"
 daemon_stop
 exit 0

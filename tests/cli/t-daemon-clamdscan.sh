@@ -29,7 +29,7 @@ step "a file: exit 0 clean, 1 infected, 2 error"
 expect_exit 0 cds "$T/f/scan/clean.txt"
 expect_ok "$T/f/scan/clean.txt"
 expect_exit 1 cds "$T/f/scan/eicar.com"
-out_has_line "$T/f/scan/eicar.com: Eicar-Test-Signature FOUND"
+out_has_line "$T/f/scan/eicar.com: $EICAR_NAME FOUND"
 expect_exit 2 cds "$T/f/nonexistent"
 expect_exit 1 cds "$T/f/scan/clean.txt" "$T/f/nonexistent" "$T/f/scan/eicar.com"
 
@@ -38,8 +38,8 @@ for mode in "" --stream --fdpass --multiscan "--multiscan --fdpass" \
 	"--multiscan --stream"; do
 	# shellcheck disable=SC2086 # the mode words
 	expect_exit 1 cds $mode "$T/f/scan2"
-	out_has_line "$T/f/scan2/a.com: Eicar-Test-Signature FOUND"
-	out_has_line "$T/f/scan2/sub/b.com: Eicar-Test-Signature FOUND"
+	out_has_line "$T/f/scan2/a.com: $EICAR_NAME FOUND"
+	out_has_line "$T/f/scan2/sub/b.com: $EICAR_NAME FOUND"
 	out_has_line "Infected files: 2"
 	out_lacks "z.txt: "
 	# shellcheck disable=SC2086
@@ -48,11 +48,11 @@ done
 
 step "standard input (a descriptor) and --allmatch"
 expect_exit 1 cds - <"$T/f/scan/eicar.com"
-grep -Eq '^fd\[[0-9]+\]: Eicar-Test-Signature FOUND$' "$OUT" ||
+grep -Eq "^fd\[[0-9]+\]: $EICAR_NAME FOUND\$" "$OUT" ||
 	{ show_output; fail "stdin not found"; }
 expect_exit 0 cds - <"$T/f/scan/clean.txt"
 expect_exit 1 cds --allmatch "$T/f/scan/eicar.com"
-out_has_line "$T/f/scan/eicar.com: Eicar-Test-Signature FOUND"
+out_has_line "$T/f/scan/eicar.com: $EICAR_NAME FOUND"
 
 step "--ping, --version, --reload"
 expect_exit 0 cds --ping 1
@@ -75,7 +75,7 @@ daemon_socket_group = nogroup
 EOF
 daemon_start -d "$T/db" -j 2
 expect_exit 1 cds "$T/f/scan2"
-out_has_line "$T/f/scan2/a.com: Eicar-Test-Signature FOUND"
+out_has_line "$T/f/scan2/a.com: $EICAR_NAME FOUND"
 out_lacks "sub/b.com"
 expect_exit 0 cds "$T/f/scan2/sub/b.com"
 # clamdscan shows OK for it; the daemon said:
@@ -118,6 +118,6 @@ printf 'TCPSocket %s\nTCPAddr 127.0.0.1\n' "$port" >"$T/tcp.conf"
 timeout 60 "$CLAMDSCAN" --config-file="$T/tcp.conf" --stream "$T/f/scan2" \
 	>"$OUT" 2>"$ERR" && RC=0 || RC=$?
 [ "$RC" -eq 1 ] || { show_output; fail "clamdscan over TCP: $RC"; }
-out_has_line "$T/f/scan2/sub/b.com: Eicar-Test-Signature FOUND"
+out_has_line "$T/f/scan2/sub/b.com: $EICAR_NAME FOUND"
 daemon_stop
 exit 0

@@ -72,7 +72,7 @@ smtp() {
 }
 
 expect_verdicts() {
-	grep -q '^550 This message contains malware (Eicar-Test-Signature)' \
+	grep -q "^550 This message contains malware ($EICAR_NAME)" \
 		"$OUT" || { show_output; tail "$T/exim/log/mainlog" >&2;
 			    fail "$1: the EICAR mail was not refused"; }
 	grep -q '^250 OK id=' "$OUT" ||
@@ -88,14 +88,14 @@ daemon_start -d "$T/db" -v --tcp-port "$port"
 exim_conf "clamd:$SOCK"
 smtp
 expect_verdicts "clamd:$SOCK"
-grep -q "/exim/spool/scan/.*\.eml: Eicar-Test-Signature FOUND" "$T/md.log" ||
+grep -q "/exim/spool/scan/.*\.eml: $EICAR_NAME FOUND" "$T/md.log" ||
 	fail "mdescand did not scan Exim's spool file"
 
 step "Exim's malware ACL, clamd:127.0.0.1 $port: the message streamed"
 exim_conf "clamd:127.0.0.1 $port"
 smtp
 expect_verdicts "clamd:127.0.0.1 $port"
-grep -q "instream(127.0.0.1@[0-9]*): Eicar-Test-Signature FOUND" \
+grep -q "instream(127.0.0.1@[0-9]*): $EICAR_NAME FOUND" \
 	"$T/md.log" || fail "mdescand did not get the stream"
 daemon_stop
 exit 0

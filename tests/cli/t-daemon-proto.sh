@@ -45,16 +45,16 @@ expect_reply() {
 step "the replies that matter most, as clients parse them"
 expect_reply zPING "b'PONG\\x00'"
 expect_reply nPING "b'PONG\\n'"
-expect_reply zINSTREAM-eicar "b'stream: Eicar-Test-Signature FOUND\\x00'"
-expect_reply zINSTREAM-1byte-chunks "b'stream: Eicar-Test-Signature FOUND\\x00'"
-expect_reply zINSTREAM-split "b'stream: Eicar-Test-Signature FOUND\\x00'"
+expect_reply zINSTREAM-eicar "b'stream: $EICAR_NAME FOUND\\x00'"
+expect_reply zINSTREAM-1byte-chunks "b'stream: $EICAR_NAME FOUND\\x00'"
+expect_reply zINSTREAM-split "b'stream: $EICAR_NAME FOUND\\x00'"
 expect_reply nINSTREAM-clean "b'stream: OK\\n'"
 expect_reply zINSTREAM-over-by-1 "b'INSTREAM size limit exceeded. ERROR\\x00'"
 expect_reply zINSTREAM-exact "b'stream: OK\\x00'"
 expect_reply zSCAN-clean "b'$T/f/scan/clean.txt: OK\\x00'"
 reply zFILDES-pipe | grep -Eq "^b'fd\[[0-9]+\]: Not a regular file ERROR" ||
 	fail "FILDES of a pipe: $(reply zFILDES-pipe)"
-reply zIDSESSION | grep -Fq "3: $T/f/scan/eicar.com: Eicar-Test-Signature FOUND" ||
+reply zIDSESSION | grep -Fq "3: $T/f/scan/eicar.com: $EICAR_NAME FOUND" ||
 	fail "IDSESSION replies: $(reply zIDSESSION)"
 
 # the upper bound leaves room for the Python client starting on a loaded

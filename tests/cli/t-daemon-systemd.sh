@@ -58,7 +58,7 @@ p = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(p)
 print(p.conv(sys.argv[2], [b'zINSTREAM\0' + p.chunks(p.EICAR, 16)], 30))
 PY
-out_has_line "b'stream: Eicar-Test-Signature FOUND\\x00'"
+out_has_line "b'stream: $EICAR_NAME FOUND\\x00'"
 [ "$(cat "$T/act.pid")" != "$old" ] || fail "not restarted"
 
 step "a stop leaves systemd's socket in place"

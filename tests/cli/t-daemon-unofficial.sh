@@ -1,20 +1,23 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
 # t-daemon-unofficial.sh - issue 18: mdescand names unofficial detections
-# like clamd.  Loose ClamAV databases made here (a body signature, .ndb,
-# and a logical one, .ldb; harmless marker strings) are loaded into a real
-# clamd (clamav-daemon, as root) and into mdescand, and the replies to
-# SCAN and INSTREAM of the same files are compared byte for byte:
-#  * --unofficial-names, and daemon_unofficial_names = yes in
-#    mdescan.conf: "NAME.UNOFFICIAL FOUND", clamd's lines exactly; still
+# like clamd.  Loose ClamAV databases made here (a body signature, .ndb; a
+# logical one, .ldb; file hashes, .hdb and .hsb; harmless marker strings)
+# and an unsigned .cud of the same are loaded into a real clamd
+# (clamav-daemon, as root) and into mdescand, and the replies to SCAN and
+# INSTREAM of the same files are compared byte for byte:
+#  * by default, with --unofficial-names, with daemon_unofficial_names =
+#    no in mdescan.conf under --unofficial-names: "NAME.UNOFFICIAL
+#    FOUND", clamd's lines exactly, for every kind of signature; still
 #    after a RELOAD that adds a signature (the new generation's names);
-#  * the default, and --no-unofficial-names over the configuration key:
-#    the names without the suffix;
+#  * --no-unofficial-names, and the key's "no": the names as written;
 #  * a .cvd signed by a test CA (ClamAV 1.5's .sign, clamsign-lib.sh) is
-#    official: its names carry no suffix by default.  No clamd to compare
-#    with here: Debian 12's (1.4) trusts only Cisco's key and reads no
-#    .sign.  With --unofficial-names they carry it too, as mdescand(8)
-#    says (the engine suffixes every ClamAV name or none).
+#    official: its names carry no suffix, with the setting on too, while a
+#    loose hash list beside it naming a signature alike gets it.  No clamd
+#    to compare with here: Debian 12's (1.4) trusts only Cisco's key and
+#    reads no .sign; ClamAV's cli_cvdload() loads a .cvd or .cld that
+#    verifies as CL_DB_OFFICIAL, and its loaders name a signature
+#    NAME.UNOFFICIAL unless that flag is set (libclamav readdb.c).
 set -eu
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/daemon-lib.sh"
@@ -23,17 +26,31 @@ set -eu
 
 F=$T/f
 L=$T/loose
+U=$T/cud
 O=$T/official
-mkdir -p "$F" "$L" "$O" "$T/ca" "$T/certs" "$T/osrc"
+mkdir -p "$F" "$L" "$U" "$O" "$T/ca" "$T/certs" "$T/osrc"
+printf 'xx mdescand-unofficial-body-5d1 xx\n' >"$F/body.txt"
+printf 'unofficial-logic-a-8v3, unofficial-logic-b-8v3\n' >"$F/logic.txt"
+printf 'a file known by its MD5, 4k2\n' >"$F/md5.txt"
+printf 'a file known by its SHA-256, 9p7\n' >"$F/sha.txt"
+printf 'hello\n' >"$F/clean.txt"
+printf 'yy mdescand-unofficial-added-2w4 yy\n' >"$F/added.txt"
 printf 'Test.Unofficial.Body:0:*:%s\n' \
 	"$(hex 'mdescand-unofficial-body-5d1')" >"$L/u.ndb"
 printf 'Test.Unofficial.Logic;Engine:51-255,Target:0;0&1;%s;%s\n' \
 	"$(hex 'unofficial-logic-a-8v3')" "$(hex 'unofficial-logic-b-8v3')" \
 	>"$L/u.ldb"
-printf 'xx mdescand-unofficial-body-5d1 xx\n' >"$F/body.txt"
-printf 'unofficial-logic-a-8v3, unofficial-logic-b-8v3\n' >"$F/logic.txt"
-printf 'hello\n' >"$F/clean.txt"
-printf 'yy mdescand-unofficial-added-2w4 yy\n' >"$F/added.txt"
+printf '%s:%s:Test.Unofficial.Md5\n' "$(md5sum <"$F/md5.txt" | cut -c1-32)" \
+	"$(wc -c <"$F/md5.txt")" >"$L/u.hdb"
+printf '%s:%s:Test.Unofficial.Sha:73\n' \
+	"$(sha256sum <"$F/sha.txt" | cut -c1-64)" "$(wc -c <"$F/sha.txt")" \
+	>"$L/u.hsb"
+# the members named as the container, as sigtool builds them
+for e in ndb ldb hdb hsb; do
+	cp "$L/u.$e" "$T/osrc/main.$e"
+done
+python3 "$TOPSRC/tests/cli/mkcvd.py" --type cud --version 3 "$U/main.cud" \
+	"$T/osrc"/main.*
 # the daemons' workers and clamd read them
 chmod -R a+rX "$T"
 
@@ -47,19 +64,29 @@ replies() {
 		python3 "$PROTO" stream "$sock" "$F/$f"
 	done
 }
+# name FILE: the signature made for FILE of $F, or nothing
+name() {
+	case $1 in
+	body.txt) echo Test.Unofficial.Body ;;
+	logic.txt) echo Test.Unofficial.Logic ;;
+	md5.txt) echo Test.Unofficial.Md5 ;;
+	sha.txt) echo Test.Unofficial.Sha ;;
+	added.txt) echo Test.Unofficial.Added ;;
+	esac
+}
 # expected SUFFIX FILE...: the replies clamd gives for these files of
 # $F, with SUFFIX after each signature name
 expected() {
-	local sfx=$1 f name
+	local sfx=$1 f n
 	shift
 	for f in "$@"; do
-		case $f in
-		body.txt) name=Test.Unofficial.Body$sfx ;;
-		logic.txt) name=Test.Unofficial.Logic$sfx ;;
-		added.txt) name=Test.Unofficial.Added$sfx ;;
-		*) printf '%s: OK\nstream: OK\n' "$F/$f"; continue ;;
-		esac
-		printf '%s: %s FOUND\nstream: %s FOUND\n' "$F/$f" "$name" "$name"
+		n=$(name "$f")
+		if [ -z "$n" ]; then
+			printf '%s: OK\nstream: OK\n' "$F/$f"
+		else
+			printf '%s: %s FOUND\nstream: %s FOUND\n' "$F/$f" \
+				"$n$sfx" "$n$sfx"
+		fi
 	done
 }
 # check WHAT FILE...: mdescand's replies for FILE... are expected's
@@ -71,14 +98,17 @@ check() {
 	diff -u "$T/want" "$T/got" >&2 ||
 		{ tail -5 "$T/md.log" >&2; fail "$what"; }
 }
-# want SUFFIX FILE...: $T/want, the replies mdescand must give: clamd's
-# when it runs here (and they must be the expected ones), else expected's
+# want DB SUFFIX FILE...: $T/want, the replies mdescand must give: clamd's
+# on DB when it runs here (and they must be the expected ones), else
+# expected's
 HAVE_CLAMD=1
 want() {
+	local db=$1
+	shift
 	expected "$@" >"$T/want"
 	shift
 	[ "$HAVE_CLAMD" = 1 ] || return 0
-	clamd_start "$L" || { HAVE_CLAMD=0; return 0; }
+	clamd_start "$db" || { HAVE_CLAMD=0; return 0; }
 	replies "$CSOCK" "$@" >"$T/clamd.txt"
 	kill "$CPID"
 	wait "$CPID" 2>/dev/null || :
@@ -86,25 +116,29 @@ want() {
 		fail "clamd's replies are not the ones expected"
 	cp "$T/clamd.txt" "$T/want"
 }
-FILES="body.txt logic.txt clean.txt"
+FILES="body.txt logic.txt md5.txt sha.txt clean.txt"
 
-step "a real clamd names the loose databases' detections NAME.UNOFFICIAL"
+step "a real clamd names every detection of loose databases NAME.UNOFFICIAL"
 # shellcheck disable=SC2086 # the file names
-want .UNOFFICIAL $FILES
+want "$L" .UNOFFICIAL $FILES
 [ "$HAVE_CLAMD" = 1 ] ||
 	step "no clamd here (or not root): clamd's replies as ClamAV words them"
 
-step "--unofficial-names: clamd's replies byte for byte"
+step "the default: clamd's replies byte for byte, file hashes included"
+daemon_start -d "$L" -j 2
+# shellcheck disable=SC2086
+check "default: not clamd's replies" $FILES
+daemon_stop
+
+step "--unofficial-names: the same, still after a RELOAD that adds one"
 daemon_start -d "$L" --unofficial-names -j 2
 # shellcheck disable=SC2086
 check "--unofficial-names: not clamd's replies" $FILES
-
-step "still after a RELOAD that adds a signature (a new generation)"
 printf 'Test.Unofficial.Added:0:*:%s\n' \
 	"$(hex 'mdescand-unofficial-added-2w4')" >>"$L/u.ndb"
 FILES="added.txt $FILES"
 # shellcheck disable=SC2086
-want .UNOFFICIAL $FILES
+want "$L" .UNOFFICIAL $FILES
 n=$(grep -c 'definitions reloaded' "$T/md.log" || :)
 python3 "$PROTO" say "$SOCK" RELOAD >"$OUT"
 out_has_line RELOADING
@@ -118,51 +152,71 @@ done
 check "after RELOAD: not clamd's replies" $FILES
 daemon_stop
 
-step "the default: the names without the suffix"
-daemon_start -d "$L" -j 2
+step "an unsigned .cud: clamd's replies byte for byte"
+FILES="body.txt logic.txt md5.txt sha.txt clean.txt"
 # shellcheck disable=SC2086
-expected "" $FILES >"$T/want"
+want "$U" .UNOFFICIAL $FILES
+daemon_start -d "$U" -j 2
 # shellcheck disable=SC2086
-check "default: a suffix" $FILES
+check ".cud: not clamd's replies" $FILES
 daemon_stop
 
-step "daemon_unofficial_names = yes in mdescan.conf"
-printf 'daemon_unofficial_names = yes\n' >"$MDESCAN_CONF"
-daemon_start -d "$L" -j 2
-# shellcheck disable=SC2086
-expected .UNOFFICIAL $FILES >"$T/want"
-# shellcheck disable=SC2086
-check "daemon_unofficial_names = yes: no suffix" $FILES
-daemon_stop
-
-step "--no-unofficial-names overrides the configuration"
+step "--no-unofficial-names: the names as written"
 daemon_start -d "$L" -j 2 --no-unofficial-names
 # shellcheck disable=SC2086
 expected "" $FILES >"$T/want"
 # shellcheck disable=SC2086
 check "--no-unofficial-names: a suffix" $FILES
 daemon_stop
+
+step "daemon_unofficial_names = no in mdescan.conf"
+printf 'daemon_unofficial_names = no\n' >"$MDESCAN_CONF"
+daemon_start -d "$L" -j 2
+# shellcheck disable=SC2086
+check "daemon_unofficial_names = no: a suffix" $FILES
+daemon_stop
+
+step "--unofficial-names overrides the configuration"
+daemon_start -d "$L" -j 2 --unofficial-names
+# shellcheck disable=SC2086
+expected .UNOFFICIAL $FILES >"$T/want"
+# shellcheck disable=SC2086
+check "--unofficial-names: no suffix" $FILES
+daemon_stop
 : >"$MDESCAN_CONF"
 
-step "a .cvd signed by a trusted CA is official: no suffix by default"
+step "a .cvd signed by a trusted CA is official: no suffix, by default too"
 ca "$T/ca" "mdescan test CA"
 signer "$T/ca" "mdescan test signer"
 cp "$T/ca/ca.crt" "$T/certs/test-ca.crt"
-# the member is named as the container, as sigtool builds them
-cp "$L/u.ndb" "$T/osrc/daily.ndb"
-python3 "$TOPSRC/tests/cli/mkcvd.py" --version 7 "$O/daily.cvd" \
-	"$T/osrc/daily.ndb"
-sign "$O/daily.cvd" "$O/daily-7.cvd.sign"
+python3 "$TOPSRC/tests/cli/mkcvd.py" --version 7 "$O/main.cvd" \
+	"$T/osrc"/main.*
+sign "$O/main.cvd" "$O/main-7.cvd.sign"
 chmod -R a+rX "$O"
-daemon_start -d "$O" --clamav-certs "$T/certs" -j 2
-expected "" body.txt clean.txt >"$T/want"
-check "official .cvd: a suffix" body.txt clean.txt
-daemon_stop
+for opt in --unofficial-names --no-unofficial-names; do
+	daemon_start -d "$O" --clamav-certs "$T/certs" -j 2 "$opt"
+	# shellcheck disable=SC2086
+	expected "" $FILES >"$T/want"
+	# shellcheck disable=SC2086
+	check "official .cvd ($opt): a suffix" $FILES
+	daemon_stop
+done
 
-step "--unofficial-names suffixes the official names too (mdescand(8))"
-daemon_start -d "$O" --clamav-certs "$T/certs" -j 2 --unofficial-names
-expected .UNOFFICIAL body.txt clean.txt >"$T/want"
-check "official .cvd with --unofficial-names: not as documented" \
-	body.txt clean.txt
+step "beside it, a loose hash naming a signature alike: suffixed alone"
+printf 'a file known by a loose MD5, 3c8\n' >"$F/loose.txt"
+printf '%s:%s:Test.Unofficial.Md5\n' \
+	"$(md5sum <"$F/loose.txt" | cut -c1-32)" "$(wc -c <"$F/loose.txt")" \
+	>"$O/l.hdb"
+chmod -R a+rX "$O" "$F"
+daemon_start -d "$O" --clamav-certs "$T/certs" -j 2
+{
+	# shellcheck disable=SC2086
+	expected "" $FILES
+	printf '%s: %s FOUND\nstream: %s FOUND\n' "$F/loose.txt" \
+		Test.Unofficial.Md5.UNOFFICIAL Test.Unofficial.Md5.UNOFFICIAL
+} >"$T/want"
+# shellcheck disable=SC2086
+check "official .cvd and a loose hash: not as ClamAV names them" \
+	$FILES loose.txt
 daemon_stop
 exit 0

@@ -2,7 +2,8 @@
 /*
  * fuzz_clamav.c - libFuzzer harness of the ClamAV signature module: the
  * first byte of the input picks the format (.ndb .ldb .mdb .imp .ign2
- * .hsb .fp), the rest is parsed as such a file, compiled, and used to
+ * .hsb .fp) and, by its top bit, an unofficial source named with
+ * ".UNOFFICIAL"; the rest is parsed as such a file, compiled, and used to
  * scan fixed buffers (text, HTML, a PE, an ELF) and the input itself.
  */
 #include "config.h"
@@ -15,8 +16,9 @@
 
 static int on_match(void *ctx, const char *name, int pua)
 {
-	(void)name;
 	(void)pua;
+	if (!*name)
+		__builtin_trap(); /* names are never empty */
 	(*(unsigned *)ctx)++;
 	return 0;
 }
@@ -54,6 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mde__clamscratch *s = NULL;
 	size_t k;
 	char err[256];
+	int src;
 
 	if (!c || size < 1)
 		goto out;
@@ -61,7 +64,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pe[0x3c] = 0x40;
 	memcpy(pe + 0x40, "PE\0\0", 4);
 	k = data[0] % (sizeof(fmts) / sizeof(fmts[0]));
-	if (mde__clam_parse(c, fmts[k].kind, fmts[k].pua, fmts[k].name,
+	src = fmts[k].pua ? MDE__CLAM_SRC_PUA : 0;
+	if (data[0] & 0x80) {
+		src |= MDE__CLAM_SRC_UNOFFICIAL;
+		mde__clam_set_unofficial(c, true);
+	}
+	if (mde__clam_parse(c, fmts[k].kind, src, fmts[k].name,
 			    (const char *)data + 1, size - 1, &d) != MDE_OK ||
 	    mde__clam_compile(c, &d, err, sizeof(err)) != MDE_OK)
 		goto out;

@@ -12,7 +12,10 @@
  *   - every entry's data lies inside the file, names are NUL-terminated
  *     inside it;
  *   - its tables, added as segments, answer lookups of their own records
- *     and of input bytes with a name inside their pool, or none.
+ *     and of input bytes with a name inside their pool, or none;
+ *   - added as the segments of an unofficial database (a .cud) with the
+ *     suffix asked for, they are copied into the set and name their
+ *     records "<name>.UNOFFICIAL", or not at all.
  * With flag bit 1 the file is a container's stamp instead
  * (mde__dbc_stamp_parse()), its checksum made right with bit 0; a stamp
  * taken must encode to one that parses to the same fields.
@@ -120,6 +123,55 @@ out:
 	mde__hashsigs_free(h);
 }
 
+/* The tables as segments of an unofficial database with the suffix on:
+ * copied into the set's own tables (hashsig_src.c); every name found ends
+ * in the suffix. */
+static void check_folded(const mde__dbc *d)
+{
+	static const char sfx[] = ".UNOFFICIAL";
+	mde__hashsigs *h = mde__hashsigs_new();
+	struct mde__dbc_ent e;
+	mde__hseg g;
+
+	if (!h)
+		return;
+	mde__hashsigs_set_unofficial(h, true);
+	for (uint32_t i = 0; i < d->nent; i++) {
+		mde__dbc_entry(d, i, &e);
+		if (e.kind != MDE__DBC_TABLE)
+			continue;
+		mde__dbc_seg(&e, &g);
+		g.unofficial = true;
+		if (mde__hashsigs_seg(h, &g) == MDE_ERR_STATE)
+			abort();
+	}
+	if (mde__hashsigs_finalize(h) != MDE_OK)
+		goto out;
+	for (uint32_t i = 0; i < d->nent; i++) {
+		size_t dl, rs, nl;
+
+		mde__dbc_entry(d, i, &e);
+		if (e.kind != MDE__DBC_TABLE)
+			continue;
+		dl = mde__hash_len((int)e.type);
+		rs = dl + 12;
+		for (size_t k = 0; k < e.n && k < 64; k++) {
+			uint64_t size;
+			const char *name;
+
+			memcpy(&size, e.data + k * rs + dl, 8);
+			name = mde__hashsigs_lookup(h, (int)e.type,
+						    e.data + k * rs, size);
+			nl = name ? strlen(name) : 0;
+			if (name && (nl < sizeof(sfx) - 1 ||
+				     strcmp(name + nl - (sizeof(sfx) - 1), sfx)))
+				abort();
+		}
+	}
+out:
+	mde__hashsigs_free(h);
+}
+
 #define VERSION "fuzz"
 
 static void stamp(const uint8_t *p, size_t n, int fix)
@@ -173,8 +225,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(p, data + 1, n);
 	if (data[0] & 1)
 		fix_sum(p, n);
-	if (mde__dbc_open(&d, p, n, NULL, why, sizeof(why)) == 0)
+	if (mde__dbc_open(&d, p, n, NULL, why, sizeof(why)) == 0) {
 		check(p, n, &d, data, size);
+		check_folded(&d);
+	}
 	free(p);
 	return 0;
 }

@@ -48,10 +48,10 @@ static const char *const names[] = {
 #define NNAMES (sizeof(names) / sizeof(names[0]))
 
 /* The parsers with harnesses of their own are never loaded here. */
-int mde__clam_parse(mde__clam *c, int kind, int pua, const char *file,
+int mde__clam_parse(mde__clam *c, int kind, int src, const char *file,
 		    const char *buf, size_t len, mde__diag *d)
 {
-	(void)c, (void)kind, (void)pua, (void)file, (void)buf, (void)len;
+	(void)c, (void)kind, (void)src, (void)file, (void)buf, (void)len;
 	(void)d;
 	abort();
 }

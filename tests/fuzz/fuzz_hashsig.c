@@ -4,7 +4,9 @@
  *
  * The input is parsed as one definitions file (the name picks no format:
  * every line form is accepted), the table finalized, and a few lookups
- * made, including one of a hash taken from the input itself.
+ * made, including one of a hash taken from the input itself.  The low
+ * bits of the first byte say whether the file is an unofficial source and
+ * whether such names get ".UNOFFICIAL" (hashsig_src.c).
  */
 #include "config.h"
 
@@ -65,11 +67,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	mde__hashsigs *h = mde__hashsigs_new();
 	mde__diag d = { 0 };
+	unsigned src = size && (data[0] & 1) ? MDE__HS_UNOFFICIAL : 0;
 
 	if (!h)
 		return 0;
-	if (mde__hashsigs_parse(h, "fuzz.hsb", (const char *)data, size,
-				&d) == MDE_OK &&
+	mde__hashsigs_set_unofficial(h, size && (data[0] & 2));
+	if (mde__hashsigs_parse_src(h, "fuzz.hsb", (const char *)data, size,
+				    src, &d) == MDE_OK &&
 	    mde__hashsigs_finalize(h) == MDE_OK) {
 		if (mde__hashsigs_memory(h) == 0)
 			__builtin_trap();

@@ -2,7 +2,8 @@
 /*
  * test_clamav.c - unit tests of the ClamAV signature module: ClamAV's
  * logic precedence and counting, hex forms and classes, offsets from
- * executable headers, bad lines, unsupported kinds, trigger sets.
+ * executable headers, bad lines, unsupported kinds, trigger sets, the
+ * names of unofficial sources.
  */
 #include "config.h"
 
@@ -217,6 +218,80 @@ static void test_load_scan(void **state)
 	assert_int_equal(r.nfound, 2);
 	mde__clamscratch_free(s);
 	mde__clam_free(c);
+}
+
+static bool found(const struct rec *r, const char *name)
+{
+	for (unsigned i = 0; i < r->nfound && i < 8; i++)
+		if (!strcmp(r->found[i], name))
+			return true;
+	return false;
+}
+
+/* Scans buf with c, compiled with the suffix on or off, into r. */
+static void scan_named(mde__clam *c, bool on, const char *buf,
+		       struct rec *r)
+{
+	mde__diag d = { on_diag, r, 0 };
+	mde__clamfile f = { (const uint8_t *)buf, strlen(buf), 0, NULL };
+	mde__clamscratch *s;
+	char err[128];
+
+	mde__clam_set_unofficial(c, on);
+	assert_int_equal(mde__clam_compile(c, &d, err, sizeof(err)), MDE_OK);
+	s = mde__clamscratch_new(c);
+	assert_non_null(s);
+	assert_int_equal(mde__clam_scan(c, s, &f, on_found, r), MDE_OK);
+	mde__clamscratch_free(s);
+}
+
+/* Only the signatures of unofficial sources get ".UNOFFICIAL", and only
+ * when asked; the ignore lists name signatures as written. */
+static void test_unofficial(void **state)
+{
+	static const char off[] = "Off.Body:0:*:414243\n";
+	static const char unoff[] = "Unoff.Body:0:*:444546\n"
+				    "Unoff.Ignored:0:*:4748\n";
+	static const char ldb[] = "Unoff.Logic;Engine:81-255,Target:0;0;"
+				  "4142434445\n";
+	static const char ign[] = "Unoff.Ignored\n";
+	static const char buf[] = "xxABCDEFGH yy";
+	const int u = MDE__CLAM_SRC_UNOFFICIAL;
+
+	(void)state;
+	for (int on = 0; on < 2; on++) {
+		struct rec r = { 0 };
+		mde__diag d = { on_diag, &r, 0 };
+		mde__clam *c = mde__clam_new();
+
+		assert_int_equal(mde__clam_parse(c, MDE__CK_NDB, 0, "o.ndb",
+						 off, sizeof(off) - 1, &d),
+				 MDE_OK);
+		assert_int_equal(mde__clam_parse(c, MDE__CK_NDB, u, "u.ndb",
+						 unoff, sizeof(unoff) - 1, &d),
+				 MDE_OK);
+		assert_int_equal(mde__clam_parse(c, MDE__CK_LDB,
+						 u | MDE__CLAM_SRC_PUA, "u.ldu",
+						 ldb, sizeof(ldb) - 1, &d),
+				 MDE_OK);
+		assert_int_equal(mde__clam_parse(c, MDE__CK_IGN, u, "u.ign2",
+						 ign, sizeof(ign) - 1, &d),
+				 MDE_OK);
+		scan_named(c, on, buf, &r);
+		assert_int_equal(r.ndiag, 0);
+		assert_int_equal(r.nfound, 3);
+		assert_true(found(&r, "Off.Body"));
+		assert_true(found(&r, on ? "Unoff.Body.UNOFFICIAL"
+					 : "Unoff.Body"));
+		assert_true(found(&r, on ? "Unoff.Logic.UNOFFICIAL"
+					 : "Unoff.Logic"));
+		/* a name as reported is looked up as written, suffix off */
+		assert_true(mde__clam_ignored(c, "Unoff.Ignored"));
+		assert_int_equal(mde__clam_ignored(c,
+					"Unoff.Ignored.UNOFFICIAL"), on);
+		assert_false(mde__clam_ignored(c, "Off.Body.UNOFFICIAL"));
+		mde__clam_free(c);
+	}
 }
 
 /* The compiled pattern database is kept in the cache directory and
@@ -502,6 +577,7 @@ int main(void)
 		cmocka_unit_test(test_hex),
 		cmocka_unit_test(test_offsets),
 		cmocka_unit_test(test_load_scan),
+		cmocka_unit_test(test_unofficial),
 		cmocka_unit_test(test_hs_cache),
 		cmocka_unit_test(test_hs_cache_parse),
 		cmocka_unit_test(test_text_types),

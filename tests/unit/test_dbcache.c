@@ -212,7 +212,8 @@ static void test_seg_bounds(void **state)
 	uint8_t rec[28] = { 0 };
 	uint32_t sizes[1] = { 10 }, name = 99;
 	uint64_t size = 10;
-	mde__hseg g = { MDE__MD5, rec, 1, sizes, 1, 4, false, "\0A\0", 3 };
+	mde__hseg g = { MDE__MD5, rec, 1, sizes, 1, 4, false, "\0A\0", 3,
+			false };
 
 	(void)state;
 	memcpy(rec + 16, &size, 8);
@@ -250,8 +251,8 @@ static void test_nointern(void **state)
 	assert_int_equal(mde__hashsigs_parse(h, "x.hdb", list, sizeof(list) - 1,
 					     NULL), MDE_OK);
 	dig[15] = 9;
-	assert_int_equal(mde__hashsigs_add(h, MDE__MD5, dig, 9, "Other", 5, 0),
-			 MDE_OK);
+	assert_int_equal(mde__hashsigs_add(h, MDE__MD5, dig, 9, "Other", 5, 0,
+					   0), MDE_OK);
 	assert_int_equal(mde__hashsigs_finalize(h), MDE_OK);
 	assert_int_equal(mde__hashsigs_view(h, MDE__MD5, &g), MDE_OK);
 	/* "", "Same", "Other", "Same", "Other" */
@@ -265,6 +266,82 @@ static void test_nointern(void **state)
 	dig[15] = 9;
 	assert_string_equal(mde__hashsigs_lookup(h, MDE__MD5, dig, 9), "Other");
 	mde__hashsigs_free(h);
+}
+
+/* The tables of parsed() as segments of s, from an unofficial database
+ * (a .cud) or not. */
+static void add_segs(mde__hashsigs *s, const uint8_t *f, size_t len,
+		     bool unofficial)
+{
+	struct mde__dbc_ent e;
+	char why[200];
+	mde__dbc d;
+	mde__hseg g;
+
+	assert_int_equal(mde__dbc_open(&d, f, len, key, why, sizeof(why)), 0);
+	for (uint32_t i = 0; i < d.nent; i++) {
+		mde__dbc_entry(&d, i, &e);
+		if (e.kind != MDE__DBC_TABLE)
+			continue;
+		mde__dbc_seg(&e, &g);
+		assert_false(g.unofficial); /* the file does not say */
+		g.unofficial = unofficial;
+		assert_int_equal(mde__hashsigs_seg(s, &g), MDE_OK);
+	}
+}
+
+static const char *lookup_hex(mde__hashsigs *s, int type, const char *hex,
+			      uint64_t size)
+{
+	uint8_t dig[32];
+
+	mde__unhex_valid(hex, mde__hash_len(type), dig);
+	return mde__hashsigs_lookup(s, type, dig, size);
+}
+
+/* A mapped .cud names as a parsed one: suffixed when asked (its records
+ * copied into the set), as written when not; an official signature of the
+ * same digest and size wins either way, be it parsed or mapped. */
+static void test_seg_unofficial(void **state)
+{
+	static const char own[] =
+		"44d88612fea8a8f36de82e1278abb02f:68:Own.Md5\n";
+	mde__hashsigs *h = parsed();
+	size_t len;
+	uint8_t *f = make_file(h, &len);
+
+	(void)state;
+	for (int k = 0; k < 4; k++) {
+		bool on = k & 1, seg_unoff = !(k & 2);
+		mde__hashsigs *s = mde__hashsigs_new();
+
+		mde__hashsigs_set_unofficial(s, on);
+		add_segs(s, f, len, seg_unoff);
+		/* the parsed file: the other source */
+		assert_int_equal(mde__hashsigs_parse_src(s, "own.hdb", own,
+			sizeof(own) - 1, seg_unoff ? 0 : MDE__HS_UNOFFICIAL,
+			NULL), MDE_OK);
+		assert_int_equal(mde__hashsigs_finalize(s), MDE_OK);
+		assert_string_equal(lookup_hex(s, MDE__MD5,
+			"44d88612fea8a8f36de82e1278abb02f", 68),
+			seg_unoff ? "Own.Md5" : "Test.Eicar.Md5");
+		assert_string_equal(lookup_hex(s, MDE__MD5,
+			"00112233445566778899aabbccddeeff", 99),
+			on && seg_unoff ? "Test.Any.Size.UNOFFICIAL"
+					: "Test.Any.Size");
+		assert_string_equal(lookup_hex(s, MDE__SHA256,
+			"275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538"
+			"aabf651fd0f", 68),
+			on && seg_unoff ? "Test.Eicar.Sha.UNOFFICIAL"
+					: "Test.Eicar.Sha");
+		assert_true(mde__hashsigs_want(s, MDE__MD5, 5000000000ull));
+		assert_string_equal(lookup_hex(s, MDE__MD5,
+			"ffeeddccbbaa99887766554433221100", 5000000000ull),
+			on && seg_unoff ? "Test.Big.UNOFFICIAL" : "Test.Big");
+		mde__hashsigs_free(s);
+	}
+	mde__hashsigs_free(h);
+	free(f);
 }
 
 /* A container's stamp: what is written is read back; a flipped byte, a
@@ -313,6 +390,7 @@ int main(void)
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_seg_bounds),
 		cmocka_unit_test(test_nointern),
+		cmocka_unit_test(test_seg_unofficial),
 		cmocka_unit_test(test_stamp),
 	};
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * test_hashsig.c - unit tests of the hash-signature tables (hashsig.c).
+ * test_hashsig.c - unit tests of the hash-signature tables (hashsig.c)
+ * and of the names of unofficial sources (hashsig_src.c).
  */
 #include "config.h"
 
@@ -505,6 +506,95 @@ static void test_million(void **state)
 	free(sizes);
 }
 
+/* Parses text from source src (MDE__HS_UNOFFICIAL or 0). */
+static void load_src(struct fx *f, const char *name, const char *text,
+		     unsigned src)
+{
+	assert_int_equal(mde__hashsigs_parse_src(f->h, name, text,
+						 strlen(text), src, &f->d),
+			 MDE_OK);
+}
+
+#define D1 "00000000000000000000000000000001"
+#define D2 "00000000000000000000000000000002"
+#define D3 "00000000000000000000000000000003"
+#define D4 "00000000000000000000000000000004"
+#define D5 "00000000000000000000000000000005"
+#define DA "0000000000000000000000000000000a"
+
+/* An official and an unofficial file sharing a name: the unofficial
+ * signatures alone get the suffix, plain-list names never; without the
+ * suffix asked for, every name as written. */
+static void unofficial_names(struct fx *f, bool on, bool intern)
+{
+	uint8_t dg[16];
+
+	mde__hashsigs_set_intern(f->h, intern);
+	mde__hashsigs_set_unofficial(f->h, on);
+	load_src(f, "o.hdb", D1 ":10:Shared.Name\n" D2 ":20:Only.Official\n",
+		 0);
+	load_src(f, "u.hdb", D3 ":30:Shared.Name\n" D4 ":*:Any.Size:73\n"
+		 D5 "\n", MDE__HS_UNOFFICIAL);
+	unhex(DA, dg);
+	assert_int_equal(mde__hashsigs_add(f->h, MDE__MD5, dg, 40, "Added", 5,
+					   MDE__HS_UNOFFICIAL, 0), MDE_OK);
+	assert_int_equal(mde__hashsigs_finalize(f->h), MDE_OK);
+	assert_int_equal(f->dg.n, 0);
+	assert_int_equal(mde__hashsigs_count(f->h), 6);
+	assert_string_equal(find(f, MDE__MD5, D1, 10), "Shared.Name");
+	assert_string_equal(find(f, MDE__MD5, D2, 20), "Only.Official");
+	assert_string_equal(find(f, MDE__MD5, D3, 30),
+			    on ? "Shared.Name.UNOFFICIAL" : "Shared.Name");
+	assert_string_equal(find(f, MDE__MD5, D4, 12345),
+			    on ? "Any.Size.UNOFFICIAL" : "Any.Size");
+	assert_string_equal(find(f, MDE__MD5, D5, 7), "Hash.MD5.u.hdb");
+	assert_string_equal(find(f, MDE__MD5, DA, 40),
+			    on ? "Added.UNOFFICIAL" : "Added");
+}
+
+static void test_unofficial_suffix(void **state)
+{
+	unofficial_names(*state, true, true);
+}
+
+static void test_unofficial_off(void **state)
+{
+	unofficial_names(*state, false, true);
+}
+
+static void test_unofficial_nointern(void **state)
+{
+	unofficial_names(*state, true, false);
+}
+
+/* One digest and size from both sources: the official name wins, in
+ * either load order, suffix or not. */
+static void test_unofficial_duplicate(void **state)
+{
+	for (int k = 0; k < 4; k++) {
+		struct fx *f = *state;
+		const char *off = D1 ":10:The.Official\n";
+		const char *unoff = D1 ":10:The.Unofficial\n"
+				    D1 ":11:Other.Size\n";
+
+		mde__hashsigs_free(f->h);
+		f->h = mde__hashsigs_new();
+		assert_non_null(f->h);
+		mde__hashsigs_set_unofficial(f->h, k & 1);
+		if (k & 2)
+			load_src(f, "u.hdb", unoff, MDE__HS_UNOFFICIAL);
+		load_src(f, "o.hdb", off, 0);
+		if (!(k & 2))
+			load_src(f, "u.hdb", unoff, MDE__HS_UNOFFICIAL);
+		assert_int_equal(mde__hashsigs_finalize(f->h), MDE_OK);
+		assert_int_equal(mde__hashsigs_count(f->h), 2);
+		assert_string_equal(find(f, MDE__MD5, D1, 10), "The.Official");
+		assert_string_equal(find(f, MDE__MD5, D1, 11),
+				    k & 1 ? "Other.Size.UNOFFICIAL"
+					  : "Other.Size");
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -540,6 +630,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_diag_count_only, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_million, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unofficial_suffix, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_unofficial_off, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_unofficial_nointern, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_unofficial_duplicate, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests_name("hashsig", tests, NULL, NULL);
