@@ -4,7 +4,8 @@
  *
  * Values are a fixed header followed, per finding, by its score and five
  * NUL-terminated strings.  Writes from all workers are queued in a batch;
- * a full batch is handed to one writer thread, which commits it while the
+ * a batch is handed to one writer thread when full, or when the writer is
+ * idle and it holds EAGER verdicts; the writer commits it while the
  * workers fill the next, so no worker waits for a B-tree update or a disk
  * flush (profiled: under the batch lock those stalled both workers).
  * Readers renew their snapshot after each commit so copies judged
@@ -37,6 +38,13 @@
  * records (about 5 MB queued) against 4096 cut the pages written on the
  * bench corpus's first scan by about a third. */
 #define BATCH 16384
+/* A batch of at least this many goes to the writer as soon as it is idle
+ * (write-behind), not only when full: what is left to commit when the
+ * scan ends, while the program waits, is what came in during the last
+ * commit, not up to a whole batch.  On the bench corpus (32,000 files)
+ * the first scan went from 1.096x to 1.072x the time of --no-cache
+ * (medians of 5, interleaved); 2048 did no better. */
+#define EAGER 4096
 #define HDR_LEN (16 + 16 + 16 + 16 + 8 + 1 + MDE__NHASH * 32 + 4)
 
 /* Names of the tables.  The ones of earlier formats (keys without the
@@ -610,7 +618,7 @@ int mde__cache_put(mde__cache *c, const mde__ckey *k, const mde__cval *v)
 	while (c->fill->n == BATCH) /* the writer is behind: wait for it */
 		submit_locked(c);
 	enqueue(c, k, v, buf, len);
-	if (c->fill->n == BATCH)
+	if (c->fill->n == BATCH || (c->fill->n >= EAGER && !c->busy))
 		submit_locked(c);
 	pthread_mutex_unlock(&c->lock);
 	return atomic_load(&c->broken) ? MDE_ERR_IO : MDE_OK;
