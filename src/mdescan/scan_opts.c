@@ -567,8 +567,8 @@ static const struct opt opts_table[] = {
 	  .scale = 1000,
 	  .help = "per-file scan time limit (default %D)" },
 	{ .name = "unofficial-names", .kind = OPT_FLAG, .off = AT(unofficial),
-	  .help = "name ClamAV detections NAME.UNOFFICIAL, as\n"
-		  "clamscan does" },
+	  .help = "name detections from unofficial ClamAV\n"
+		  "databases NAME.UNOFFICIAL, as clamscan does" },
 	{ .name = "version", .letter = 'V', .kind = OPT_FN, .fn = show_version,
 	  .help = "show versions" },
 	{ .name = "allmatch", .letter = 'z', .kind = OPT_FLAG,
