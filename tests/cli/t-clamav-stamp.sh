@@ -63,7 +63,9 @@ refused() {
 reads() {
 	local db=$1
 	shift
-	strace -f -y -qq -e trace=read,pread64 -o "$T/strace" \
+	# LeakSanitizer cannot run under ptrace: off for the traced run
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+		strace -f -y -qq -e trace=read,pread64 -o "$T/strace" \
 		"$MDESCAN" "${ARGS[@]}" "$@" -d "$db" "$F" >"$OUT" 2>"$ERR" ||
 		[ $? -eq 1 ] || { show_output; fail "the traced scan failed"; }
 	expect_found "$F/pattern.bin"
