@@ -188,6 +188,7 @@ void mde_defs_set_preselect(mde_defs *defs, int on)
 
 void mde_defs_set_prefilter(mde_defs *defs, int on)
 {
+	defs->pf_off = !on;
 	mde__yara_set_prefilter(defs->yara, on != 0);
 }
 
@@ -209,7 +210,7 @@ static int yara_compile_cached(mde_defs *defs, char *err, size_t errlen)
 	XXH128_canonical_t c;
 	XXH128_hash_t h;
 	char path[4200], key[33];
-	uint8_t in[16 + 1 + sizeof(YR_VERSION) + sizeof(MDE_ENGINE_VERSION)];
+	uint8_t in[16 + 3 + sizeof(YR_VERSION) + sizeof(MDE_ENGINE_VERSION)];
 	size_t n = 0;
 	int rc;
 
@@ -219,6 +220,8 @@ static int yara_compile_cached(mde_defs *defs, char *err, size_t errlen)
 	memcpy(in, c.digest, 16);
 	n = 16;
 	in[n++] = (uint8_t)defs->presel_off;
+	in[n++] = (uint8_t)defs->pf_off; /* the parts differ (ALWAYS) */
+	in[n++] = MDE__YARA_SUBSETS;
 	memcpy(in + n, YR_VERSION, sizeof(YR_VERSION));
 	n += sizeof(YR_VERSION);
 	memcpy(in + n, MDE_ENGINE_VERSION, sizeof(MDE_ENGINE_VERSION));

@@ -400,6 +400,11 @@ int mde__yscan_scan(mde__yscan *s, const uint8_t *buf, size_t len,
  */
 void mde__yara_set_preselect(mde__yara *y, bool on);
 
+/* How the subsets are cut from the sources; part of the compiled-rules
+ * cache key, so a change recompiles them.  2: imports a subset does not
+ * use are left out; 3: parts with and without prefilter. */
+#define MDE__YARA_SUBSETS 3
+
 /*
  * The compiled-rules file: mde__yara_save() writes the compiled source
  * rules and the diagnostics of their compile to path (atomically);
@@ -453,6 +458,7 @@ struct mde_defs {
 	int compiled;
 	char *cache_dir;    /* compiled rules kept here, or NULL */
 	int presel_off;
+	int pf_off;
 	int path_externals; /* some rule may read filename, filepath,
 			       extension or owner: verdicts depend on more
 			       than the content */

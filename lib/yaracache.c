@@ -27,16 +27,18 @@
  * the same sources loads them instead of compiling them (seconds for a
  * big community set).  Layout, host byte order (the file lives in this
  * host's cache and its name carries the libyara version):
- *   "MDEYARA2" u32 presel u64 nrules u64 nclassified
+ *   "MDEYARA3" u32 flags (1: presel, 2: parts split, see ALWAYS)
+ *   u64 nrules u64 nclassified
  *   u32 ndiag { u32 line, str file, str sig, str msg }
- *   u32 nsets { i32 slot (-1: the single set), u64 len, bytes }
+ *   u32 nsets { i32 slot (-1: the single set, else < NSLOT), u64 len,
+ *               bytes }
  *   u32 npf { i32 slot (NSUB: the single set), u64 len, bytes }
  *   u64 XXH3-64 of all the above
  * where str is a u32 length (0xffffffff for none) and the bytes, and the
  * npf prefilters are serialized Vectorscan databases (built from the
  * sources instead when there are none or Vectorscan refuses them).
  */
-#define YC_MAGIC "MDEYARA2"
+#define YC_MAGIC "MDEYARA3"
 
 /* The bytes written so far; fail sticks once memory ran out. */
 struct wbuf {
@@ -123,7 +125,7 @@ int mde__yara_save_mem(const mde__yara *y, uint8_t **out, size_t *outlen)
 	size_t i;
 
 	wput(&b, YC_MAGIC, 8);
-	wu32(&b, y->presel);
+	wu32(&b, (uint32_t)y->presel | (uint32_t)y->split << 1);
 	wput(&b, &y->nsrc_rules, 8);
 	wput(&b, &y->nclassified, 8);
 	wu32(&b, (uint32_t)y->ndiags);
@@ -133,12 +135,12 @@ int mde__yara_save_mem(const mde__yara *y, uint8_t **out, size_t *outlen)
 		wstr(&b, y->diags[i].sig);
 		wstr(&b, y->diags[i].msg);
 	}
-	for (i = 0; i < NSUB; i++)
+	for (i = 0; i < NSLOT; i++)
 		nsets += y->presel && (y->sub[i] || y->sub_blob[i]);
 	if (!y->presel && y->nsrc_rules)
 		nsets = 1;
 	wu32(&b, nsets);
-	for (i = 0; i < NSUB; i++) {
+	for (i = 0; i < NSLOT; i++) {
 		if (y->presel && y->sub[i])
 			wset(&b, (int32_t)i, y->sub[i]);
 		else if (y->presel && y->sub_blob[i])
@@ -248,7 +250,7 @@ static int rsets(mde__yara *y, struct rbuf *r, YR_RULES **single)
 		YR_STREAM st = { .user_data = &m, .read = mde__ymem_read };
 		YR_RULES *rules = NULL;
 
-		if (r->bad || slot < -1 || slot >= NSUB ||
+		if (r->bad || slot < -1 || slot >= NSLOT ||
 		    (slot >= 0 ? y->sub[slot] || y->sub_blob[slot]
 			       : *single != NULL))
 			return MDE_ERR_FORMAT;
@@ -345,7 +347,7 @@ static void drop_subsets(mde__yara *y)
 {
 	size_t i;
 
-	for (i = 0; i < NSUB; i++) {
+	for (i = 0; i < NSLOT; i++) {
 		if (y->sub[i])
 			yr_rules_destroy(y->sub[i]);
 		y->sub[i] = NULL;
@@ -358,8 +360,8 @@ static bool subsets_pending(const mde__yara *y)
 {
 	size_t i;
 
-	for (i = 0; i < NSUB; i++)
-		if (y->sub_blob[i] || y->pf_blob[i])
+	for (i = 0; i < NSLOT; i++)
+		if (y->sub_blob[i] || (i < NSUB && y->pf_blob[i]))
 			return true;
 	return false;
 }
@@ -430,6 +432,7 @@ int mde__yara_load_mem(mde__yara *y, const void *p, size_t len, int own,
 	struct rbuf r = { 0 };
 	size_t i;
 	uint64_t h;
+	uint32_t flags;
 	int rc = MDE_ERR_FORMAT;
 
 	if (len < 24)
@@ -439,7 +442,9 @@ int mde__yara_load_mem(mde__yara *y, const void *p, size_t len, int own,
 		goto out;
 	r.p = buf + 8;
 	r.len = len - 16;
-	y->presel = ru32(&r) != 0;
+	flags = ru32(&r);
+	y->presel = flags & 1;
+	y->split = (flags >> 1) & 1;
 	y->nsrc_rules = ru64(&r);
 	y->nclassified = ru64(&r);
 	rc = rdiags(&r, d);

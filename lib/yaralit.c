@@ -207,15 +207,19 @@ static bool tok_eq(const char *s, const mde__ytok *t, int type,
 	return t->t == type && t->len == n && memcmp(s + t->off, text, n) == 0;
 }
 
-/* Reads modifiers; *t is left on the first token that is not one. */
+/*
+ * Reads modifiers, skipping the (arguments) of others (xor(1-255),
+ * base64("...")); *t is left on the first token that is not one.
+ */
 static unsigned read_mods(mde__ylex *lx, mde__ytok *t)
 {
 	static const char *const name[] = { "ascii", "wide", "nocase",
 					    "fullword", "private" };
 	unsigned m = 0, k, bit;
+	long depth;
 
+	mde__ylex_next(lx, 0, t);
 	for (;;) {
-		mde__ylex_next(lx, 0, t);
 		if (t->t != MDE__YT_ID || tok_eq(lx->s, t, MDE__YT_ID, "condition"))
 			return m;
 		bit = MOD_OTHER;
@@ -223,8 +227,19 @@ static unsigned read_mods(mde__ylex *lx, mde__ytok *t)
 			if (tok_eq(lx->s, t, MDE__YT_ID, name[k]))
 				bit = 1u << k;
 		m |= bit;
-		if (bit == MOD_OTHER)
-			return m; /* its arguments are not modifiers */
+		mde__ylex_next(lx, 0, t);
+		if (bit != MOD_OTHER || !tok_eq(lx->s, t, MDE__YT_OP, "("))
+			continue;
+		for (depth = 1; depth > 0;) {
+			mde__ylex_next(lx, 0, t);
+			if (t->t == MDE__YT_EOF || t->t == MDE__YT_BAD)
+				return m;
+			if (tok_eq(lx->s, t, MDE__YT_OP, "("))
+				depth++;
+			else if (tok_eq(lx->s, t, MDE__YT_OP, ")"))
+				depth--;
+		}
+		mde__ylex_next(lx, 0, t);
 	}
 }
 
@@ -279,11 +294,93 @@ int mde__ystring_lits(const char *def, size_t len, mde__ylits *out)
 
 /* ------------------------------------------------ conditions */
 
+/*
+ * A condition is read for a clause: a set of the rule's strings at least
+ * one of which matches whenever the condition is true.  The literals of
+ * the clause's strings are then all a rule needs in the prefilter, and
+ * among the clauses a condition implies the cheapest is taken ("all of
+ * them" needs its rarest string only, "8 of 10" any three, an "and" its
+ * best conjunct, an "or" the union of its disjuncts' clauses).
+ */
+#define MAX_STR 256 /* strings a filterable rule may have */
+
+struct sset {
+	uint64_t w[MAX_STR / 64];
+};
+
+/* One string of the rule: its name (after the sigil) and literals. */
+struct sdef {
+	size_t name_off, name_len; /* in the rule's source */
+	size_t lit0, nlit;         /* in the rule's literal list */
+	double cost;               /* how likely a file holds a literal */
+	bool lits;                 /* every match contains one of them */
+};
+
+/* The rule's strings, or none known (str NULL: every name and set
+ * stands for one string that has literals). */
+struct stab {
+	const char *s;
+	const struct sdef *str;
+	size_t n;
+};
+
+struct clause {
+	struct sset set;
+	bool iter; /* also "the string a for-of loop iterates" */
+};
+
 struct ctk {
 	const char *s;
 	mde__ytok *tk;
 	size_t n;
+	const struct stab *st;
+	bool in_loop; /* inside a for-of body: '$' alone is the loop's */
 };
+
+static void sset_add(struct sset *x, size_t i)
+{
+	x->w[i / 64] |= (uint64_t)1 << (i % 64);
+}
+
+static bool sset_has(const struct sset *x, size_t i)
+{
+	return (x->w[i / 64] >> (i % 64)) & 1;
+}
+
+static void sset_or(struct sset *x, const struct sset *y)
+{
+	size_t k;
+
+	for (k = 0; k < MAX_STR / 64; k++)
+		x->w[k] |= y->w[k];
+}
+
+static size_t tab_n(const struct stab *st)
+{
+	return st->str ? st->n : 1;
+}
+
+static double str_cost(const struct stab *st, size_t i)
+{
+	return st->str ? st->str[i].cost : 1.0;
+}
+
+static bool str_lits(const struct stab *st, size_t i)
+{
+	return !st->str || st->str[i].lits;
+}
+
+/* What a clause costs: the sum of its strings' costs. */
+static double clause_cost(const struct stab *st, const struct clause *cl)
+{
+	double c = cl->iter ? 1e9 : 0.0;
+	size_t i;
+
+	for (i = 0; i < tab_n(st); i++)
+		if (sset_has(&cl->set, i))
+			c += str_cost(st, i);
+	return c;
+}
 
 static bool op_at(const struct ctk *c, size_t i, const char *op)
 {
@@ -306,6 +403,53 @@ static bool num_at(const struct ctk *c, size_t i, uint64_t *v)
 {
 	return i < c->n && c->tk[i].t == MDE__YT_NUM &&
 	       mde__ynum_value(c->s + c->tk[i].off, c->tk[i].len, v);
+}
+
+/*
+ * The strings the variable token at i names into *m (prefix: every string
+ * whose name starts so, as $a* does).  The lone sigil inside a for-of
+ * body is the loop's string: *iter.  false when it names none.
+ */
+static bool var_names(const struct ctk *c, size_t i, bool prefix,
+		      struct sset *m, bool *iter)
+{
+	const mde__ytok *t = &c->tk[i];
+	const char *name = c->s + t->off + 1;
+	size_t len = t->len - 1, j;
+	const struct sdef *d;
+	bool any = false;
+
+	if (len == 0 && !prefix) {
+		*iter = c->in_loop;
+		return c->in_loop;
+	}
+	if (!c->st->str) {
+		sset_add(m, 0);
+		return true;
+	}
+	for (j = 0; j < c->st->n; j++) {
+		d = &c->st->str[j];
+		if (prefix ? d->name_len >= len : d->name_len == len)
+			if (memcmp(c->st->s + d->name_off, name, len) == 0) {
+				sset_add(m, j);
+				any = true;
+			}
+	}
+	return any;
+}
+
+/* The clause of one string variable at i. */
+static bool var_clause(const struct ctk *c, size_t i, struct clause *out)
+{
+	size_t j;
+
+	memset(out, 0, sizeof(*out));
+	if (!var_names(c, i, false, &out->set, &out->iter))
+		return false;
+	for (j = 0; j < tab_n(c->st); j++)
+		if (sset_has(&out->set, j) && !str_lits(c->st, j))
+			return false;
+	return true;
 }
 
 /* Index of the ')' closing the '(' at a, or b if none before b. */
@@ -381,28 +525,39 @@ static bool count_form(const struct ctk *c, size_t a, size_t b)
 	return (op_at(c, a + 1, ">=") || op_at(c, a + 1, "==")) && v >= 1;
 }
 
-/* any, all or N >= 1 (not N%) at i. */
-static bool quant_at(const struct ctk *c, size_t i)
+/* any (0), all (UINT64_MAX) or N >= 1 (not N%) at i into *q. */
+static bool quant_at(const struct ctk *c, size_t i, uint64_t *q)
 {
-	uint64_t v;
-
-	if (id_at(c, i, "any") || id_at(c, i, "all"))
+	if (id_at(c, i, "any") || id_at(c, i, "all")) {
+		*q = id_at(c, i, "any") ? 0 : UINT64_MAX;
 		return true;
-	return num_at(c, i, &v) && v >= 1 && !op_at(c, i + 1, "%");
+	}
+	return num_at(c, i, q) && *q >= 1 && !op_at(c, i + 1, "%");
 }
 
-/* The end of a string set "them" or "($a, $b*, ...)" at i, or 0. */
-static size_t set_end(const struct ctk *c, size_t i, size_t b)
+/* The end of a string set "them" or "($a, $b*, ...)" at i, or 0; its
+ * strings into *m. */
+static size_t set_end(const struct ctk *c, size_t i, size_t b,
+		      struct sset *m)
 {
-	if (id_at(c, i, "them"))
+	bool star, iter = false;
+	size_t j;
+
+	memset(m, 0, sizeof(*m));
+	if (id_at(c, i, "them")) {
+		for (j = 0; j < tab_n(c->st); j++)
+			sset_add(m, j);
 		return i + 1;
+	}
 	if (!op_at(c, i, "("))
 		return 0;
 	for (i++; i < b; i++) {
 		if (!var_at(c, i, '$'))
 			return 0;
-		if (op_at(c, i + 1, "*"))
-			i++;
+		star = op_at(c, i + 1, "*");
+		if (!var_names(c, i, star, m, &iter) || iter)
+			return 0;
+		i += star;
 		if (op_at(c, i + 1, ")"))
 			return i + 2;
 		if (!op_at(c, i + 1, ","))
@@ -412,104 +567,196 @@ static size_t set_end(const struct ctk *c, size_t i, size_t b)
 	return 0;
 }
 
-/* Q of SET, optionally followed by at/in and an offset or range. */
-static bool of_form(const struct ctk *c, size_t a, size_t b)
+/*
+ * The clause of "q of m": any needs one of all of m, all any one string
+ * of m, N any |m| - N + 1 of them (of which at least one matches); the
+ * cheapest strings are taken.  false when m has too few with literals.
+ */
+static bool quant_clause(const struct ctk *c, uint64_t q,
+			 const struct sset *m, struct clause *out)
 {
-	size_t e;
+	const struct stab *st = c->st;
+	size_t j, k, n = 0, nl = 0, need, best;
+	bool used[MAX_STR] = { false };
 
-	if (!quant_at(c, a) || !id_at(c, a + 1, "of"))
-		return false;
-	e = set_end(c, a + 2, b);
-	if (e == 0 || e > b)
-		return false;
-	if (e == b)
+	memset(out, 0, sizeof(*out));
+	if (!st->str) { /* strings not known: m stands for some */
+		sset_add(&out->set, 0);
 		return true;
-	return (id_at(c, e, "at") || id_at(c, e, "in")) &&
-	       plain_tail(c, e + 1, b);
+	}
+	for (j = 0; j < tab_n(st); j++)
+		if (sset_has(m, j)) {
+			n++;
+			nl += str_lits(st, j);
+		}
+	if (n == 0 || (q != UINT64_MAX && q > n))
+		return false;
+	need = q == 0 ? n : q == UINT64_MAX ? 1 : n - (size_t)q + 1;
+	if (nl < need)
+		return false;
+	for (k = 0; k < need; k++) { /* the need cheapest, one at a time */
+		best = SIZE_MAX;
+		for (j = 0; j < tab_n(st); j++)
+			if (sset_has(m, j) && str_lits(st, j) && !used[j] &&
+			    (best == SIZE_MAX ||
+			     str_cost(st, j) < str_cost(st, best)))
+				best = j;
+		used[best] = true;
+		sset_add(&out->set, best);
+	}
+	return true;
 }
 
-static bool need_expr(const struct ctk *c, size_t a, size_t b, int depth);
-
-/* for Q of SET : ( BODY ) where BODY needs a string. */
-static bool for_form(const struct ctk *c, size_t a, size_t b, int depth)
+/* Q of SET, optionally followed by at/in and an offset or range. */
+static bool of_form(const struct ctk *c, size_t a, size_t b,
+		    struct clause *out)
 {
+	struct sset m;
+	uint64_t q;
 	size_t e;
 
-	if (!quant_at(c, a + 1) || !id_at(c, a + 2, "of"))
+	if (!quant_at(c, a, &q) || !id_at(c, a + 1, "of"))
 		return false;
-	e = set_end(c, a + 3, b);
+	e = set_end(c, a + 2, b, &m);
+	if (e == 0 || e > b)
+		return false;
+	if (e != b && !((id_at(c, e, "at") || id_at(c, e, "in")) &&
+			plain_tail(c, e + 1, b)))
+		return false;
+	return quant_clause(c, q, &m, out);
+}
+
+static bool cl_expr(struct ctk *c, size_t a, size_t b, int depth,
+		    struct clause *out);
+
+/*
+ * for Q of SET : ( BODY ) where BODY has a clause.  A clause of the loop's
+ * string stands for the quantified set, as in "Q of SET"; one of other
+ * strings holds as it is (the body is true for at least one string); both
+ * together need one of the whole set or of those.
+ */
+static bool for_form(struct ctk *c, size_t a, size_t b, int depth,
+		     struct clause *out)
+{
+	struct clause body;
+	struct sset m;
+	uint64_t q;
+	size_t e, j;
+	bool loop = c->in_loop, ok;
+
+	if (!quant_at(c, a + 1, &q) || !id_at(c, a + 2, "of"))
+		return false;
+	e = set_end(c, a + 3, b, &m);
 	if (e == 0 || !op_at(c, e, ":") || !op_at(c, e + 1, "(") ||
 	    close_paren(c, e + 1, b) != b - 1)
 		return false;
-	return need_expr(c, e + 2, b - 1, depth + 1);
+	c->in_loop = true;
+	ok = cl_expr(c, e + 2, b - 1, depth + 1, &body);
+	c->in_loop = loop;
+	if (!ok)
+		return false;
+	if (!body.iter) {
+		*out = body;
+		return true;
+	}
+	for (j = 0; j < MAX_STR / 64; j++)
+		if (body.set.w[j])
+			break;
+	if (j == MAX_STR / 64)
+		return quant_clause(c, q, &m, out);
+	if (!quant_clause(c, 0, &m, out))
+		return false;
+	sset_or(&out->set, &body.set);
+	return true;
 }
 
-static bool need_conj(const struct ctk *c, size_t a, size_t b, int depth)
+static bool cl_conj(struct ctk *c, size_t a, size_t b, int depth,
+		    struct clause *out)
 {
 	if (a >= b)
 		return false;
 	if (op_at(c, a, "(") && close_paren(c, a, b) == b - 1)
-		return need_expr(c, a + 1, b - 1, depth + 1);
-	if (b - a == 1)
-		return var_at(c, a, '$');
-	if (var_at(c, a, '$'))
-		return (id_at(c, a + 1, "at") || id_at(c, a + 1, "in")) &&
-		       plain_tail(c, a + 2, b);
+		return cl_expr(c, a + 1, b - 1, depth + 1, out);
+	if (var_at(c, a, '$') && (b - a == 1 ||
+	    ((id_at(c, a + 1, "at") || id_at(c, a + 1, "in")) &&
+	     plain_tail(c, a + 2, b))))
+		return var_clause(c, a, out);
 	if (var_at(c, a, '#'))
-		return count_form(c, a, b);
+		return count_form(c, a, b) && var_clause(c, a, out);
 	if (id_at(c, a, "for"))
-		return for_form(c, a, b, depth);
-	return of_form(c, a, b);
+		return for_form(c, a, b, depth, out);
+	return of_form(c, a, b, out);
 }
 
-/* Whether some conjunct of [a, b) (no top-level "or") needs a string. */
-static bool need_and(const struct ctk *c, size_t a, size_t b, int depth)
+/* The cheapest clause of a conjunct of [a, b) (no top-level "or"). */
+static bool cl_and(struct ctk *c, size_t a, size_t b, int depth,
+		   struct clause *out)
 {
+	struct clause x;
 	size_t i, start = a;
 	long d = 0;
+	bool found = false;
 
-	for (i = a; i < b; i++) {
-		if (op_at(c, i, "(") || op_at(c, i, "["))
-			d++;
-		else if (op_at(c, i, ")") || op_at(c, i, "]"))
-			d--;
-		if (d != 0 || !id_at(c, i, "and"))
-			continue;
-		if (need_conj(c, start, i, depth))
-			return true;
+	for (i = a; i <= b; i++) {
+		if (i < b) {
+			if (op_at(c, i, "(") || op_at(c, i, "["))
+				d++;
+			else if (op_at(c, i, ")") || op_at(c, i, "]"))
+				d--;
+			if (d != 0 || !id_at(c, i, "and"))
+				continue;
+		}
+		if (cl_conj(c, start, i, depth, &x) &&
+		    (!found || clause_cost(c->st, &x) <
+			       clause_cost(c->st, out))) {
+			*out = x;
+			found = true;
+		}
 		start = i + 1;
 	}
-	return need_conj(c, start, b, depth);
+	return found;
 }
 
-/* Whether every disjunct of [a, b) needs a string. */
-static bool need_expr(const struct ctk *c, size_t a, size_t b, int depth)
+/* The union of the clauses of every disjunct of [a, b); false if one
+ * has none. */
+static bool cl_expr(struct ctk *c, size_t a, size_t b, int depth,
+		    struct clause *out)
 {
+	struct clause x;
 	size_t i, start = a;
 	long d = 0;
 
+	memset(out, 0, sizeof(*out));
 	if (depth > MAX_DEPTH || a >= b)
 		return false;
-	for (i = a; i < b; i++) {
-		if (op_at(c, i, "(") || op_at(c, i, "["))
-			d++;
-		else if (op_at(c, i, ")") || op_at(c, i, "]"))
-			d--;
-		if (d < 0)
+	for (i = a; i <= b; i++) {
+		if (i < b) {
+			if (op_at(c, i, "(") || op_at(c, i, "["))
+				d++;
+			else if (op_at(c, i, ")") || op_at(c, i, "]"))
+				d--;
+			if (d < 0)
+				return false;
+			if (d != 0 || !id_at(c, i, "or"))
+				continue;
+		} else if (d != 0) {
 			return false;
-		if (d != 0 || !id_at(c, i, "or"))
-			continue;
-		if (!need_and(c, start, i, depth))
+		}
+		if (!cl_and(c, start, i, depth, &x))
 			return false;
+		sset_or(&out->set, &x.set);
+		out->iter |= x.iter;
 		start = i + 1;
 	}
-	return d == 0 && need_and(c, start, b, depth);
+	return true;
 }
 
-bool mde__ycond_needs_string(const char *cond, size_t len)
+/* The clause of the condition cond[0..len) over the strings st. */
+static bool cond_clause(const char *cond, size_t len, const struct stab *st,
+			struct clause *out)
 {
 	mde__ylex lx = { cond, len, 0 };
-	struct ctk c = { cond, NULL, 0 };
+	struct ctk c = { cond, NULL, 0, st, false };
 	mde__ytok t;
 	bool prev_matches = false, ok = false;
 
@@ -525,10 +772,18 @@ bool mde__ycond_needs_string(const char *cond, size_t len)
 		prev_matches = tok_eq(cond, &t, MDE__YT_ID, "matches");
 		c.tk[c.n++] = t;
 	}
-	ok = need_expr(&c, 0, c.n, 0);
+	ok = cl_expr(&c, 0, c.n, 0, out) && !out->iter;
 out:
 	free(c.tk);
 	return ok;
+}
+
+bool mde__ycond_needs_string(const char *cond, size_t len)
+{
+	struct stab st = { cond, NULL, 0 };
+	struct clause cl;
+
+	return cond_clause(cond, len, &st, &cl);
 }
 
 /* ------------------------------------------------ rules */
@@ -550,43 +805,123 @@ static bool find_strings(mde__ylex *lx)
 	}
 }
 
-/* The strings section's literals: 1 all literal, 0 not, -1 no memory. */
-static int section_lits(mde__ylex *lx, mde__ylits *out)
+/*
+ * How likely a file holds literal l: rarer the longer it is; a short
+ * plain word ("return", "http") is common, caseless ones more so.  Only
+ * the choice among a condition's clauses depends on it.
+ */
+static double lit_cost(const mde__ylits *ls, const mde__ylit *l)
+{
+	const uint8_t *p = ls->pool + l->off;
+	size_t i, alpha = 0;
+	double c = 1.0 / ((double)l->len * (double)l->len);
+
+	for (i = 0; i < l->len; i++)
+		alpha += (p[i] >= 'a' && p[i] <= 'z') ||
+			 (p[i] >= 'A' && p[i] <= 'Z') || p[i] == ' ' ||
+			 p[i] == '/' || p[i] == ':' || p[i] == '.' ||
+			 p[i] == 0;
+	if (alpha == l->len && l->len <= 12)
+		c *= 8;
+	return l->caseless ? c * 2 : c;
+}
+
+/*
+ * The strings section into d[0..*n) with their literals in ls: 1 when
+ * read, 0 when it cannot be (too many strings, a form not known), -1
+ * when out of memory.
+ */
+static int section_strings(mde__ylex *lx, struct sdef *d, size_t *n,
+			   mde__ylits *ls)
 {
 	mde__ytok t, v;
-	size_t nstr = 0;
+	size_t k;
 	unsigned m;
 	int rc;
 
+	*n = 0;
 	mde__ylex_next(lx, 0, &t);
 	while (t.t == MDE__YT_VAR && lx->s[t.off] == '$') {
+		if (*n == MAX_STR)
+			return 0;
+		d[*n].name_off = t.off + 1;
+		d[*n].name_len = t.len - 1;
 		mde__ylex_next(lx, 0, &v);
 		if (!tok_eq(lx->s, &v, MDE__YT_OP, "="))
 			return 0;
 		mde__ylex_next(lx, MDE__YM_RE | MDE__YM_HEX, &v);
+		if (v.t != MDE__YT_STR && v.t != MDE__YT_HEX &&
+		    v.t != MDE__YT_RE)
+			return 0;
 		m = read_mods(lx, &t);
-		rc = value_lits(lx->s, &v, m, out);
-		if (rc != 1)
-			return rc;
-		nstr++;
+		d[*n].lit0 = ls->n;
+		rc = value_lits(lx->s, &v, m, ls);
+		if (rc < 0)
+			return -1;
+		d[*n].nlit = ls->n - d[*n].lit0;
+		d[*n].lits = rc == 1;
+		d[*n].cost = 0;
+		for (k = d[*n].lit0; k < ls->n; k++)
+			d[*n].cost += lit_cost(ls, &ls->v[k]);
+		(*n)++;
 	}
-	return nstr > 0 && tok_eq(lx->s, &t, MDE__YT_ID, "condition");
+	return *n > 0 && tok_eq(lx->s, &t, MDE__YT_ID, "condition");
+}
+
+/* Appends the literals of the strings of cl to out; -1 out of memory. */
+static int put_clause(const mde__ylits *ls, const struct sdef *d, size_t n,
+		      const struct clause *cl, mde__ylits *out)
+{
+	const mde__ylit *l;
+	size_t j, k;
+
+	for (j = 0; j < n; j++) {
+		if (!sset_has(&cl->set, j))
+			continue;
+		for (k = d[j].lit0; k < d[j].lit0 + d[j].nlit; k++) {
+			l = &ls->v[k];
+			if (mde__grow((void **)&out->pool, &out->pcap,
+				      out->plen + l->len, 1) != 0 ||
+			    mde__grow((void **)&out->v, &out->cap, out->n + 1,
+				      sizeof(*out->v)) != 0)
+				return -1;
+			memcpy(out->pool + out->plen, ls->pool + l->off,
+			       l->len);
+			out->v[out->n] = *l;
+			out->v[out->n++].off = out->plen;
+			out->plen += l->len;
+		}
+	}
+	return 0;
 }
 
 int mde__yrule_lits(const char *src, const mde__yrule *r, mde__ylits *out)
 {
 	mde__ylex lx = { src, r->cond_off, r->off };
+	mde__ylits ls = { 0 };
+	struct sdef *d;
+	struct stab st = { src, NULL, 0 };
+	struct clause cl;
 	size_t n0 = out->n, p0 = out->plen;
-	int rc;
+	int rc = 0;
 
-	if (r->cond_off < r->off ||
-	    !mde__ycond_needs_string(src + r->cond_off, r->cond_len) ||
-	    !find_strings(&lx))
+	if (r->cond_off < r->off || !find_strings(&lx))
 		return 0;
-	rc = section_lits(&lx, out);
+	d = malloc(MAX_STR * sizeof(*d));
+	if (!d)
+		return -1;
+	rc = section_strings(&lx, d, &st.n, &ls);
+	if (rc == 1) {
+		st.str = d;
+		rc = cond_clause(src + r->cond_off, r->cond_len, &st, &cl);
+		if (rc == 1 && put_clause(&ls, d, st.n, &cl, out) != 0)
+			rc = -1;
+	}
 	if (rc != 1) {
 		out->n = n0;
 		out->plen = p0;
 	}
+	mde__ylits_release(&ls);
+	free(d);
 	return rc;
 }

@@ -683,8 +683,20 @@ static bool rule_head(struct lex *lx, struct tok *t, mde__yrule *r)
 	return tok_is(lx->s, t, T_OP, "{");
 }
 
+/* Marks in r->mods the imports of s whose module identifier t is. */
+static void note_module(const struct lex *lx, const struct tok *t,
+			const mde__ysrc *s, mde__yrule *r)
+{
+	size_t j;
+
+	for (j = 0; j < s->nimp; j++)
+		if (t->len == s->mod_len[j] &&
+		    memcmp(lx->s + t->off, lx->s + s->mod_off[j], t->len) == 0)
+			r->mods |= (uint16_t)(1u << j);
+}
+
 /* The condition, up to the rule's closing brace.  false if odd. */
-static bool rule_cond(struct lex *lx, mde__yrule *r)
+static bool rule_cond(struct lex *lx, const mde__ysrc *s, mde__yrule *r)
 {
 	struct tok t;
 	bool prev_matches = false;
@@ -696,6 +708,8 @@ static bool rule_cond(struct lex *lx, mde__yrule *r)
 			return false;
 		if (tok_is(lx->s, &t, T_OP, "}"))
 			break;
+		if (t.t == T_ID)
+			note_module(lx, &t, s, r);
 		prev_matches = tok_is(lx->s, &t, T_ID, "matches");
 	}
 	r->cond_len = t.off - r->cond_off;
@@ -714,7 +728,7 @@ static int section_of(const struct lex *lx, const struct tok *t)
 }
 
 /* Rule body after '{', through the closing '}'.  false if odd. */
-static bool rule_body(struct lex *lx, mde__yrule *r)
+static bool rule_body(struct lex *lx, const mde__ysrc *s, mde__yrule *r)
 {
 	struct tok t;
 	int sec = S_NONE, next;
@@ -730,7 +744,7 @@ static bool rule_body(struct lex *lx, mde__yrule *r)
 			if (!tok_is(lx->s, &t, T_OP, ":"))
 				return false;
 			if (next == S_COND)
-				return rule_cond(lx, r);
+				return rule_cond(lx, s, r);
 			sec = next;
 			continue;
 		}
@@ -751,7 +765,7 @@ static bool split_rule(struct lex *lx, struct tok *t, mde__ysrc *s,
 {
 	memset(r, 0, sizeof(*r));
 	r->off = t->off;
-	if (!rule_head(lx, t, r) || !rule_body(lx, r))
+	if (!rule_head(lx, t, r) || !rule_body(lx, s, r))
 		return false;
 	r->len = lx->pos - r->off;
 	mde__ycond_classify(lx->s + r->cond_off, r->cond_len, s->imports,
@@ -768,7 +782,9 @@ static bool split_import(struct lex *lx, const struct tok *kw, mde__ysrc *s)
 	if (t.t != T_STR || s->nimp == sizeof(s->imp_off) / sizeof(s->imp_off[0]))
 		return false;
 	s->imp_off[s->nimp] = kw->off;
-	s->imp_len[s->nimp++] = lx->pos - kw->off;
+	s->imp_len[s->nimp] = lx->pos - kw->off;
+	s->mod_off[s->nimp] = t.off + 1; /* T_STR spans its quotes */
+	s->mod_len[s->nimp++] = t.len >= 2 ? t.len - 2 : 0;
 	if (tok_is(lx->s, &t, T_STR, "\"pe\""))
 		s->imports |= MDE__YI_PE;
 	else if (tok_is(lx->s, &t, T_STR, "\"elf\""))
@@ -792,13 +808,14 @@ int mde__ysrc_split(const char *src, size_t len, mde__ysrc *out)
 				break;
 			continue;
 		}
-		if (!split_rule(&lx, &t, out, &r) || r.is_private ||
-		    r.is_global || r.cls.refs)
+		if (!split_rule(&lx, &t, out, &r))
 			break; /* includes "include" */
 		if (push_rule(out, &r) != 0)
 			return -1;
+		out->whole |= r.is_private || r.is_global || r.cls.refs;
 	}
 	out->whole = true;
+	out->partial = true;
 	return 0;
 }
 

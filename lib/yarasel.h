@@ -39,6 +39,8 @@ typedef struct mde__yrule {
 	size_t name_off, name_len; /* identifier */
 	size_t cond_off, cond_len; /* condition text after "condition:" */
 	bool is_private, is_global;
+	uint16_t mods;             /* bit j: the condition names the module
+				    * of the source's import j */
 	mde__ycls cls;
 } mde__yrule;
 
@@ -47,10 +49,14 @@ typedef struct mde__ysrc {
 	mde__yrule *rules;
 	size_t nrules, caprules;
 	size_t imp_off[16], imp_len[16]; /* import statements (text ranges) */
+	size_t mod_off[16], mod_len[16]; /* their module names, unquoted */
 	size_t nimp;
 	unsigned imports; /* MDE__YI_* */
 	bool whole; /* must be kept whole: include, global, private, refs,
 		     * too many imports, or text this splitter does not know */
+	bool partial; /* rules[] stops at text it does not know (whole too);
+		       * else it lists every rule, private and global ones
+		       * and those naming other rules included */
 } mde__ysrc;
 
 /*

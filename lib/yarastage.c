@@ -17,6 +17,13 @@
  * anything depends on other rules (global or private rules, references,
  * includes) or that the splitter cannot follow.  If a subset fails to
  * compile, the whole set is used as without pre-selection.
+ *
+ * With the literal prefilter (on by default), each subset is compiled in
+ * two parts: the rules whose condition implies that one of a few literals
+ * occurs (yaralit.c), scanned only when the prefilter finds one of them,
+ * and the others, scanned always.  A namespace kept whole goes into the
+ * first part when every rule in it that can report a match is
+ * filterable (private rules only gate others).
  */
 #include "config.h"
 
@@ -70,7 +77,7 @@ void mde__yara_free(mde__yara *y)
 	}
 	for (i = 0; i < y->nsets; i++)
 		yr_rules_destroy(y->sets[i]);
-	for (i = 0; i < NSUB; i++)
+	for (i = 0; i < NSLOT; i++)
 		if (y->sub[i])
 			yr_rules_destroy(y->sub[i]);
 	for (i = 0; i < y->ndiags; i++) {
@@ -278,6 +285,9 @@ static int put_line(mde__buf *b, const char *s, size_t n)
 struct presel {
 	mde__ysrc *sp; /* one per source; whole when kept together */
 	bool *keep;    /* source goes whole into every subset */
+	bool *keepf;   /* ... into their prefiltered parts */
+	bool **filt;   /* filt[i][j]: rule j of source i is filterable */
+	bool split;    /* the prefilter is on: parts are cut */
 };
 
 static int ns_cmp(const void *a, const void *b)
@@ -287,12 +297,28 @@ static int ns_cmp(const void *a, const void *b)
 	return strcmp(base_name((*x)->file), base_name((*z)->file));
 }
 
-/* Marks keep[] for every live source in a namespace with a whole one. */
+/* Whether every rule of source i that can report a match is filterable
+ * (the source's rules all known). */
+static bool source_filt(const struct presel *ps, size_t i)
+{
+	const mde__ysrc *sp = &ps->sp[i];
+	size_t j;
+
+	if (sp->partial)
+		return false;
+	for (j = 0; j < sp->nrules; j++)
+		if (!sp->rules[j].is_private && !ps->filt[i][j])
+			return false;
+	return true;
+}
+
+/* Marks keep[] for every live source in a namespace with a whole one,
+ * and keepf[] when all of them are filterable. */
 static int mark_namespaces(const mde__yara *y, struct presel *ps)
 {
 	const struct ysource **v = malloc((y->nsrc + 1) * sizeof(*v));
 	size_t i, j, k, n = 0;
-	bool any;
+	bool any, f;
 
 	if (!v)
 		return MDE_ERR_NOMEM;
@@ -302,10 +328,15 @@ static int mark_namespaces(const mde__yara *y, struct presel *ps)
 	qsort(v, n, sizeof(*v), ns_cmp);
 	for (i = 0; i < n; i = j) {
 		any = false;
-		for (j = i; j < n && ns_cmp(&v[i], &v[j]) == 0; j++)
+		f = true;
+		for (j = i; j < n && ns_cmp(&v[i], &v[j]) == 0; j++) {
 			any |= ps->sp[v[j] - y->src].whole;
-		for (k = i; k < j && any; k++)
+			f &= source_filt(ps, (size_t)(v[j] - y->src));
+		}
+		for (k = i; k < j && any; k++) {
 			ps->keep[v[k] - y->src] = true;
+			ps->keepf[v[k] - y->src] = f;
+		}
 	}
 	free(v);
 	return MDE_OK;
@@ -316,20 +347,49 @@ static bool cls_restricts(const mde__ycls *c)
 	return c->classes != MDE__YC_ALL || c->lo > 0 || c->hi != UINT64_MAX;
 }
 
-/* Splits every live source and marks the sources kept whole. */
+/* Which rules of source i are filterable, into ps->filt[i]. */
+static int mark_filterable(const mde__yara *y, struct presel *ps, size_t i)
+{
+	const mde__ysrc *sp = &ps->sp[i];
+	mde__ylits l = { 0 };
+	size_t j;
+	int rc;
+
+	ps->filt[i] = calloc(sp->nrules + 1, sizeof(**ps->filt));
+	if (!ps->filt[i])
+		return MDE_ERR_NOMEM;
+	for (j = 0; j < sp->nrules && ps->split; j++) {
+		l.n = l.plen = 0;
+		rc = mde__yrule_lits(y->src[i].text, &sp->rules[j], &l);
+		if (rc < 0)
+			break;
+		ps->filt[i][j] = rc == 1;
+	}
+	mde__ylits_release(&l);
+	return j < sp->nrules && ps->split ? MDE_ERR_NOMEM : MDE_OK;
+}
+
+/* Splits every live source and marks the sources kept whole and the
+ * filterable rules. */
 static int presel_split(const mde__yara *y, struct presel *ps)
 {
 	size_t i;
 
+	ps->split = y->split;
 	ps->sp = calloc(y->nsrc + 1, sizeof(*ps->sp));
 	ps->keep = calloc(y->nsrc + 1, sizeof(*ps->keep));
-	if (!ps->sp || !ps->keep)
+	ps->keepf = calloc(y->nsrc + 1, sizeof(*ps->keepf));
+	ps->filt = calloc(y->nsrc + 1, sizeof(*ps->filt));
+	if (!ps->sp || !ps->keep || !ps->keepf || !ps->filt)
 		return MDE_ERR_NOMEM;
-	for (i = 0; i < y->nsrc; i++)
-		if (!y->src[i].failed &&
-		    mde__ysrc_split(y->src[i].text, strlen(y->src[i].text),
-				    &ps->sp[i]) != 0)
+	for (i = 0; i < y->nsrc; i++) {
+		if (y->src[i].failed)
+			continue;
+		if (mde__ysrc_split(y->src[i].text, strlen(y->src[i].text),
+				    &ps->sp[i]) != 0 ||
+		    mark_filterable(y, ps, i) != MDE_OK)
 			return MDE_ERR_NOMEM;
+	}
 	return mark_namespaces(y, ps);
 }
 
@@ -353,11 +413,15 @@ static void presel_release(const mde__yara *y, struct presel *ps)
 
 	for (i = 0; ps->sp && i < y->nsrc; i++)
 		mde__ysrc_release(&ps->sp[i]);
+	for (i = 0; ps->filt && i < y->nsrc; i++)
+		free(ps->filt[i]);
 	free(ps->sp);
 	free(ps->keep);
+	free(ps->keepf);
+	free(ps->filt);
 }
 
-/* Whether a rule can match some file of subset k. */
+/* Whether a rule can match some file of subset k (< NSUB). */
 static bool in_subset(const mde__ycls *c, size_t k)
 {
 	size_t t = k % NTIERS;
@@ -368,21 +432,42 @@ static bool in_subset(const mde__ycls *c, size_t k)
 	       c->hi >= lo;
 }
 
-/* Subset k's text of source i into b; *n = rules taken. */
+/* Whether rule j of source i goes into part slot (see ALWAYS). */
+static bool in_slot(const struct presel *ps, size_t i, size_t j,
+		    size_t slot)
+{
+	bool f = !ps->split || ps->filt[i][j];
+
+	return in_subset(&ps->sp[i].rules[j].cls, slot % NSUB) &&
+	       f == (slot < ALWAYS);
+}
+
+/*
+ * Part slot's text of source i into b; *n = rules taken.  Only the imports
+ * its rules name are kept: libyara loads every imported module for every
+ * file (the pe module alone costs about 0.25 ms a file, more than matching
+ * a small file against thousands of rules), and a class of files whose
+ * rules never name pe need not pay for it.
+ */
 static int subset_text(const mde__yara *y, const struct presel *ps,
-		       size_t i, size_t k, mde__buf *b, size_t *n)
+		       size_t i, size_t slot, mde__buf *b, size_t *n)
 {
 	const mde__ysrc *sp = &ps->sp[i];
 	const char *t = y->src[i].text;
+	unsigned mods = 0;
 	size_t j;
 	int rc = MDE_OK;
 
 	b->len = 0;
 	*n = 0;
+	for (j = 0; j < sp->nrules; j++)
+		if (in_slot(ps, i, j, slot))
+			mods |= sp->rules[j].mods;
 	for (j = 0; j < sp->nimp && rc == MDE_OK; j++)
-		rc = put_line(b, t + sp->imp_off[j], sp->imp_len[j]);
+		if (mods & (1u << j))
+			rc = put_line(b, t + sp->imp_off[j], sp->imp_len[j]);
 	for (j = 0; j < sp->nrules && rc == MDE_OK; j++) {
-		if (!in_subset(&sp->rules[j].cls, k))
+		if (!in_slot(ps, i, j, slot))
 			continue;
 		rc = put_line(b, t + sp->rules[j].off, sp->rules[j].len);
 		(*n)++;
@@ -411,8 +496,8 @@ int mde__yara_new_compiler(YR_COMPILER **c)
 }
 
 /*
- * Compiles subset k into y->sub[k] (NULL when it has no rule).  Returns
- * MDE_OK, MDE_ERR_NOMEM, or MDE_ERR_STATE if libyara rejected it.
+ * Compiles part k (< NSLOT) into y->sub[k] (NULL when it has no rule).
+ * Returns MDE_OK, MDE_ERR_NOMEM, or MDE_ERR_STATE if libyara rejected it.
  */
 static int compile_subset(mde__yara *y, const struct presel *ps, size_t k)
 {
@@ -430,7 +515,7 @@ static int compile_subset(mde__yara *y, const struct presel *ps, size_t k)
 		if (y->src[i].failed)
 			continue;
 		text = y->src[i].text;
-		n = 1;
+		n = (ps->keepf[i] || !ps->split) == (k < ALWAYS);
 		if (!ps->keep[i]) {
 			rc = subset_text(y, ps, i, k, &b, &n);
 			text = b.p;
@@ -466,13 +551,13 @@ static int build_subsets(mde__yara *y)
 	int rc;
 
 	rc = presel_init(y, &ps);
-	for (k = 0; k < NSUB && rc == MDE_OK; k++)
+	for (k = 0; k < NSLOT && rc == MDE_OK; k++)
 		rc = compile_subset(y, &ps, k);
 	presel_release(y, &ps);
 	y->presel = rc == MDE_OK;
 	if (rc == MDE_OK)
 		return MDE_OK;
-	for (k = 0; k < NSUB; k++) {
+	for (k = 0; k < NSLOT; k++) {
 		if (y->sub[k])
 			yr_rules_destroy(y->sub[k]);
 		y->sub[k] = NULL;
@@ -484,12 +569,13 @@ static int build_subsets(mde__yara *y)
 /* ------------------------------------------------ literal prefilter */
 
 /*
- * The required literals of every rule of slot k (PF_SINGLE: every source
- * rule) into l; *ok is false when some rule, or some source kept whole,
- * is not filterable (the slot then gets no prefilter).  Sources that
- * failed to compile are absent from the compiled sets; after a load they
- * are not known and are included, which only adds literals or makes the
- * slot not filterable.
+ * The required literals of the prefiltered part of subset k (PF_SINGLE:
+ * of every source rule) into l; *ok is false when some rule of it, or
+ * some source kept whole, is not filterable (it then gets no prefilter;
+ * only PF_SINGLE can have such rules).  Sources that failed to compile
+ * are absent from the compiled sets; after a load they are not known and
+ * are included, which only adds literals or makes the slot not
+ * filterable.
  */
 static int slot_lits(const mde__yara *y, const struct presel *ps, size_t k,
 		     mde__ylits *l, bool *ok)
@@ -502,12 +588,18 @@ static int slot_lits(const mde__yara *y, const struct presel *ps, size_t k,
 	for (i = 0; i < y->nsrc; i++) {
 		if (y->src[i].failed)
 			continue;
-		if (ps->keep[i])
-			return MDE_OK;
 		sp = &ps->sp[i];
+		if (ps->keep[i] && k != PF_SINGLE && ps->split &&
+		    !ps->keepf[i])
+			continue; /* in the part scanned always */
+		if (ps->keep[i] && (k == PF_SINGLE || !ps->split))
+			return MDE_OK; /* not filterable */
 		for (j = 0; j < sp->nrules; j++) {
-			if (k != PF_SINGLE && !in_subset(&sp->rules[j].cls, k))
+			if (k != PF_SINGLE && !ps->keep[i] &&
+			    !in_slot(ps, i, j, k))
 				continue;
+			if (ps->keep[i] && sp->rules[j].is_private)
+				continue; /* never reports: gates others */
 			rc = mde__yrule_lits(y->src[i].text, &sp->rules[j], l);
 			if (rc <= 0)
 				return rc < 0 ? MDE_ERR_NOMEM : MDE_OK;
@@ -666,6 +758,7 @@ int mde__yara_compile(mde__yara *y, mde__diag *dout, char *err,
 	for (i = 0; i < y->nsets; i++)
 		y->nrules += mde__ycount_rules(y->sets[i]);
 	rc = MDE_OK;
+	y->split = !y->pf_off;
 	if (r && !y->presel_off)
 		rc = build_subsets_pf(y, &pf_done);
 	if (rc == MDE_OK && y->presel) {
@@ -720,8 +813,9 @@ void mde__yara_preselect_stats(const mde__yara *y, uint64_t *subsets,
 	*classified_rules = 0;
 	if (!y || !y->presel)
 		return;
-	for (k = 0; k < NSUB; k++)
-		*subsets += y->sub[k] || y->sub_blob[k];
+	for (k = 0; k < NSUB; k++) /* classes with rules, either part */
+		*subsets += y->sub[k] || y->sub_blob[k] ||
+			    y->sub[ALWAYS + k] || y->sub_blob[ALWAYS + k];
 	*classified_rules = y->nclassified;
 }
 
@@ -794,7 +888,7 @@ void mde__yscan_free(mde__yscan *s)
 		return;
 	for (i = 0; i < s->n; i++)
 		yr_scanner_destroy(s->sc[i]);
-	for (i = 0; i < NSUB; i++)
+	for (i = 0; i < NSLOT; i++)
 		if (s->sub[i])
 			yr_scanner_destroy(s->sub[i]);
 	mde__ypf_scratch_free(s->pf_scratch);
@@ -952,7 +1046,8 @@ int mde__yscan_scan(mde__yscan *s, const uint8_t *buf, size_t len,
 	}
 	k = s->presel ? pick_subset(buf, len) : PF_SINGLE;
 	/* a subset is read (prefilter, then rules) only when a file of its
-	 * class comes, and its rules only when the prefilter lets one by */
+	 * class comes, and its rules only when the prefilter lets one by;
+	 * its part without prefilter when a file of its class comes */
 	if (s->presel && has_subset(s->y, k)) {
 		if (!s->pf_tried[k] && yscan_pf(s, k) != MDE_OK)
 			rc = MDE_ERR_NOMEM;
@@ -960,12 +1055,18 @@ int mde__yscan_scan(mde__yscan *s, const uint8_t *buf, size_t len,
 			 !s->sub_tried[k] && yscan_sub(s, k) != MDE_OK)
 			rc = MDE_ERR_STATE;
 	}
+	if (rc == MDE_OK && s->presel && !s->sub_tried[ALWAYS + k] &&
+	    has_subset(s->y, ALWAYS + k) && yscan_sub(s, ALWAYS + k) != MDE_OK)
+		rc = MDE_ERR_STATE;
 	if (rc != MDE_OK) {
 		*why = "YARA rules unusable";
 		return rc;
 	}
 	sc = s->presel ? s->sub[k] : NULL;
 	if (sc && pass)
+		rc = scan_one(sc, buf, len, ext, timeout_s, &c, why);
+	sc = s->presel ? s->sub[ALWAYS + k] : NULL;
+	if (sc && !c.stop && rc == MDE_OK)
 		rc = scan_one(sc, buf, len, ext, timeout_s, &c, why);
 	for (i = 0; i < s->n && !c.stop && rc == MDE_OK; i++) {
 		if (i == 0 && !s->presel && s->src_first &&

@@ -22,6 +22,14 @@
 #define NCLASSES 3 /* MZ, ELF, OTHER: bit k of MDE__YC_* is class k */
 #define NSUB (NCLASSES * NTIERS)
 #define PF_SINGLE NSUB /* prefilter slot of the single source set */
+/*
+ * Each subset k is compiled in two parts: sub[k] holds the rules the
+ * prefilter pf[k] covers (scanned only when one of its literals occurs),
+ * sub[ALWAYS + k] the others (scanned always).  With the prefilter off,
+ * every rule is in sub[k].
+ */
+#define ALWAYS NSUB
+#define NSLOT (2 * NSUB)
 
 struct ysource {
 	char *file;
@@ -34,12 +42,13 @@ struct mde__yara {
 	size_t nsrc, capsrc;
 	YR_RULES **sets; /* compiled rule sets: sources first, then .yarc */
 	size_t nsets, capsets;
-	YR_RULES *sub[NSUB]; /* source subsets when pre-selecting, else NULL */
-	const uint8_t *sub_blob[NSUB]; /* a subset not read yet from lazy_buf
-					  (mde__yara_sub() reads it) */
-	size_t sub_len[NSUB];
+	YR_RULES *sub[NSLOT]; /* source subsets when pre-selecting, else NULL */
+	const uint8_t *sub_blob[NSLOT]; /* a subset not read yet from lazy_buf
+					   (mde__yara_sub() reads it) */
+	size_t sub_len[NSLOT];
 	bool presel_off;
 	bool presel;         /* sub[] replaces the source set in sets[] */
+	bool split;          /* sub[] cut in parts (see ALWAYS) */
 	uint64_t nrules, nclassified;
 	uint64_t nsrc_rules; /* rules from sources (the rest from .yarc) */
 	struct ydiag *diags; /* what compiling the sources reported */
@@ -73,8 +82,8 @@ struct ydiag {
 struct mde__yscan {
 	YR_SCANNER **sc;
 	size_t n;
-	YR_SCANNER *sub[NSUB];
-	bool sub_tried[NSUB];  /* sub[k] made (or found unusable) */
+	YR_SCANNER *sub[NSLOT];
+	bool sub_tried[NSLOT]; /* sub[k] made (or found unusable) */
 	bool pf_tried[NSUB];   /* pf[k] looked up */
 	bool presel;
 	const mde__ypf *pf[NSUB + 1]; /* borrowed from the mde__yara */

@@ -48,7 +48,10 @@ static const char rules[] =
 	"rule any_text { strings: $a = \"fuzz-marker\" $b = \"other\" "
 	"condition: any of them }\n"
 	"rule sized { strings: $a = \"big\" condition: $a and "
-	"filesize < 100 }\n";
+	"filesize < 100 }\n"
+	/* not filterable: the parts scanned always */
+	"rule nostr { condition: filesize == 12345 }\n"
+	"rule re { strings: $a = /ab+c/ condition: $a }\n";
 
 /* ------------------------------------------------- the wrapped loaders */
 
@@ -147,14 +150,15 @@ static void load(const uint8_t *p, size_t n, int pf_off)
 		goto out;
 	buf = NULL; /* y's now */
 	rc = mde__yara_materialize(y);
-	for (k = 0; k < NSUB; k++) {
+	for (k = 0; k < NSLOT; k++) {
 		if (mde__yara_sub(y, k, &r) != MDE_OK && r)
 			abort();
-		(void)mde__yara_pf(y, k);
+		if (k < NSUB)
+			(void)mde__yara_pf(y, k);
 	}
 	if (rc != MDE_OK)
-		for (k = 0; k <= NSUB; k++)
-			if ((k < NSUB && y->sub[k]) || y->pf[k])
+		for (k = 0; k < NSLOT; k++)
+			if (y->sub[k] || (k <= NSUB && y->pf[k]))
 				abort();
 out:
 	free(buf);

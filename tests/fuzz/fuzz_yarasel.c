@@ -75,7 +75,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < src.nrules; i++) {
 		check_rule(s, size, &src.rules[i], end);
 		end = src.rules[i].off + src.rules[i].len;
-		resplit(s, &src, &src.rules[i]);
+		if (!src.rules[i].is_private && !src.rules[i].is_global &&
+		    !src.rules[i].cls.refs)
+			resplit(s, &src, &src.rules[i]);
 	}
 	if (src.nimp > sizeof(src.imp_off) / sizeof(src.imp_off[0]))
 		abort();

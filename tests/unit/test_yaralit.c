@@ -177,7 +177,8 @@ static const char rules_src[] =
 
 static void test_rules(void **state)
 {
-	static const int want[] = { 1, 0, 0, 0, 0, 0, 0, 1 };
+	/* r_regex and r_xor need only their literal string ($a, $b) */
+	static const int want[] = { 1, 1, 0, 0, 1, 0, 0, 1 };
 	mde__ysrc s;
 	mde__ylits l = { 0 };
 	size_t i, n;
@@ -195,9 +196,106 @@ static void test_rules(void **state)
 	assert_lit(&l, 0, "one", 3, false);
 	assert_lit(&l, 1, "t\0w\0o\0", 6, false);
 	assert_lit(&l, 2, "\1\2\3", 3, false);
-	assert_lit(&l, 3, "q", 1, true);
+	assert_lit(&l, 3, "one", 3, false);
+	assert_lit(&l, 4, "x", 1, false);
+	assert_lit(&l, 5, "q", 1, true);
 	mde__ylits_release(&l);
 	mde__ysrc_release(&s);
+}
+
+/*
+ * The clause a condition gives: which strings' literals go to the
+ * prefilter.  Each rule's strings are named after what the test expects:
+ * $k* are kept (their literals must be there), $d* dropped (a cheaper or
+ * sufficient choice exists), and the literal of each is its own name
+ * padded to show its cost (longer is rarer).
+ */
+static const struct {
+	const char *rule;
+	int filterable;
+} clause_rules[] = {
+	/* all of them: the rarest one */
+	{ "rule a { strings: $d1 = \"dOne\" $k1 = \"kOne_x7Q_long_rare\" "
+	  "$d2 = \"dTwo_Q\" condition: all of them }", 1 },
+	/* 2 of 3: any two, the rarest two */
+	{ "rule a { strings: $d1 = \"dOne\" $k1 = \"kOne_x7Q_long_rare\" "
+	  "$k2 = \"kTwo_x7Q_rare\" condition: 2 of them }", 1 },
+	/* any of a set: all of it, not the others */
+	{ "rule a { strings: $k1 = \"kOne_9\" $k2 = \"kTwo_9\" "
+	  "$d1 = \"dOne_9\" condition: any of ($k*) and filesize < 10 }", 1 },
+	/* or: both sides; and: the better conjunct; a regex is passed by */
+	{ "rule a { strings: $k1 = \"kOne_x7Q_rare1\" $d1 = /x+y/ "
+	  "$k2 = \"kTwo_x7Q_rare2\" $d2 = \"dTwo\" "
+	  "condition: $k1 or ($d1 and $k2 and $d2) }", 1 },
+	/* a regex the only way: not filterable */
+	{ "rule a { strings: $k1 = \"kOne_x7Q_rare1\" $d1 = /x+y/ "
+	  "condition: $k1 or $d1 }", 0 },
+	/* N of M with too few literal strings: not filterable */
+	{ "rule a { strings: $k1 = \"kOne_9\" $d1 = /x+y/ $d2 = /z+/ "
+	  "condition: 2 of them }", 0 },
+	/* 2 of 3 where one has no literal: the two that have */
+	{ "rule a { strings: $k1 = \"kOne_9\" $d1 = /x+y/ $k2 = \"kTwo_9\" "
+	  "condition: 2 of them }", 1 },
+	/* modifiers with arguments are passed over */
+	{ "rule a { strings: $d1 = \"dOne\" xor(1-255) "
+	  "$d2 = \"dTwo_x7Q\" base64(\"!@#$%^&*(){}[].,|ABCDEFGHIJ\x09LMNOPQRSTUVWXYZabcdefghijklmnopqrstu\") "
+	  "$k2 = \"kTwo_9\" condition: $k2 }", 1 },
+	/* a for-of body on the loop's string: as Q of SET */
+	{ "rule a { strings: $k1 = \"kOne_x7Q_rare\" $d1 = \"dOne\" "
+	  "condition: for all of them : ( # > 2 ) }", 1 },
+	/* a for-of body on another string: that string */
+	{ "rule a { strings: $d1 = \"dOne_x7Q_rare\" $k1 = \"kOne\" "
+	  "condition: for any of ($d*) : ( $k1 ) }", 1 },
+	/* both: the whole set and the other */
+	{ "rule a { strings: $k1 = \"kOne_9\" $k2 = \"kTwo_9\" "
+	  "condition: for any of ($k1) : ( $ or $k2 ) }", 1 },
+	/* more required than there are: never true, not filtered */
+	{ "rule a { strings: $d1 = \"dOne_9\" condition: 2 of them }", 0 },
+	/* a name no string has */
+	{ "rule a { strings: $d1 = \"dOne_9\" condition: $x }", 0 },
+};
+
+/* Whether the literal text p[0..n) is among l's. */
+static bool has_lit(const mde__ylits *l, const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->v[i].len == n && memcmp(l->pool + l->v[i].off, p, n) == 0)
+			return true;
+	return false;
+}
+
+static void test_clause(void **state)
+{
+	const char *src, *q, *e;
+	mde__ysrc s;
+	mde__ylits l;
+	size_t i;
+	int rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(clause_rules) / sizeof(clause_rules[0]); i++) {
+		src = clause_rules[i].rule;
+		memset(&l, 0, sizeof(l));
+		assert_int_equal(mde__ysrc_split(src, strlen(src), &s), 0);
+		assert_int_equal(s.nrules, 1);
+		rc = mde__yrule_lits(src, &s.rules[0], &l);
+		if (rc != clause_rules[i].filterable)
+			fail_msg("rule %zu: filterable %d, want %d: %s", i, rc,
+				 clause_rules[i].filterable, src);
+		/* every "kName..." literal kept, every "dName..." dropped */
+		for (q = src; rc == 1 && (q = strstr(q, "= \"")); q = e) {
+			q += 3;
+			e = strchr(q, '"');
+			if ((q[0] == 'k') != has_lit(&l, q, (size_t)(e - q)))
+				fail_msg("rule %zu: literal %.*s %s: %s", i,
+					 (int)(e - q), q, q[0] == 'k' ?
+					 "missing" : "not dropped", src);
+		}
+		mde__ylits_release(&l);
+		mde__ysrc_release(&s);
+	}
 }
 
 static void test_prefilter_nul(void **state)
@@ -382,7 +480,9 @@ static void test_e2e(void **state)
 			on = load(presel, true, mixed, NULL);
 			off = load(presel, false, mixed, NULL);
 			assert_int_equal(mde__yara_prefilter_sets(off), 0);
-			if (mixed)
+			/* a subset's rules that are not filterable go to its
+			 * part scanned always; the single set has one part */
+			if (mixed && !presel)
 				assert_int_equal(mde__yara_prefilter_sets(on), 0);
 			else
 				assert_true(mde__yara_prefilter_sets(on) > 0);
@@ -483,6 +583,7 @@ int main(void)
 		cmocka_unit_test(test_hex),
 		cmocka_unit_test(test_cond),
 		cmocka_unit_test(test_rules),
+		cmocka_unit_test(test_clause),
 		cmocka_unit_test(test_prefilter_nul),
 		cmocka_unit_test(test_e2e),
 		cmocka_unit_test(test_e2e_skips),
