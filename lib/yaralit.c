@@ -4,14 +4,15 @@
  * a string must contain, and whether a condition needs a string to match.
  *
  * Strings: a text string gives its decoded bytes (UTF-16LE with "wide",
- * both forms with "ascii wide", ASCII-caseless with "nocase"); a hex
- * string gives its longest run of at least MIN_RUN fixed bytes outside
- * alternatives, jumps and wildcards.  xor, base64, regular expressions
- * and every modifier not listed give none.
+ * both forms with "ascii wide", ASCII-caseless with "nocase", each form
+ * XORed with each key with "xor"); a hex string gives its longest run of
+ * at least MIN_RUN fixed bytes outside alternatives, jumps and wildcards.
+ * base64, regular expressions and every modifier not listed give none.
  *
  * Conditions: YARA's "or" binds loosest, then "and"; a condition needs a
  * string when every disjunct has a conjunct of a known string-requiring
- * form ($a, $a at/in ..., #a > 0, N of (...), for N of (...) : (...)).
+ * form ($a, $a at/in ..., #a > 0, N of (...), for N of (...) : (...)),
+ * and which strings it needs is its clause (below).
  * Every loop consumes a token or byte and recursion is bounded by
  * MAX_DEPTH, so hostile text costs linear time.
  */
@@ -29,7 +30,20 @@
 
 enum {
 	MOD_ASCII = 1, MOD_WIDE = 2, MOD_NOCASE = 4, MOD_FULLWORD = 8,
-	MOD_PRIVATE = 16, MOD_OTHER = 32
+	MOD_PRIVATE = 16, MOD_OTHER = 32, MOD_XOR = 64
+};
+
+/*
+ * A string with xor matches the string's bytes (after wide, when wide)
+ * each XORed with one key of a range (xor: 0-255), so it has a literal per
+ * key; past MAX_XOR_LITS for one string it is given none.
+ */
+#define MAX_XOR_LITS 512
+
+/* What the modifiers of a string say. */
+struct mods {
+	unsigned m;       /* MOD_* */
+	unsigned xlo, xhi; /* the xor keys, with MOD_XOR */
 };
 
 void mde__ylits_release(mde__ylits *l)
@@ -41,9 +55,10 @@ void mde__ylits_release(mde__ylits *l)
 	memset(l, 0, sizeof(*l));
 }
 
-/* Appends p[0..n) (as UTF-16LE when wide); -1 when out of memory. */
-static int lit_push(mde__ylits *l, const uint8_t *p, size_t n, bool wide,
-		    bool caseless)
+/* Appends p[0..n) (as UTF-16LE when wide), every byte XORed with key;
+ * -1 when out of memory. */
+static int lit_push_xor(mde__ylits *l, const uint8_t *p, size_t n,
+			bool wide, bool caseless, uint8_t key)
 {
 	size_t need = wide ? 2 * n : n, i;
 	uint8_t *d;
@@ -54,10 +69,10 @@ static int lit_push(mde__ylits *l, const uint8_t *p, size_t n, bool wide,
 	d = l->pool + l->plen;
 	for (i = 0; i < n; i++) {
 		if (wide) {
-			d[2 * i] = p[i];
-			d[2 * i + 1] = 0;
+			d[2 * i] = p[i] ^ key;
+			d[2 * i + 1] = key;
 		} else {
-			d[i] = p[i];
+			d[i] = p[i] ^ key;
 		}
 	}
 	l->v[l->n].off = l->plen;
@@ -67,6 +82,7 @@ static int lit_push(mde__ylits *l, const uint8_t *p, size_t n, bool wide,
 	l->plen += need;
 	return 0;
 }
+
 
 static bool hexd(char c)
 {
@@ -207,33 +223,79 @@ static bool tok_eq(const char *s, const mde__ytok *t, int type,
 	return t->t == type && t->len == n && memcmp(s + t->off, text, n) == 0;
 }
 
+/* A number token 0..255 into *v. */
+static bool key_tok(const char *s, const mde__ytok *t, unsigned *v)
+{
+	uint64_t x;
+
+	if (t->t != MDE__YT_NUM || !mde__ynum_value(s + t->off, t->len, &x) ||
+	    x > 255)
+		return false;
+	*v = (unsigned)x;
+	return true;
+}
+
 /*
- * Reads modifiers, skipping the (arguments) of others (xor(1-255),
- * base64("...")); *t is left on the first token that is not one.
+ * The keys of xor's arguments: "(k)" or "(lo-hi)"; *t is on '(' and is
+ * left on ')'.  false for any other form.
  */
-static unsigned read_mods(mde__ylex *lx, mde__ytok *t)
+static bool xor_keys(mde__ylex *lx, mde__ytok *t, struct mods *md)
+{
+	mde__ylex_next(lx, 0, t);
+	if (!key_tok(lx->s, t, &md->xlo))
+		return false;
+	md->xhi = md->xlo;
+	mde__ylex_next(lx, 0, t);
+	if (tok_eq(lx->s, t, MDE__YT_OP, "-")) {
+		mde__ylex_next(lx, 0, t);
+		if (!key_tok(lx->s, t, &md->xhi) || md->xhi < md->xlo)
+			return false;
+		mde__ylex_next(lx, 0, t);
+	}
+	return tok_eq(lx->s, t, MDE__YT_OP, ")");
+}
+
+/*
+ * Reads modifiers into *md, skipping the (arguments) of others
+ * (base64("...")); *t is left on the first token that is not one.
+ */
+static void read_mods(mde__ylex *lx, mde__ytok *t, struct mods *md)
 {
 	static const char *const name[] = { "ascii", "wide", "nocase",
-					    "fullword", "private" };
-	unsigned m = 0, k, bit;
+					    "fullword", "private", NULL,
+					    "xor" };
+	unsigned k, bit;
 	long depth;
 
+	memset(md, 0, sizeof(*md));
 	mde__ylex_next(lx, 0, t);
 	for (;;) {
 		if (t->t != MDE__YT_ID || tok_eq(lx->s, t, MDE__YT_ID, "condition"))
-			return m;
+			return;
 		bit = MOD_OTHER;
-		for (k = 0; k < 5; k++)
-			if (tok_eq(lx->s, t, MDE__YT_ID, name[k]))
+		for (k = 0; k < sizeof(name) / sizeof(name[0]); k++)
+			if (name[k] && tok_eq(lx->s, t, MDE__YT_ID, name[k]))
 				bit = 1u << k;
-		m |= bit;
+		md->m |= bit;
+		if (bit == MOD_XOR) {
+			md->xlo = 0;
+			md->xhi = 255;
+		}
 		mde__ylex_next(lx, 0, t);
-		if (bit != MOD_OTHER || !tok_eq(lx->s, t, MDE__YT_OP, "("))
+		if (!tok_eq(lx->s, t, MDE__YT_OP, "("))
 			continue;
+		if (bit == MOD_XOR) {
+			if (!xor_keys(lx, t, md)) {
+				md->m |= MOD_OTHER; /* and t not a modifier */
+				return;
+			}
+			mde__ylex_next(lx, 0, t);
+			continue;
+		}
 		for (depth = 1; depth > 0;) {
 			mde__ylex_next(lx, 0, t);
 			if (t->t == MDE__YT_EOF || t->t == MDE__YT_BAD)
-				return m;
+				return;
 			if (tok_eq(lx->s, t, MDE__YT_OP, "("))
 				depth++;
 			else if (tok_eq(lx->s, t, MDE__YT_OP, ")"))
@@ -243,12 +305,13 @@ static unsigned read_mods(mde__ylex *lx, mde__ytok *t)
 	}
 }
 
-/* The literals of value token v with modifiers m: 1, 0 or -1. */
-static int value_lits(const char *s, const mde__ytok *v, unsigned m,
-		      mde__ylits *out)
+/* The literals of value token v with modifiers md: 1, 0 or -1. */
+static int value_lits(const char *s, const mde__ytok *v,
+		      const struct mods *md, mde__ylits *out)
 {
 	uint8_t *buf = malloc(v->len + 1);
 	size_t n = 0, n0 = out->n, p0 = out->plen;
+	unsigned m = md->m, key, lo = 0, hi = 0, forms;
 	bool ok = false, nc = m & MOD_NOCASE;
 	int rc = -1;
 
@@ -260,15 +323,25 @@ static int value_lits(const char *s, const mde__ytok *v, unsigned m,
 		ok = text_bytes(s + v->off, v->len, buf, &n);
 	else if (v->t == MDE__YT_HEX && !(m & ~(unsigned)MOD_PRIVATE))
 		ok = hex_run(s + v->off, v->len, buf, &n);
+	if (m & MOD_XOR) {
+		lo = md->xlo;
+		hi = md->xhi;
+		forms = (m & MOD_WIDE) && (m & MOD_ASCII) ? 2 : 1;
+		ok = ok && v->t == MDE__YT_STR && !nc &&
+		     (hi - lo + 1) * forms <= MAX_XOR_LITS;
+	}
 	if (!ok) {
 		rc = 0;
 		goto out;
 	}
-	if ((!(m & MOD_WIDE) || (m & MOD_ASCII)) &&
-	    lit_push(out, buf, n, false, nc) != 0)
-		goto out;
-	if ((m & MOD_WIDE) && lit_push(out, buf, n, true, nc) != 0)
-		goto out;
+	for (key = lo; key <= hi; key++) {
+		if ((!(m & MOD_WIDE) || (m & MOD_ASCII)) &&
+		    lit_push_xor(out, buf, n, false, nc, (uint8_t)key) != 0)
+			goto out;
+		if ((m & MOD_WIDE) &&
+		    lit_push_xor(out, buf, n, true, nc, (uint8_t)key) != 0)
+			goto out;
+	}
 	rc = 1;
 out:
 	if (rc != 1) {
@@ -283,13 +356,13 @@ int mde__ystring_lits(const char *def, size_t len, mde__ylits *out)
 {
 	mde__ylex lx = { def, len, 0 };
 	mde__ytok v, t;
-	unsigned m;
+	struct mods md;
 
 	mde__ylex_next(&lx, MDE__YM_RE | MDE__YM_HEX, &v);
-	m = read_mods(&lx, &t);
+	read_mods(&lx, &t, &md);
 	if (t.t != MDE__YT_EOF)
 		return 0;
-	return value_lits(def, &v, m, out);
+	return value_lits(def, &v, &md, out);
 }
 
 /* ------------------------------------------------ conditions */
@@ -836,7 +909,7 @@ static int section_strings(mde__ylex *lx, struct sdef *d, size_t *n,
 {
 	mde__ytok t, v;
 	size_t k;
-	unsigned m;
+	struct mods md;
 	int rc;
 
 	*n = 0;
@@ -853,9 +926,9 @@ static int section_strings(mde__ylex *lx, struct sdef *d, size_t *n,
 		if (v.t != MDE__YT_STR && v.t != MDE__YT_HEX &&
 		    v.t != MDE__YT_RE)
 			return 0;
-		m = read_mods(lx, &t);
+		read_mods(lx, &t, &md);
 		d[*n].lit0 = ls->n;
-		rc = value_lits(lx->s, &v, m, ls);
+		rc = value_lits(lx->s, &v, &md, ls);
 		if (rc < 0)
 			return -1;
 		d[*n].nlit = ls->n - d[*n].lit0;

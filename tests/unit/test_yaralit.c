@@ -77,8 +77,29 @@ static void test_text(void **state)
 	assert_lit(&l, 0, "abc", 3, true);
 	assert_lit(&l, 1, "a\0b\0c\0", 6, true);
 	mde__ylits_release(&l);
-	expect_none("\"abc\" xor");
-	expect_none("\"abc\" xor(1-255)");
+	/* xor: a literal per key (and form), the key on wide's zeros too */
+	assert_int_equal(lits_of("\"abc\" xor", &l), 1);
+	assert_int_equal(l.n, 256);
+	assert_lit(&l, 0, "abc", 3, false);
+	assert_lit(&l, 255, "\x9e\x9d\x9c", 3, false);
+	mde__ylits_release(&l);
+	assert_int_equal(lits_of("\"abc\" xor(2)", &l), 1);
+	assert_int_equal(l.n, 1);
+	assert_lit(&l, 0, "c`a", 3, false);
+	mde__ylits_release(&l);
+	assert_int_equal(lits_of("\"ab\" wide ascii xor(0x10-0x11)", &l), 1);
+	assert_int_equal(l.n, 4);
+	assert_lit(&l, 0, "qr", 2, false);
+	assert_lit(&l, 1, "q\x10r\x10", 4, false);
+	assert_lit(&l, 3, "p\x11s\x11", 4, false);
+	mde__ylits_release(&l);
+	assert_int_equal(lits_of("\"abc\" xor wide ascii", &l), 1);
+	assert_int_equal(l.n, 512); /* MAX_XOR_LITS */
+	mde__ylits_release(&l);
+	expect_none("\"abc\" xor(3-2)");
+	expect_none("\"abc\" xor(1-256)");
+	expect_none("\"abc\" xor(\"x\")");
+	expect_none("\"abc\" nocase xor");
 	expect_none("\"abc\" base64");
 	expect_none("\"abc\" base64wide");
 	expect_none("\"abc\" wide base64(\"x\")");
@@ -341,7 +362,9 @@ static const char lit_yar[] =
 	"condition: for any of ($a, $b) : ( # >= 2 ) }\n"
 	"rule t_two { strings: $a = \"twoA\" $b = \"twoB\" "
 	"condition: 2 of them and filesize < 100KB }\n"
-	"rule t_nul { strings: $a = { 00 00 4E 55 4C } condition: $a }\n";
+	"rule t_nul { strings: $a = { 00 00 4E 55 4C } condition: $a }\n"
+	"rule t_xor { strings: $a = \"xorme_xyz\" xor(0x20-0x22) "
+	"$b = /x[0-9]+y/ condition: $a or ($b and #a > 1) }\n";
 
 static const char mixed_yar[] =
 	"rule m_size { condition: filesize == 777 }\n"
@@ -373,6 +396,9 @@ static const struct tok toks[] = {
 	{ "twoA twoB", 9, 0 },
 	{ "\x01\x00NUL", 5, 0 },
 	{ "\x00\x00NUL", 5, 0 },
+	{ "YNSLD~YX[", 9, 0 },   /* "xorme_xyz" ^ 0x21 */
+	{ "YNSLD~YX", 8, 0 },    /* cut */
+	{ "XOrme_xyz", 9, 0 },   /* another case: no key */
 };
 
 static const struct {
