@@ -30,7 +30,8 @@
 
 enum {
 	MOD_ASCII = 1, MOD_WIDE = 2, MOD_NOCASE = 4, MOD_FULLWORD = 8,
-	MOD_PRIVATE = 16, MOD_OTHER = 32, MOD_XOR = 64
+	MOD_PRIVATE = 16, MOD_OTHER = 32, MOD_XOR = 64, MOD_B64 = 128,
+	MOD_B64WIDE = 256
 };
 
 /*
@@ -44,7 +45,11 @@ enum {
 struct mods {
 	unsigned m;       /* MOD_* */
 	unsigned xlo, xhi; /* the xor keys, with MOD_XOR */
+	uint8_t alpha[64]; /* the base64 alphabet, with MOD_B64* */
 };
+
+static const char b64_std[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 void mde__ylits_release(mde__ylits *l)
 {
@@ -256,6 +261,24 @@ static bool xor_keys(mde__ylex *lx, mde__ytok *t, struct mods *md)
 }
 
 /*
+ * The alphabet argument of base64 or base64wide: ("64 characters"); *t is
+ * on '(' and is left on ')'.  false for any other form.
+ */
+static bool b64_alphabet(mde__ylex *lx, mde__ytok *t, struct mods *md)
+{
+	uint8_t buf[256];
+	size_t n = 0;
+
+	mde__ylex_next(lx, 0, t);
+	if (t->t != MDE__YT_STR || t->len > sizeof(buf) ||
+	    !text_bytes(lx->s + t->off, t->len, buf, &n) || n != 64)
+		return false;
+	memcpy(md->alpha, buf, 64);
+	mde__ylex_next(lx, 0, t);
+	return tok_eq(lx->s, t, MDE__YT_OP, ")");
+}
+
+/*
  * Reads modifiers into *md, skipping the (arguments) of others
  * (base64("...")); *t is left on the first token that is not one.
  */
@@ -263,11 +286,12 @@ static void read_mods(mde__ylex *lx, mde__ytok *t, struct mods *md)
 {
 	static const char *const name[] = { "ascii", "wide", "nocase",
 					    "fullword", "private", NULL,
-					    "xor" };
+					    "xor", "base64", "base64wide" };
 	unsigned k, bit;
 	long depth;
 
 	memset(md, 0, sizeof(*md));
+	memcpy(md->alpha, b64_std, 64);
 	mde__ylex_next(lx, 0, t);
 	for (;;) {
 		if (t->t != MDE__YT_ID || tok_eq(lx->s, t, MDE__YT_ID, "condition"))
@@ -292,6 +316,14 @@ static void read_mods(mde__ylex *lx, mde__ytok *t, struct mods *md)
 			mde__ylex_next(lx, 0, t);
 			continue;
 		}
+		if (bit == MOD_B64 || bit == MOD_B64WIDE) {
+			if (!b64_alphabet(lx, t, md)) {
+				md->m |= MOD_OTHER;
+				return;
+			}
+			mde__ylex_next(lx, 0, t);
+			continue;
+		}
 		for (depth = 1; depth > 0;) {
 			mde__ylex_next(lx, 0, t);
 			if (t->t == MDE__YT_EOF || t->t == MDE__YT_BAD)
@@ -303,6 +335,90 @@ static void read_mods(mde__ylex *lx, mde__ytok *t, struct mods *md)
 		}
 		mde__ylex_next(lx, 0, t);
 	}
+}
+
+/*
+ * The three texts YARA's base64 modifier searches for p[0..n): for each
+ * of 0, 1 and 2 bytes before it, the encoding (alphabet a) less the
+ * characters those bytes and the bytes after it change (lead i + 1 when
+ * i > 0, pad + 1 when the encoding is padded), as UTF-16LE when wide.
+ * 0 when one of them is empty.
+ */
+static int b64_forms(const uint8_t *p, size_t n, const uint8_t *a,
+		     bool wide, mde__ylits *out)
+{
+	uint8_t *in = malloc(n + 2), *enc = malloc((n + 2) / 3 * 4 + 4);
+	size_t i, j, w, len, pad, lead, trail;
+	uint32_t g;
+	int rc = -1;
+
+	if (!in || !enc)
+		goto out;
+	for (i = 0; i <= 2; i++) {
+		memset(in, 'A', i); /* any bytes: their characters are cut */
+		memcpy(in + i, p, n);
+		len = n + i;
+		for (j = w = 0; j < len; j += 3) {
+			g = (uint32_t)in[j] << 16;
+			if (j + 1 < len)
+				g |= (uint32_t)in[j + 1] << 8;
+			if (j + 2 < len)
+				g |= in[j + 2];
+			enc[w++] = a[g >> 18 & 63];
+			enc[w++] = a[g >> 12 & 63];
+			enc[w++] = j + 1 < len ? a[g >> 6 & 63] : '=';
+			enc[w++] = j + 2 < len ? a[g & 63] : '=';
+		}
+		pad = len % 3 ? 3 - len % 3 : 0;
+		lead = i ? i + 1 : 0;
+		trail = pad ? pad + 1 : 0;
+		if (w <= lead + trail) {
+			rc = 0;
+			goto out;
+		}
+		if (lit_push_xor(out, enc + lead, w - lead - trail, wide, false,
+				 0) != 0)
+			goto out;
+	}
+	rc = 1;
+out:
+	free(in);
+	free(enc);
+	return rc;
+}
+
+/*
+ * The literals of a base64 or base64wide string p[0..n): the forms of
+ * its ascii and (with wide) UTF-16LE bytes, each as base64 and/or
+ * base64wide.  1, 0 or -1.
+ */
+static int b64_lits(const uint8_t *p, size_t n, const struct mods *md,
+		    mde__ylits *out)
+{
+	uint8_t *w = malloc(2 * n + 1);
+	size_t i;
+	int rc = 1, form;
+
+	if (!w)
+		return -1;
+	for (i = 0; i < n; i++) {
+		w[2 * i] = p[i];
+		w[2 * i + 1] = 0;
+	}
+	for (form = 0; form < 2 && rc == 1; form++) {
+		if (form == 0 && !(!(md->m & MOD_WIDE) || (md->m & MOD_ASCII)))
+			continue;
+		if (form == 1 && !(md->m & MOD_WIDE))
+			continue;
+		if (md->m & MOD_B64)
+			rc = b64_forms(form ? w : p, form ? 2 * n : n,
+				       md->alpha, false, out);
+		if (rc == 1 && (md->m & MOD_B64WIDE))
+			rc = b64_forms(form ? w : p, form ? 2 * n : n,
+				       md->alpha, true, out);
+	}
+	free(w);
+	return rc;
 }
 
 /* The literals of value token v with modifiers md: 1, 0 or -1. */
@@ -323,6 +439,12 @@ static int value_lits(const char *s, const mde__ytok *v,
 		ok = text_bytes(s + v->off, v->len, buf, &n);
 	else if (v->t == MDE__YT_HEX && !(m & ~(unsigned)MOD_PRIVATE))
 		ok = hex_run(s + v->off, v->len, buf, &n);
+	if (m & (MOD_B64 | MOD_B64WIDE)) {
+		rc = ok && v->t == MDE__YT_STR &&
+		     !(m & (MOD_NOCASE | MOD_FULLWORD | MOD_XOR))
+			     ? b64_lits(buf, n, md, out) : 0;
+		goto out;
+	}
 	if (m & MOD_XOR) {
 		lo = md->xlo;
 		hi = md->xhi;

@@ -81,6 +81,62 @@ for want in 'wide Wide_Nocase' 'hexrun Hex_Run' 'twice Count_Two' 'anyof Any_Of'
 done
 grep -qx 'once Count_Two' "$T/lit-on" && fail "unexpected: once Count_Two"
 
+step "the prefilter's clauses, xor and base64 literals: the findings yara gives"
+# each rule is filterable only through the clause its condition implies,
+# or through literals derived from xor and base64 strings; yara is the
+# judge, on files generated here with every key and alignment tried
+C=$T/crules
+K=$T/cfiles
+mkdir -p "$C" "$K"
+cat >"$C/clause.yar" <<'YAR'
+rule All_Rarest { strings: $a = "common" $b = "RareMarker_7Qz" condition: all of them }
+rule Two_Of_Three { strings: $a = "aa" $b = "Second_Marker_9" $c = "Third_Marker_9" condition: 2 of them }
+rule Regex_Or { strings: $x = "Lit_Marker_5" $r = /re[0-9]+gex/ $s = "Side_Marker_5" condition: $x or ($r and $s) }
+rule Xor_Range { strings: $a = "XorMarker_long" xor(0x01-0x40) condition: $a }
+rule Xor_Wide { strings: $a = "XorWide_mark" xor wide ascii condition: $a }
+rule B64 { strings: $a = "Base64_Marker!" base64 base64wide condition: $a }
+rule B64_Wide { strings: $a = "B64Wide_Marker" wide base64 condition: $a }
+rule B64_Alpha { strings: $a = "AlphaMarker_1" base64("!@#$%^&*(){}[].,|ABCDEFGHIJ\x09LMNOPQRSTUVWXYZabcdefghijklmnopqrstu") condition: $a }
+rule For_Loop { strings: $a = "Loop_Marker_A" $b = "Loop_Marker_B" condition: for all of them : ( # >= 1 ) }
+YAR
+python3 - "$K" <<'PY'
+import base64, sys
+d = sys.argv[1]
+std = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+alpha = b"!@#$%^&*(){}[].,|ABCDEFGHIJ\x09LMNOPQRSTUVWXYZabcdefghijklmnopqrstu"
+def put(name, data):
+    open("%s/%s" % (d, name), "wb").write(b"head " + data + b" tail")
+put("all-both", b"common RareMarker_7Qz")
+put("all-one", b"RareMarker_7Qz only")
+put("two-of", b"aa Third_Marker_9")
+put("one-of", b"Third_Marker_9")
+put("regex-side", b"re42gex Side_Marker_5")
+put("regex-only", b"re42gex")
+for k in (0x01, 0x20, 0x40, 0x41):
+    put("xor-%02x" % k, bytes(c ^ k for c in b"XorMarker_long"))
+for k in (0x00, 0x7f, 0xff):
+    put("xorw-%02x" % k, bytes(c ^ k for c in "XorWide_mark".encode("utf-16le")))
+    put("xora-%02x" % k, bytes(c ^ k for c in b"XorWide_mark"))
+for i in range(3):
+    pre = b"Q" * i
+    put("b64-%d" % i, base64.b64encode(pre + b"Base64_Marker!xy"))
+    e = base64.b64encode(pre + b"Base64_Marker!")
+    put("b64w-%d" % i, e.decode().encode("utf-16le"))
+    put("b64u-%d" % i, base64.b64encode(pre + "B64Wide_Marker".encode("utf-16le")))
+    e = base64.b64encode(pre + b"AlphaMarker_1z").translate(bytes.maketrans(std, alpha))
+    put("b64a-%d" % i, e)
+put("b64-cut", base64.b64encode(b"Base64_Marker")[:-3])
+put("loop-both", b"Loop_Marker_A Loop_Marker_B")
+put("loop-one", b"Loop_Marker_A")
+PY
+expect_exit 1 mds -d "$C" -z --no-cache --json "$K"
+findings >"$T/c-on"
+yara -r "$C/clause.yar" "$K" | while read -r rule path; do
+	printf '%s %s\n' "${path##*/}" "$rule"
+done | sort >"$T/c-yara"
+diff -u "$T/c-yara" "$T/c-on" >&2 || fail "the prefilter's findings differ from yara's"
+[ "$(wc -l <"$T/c-yara")" -ge 25 ] || { cat "$T/c-yara" >&2; fail "too few yara findings: the fixtures are wrong"; }
+
 step "and they are the right ones"
 for want in 'mz-small Mz_Marker' 'mz-big Big_Marker' 'elf Elf_Marker' \
     'elf Elf_Ref' 'text Small_Marker' 'text Not_Mz' 'text-big Big_Marker' \

@@ -100,8 +100,26 @@ static void test_text(void **state)
 	expect_none("\"abc\" xor(1-256)");
 	expect_none("\"abc\" xor(\"x\")");
 	expect_none("\"abc\" nocase xor");
-	expect_none("\"abc\" base64");
-	expect_none("\"abc\" base64wide");
+	/* base64: the three texts YARA's documentation lists */
+	assert_int_equal(lits_of("\"This program cannot\" base64", &l), 1);
+	assert_int_equal(l.n, 3);
+	assert_lit(&l, 0, "VGhpcyBwcm9ncmFtIGNhbm5vd", 25, false);
+	assert_lit(&l, 1, "RoaXMgcHJvZ3JhbSBjYW5ub3", 24, false);
+	assert_lit(&l, 2, "UaGlzIHByb2dyYW0gY2Fubm90", 25, false);
+	mde__ylits_release(&l);
+	assert_int_equal(lits_of("\"This program cannot\" base64wide", &l),
+			 1);
+	assert_int_equal(l.n, 3);
+	assert_lit(&l, 1, "R\0o\0a\0X\0M\0g\0c\0H\0J\0v\0Z\0"
+		   "3\0J\0h\0b\0S\0B\0j\0Y\0W\0" "5\0u\0b\0" "3\0", 48,
+		   false);
+	mde__ylits_release(&l);
+	assert_int_equal(lits_of("\"abcd\" wide ascii base64 base64wide",
+				 &l), 1);
+	assert_int_equal(l.n, 12);
+	mde__ylits_release(&l);
+	expect_none("\"abc\" base64 nocase");
+	expect_none("\"a\" base64"); /* nothing left after the cuts */
 	expect_none("\"abc\" wide base64(\"x\")");
 	expect_none("\"abc\" strange");
 	expect_none("\"a\\qb\"");
@@ -363,6 +381,9 @@ static const char lit_yar[] =
 	"rule t_two { strings: $a = \"twoA\" $b = \"twoB\" "
 	"condition: 2 of them and filesize < 100KB }\n"
 	"rule t_nul { strings: $a = { 00 00 4E 55 4C } condition: $a }\n"
+	"rule t_b64 { strings: $a = \"b64me_please\" base64 "
+	"$b = \"b64alpha_me\" base64(\"!@#$%^&*(){}[].,|ABCDEFGHIJ\\x09LMNOPQRSTUVWXYZabcdefghijklmnopqrstu\") "
+	"condition: any of them }\n"
 	"rule t_xor { strings: $a = \"xorme_xyz\" xor(0x20-0x22) "
 	"$b = /x[0-9]+y/ condition: $a or ($b and #a > 1) }\n";
 
@@ -396,6 +417,11 @@ static const struct tok toks[] = {
 	{ "twoA twoB", 9, 0 },
 	{ "\x01\x00NUL", 5, 0 },
 	{ "\x00\x00NUL", 5, 0 },
+	{ "YjY0bWVfcGxlYXNl", 16, 0 },   /* base64("b64me_please") */
+	{ "xYjY0bWVfcGxlYXNlx", 18, 0 },
+	{ "I2NG1lX3BsZWFzZ", 15, 0 },    /* one byte before */
+	{ "NjRtZV9wbGVhc2", 14, 0 },     /* two bytes before */
+	{ "NjRtZV9wbGVhc", 13, 0 },      /* cut */
 	{ "YNSLD~YX[", 9, 0 },   /* "xorme_xyz" ^ 0x21 */
 	{ "YNSLD~YX", 8, 0 },    /* cut */
 	{ "XOrme_xyz", 9, 0 },   /* another case: no key */
