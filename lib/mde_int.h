@@ -430,10 +430,10 @@ void mde__yara_preselect_stats(const mde__yara *y, uint64_t *subsets,
 
 /*
  * Literal prefilter (default on; set before mde__yara_compile() or
- * mde__yara_load()): for each source rule set (subset) whose every rule
- * needs one of its strings and every string a literal, a Vectorscan scan
- * for those literals decides whether libyara scans the file at all.
- * Findings are the same either way.
+ * mde__yara_load()): each subset is compiled in a part whose rules need
+ * one of a few literals (yaralit.h), run only on files where a Vectorscan
+ * scan finds one, and a part run on every file of its class.  Off: one
+ * part, run always.  Findings are the same either way.
  */
 void mde__yara_set_prefilter(mde__yara *y, bool on);
 
