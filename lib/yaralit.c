@@ -883,6 +883,14 @@ static bool cl_conj(struct ctk *c, size_t a, size_t b, int depth,
 	return of_form(c, a, b, out);
 }
 
+/* How token i changes the bracket depth: 1 opens, -1 closes, else 0. */
+static long nesting(const struct ctk *c, size_t i)
+{
+	if (op_at(c, i, "(") || op_at(c, i, "["))
+		return 1;
+	return op_at(c, i, ")") || op_at(c, i, "]") ? -1 : 0;
+}
+
 /* The cheapest clause of a conjunct of [a, b) (no top-level "or"). */
 static bool cl_and(struct ctk *c, size_t a, size_t b, int depth,
 		   struct clause *out)
@@ -894,10 +902,7 @@ static bool cl_and(struct ctk *c, size_t a, size_t b, int depth,
 
 	for (i = a; i <= b; i++) {
 		if (i < b) {
-			if (op_at(c, i, "(") || op_at(c, i, "["))
-				d++;
-			else if (op_at(c, i, ")") || op_at(c, i, "]"))
-				d--;
+			d += nesting(c, i);
 			if (d != 0 || !id_at(c, i, "and"))
 				continue;
 		}
@@ -926,10 +931,7 @@ static bool cl_expr(struct ctk *c, size_t a, size_t b, int depth,
 		return false;
 	for (i = a; i <= b; i++) {
 		if (i < b) {
-			if (op_at(c, i, "(") || op_at(c, i, "["))
-				d++;
-			else if (op_at(c, i, ")") || op_at(c, i, "]"))
-				d--;
+			d += nesting(c, i);
 			if (d < 0)
 				return false;
 			if (d != 0 || !id_at(c, i, "or"))
