@@ -1,20 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * yaralit.c - required literals of YARA rules: which bytes every match of
- * a string must contain, and whether a condition needs a string to match.
+ * a string must contain, and which of a rule's strings its prefilter needs.
  *
  * Strings: a text string gives its decoded bytes (UTF-16LE with "wide",
  * both forms with "ascii wide", ASCII-caseless with "nocase", each form
- * XORed with each key with "xor"); a hex string gives its longest run of
- * at least MIN_RUN fixed bytes outside alternatives, jumps and wildcards.
- * base64, regular expressions and every modifier not listed give none.
+ * XORed with each key with "xor", the texts YARA searches for with
+ * "base64" and "base64wide"); a hex string gives its longest run of at
+ * least MIN_RUN fixed bytes outside alternatives, jumps and wildcards.
+ * Regular expressions and every modifier not listed give none.
  *
- * Conditions: YARA's "or" binds loosest, then "and"; a condition needs a
- * string when every disjunct has a conjunct of a known string-requiring
- * form ($a, $a at/in ..., #a > 0, N of (...), for N of (...) : (...)),
- * and which strings it needs is its clause (below).
- * Every loop consumes a token or byte and recursion is bounded by
- * MAX_DEPTH, so hostile text costs linear time.
+ * Rules: the strings section is read into the strings' literals, and the
+ * condition's clause (yaraclause.c) says which strings' literals a rule
+ * needs.  Every loop consumes a token or byte, so hostile text costs
+ * linear time.
  */
 #include "config.h"
 
@@ -23,9 +22,9 @@
 
 #include "mde_int.h"
 #include "yaralit.h"
+#include "yaraclause.h"
 #include "banned.h"
 
-#define MAX_DEPTH 8
 #define MIN_RUN 3 /* fixed bytes a hex string needs to be filterable */
 
 enum {
@@ -220,14 +219,6 @@ static bool hex_run(const char *p, size_t len, uint8_t *buf, size_t *n)
 	return true;
 }
 
-static bool tok_eq(const char *s, const mde__ytok *t, int type,
-		   const char *text)
-{
-	size_t n = strlen(text);
-
-	return t->t == type && t->len == n && memcmp(s + t->off, text, n) == 0;
-}
-
 /* A number token 0..255 into *v. */
 static bool key_tok(const char *s, const mde__ytok *t, unsigned *v)
 {
@@ -251,13 +242,13 @@ static bool xor_keys(mde__ylex *lx, mde__ytok *t, struct mods *md)
 		return false;
 	md->xhi = md->xlo;
 	mde__ylex_next(lx, 0, t);
-	if (tok_eq(lx->s, t, MDE__YT_OP, "-")) {
+	if (mde__ytok_is(lx->s, t, MDE__YT_OP, "-")) {
 		mde__ylex_next(lx, 0, t);
 		if (!key_tok(lx->s, t, &md->xhi) || md->xhi < md->xlo)
 			return false;
 		mde__ylex_next(lx, 0, t);
 	}
-	return tok_eq(lx->s, t, MDE__YT_OP, ")");
+	return mde__ytok_is(lx->s, t, MDE__YT_OP, ")");
 }
 
 /*
@@ -275,7 +266,7 @@ static bool b64_alphabet(mde__ylex *lx, mde__ytok *t, struct mods *md)
 		return false;
 	memcpy(md->alpha, buf, 64);
 	mde__ylex_next(lx, 0, t);
-	return tok_eq(lx->s, t, MDE__YT_OP, ")");
+	return mde__ytok_is(lx->s, t, MDE__YT_OP, ")");
 }
 
 /*
@@ -294,11 +285,11 @@ static void read_mods(mde__ylex *lx, mde__ytok *t, struct mods *md)
 	memcpy(md->alpha, b64_std, 64);
 	mde__ylex_next(lx, 0, t);
 	for (;;) {
-		if (t->t != MDE__YT_ID || tok_eq(lx->s, t, MDE__YT_ID, "condition"))
+		if (t->t != MDE__YT_ID || mde__ytok_is(lx->s, t, MDE__YT_ID, "condition"))
 			return;
 		bit = MOD_OTHER;
 		for (k = 0; k < sizeof(name) / sizeof(name[0]); k++)
-			if (name[k] && tok_eq(lx->s, t, MDE__YT_ID, name[k]))
+			if (name[k] && mde__ytok_is(lx->s, t, MDE__YT_ID, name[k]))
 				bit = 1u << k;
 		md->m |= bit;
 		if (bit == MOD_XOR) {
@@ -306,7 +297,7 @@ static void read_mods(mde__ylex *lx, mde__ytok *t, struct mods *md)
 			md->xhi = 255;
 		}
 		mde__ylex_next(lx, 0, t);
-		if (!tok_eq(lx->s, t, MDE__YT_OP, "("))
+		if (!mde__ytok_is(lx->s, t, MDE__YT_OP, "("))
 			continue;
 		if (bit == MOD_XOR) {
 			if (!xor_keys(lx, t, md)) {
@@ -328,9 +319,9 @@ static void read_mods(mde__ylex *lx, mde__ytok *t, struct mods *md)
 			mde__ylex_next(lx, 0, t);
 			if (t->t == MDE__YT_EOF || t->t == MDE__YT_BAD)
 				return;
-			if (tok_eq(lx->s, t, MDE__YT_OP, "("))
+			if (mde__ytok_is(lx->s, t, MDE__YT_OP, "("))
 				depth++;
-			else if (tok_eq(lx->s, t, MDE__YT_OP, ")"))
+			else if (mde__ytok_is(lx->s, t, MDE__YT_OP, ")"))
 				depth--;
 		}
 		mde__ylex_next(lx, 0, t);
@@ -487,502 +478,6 @@ int mde__ystring_lits(const char *def, size_t len, mde__ylits *out)
 	return value_lits(def, &v, &md, out);
 }
 
-/* ------------------------------------------------ conditions */
-
-/*
- * A condition is read for a clause: a set of the rule's strings at least
- * one of which matches whenever the condition is true.  The literals of
- * the clause's strings are then all a rule needs in the prefilter, and
- * among the clauses a condition implies the cheapest is taken ("all of
- * them" needs its rarest string only, "8 of 10" any three, an "and" its
- * best conjunct, an "or" the union of its disjuncts' clauses).
- */
-#define MAX_STR 256 /* strings a filterable rule may have */
-
-struct sset {
-	uint64_t w[MAX_STR / 64];
-};
-
-/* One string of the rule: its name (after the sigil) and literals. */
-struct sdef {
-	size_t name_off, name_len; /* in the rule's source */
-	size_t lit0, nlit;         /* in the rule's literal list */
-	double cost;               /* how likely a file holds a literal */
-	bool lits;                 /* every match contains one of them */
-};
-
-/* The rule's strings, or none known (str NULL: every name and set
- * stands for one string that has literals). */
-struct stab {
-	const char *s;
-	const struct sdef *str;
-	size_t n;
-};
-
-struct clause {
-	struct sset set;
-	bool iter; /* also "the string a for-of loop iterates" */
-};
-
-struct ctk {
-	const char *s;
-	mde__ytok *tk;
-	size_t n;
-	const struct stab *st;
-	bool in_loop; /* inside a for-of body: '$' alone is the loop's */
-};
-
-static void sset_add(struct sset *x, size_t i)
-{
-	x->w[i / 64] |= (uint64_t)1 << (i % 64);
-}
-
-static bool sset_has(const struct sset *x, size_t i)
-{
-	return (x->w[i / 64] >> (i % 64)) & 1;
-}
-
-static void sset_or(struct sset *x, const struct sset *y)
-{
-	size_t k;
-
-	for (k = 0; k < MAX_STR / 64; k++)
-		x->w[k] |= y->w[k];
-}
-
-static size_t tab_n(const struct stab *st)
-{
-	return st->str ? st->n : 1;
-}
-
-static double str_cost(const struct stab *st, size_t i)
-{
-	return st->str ? st->str[i].cost : 1.0;
-}
-
-static bool str_lits(const struct stab *st, size_t i)
-{
-	return !st->str || st->str[i].lits;
-}
-
-/* What a clause costs: the sum of its strings' costs. */
-static double clause_cost(const struct stab *st, const struct clause *cl)
-{
-	double c = cl->iter ? 1e9 : 0.0;
-	size_t i;
-
-	for (i = 0; i < tab_n(st); i++)
-		if (sset_has(&cl->set, i))
-			c += str_cost(st, i);
-	return c;
-}
-
-static bool op_at(const struct ctk *c, size_t i, const char *op)
-{
-	return i < c->n && tok_eq(c->s, &c->tk[i], MDE__YT_OP, op);
-}
-
-static bool id_at(const struct ctk *c, size_t i, const char *id)
-{
-	return i < c->n && tok_eq(c->s, &c->tk[i], MDE__YT_ID, id);
-}
-
-/* A $ (or #) variable at i: named or anonymous. */
-static bool var_at(const struct ctk *c, size_t i, char sigil)
-{
-	return i < c->n && c->tk[i].t == MDE__YT_VAR &&
-	       c->s[c->tk[i].off] == sigil;
-}
-
-static bool num_at(const struct ctk *c, size_t i, uint64_t *v)
-{
-	return i < c->n && c->tk[i].t == MDE__YT_NUM &&
-	       mde__ynum_value(c->s + c->tk[i].off, c->tk[i].len, v);
-}
-
-/*
- * The strings the variable token at i names into *m (prefix: every string
- * whose name starts so, as $a* does).  The lone sigil inside a for-of
- * body is the loop's string: *iter.  false when it names none.
- */
-static bool var_names(const struct ctk *c, size_t i, bool prefix,
-		      struct sset *m, bool *iter)
-{
-	const mde__ytok *t = &c->tk[i];
-	const char *name = c->s + t->off + 1;
-	size_t len = t->len - 1, j;
-	const struct sdef *d;
-	bool any = false;
-
-	if (len == 0 && !prefix) {
-		*iter = c->in_loop;
-		return c->in_loop;
-	}
-	if (!c->st->str) {
-		sset_add(m, 0);
-		return true;
-	}
-	for (j = 0; j < c->st->n; j++) {
-		d = &c->st->str[j];
-		if (prefix ? d->name_len >= len : d->name_len == len)
-			if (memcmp(c->st->s + d->name_off, name, len) == 0) {
-				sset_add(m, j);
-				any = true;
-			}
-	}
-	return any;
-}
-
-/* The clause of one string variable at i. */
-static bool var_clause(const struct ctk *c, size_t i, struct clause *out)
-{
-	size_t j;
-
-	memset(out, 0, sizeof(*out));
-	if (!var_names(c, i, false, &out->set, &out->iter))
-		return false;
-	for (j = 0; j < tab_n(c->st); j++)
-		if (sset_has(&out->set, j) && !str_lits(c->st, j))
-			return false;
-	return true;
-}
-
-/* Index of the ')' closing the '(' at a, or b if none before b. */
-static size_t close_paren(const struct ctk *c, size_t a, size_t b)
-{
-	long d = 0;
-	size_t i;
-
-	for (i = a; i < b; i++) {
-		if (op_at(c, i, "(") || op_at(c, i, "["))
-			d++;
-		else if ((op_at(c, i, ")") || op_at(c, i, "]")) && --d == 0)
-			return i;
-	}
-	return b;
-}
-
-/* A token of an arithmetic offset or range after "at" or "in". */
-static bool plain_tok(const struct ctk *c, size_t i)
-{
-	static const char *const ops[] = { "(", ")", "[", "]", ".", "+", "-",
-					   "*", "\\", "%", ",", "..", "&",
-					   "|", "^", "~", "<<", ">>" };
-	static const char *const ids[] = {
-		"and", "or", "not", "of", "for", "at", "in", "all", "any",
-		"none", "them", "matches", "contains", "icontains",
-		"startswith", "istartswith", "endswith", "iendswith",
-		"iequals", "defined", "true", "false"
-	};
-	size_t k;
-
-	switch (c->tk[i].t) {
-	case MDE__YT_NUM:
-		return true;
-	case MDE__YT_VAR:
-		return !var_at(c, i, '$');
-	case MDE__YT_ID:
-		for (k = 0; k < sizeof(ids) / sizeof(ids[0]); k++)
-			if (id_at(c, i, ids[k]))
-				return false;
-		return true;
-	case MDE__YT_OP:
-		for (k = 0; k < sizeof(ops) / sizeof(ops[0]); k++)
-			if (op_at(c, i, ops[k]))
-				return true;
-		return false;
-	default:
-		return false;
-	}
-}
-
-static bool plain_tail(const struct ctk *c, size_t a, size_t b)
-{
-	size_t i;
-
-	if (a >= b)
-		return false;
-	for (i = a; i < b; i++)
-		if (!plain_tok(c, i))
-			return false;
-	return true;
-}
-
-/* #a > 0, #a >= k, #a == k (k >= 1) over [a, b). */
-static bool count_form(const struct ctk *c, size_t a, size_t b)
-{
-	uint64_t v;
-
-	if (b - a != 3 || !num_at(c, a + 2, &v))
-		return false;
-	if (op_at(c, a + 1, ">"))
-		return true;
-	return (op_at(c, a + 1, ">=") || op_at(c, a + 1, "==")) && v >= 1;
-}
-
-/* any (0), all (UINT64_MAX) or N >= 1 (not N%) at i into *q. */
-static bool quant_at(const struct ctk *c, size_t i, uint64_t *q)
-{
-	if (id_at(c, i, "any") || id_at(c, i, "all")) {
-		*q = id_at(c, i, "any") ? 0 : UINT64_MAX;
-		return true;
-	}
-	return num_at(c, i, q) && *q >= 1 && !op_at(c, i + 1, "%");
-}
-
-/* The end of a string set "them" or "($a, $b*, ...)" at i, or 0; its
- * strings into *m. */
-static size_t set_end(const struct ctk *c, size_t i, size_t b,
-		      struct sset *m)
-{
-	bool star, iter = false;
-	size_t j;
-
-	memset(m, 0, sizeof(*m));
-	if (id_at(c, i, "them")) {
-		for (j = 0; j < tab_n(c->st); j++)
-			sset_add(m, j);
-		return i + 1;
-	}
-	if (!op_at(c, i, "("))
-		return 0;
-	for (i++; i < b; i++) {
-		if (!var_at(c, i, '$'))
-			return 0;
-		star = op_at(c, i + 1, "*");
-		if (!var_names(c, i, star, m, &iter) || iter)
-			return 0;
-		i += star;
-		if (op_at(c, i + 1, ")"))
-			return i + 2;
-		if (!op_at(c, i + 1, ","))
-			return 0;
-		i++;
-	}
-	return 0;
-}
-
-/*
- * The clause of "q of m": any needs one of all of m, all any one string
- * of m, N any |m| - N + 1 of them (of which at least one matches); the
- * cheapest strings are taken.  false when m has too few with literals.
- */
-static bool quant_clause(const struct ctk *c, uint64_t q,
-			 const struct sset *m, struct clause *out)
-{
-	const struct stab *st = c->st;
-	size_t j, k, n = 0, nl = 0, need, best;
-	bool used[MAX_STR] = { false };
-
-	memset(out, 0, sizeof(*out));
-	if (!st->str) { /* strings not known: m stands for some */
-		sset_add(&out->set, 0);
-		return true;
-	}
-	for (j = 0; j < tab_n(st); j++)
-		if (sset_has(m, j)) {
-			n++;
-			nl += str_lits(st, j);
-		}
-	if (n == 0 || (q != UINT64_MAX && q > n))
-		return false;
-	need = q == 0 ? n : q == UINT64_MAX ? 1 : n - (size_t)q + 1;
-	if (nl < need)
-		return false;
-	for (k = 0; k < need; k++) { /* the need cheapest, one at a time */
-		best = SIZE_MAX;
-		for (j = 0; j < tab_n(st); j++)
-			if (sset_has(m, j) && str_lits(st, j) && !used[j] &&
-			    (best == SIZE_MAX ||
-			     str_cost(st, j) < str_cost(st, best)))
-				best = j;
-		used[best] = true;
-		sset_add(&out->set, best);
-	}
-	return true;
-}
-
-/* Q of SET, optionally followed by at/in and an offset or range. */
-static bool of_form(const struct ctk *c, size_t a, size_t b,
-		    struct clause *out)
-{
-	struct sset m;
-	uint64_t q;
-	size_t e;
-
-	if (!quant_at(c, a, &q) || !id_at(c, a + 1, "of"))
-		return false;
-	e = set_end(c, a + 2, b, &m);
-	if (e == 0 || e > b)
-		return false;
-	if (e != b && !((id_at(c, e, "at") || id_at(c, e, "in")) &&
-			plain_tail(c, e + 1, b)))
-		return false;
-	return quant_clause(c, q, &m, out);
-}
-
-static bool cl_expr(struct ctk *c, size_t a, size_t b, int depth,
-		    struct clause *out);
-
-/*
- * for Q of SET : ( BODY ) where BODY has a clause.  A clause of the loop's
- * string stands for the quantified set, as in "Q of SET"; one of other
- * strings holds as it is (the body is true for at least one string); both
- * together need one of the whole set or of those.
- */
-static bool for_form(struct ctk *c, size_t a, size_t b, int depth,
-		     struct clause *out)
-{
-	struct clause body;
-	struct sset m;
-	uint64_t q;
-	size_t e, j;
-	bool loop = c->in_loop, ok;
-
-	if (!quant_at(c, a + 1, &q) || !id_at(c, a + 2, "of"))
-		return false;
-	e = set_end(c, a + 3, b, &m);
-	if (e == 0 || !op_at(c, e, ":") || !op_at(c, e + 1, "(") ||
-	    close_paren(c, e + 1, b) != b - 1)
-		return false;
-	c->in_loop = true;
-	ok = cl_expr(c, e + 2, b - 1, depth + 1, &body);
-	c->in_loop = loop;
-	if (!ok)
-		return false;
-	if (!body.iter) {
-		*out = body;
-		return true;
-	}
-	for (j = 0; j < MAX_STR / 64; j++)
-		if (body.set.w[j])
-			break;
-	if (j == MAX_STR / 64)
-		return quant_clause(c, q, &m, out);
-	if (!quant_clause(c, 0, &m, out))
-		return false;
-	sset_or(&out->set, &body.set);
-	return true;
-}
-
-static bool cl_conj(struct ctk *c, size_t a, size_t b, int depth,
-		    struct clause *out)
-{
-	if (a >= b)
-		return false;
-	if (op_at(c, a, "(") && close_paren(c, a, b) == b - 1)
-		return cl_expr(c, a + 1, b - 1, depth + 1, out);
-	if (var_at(c, a, '$') && (b - a == 1 ||
-	    ((id_at(c, a + 1, "at") || id_at(c, a + 1, "in")) &&
-	     plain_tail(c, a + 2, b))))
-		return var_clause(c, a, out);
-	if (var_at(c, a, '#'))
-		return count_form(c, a, b) && var_clause(c, a, out);
-	if (id_at(c, a, "for"))
-		return for_form(c, a, b, depth, out);
-	return of_form(c, a, b, out);
-}
-
-/* How token i changes the bracket depth: 1 opens, -1 closes, else 0. */
-static long nesting(const struct ctk *c, size_t i)
-{
-	if (op_at(c, i, "(") || op_at(c, i, "["))
-		return 1;
-	return op_at(c, i, ")") || op_at(c, i, "]") ? -1 : 0;
-}
-
-/* The cheapest clause of a conjunct of [a, b) (no top-level "or"). */
-static bool cl_and(struct ctk *c, size_t a, size_t b, int depth,
-		   struct clause *out)
-{
-	struct clause x;
-	size_t i, start = a;
-	long d = 0;
-	bool found = false;
-
-	for (i = a; i <= b; i++) {
-		if (i < b) {
-			d += nesting(c, i);
-			if (d != 0 || !id_at(c, i, "and"))
-				continue;
-		}
-		if (cl_conj(c, start, i, depth, &x) &&
-		    (!found || clause_cost(c->st, &x) <
-			       clause_cost(c->st, out))) {
-			*out = x;
-			found = true;
-		}
-		start = i + 1;
-	}
-	return found;
-}
-
-/* The union of the clauses of every disjunct of [a, b); false if one
- * has none. */
-static bool cl_expr(struct ctk *c, size_t a, size_t b, int depth,
-		    struct clause *out)
-{
-	struct clause x;
-	size_t i, start = a;
-	long d = 0;
-
-	memset(out, 0, sizeof(*out));
-	if (depth > MAX_DEPTH || a >= b)
-		return false;
-	for (i = a; i <= b; i++) {
-		if (i < b) {
-			d += nesting(c, i);
-			if (d < 0)
-				return false;
-			if (d != 0 || !id_at(c, i, "or"))
-				continue;
-		} else if (d != 0) {
-			return false;
-		}
-		if (!cl_and(c, start, i, depth, &x))
-			return false;
-		sset_or(&out->set, &x.set);
-		out->iter |= x.iter;
-		start = i + 1;
-	}
-	return true;
-}
-
-/* The clause of the condition cond[0..len) over the strings st. */
-static bool cond_clause(const char *cond, size_t len, const struct stab *st,
-			struct clause *out)
-{
-	mde__ylex lx = { cond, len, 0 };
-	struct ctk c = { cond, NULL, 0, st, false };
-	mde__ytok t;
-	bool prev_matches = false, ok = false;
-
-	c.tk = malloc((len + 1) * sizeof(*c.tk));
-	if (!c.tk)
-		return false;
-	for (;;) {
-		mde__ylex_next(&lx, prev_matches ? MDE__YM_RE : 0, &t);
-		if (t.t == MDE__YT_EOF)
-			break;
-		if (t.t == MDE__YT_BAD)
-			goto out;
-		prev_matches = tok_eq(cond, &t, MDE__YT_ID, "matches");
-		c.tk[c.n++] = t;
-	}
-	ok = cl_expr(&c, 0, c.n, 0, out) && !out->iter;
-out:
-	free(c.tk);
-	return ok;
-}
-
-bool mde__ycond_needs_string(const char *cond, size_t len)
-{
-	struct stab st = { cond, NULL, 0 };
-	struct clause cl;
-
-	return cond_clause(cond, len, &st, &cl);
-}
-
 /* ------------------------------------------------ rules */
 
 /* Moves lx past "strings:"; false if the rule has no strings section. */
@@ -994,10 +489,10 @@ static bool find_strings(mde__ylex *lx)
 		mde__ylex_next(lx, 0, &t);
 		if (t.t == MDE__YT_EOF || t.t == MDE__YT_BAD)
 			return false;
-		if (!tok_eq(lx->s, &t, MDE__YT_ID, "strings"))
+		if (!mde__ytok_is(lx->s, &t, MDE__YT_ID, "strings"))
 			continue;
 		mde__ylex_next(lx, 0, &t);
-		if (tok_eq(lx->s, &t, MDE__YT_OP, ":"))
+		if (mde__ytok_is(lx->s, &t, MDE__YT_OP, ":"))
 			return true;
 	}
 }
@@ -1028,7 +523,7 @@ static double lit_cost(const mde__ylits *ls, const mde__ylit *l)
  * read, 0 when it cannot be (too many strings, a form not known), -1
  * when out of memory.
  */
-static int section_strings(mde__ylex *lx, struct sdef *d, size_t *n,
+static int section_strings(mde__ylex *lx, struct mde__ysdef *d, size_t *n,
 			   mde__ylits *ls)
 {
 	mde__ytok t, v;
@@ -1039,12 +534,12 @@ static int section_strings(mde__ylex *lx, struct sdef *d, size_t *n,
 	*n = 0;
 	mde__ylex_next(lx, 0, &t);
 	while (t.t == MDE__YT_VAR && lx->s[t.off] == '$') {
-		if (*n == MAX_STR)
+		if (*n == MDE__YMAXSTR)
 			return 0;
 		d[*n].name_off = t.off + 1;
 		d[*n].name_len = t.len - 1;
 		mde__ylex_next(lx, 0, &v);
-		if (!tok_eq(lx->s, &v, MDE__YT_OP, "="))
+		if (!mde__ytok_is(lx->s, &v, MDE__YT_OP, "="))
 			return 0;
 		mde__ylex_next(lx, MDE__YM_RE | MDE__YM_HEX, &v);
 		if (v.t != MDE__YT_STR && v.t != MDE__YT_HEX &&
@@ -1062,18 +557,18 @@ static int section_strings(mde__ylex *lx, struct sdef *d, size_t *n,
 			d[*n].cost += lit_cost(ls, &ls->v[k]);
 		(*n)++;
 	}
-	return *n > 0 && tok_eq(lx->s, &t, MDE__YT_ID, "condition");
+	return *n > 0 && mde__ytok_is(lx->s, &t, MDE__YT_ID, "condition");
 }
 
 /* Appends the literals of the strings of cl to out; -1 out of memory. */
-static int put_clause(const mde__ylits *ls, const struct sdef *d, size_t n,
-		      const struct clause *cl, mde__ylits *out)
+static int put_clause(const mde__ylits *ls, const struct mde__ysdef *d, size_t n,
+		      const struct mde__yclause *cl, mde__ylits *out)
 {
 	const mde__ylit *l;
 	size_t j, k;
 
 	for (j = 0; j < n; j++) {
-		if (!sset_has(&cl->set, j))
+		if (!mde__ysset_has(&cl->set, j))
 			continue;
 		for (k = d[j].lit0; k < d[j].lit0 + d[j].nlit; k++) {
 			l = &ls->v[k];
@@ -1096,21 +591,21 @@ int mde__yrule_lits(const char *src, const mde__yrule *r, mde__ylits *out)
 {
 	mde__ylex lx = { src, r->cond_off, r->off };
 	mde__ylits ls = { 0 };
-	struct sdef *d;
-	struct stab st = { src, NULL, 0 };
-	struct clause cl;
+	struct mde__ysdef *d;
+	struct mde__ystab st = { src, NULL, 0 };
+	struct mde__yclause cl;
 	size_t n0 = out->n, p0 = out->plen;
 	int rc = 0;
 
 	if (r->cond_off < r->off || !find_strings(&lx))
 		return 0;
-	d = malloc(MAX_STR * sizeof(*d));
+	d = malloc(MDE__YMAXSTR * sizeof(*d));
 	if (!d)
 		return -1;
 	rc = section_strings(&lx, d, &st.n, &ls);
 	if (rc == 1) {
 		st.str = d;
-		rc = cond_clause(src + r->cond_off, r->cond_len, &st, &cl);
+		rc = mde__ycond_clause(src + r->cond_off, r->cond_len, &st, &cl);
 		if (rc == 1 && put_clause(&ls, d, st.n, &cl, out) != 0)
 			rc = -1;
 	}

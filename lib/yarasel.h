@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* File classes, from a file's first bytes. */
 enum {
@@ -97,6 +98,15 @@ typedef struct mde__ylex {
 	const char *s;
 	size_t n, pos; /* lexes s[pos..n) */
 } mde__ylex;
+
+/* Whether token t of text s has type type and the text text. */
+static inline bool mde__ytok_is(const char *s, const mde__ytok *t, int type,
+				const char *text)
+{
+	size_t n = strlen(text);
+
+	return t->t == type && t->len == n && memcmp(s + t->off, text, n) == 0;
+}
 
 /* The next token from lx; never reads past s[n); advances unless at EOF. */
 void mde__ylex_next(mde__ylex *lx, int mode, mde__ytok *t);
