@@ -25,10 +25,6 @@
  * best conjunct, an "or" the union of its disjuncts' clauses).
  */
 
-
-
-
-
 struct ctk {
 	const char *s;
 	mde__ytok *tk;
