@@ -127,6 +127,20 @@ int mde__yara_sub(mde__yara *y, size_t k, YR_RULES **out);
 /* The prefilter of subset k, read on first use; NULL if none. */
 const mde__ypf *mde__yara_pf(mde__yara *y, size_t k);
 
+/* Lower bounds of the size tiers (yarasplit.c). */
+extern const uint64_t mde__ytier_lo[NTIERS];
+
+/* The base name of path p: a source's namespace. */
+const char *mde__ybase_name(const char *p);
+
+/*
+ * Builds the subsets of y's sources (parts, see ALWAYS) and, in a second
+ * thread meanwhile, their prefilters; *pf_done tells whether the
+ * prefilters were built.  MDE_OK with y->presel set on success; MDE_OK
+ * with it clear when a subset would not compile (yarasplit.c).
+ */
+int mde__ybuild_subsets_pf(mde__yara *y, bool *pf_done);
+
 /* A libyara compiler with the engine's externals defined. */
 int mde__yara_new_compiler(YR_COMPILER **c);
 
