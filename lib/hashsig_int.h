@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * hashsig_int.h - what the files of the hash signatures share: the
- * tables and the name pool (hashsig.c), and where a signature comes from
- * (hashsig_src.c).
+ * tables and the name pool (hashsig.c), where a signature comes from
+ * (hashsig_src.c), and finalizing the tables (hashsig_sort.c).
  *
  * A record's name field is an offset into a name pool, its top bit
  * (HS_UNOFFICIAL) set when the signature comes from an unofficial ClamAV
@@ -96,5 +96,22 @@ int mde__hs_table_add(struct hs_table *t, const uint8_t *digest,
  * the unofficial segments copied into h's tables, and every unofficial
  * record named "<name>.UNOFFICIAL".  MDE_OK or MDE_ERR_NOMEM. */
 int mde__hs_suffix(mde__hashsigs *h);
+
+/* Advises huge pages for the whole 2 MiB blocks of p[0..n) (hashsig.c);
+ * failure is ignored. */
+void mde__hs_advise_huge(void *p, size_t n);
+
+/* memcpy of one record or digest, with the size known to the compiler */
+static inline void mde__hs_rec_copy(void *d, const void *s, size_t n)
+{
+	switch (n) {
+	case 16: memcpy(d, s, 16); break;
+	case 20: memcpy(d, s, 20); break;
+	case 32: memcpy(d, s, 32); break;
+	case 28: memcpy(d, s, 28); break;
+	case 44: memcpy(d, s, 44); break;
+	default: memcpy(d, s, n); break;
+	}
+}
 
 #endif /* MDE_HASHSIG_INT_H */
